@@ -1,0 +1,19 @@
+"""Production server settings; override any with GUNICORN_CMD_ARGS or the environment."""
+
+import multiprocessing
+import os
+
+bind = os.environ.get("BIND", "127.0.0.1:" + os.environ.get("PORT", "8000"))
+# Several workers: check-in requests are short and mostly wait on the database.
+workers = int(os.environ.get("WEB_CONCURRENCY", multiprocessing.cpu_count() * 2 + 1))
+threads = int(os.environ.get("GUNICORN_THREADS", "2"))
+timeout = 30
+graceful_timeout = 30
+keepalive = 5
+# Let the reverse proxy set X-Forwarded-*; the app trusts them only via PROXY_FIX_HOPS.
+forwarded_allow_ips = os.environ.get("FORWARDED_ALLOW_IPS", "127.0.0.1")
+accesslog = "-"
+errorlog = "-"
+# Never log query strings with personal data: the access log shows the path only.
+access_log_format = '%(h)s "%(m)s %(U)s" %(s)s %(b)s %(M)sms'
+preload_app = True

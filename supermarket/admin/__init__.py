@@ -1,0 +1,1 @@
+"""Administration pages: sites, staff accounts and the audit log."""

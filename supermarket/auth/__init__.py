@@ -1,0 +1,1 @@
+"""Staff accounts, sign-in, roles, API tokens and the audit log."""

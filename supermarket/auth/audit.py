@@ -1,0 +1,76 @@
+"""The audit log: services record who viewed, changed or exported what."""
+
+from __future__ import annotations
+
+import contextvars
+import logging
+import re
+from dataclasses import dataclass
+from typing import Any
+
+from supermarket.auth.models import AuditEvent, User
+from supermarket.extensions import db
+
+log = logging.getLogger("supermarket.audit")
+
+
+@dataclass(frozen=True)
+class Origin:
+    """Where a request came from; set once per request by the app, read by record()."""
+
+    ip: str = ""
+    user_agent: str = ""
+
+
+current_origin: contextvars.ContextVar[Origin] = contextvars.ContextVar(
+    "current_origin", default=Origin(ip="cli")
+)
+
+_UNSAFE = re.compile(r"[\x00-\x1f\x7f]")
+
+
+def neutralise(text: str) -> str:
+    """Strip control characters so a value cannot forge extra log lines."""
+    return _UNSAFE.sub("?", text)[:500]
+
+
+def record(
+    action: str,
+    *,
+    actor: User | None,
+    object_type: str = "",
+    object_id: object = "",
+    site_id: int | None = None,
+    details: dict[str, Any] | None = None,
+    actor_email: str | None = None,
+) -> AuditEvent:
+    """Append an audit event in the caller's transaction and write it to the security log."""
+    origin = current_origin.get()
+    event = AuditEvent(
+        actor_id=actor.id if actor is not None else None,
+        actor_email=neutralise(actor_email or (actor.email if actor is not None else "")),
+        action=action,
+        object_type=object_type,
+        object_id=neutralise(str(object_id)),
+        site_id=site_id,
+        ip=neutralise(origin.ip),
+        details=details or {},
+    )
+    db.session.add(event)
+    log.info(
+        "audit action=%s actor=%s object=%s:%s site=%s ip=%s",
+        action,
+        event.actor_email or "-",
+        object_type or "-",
+        event.object_id or "-",
+        site_id if site_id is not None else "-",
+        event.ip or "-",
+    )
+    return event
+
+
+def record_now(action: str, **kwargs: Any) -> None:
+    """Record an event that must survive the request's rollback (failed sign-ins, refusals)."""
+    db.session.rollback()
+    record(action, **kwargs)
+    db.session.commit()

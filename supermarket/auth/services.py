@@ -1,0 +1,300 @@
+"""Staff accounts, sign-in sessions, second factors and API tokens."""
+
+from __future__ import annotations
+
+import hashlib
+import secrets
+from collections.abc import Iterable, Sequence
+from datetime import datetime, timedelta
+
+import pyotp
+from sqlalchemy import select, update
+
+from supermarket.auth import audit
+from supermarket.auth.models import ApiToken, AuthSession, Role, User
+from supermarket.auth.passwords import hash_password, needs_rehash, password_problems, verify_password
+from supermarket.errors import Conflict, InvalidInput, NotFound, PermissionDenied
+from supermarket.extensions import db
+from supermarket.models import utcnow
+from supermarket.sites.models import Site
+
+TOKEN_PREFIX = "smk_"
+# Hashed once so an unknown email costs the same time as a wrong password.
+_DUMMY_HASH: str | None = None
+
+
+def _sha256(text: str) -> str:
+    return hashlib.sha256(text.encode()).hexdigest()
+
+
+def normalise_email(email: str) -> str:
+    return email.strip().lower()
+
+
+def find_user_by_email(email: str) -> User | None:
+    return db.session.scalar(select(User).where(User.email == normalise_email(email)))
+
+
+def _context_words(email: str, name: str, sites: Iterable[Site]) -> list[str]:
+    words = [email.split("@")[0], *name.split()]
+    for site in sites:
+        words += [site.code, *site.name.split()]
+    return [w for w in words if len(w) >= 4]
+
+
+def _check_fields(email: str, name: str, role: str, sites: Sequence[Site]) -> dict[str, str]:
+    problems: dict[str, str] = {}
+    if "@" not in email or len(email) > 254 or email.startswith("@") or email.endswith("@"):
+        problems["email"] = "Enter a valid email address."
+    if not name.strip() or len(name) > 100:
+        problems["name"] = "Enter a name of 1 to 100 characters."
+    if role not in {r.value for r in Role}:
+        problems["role"] = "Choose a role."
+    elif Role(role).works_at_sites and not sites:
+        problems["sites"] = "Volunteers and site managers need at least one site."
+    return problems
+
+
+def create_user(
+    *,
+    email: str,
+    name: str,
+    role: str,
+    password: str,
+    sites: Sequence[Site] = (),
+    actor: User | None,
+) -> User:
+    """Create a staff account; the password must pass the password rules."""
+    if actor is not None and not actor.is_admin:
+        raise PermissionDenied("Only an administrator can create accounts.")
+    email = normalise_email(email)
+    problems = _check_fields(email, name, role, sites)
+    pw_problems = password_problems(password, context_words=_context_words(email, name, sites))
+    if pw_problems:
+        problems["password"] = " ".join(pw_problems)
+    if problems:
+        raise InvalidInput("Some fields need correcting.", fields=problems)
+    if find_user_by_email(email) is not None:
+        raise Conflict("An account with that email already exists.", code="email_taken",
+                       fields={"email": "An account with that email already exists."})
+    user = User(
+        email=email,
+        name=name.strip(),
+        role=role,
+        password_hash=hash_password(password),
+        sites=list(sites) if Role(role).works_at_sites else [],
+    )
+    db.session.add(user)
+    db.session.flush()
+    audit.record("user.created", actor=actor, object_type="user", object_id=user.id,
+                 details={"role": role, "sites": [s.code for s in user.sites]})
+    return user
+
+
+def update_user(
+    user: User, *, name: str, role: str, sites: Sequence[Site], active: bool, actor: User
+) -> User:
+    """Change an account's name, role, sites or active flag; deactivation ends its sessions."""
+    if not actor.is_admin:
+        raise PermissionDenied("Only an administrator can change accounts.")
+    problems = _check_fields(user.email, name, role, sites)
+    if problems:
+        raise InvalidInput("Some fields need correcting.", fields=problems)
+    if user.id == actor.id and (not active or role != Role.ADMIN):
+        raise InvalidInput("You cannot demote or deactivate your own account.",
+                           fields={"role": "You cannot demote or deactivate yourself."})
+    changed = {
+        "role": [user.role, role],
+        "sites": [user.site_codes, [s.code for s in sites]],
+        "active": [user.active, active],
+    }
+    user.name = name.strip()
+    user.role = role
+    user.sites = list(sites) if Role(role).works_at_sites else []
+    if user.active and not active:
+        end_all_sessions(user)
+        revoke_all_tokens(user)
+    user.active = active
+    audit.record("user.updated", actor=actor, object_type="user", object_id=user.id,
+                 details={k: v for k, v in changed.items() if v[0] != v[1]})
+    return user
+
+
+def deactivate_user(user: User, *, actor: User | None) -> None:
+    """Deactivate an account and end its sessions and tokens at once."""
+    if actor is not None and not actor.is_admin:
+        raise PermissionDenied("Only an administrator can deactivate accounts.")
+    user.active = False
+    end_all_sessions(user)
+    revoke_all_tokens(user)
+    audit.record("user.deactivated", actor=actor, object_type="user", object_id=user.id)
+
+
+def set_password(user: User, password: str, *, actor: User | None) -> None:
+    """Set a new password (rules apply) and end the account's other sessions."""
+    problems = password_problems(password, context_words=_context_words(user.email, user.name, user.sites))
+    if problems:
+        raise InvalidInput(" ".join(problems), fields={"password": " ".join(problems)})
+    user.password_hash = hash_password(password)
+    end_all_sessions(user)
+    audit.record("user.password_changed", actor=actor, object_type="user", object_id=user.id)
+
+
+def authenticate(email: str, password: str) -> User | None:
+    """The active user with this email and password, or None (same cost either way)."""
+    global _DUMMY_HASH
+    user = find_user_by_email(email)
+    if user is None or not user.active:
+        if _DUMMY_HASH is None:
+            _DUMMY_HASH = hash_password(secrets.token_urlsafe(16))
+        verify_password(_DUMMY_HASH, password)
+        return None
+    if not verify_password(user.password_hash, password):
+        return None
+    if needs_rehash(user.password_hash):
+        user.password_hash = hash_password(password)
+    return user
+
+
+def start_session(user: User, *, ip: str, mfa_passed: bool) -> str:
+    """Open a server-side session; returns the random id the cookie will carry."""
+    token = secrets.token_urlsafe(32)
+    db.session.add(AuthSession(token_hash=_sha256(token), user=user, ip=ip, mfa_passed=mfa_passed))
+    user.last_login_at = utcnow()
+    user.auth_session_id = token
+    return token
+
+
+def load_session(token: str, *, idle: timedelta, absolute: timedelta) -> AuthSession | None:
+    """The live session for a cookie id; idle, expired, ended or deactivated ones are None."""
+    auth = db.session.scalar(select(AuthSession).where(AuthSession.token_hash == _sha256(token)))
+    if auth is None or auth.ended_at is not None or not auth.user.active:
+        return None
+    now = utcnow()
+    if now - auth.last_seen_at > idle or now - auth.created_at > absolute:
+        auth.ended_at = now
+        return None
+    # Write at most once a minute: enough for the idle timeout, cheap for the queue.
+    if now - auth.last_seen_at > timedelta(minutes=1):
+        auth.last_seen_at = now
+    auth.user.auth_session_id = token
+    return auth
+
+
+def end_session(token: str) -> None:
+    db.session.execute(
+        update(AuthSession)
+        .where(AuthSession.token_hash == _sha256(token), AuthSession.ended_at.is_(None))
+        .values(ended_at=utcnow())
+    )
+
+
+def end_all_sessions(user: User) -> None:
+    db.session.execute(
+        update(AuthSession)
+        .where(AuthSession.user_id == user.id, AuthSession.ended_at.is_(None))
+        .values(ended_at=utcnow())
+    )
+
+
+# --- second factor -------------------------------------------------------------------------
+
+def new_totp_secret() -> str:
+    return pyotp.random_base32()
+
+
+def totp_uri(user: User, secret: str, issuer: str) -> str:
+    return pyotp.TOTP(secret).provisioning_uri(name=user.email, issuer_name=issuer)
+
+
+def _matching_step(secret: str, code: str, at: datetime) -> int | None:
+    totp = pyotp.TOTP(secret)
+    code = code.strip().replace(" ", "")
+    step = int(at.timestamp()) // totp.interval
+    # Accept the previous and next 30 s step for clock drift.
+    for candidate in (step, step - 1, step + 1):
+        if secrets.compare_digest(totp.at(candidate * totp.interval), code):
+            return candidate
+    return None
+
+
+def enable_totp(user: User, secret: str, code: str) -> None:
+    """Turn on the second factor once the user proves their app shows the right code."""
+    step = _matching_step(secret, code, utcnow())
+    if step is None:
+        raise InvalidInput("That code is not right. Check the time on your phone and try again.",
+                           fields={"code": "That code is not right."})
+    user.totp_secret = secret
+    user.totp_last_step = step
+    audit.record("user.mfa_enabled", actor=user, object_type="user", object_id=user.id)
+
+
+def verify_totp(user: User, code: str) -> bool:
+    """A valid code not used before: a replayed code is refused."""
+    if not user.totp_secret:
+        return False
+    step = _matching_step(user.totp_secret, code, utcnow())
+    if step is None or (user.totp_last_step is not None and step <= user.totp_last_step):
+        return False
+    user.totp_last_step = step
+    return True
+
+
+def mfa_required(user: User, *, deployment_requires: bool) -> bool:
+    """Enrolled users always give a code; leads and admins must enrol when the deployment says."""
+    if user.totp_secret:
+        return True
+    return deployment_requires and user.role in (Role.ADMIN, Role.PROGRAMME_LEAD, Role.SITE_MANAGER)
+
+
+# --- API tokens ----------------------------------------------------------------------------
+
+def create_token(user: User, *, label: str, actor: User | None) -> tuple[ApiToken, str]:
+    """A new API token acting as the user; the secret is returned once and stored hashed."""
+    if not user.active:
+        raise InvalidInput("That account is deactivated.", fields={"email": "Deactivated."})
+    secret = TOKEN_PREFIX + secrets.token_urlsafe(32)
+    token = ApiToken(user=user, label=label[:100], prefix=secret[:12], token_hash=_sha256(secret))
+    db.session.add(token)
+    db.session.flush()
+    audit.record("token.created", actor=actor, object_type="api_token", object_id=token.id,
+                 details={"user": user.email, "label": token.label})
+    return token, secret
+
+
+def user_for_token(secret: str) -> User | None:
+    """The active user behind a live token, or None."""
+    if not secret.startswith(TOKEN_PREFIX):
+        return None
+    token = db.session.scalar(select(ApiToken).where(ApiToken.token_hash == _sha256(secret)))
+    if token is None or token.revoked_at is not None or not token.user.active:
+        return None
+    now = utcnow()
+    if token.last_used_at is None or now - token.last_used_at > timedelta(minutes=5):
+        token.last_used_at = now
+    return token.user
+
+
+def revoke_token(token_id: int, *, actor: User | None) -> ApiToken:
+    token = db.session.get(ApiToken, token_id)
+    if token is None:
+        raise NotFound("No such token.")
+    if token.revoked_at is None:
+        token.revoked_at = utcnow()
+        audit.record("token.revoked", actor=actor, object_type="api_token", object_id=token.id)
+    return token
+
+
+def revoke_all_tokens(user: User) -> None:
+    db.session.execute(
+        update(ApiToken)
+        .where(ApiToken.user_id == user.id, ApiToken.revoked_at.is_(None))
+        .values(revoked_at=utcnow())
+    )
+
+
+def list_tokens(user: User | None = None) -> list[ApiToken]:
+    stmt = select(ApiToken).order_by(ApiToken.id)
+    if user is not None:
+        stmt = stmt.where(ApiToken.user_id == user.id)
+    return list(db.session.scalars(stmt))

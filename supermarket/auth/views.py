@@ -1,0 +1,280 @@
+"""Sign-in, sign-out, the second factor, choosing a site and the user's own account."""
+
+from __future__ import annotations
+
+import io
+from typing import Any
+
+import qrcode
+import qrcode.image.svg
+from flask import (
+    Blueprint,
+    current_app,
+    flash,
+    redirect,
+    render_template,
+    request,
+    session,
+    url_for,
+)
+from flask.typing import ResponseReturnValue
+from flask_login import current_user, login_user, logout_user
+from markupsafe import Markup
+
+from supermarket.auth import audit
+from supermarket.auth import services as auth
+from supermarket.auth.models import Role, User
+from supermarket.auth.web import ALL_ROLES, SITE_COOKIE, SITE_SESSION_KEY, actor, public, roles
+from supermarket.errors import InvalidInput
+from supermarket.extensions import db, limiter
+from supermarket.sites.services import sites_for
+
+bp = Blueprint("auth", __name__)
+
+PENDING = "pending_auth"
+# Home pages by role, most specific first; later features add theirs by endpoint name.
+HOME_ENDPOINTS: dict[str, tuple[str, ...]] = {
+    Role.VOLUNTEER: ("visits.checkin", "auth.home"),
+    Role.SITE_MANAGER: ("visits.checkin", "auth.home"),
+    Role.PROGRAMME_LEAD: ("reporting.programme", "auth.home"),
+    Role.ADMIN: ("admin.index",),
+}
+
+
+def home_for(user: Any) -> str:
+    if not getattr(user, "is_authenticated", False):
+        return url_for("auth.login")
+    for endpoint in HOME_ENDPOINTS[Role(user.role)]:
+        if endpoint in current_app.view_functions:
+            return url_for(endpoint)
+    return url_for("auth.home")
+
+
+def _login_limit() -> str:
+    return str(current_app.config["LOGIN_RATE_LIMIT"])
+
+
+def _failed(response: Any) -> bool:
+    return bool(response.status_code != 303)
+
+
+def _account_key() -> str:
+    return "account:" + request.form.get("email", "").strip().lower()[:254]
+
+
+def _safe_next(target: str | None) -> str | None:
+    # Only same-site paths: never an open redirect.
+    if target and target.startswith("/") and not target.startswith("//") and "\\" not in target:
+        return target
+    return None
+
+
+@bp.route("/login", methods=["GET", "POST"])
+@public
+@limiter.limit(_login_limit, methods=["POST"], deduct_when=_failed)
+@limiter.limit("30 per hour", methods=["POST"], key_func=_account_key, deduct_when=_failed)
+def login() -> ResponseReturnValue:
+    if current_user.is_authenticated:
+        return redirect(home_for(current_user))
+    error = None
+    email = request.form.get("email", "")
+    if request.method == "POST":
+        user = auth.authenticate(email, request.form.get("password", ""))
+        if user is None:
+            audit.record_now("login.failed", actor=None, actor_email=email.strip().lower()[:254])
+            error = "That email and password do not match an active account."
+        else:
+            return _begin_session(user)
+    return render_template("auth/login.html", error=error, email=email), 401 if error else 200
+
+
+def _begin_session(user: User) -> ResponseReturnValue:
+    needs_code = auth.mfa_required(user, deployment_requires=current_app.config["MFA_REQUIRED"])
+    next_url = _safe_next(request.args.get("next"))
+    chosen_site = request.cookies.get(SITE_COOKIE)
+    session.clear()  # a fresh session at sign-in: nothing from before survives
+    token = auth.start_session(user, ip=request.remote_addr or "", mfa_passed=not needs_code)
+    if needs_code:
+        session[PENDING] = token
+        session["next"] = next_url
+        db.session.commit()
+        if user.totp_secret:
+            return redirect(url_for("auth.verify"), 303)
+        return redirect(url_for("auth.enrol"), 303)
+    return _complete(user, token, next_url, chosen_site)
+
+
+def _complete(user: User, token: str, next_url: str | None, chosen: str | None) -> ResponseReturnValue:
+    user.auth_session_id = token
+    login_user(user)
+    codes = [s.code for s in sites_for(user)] if Role(user.role).works_at_sites else []
+    if chosen in codes:
+        session[SITE_SESSION_KEY] = chosen
+    elif len(codes) == 1:
+        session[SITE_SESSION_KEY] = codes[0]
+    audit.record("login.succeeded", actor=user, object_type="user", object_id=user.id)
+    db.session.commit()
+    if Role(user.role).works_at_sites and len(codes) > 1 and SITE_SESSION_KEY not in session:
+        return redirect(url_for("auth.choose_site"), 303)
+    return redirect(next_url or home_for(user), 303)
+
+
+def _pending_user() -> tuple[User, str] | None:
+    token = session.get(PENDING)
+    if not token:
+        return None
+    from datetime import timedelta
+
+    found = auth.load_session(token, idle=timedelta(minutes=10), absolute=timedelta(minutes=10))
+    if found is None:
+        return None
+    return found.user, token
+
+
+@bp.route("/login/verify", methods=["GET", "POST"])
+@public
+@limiter.limit(_login_limit, methods=["POST"], deduct_when=_failed)
+def verify() -> ResponseReturnValue:
+    pending = _pending_user()
+    if pending is None:
+        return redirect(url_for("auth.login"))
+    user, token = pending
+    error = None
+    if request.method == "POST":
+        if auth.verify_totp(user, request.form.get("code", "")):
+            return _mark_passed_and_complete(user, token)
+        audit.record_now("login.mfa_failed", actor=user, object_type="user", object_id=user.id)
+        error = "That code is not right, or it has already been used. Wait for the next one."
+    return render_template("auth/verify.html", error=error), 401 if error else 200
+
+
+def _mark_passed_and_complete(user: User, token: str) -> ResponseReturnValue:
+    from sqlalchemy import update
+
+    from supermarket.auth.models import AuthSession
+
+    db.session.execute(
+        update(AuthSession).where(AuthSession.token_hash == auth._sha256(token)).values(mfa_passed=True)
+    )
+    next_url = session.pop("next", None)
+    session.pop(PENDING, None)
+    return _complete(user, token, next_url, request.cookies.get(SITE_COOKIE))
+
+
+def _qr_svg(data: str) -> Markup:
+    image = qrcode.make(data, image_factory=qrcode.image.svg.SvgPathImage, box_size=8)
+    buffer = io.BytesIO()
+    image.save(buffer)
+    svg = buffer.getvalue().decode()
+    return Markup(svg[svg.index("<svg") :])  # noqa: S704 - generated by qrcode, no user data
+
+
+@bp.route("/login/enrol", methods=["GET", "POST"])
+@public
+@limiter.limit(_login_limit, methods=["POST"], deduct_when=_failed)
+def enrol() -> ResponseReturnValue:
+    """Set up the second factor during sign-in, where the deployment requires one."""
+    pending = _pending_user()
+    if pending is None:
+        return redirect(url_for("auth.login"))
+    user, token = pending
+    secret = session.get("enrol_secret") or auth.new_totp_secret()
+    session["enrol_secret"] = secret
+    error = None
+    if request.method == "POST":
+        try:
+            auth.enable_totp(user, secret, request.form.get("code", ""))
+        except InvalidInput as exc:
+            error = exc.message
+        else:
+            session.pop("enrol_secret", None)
+            return _mark_passed_and_complete(user, token)
+    uri = auth.totp_uri(user, secret, current_app.config["PROGRAMME_NAME"])
+    return render_template("auth/enrol.html", secret=secret, qr=_qr_svg(uri), error=error,
+                           during_login=True), 422 if error else 200
+
+
+@bp.post("/logout")
+@public
+def logout() -> ResponseReturnValue:
+    if current_user.is_authenticated and current_user.get_id():
+        auth.end_session(current_user.get_id())
+        audit.record("logout", actor=actor(), object_type="user", object_id=current_user.id)
+        db.session.commit()
+    logout_user()
+    session.clear()
+    flash("You have signed out.", "info")
+    return redirect(url_for("auth.login"), 303)
+
+
+@bp.get("/home")
+@roles(*ALL_ROLES)
+def home() -> ResponseReturnValue:
+    return render_template("auth/home.html")
+
+
+@bp.route("/site", methods=["GET", "POST"])
+@roles(Role.VOLUNTEER, Role.SITE_MANAGER)
+def choose_site() -> ResponseReturnValue:
+    choices = sites_for(actor())
+    if request.method == "POST":
+        code = request.form.get("site", "")
+        if code in {s.code for s in choices}:
+            session[SITE_SESSION_KEY] = code
+            response = redirect(home_for(current_user), 303)
+            # The shared tablet remembers its site; the code is not personal data.
+            response.set_cookie(SITE_COOKIE, code, max_age=365 * 86400, httponly=True,
+                                samesite="Lax", secure=current_app.config["SESSION_COOKIE_SECURE"])
+            return response
+        flash("Choose one of your sites.", "error")
+    return render_template("auth/choose_site.html", choices=choices)
+
+
+@bp.route("/account", methods=["GET", "POST"])
+@roles(*ALL_ROLES)
+def account() -> ResponseReturnValue:
+    errors: dict[str, str] = {}
+    user = actor()
+    if request.method == "POST":
+        if auth.authenticate(user.email, request.form.get("current_password", "")) is None:
+            errors["current_password"] = "Your current password is not right."
+        elif request.form.get("new_password") != request.form.get("confirm_password"):
+            errors["confirm_password"] = "The two new passwords are different."
+        else:
+            try:
+                auth.set_password(user, request.form.get("new_password", ""), actor=user)
+            except InvalidInput as exc:
+                errors["new_password"] = exc.message
+            else:
+                # Other devices are signed out; this one starts a fresh session.
+                token = auth.start_session(user, ip=request.remote_addr or "", mfa_passed=True)
+                session.clear()
+                user.auth_session_id = token
+                login_user(user)
+                db.session.commit()
+                flash("Your password has been changed. Other devices have been signed out.", "info")
+                return redirect(url_for("auth.account"), 303)
+        db.session.rollback()
+    return render_template("auth/account.html", errors=errors), 422 if errors else 200
+
+
+@bp.route("/account/mfa", methods=["GET", "POST"])
+@roles(*ALL_ROLES)
+def mfa() -> ResponseReturnValue:
+    user = actor()
+    secret = session.get("enrol_secret") or auth.new_totp_secret()
+    session["enrol_secret"] = secret
+    error = None
+    if request.method == "POST":
+        try:
+            auth.enable_totp(user, secret, request.form.get("code", ""))
+        except InvalidInput as exc:
+            error = exc.message
+        else:
+            session.pop("enrol_secret", None)
+            db.session.commit()
+            flash("Two-step sign-in is on. You will be asked for a code each time.", "info")
+            return redirect(url_for("auth.account"), 303)
+    uri = auth.totp_uri(user, secret, current_app.config["PROGRAMME_NAME"])
+    return render_template("auth/enrol.html", secret=secret, qr=_qr_svg(uri), error=error,
+                           during_login=False), 422 if error else 200

@@ -1,0 +1,230 @@
+"""The `supermarket` command: the Flask CLI bound to the app, with our own groups."""
+
+from __future__ import annotations
+
+import sqlite3
+import sys
+from contextlib import closing
+from pathlib import Path
+
+import click
+from flask import Flask, current_app
+from flask.cli import FlaskGroup
+from sqlalchemy import select
+
+from supermarket.errors import DomainError
+from supermarket.extensions import db
+
+
+def _fail(error: DomainError) -> None:
+    db.session.rollback()
+    details = "; ".join(f"{k}: {v}" for k, v in error.fields.items())
+    raise click.ClickException(f"{error.message} {details}".strip())
+
+
+def register_commands(app: Flask) -> None:
+    app.cli.add_command(sites_group)
+    app.cli.add_command(users_group)
+    app.cli.add_command(tokens_group)
+    app.cli.add_command(backup)
+    app.cli.add_command(demo)
+    from supermarket.demo import register_domain_commands
+
+    register_domain_commands(app)
+
+
+# --- sites ---------------------------------------------------------------------------------
+
+@click.group("sites", help="Add and list sites.")
+def sites_group() -> None:
+    pass
+
+
+@sites_group.command("create")
+@click.option("--code", required=True, help="Short code used in URLs, e.g. harlow.")
+@click.option("--name", required=True)
+@click.option("--postcode", default="")
+@click.option("--address", default="")
+def sites_create(code: str, name: str, postcode: str, address: str) -> None:
+    from supermarket.sites.services import create_site
+
+    try:
+        site = create_site(code=code, name=name, postcode=postcode, address=address, actor=None)
+    except DomainError as exc:
+        _fail(exc)
+    db.session.commit()
+    click.echo(f"Created site {site.code}: {site.name}")
+
+
+@sites_group.command("list")
+def sites_list() -> None:
+    from supermarket.sites.services import list_sites
+
+    for site in list_sites():
+        state = "" if site.active else " (inactive)"
+        click.echo(f"{site.code:<16} {site.name}{state}")
+
+
+# --- users ---------------------------------------------------------------------------------
+
+@click.group("users", help="Staff accounts.")
+def users_group() -> None:
+    pass
+
+
+@users_group.command("create")
+@click.option("--email", required=True)
+@click.option("--name", required=True)
+@click.option("--role", required=True,
+              type=click.Choice(["volunteer", "site_manager", "programme_lead", "admin"]))
+@click.option("--site", "site_codes", multiple=True, help="Site code; repeat for several.")
+@click.option("--password-stdin", is_flag=True, help="Read the password from standard input.")
+def users_create(email: str, name: str, role: str, site_codes: tuple[str, ...],
+                 password_stdin: bool) -> None:
+    from supermarket.auth.services import create_user
+    from supermarket.sites.models import Site
+
+    sites = list(db.session.scalars(select(Site).where(Site.code.in_(site_codes))))
+    missing = set(site_codes) - {s.code for s in sites}
+    if missing:
+        raise click.ClickException(f"No such site: {', '.join(sorted(missing))}")
+    if password_stdin:
+        password = sys.stdin.readline().rstrip("\r\n")
+    else:
+        password = click.prompt("Password", hide_input=True, confirmation_prompt=True)
+    try:
+        user = create_user(email=email, name=name, role=role, password=password, sites=sites,
+                           actor=None)
+    except DomainError as exc:
+        _fail(exc)
+    db.session.commit()
+    click.echo(f"Created {user.role} {user.email}")
+
+
+@users_group.command("list")
+def users_list() -> None:
+    from supermarket.auth.models import User
+
+    for user in db.session.scalars(select(User).order_by(User.email)):
+        state = "active" if user.active else "deactivated"
+        click.echo(f"{user.email:<36} {user.role:<15} {state:<12} {','.join(user.site_codes)}")
+
+
+@users_group.command("deactivate")
+@click.argument("email")
+def users_deactivate(email: str) -> None:
+    from supermarket.auth.services import deactivate_user, find_user_by_email
+
+    user = find_user_by_email(email)
+    if user is None:
+        raise click.ClickException(f"No account for {email}")
+    deactivate_user(user, actor=None)
+    db.session.commit()
+    click.echo(f"Deactivated {user.email}; their sessions and tokens have ended.")
+
+
+# --- API tokens ----------------------------------------------------------------------------
+
+@click.group("tokens", help="API tokens (shown once, stored hashed).")
+def tokens_group() -> None:
+    pass
+
+
+@tokens_group.command("create")
+@click.option("--email", required=True)
+@click.option("--label", default="")
+def tokens_create(email: str, label: str) -> None:
+    from supermarket.auth.services import create_token, find_user_by_email
+
+    user = find_user_by_email(email)
+    if user is None:
+        raise click.ClickException(f"No account for {email}")
+    try:
+        token, secret = create_token(user, label=label, actor=None)
+    except DomainError as exc:
+        _fail(exc)
+    db.session.commit()
+    click.echo(f"Token {token.id} for {user.email} ({user.role}). It is shown only once:",
+               err=True)
+    click.echo(secret)
+
+
+@tokens_group.command("revoke")
+@click.argument("token_id", type=int)
+def tokens_revoke(token_id: int) -> None:
+    from supermarket.auth.services import revoke_token
+
+    try:
+        revoke_token(token_id, actor=None)
+    except DomainError as exc:
+        _fail(exc)
+    db.session.commit()
+    click.echo(f"Revoked token {token_id}")
+
+
+@tokens_group.command("list")
+def tokens_list() -> None:
+    from supermarket.auth.services import list_tokens
+
+    for token in list_tokens():
+        state = "revoked" if token.revoked_at else "live"
+        click.echo(f"{token.id:<5} {token.prefix}…  {token.user.email:<32} {state:<8} {token.label}")
+
+
+# --- backup --------------------------------------------------------------------------------
+
+@click.command("backup", help="Write a consistent copy of the database to PATH.")
+@click.argument("path", type=click.Path(dir_okay=False, path_type=Path))
+def backup(path: Path) -> None:
+    engine = db.engine
+    if engine.dialect.name != "sqlite":
+        raise click.ClickException(
+            "For PostgreSQL take the backup with pg_dump, which is consistent while the app "
+            f"runs:\n  pg_dump --format=custom --file={path} \"$DATABASE_URL\"\n"
+            "Restore it with: pg_restore --clean --dbname=\"$DATABASE_URL\" " + str(path)
+        )
+    source_path = engine.url.database
+    if not source_path:
+        raise click.ClickException("The database has no file to back up.")
+    if path.exists():
+        raise click.ClickException(f"{path} exists; choose a new file.")
+    path.parent.mkdir(parents=True, exist_ok=True)
+    # SQLite's online backup API copies a consistent snapshot while the app keeps running.
+    with closing(sqlite3.connect(source_path)) as source, closing(sqlite3.connect(path)) as target:
+        source.backup(target)
+    click.echo(f"Backed up {source_path} to {path}. Restore by stopping the app and copying it "
+               "back in place of the database file.")
+
+
+# --- demo ----------------------------------------------------------------------------------
+
+@click.command("demo", help="Load realistic demonstration data (development only).")
+@click.option("--if-empty", is_flag=True, help="Do nothing if the database already has users.")
+def demo(if_empty: bool) -> None:
+    if current_app.config["PRODUCTION"]:
+        raise click.ClickException("The demo data is for development only; refusing in production.")
+    from supermarket.auth.models import User
+    from supermarket.demo import load_demo
+
+    if db.session.scalar(select(User.id).limit(1)) is not None:
+        if if_empty:
+            click.echo("Demo data already loaded; leaving the database as it is.")
+            return
+        raise click.ClickException("The database already has data; demo loads into an empty one.")
+    logins = load_demo()
+    db.session.commit()
+    lines = [f"  {role:<15} {email:<34} {password}" for role, email, password in logins]
+    text = "Demo sign-ins (development only; shown here and in instance/demo-logins.txt):\n"
+    text += "\n".join(lines) + "\n"
+    logins_file = Path(current_app.instance_path) / "demo-logins.txt"
+    logins_file.write_text(text, encoding="utf-8")
+    logins_file.chmod(0o600)
+    click.echo(text)
+
+
+def main() -> None:
+    """Entry point of the `supermarket` console script."""
+    from supermarket import create_app
+
+    cli = FlaskGroup(create_app=create_app, help="Community supermarket system.")
+    cli.main(prog_name="supermarket")

@@ -1,0 +1,33 @@
+"""Every Flask extension, created unbound and bound in create_app()."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import request
+from flask_limiter import Limiter
+from flask_login import LoginManager
+from flask_migrate import Migrate
+from flask_sqlalchemy import SQLAlchemy
+from flask_wtf.csrf import CSRFProtect
+
+from supermarket.models import Base, UTCDateTime
+
+
+def client_address() -> str:
+    """The rate-limit key: the client address as ProxyFix resolved it, never a raw header."""
+    return request.remote_addr or "unknown"
+
+
+db = SQLAlchemy(model_class=Base)
+def _render_item(type_: str, obj: Any, autogen_context: Any) -> str | bool:
+    """Write our UTC timestamp type as a plain DateTime so migrations never import the app."""
+    if type_ == "type" and isinstance(obj, UTCDateTime):
+        return "sa.DateTime(timezone=True)"
+    return False
+
+
+migrate = Migrate(compare_type=True, render_as_batch=True, render_item=_render_item)
+login_manager = LoginManager()
+csrf = CSRFProtect()
+limiter = Limiter(key_func=client_address, default_limits=[])

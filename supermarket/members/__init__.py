@@ -1,0 +1,1 @@
+"""Member households, eligibility, cards and personal-data rights."""

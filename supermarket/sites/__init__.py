@@ -1,0 +1,1 @@
+"""Sites and their settings: fees, visit limits, allowances, eligibility, retention."""

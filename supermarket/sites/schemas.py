@@ -1,0 +1,35 @@
+"""API shapes for sites."""
+
+from __future__ import annotations
+
+from marshmallow import Schema, fields, validate
+
+
+class SiteOut(Schema):
+    code = fields.String()
+    name = fields.String()
+    address = fields.String()
+    postcode = fields.String()
+    timezone = fields.String()
+    active = fields.Boolean()
+
+
+class SiteWithSettingsOut(SiteOut):
+    settings = fields.Method("_settings")
+
+    def _settings(self, site: object) -> object:
+        return site.settings_data  # type: ignore[attr-defined]
+
+
+class SiteIn(Schema):
+    code = fields.String(required=True, validate=validate.Length(min=2, max=20))
+    name = fields.String(required=True, validate=validate.Length(min=1, max=120))
+    address = fields.String(load_default="", validate=validate.Length(max=300))
+    postcode = fields.String(load_default="", validate=validate.Length(max=10))
+    timezone = fields.String(load_default="Europe/London")
+    settings = fields.Dict(load_default=dict)
+
+
+class SiteListOut(Schema):
+    items = fields.List(fields.Nested(SiteOut))
+    next = fields.String(allow_none=True)

@@ -1,0 +1,116 @@
+"""Creating and configuring sites: only administrators change sites; managers their settings."""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+from zoneinfo import available_timezones
+
+from sqlalchemy import select
+
+from supermarket.auth import audit
+from supermarket.auth.access import works_at
+from supermarket.auth.models import Role, User
+from supermarket.errors import Conflict, InvalidInput, NotFound, PermissionDenied
+from supermarket.extensions import db
+from supermarket.postcodes import normalise_postcode
+from supermarket.sites.models import Site
+from supermarket.sites.settings import SiteSettings
+
+CODE_RE = re.compile(r"^[a-z][a-z0-9-]{1,19}$")
+
+
+def get_site(code: str) -> Site:
+    site = db.session.scalar(select(Site).where(Site.code == code))
+    if site is None:
+        raise NotFound("No such site.", code="site_not_found")
+    return site
+
+
+def list_sites(*, include_inactive: bool = True) -> list[Site]:
+    stmt = select(Site).order_by(Site.name)
+    if not include_inactive:
+        stmt = stmt.where(Site.active.is_(True))
+    return list(db.session.scalars(stmt))
+
+
+def sites_for(actor: User) -> list[Site]:
+    """The sites an actor can pick to work at (staff) or report on (leads, admins)."""
+    if Role(actor.role).works_at_sites:
+        return [s for s in actor.sites if s.active]
+    return list_sites(include_inactive=False)
+
+
+def _validate(code: str, name: str, postcode: str, timezone: str) -> tuple[dict[str, str], str]:
+    problems: dict[str, str] = {}
+    if not CODE_RE.match(code):
+        problems["code"] = "Use 2 to 20 lower-case letters, digits or hyphens, starting with a letter."
+    if not name.strip() or len(name) > 120:
+        problems["name"] = "Enter a name of 1 to 120 characters."
+    normal = ""
+    if postcode.strip():
+        normal = normalise_postcode(postcode) or ""
+        if not normal:
+            problems["postcode"] = "Enter a UK postcode, for example CM20 1AB."
+    if timezone not in available_timezones():
+        problems["timezone"] = "Choose a timezone such as Europe/London."
+    return problems, normal
+
+
+def create_site(
+    *,
+    code: str,
+    name: str,
+    address: str = "",
+    postcode: str = "",
+    timezone: str = "Europe/London",
+    settings: dict[str, Any] | None = None,
+    actor: User | None,
+) -> Site:
+    """Add a site with a unique code; settings start from the programme defaults."""
+    if actor is not None and not actor.is_admin:
+        raise PermissionDenied("Only an administrator can add sites.")
+    code = code.strip().lower()
+    problems, normal_pc = _validate(code, name, postcode, timezone)
+    if problems:
+        raise InvalidInput("Some fields need correcting.", fields=problems)
+    if db.session.scalar(select(Site.id).where(Site.code == code)) is not None:
+        raise Conflict("A site with that code already exists.", code="site_code_taken",
+                       fields={"code": "Already used by another site."})
+    site = Site(code=code, name=name.strip(), address=address.strip()[:300],
+                postcode=normal_pc, timezone=timezone)
+    site.settings = SiteSettings.from_dict(settings or {})
+    db.session.add(site)
+    db.session.flush()
+    audit.record("site.created", actor=actor, object_type="site", object_id=site.code,
+                 site_id=site.id)
+    return site
+
+
+def update_site(
+    site: Site, *, name: str, address: str, postcode: str, timezone: str, active: bool,
+    actor: User,
+) -> Site:
+    """Change a site's details (administrators only); the code never changes."""
+    if not actor.is_admin:
+        raise PermissionDenied("Only an administrator can change a site's details.")
+    problems, normal_pc = _validate(site.code, name, postcode, timezone)
+    if problems:
+        raise InvalidInput("Some fields need correcting.", fields=problems)
+    site.name, site.address, site.postcode = name.strip(), address.strip()[:300], normal_pc
+    site.timezone, site.active = timezone, active
+    audit.record("site.updated", actor=actor, object_type="site", object_id=site.code,
+                 site_id=site.id)
+    return site
+
+
+def update_settings(site: Site, data: dict[str, Any], *, actor: User) -> Site:
+    """Replace a site's settings after validation (admins, or that site's managers)."""
+    if not (actor.is_admin or (actor.role == Role.SITE_MANAGER and works_at(actor, site))):
+        raise PermissionDenied("Only an administrator or this site's manager can change settings.")
+    before = site.settings_data
+    site.settings = SiteSettings.from_dict(data)
+    audit.record("site.settings_changed", actor=actor, object_type="site", object_id=site.code,
+                 site_id=site.id,
+                 details={k: v for k, v in site.settings_data.items() if before.get(k) != v})
+    return site

@@ -1,0 +1,158 @@
+"""A site's rules, with the defaults from DOMAIN.md; validated by marshmallow."""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, field
+from typing import Any
+
+from marshmallow import Schema, ValidationError, fields, validate, validates_schema
+
+ELIGIBILITY_ROUTES = ("self_declared", "referral", "benefits", "postcode")
+VISIT_WINDOWS = ("iso_week", "rolling_7_days")
+
+
+@dataclass(frozen=True)
+class Band:
+    """An allowance band: how many items of it a visit may take, and their average value."""
+
+    name: str
+    limit: int | None  # None: uncounted (free items)
+    average_value_pence: int = 0
+
+
+@dataclass(frozen=True)
+class Tier:
+    """A household-size tier: from this many people, this fee and these band limits."""
+
+    name: str
+    min_people: int
+    fee_pence: int
+    band_limits: dict[str, int] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class SiteSettings:
+    """Everything a site may want different from the programme's defaults."""
+
+    visits_per_week: int = 1
+    visit_window: str = "iso_week"
+    membership_term_months: int = 6
+    review_interval_months: int = 3
+    grace_days: int = 0
+    fee_pence: int = 350
+    joining_fee_pence: int = 0
+    bands: tuple[Band, ...] = (
+        Band("red", 2, 250),
+        Band("blue", 8, 120),
+        Band("free", None, 0),
+    )
+    tiers: tuple[Tier, ...] = ()
+    eligibility_routes: tuple[str, ...] = ELIGIBILITY_ROUTES[:3]
+    catchment: tuple[str, ...] = ()
+    allow_other_site_members: bool = False
+    overrides_managers_only: bool = False
+    member_cap: int | None = None
+    retention_months: int = 24
+    use_by_alert_days: int = 2
+    opening_hours: str = ""
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any] | None) -> SiteSettings:
+        """Stored settings merged over the defaults (new settings appear with defaults)."""
+        loaded = SiteSettingsSchema().load(data or {})
+        return cls(**loaded)
+
+    def band(self, name: str) -> Band | None:
+        return next((b for b in self.bands if b.name == name), None)
+
+
+class BandSchema(Schema):
+    name = fields.String(
+        required=True, validate=validate.Regexp(r"^[a-z][a-z0-9_]{0,19}$", error="Use a-z, 0-9, _")
+    )
+    limit = fields.Integer(
+        required=True, allow_none=True, validate=validate.Range(min=0, max=200)
+    )
+    average_value_pence = fields.Integer(load_default=0, validate=validate.Range(min=0, max=10_000))
+
+
+class TierSchema(Schema):
+    name = fields.String(required=True, validate=validate.Length(min=1, max=40))
+    min_people = fields.Integer(required=True, validate=validate.Range(min=1, max=40))
+    fee_pence = fields.Integer(required=True, validate=validate.Range(min=0, max=10_000))
+    band_limits = fields.Dict(
+        keys=fields.String(), values=fields.Integer(validate=validate.Range(min=0, max=200)),
+        load_default=dict,
+    )
+
+
+class SiteSettingsSchema(Schema):
+    """Validates settings input; missing keys take the DOMAIN.md defaults."""
+
+    visits_per_week = fields.Integer(load_default=1, validate=validate.Range(min=1, max=14))
+    visit_window = fields.String(load_default="iso_week", validate=validate.OneOf(VISIT_WINDOWS))
+    membership_term_months = fields.Integer(load_default=6, validate=validate.Range(min=1, max=60))
+    review_interval_months = fields.Integer(
+        load_default=3, validate=validate.Range(min=1, max=24)
+    )
+    grace_days = fields.Integer(load_default=0, validate=validate.Range(min=0, max=90))
+    fee_pence = fields.Integer(load_default=350, validate=validate.Range(min=0, max=10_000))
+    joining_fee_pence = fields.Integer(load_default=0, validate=validate.Range(min=0, max=10_000))
+    bands = fields.List(fields.Nested(BandSchema), load_default=None)
+    tiers = fields.List(fields.Nested(TierSchema), load_default=list)
+    eligibility_routes = fields.List(
+        fields.String(validate=validate.OneOf(ELIGIBILITY_ROUTES)),
+        load_default=lambda: list(ELIGIBILITY_ROUTES[:3]),
+        validate=validate.Length(min=1, error="Accept at least one eligibility route."),
+    )
+    catchment = fields.List(fields.String(validate=validate.Length(max=8)), load_default=list)
+    allow_other_site_members = fields.Boolean(load_default=False)
+    overrides_managers_only = fields.Boolean(load_default=False)
+    member_cap = fields.Integer(
+        load_default=None, allow_none=True, validate=validate.Range(min=1, max=1_000_000)
+    )
+    retention_months = fields.Integer(load_default=24, validate=validate.Range(min=1, max=120))
+    use_by_alert_days = fields.Integer(load_default=2, validate=validate.Range(min=0, max=30))
+    opening_hours = fields.String(load_default="", validate=validate.Length(max=500))
+
+    @validates_schema
+    def _check(self, data: dict[str, Any], **_: Any) -> None:
+        bands = data.get("bands")
+        if bands is not None:
+            names = [b["name"] for b in bands]
+            if len(set(names)) != len(names):
+                raise ValidationError("Each band needs a different name.", "bands")
+        names = {b["name"] for b in bands} if bands else {"red", "blue", "free"}
+        for tier in data.get("tiers") or []:
+            unknown = set(tier["band_limits"]) - names
+            if unknown:
+                raise ValidationError(f"Unknown band: {', '.join(sorted(unknown))}.", "tiers")
+        if "postcode" in data.get("eligibility_routes", []) and not data.get("catchment"):
+            raise ValidationError(
+                "List the catchment postcode districts to accept the postcode route.",
+                "catchment",
+            )
+
+    def load(self, data: Any, **kwargs: Any) -> Any:  # type: ignore[override]
+        loaded = dict(super().load(data, **kwargs))
+        from supermarket.postcodes import normalise_catchment_entry
+
+        catchment: list[str] = []
+        for entry in loaded.get("catchment") or []:
+            normal = normalise_catchment_entry(entry)
+            if normal is None:
+                raise ValidationError({"catchment": [f"{entry!r} is not a postcode district."]})
+            catchment.append(normal)
+        loaded["catchment"] = tuple(catchment)
+        if loaded.get("bands") is None:
+            loaded["bands"] = SiteSettings().bands
+        else:
+            loaded["bands"] = tuple(Band(**b) for b in loaded["bands"])
+        loaded["tiers"] = tuple(
+            sorted((Tier(**t) for t in loaded["tiers"]), key=lambda t: t.min_people)
+        )
+        loaded["eligibility_routes"] = tuple(loaded["eligibility_routes"])
+        return loaded

@@ -1,0 +1,39 @@
+"""The site settings page, for administrators and the site's managers."""
+
+from __future__ import annotations
+
+from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask.typing import ResponseReturnValue
+from marshmallow import ValidationError
+
+from supermarket.auth.access import site_for_reporting
+from supermarket.auth.models import Role
+from supermarket.auth.web import actor, roles
+from supermarket.extensions import db
+from supermarket.sites import services
+from supermarket.sites.forms import BAND_ROWS, TIER_ROWS, flatten_errors, settings_from_form
+from supermarket.sites.settings import ELIGIBILITY_ROUTES
+
+bp = Blueprint("sites", __name__, url_prefix="/sites")
+
+
+@bp.route("/<code>/settings", methods=["GET", "POST"])
+@roles(Role.SITE_MANAGER, Role.ADMIN)
+def settings(code: str) -> ResponseReturnValue:
+    site = site_for_reporting(code, actor())
+    errors: dict[str, str] = {}
+    values = site.settings
+    if request.method == "POST":
+        try:
+            services.update_settings(site, settings_from_form(request.form), actor=actor())
+        except ValidationError as exc:
+            errors = flatten_errors(exc.messages)
+            db.session.rollback()
+        else:
+            db.session.commit()
+            flash(f"Settings for {site.name} saved.", "info")
+            return redirect(url_for("sites.settings", code=site.code), 303)
+    return render_template(
+        "sites/settings.html", site=site, s=values, errors=errors, form=request.form,
+        routes=ELIGIBILITY_ROUTES, band_rows=BAND_ROWS, tier_rows=TIER_ROWS,
+    ), 422 if errors else 200

@@ -1,0 +1,180 @@
+"""The small register_*() steps create_app() is made of."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from typing import Any
+
+from flask import Flask, g, jsonify, redirect, request, session, url_for
+from flask.typing import ResponseReturnValue
+from flask_login import current_user
+from sqlalchemy import text
+from werkzeug.middleware.proxy_fix import ProxyFix
+
+from supermarket.errors import json_error, register_error_handlers
+from supermarket.extensions import csrf, db, limiter, login_manager, migrate
+from supermarket.models import configure_sqlite, sqlite_write_intent
+
+SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
+
+CSP = (
+    "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
+    "font-src 'self'; connect-src 'self'; object-src 'none'; base-uri 'none'; "
+    "frame-ancestors 'none'; form-action 'self'"
+)
+
+
+def register_extensions(app: Flask) -> None:
+    if app.config["PROXY_FIX_HOPS"]:
+        hops = app.config["PROXY_FIX_HOPS"]
+        app.wsgi_app = ProxyFix(  # type: ignore[method-assign]
+            app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops, x_prefix=hops
+        )
+    db.init_app(app)
+    migrate.init_app(app, db, directory=str(app.root_path + "/../migrations"))
+    csrf.init_app(app)
+    limiter.init_app(app)
+    login_manager.init_app(app)
+    login_manager.session_protection = None  # our sessions are server-side records
+    with app.app_context():
+        if db.engine.dialect.name == "sqlite":
+            configure_sqlite(db.engine)
+    _register_login_loaders(app)
+    register_error_handlers(app)
+
+
+def _register_login_loaders(app: Flask) -> None:
+    from supermarket.auth import services as auth
+
+    @login_manager.user_loader
+    def _load_user(session_id: str) -> Any:
+        found = auth.load_session(
+            session_id,
+            idle=timedelta(minutes=app.config["SESSION_IDLE_MINUTES"]),
+            absolute=timedelta(hours=app.config["SESSION_ABSOLUTE_HOURS"]),
+        )
+        if found is None or not found.mfa_passed:
+            return None
+        return found.user
+
+    @login_manager.request_loader
+    def _load_from_token(req: Any) -> Any:
+        header = req.headers.get("Authorization", "")
+        if not header.startswith("Bearer "):
+            return None
+        user = auth.user_for_token(header[7:].strip())
+        if user is not None:
+            user.via_token = True
+        return user
+
+    @login_manager.unauthorized_handler
+    def _unauthorized() -> ResponseReturnValue:
+        if request.path.startswith("/api/"):
+            return json_error(401, "unauthenticated", "Sign in or send a valid API token.")
+        return redirect(url_for("auth.login", next=request.full_path if request.method == "GET" else None))
+
+
+def _bearer() -> bool:
+    return request.headers.get("Authorization", "").startswith("Bearer ")
+
+
+def register_request_hooks(app: Flask) -> None:
+    from supermarket.auth.audit import Origin, current_origin
+
+    @app.before_request
+    def _origin_and_locks() -> None:
+        current_origin.set(Origin(ip=request.remote_addr or "", user_agent=request.user_agent.string[:200]))
+        sqlite_write_intent.set(request.method not in SAFE_METHODS)
+
+    @app.before_request
+    def _csrf_unless_token() -> None:
+        # Bearer-token calls carry no cookie, so they cannot be forged cross-site.
+        if request.method not in SAFE_METHODS and not _bearer():
+            csrf.protect()
+
+    @app.before_request
+    def _login_required_by_default() -> ResponseReturnValue | None:
+        view = app.view_functions.get(request.endpoint or "")
+        if view is None or getattr(view, "_public", False) or request.endpoint == "static":
+            return None
+        if not current_user.is_authenticated:
+            return login_manager.unauthorized()  # type: ignore[no-any-return]
+        return None
+
+    @app.after_request
+    def _security_headers(response: Any) -> Any:
+        headers = response.headers
+        headers.setdefault("Content-Security-Policy", CSP)
+        headers.setdefault("X-Content-Type-Options", "nosniff")
+        headers.setdefault("Referrer-Policy", "strict-origin-when-cross-origin")
+        headers.setdefault("X-Frame-Options", "DENY")
+        headers.setdefault("Permissions-Policy", "camera=(), microphone=(), geolocation=()")
+        if app.config["PRODUCTION"] or request.is_secure:
+            headers.setdefault(
+                "Strict-Transport-Security", f"max-age={app.config['HSTS_SECONDS']}; includeSubDomains"
+            )
+        if request.endpoint != "static":
+            # Pages, exports and PDFs may hold personal data: never cache them.
+            headers["Cache-Control"] = "no-store"
+            headers.setdefault("Pragma", "no-cache")
+        return response
+
+    @app.teardown_request
+    def _reset_lock_intent(_exc: BaseException | None) -> None:
+        sqlite_write_intent.set(True)
+
+
+def register_blueprints(app: Flask) -> None:
+    from supermarket.admin.views import bp as admin_views
+    from supermarket.auth.api import bp as auth_api
+    from supermarket.auth.views import bp as auth_views
+    from supermarket.openapi import bp as openapi_bp
+    from supermarket.sites.api import bp as sites_api
+    from supermarket.sites.views import bp as sites_views
+
+    for blueprint in (auth_views, admin_views, sites_views, auth_api, sites_api, openapi_bp):
+        app.register_blueprint(blueprint)
+
+    from supermarket.auth.web import public
+
+    @app.get("/healthz")
+    @public
+    @limiter.exempt
+    def healthz() -> ResponseReturnValue:
+        try:
+            db.session.execute(text("SELECT 1"))
+        except Exception:  # noqa: BLE001 - any database failure means unhealthy
+            return jsonify(status="unavailable"), 503
+        return jsonify(status="ok")
+
+    @app.get("/")
+    def index() -> ResponseReturnValue:
+        from supermarket.auth.views import home_for
+
+        return redirect(home_for(current_user))
+
+
+def register_template_helpers(app: Flask) -> None:
+    from supermarket.auth.models import Role
+    from supermarket.auth.web import current_site
+    from supermarket.formatting import register_filters
+    from supermarket.navigation import NAV_ITEMS
+
+    register_filters(app)
+
+    @app.context_processor
+    def _globals() -> dict[str, Any]:
+        return {
+            "current_site": current_site,
+            "Role": Role,
+            "g": g,
+            "session": session,
+            "nav_items": NAV_ITEMS,
+            "nav_endpoints": app.view_functions,
+        }
+
+
+def register_cli(app: Flask) -> None:
+    from supermarket.cli import register_commands
+
+    register_commands(app)
