@@ -144,7 +144,7 @@ class SiteSettingsSchema(Schema):
         for entry in loaded.get("catchment") or []:
             normal = normalise_catchment_entry(entry)
             if normal is None:
-                raise ValidationError({"catchment": [f"{entry!r} is not a postcode district."]})
+                raise ValidationError({"catchment": [f"{entry!r} is not a postcode district or sector."]})
             catchment.append(normal)
         loaded["catchment"] = tuple(catchment)
         if loaded.get("bands") is None:
