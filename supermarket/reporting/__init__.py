@@ -1,0 +1,1 @@
+"""Anonymised statistics, outcomes and reports."""
