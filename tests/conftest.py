@@ -20,6 +20,7 @@ from supermarket import create_app
 from supermarket.auth.models import User
 from supermarket.auth.services import create_user
 from supermarket.extensions import db, limiter
+from supermarket.models import sqlite_write_intent
 from supermarket.sites.models import Site
 from supermarket.sites.services import create_site
 
@@ -67,9 +68,15 @@ def _transaction(request: pytest.FixtureRequest, app: Flask) -> Iterator[None]:
     """Run the test in a transaction that is rolled back; app code may commit freely."""
     limiter.reset()
     if request.node.get_closest_marker("concurrency"):
-        with app.app_context():
-            yield
-            _truncate_all()
+        # The test thread only sets up and checks: its reads must not hold SQLite's write
+        # lock while the server or worker threads (which default to write intent) work.
+        token = sqlite_write_intent.set(False)
+        try:
+            with app.app_context():
+                yield
+                _truncate_all()
+        finally:
+            sqlite_write_intent.reset(token)
         return
     with app.app_context():
         connection = db.engine.connect()
@@ -179,3 +186,69 @@ def token_for() -> Callable[[User], dict[str, str]]:
         return {"Authorization": f"Bearer {secret}"}
 
     return make
+
+
+# --- browser tests ------------------------------------------------------------------------
+# Real pages in the system's headless Chromium. The server runs in a thread of this process
+# against the same database, so browser tests are marked `concurrency`: their data is
+# committed (the server must see it) and every table is emptied afterwards.
+
+CHROMIUM = os.environ.get("CHROMIUM_PATH", "/usr/bin/chromium")
+CHROMIUM_ARGS = [
+    "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+    "--disable-background-networking", "--disable-component-update", "--disable-sync",
+]
+TABLET = {"width": 820, "height": 1180}  # a 10.9" tablet in portrait, in CSS pixels
+
+
+@pytest.fixture(scope="session")
+def live_url(app: Flask) -> Iterator[str]:
+    """The app served on a free port of 127.0.0.1 for the browser to use."""
+    import threading
+
+    from werkzeug.serving import make_server
+
+    server = make_server("127.0.0.1", 0, app, threaded=True)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{server.server_port}"
+    server.shutdown()
+
+
+@pytest.fixture(scope="session")
+def _chromium() -> Iterator[Any]:
+    if not Path(CHROMIUM).exists():
+        pytest.skip(f"No Chromium at {CHROMIUM}: install the OS package 'chromium' to run browser tests")
+    sync_api = pytest.importorskip("playwright.sync_api", reason="playwright is not installed")
+    with sync_api.sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS)
+        yield browser
+        browser.close()
+
+
+@pytest.fixture
+def browser_page(_chromium: Any, live_url: str) -> Iterator[Any]:
+    """A fresh Playwright page (own cookies) at tablet size; base URL is the live server."""
+    context = _chromium.new_context(viewport=TABLET, base_url=live_url, locale="en-GB",
+                                    timezone_id="Europe/London", has_touch=True)
+    context.set_default_timeout(15_000)
+    page = context.new_page()
+    yield page
+    context.close()
+
+
+def screenshot(page: Any, name: str) -> Path:
+    """Save a full-page screenshot under test-artifacts/ for a person to look at."""
+    ARTIFACTS.mkdir(exist_ok=True)
+    path = ARTIFACTS / f"{name}.png"
+    page.screenshot(path=str(path), full_page=True)
+    return path
+
+
+def browser_login(page: Any, user: User, password: str = PASSWORD) -> None:
+    """Sign in through the real login page."""
+    page.goto("/login")
+    page.get_by_label("Email address").fill(user.email)
+    page.get_by_label("Password").fill(password)
+    page.get_by_role("button", name="Sign in").click()
+    page.wait_for_load_state("networkidle")
