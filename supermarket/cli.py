@@ -35,6 +35,7 @@ def register_commands(app: Flask) -> None:
 
 # --- sites ---------------------------------------------------------------------------------
 
+
 @click.group("sites", help="Add and list sites.")
 def sites_group() -> None:
     pass
@@ -67,6 +68,7 @@ def sites_list() -> None:
 
 # --- users ---------------------------------------------------------------------------------
 
+
 @click.group("users", help="Staff accounts.")
 def users_group() -> None:
     pass
@@ -75,12 +77,16 @@ def users_group() -> None:
 @users_group.command("create")
 @click.option("--email", required=True)
 @click.option("--name", required=True)
-@click.option("--role", required=True,
-              type=click.Choice(["volunteer", "site_manager", "programme_lead", "admin"]))
+@click.option(
+    "--role",
+    required=True,
+    type=click.Choice(["volunteer", "site_manager", "programme_lead", "admin"]),
+)
 @click.option("--site", "site_codes", multiple=True, help="Site code; repeat for several.")
 @click.option("--password-stdin", is_flag=True, help="Read the password from standard input.")
-def users_create(email: str, name: str, role: str, site_codes: tuple[str, ...],
-                 password_stdin: bool) -> None:
+def users_create(
+    email: str, name: str, role: str, site_codes: tuple[str, ...], password_stdin: bool
+) -> None:
     from supermarket.auth.services import create_user
     from supermarket.sites.models import Site
 
@@ -93,8 +99,9 @@ def users_create(email: str, name: str, role: str, site_codes: tuple[str, ...],
     else:
         password = click.prompt("Password", hide_input=True, confirmation_prompt=True)
     try:
-        user = create_user(email=email, name=name, role=role, password=password, sites=sites,
-                           actor=None)
+        user = create_user(
+            email=email, name=name, role=role, password=password, sites=sites, actor=None
+        )
     except DomainError as exc:
         _fail(exc)
     db.session.commit()
@@ -125,6 +132,7 @@ def users_deactivate(email: str) -> None:
 
 # --- API tokens ----------------------------------------------------------------------------
 
+
 @click.group("tokens", help="API tokens (shown once, stored hashed).")
 def tokens_group() -> None:
     pass
@@ -144,8 +152,7 @@ def tokens_create(email: str, label: str) -> None:
     except DomainError as exc:
         _fail(exc)
     db.session.commit()
-    click.echo(f"Token {token.id} for {user.email} ({user.role}). It is shown only once:",
-               err=True)
+    click.echo(f"Token {token.id} for {user.email} ({user.role}). It is shown only once:", err=True)
     click.echo(secret)
 
 
@@ -168,10 +175,13 @@ def tokens_list() -> None:
 
     for token in list_tokens():
         state = "revoked" if token.revoked_at else "live"
-        click.echo(f"{token.id:<5} {token.prefix}…  {token.user.email:<32} {state:<8} {token.label}")
+        click.echo(
+            f"{token.id:<5} {token.prefix}…  {token.user.email:<32} {state:<8} {token.label}"
+        )
 
 
 # --- backup --------------------------------------------------------------------------------
+
 
 @click.command("backup", help="Write a consistent copy of the database to PATH.")
 @click.argument("path", type=click.Path(dir_okay=False, path_type=Path))
@@ -180,8 +190,8 @@ def backup(path: Path) -> None:
     if engine.dialect.name != "sqlite":
         raise click.ClickException(
             "For PostgreSQL take the backup with pg_dump, which is consistent while the app "
-            f"runs:\n  pg_dump --format=custom --file={path} \"$DATABASE_URL\"\n"
-            "Restore it with: pg_restore --clean --dbname=\"$DATABASE_URL\" " + str(path)
+            f'runs:\n  pg_dump --format=custom --file={path} "$DATABASE_URL"\n'
+            'Restore it with: pg_restore --clean --dbname="$DATABASE_URL" ' + str(path)
         )
     source_path = engine.url.database
     if not source_path:
@@ -192,11 +202,14 @@ def backup(path: Path) -> None:
     # SQLite's online backup API copies a consistent snapshot while the app keeps running.
     with closing(sqlite3.connect(source_path)) as source, closing(sqlite3.connect(path)) as target:
         source.backup(target)
-    click.echo(f"Backed up {source_path} to {path}. Restore by stopping the app and copying it "
-               "back in place of the database file.")
+    click.echo(
+        f"Backed up {source_path} to {path}. Restore by stopping the app and copying it "
+        "back in place of the database file."
+    )
 
 
 # --- demo ----------------------------------------------------------------------------------
+
 
 @click.command("demo", help="Load realistic demonstration data (development only).")
 @click.option("--if-empty", is_flag=True, help="Do nothing if the database already has users.")

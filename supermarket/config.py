@@ -10,7 +10,7 @@ ROOT = Path(__file__).resolve().parent.parent
 INSTANCE = ROOT / "instance"
 
 # Values that must never reach production as the signing key.
-_DEV_SECRET = "dev-only-not-secret"  # noqa: S105 - refused in production by check_production
+_DEV_SECRET = "dev-only-not-secret"
 
 
 def _bool(name: str, default: bool) -> bool:

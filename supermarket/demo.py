@@ -33,31 +33,55 @@ DOMAIN_COMMANDS = (
 
 DEMO_SITES: tuple[dict[str, Any], ...] = (
     {
-        "code": "harlow", "name": "Harlow Community Supermarket",
-        "address": "The Stow, Harlow, Essex", "postcode": "CM20 3AG",
-        "settings": {"fee_pence": 350, "visits_per_week": 1,
-                     "eligibility_routes": ["self_declared", "referral", "benefits"],
-                     "opening_hours": "Tue 12:00–15:00, Sat 10:00–12:00"},
+        "code": "harlow",
+        "name": "Harlow Community Supermarket",
+        "address": "The Stow, Harlow, Essex",
+        "postcode": "CM20 3AG",
+        "settings": {
+            "fee_pence": 350,
+            "visits_per_week": 1,
+            "eligibility_routes": ["self_declared", "referral", "benefits"],
+            "opening_hours": "Tue 12:00–15:00, Sat 10:00–12:00",
+        },
     },
     {
-        "code": "basildon", "name": "Basildon Community Supermarket",
-        "address": "Town Square, Basildon, Essex", "postcode": "SS14 1DL",
-        "settings": {"fee_pence": 0, "joining_fee_pence": 350, "visits_per_week": 2,
-                     "eligibility_routes": ["self_declared", "referral", "benefits", "postcode"],
-                     "catchment": ["SS13", "SS14", "SS15", "SS16"],
-                     "allow_other_site_members": True,
-                     "opening_hours": "Tue and Thu 10:00–14:00"},
+        "code": "basildon",
+        "name": "Basildon Community Supermarket",
+        "address": "Town Square, Basildon, Essex",
+        "postcode": "SS14 1DL",
+        "settings": {
+            "fee_pence": 0,
+            "joining_fee_pence": 350,
+            "visits_per_week": 2,
+            "eligibility_routes": ["self_declared", "referral", "benefits", "postcode"],
+            "catchment": ["SS13", "SS14", "SS15", "SS16"],
+            "allow_other_site_members": True,
+            "opening_hours": "Tue and Thu 10:00–14:00",
+        },
     },
     {
-        "code": "canvey", "name": "Canvey Island Community Supermarket",
-        "address": "Furtherwick Road, Canvey Island, Essex", "postcode": "SS8 7AA",
-        "settings": {"fee_pence": 400, "visits_per_week": 1,
-                     "bands": [{"name": "red", "limit": 3, "average_value_pence": 250},
-                               {"name": "blue", "limit": 7, "average_value_pence": 120},
-                               {"name": "free", "limit": None, "average_value_pence": 0}],
-                     "tiers": [{"name": "Plus", "min_people": 5, "fee_pence": 500,
-                                "band_limits": {"red": 4, "blue": 10}}],
-                     "opening_hours": "Wed 13:00–16:00, Fri 10:00–13:00"},
+        "code": "canvey",
+        "name": "Canvey Island Community Supermarket",
+        "address": "Furtherwick Road, Canvey Island, Essex",
+        "postcode": "SS8 7AA",
+        "settings": {
+            "fee_pence": 400,
+            "visits_per_week": 1,
+            "bands": [
+                {"name": "red", "limit": 3, "average_value_pence": 250},
+                {"name": "blue", "limit": 7, "average_value_pence": 120},
+                {"name": "free", "limit": None, "average_value_pence": 0},
+            ],
+            "tiers": [
+                {
+                    "name": "Plus",
+                    "min_people": 5,
+                    "fee_pence": 500,
+                    "band_limits": {"red": 4, "blue": 10},
+                }
+            ],
+            "opening_hours": "Wed 13:00–16:00, Fri 10:00–13:00",
+        },
     },
 )
 
@@ -91,8 +115,14 @@ def load_demo() -> list[tuple[str, str, str]]:
     staff: dict[str, User] = {}
     for role, email, name, codes in DEMO_STAFF:
         password = _password()
-        staff[email] = create_user(email=email, name=name, role=role, password=password,
-                                   sites=[sites[c] for c in codes], actor=None)
+        staff[email] = create_user(
+            email=email,
+            name=name,
+            role=role,
+            password=password,
+            sites=[sites[c] for c in codes],
+            actor=None,
+        )
         logins.append((role, email, password))
     db.session.flush()
     ctx = DemoContext(sites=sites, staff=staff)

@@ -20,6 +20,8 @@ def client_address() -> str:
 
 
 db = SQLAlchemy(model_class=Base)
+
+
 def _render_item(type_: str, obj: Any, autogen_context: Any) -> str | bool:
     """Write our UTC timestamp type as a plain DateTime so migrations never import the app."""
     if type_ == "type" and isinstance(obj, UTCDateTime):

@@ -92,5 +92,5 @@ def keyset_page(
     rows = list(db.session.scalars(stmt.order_by(id_column).limit(limit + 1)))
     more = len(rows) > limit
     rows = rows[:limit]
-    next_cursor = encode_cursor(getattr(rows[-1], "id")) if more and rows else None
+    next_cursor = encode_cursor(rows[-1].id) if more and rows else None
     return rows, next_cursor

@@ -85,12 +85,20 @@ def build_spec() -> dict[str, Any]:
                         "description": "OK",
                         "content": {"application/json": {"schema": schema}},
                     }
-            for status, text in ((401, "Not signed in"), (403, "Role not allowed"),
-                                 (422, "Invalid input")):
-                op["responses"].setdefault(str(status), {
-                    "description": text,
-                    "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}},
-                })
+            for status, text in (
+                (401, "Not signed in"),
+                (403, "Role not allowed"),
+                (422, "Invalid input"),
+            ):
+                op["responses"].setdefault(
+                    str(status),
+                    {
+                        "description": text,
+                        "content": {
+                            "application/json": {"schema": {"$ref": "#/components/schemas/Error"}}
+                        },
+                    },
+                )
             operations[method.lower()] = op
         spec.path(path=path, operations=operations)
     return spec.to_dict()

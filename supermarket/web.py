@@ -71,7 +71,9 @@ def _register_login_loaders(app: Flask) -> None:
     def _unauthorized() -> ResponseReturnValue:
         if request.path.startswith("/api/"):
             return json_error(401, "unauthenticated", "Sign in or send a valid API token.")
-        return redirect(url_for("auth.login", next=request.full_path if request.method == "GET" else None))
+        return redirect(
+            url_for("auth.login", next=request.full_path if request.method == "GET" else None)
+        )
 
 
 def _bearer() -> bool:
@@ -83,7 +85,9 @@ def register_request_hooks(app: Flask) -> None:
 
     @app.before_request
     def _origin_and_locks() -> None:
-        current_origin.set(Origin(ip=request.remote_addr or "", user_agent=request.user_agent.string[:200]))
+        current_origin.set(
+            Origin(ip=request.remote_addr or "", user_agent=request.user_agent.string[:200])
+        )
         sqlite_write_intent.set(request.method not in SAFE_METHODS)
 
     @app.before_request
@@ -111,7 +115,8 @@ def register_request_hooks(app: Flask) -> None:
         headers.setdefault("Permissions-Policy", "camera=(), microphone=(), geolocation=()")
         if app.config["PRODUCTION"] or request.is_secure:
             headers.setdefault(
-                "Strict-Transport-Security", f"max-age={app.config['HSTS_SECONDS']}; includeSubDomains"
+                "Strict-Transport-Security",
+                f"max-age={app.config['HSTS_SECONDS']}; includeSubDomains",
             )
         if request.endpoint != "static":
             # Pages, exports and PDFs may hold personal data: never cache them.
@@ -143,11 +148,14 @@ def register_blueprints(app: Flask) -> None:
     def healthz() -> ResponseReturnValue:
         try:
             db.session.execute(text("SELECT 1"))
-        except Exception:  # noqa: BLE001 - any database failure means unhealthy
+        except Exception:
             return jsonify(status="unavailable"), 503
         return jsonify(status="ok")
 
+    from supermarket.auth.web import ALL_ROLES, roles
+
     @app.get("/")
+    @roles(*ALL_ROLES)
     def index() -> ResponseReturnValue:
         from supermarket.auth.views import home_for
 

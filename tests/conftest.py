@@ -103,7 +103,7 @@ def _truncate_all() -> None:
             conn.execute(text(f"TRUNCATE {', '.join(tables)} RESTART IDENTITY CASCADE"))
         else:
             for name in tables:
-                conn.execute(text(f"DELETE FROM {name}"))  # noqa: S608 - our own table names
+                conn.execute(text(f"DELETE FROM {name}"))
 
 
 class Client(FlaskClient):
@@ -129,8 +129,9 @@ def make_site() -> Callable[..., Site]:
 
     def make(code: str | None = None, name: str | None = None, **kwargs: Any) -> Site:
         n = next(counter)
-        site = create_site(code=code or f"site{n}", name=name or f"Test Site {n}", actor=None,
-                           **kwargs)
+        site = create_site(
+            code=code or f"site{n}", name=name or f"Test Site {n}", actor=None, **kwargs
+        )
         db.session.commit()
         return site
 
@@ -141,13 +142,24 @@ def make_site() -> Callable[..., Site]:
 def make_user(make_site: Callable[..., Site]) -> Callable[..., User]:
     counter = iter(range(1, 10_000))
 
-    def make(role: str = "volunteer", sites: list[Site] | None = None, email: str | None = None,
-             name: str = "Test Person", password: str = PASSWORD) -> User:
+    def make(
+        role: str = "volunteer",
+        sites: list[Site] | None = None,
+        email: str | None = None,
+        name: str = "Test Person",
+        password: str = PASSWORD,
+    ) -> User:
         n = next(counter)
         if sites is None:
             sites = [make_site()] if role in ("volunteer", "site_manager") else []
-        user = create_user(email=email or f"{role}{n}@example.org", name=name, role=role,
-                           password=password, sites=sites, actor=None)
+        user = create_user(
+            email=email or f"{role}{n}@example.org",
+            name=name,
+            role=role,
+            password=password,
+            sites=sites,
+            actor=None,
+        )
         db.session.commit()
         return user
 
@@ -159,8 +171,10 @@ def login(client: FlaskClient) -> Callable[[User], FlaskClient]:
     """Sign a user in through the real login form."""
 
     def do(user: User, password: str = PASSWORD) -> FlaskClient:
-        response = client.post("/login", data={"email": user.email, "password": password,
-                                               "csrf_token": csrf_token(client)})
+        response = client.post(
+            "/login",
+            data={"email": user.email, "password": password, "csrf_token": csrf_token(client)},
+        )
         assert response.status_code == 303, response.get_data(as_text=True)
         return client
 
@@ -195,8 +209,13 @@ def token_for() -> Callable[[User], dict[str, str]]:
 
 CHROMIUM = os.environ.get("CHROMIUM_PATH", "/usr/bin/chromium")
 CHROMIUM_ARGS = [
-    "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-    "--disable-background-networking", "--disable-component-update", "--disable-sync",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
 ]
 TABLET = {"width": 820, "height": 1180}  # a 10.9" tablet in portrait, in CSS pixels
 
@@ -218,10 +237,14 @@ def live_url(app: Flask) -> Iterator[str]:
 @pytest.fixture(scope="session")
 def _chromium() -> Iterator[Any]:
     if not Path(CHROMIUM).exists():
-        pytest.skip(f"No Chromium at {CHROMIUM}: install the OS package 'chromium' to run browser tests")
+        pytest.skip(
+            f"No Chromium at {CHROMIUM}: install the OS package 'chromium' to run browser tests"
+        )
     sync_api = pytest.importorskip("playwright.sync_api", reason="playwright is not installed")
     with sync_api.sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS)
+        browser = playwright.chromium.launch(
+            executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS
+        )
         yield browser
         browser.close()
 
@@ -229,8 +252,13 @@ def _chromium() -> Iterator[Any]:
 @pytest.fixture
 def browser_page(_chromium: Any, live_url: str) -> Iterator[Any]:
     """A fresh Playwright page (own cookies) at tablet size; base URL is the live server."""
-    context = _chromium.new_context(viewport=TABLET, base_url=live_url, locale="en-GB",
-                                    timezone_id="Europe/London", has_touch=True)
+    context = _chromium.new_context(
+        viewport=TABLET,
+        base_url=live_url,
+        locale="en-GB",
+        timezone_id="Europe/London",
+        has_touch=True,
+    )
     context.set_default_timeout(15_000)
     page = context.new_page()
     yield page

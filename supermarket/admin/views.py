@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import secrets
-from datetime import datetime, time, timedelta
+from datetime import date, datetime, time, timedelta
 
 from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
@@ -45,8 +45,11 @@ def site_new() -> ResponseReturnValue:
         f = request.form
         try:
             site = sites.create_site(
-                code=f.get("code", ""), name=f.get("name", ""), address=f.get("address", ""),
-                postcode=f.get("postcode", ""), timezone=f.get("timezone", "Europe/London"),
+                code=f.get("code", ""),
+                name=f.get("name", ""),
+                address=f.get("address", ""),
+                postcode=f.get("postcode", ""),
+                timezone=f.get("timezone", "Europe/London"),
                 actor=actor(),
             )
         except DomainError as exc:
@@ -70,9 +73,13 @@ def site_edit(code: str) -> ResponseReturnValue:
         f = request.form
         try:
             sites.update_site(
-                site, name=f.get("name", ""), address=f.get("address", ""),
-                postcode=f.get("postcode", ""), timezone=f.get("timezone", "Europe/London"),
-                active=f.get("active") == "on", actor=actor(),
+                site,
+                name=f.get("name", ""),
+                address=f.get("address", ""),
+                postcode=f.get("postcode", ""),
+                timezone=f.get("timezone", "Europe/London"),
+                active=f.get("active") == "on",
+                actor=actor(),
             )
         except DomainError as exc:
             db.session.rollback()
@@ -108,8 +115,12 @@ def user_new() -> ResponseReturnValue:
         password = "-".join(secrets.token_urlsafe(4) for _ in range(4))
         try:
             user = auth.create_user(
-                email=f.get("email", ""), name=f.get("name", ""), role=f.get("role", ""),
-                password=password, sites=_chosen_sites(), actor=actor(),
+                email=f.get("email", ""),
+                name=f.get("name", ""),
+                role=f.get("role", ""),
+                password=password,
+                sites=_chosen_sites(),
+                actor=actor(),
             )
         except DomainError as exc:
             db.session.rollback()
@@ -117,8 +128,14 @@ def user_new() -> ResponseReturnValue:
         else:
             db.session.commit()
             return render_template("admin/user_created.html", user=user, password=password)
-    return render_template("admin/user_form.html", user=None, errors=errors, form=request.form,
-                           all_sites=sites.list_sites(), roles=list(Role)), 422 if errors else 200
+    return render_template(
+        "admin/user_form.html",
+        user=None,
+        errors=errors,
+        form=request.form,
+        all_sites=sites.list_sites(),
+        roles=list(Role),
+    ), 422 if errors else 200
 
 
 @bp.route("/users/<int:user_id>", methods=["GET", "POST"])
@@ -131,8 +148,14 @@ def user_edit(user_id: int) -> ResponseReturnValue:
     if request.method == "POST":
         f = request.form
         try:
-            auth.update_user(user, name=f.get("name", ""), role=f.get("role", ""),
-                             sites=_chosen_sites(), active=f.get("active") == "on", actor=actor())
+            auth.update_user(
+                user,
+                name=f.get("name", ""),
+                role=f.get("role", ""),
+                sites=_chosen_sites(),
+                active=f.get("active") == "on",
+                actor=actor(),
+            )
         except DomainError as exc:
             db.session.rollback()
             errors = {k: str(v) for k, v in exc.fields.items()} or {"_": exc.message}
@@ -140,15 +163,21 @@ def user_edit(user_id: int) -> ResponseReturnValue:
             db.session.commit()
             flash(f"{user.name} saved.", "info")
             return redirect(url_for("admin.user_list"), 303)
-    return render_template("admin/user_form.html", user=user, errors=errors, form=request.form,
-                           all_sites=sites.list_sites(), roles=list(Role)), 422 if errors else 200
+    return render_template(
+        "admin/user_form.html",
+        user=user,
+        errors=errors,
+        form=request.form,
+        all_sites=sites.list_sites(),
+        roles=list(Role),
+    ), 422 if errors else 200
 
 
 def _parse_day(raw: str | None) -> datetime | None:
     if not raw:
         return None
     try:
-        day = datetime.strptime(raw, "%Y-%m-%d").date()
+        day = date.fromisoformat(raw)
     except ValueError:
         return None
     return datetime.combine(day, time.min, tzinfo=LONDON)
@@ -172,7 +201,13 @@ def audit_log() -> ResponseReturnValue:
     if end:
         stmt = stmt.where(AuditEvent.at < end + timedelta(days=1))
     page = db.paginate(stmt, per_page=50, error_out=False)
-    site_codes = dict(db.session.execute(select(Site.id, Site.code)).tuples().all())
+    site_codes = {row.id: row.code for row in db.session.execute(select(Site.id, Site.code))}
     base_args = {k: v for k, v in args.items() if k != "page"}
-    return render_template("admin/audit.html", page=page, args=args, site_codes=site_codes,
-                           all_sites=sites.list_sites(), base_args=base_args)
+    return render_template(
+        "admin/audit.html",
+        page=page,
+        args=args,
+        site_codes=site_codes,
+        all_sites=sites.list_sites(),
+        base_args=base_args,
+    )

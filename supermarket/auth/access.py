@@ -24,7 +24,9 @@ def staff_site_ids(actor: User) -> Select[tuple[int]]:
     return select(user_sites.c.site_id).where(user_sites.c.user_id == actor.id)
 
 
-def scope_to_staff_sites(stmt: Select[T], column: InstrumentedAttribute[int], actor: User) -> Select[T]:
+def scope_to_staff_sites(
+    stmt: Select[T], column: InstrumentedAttribute[int], actor: User
+) -> Select[T]:
     """Filter a query on a site-owned table to the sites the actor works at."""
     return stmt.where(column.in_(staff_site_ids(actor)))
 
@@ -58,7 +60,6 @@ def site_for_reporting(code: str, actor: User) -> Site:
         return site
     if actor.role == Role.SITE_MANAGER and works_at(actor, site):
         return site
-    if actor.role == Role.VOLUNTEER:
-        if works_at(actor, site):
-            raise PermissionDenied("Site reports are for site managers.")
+    if actor.role == Role.VOLUNTEER and works_at(actor, site):
+        raise PermissionDenied("Site reports are for site managers.")
     raise NotFound("No such site.", code="site_not_found")

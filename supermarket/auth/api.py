@@ -14,7 +14,10 @@ bp = Blueprint("auth_api", __name__, url_prefix="/api/v1")
 
 @bp.get("/me")
 @roles(*ALL_ROLES)
-@api_doc("The signed-in user or token owner: email, name, role and site codes.",
-         responses={200: MeOut}, tag="auth")
+@api_doc(
+    "The signed-in user or token owner: email, name, role and site codes.",
+    responses={200: MeOut},
+    tag="auth",
+)
 def me() -> ResponseReturnValue:
     return MeOut().dump(actor())

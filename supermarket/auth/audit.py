@@ -22,9 +22,14 @@ class Origin:
     user_agent: str = ""
 
 
-current_origin: contextvars.ContextVar[Origin] = contextvars.ContextVar(
-    "current_origin", default=Origin(ip="cli")
-)
+CLI_ORIGIN = Origin(ip="cli")
+current_origin: contextvars.ContextVar[Origin] = contextvars.ContextVar("current_origin")
+
+
+def origin() -> Origin:
+    """Where the current request came from; commands and jobs are "cli"."""
+    return current_origin.get(CLI_ORIGIN)
+
 
 _UNSAFE = re.compile(r"[\x00-\x1f\x7f]")
 
@@ -45,7 +50,7 @@ def record(
     actor_email: str | None = None,
 ) -> AuditEvent:
     """Append an audit event in the caller's transaction and write it to the security log."""
-    origin = current_origin.get()
+    where = origin()
     event = AuditEvent(
         actor_id=actor.id if actor is not None else None,
         actor_email=neutralise(actor_email or (actor.email if actor is not None else "")),
@@ -53,7 +58,7 @@ def record(
         object_type=object_type,
         object_id=neutralise(str(object_id)),
         site_id=site_id,
-        ip=neutralise(origin.ip),
+        ip=neutralise(where.ip),
         details=details or {},
     )
     db.session.add(event)

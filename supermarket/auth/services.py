@@ -12,7 +12,12 @@ from sqlalchemy import select, update
 
 from supermarket.auth import audit
 from supermarket.auth.models import ApiToken, AuthSession, Role, User
-from supermarket.auth.passwords import hash_password, needs_rehash, password_problems, verify_password
+from supermarket.auth.passwords import (
+    hash_password,
+    needs_rehash,
+    password_problems,
+    verify_password,
+)
 from supermarket.errors import Conflict, InvalidInput, NotFound, PermissionDenied
 from supermarket.extensions import db
 from supermarket.models import utcnow
@@ -75,8 +80,11 @@ def create_user(
     if problems:
         raise InvalidInput("Some fields need correcting.", fields=problems)
     if find_user_by_email(email) is not None:
-        raise Conflict("An account with that email already exists.", code="email_taken",
-                       fields={"email": "An account with that email already exists."})
+        raise Conflict(
+            "An account with that email already exists.",
+            code="email_taken",
+            fields={"email": "An account with that email already exists."},
+        )
     user = User(
         email=email,
         name=name.strip(),
@@ -86,8 +94,13 @@ def create_user(
     )
     db.session.add(user)
     db.session.flush()
-    audit.record("user.created", actor=actor, object_type="user", object_id=user.id,
-                 details={"role": role, "sites": [s.code for s in user.sites]})
+    audit.record(
+        "user.created",
+        actor=actor,
+        object_type="user",
+        object_id=user.id,
+        details={"role": role, "sites": [s.code for s in user.sites]},
+    )
     return user
 
 
@@ -101,8 +114,10 @@ def update_user(
     if problems:
         raise InvalidInput("Some fields need correcting.", fields=problems)
     if user.id == actor.id and (not active or role != Role.ADMIN):
-        raise InvalidInput("You cannot demote or deactivate your own account.",
-                           fields={"role": "You cannot demote or deactivate yourself."})
+        raise InvalidInput(
+            "You cannot demote or deactivate your own account.",
+            fields={"role": "You cannot demote or deactivate yourself."},
+        )
     changed = {
         "role": [user.role, role],
         "sites": [user.site_codes, [s.code for s in sites]],
@@ -115,8 +130,13 @@ def update_user(
         end_all_sessions(user)
         revoke_all_tokens(user)
     user.active = active
-    audit.record("user.updated", actor=actor, object_type="user", object_id=user.id,
-                 details={k: v for k, v in changed.items() if v[0] != v[1]})
+    audit.record(
+        "user.updated",
+        actor=actor,
+        object_type="user",
+        object_id=user.id,
+        details={k: v for k, v in changed.items() if v[0] != v[1]},
+    )
     return user
 
 
@@ -132,7 +152,9 @@ def deactivate_user(user: User, *, actor: User | None) -> None:
 
 def set_password(user: User, password: str, *, actor: User | None) -> None:
     """Set a new password (rules apply) and end the account's other sessions."""
-    problems = password_problems(password, context_words=_context_words(user.email, user.name, user.sites))
+    problems = password_problems(
+        password, context_words=_context_words(user.email, user.name, user.sites)
+    )
     if problems:
         raise InvalidInput(" ".join(problems), fields={"password": " ".join(problems)})
     user.password_hash = hash_password(password)
@@ -199,6 +221,7 @@ def end_all_sessions(user: User) -> None:
 
 # --- second factor -------------------------------------------------------------------------
 
+
 def new_totp_secret() -> str:
     return pyotp.random_base32()
 
@@ -222,8 +245,10 @@ def enable_totp(user: User, secret: str, code: str) -> None:
     """Turn on the second factor once the user proves their app shows the right code."""
     step = _matching_step(secret, code, utcnow())
     if step is None:
-        raise InvalidInput("That code is not right. Check the time on your phone and try again.",
-                           fields={"code": "That code is not right."})
+        raise InvalidInput(
+            "That code is not right. Check the time on your phone and try again.",
+            fields={"code": "That code is not right."},
+        )
     user.totp_secret = secret
     user.totp_last_step = step
     audit.record("user.mfa_enabled", actor=user, object_type="user", object_id=user.id)
@@ -249,6 +274,7 @@ def mfa_required(user: User, *, deployment_requires: bool) -> bool:
 
 # --- API tokens ----------------------------------------------------------------------------
 
+
 def create_token(user: User, *, label: str, actor: User | None) -> tuple[ApiToken, str]:
     """A new API token acting as the user; the secret is returned once and stored hashed."""
     if not user.active:
@@ -257,8 +283,13 @@ def create_token(user: User, *, label: str, actor: User | None) -> tuple[ApiToke
     token = ApiToken(user=user, label=label[:100], prefix=secret[:12], token_hash=_sha256(secret))
     db.session.add(token)
     db.session.flush()
-    audit.record("token.created", actor=actor, object_type="api_token", object_id=token.id,
-                 details={"user": user.email, "label": token.label})
+    audit.record(
+        "token.created",
+        actor=actor,
+        object_type="api_token",
+        object_id=token.id,
+        details={"user": user.email, "label": token.label},
+    )
     return token, secret
 
 

@@ -104,7 +104,9 @@ def _begin_session(user: User) -> ResponseReturnValue:
     return _complete(user, token, next_url, chosen_site)
 
 
-def _complete(user: User, token: str, next_url: str | None, chosen: str | None) -> ResponseReturnValue:
+def _complete(
+    user: User, token: str, next_url: str | None, chosen: str | None
+) -> ResponseReturnValue:
     user.auth_session_id = token
     login_user(user)
     codes = [s.code for s in sites_for(user)] if Role(user.role).works_at_sites else []
@@ -154,7 +156,9 @@ def _mark_passed_and_complete(user: User, token: str) -> ResponseReturnValue:
     from supermarket.auth.models import AuthSession
 
     db.session.execute(
-        update(AuthSession).where(AuthSession.token_hash == auth._sha256(token)).values(mfa_passed=True)
+        update(AuthSession)
+        .where(AuthSession.token_hash == auth._sha256(token))
+        .values(mfa_passed=True)
     )
     next_url = session.pop("next", None)
     session.pop(PENDING, None)
@@ -190,8 +194,9 @@ def enrol() -> ResponseReturnValue:
             session.pop("enrol_secret", None)
             return _mark_passed_and_complete(user, token)
     uri = auth.totp_uri(user, secret, current_app.config["PROGRAMME_NAME"])
-    return render_template("auth/enrol.html", secret=secret, qr=_qr_svg(uri), error=error,
-                           during_login=True), 422 if error else 200
+    return render_template(
+        "auth/enrol.html", secret=secret, qr=_qr_svg(uri), error=error, during_login=True
+    ), 422 if error else 200
 
 
 @bp.post("/logout")
@@ -223,8 +228,14 @@ def choose_site() -> ResponseReturnValue:
             session[SITE_SESSION_KEY] = code
             response = redirect(home_for(current_user), 303)
             # The shared tablet remembers its site; the code is not personal data.
-            response.set_cookie(SITE_COOKIE, code, max_age=365 * 86400, httponly=True,
-                                samesite="Lax", secure=current_app.config["SESSION_COOKIE_SECURE"])
+            response.set_cookie(
+                SITE_COOKIE,
+                code,
+                max_age=365 * 86400,
+                httponly=True,
+                samesite="Lax",
+                secure=current_app.config["SESSION_COOKIE_SECURE"],
+            )
             return response
         flash("Choose one of your sites.", "error")
     return render_template("auth/choose_site.html", choices=choices)
@@ -276,5 +287,6 @@ def mfa() -> ResponseReturnValue:
             flash("Two-step sign-in is on. You will be asked for a code each time.", "info")
             return redirect(url_for("auth.account"), 303)
     uri = auth.totp_uri(user, secret, current_app.config["PROGRAMME_NAME"])
-    return render_template("auth/enrol.html", secret=secret, qr=_qr_svg(uri), error=error,
-                           during_login=False), 422 if error else 200
+    return render_template(
+        "auth/enrol.html", secret=secret, qr=_qr_svg(uri), error=error, during_login=False
+    ), 422 if error else 200

@@ -38,8 +38,12 @@ def roles(*allowed: Role) -> Callable[[F], F]:
             if Role(current_user.role) not in allowed:
                 from supermarket.auth import audit
 
-                audit.record_now("access.denied", actor=actor(),
-                                 object_type="endpoint", object_id=request.endpoint or "")
+                audit.record_now(
+                    "access.denied",
+                    actor=actor(),
+                    object_type="endpoint",
+                    object_id=request.endpoint or "",
+                )
                 abort(403)
             return fn(*args, **kwargs)
 
@@ -65,7 +69,9 @@ def current_site() -> Site | None:
     site = None
     if current_user.is_authenticated:
         code = session.get(SITE_SESSION_KEY)
-        choices = [s for s in actor().sites if s.active] if Role(actor().role).works_at_sites else []
+        choices = (
+            [s for s in actor().sites if s.active] if Role(actor().role).works_at_sites else []
+        )
         site = next((s for s in choices if s.code == code), None)
         if site is None and len(choices) == 1:
             site = choices[0]

@@ -19,16 +19,20 @@ bp = Blueprint("sites_api", __name__, url_prefix="/api/v1/sites")
 
 @bp.get("")
 @roles(*ALL_ROLES)
-@api_doc("Sites the caller works at (staff) or reports on (leads, admins).",
-         responses={200: SiteListOut}, tag="sites")
+@api_doc(
+    "Sites the caller works at (staff) or reports on (leads, admins).",
+    responses={200: SiteListOut},
+    tag="sites",
+)
 def list_sites() -> ResponseReturnValue:
     return {"items": SiteOut(many=True).dump(services.sites_for(actor())), "next": None}
 
 
 @bp.post("")
 @roles(Role.ADMIN)
-@api_doc("Add a site (administrators).", body=SiteIn, responses={201: SiteWithSettingsOut},
-         tag="sites")
+@api_doc(
+    "Add a site (administrators).", body=SiteIn, responses={201: SiteWithSettingsOut}, tag="sites"
+)
 def create_site() -> ResponseReturnValue:
     data = SiteIn().load(json_body())
     site = services.create_site(actor=actor(), **data)
@@ -45,8 +49,12 @@ def get_site(code: str) -> ResponseReturnValue:
 
 @bp.put("/<code>/settings")
 @roles(Role.SITE_MANAGER, Role.ADMIN)
-@api_doc("Replace a site's settings; missing keys take the programme defaults.",
-         body=SiteSettingsSchema, responses={200: SiteWithSettingsOut}, tag="sites")
+@api_doc(
+    "Replace a site's settings; missing keys take the programme defaults.",
+    body=SiteSettingsSchema,
+    responses={200: SiteWithSettingsOut},
+    tag="sites",
+)
 def put_settings(code: str) -> ResponseReturnValue:
     site = site_for_reporting(code, actor())
     services.update_settings(site, json_body(), actor=actor())

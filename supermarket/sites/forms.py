@@ -11,8 +11,12 @@ from supermarket.sites.settings import ELIGIBILITY_ROUTES, SiteSettings
 BAND_ROWS = 5
 TIER_ROWS = 4
 INT_FIELDS = (
-    "visits_per_week", "membership_term_months", "review_interval_months", "grace_days",
-    "retention_months", "use_by_alert_days",
+    "visits_per_week",
+    "membership_term_months",
+    "review_interval_months",
+    "grace_days",
+    "retention_months",
+    "use_by_alert_days",
 )
 MONEY_FIELDS = ("fee_pence", "joining_fee_pence")
 
@@ -52,7 +56,9 @@ def settings_from_form(form: MultiDict[str, str]) -> dict[str, Any]:
     cap = _int(form.get("member_cap", ""))
     data["member_cap"] = cap
     data["eligibility_routes"] = [r for r in form.getlist("eligibility_routes") if r]
-    data["catchment"] = [c.strip() for c in form.get("catchment", "").replace(",", " ").split() if c.strip()]
+    data["catchment"] = [
+        c.strip() for c in form.get("catchment", "").replace(",", " ").split() if c.strip()
+    ]
     data["allow_other_site_members"] = form.get("allow_other_site_members") == "on"
     data["overrides_managers_only"] = form.get("overrides_managers_only") == "on"
     data["opening_hours"] = form.get("opening_hours", "").strip()
@@ -62,11 +68,13 @@ def settings_from_form(form: MultiDict[str, str]) -> dict[str, Any]:
         if not name:
             continue
         limit_raw = form.get(f"band_{i}_limit", "").strip()
-        bands.append({
-            "name": name,
-            "limit": None if limit_raw == "" else _int(limit_raw),
-            "average_value_pence": pounds_to_pence(form.get(f"band_{i}_value", "")) or 0,
-        })
+        bands.append(
+            {
+                "name": name,
+                "limit": None if limit_raw == "" else _int(limit_raw),
+                "average_value_pence": pounds_to_pence(form.get(f"band_{i}_value", "")) or 0,
+            }
+        )
     data["bands"] = bands
     tiers = []
     for i in range(TIER_ROWS):
@@ -77,12 +85,14 @@ def settings_from_form(form: MultiDict[str, str]) -> dict[str, Any]:
         for pair in form.get(f"tier_{i}_limits", "").replace(",", " ").split():
             band, _, count = pair.partition("=")
             limits[band.strip().lower()] = _int(count)
-        tiers.append({
-            "name": name,
-            "min_people": _int(form.get(f"tier_{i}_min_people", "")),
-            "fee_pence": pounds_to_pence(form.get(f"tier_{i}_fee", "")),
-            "band_limits": limits,
-        })
+        tiers.append(
+            {
+                "name": name,
+                "min_people": _int(form.get(f"tier_{i}_min_people", "")),
+                "fee_pence": pounds_to_pence(form.get(f"tier_{i}_fee", "")),
+                "band_limits": limits,
+            }
+        )
     data["tiers"] = tiers
     return data
 
@@ -104,5 +114,11 @@ def flatten_errors(messages: Any, prefix: str = "") -> dict[str, str]:
     return out
 
 
-__all__ = ["BAND_ROWS", "ELIGIBILITY_ROUTES", "TIER_ROWS", "SiteSettings", "flatten_errors",
-           "settings_from_form"]
+__all__ = [
+    "BAND_ROWS",
+    "ELIGIBILITY_ROUTES",
+    "TIER_ROWS",
+    "SiteSettings",
+    "flatten_errors",
+    "settings_from_form",
+]

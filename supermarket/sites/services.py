@@ -44,7 +44,9 @@ def sites_for(actor: User) -> list[Site]:
 def _validate(code: str, name: str, postcode: str, timezone: str) -> tuple[dict[str, str], str]:
     problems: dict[str, str] = {}
     if not CODE_RE.match(code):
-        problems["code"] = "Use 2 to 20 lower-case letters, digits or hyphens, starting with a letter."
+        problems["code"] = (
+            "Use 2 to 20 lower-case letters, digits or hyphens, starting with a letter."
+        )
     if not name.strip() or len(name) > 120:
         problems["name"] = "Enter a name of 1 to 120 characters."
     normal = ""
@@ -75,20 +77,35 @@ def create_site(
     if problems:
         raise InvalidInput("Some fields need correcting.", fields=problems)
     if db.session.scalar(select(Site.id).where(Site.code == code)) is not None:
-        raise Conflict("A site with that code already exists.", code="site_code_taken",
-                       fields={"code": "Already used by another site."})
-    site = Site(code=code, name=name.strip(), address=address.strip()[:300],
-                postcode=normal_pc, timezone=timezone)
+        raise Conflict(
+            "A site with that code already exists.",
+            code="site_code_taken",
+            fields={"code": "Already used by another site."},
+        )
+    site = Site(
+        code=code,
+        name=name.strip(),
+        address=address.strip()[:300],
+        postcode=normal_pc,
+        timezone=timezone,
+    )
     site.settings = SiteSettings.from_dict(settings or {})
     db.session.add(site)
     db.session.flush()
-    audit.record("site.created", actor=actor, object_type="site", object_id=site.code,
-                 site_id=site.id)
+    audit.record(
+        "site.created", actor=actor, object_type="site", object_id=site.code, site_id=site.id
+    )
     return site
 
 
 def update_site(
-    site: Site, *, name: str, address: str, postcode: str, timezone: str, active: bool,
+    site: Site,
+    *,
+    name: str,
+    address: str,
+    postcode: str,
+    timezone: str,
+    active: bool,
     actor: User,
 ) -> Site:
     """Change a site's details (administrators only); the code never changes."""
@@ -99,8 +116,9 @@ def update_site(
         raise InvalidInput("Some fields need correcting.", fields=problems)
     site.name, site.address, site.postcode = name.strip(), address.strip()[:300], normal_pc
     site.timezone, site.active = timezone, active
-    audit.record("site.updated", actor=actor, object_type="site", object_id=site.code,
-                 site_id=site.id)
+    audit.record(
+        "site.updated", actor=actor, object_type="site", object_id=site.code, site_id=site.id
+    )
     return site
 
 
@@ -110,7 +128,12 @@ def update_settings(site: Site, data: dict[str, Any], *, actor: User) -> Site:
         raise PermissionDenied("Only an administrator or this site's manager can change settings.")
     before = site.settings_data
     site.settings = SiteSettings.from_dict(data)
-    audit.record("site.settings_changed", actor=actor, object_type="site", object_id=site.code,
-                 site_id=site.id,
-                 details={k: v for k, v in site.settings_data.items() if before.get(k) != v})
+    audit.record(
+        "site.settings_changed",
+        actor=actor,
+        object_type="site",
+        object_id=site.code,
+        site_id=site.id,
+        details={k: v for k, v in site.settings_data.items() if before.get(k) != v},
+    )
     return site

@@ -73,9 +73,7 @@ class BandSchema(Schema):
     name = fields.String(
         required=True, validate=validate.Regexp(r"^[a-z][a-z0-9_]{0,19}$", error="Use a-z, 0-9, _")
     )
-    limit = fields.Integer(
-        required=True, allow_none=True, validate=validate.Range(min=0, max=200)
-    )
+    limit = fields.Integer(required=True, allow_none=True, validate=validate.Range(min=0, max=200))
     average_value_pence = fields.Integer(load_default=0, validate=validate.Range(min=0, max=10_000))
 
 
@@ -84,7 +82,8 @@ class TierSchema(Schema):
     min_people = fields.Integer(required=True, validate=validate.Range(min=1, max=40))
     fee_pence = fields.Integer(required=True, validate=validate.Range(min=0, max=10_000))
     band_limits = fields.Dict(
-        keys=fields.String(), values=fields.Integer(validate=validate.Range(min=0, max=200)),
+        keys=fields.String(),
+        values=fields.Integer(validate=validate.Range(min=0, max=200)),
         load_default=dict,
     )
 
@@ -95,9 +94,7 @@ class SiteSettingsSchema(Schema):
     visits_per_week = fields.Integer(load_default=1, validate=validate.Range(min=1, max=14))
     visit_window = fields.String(load_default="iso_week", validate=validate.OneOf(VISIT_WINDOWS))
     membership_term_months = fields.Integer(load_default=6, validate=validate.Range(min=1, max=60))
-    review_interval_months = fields.Integer(
-        load_default=3, validate=validate.Range(min=1, max=24)
-    )
+    review_interval_months = fields.Integer(load_default=3, validate=validate.Range(min=1, max=24))
     grace_days = fields.Integer(load_default=0, validate=validate.Range(min=0, max=90))
     fee_pence = fields.Integer(load_default=350, validate=validate.Range(min=0, max=10_000))
     joining_fee_pence = fields.Integer(load_default=0, validate=validate.Range(min=0, max=10_000))
@@ -144,7 +141,9 @@ class SiteSettingsSchema(Schema):
         for entry in loaded.get("catchment") or []:
             normal = normalise_catchment_entry(entry)
             if normal is None:
-                raise ValidationError({"catchment": [f"{entry!r} is not a postcode district or sector."]})
+                raise ValidationError(
+                    {"catchment": [f"{entry!r} is not a postcode district or sector."]}
+                )
             catchment.append(normal)
         loaded["catchment"] = tuple(catchment)
         if loaded.get("bands") is None:

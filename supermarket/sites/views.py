@@ -34,6 +34,12 @@ def settings(code: str) -> ResponseReturnValue:
             flash(f"Settings for {site.name} saved.", "info")
             return redirect(url_for("sites.settings", code=site.code), 303)
     return render_template(
-        "sites/settings.html", site=site, s=values, errors=errors, form=request.form,
-        routes=ELIGIBILITY_ROUTES, band_rows=BAND_ROWS, tier_rows=TIER_ROWS,
+        "sites/settings.html",
+        site=site,
+        s=values,
+        errors=errors,
+        form=request.form,
+        routes=ELIGIBILITY_ROUTES,
+        band_rows=BAND_ROWS,
+        tier_rows=TIER_ROWS,
     ), 422 if errors else 200
