@@ -102,7 +102,7 @@ def register_request_hooks(app: Flask) -> None:
         if view is None or getattr(view, "_public", False) or request.endpoint == "static":
             return None
         if not current_user.is_authenticated:
-            return login_manager.unauthorized()  # type: ignore[no-any-return]
+            return login_manager.unauthorized()
         return None
 
     @app.after_request
@@ -133,11 +133,20 @@ def register_blueprints(app: Flask) -> None:
     from supermarket.admin.views import bp as admin_views
     from supermarket.auth.api import bp as auth_api
     from supermarket.auth.views import bp as auth_views
+    from supermarket.members.api import bp as members_api
     from supermarket.openapi import bp as openapi_bp
     from supermarket.sites.api import bp as sites_api
     from supermarket.sites.views import bp as sites_views
 
-    for blueprint in (auth_views, admin_views, sites_views, auth_api, sites_api, openapi_bp):
+    for blueprint in (
+        auth_views,
+        admin_views,
+        sites_views,
+        auth_api,
+        sites_api,
+        openapi_bp,
+        members_api,
+    ):
         app.register_blueprint(blueprint)
 
     from supermarket.auth.web import public

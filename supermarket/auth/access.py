@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any, TypeVar
 
 from sqlalchemy import Select, select
+from sqlalchemy import false as sa_false
 from sqlalchemy.orm import InstrumentedAttribute
 
 from supermarket.auth.models import Role, User, user_sites
@@ -20,7 +21,7 @@ STAFF_ROLES = (Role.VOLUNTEER, Role.SITE_MANAGER)
 def staff_site_ids(actor: User) -> Select[tuple[int]]:
     """Ids of the sites whose members and stock the actor works with (none for leads/admins)."""
     if Role(actor.role) not in STAFF_ROLES:
-        return select(Site.id).where(False)
+        return select(user_sites.c.site_id).where(sa_false())
     return select(user_sites.c.site_id).where(user_sites.c.user_id == actor.id)
 
 

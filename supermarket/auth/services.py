@@ -6,6 +6,7 @@ import hashlib
 import secrets
 from collections.abc import Iterable, Sequence
 from datetime import datetime, timedelta
+from typing import Any
 
 import pyotp
 from sqlalchemy import select, update
@@ -118,7 +119,7 @@ def update_user(
             "You cannot demote or deactivate your own account.",
             fields={"role": "You cannot demote or deactivate yourself."},
         )
-    changed = {
+    changed: dict[str, list[Any]] = {
         "role": [user.role, role],
         "sites": [user.site_codes, [s.code for s in sites]],
         "active": [user.active, active],

@@ -55,7 +55,7 @@ def roles(*allowed: Role) -> Callable[[F], F]:
 
 def actor() -> User:
     """The signed-in user, typed, for passing to services."""
-    return cast(User, current_user._get_current_object())  # type: ignore[attr-defined]
+    return cast(User, current_user._get_current_object())
 
 
 SITE_SESSION_KEY = "site"

@@ -119,8 +119,8 @@ class SiteSettingsSchema(Schema):
     def _check(self, data: dict[str, Any], **_: Any) -> None:
         bands = data.get("bands")
         if bands is not None:
-            names = [b["name"] for b in bands]
-            if len(set(names)) != len(names):
+            listed = [b["name"] for b in bands]
+            if len(set(listed)) != len(listed):
                 raise ValidationError("Each band needs a different name.", "bands")
         names = {b["name"] for b in bands} if bands else {"red", "blue", "free"}
         for tier in data.get("tiers") or []:
@@ -133,7 +133,7 @@ class SiteSettingsSchema(Schema):
                 "catchment",
             )
 
-    def load(self, data: Any, **kwargs: Any) -> Any:  # type: ignore[override]
+    def load(self, data: Any, **kwargs: Any) -> Any:
         loaded = dict(super().load(data, **kwargs))
         from supermarket.postcodes import normalise_catchment_entry
 
