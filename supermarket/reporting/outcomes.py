@@ -13,7 +13,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Final, Literal, NamedTuple, Protocol
 
-from supermarket.reporting.scoring import CATEGORIES_10, INSECURE_10, category_10
+from supermarket.surveys.scoring import CATEGORIES_10, INSECURE_10, category_10
 
 Z_95: Final = 1.959964
 # Largest number of non-zero differences for which the exact signed-rank distribution is used

@@ -19,7 +19,7 @@ from supermarket.reporting.outcomes import (
     wilcoxon_signed_rank,
     wilson_interval,
 )
-from supermarket.reporting.scoring import category_10, score
+from supermarket.surveys.scoring import category_10, score
 
 # --- McNemar -------------------------------------------------------------------------------
 

@@ -8,7 +8,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from supermarket.reporting.scoring import (
+from supermarket.surveys.scoring import (
     AFFIRMATIVE_DAYS,
     ANSWER_OPTIONS,
     INSTRUMENT,
