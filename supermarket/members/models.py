@@ -1,0 +1,265 @@
+"""Member households and the consents they gave: site-owned, one membership per household."""
+
+from __future__ import annotations
+
+import enum
+from datetime import date, datetime
+from typing import Any
+
+from sqlalchemy import (
+    JSON,
+    CheckConstraint,
+    Date,
+    ForeignKey,
+    Index,
+    Integer,
+    String,
+    Text,
+)
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from supermarket.auth.models import User
+from supermarket.models import Base, CreatedAt, UTCDateTime, utcnow
+from supermarket.sites.models import Site
+
+# Search keys are compared as ranges (key >= p AND key < upper bound): that needs code-point
+# order, which is SQLite's default BINARY collation and PostgreSQL's "C" collation.
+SearchKey = String(100).with_variant(String(100, collation="C"), "postgresql")
+
+
+class MemberStatus(enum.StrEnum):
+    WAITING = "waiting"
+    ACTIVE = "active"
+    SUSPENDED = "suspended"
+    LAPSED = "lapsed"
+    CLOSED = "closed"
+
+    @property
+    def label(self) -> str:
+        return {
+            "waiting": "On the waiting list",
+            "active": "Active",
+            "suspended": "Suspended",
+            "lapsed": "Lapsed",
+            "closed": "Closed",
+        }[self.value]
+
+
+class ConsentKind(enum.StrEnum):
+    PRIVACY_NOTICE = "privacy_notice"
+    SURVEY = "survey"
+    CONTACT = "contact"
+
+    @property
+    def label(self) -> str:
+        return {
+            "privacy_notice": "Privacy notice given",
+            "survey": "Answers the food survey",
+            "contact": "May be contacted",
+        }[self.value]
+
+
+class ConsentMethod(enum.StrEnum):
+    """How a consent was given or withdrawn."""
+
+    IN_PERSON = "in_person"
+    PHONE = "phone"
+    EMAIL = "email"
+    LETTER = "letter"
+    IMPORT = "import"
+
+    @property
+    def label(self) -> str:
+        return {
+            "in_person": "in person",
+            "phone": "by phone",
+            "email": "by email",
+            "letter": "by letter",
+            "import": "imported from the site's records",
+        }[self.value]
+
+
+DIETARY_NEEDS = (
+    "vegetarian",
+    "vegan",
+    "halal",
+    "kosher",
+    "gluten_free",
+    "diabetic",
+    "nut_allergy",
+    "other",
+)
+DIETARY_LABELS = {
+    "vegetarian": "Vegetarian",
+    "vegan": "Vegan",
+    "halal": "Halal",
+    "kosher": "Kosher",
+    "gluten_free": "Gluten-free",
+    "diabetic": "Diabetic",
+    "nut_allergy": "Nut allergy",
+    "other": "Other (see notes)",
+}
+
+_STATUSES = ", ".join(f"'{s.value}'" for s in MemberStatus)
+
+
+class Member(CreatedAt, Base):
+    """A member household: its lead person, household counts, eligibility and membership term.
+
+    Personal fields (names, date of birth, postcode, phone, email, notes) are cleared for good
+    when the member is anonymised; the household counts, the age band and postcode district
+    at joining, and the dates stay so that statistics remain true.
+    """
+
+    __tablename__ = "members"
+    __table_args__ = (
+        # Search: every key query is site-scoped, so site_id leads each index.
+        Index("ix_members_site_last_name_key", "site_id", "last_name_key", "first_name_key"),
+        Index("ix_members_site_first_name_key", "site_id", "first_name_key"),
+        Index("ix_members_site_postcode", "site_id", "postcode"),
+        Index("ix_members_site_postcode_district", "site_id", "postcode_district"),
+        Index("ix_members_site_status", "site_id", "status"),
+        CheckConstraint(f"status IN ({_STATUSES})", name="status"),
+        CheckConstraint("adults >= 1 AND adults <= 20", name="adults"),
+        CheckConstraint(
+            "children_0_4 >= 0 AND children_0_4 <= 20 AND children_5_11 >= 0 AND "
+            "children_5_11 <= 20 AND children_12_17 >= 0 AND children_12_17 <= 20",
+            name="children",
+        ),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    # Indexed by the composite search indexes below, which all lead with site_id.
+    site_id: Mapped[int] = mapped_column(ForeignKey("sites.id"))
+    # Unique across the programme: 8 Crockford base-32 symbols, the last a check character.
+    membership_number: Mapped[str] = mapped_column(String(8), unique=True)
+
+    first_name: Mapped[str] = mapped_column(String(100))
+    last_name: Mapped[str] = mapped_column(String(100))
+    first_name_key: Mapped[str] = mapped_column(SearchKey)
+    last_name_key: Mapped[str] = mapped_column(SearchKey)
+    date_of_birth: Mapped[date | None] = mapped_column(Date, default=None)
+    age_band: Mapped[str] = mapped_column(String(8))  # at joining, e.g. "35-44"
+    postcode: Mapped[str | None] = mapped_column(String(8), default=None)
+    postcode_district: Mapped[str] = mapped_column(String(4))
+    phone: Mapped[str | None] = mapped_column(String(30), default=None)
+    email: Mapped[str | None] = mapped_column(String(254), default=None)
+
+    adults: Mapped[int] = mapped_column(Integer, default=1)
+    children_0_4: Mapped[int] = mapped_column(Integer, default=0)
+    children_5_11: Mapped[int] = mapped_column(Integer, default=0)
+    children_12_17: Mapped[int] = mapped_column(Integer, default=0)
+
+    eligibility_route: Mapped[str] = mapped_column(String(20))
+    referral_agency: Mapped[str] = mapped_column(String(120), default="")
+    referral_reference: Mapped[str] = mapped_column(String(60), default="")
+    benefit: Mapped[str] = mapped_column(String(60), default="")
+
+    dietary: Mapped[list[str]] = mapped_column(JSON, default=list)
+    dietary_notes: Mapped[str] = mapped_column(String(500), default="")
+    notes: Mapped[str] = mapped_column(Text, default="")
+
+    status: Mapped[str] = mapped_column(String(12), default=MemberStatus.ACTIVE.value)
+    status_reason: Mapped[str] = mapped_column(String(200), default="")
+    joined_on: Mapped[date] = mapped_column(Date)
+    expires_on: Mapped[date | None] = mapped_column(Date, default=None)
+    review_due_on: Mapped[date | None] = mapped_column(Date, default=None)
+    closed_on: Mapped[date | None] = mapped_column(Date, default=None)
+
+    # HMAC of last name key + date of birth + postcode: compares households across sites
+    # without any personal data leaving a site.
+    match_hash: Mapped[str | None] = mapped_column(String(64), default=None, index=True)
+    anonymised_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), default=None)
+    registered_by_id: Mapped[int | None] = mapped_column(
+        ForeignKey("users.id", ondelete="SET NULL"), default=None
+    )
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow, onupdate=utcnow)
+
+    site: Mapped[Site] = relationship()
+    consents: Mapped[list[MemberConsent]] = relationship(
+        back_populates="member", order_by="MemberConsent.id"
+    )
+
+    @property
+    def children(self) -> int:
+        return self.children_0_4 + self.children_5_11 + self.children_12_17
+
+    @property
+    def household_size(self) -> int:
+        return self.adults + self.children
+
+    @property
+    def household(self) -> dict[str, int]:
+        return {
+            "adults": self.adults,
+            "children_0_4": self.children_0_4,
+            "children_5_11": self.children_5_11,
+            "children_12_17": self.children_12_17,
+        }
+
+    @property
+    def is_anonymised(self) -> bool:
+        return self.anonymised_at is not None
+
+    def status_on(self, today: date) -> MemberStatus:
+        """The status as of `today`: an active membership past its term reads as lapsed.
+
+        The stored status catches up when `supermarket members lapse` (or the nightly
+        retention run) records it; reads never write.
+        """
+        status = MemberStatus(self.status)
+        if (
+            status is MemberStatus.ACTIVE
+            and self.expires_on is not None
+            and today > self.expires_on
+        ):
+            return MemberStatus.LAPSED
+        return status
+
+    def active_consents(self) -> dict[str, MemberConsent]:
+        return {c.kind: c for c in self.consents if c.withdrawn_at is None}
+
+    def consent_flags(self) -> dict[str, bool]:
+        active = self.active_consents()
+        return {
+            "privacy_notice_given": ConsentKind.PRIVACY_NOTICE in active,
+            "survey": ConsentKind.SURVEY in active,
+            "contact": ConsentKind.CONTACT in active,
+        }
+
+    def __repr__(self) -> str:
+        return f"<Member {self.membership_number} site={self.site_id}>"
+
+
+class MemberConsent(Base):
+    """A consent (or the privacy notice) as given: who recorded it, when and how; withdrawable."""
+
+    __tablename__ = "member_consents"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    member_id: Mapped[int] = mapped_column(ForeignKey("members.id"), index=True)
+    site_id: Mapped[int] = mapped_column(ForeignKey("sites.id"), index=True)
+    kind: Mapped[str] = mapped_column(String(20))
+    given_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    given_by_id: Mapped[int | None] = mapped_column(
+        ForeignKey("users.id", ondelete="SET NULL"), default=None
+    )
+    given_method: Mapped[str] = mapped_column(String(20))
+    withdrawn_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), default=None)
+    withdrawn_by_id: Mapped[int | None] = mapped_column(
+        ForeignKey("users.id", ondelete="SET NULL"), default=None
+    )
+    withdrawn_method: Mapped[str] = mapped_column(String(20), default="")
+
+    member: Mapped[Member] = relationship(back_populates="consents")
+    given_by: Mapped[User | None] = relationship(foreign_keys=[given_by_id])
+    withdrawn_by: Mapped[User | None] = relationship(foreign_keys=[withdrawn_by_id])
+
+    def describe(self) -> dict[str, Any]:
+        return {
+            "kind": self.kind,
+            "given_at": self.given_at,
+            "given_method": self.given_method,
+            "withdrawn_at": self.withdrawn_at,
+            "withdrawn_method": self.withdrawn_method,
+        }

@@ -1,0 +1,348 @@
+"""Member input validation and output shapes; output for staff of the member's own site only."""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from datetime import date, datetime
+from typing import Any
+
+from marshmallow import (
+    Schema,
+    ValidationError,
+    fields,
+    post_load,
+    pre_load,
+    validate,
+    validates_schema,
+)
+
+from supermarket.formatting import LONDON
+from supermarket.members.identifiers import format_membership_number
+from supermarket.members.models import (
+    DIETARY_NEEDS,
+    ConsentKind,
+    ConsentMethod,
+    Member,
+    MemberStatus,
+)
+from supermarket.members.names import clean_name
+from supermarket.members.terms import MAX_AGE, MIN_AGE, age_on, site_today
+from supermarket.postcodes import normalise_postcode
+from supermarket.sites.settings import ELIGIBILITY_ROUTES
+
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+_CONTROL_SINGLE_LINE = re.compile(r"[\x00-\x1f\x7f]")
+_PHONE = re.compile(r"^\+?[0-9 ()\-]{7,24}$")
+
+
+def clean_text(value: str, *, multiline: bool = False) -> str:
+    """Free text with surrounding space trimmed; control characters refused (markup is escaped
+    wherever the text is shown, so it is kept as typed)."""
+    text = unicodedata.normalize("NFC", value).strip()
+    if (_CONTROL if multiline else _CONTROL_SINGLE_LINE).search(text.replace("\r\n", "\n")):
+        raise ValidationError("Remove the control characters.")
+    if any(unicodedata.category(ch) == "Cs" for ch in text):
+        raise ValidationError("Remove the invalid characters.")
+    return text
+
+
+class Text(fields.String):
+    """A trimmed single-line (or multi-line) text with a maximum length."""
+
+    def __init__(self, *, max_length: int, multiline: bool = False, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self.max_length = max_length
+        self.multiline = multiline
+
+    def _deserialize(self, value: Any, attr: str | None, data: Any, **kwargs: Any) -> str:
+        text = clean_text(
+            super()._deserialize(value, attr, data, **kwargs), multiline=self.multiline
+        )
+        if len(text) > self.max_length:
+            raise ValidationError(f"Use {self.max_length} characters or fewer.")
+        return text
+
+
+class Name(fields.String):
+    """A person's name in any script: 1 to 100 characters, no control characters or markup."""
+
+    def _deserialize(self, value: Any, attr: str | None, data: Any, **kwargs: Any) -> str:
+        try:
+            return clean_name(super()._deserialize(value, attr, data, **kwargs))
+        except ValueError as exc:
+            raise ValidationError(str(exc)) from exc
+
+
+class Postcode(fields.String):
+    """A UK postcode by format, stored normalised: "cm201ab" -> "CM20 1AB"."""
+
+    def _deserialize(self, value: Any, attr: str | None, data: Any, **kwargs: Any) -> str:
+        normal = normalise_postcode(super()._deserialize(value, attr, data, **kwargs))
+        if normal is None:
+            raise ValidationError("Enter a UK postcode, for example CM20 1AB.")
+        return normal
+
+
+class Phone(fields.String):
+    def _deserialize(self, value: Any, attr: str | None, data: Any, **kwargs: Any) -> str:
+        text = super()._deserialize(value, attr, data, **kwargs).strip()
+        digits = sum(ch.isdigit() for ch in text)
+        if not _PHONE.match(text) or not 7 <= digits <= 15:
+            raise ValidationError("Enter a phone number, for example 07700 900123.")
+        return text
+
+
+class WholeNumber(fields.Integer):
+    """An integer that must arrive as a JSON number: "2", 2.5 and true are refused."""
+
+    def __init__(self, **kwargs: Any) -> None:
+        super().__init__(strict=True, **kwargs)
+
+    def _deserialize(self, value: Any, attr: str | None, data: Any, **kwargs: Any) -> int:
+        if isinstance(value, bool):
+            raise self.make_error("invalid")
+        return int(super()._deserialize(value, attr, data, **kwargs))
+
+
+class Flag(fields.Boolean):
+    """A JSON true or false, nothing else."""
+
+    def __init__(self, **kwargs: Any) -> None:
+        super().__init__(truthy={True}, falsy={False}, **kwargs)
+
+
+def london_today() -> date:
+    return datetime.now(LONDON).date()
+
+
+def check_date_of_birth(born: date) -> None:
+    today = london_today()
+    if born > today:
+        raise ValidationError("The date of birth cannot be in the future.")
+    age = age_on(born, today)
+    if age < MIN_AGE:
+        raise ValidationError(f"The member must be at least {MIN_AGE}.")
+    if age > MAX_AGE:
+        raise ValidationError(f"Check the year: that makes the member older than {MAX_AGE}.")
+
+
+def _children() -> WholeNumber:
+    return WholeNumber(
+        load_default=0, validate=validate.Range(min=0, max=20, error="Enter 0 to 20.")
+    )
+
+
+class HouseholdIn(Schema):
+    adults = WholeNumber(
+        required=True, validate=validate.Range(min=1, max=20, error="Enter 1 to 20 adults.")
+    )
+    children_0_4 = _children()
+    children_5_11 = _children()
+    children_12_17 = _children()
+
+
+class EligibilityIn(Schema):
+    route = fields.String(
+        required=True,
+        validate=validate.OneOf(ELIGIBILITY_ROUTES, error="Choose how the household is eligible."),
+    )
+    referral_agency = Text(max_length=120, load_default="")
+    referral_reference = Text(max_length=60, load_default="")
+    benefit = Text(max_length=60, load_default="")
+
+    @validates_schema
+    def _route_details(self, data: dict[str, Any], **_: Any) -> None:
+        route = data.get("route")
+        if route == "referral" and not data.get("referral_agency"):
+            raise ValidationError("A referral needs the agency's name.", "referral_agency")
+        if route != "referral":
+            for name in ("referral_agency", "referral_reference"):
+                if data.get(name):
+                    raise ValidationError("Only for referrals.", name)
+        if route != "benefits" and data.get("benefit"):
+            raise ValidationError("Only for the benefits route.", "benefit")
+
+
+class ConsentsIn(Schema):
+    privacy_notice_given = Flag(
+        required=True,
+        validate=validate.Equal(
+            True, error="Give the member the privacy notice first: it is required."
+        ),
+    )
+    survey = Flag(load_default=False)
+    contact = Flag(load_default=False)
+
+
+class _MemberFields(Schema):
+    first_name = Name()
+    last_name = Name()
+    date_of_birth = fields.Date(validate=check_date_of_birth)
+    postcode = Postcode()
+    phone = Phone(allow_none=True)
+    email = fields.Email(allow_none=True, validate=validate.Length(max=254))
+    household = fields.Nested(HouseholdIn)
+    eligibility = fields.Nested(EligibilityIn)
+    dietary = fields.List(
+        fields.String(validate=validate.OneOf(DIETARY_NEEDS)),
+        validate=validate.Length(max=len(DIETARY_NEEDS)),
+    )
+    dietary_notes = Text(max_length=500, multiline=True)
+
+    @pre_load
+    def _blank_means_none(self, data: Any, **_: Any) -> Any:
+        if isinstance(data, dict):
+            data = dict(data)
+            for name in ("phone", "email"):
+                if isinstance(data.get(name), str) and not data[name].strip():
+                    data[name] = None
+        return data
+
+    @post_load
+    def _tidy(self, data: dict[str, Any], **_: Any) -> dict[str, Any]:
+        if "dietary" in data:
+            data["dietary"] = [d for d in DIETARY_NEEDS if d in set(data["dietary"])]
+        if data.get("email"):
+            data["email"] = data["email"].strip()
+        return data
+
+
+class MemberIn(_MemberFields):
+    """Registration: everything the desk collects; unknown fields are refused."""
+
+    first_name = Name(required=True)
+    last_name = Name(required=True)
+    date_of_birth = fields.Date(required=True, validate=check_date_of_birth)
+    postcode = Postcode(required=True)
+    phone = Phone(load_default=None, allow_none=True)
+    email = fields.Email(load_default=None, allow_none=True, validate=validate.Length(max=254))
+    household = fields.Nested(HouseholdIn, required=True)
+    eligibility = fields.Nested(EligibilityIn, required=True)
+    dietary = fields.List(
+        fields.String(validate=validate.OneOf(DIETARY_NEEDS)),
+        load_default=list,
+        validate=validate.Length(max=len(DIETARY_NEEDS)),
+    )
+    dietary_notes = Text(max_length=500, multiline=True, load_default="")
+    consents = fields.Nested(ConsentsIn, required=True)
+
+
+class MemberUpdateIn(_MemberFields):
+    """A change to a member: only the fields sent change. Volunteers may send contact details
+    (phone, email, postcode); site managers anything here."""
+
+    notes = Text(max_length=2000, multiline=True)
+
+
+CONTACT_FIELDS = frozenset({"phone", "email", "postcode"})
+
+
+class ReasonIn(Schema):
+    reason = Text(max_length=200, required=True, validate=validate.Length(min=1))
+
+
+class OptionalReasonIn(Schema):
+    reason = Text(max_length=200, load_default="")
+
+
+class ConsentChangeIn(Schema):
+    method = fields.String(
+        load_default=ConsentMethod.IN_PERSON.value,
+        validate=validate.OneOf([m.value for m in ConsentMethod if m is not ConsentMethod.IMPORT]),
+    )
+
+
+class SearchQuery(Schema):
+    q = fields.String(load_default="", validate=validate.Length(max=100))
+    status = fields.String(
+        load_default=None, validate=validate.OneOf([s.value for s in MemberStatus])
+    )
+    limit = fields.Integer(load_default=50)
+    cursor = fields.String(load_default=None)
+
+
+# --- output ---------------------------------------------------------------------------------
+
+
+class ConsentOut(Schema):
+    kind = fields.String()
+    given_at = fields.DateTime()
+    given_method = fields.String()
+    given_by = fields.Function(lambda c: c.given_by.name if c.given_by else None)
+    withdrawn_at = fields.DateTime(allow_none=True)
+    withdrawn_method = fields.String()
+    withdrawn_by = fields.Function(lambda c: c.withdrawn_by.name if c.withdrawn_by else None)
+
+
+def _status(member: Member) -> str:
+    return member.status_on(site_today(member.site)).value
+
+
+class MemberSummaryOut(Schema):
+    """A search result: enough to pick the right member at the desk."""
+
+    membership_number = fields.String()
+    display_number = fields.Function(lambda m: _display(m.membership_number))
+    first_name = fields.String()
+    last_name = fields.String()
+    postcode_district = fields.String()
+    status = fields.Function(_status)
+    household = fields.Function(
+        lambda m: {**m.household, "people": m.household_size},
+        metadata={"description": "adults, children_0_4, children_5_11, children_12_17, people"},
+    )
+    expires_on = fields.Date(allow_none=True)
+    review_due_on = fields.Date(allow_none=True)
+
+
+def _display(number: str) -> str:
+    try:
+        return format_membership_number(number)
+    except ValueError:
+        return number
+
+
+class MemberOut(MemberSummaryOut):
+    """Everything held on the member, for the staff of the member's site."""
+
+    site = fields.Function(lambda m: m.site.code)
+    date_of_birth = fields.Date(allow_none=True)
+    age_band = fields.String()
+    postcode = fields.String(allow_none=True)
+    phone = fields.String(allow_none=True)
+    email = fields.String(allow_none=True)
+    eligibility = fields.Function(
+        lambda m: {
+            "route": m.eligibility_route,
+            "referral_agency": m.referral_agency,
+            "referral_reference": m.referral_reference,
+            "benefit": m.benefit,
+        }
+    )
+    dietary = fields.List(fields.String())
+    dietary_notes = fields.String()
+    notes = fields.String()
+    status_reason = fields.String()
+    joined_on = fields.Date()
+    closed_on = fields.Date(allow_none=True)
+    anonymised = fields.Function(lambda m: m.anonymised_at is not None)
+    consents = fields.Function(lambda m: m.consent_flags())
+    consent_history = fields.List(fields.Nested(ConsentOut), attribute="consents")
+
+
+class WarningOut(Schema):
+    code = fields.String()
+    message = fields.String()
+
+
+class RegistrationOut(MemberOut):
+    warnings = fields.List(fields.Nested(WarningOut))
+
+
+class MemberListOut(Schema):
+    items = fields.List(fields.Nested(MemberSummaryOut))
+    next = fields.String(allow_none=True)
+
+
+CONSENT_KINDS = tuple(k.value for k in ConsentKind)
