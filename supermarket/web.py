@@ -137,6 +137,8 @@ def register_blueprints(app: Flask) -> None:
     from supermarket.openapi import bp as openapi_bp
     from supermarket.sites.api import bp as sites_api
     from supermarket.sites.views import bp as sites_views
+    from supermarket.stock.api import bp as stock_api
+    from supermarket.stock.views import bp as stock_views
 
     for blueprint in (
         auth_views,
@@ -146,6 +148,8 @@ def register_blueprints(app: Flask) -> None:
         sites_api,
         openapi_bp,
         members_api,
+        stock_views,
+        stock_api,
     ):
         app.register_blueprint(blueprint)
 

@@ -1,0 +1,487 @@
+"""API shapes for stock: inputs reject unknown fields; outputs say each quantity's unit."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from marshmallow import Schema, ValidationError, fields, validate, validates_schema
+
+from supermarket.stock.models import (
+    Category,
+    DonorKind,
+    MovementKind,
+    UnitKind,
+    WasteReason,
+)
+
+CATEGORIES = [c.value for c in Category]
+DONOR_KINDS = [k.value for k in DonorKind]
+WASTE_REASONS = [r.value for r in WasteReason]
+
+
+def _one_date(data: dict[str, Any]) -> None:
+    if data.get("best_before") is not None and data.get("use_by") is not None:
+        raise ValidationError("Give a use-by or a best-before date, not both.", "use_by")
+
+
+# --- products ------------------------------------------------------------------------------
+
+
+class ProductIn(Schema):
+    sku = fields.String(required=True, validate=validate.Length(min=2, max=20))
+    name = fields.String(required=True, validate=validate.Length(min=1, max=120))
+    category = fields.String(required=True, validate=validate.OneOf(CATEGORIES))
+    band = fields.String(load_default="blue", validate=validate.Length(min=1, max=20))
+    unit_weight_g = fields.Integer(
+        required=True, strict=True, validate=validate.Range(min=1, max=100_000)
+    )
+    reference_price_pence = fields.Integer(
+        load_default=0, strict=True, validate=validate.Range(min=0, max=100_000)
+    )
+    barcode = fields.String(load_default=None, allow_none=True, validate=validate.Length(max=20))
+    active = fields.Boolean(load_default=True)
+    min_level = fields.Integer(
+        load_default=None,
+        allow_none=True,
+        strict=True,
+        validate=validate.Range(min=0, max=1_000_000),
+    )
+
+
+class ProductPatch(ProductIn):
+    """Any of ProductIn's fields; load it with partial=True."""
+
+
+class ProductOut(Schema):
+    sku = fields.String()
+    name = fields.String()
+    category = fields.String()
+    band = fields.String()
+    unit_weight_g = fields.Integer()
+    reference_price_pence = fields.Integer()
+    barcode = fields.String(allow_none=True)
+    active = fields.Boolean()
+    min_level = fields.Integer(allow_none=True)
+    weight_only = fields.Boolean(metadata={"description": "Weighed crates: quantities in grams"})
+    unit = fields.String(metadata={"description": "item, or g for weight-only products"})
+
+
+class ProductListOut(Schema):
+    items = fields.List(fields.Nested(ProductOut))
+    next = fields.String(allow_none=True)
+
+
+class ProductQuery(Schema):
+    q = fields.String(metadata={"description": "A scanned barcode, a sku, or words of the name"})
+    category = fields.String(validate=validate.OneOf(CATEGORIES))
+    limit = fields.Integer()
+    cursor = fields.String()
+
+
+# --- donations -----------------------------------------------------------------------------
+
+
+class DonorIn(Schema):
+    id = fields.Integer(
+        strict=True, metadata={"description": "An existing donor, or give name and kind"}
+    )
+    name = fields.String(validate=validate.Length(min=1, max=120))
+    kind = fields.String(validate=validate.OneOf(DONOR_KINDS))
+
+    @validates_schema
+    def _check(self, data: dict[str, Any], **_: Any) -> None:
+        if "id" not in data and not ("name" in data and "kind" in data):
+            raise ValidationError("Give the donor's id, or its name and kind.", "name")
+
+
+class DonationLineIn(Schema):
+    """An item line (sku and quantity) or a weigh-in line (category and weight_g)."""
+
+    sku = fields.String(validate=validate.Length(min=1, max=20))
+    category = fields.String(validate=validate.OneOf(CATEGORIES))
+    quantity = fields.Integer(strict=True, validate=validate.Range(min=1, max=100_000))
+    weight_g = fields.Integer(strict=True, validate=validate.Range(min=1, max=10_000_000))
+    best_before = fields.Date(allow_none=True)
+    use_by = fields.Date(allow_none=True)
+    cost_pence = fields.Integer(
+        strict=True, allow_none=True, validate=validate.Range(min=0, max=10_000_000)
+    )
+
+    @validates_schema
+    def _check(self, data: dict[str, Any], **_: Any) -> None:
+        _one_date(data)
+        if "sku" in data and "category" in data:
+            raise ValidationError("Give a sku or a category, not both.", "category")
+        if "sku" in data and "quantity" not in data:
+            raise ValidationError("Give the quantity.", "quantity")
+
+
+class DonationIn(Schema):
+    donor = fields.Nested(DonorIn, required=True)
+    received_on = fields.Date(
+        load_default=None, metadata={"description": "Defaults to today at the site"}
+    )
+    note = fields.String(load_default="", validate=validate.Length(max=500))
+    lines = fields.List(
+        fields.Nested(DonationLineIn),
+        required=True,
+        validate=validate.Length(min=1, max=500, error="Add from 1 to 500 lines."),
+    )
+
+
+class DonorOut(Schema):
+    id = fields.Integer()
+    name = fields.String()
+    kind = fields.String()
+
+
+class DonationLineOut(Schema):
+    sku = fields.Function(lambda line: line.product.sku)
+    name = fields.Function(lambda line: line.product.name)
+    category = fields.Function(lambda line: line.product.category)
+    unit = fields.Function(lambda line: line.product.unit)
+    quantity = fields.Integer()
+    weight_g = fields.Integer()
+    best_before = fields.Date(allow_none=True)
+    use_by = fields.Date(allow_none=True)
+    cost_pence = fields.Integer(allow_none=True)
+
+
+class DonationOut(Schema):
+    id = fields.Integer()
+    site = fields.Function(lambda d: d.site.code)
+    donor = fields.Nested(DonorOut)
+    received_on = fields.Date()
+    note = fields.String()
+    total_quantity = fields.Integer(metadata={"description": "Items; weighed crates excluded"})
+    total_weight_g = fields.Integer()
+    total_cost_pence = fields.Integer()
+    lines = fields.List(fields.Nested(DonationLineOut))
+    created_at = fields.DateTime()
+
+
+class DonationSummaryOut(DonationOut):
+    class Meta:
+        exclude = ("lines",)
+
+
+class DonationListOut(Schema):
+    items = fields.List(fields.Nested(DonationSummaryOut))
+    next = fields.String(allow_none=True)
+
+
+class DonorListOut(Schema):
+    items = fields.List(fields.Nested(DonorOut))
+    next = fields.String(allow_none=True)
+
+
+# --- levels, alerts, ledger ----------------------------------------------------------------
+
+
+class LevelOut(Schema):
+    sku = fields.Function(lambda lv: lv.product.sku)
+    name = fields.Function(lambda lv: lv.product.name)
+    category = fields.Function(lambda lv: lv.product.category)
+    band = fields.Function(lambda lv: lv.product.band)
+    unit = fields.Function(lambda lv: lv.product.unit)
+    quantity = fields.Integer()
+    usable_quantity = fields.Integer(metadata={"description": "Not past its use-by date"})
+    weight_g = fields.Integer()
+    value_pence = fields.Integer(metadata={"description": "At reference retail prices"})
+    best_before = fields.Date(attribute="earliest_best_before", allow_none=True)
+    use_by = fields.Date(attribute="earliest_use_by", allow_none=True)
+    min_level = fields.Integer(allow_none=True)
+    flags = fields.List(
+        fields.String(),
+        metadata={"description": "below_minimum, use_by_soon, past_use_by, past_best_before"},
+    )
+
+
+class LevelListOut(Schema):
+    items = fields.List(fields.Nested(LevelOut))
+    next = fields.String(allow_none=True)
+
+
+class BatchOut(Schema):
+    id = fields.Integer()
+    sku = fields.Function(lambda b: b.product.sku)
+    name = fields.Function(lambda b: b.product.name)
+    category = fields.Function(lambda b: b.product.category)
+    unit = fields.Function(lambda b: b.product.unit)
+    quantity = fields.Integer()
+    weight_g = fields.Function(lambda b: b.quantity * b.product.unit_weight_g)
+    best_before = fields.Date(allow_none=True)
+    use_by = fields.Date(allow_none=True)
+    source = fields.String()
+
+
+class ItemOut(Schema):
+    product = fields.Nested(ProductOut)
+    min_level = fields.Integer(allow_none=True)
+    batches = fields.List(fields.Nested(BatchOut))
+
+
+class AlertsOut(Schema):
+    below_minimum = fields.List(fields.Nested(LevelOut))
+    use_by_soon = fields.List(fields.Nested(BatchOut))
+    past_best_before = fields.List(fields.Nested(BatchOut))
+    past_use_by = fields.List(fields.Nested(BatchOut))
+    use_by_days = fields.Integer()
+
+
+class MovementOut(Schema):
+    id = fields.Integer()
+    kind = fields.String()
+    sku = fields.Function(lambda m: m.product.sku)
+    unit = fields.Function(lambda m: m.product.unit)
+    quantity = fields.Integer()
+    weight_g = fields.Integer()
+    reason = fields.String(allow_none=True)
+    note = fields.String()
+    source = fields.String()
+    category = fields.String()
+    best_before = fields.Function(lambda m: m.batch.best_before)
+    use_by = fields.Function(lambda m: m.batch.use_by)
+    donation_id = fields.Integer(allow_none=True)
+    transfer_id = fields.Integer(allow_none=True)
+    stocktake_id = fields.Integer(allow_none=True)
+    visit_id = fields.Integer(allow_none=True)
+    at = fields.DateTime()
+    local_date = fields.Date()
+
+
+class MovementListOut(Schema):
+    items = fields.List(fields.Nested(MovementOut))
+    next = fields.String(allow_none=True)
+
+
+class MovementQuery(Schema):
+    kind = fields.String(validate=validate.OneOf([k.value for k in MovementKind]))
+    sku = fields.String(validate=validate.Length(max=20))
+    start = fields.Date(data_key="from")
+    end = fields.Date(data_key="to")
+    limit = fields.Integer()
+    cursor = fields.String()
+
+
+class WasteIn(Schema):
+    sku = fields.String(required=True, validate=validate.Length(min=1, max=20))
+    quantity = fields.Integer(
+        required=True, strict=True, validate=validate.Range(min=1, max=10_000_000)
+    )
+    reason = fields.String(required=True, validate=validate.OneOf(WASTE_REASONS))
+    note = fields.String(load_default="", validate=validate.Length(max=300))
+    batch_id = fields.Integer(load_default=None, allow_none=True, strict=True)
+
+
+class WasteExpiredIn(Schema):
+    reason = fields.String(
+        load_default=WasteReason.PAST_USE_BY.value, validate=validate.OneOf(WASTE_REASONS)
+    )
+    note = fields.String(load_default="", validate=validate.Length(max=300))
+
+
+class MovementsOut(Schema):
+    movements = fields.List(fields.Nested(MovementOut))
+    quantity = fields.Function(lambda ms: -sum(m.quantity for m in ms["movements"]))
+    weight_g = fields.Function(lambda ms: -sum(m.weight_g for m in ms["movements"]))
+
+
+class MinimumIn(Schema):
+    min_level = fields.Integer(
+        required=True, allow_none=True, strict=True, validate=validate.Range(min=0, max=1_000_000)
+    )
+
+
+# --- transfers -----------------------------------------------------------------------------
+
+
+class TransferLineIn(Schema):
+    sku = fields.String(required=True, validate=validate.Length(min=1, max=20))
+    quantity = fields.Integer(
+        required=True, strict=True, validate=validate.Range(min=1, max=10_000_000)
+    )
+
+
+class TransferIn(Schema):
+    to_site = fields.String(required=True, validate=validate.Length(min=1, max=20))
+    note = fields.String(load_default="", validate=validate.Length(max=500))
+    lines = fields.List(
+        fields.Nested(TransferLineIn), required=True, validate=validate.Length(min=1, max=200)
+    )
+
+
+class ReceivedLineIn(Schema):
+    id = fields.Integer(required=True, strict=True)
+    quantity_received = fields.Integer(
+        required=True, strict=True, validate=validate.Range(min=0, max=10_000_000)
+    )
+
+
+class TransferReceiveIn(Schema):
+    lines = fields.List(
+        fields.Nested(ReceivedLineIn),
+        load_default=list,
+        metadata={"description": "Lines that arrived short; others in full"},
+    )
+    note = fields.String(load_default="", validate=validate.Length(max=500))
+
+
+class TransferLineOut(Schema):
+    id = fields.Integer()
+    sku = fields.Function(lambda ln: ln.product.sku)
+    name = fields.Function(lambda ln: ln.product.name)
+    unit = fields.Function(lambda ln: ln.product.unit)
+    best_before = fields.Function(lambda ln: ln.from_batch.best_before)
+    use_by = fields.Function(lambda ln: ln.from_batch.use_by)
+    quantity_sent = fields.Integer()
+    quantity_received = fields.Integer(allow_none=True)
+    quantity_short = fields.Integer(allow_none=True)
+
+
+class TransferOut(Schema):
+    id = fields.Integer()
+    from_site = fields.Function(lambda t: t.from_site.code)
+    to_site = fields.Function(lambda t: t.to_site.code)
+    status = fields.String()
+    note = fields.String()
+    receive_note = fields.String()
+    sent_at = fields.DateTime()
+    received_at = fields.DateTime(allow_none=True)
+    lines = fields.List(fields.Nested(TransferLineOut))
+
+
+class TransferListOut(Schema):
+    items = fields.List(fields.Nested(TransferOut))
+    next = fields.String(allow_none=True)
+
+
+# --- stocktakes ----------------------------------------------------------------------------
+
+
+class StocktakeIn(Schema):
+    category = fields.String(
+        load_default=None, allow_none=True, validate=validate.OneOf(CATEGORIES)
+    )
+    note = fields.String(load_default="", validate=validate.Length(max=500))
+
+
+class CountIn(Schema):
+    id = fields.Integer(required=True, strict=True)
+    counted = fields.Integer(
+        required=True, allow_none=True, strict=True, validate=validate.Range(min=0, max=10_000_000)
+    )
+
+
+class CountsIn(Schema):
+    counts = fields.List(fields.Nested(CountIn), required=True, validate=validate.Length(max=5000))
+
+
+class FoundLineIn(Schema):
+    sku = fields.String(required=True, validate=validate.Length(min=1, max=20))
+    counted = fields.Integer(
+        required=True, strict=True, validate=validate.Range(min=1, max=10_000_000)
+    )
+    best_before = fields.Date(load_default=None, allow_none=True)
+    use_by = fields.Date(load_default=None, allow_none=True)
+
+    @validates_schema
+    def _check(self, data: dict[str, Any], **_: Any) -> None:
+        _one_date(data)
+
+
+class StocktakeLineOut(Schema):
+    id = fields.Integer()
+    sku = fields.Function(lambda ln: ln.batch.product.sku)
+    name = fields.Function(lambda ln: ln.batch.product.name)
+    unit = fields.Function(lambda ln: ln.batch.product.unit)
+    best_before = fields.Function(lambda ln: ln.batch.best_before)
+    use_by = fields.Function(lambda ln: ln.batch.use_by)
+    expected = fields.Integer(attribute="expected_quantity")
+    counted = fields.Integer(attribute="counted_quantity", allow_none=True)
+    difference = fields.Integer(allow_none=True)
+
+
+class StocktakeOut(Schema):
+    id = fields.Integer()
+    category = fields.String(allow_none=True)
+    status = fields.String()
+    note = fields.String()
+    started_at = fields.DateTime()
+    approved_at = fields.DateTime(allow_none=True)
+    lines = fields.List(fields.Nested(StocktakeLineOut))
+
+
+# --- temperatures --------------------------------------------------------------------------
+
+
+class TemperatureIn(Schema):
+    unit_name = fields.String(required=True, validate=validate.Length(min=1, max=60))
+    unit_kind = fields.String(required=True, validate=validate.OneOf([k.value for k in UnitKind]))
+    celsius = fields.Decimal(required=True, allow_nan=False)
+    action_taken = fields.String(load_default="", validate=validate.Length(max=500))
+
+
+class TemperatureOut(Schema):
+    id = fields.Integer()
+    unit_name = fields.String()
+    unit_kind = fields.String()
+    celsius = fields.Float()
+    out_of_range = fields.Boolean()
+    action_taken = fields.String()
+    recorded_by = fields.Function(lambda t: t.actor.name if t.actor else "")
+    at = fields.DateTime()
+    local_date = fields.Date()
+
+
+class TemperatureListOut(Schema):
+    items = fields.List(fields.Nested(TemperatureOut))
+    next = fields.String(allow_none=True)
+
+
+class PeriodQuery(Schema):
+    start = fields.Date(data_key="from", load_default=None)
+    end = fields.Date(data_key="to", load_default=None)
+
+
+class PageQuery(Schema):
+    limit = fields.Integer()
+    cursor = fields.String()
+
+
+class PeriodPageQuery(PeriodQuery, PageQuery):
+    pass
+
+
+class LevelQuery(Schema):
+    category = fields.String(load_default=None, validate=validate.OneOf(CATEGORIES))
+
+
+# --- report --------------------------------------------------------------------------------
+
+
+class TotalsOut(Schema):
+    items = fields.Integer()
+    weight_g = fields.Integer()
+    value_pence = fields.Integer()
+
+
+def _totals(mapping: dict[str, Any]) -> dict[str, Any]:
+    return {k: TotalsOut().dump(v) for k, v in mapping.items()}
+
+
+class ReportOut(Schema):
+    site = fields.Function(lambda r: r.site.code)
+    start = fields.Date(data_key="from")
+    end = fields.Date(data_key="to")
+    held = fields.Nested(TotalsOut)
+    held_by_category = fields.Function(lambda r: _totals(r.held_by_category))
+    received_by_source = fields.Function(lambda r: _totals(r.received_by_source))
+    received_by_category = fields.Function(lambda r: _totals(r.received_by_category))
+    issued_by_category = fields.Function(lambda r: _totals(r.issued_by_category))
+    wasted_by_reason = fields.Function(lambda r: _totals(r.wasted_by_reason))
+    wasted_by_category = fields.Function(lambda r: _totals(r.wasted_by_category))
+    flows = fields.Function(
+        lambda r: _totals(r.flows), metadata={"description": "Signed totals by movement kind"}
+    )
+    purchases_cost_pence = fields.Integer()

@@ -1,0 +1,373 @@
+"""The ledger: every change to stock is a movement, and a batch's level is the sum of them.
+
+A batch's cached quantity only changes through `move()`, which writes the movement and a
+conditional UPDATE (`quantity = quantity + :delta WHERE quantity + :delta >= 0`) in the same
+transaction: under concurrent issues and waste the database refuses the update that would go
+below zero, so no read-then-write race can make stock negative.
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+
+from sqlalchemy import ColumnElement, Select, func, or_, select, update
+from sqlalchemy.exc import IntegrityError
+
+from supermarket.auth.models import User
+from supermarket.errors import InvalidInput, RuleViolation
+from supermarket.extensions import db
+from supermarket.sites.models import Site
+from supermarket.stock.models import (
+    DateKind,
+    MovementKind,
+    Product,
+    StockBatch,
+    StockMovement,
+    WasteReason,
+)
+from supermarket.stock.services.common import (
+    ensure_staff,
+    local_date,
+    now_or,
+    product_by_sku,
+    site_today,
+)
+
+# --- batches and movements ------------------------------------------------------------------
+
+
+def batch_for(
+    site: Site, product: Product, date_kind: str, expires_on: date | None, source: str
+) -> StockBatch:
+    """The batch for this product, date and source at the site, created empty if new."""
+    key = StockBatch.key_for(date_kind, expires_on, source)
+    stmt = select(StockBatch).where(
+        StockBatch.site_id == site.id,
+        StockBatch.product_id == product.id,
+        StockBatch.batch_key == key,
+    )
+    found = db.session.scalar(stmt)
+    if found is not None:
+        return found
+    batch = StockBatch(
+        site_id=site.id,
+        product_id=product.id,
+        date_kind=date_kind,
+        expires_on=expires_on,
+        source=source,
+        batch_key=key,
+        quantity=0,
+    )
+    batch.product = product
+    try:
+        # Two receipts may create the same batch at once: the loser re-reads the winner's.
+        with db.session.begin_nested():
+            db.session.add(batch)
+    except IntegrityError:
+        found = db.session.scalar(stmt)
+        if found is None:
+            raise
+        return found
+    return batch
+
+
+def move(
+    batch: StockBatch,
+    delta: int,
+    *,
+    kind: MovementKind,
+    actor: User | None,
+    at: datetime,
+    site: Site,
+    weight_g: int | None = None,
+    day: date | None = None,
+    reason: str | None = None,
+    note: str = "",
+    donation_id: int | None = None,
+    transfer_id: int | None = None,
+    stocktake_id: int | None = None,
+    visit_id: int | None = None,
+) -> StockMovement | None:
+    """Change a batch by `delta` and write the movement; None if it would go below zero."""
+    if delta == 0:
+        raise ValueError("a movement must change the quantity")
+    result = db.session.execute(
+        update(StockBatch)
+        .where(StockBatch.id == batch.id, StockBatch.quantity + delta >= 0)
+        .values(quantity=StockBatch.quantity + delta)
+        .execution_options(synchronize_session=False)
+    )
+    db.session.expire(batch, ["quantity"])
+    if result.rowcount != 1:  # type: ignore[attr-defined]
+        return None
+    product = batch.product
+    movement = StockMovement(
+        site_id=batch.site_id,
+        batch_id=batch.id,
+        product_id=product.id,
+        kind=kind,
+        quantity=delta,
+        weight_g=weight_g if weight_g is not None else delta * product.unit_weight_g,
+        reason=reason,
+        note=note[:300],
+        source=batch.source,
+        category=product.category,
+        donation_id=donation_id,
+        transfer_id=transfer_id,
+        stocktake_id=stocktake_id,
+        visit_id=visit_id,
+        actor_id=actor.id if actor is not None else None,
+        at=at,
+        local_date=day or local_date(site, at),
+    )
+    db.session.add(movement)
+    return movement
+
+
+def expired(today: date) -> tuple[ColumnElement[bool], ColumnElement[bool]]:
+    return (StockBatch.date_kind == DateKind.USE_BY, StockBatch.expires_on < today)
+
+
+def usable(today: date) -> ColumnElement[bool]:
+    """Batches that may be given out: not past their use-by date (use-by day itself is fine)."""
+    return or_(StockBatch.date_kind != DateKind.USE_BY, StockBatch.expires_on >= today)
+
+
+def fefo(site: Site, product: Product) -> Select[StockBatch]:
+    return (
+        select(StockBatch)
+        .where(
+            StockBatch.site_id == site.id,
+            StockBatch.product_id == product.id,
+            StockBatch.quantity > 0,
+        )
+        .order_by(StockBatch.expires_on.asc().nulls_last(), StockBatch.id)
+    )
+
+
+def take(
+    site: Site,
+    product: Product,
+    quantity: int,
+    *,
+    stmt: Select[StockBatch],
+    kind: MovementKind,
+    actor: User | None,
+    at: datetime,
+    reason: str | None = None,
+    note: str = "",
+    visit_id: int | None = None,
+    transfer_id: int | None = None,
+) -> list[StockMovement]:
+    """Take `quantity` from the batches `stmt` lists, in its order; all or nothing.
+
+    Runs in a savepoint, so a shortfall undoes the batches already taken even when the
+    caller carries on with its transaction.
+    """
+    movements: list[StockMovement] = []
+    remaining = quantity
+    with db.session.begin_nested():
+        for batch in list(db.session.scalars(stmt)):
+            while remaining > 0:
+                db.session.refresh(batch, ["quantity"])
+                if batch.quantity <= 0:
+                    break
+                amount = min(batch.quantity, remaining)
+                movement = move(
+                    batch,
+                    -amount,
+                    kind=kind,
+                    actor=actor,
+                    at=at,
+                    site=site,
+                    reason=reason,
+                    note=note,
+                    visit_id=visit_id,
+                    transfer_id=transfer_id,
+                )
+                if movement is not None:
+                    movements.append(movement)
+                    remaining -= amount
+                # else: another transaction took some meanwhile; re-read and try again.
+            if remaining == 0:
+                break
+        if remaining > 0:
+            raise RuleViolation(
+                f"Not enough {product.name} in stock: {quantity - remaining} of {quantity}.",
+                code="insufficient_stock",
+                fields={"quantity": "More than is in stock."},
+                details={
+                    "sku": product.sku,
+                    "requested": quantity,
+                    "available": quantity - remaining,
+                },
+            )
+        db.session.flush()
+    return movements
+
+
+# --- issuing to visits (the visits feature calls these in its own transaction) -------------
+
+
+def issue(
+    site: Site,
+    sku: str,
+    quantity: int,
+    *,
+    actor: User,
+    visit_id: int | None = None,
+    at: datetime | None = None,
+) -> list[StockMovement]:
+    """Give stock out, earliest-expiring first, never from a batch past its use-by date."""
+    ensure_staff(site, actor)
+    if quantity <= 0:
+        raise InvalidInput("Give a quantity of 1 or more.", fields={"quantity": "At least 1."})
+    product = product_by_sku(sku)
+    at = now_or(at)
+    stmt = fefo(site, product).where(usable(site_today(site, at)))
+    return take(
+        site,
+        product,
+        quantity,
+        stmt=stmt,
+        kind=MovementKind.ISSUED,
+        actor=actor,
+        at=at,
+        visit_id=visit_id,
+    )
+
+
+def return_issued(visit_id: int, *, actor: User, at: datetime | None = None) -> list[StockMovement]:
+    """Put back into their batches what a voided visit took; doing it twice changes nothing."""
+    rows = db.session.execute(
+        select(StockMovement.batch_id, func.sum(StockMovement.quantity))
+        .where(
+            StockMovement.visit_id == visit_id,
+            StockMovement.kind.in_([MovementKind.ISSUED, MovementKind.RETURNED]),
+        )
+        .group_by(StockMovement.batch_id)
+        .order_by(StockMovement.batch_id)
+    ).all()
+    at = now_or(at)
+    movements: list[StockMovement] = []
+    for batch_id, net in rows:
+        if net >= 0:
+            continue
+        batch = db.session.get_one(StockBatch, batch_id)
+        site = db.session.get_one(Site, batch.site_id)
+        ensure_staff(site, actor)
+        movement = move(
+            batch,
+            -net,
+            kind=MovementKind.RETURNED,
+            actor=actor,
+            at=at,
+            site=site,
+            visit_id=visit_id,
+            note="visit voided",
+        )
+        assert movement is not None  # adding to a batch cannot go below zero
+        movements.append(movement)
+    db.session.flush()
+    return movements
+
+
+# --- waste ---------------------------------------------------------------------------------
+
+
+def waste(
+    site: Site,
+    sku: str,
+    quantity: int,
+    reason: str,
+    *,
+    actor: User,
+    note: str = "",
+    batch_id: int | None = None,
+    at: datetime | None = None,
+) -> list[StockMovement]:
+    """Write stock off with a reason: from one batch if named, else earliest-dated first
+    (only batches past their use-by for the reason "past use-by")."""
+    ensure_staff(site, actor, managers_only=True)
+    if reason not in WasteReason.__members__.values():
+        raise InvalidInput("Choose a reason.", fields={"reason": "Choose a reason."})
+    if quantity <= 0:
+        raise InvalidInput("Give a quantity of 1 or more.", fields={"quantity": "At least 1."})
+    product = product_by_sku(sku)
+    at = now_or(at)
+    stmt = fefo(site, product)
+    if batch_id is not None:
+        stmt = stmt.where(StockBatch.id == batch_id)
+    if reason == WasteReason.PAST_USE_BY:
+        stmt = stmt.where(*expired(site_today(site, at)))
+    return take(
+        site,
+        product,
+        quantity,
+        stmt=stmt,
+        kind=MovementKind.WASTED,
+        actor=actor,
+        at=at,
+        reason=reason,
+        note=note,
+    )
+
+
+def waste_expired(
+    site: Site,
+    *,
+    actor: User,
+    reason: str = WasteReason.PAST_USE_BY,
+    note: str = "",
+    at: datetime | None = None,
+) -> list[StockMovement]:
+    """Write off every batch past its use-by date in one action."""
+    ensure_staff(site, actor, managers_only=True)
+    if reason not in WasteReason.__members__.values():
+        raise InvalidInput("Choose a reason.", fields={"reason": "Choose a reason."})
+    at = now_or(at)
+    batches = db.session.scalars(
+        select(StockBatch)
+        .where(
+            StockBatch.site_id == site.id, StockBatch.quantity > 0, *expired(site_today(site, at))
+        )
+        .order_by(StockBatch.id)
+    ).all()
+    movements = []
+    for batch in batches:
+        db.session.refresh(batch, ["quantity"])
+        if batch.quantity > 0:
+            movement = move(
+                batch,
+                -batch.quantity,
+                kind=MovementKind.WASTED,
+                actor=actor,
+                at=at,
+                site=site,
+                reason=reason,
+                note=note,
+            )
+            if movement is not None:
+                movements.append(movement)
+    db.session.flush()
+    return movements
+
+
+def ledger_discrepancies(site_id: int | None = None) -> list[tuple[int, int, int]]:
+    """Batches whose cached quantity is not the sum of their movements: (id, cached, sum).
+
+    Empty whenever the ledger is sound; a test runs it after every kind of movement.
+    """
+    sums = (
+        select(StockMovement.batch_id, func.sum(StockMovement.quantity).label("total"))
+        .group_by(StockMovement.batch_id)
+        .subquery()
+    )
+    stmt = (
+        select(StockBatch.id, StockBatch.quantity, func.coalesce(sums.c.total, 0))
+        .outerjoin(sums, sums.c.batch_id == StockBatch.id)
+        .where(or_(StockBatch.quantity != func.coalesce(sums.c.total, 0), StockBatch.quantity < 0))
+    )
+    if site_id is not None:
+        stmt = stmt.where(StockBatch.site_id == site_id)
+    return [(a, b, int(c)) for a, b, c in db.session.execute(stmt)]

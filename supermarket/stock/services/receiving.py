@@ -1,0 +1,247 @@
+"""Donations and purchases in: each line becomes stock in a batch and a "received" movement."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+from typing import Any
+
+from sqlalchemy import Select, select
+
+from supermarket.auth.models import User
+from supermarket.errors import InvalidInput, NotFound
+from supermarket.extensions import db
+from supermarket.sites.models import Site
+from supermarket.stock.models import (
+    Category,
+    DateKind,
+    Donation,
+    DonationLine,
+    Donor,
+    DonorKind,
+    MovementKind,
+    Product,
+)
+from supermarket.stock.services.common import ensure_staff, now_or, site_today
+from supermarket.stock.services.ledger import batch_for, move
+from supermarket.stock.services.products import crate_product
+
+MAX_QUANTITY = 100_000
+MAX_WEIGHT_G = 10_000_000  # 10 tonnes on one line is a typing mistake
+# Dates further out than this are typing mistakes (tins carry best-before dates 2-3 years on).
+LATEST_DATE = timedelta(days=5 * 366)
+OLDEST_RECEIPT = timedelta(days=366)
+
+
+@dataclass
+class _Line:
+    product: Product
+    quantity: int
+    weight_g: int
+    best_before: date | None
+    use_by: date | None
+    cost_pence: int | None
+
+
+def find_or_create_donor(site: Site, name: str, kind: str) -> Donor:
+    name = " ".join(name.split())
+    donor = db.session.scalar(
+        select(Donor).where(
+            Donor.site_id == site.id, Donor.name_key == name.lower(), Donor.kind == kind
+        )
+    )
+    if donor is None:
+        donor = Donor(site_id=site.id, name=name, name_key=name.lower(), kind=kind)
+        db.session.add(donor)
+        db.session.flush()
+    return donor
+
+
+def _donor(site: Site, data: dict[str, Any]) -> Donor | tuple[str, str] | dict[str, str]:
+    """The donor chosen by id, or (name, kind) for one to find or create, or the problems."""
+    if data.get("id") is not None:
+        donor = db.session.get(Donor, data["id"])
+        if donor is None or donor.site_id != site.id:
+            return {"id": "No such donor at this site."}
+        return donor
+    problems = {}
+    name = " ".join(str(data.get("name") or "").split())
+    if not 1 <= len(name) <= 120:
+        problems["name"] = "Enter the donor's name."
+    if data.get("kind") not in DonorKind.__members__.values():
+        problems["kind"] = "Choose the kind of donor."
+    if problems:
+        return problems
+    return name, str(data["kind"])
+
+
+def _check_line(
+    raw: dict[str, Any], *, kind: str, received_on: date, today: date
+) -> _Line | dict[str, str]:
+    problems: dict[str, str] = {}
+    product: Product | None = None
+    quantity = raw.get("quantity")
+    weight = raw.get("weight_g")
+    if raw.get("sku"):
+        product = db.session.scalar(
+            select(Product).where(Product.sku == str(raw["sku"]).strip().upper())
+        )
+        if product is None or not product.active or product.weight_only:
+            problems["sku"] = "No product has this code."
+        if not isinstance(quantity, int) or not 1 <= quantity <= MAX_QUANTITY:
+            problems["quantity"] = "Give a quantity of 1 or more."
+    elif raw.get("category"):
+        if raw["category"] not in Category.__members__.values():
+            problems["category"] = "Choose a category."
+        else:
+            product = crate_product(raw["category"])
+        if quantity is not None:
+            problems["quantity"] = "A weigh-in line has a weight, not a quantity."
+        if weight is None:
+            problems["weight_g"] = "Give the weight of the crates."
+    else:
+        problems["sku"] = "Choose a product (or a category for a weigh-in)."
+    if weight is not None and (not isinstance(weight, int) or not 1 <= weight <= MAX_WEIGHT_G):
+        problems["weight_g"] = "Give a weight of 1 g to 10 tonnes."
+    best_before, use_by = raw.get("best_before"), raw.get("use_by")
+    if best_before is not None and use_by is not None:
+        problems["use_by"] = "Give a use-by or a best-before date, not both."
+    if use_by is not None:
+        if use_by < today:
+            problems["use_by"] = "This use-by date has passed: the food cannot be taken in."
+        elif use_by > received_on + LATEST_DATE:
+            problems["use_by"] = "Check this date: it is years away."
+    if best_before is not None and not (
+        received_on - LATEST_DATE <= best_before <= received_on + LATEST_DATE
+    ):
+        problems["best_before"] = "Check this date: it is years away."
+    cost = raw.get("cost_pence")
+    if cost is not None:
+        if kind != DonorKind.PURCHASE:
+            problems["cost_pence"] = "Only purchases have a cost."
+        elif not isinstance(cost, int) or not 0 <= cost <= 10_000_000:
+            problems["cost_pence"] = "Give the cost in pence, 0 or more."
+    if problems or product is None:
+        return problems
+    if product.weight_only:
+        quantity = weight
+    assert isinstance(quantity, int)
+    return _Line(
+        product,
+        quantity,
+        weight if weight is not None else quantity * (product.unit_weight_g),
+        best_before,
+        use_by,
+        cost,
+    )
+
+
+def receive_donation(
+    site: Site, data: dict[str, Any], *, actor: User, at: datetime | None = None
+) -> Donation:
+    """Take a delivery into stock. Every line is checked first; one bad line and nothing is
+    stored (422 with the fields at fault, e.g. lines.2.use_by)."""
+    ensure_staff(site, actor)
+    at = now_or(at)
+    today = site_today(site, at)
+    problems: dict[str, Any] = {}
+    received_on = data.get("received_on") or today
+    if received_on > today:
+        problems["received_on"] = "A delivery cannot arrive in the future."
+    elif received_on < today - OLDEST_RECEIPT:
+        problems["received_on"] = "That is more than a year ago."
+    donor = _donor(site, data.get("donor") or {})
+    if isinstance(donor, dict):
+        problems["donor"] = donor
+        kind = str((data.get("donor") or {}).get("kind", ""))
+    else:
+        kind = donor.kind if isinstance(donor, Donor) else donor[1]
+    raw_lines = data.get("lines") or []
+    if not raw_lines:
+        problems["lines"] = "Add at least one line."
+    lines: list[_Line] = []
+    line_problems: dict[int, dict[str, str]] = {}
+    for index, raw in enumerate(raw_lines):
+        checked = _check_line(raw, kind=kind, received_on=received_on, today=today)
+        if isinstance(checked, dict):
+            line_problems[index] = checked
+        else:
+            lines.append(checked)
+    if line_problems:
+        problems["lines"] = line_problems
+    if problems:
+        raise InvalidInput("Some lines need correcting; nothing was stored.", fields=problems)
+    if isinstance(donor, tuple):
+        donor = find_or_create_donor(site, *donor)
+    assert isinstance(donor, Donor)
+    donation = Donation(
+        site_id=site.id,
+        donor=donor,
+        received_on=received_on,
+        note=str(data.get("note") or "")[:500],
+        actor_id=actor.id,
+    )
+    db.session.add(donation)
+    db.session.flush()
+    for line in lines:
+        date_kind = (
+            DateKind.USE_BY
+            if line.use_by
+            else DateKind.BEST_BEFORE
+            if line.best_before
+            else DateKind.NONE
+        )
+        batch = batch_for(
+            site, line.product, date_kind, line.use_by or line.best_before, donor.kind
+        )
+        db.session.add(
+            DonationLine(
+                donation=donation,
+                product_id=line.product.id,
+                product=line.product,
+                batch_id=batch.id,
+                quantity=line.quantity,
+                weight_g=line.weight_g,
+                best_before=line.best_before,
+                use_by=line.use_by,
+                cost_pence=line.cost_pence,
+            )
+        )
+        move(
+            batch,
+            line.quantity,
+            kind=MovementKind.RECEIVED,
+            actor=actor,
+            at=at,
+            site=site,
+            weight_g=line.weight_g,
+            day=received_on,
+            donation_id=donation.id,
+        )
+        if not line.product.weight_only:
+            donation.total_quantity += line.quantity
+        donation.total_weight_g += line.weight_g
+        donation.total_cost_pence += line.cost_pence or 0
+    db.session.flush()
+    return donation
+
+
+def list_donors(site: Site, *, actor: User) -> list[Donor]:
+    ensure_staff(site, actor)
+    return list(
+        db.session.scalars(select(Donor).where(Donor.site_id == site.id).order_by(Donor.name_key))
+    )
+
+
+def donations_query(site: Site, *, actor: User) -> Select[Donation]:
+    ensure_staff(site, actor)
+    return select(Donation).where(Donation.site_id == site.id)
+
+
+def get_donation(site: Site, donation_id: int, *, actor: User) -> Donation:
+    """A donation at the site; another site's is not found."""
+    ensure_staff(site, actor)
+    donation = db.session.get(Donation, donation_id)
+    if donation is None or donation.site_id != site.id:
+        raise NotFound("No such donation.", code="donation_not_found")
+    return donation

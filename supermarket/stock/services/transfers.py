@@ -1,0 +1,205 @@
+"""Transfers between sites: out at the sender, in transit, then received (or short) at the
+receiver, with what did not arrive recorded on each line."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import Select, or_, select
+
+from supermarket.auth.models import User
+from supermarket.errors import InvalidInput, NotFound, RuleViolation
+from supermarket.extensions import db
+from supermarket.sites.models import Site
+from supermarket.stock.models import (
+    MovementKind,
+    StockTransfer,
+    StockTransferLine,
+    TransferStatus,
+)
+from supermarket.stock.services.common import ensure_staff, now_or, product_by_sku, site_today
+from supermarket.stock.services.ledger import batch_for, fefo, move, take, usable
+
+
+def send_transfer(
+    site: Site, data: dict[str, Any], *, actor: User, at: datetime | None = None
+) -> StockTransfer:
+    """Send stock to another site, earliest-expiring first and never past its use-by date."""
+    ensure_staff(site, actor, managers_only=True)
+    at = now_or(at)
+    to_site = db.session.scalar(select(Site).where(Site.code == str(data.get("to_site", ""))))
+    problems: dict[str, Any] = {}
+    if to_site is None or not to_site.active:
+        problems["to_site"] = "Choose an open site."
+    elif to_site.id == site.id:
+        problems["to_site"] = "Choose a different site."
+    raw_lines = data.get("lines") or []
+    if not raw_lines:
+        problems["lines"] = "Add at least one line."
+    line_problems: dict[int, dict[str, str]] = {}
+    for index, raw in enumerate(raw_lines):
+        qty = raw.get("quantity")
+        if not isinstance(qty, int) or qty <= 0:
+            line_problems[index] = {"quantity": "Give a quantity of 1 or more."}
+        try:
+            product_by_sku(str(raw.get("sku", "")))
+        except InvalidInput:
+            line_problems.setdefault(index, {})["sku"] = "No product has this code."
+    if line_problems:
+        problems["lines"] = line_problems
+    if problems:
+        raise InvalidInput("Some fields need correcting.", fields=problems)
+    assert to_site is not None
+    today = site_today(site, at)
+    # All lines or none, even for a caller that carries on after a shortfall.
+    with db.session.begin_nested():
+        transfer = StockTransfer(
+            site_id=site.id,
+            to_site_id=to_site.id,
+            from_site=site,
+            to_site=to_site,
+            note=str(data.get("note") or "")[:500],
+            sent_by_id=actor.id,
+            sent_at=at,
+        )
+        db.session.add(transfer)
+        db.session.flush()
+        for raw in raw_lines:
+            product = product_by_sku(raw["sku"])
+            stmt = fefo(site, product).where(usable(today))
+            for movement in take(
+                site,
+                product,
+                raw["quantity"],
+                stmt=stmt,
+                kind=MovementKind.TRANSFERRED_OUT,
+                actor=actor,
+                at=at,
+                transfer_id=transfer.id,
+                note=f"to {to_site.name}",
+            ):
+                transfer.lines.append(
+                    StockTransferLine(
+                        product_id=product.id,
+                        product=product,
+                        from_batch_id=movement.batch_id,
+                        quantity_sent=-movement.quantity,
+                    )
+                )
+        db.session.flush()
+    return transfer
+
+
+def receive_transfer(
+    site: Site,
+    transfer_id: int,
+    data: dict[str, Any],
+    *,
+    actor: User,
+    at: datetime | None = None,
+) -> StockTransfer:
+    """Take a transfer into stock at the receiving site. Lines not listed arrive in full;
+    a line may arrive short, never over, and the difference stays on the line."""
+    ensure_staff(site, actor, managers_only=True)
+    transfer = get_transfer(site, transfer_id, actor=actor)
+    if transfer.to_site_id != site.id:
+        raise NotFound("No such transfer on its way here.", code="transfer_not_found")
+    if transfer.status != TransferStatus.IN_TRANSIT:
+        raise RuleViolation(
+            "This transfer has already been dealt with.", code="transfer_not_in_transit"
+        )
+    at = now_or(at)
+    given = {r.get("id"): r.get("quantity_received") for r in data.get("lines") or []}
+    by_id = {line.id: line for line in transfer.lines}
+    problems: dict[str, str] = {}
+    for line_id, qty in given.items():
+        line = by_id.get(line_id) if isinstance(line_id, int) else None
+        if line is None:
+            problems[str(line_id)] = "Not a line of this transfer."
+        elif not isinstance(qty, int) or not 0 <= qty <= line.quantity_sent:
+            problems[str(line_id)] = f"Give 0 to {line.quantity_sent}."
+    if problems:
+        raise InvalidInput("Some lines need correcting.", fields={"lines": problems})
+    short = False
+    for line in transfer.lines:
+        qty = given.get(line.id, line.quantity_sent)
+        assert isinstance(qty, int)
+        line.quantity_received = qty
+        short = short or qty < line.quantity_sent
+        if qty == 0:
+            continue
+        sent = line.from_batch
+        batch = batch_for(site, line.product, sent.date_kind, sent.expires_on, sent.source)
+        line.to_batch_id = batch.id
+        move(
+            batch,
+            qty,
+            kind=MovementKind.TRANSFERRED_IN,
+            actor=actor,
+            at=at,
+            site=site,
+            transfer_id=transfer.id,
+            note=f"from {transfer.from_site.name}",
+        )
+    transfer.status = TransferStatus.SHORT_RECEIVED if short else TransferStatus.RECEIVED
+    transfer.receive_note = str(data.get("note") or "")[:500]
+    transfer.received_by_id = actor.id
+    transfer.received_at = at
+    db.session.flush()
+    return transfer
+
+
+def cancel_transfer(
+    site: Site, transfer_id: int, *, actor: User, at: datetime | None = None
+) -> StockTransfer:
+    """Call back a transfer still in transit: the stock returns to the sender's batches."""
+    ensure_staff(site, actor, managers_only=True)
+    transfer = get_transfer(site, transfer_id, actor=actor)
+    if transfer.site_id != site.id:
+        raise NotFound("No such transfer sent from here.", code="transfer_not_found")
+    if transfer.status != TransferStatus.IN_TRANSIT:
+        raise RuleViolation(
+            "Only a transfer still in transit can be cancelled.", code="transfer_not_in_transit"
+        )
+    at = now_or(at)
+    for line in transfer.lines:
+        move(
+            line.from_batch,
+            line.quantity_sent,
+            kind=MovementKind.TRANSFERRED_IN,
+            actor=actor,
+            at=at,
+            site=site,
+            transfer_id=transfer.id,
+            reason="cancelled",
+            note="transfer cancelled",
+        )
+    transfer.status = TransferStatus.CANCELLED
+    db.session.flush()
+    return transfer
+
+
+def transfers_query(site: Site, *, actor: User) -> Select[StockTransfer]:
+    """Transfers sent from or coming to the site."""
+    ensure_staff(site, actor)
+    return select(StockTransfer).where(
+        or_(StockTransfer.site_id == site.id, StockTransfer.to_site_id == site.id)
+    )
+
+
+def get_transfer(site: Site, transfer_id: int, *, actor: User) -> StockTransfer:
+    """A transfer the site sent or is receiving; any other is not found."""
+    ensure_staff(site, actor)
+    transfer = db.session.get(StockTransfer, transfer_id)
+    if transfer is None or site.id not in (transfer.site_id, transfer.to_site_id):
+        raise NotFound("No such transfer.", code="transfer_not_found")
+    return transfer
+
+
+def transfer_destinations(site: Site) -> list[Site]:
+    return list(
+        db.session.scalars(
+            select(Site).where(Site.active.is_(True), Site.id != site.id).order_by(Site.name)
+        )
+    )

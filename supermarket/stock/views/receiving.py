@@ -1,0 +1,83 @@
+"""Receiving deliveries on the tablet (items scanned or picked, or crates weighed by
+category), the donations list and the donor's delivery note."""
+
+from __future__ import annotations
+
+from flask import flash, redirect, render_template, request, url_for  # noqa: TID251
+from flask.typing import ResponseReturnValue
+from marshmallow import ValidationError
+
+from supermarket.auth.web import STAFF, actor, require_current_site, roles
+from supermarket.errors import DomainError
+from supermarket.extensions import db
+from supermarket.stock import pdf
+from supermarket.stock.forms import donation_from_form
+from supermarket.stock.models import Donation
+from supermarket.stock.schemas import DonationIn
+from supermarket.stock.services import products, receiving
+from supermarket.stock.services.common import site_today
+from supermarket.stock.views import bp, form_errors_from, pdf_response, quantity_text
+
+BLANK_ROWS = 6
+
+
+@bp.route("/receive", methods=["GET", "POST"])
+@roles(*STAFF)
+def receive() -> ResponseReturnValue:
+    site = require_current_site()
+    mode = "weigh" if request.values.get("mode") == "weigh" else "items"
+    errors: dict[str, str] = {}
+    rows = BLANK_ROWS
+    if request.method == "POST":
+        data, prefixes = donation_from_form(request.form, mode)
+        rows = max(BLANK_ROWS, sum(1 for k in request.form if k.endswith("-sku")))
+        try:
+            donation = receiving.receive_donation(site, DonationIn().load(data), actor=actor())
+        except (DomainError, ValidationError) as exc:
+            errors = form_errors_from(exc, prefixes)
+        else:
+            db.session.commit()
+            flash(
+                f"Received {len(donation.lines)} line(s), "
+                f"{quantity_text(donation.total_weight_g, 'g')}.",
+                "info",
+            )
+            return redirect(url_for("stock.donation", donation_id=donation.id), 303)
+    return render_template(
+        "stock/receive.html",
+        site=site,
+        mode=mode,
+        form=request.form,
+        errors=errors,
+        rows=rows,
+        today=site_today(site),
+        donors=receiving.list_donors(site, actor=actor()),
+        products=products.list_products(),
+    ), 422 if errors else 200
+
+
+@bp.get("/donations")
+@roles(*STAFF)
+def donations() -> ResponseReturnValue:
+    site = require_current_site()
+    stmt = receiving.donations_query(site, actor=actor()).order_by(
+        Donation.received_on.desc(), Donation.id.desc()
+    )
+    page = db.paginate(stmt, per_page=30, error_out=False)
+    return render_template("stock/donations.html", site=site, page=page)
+
+
+@bp.get("/donations/<int:donation_id>")
+@roles(*STAFF)
+def donation(donation_id: int) -> ResponseReturnValue:
+    site = require_current_site()
+    found = receiving.get_donation(site, donation_id, actor=actor())
+    return render_template("stock/donation.html", site=site, donation=found)
+
+
+@bp.get("/donations/<int:donation_id>/delivery-note.pdf")
+@roles(*STAFF)
+def donation_pdf(donation_id: int) -> ResponseReturnValue:
+    site = require_current_site()
+    found = receiving.get_donation(site, donation_id, actor=actor())
+    return pdf_response(pdf.delivery_note(found), f"delivery-note-{found.id}.pdf")

@@ -1,0 +1,151 @@
+"""Stocktakes: start a count, print the sheet, enter counts, approve the differences."""
+
+from __future__ import annotations
+
+from datetime import date
+
+from flask import flash, redirect, render_template, request, url_for  # noqa: TID251
+from flask.typing import ResponseReturnValue
+
+from supermarket.auth.web import MANAGERS, actor, require_current_site, roles
+from supermarket.errors import DomainError
+from supermarket.extensions import db
+from supermarket.stock import pdf
+from supermarket.stock.forms import scaled, whole
+from supermarket.stock.models import Stocktake
+from supermarket.stock.services import products
+from supermarket.stock.services import stocktake as takes
+from supermarket.stock.views import bp, form_errors_from, pdf_response
+
+
+@bp.get("/stocktakes")
+@roles(*MANAGERS)
+def stocktakes() -> ResponseReturnValue:
+    site = require_current_site()
+    rows = list(
+        db.session.scalars(
+            takes.stocktakes_query(site, actor=actor())
+            .order_by(Stocktake.started_at.desc())
+            .limit(50)
+        )
+    )
+    return render_template("stock/stocktakes.html", site=site, stocktakes=rows)
+
+
+@bp.post("/stocktakes")
+@roles(*MANAGERS)
+def stocktake_start() -> ResponseReturnValue:
+    site = require_current_site()
+    category = request.form.get("category") or None
+    found = takes.start_stocktake(
+        site, category=category, actor=actor(), note=request.form.get("note", "").strip()[:500]
+    )
+    db.session.commit()
+    flash(f"Stocktake started: {len(found.lines)} line(s) to count.", "info")
+    return redirect(url_for("stock.stocktake", stocktake_id=found.id), 303)
+
+
+def _render(found: Stocktake, errors: dict[str, str], status: int = 200) -> ResponseReturnValue:
+    return render_template(
+        "stock/stocktake.html",
+        site=found.site,
+        stocktake=found,
+        lines=takes.sheet_lines(found),
+        errors=errors,
+        form=request.form,
+        products=products.list_products(category=found.category),
+    ), status
+
+
+def _count(raw: str | None, unit: str) -> int | str | None:
+    """Items as whole numbers; weighed crates in kilograms, kept as grams."""
+    return scaled(raw, 1000) if unit == "g" else whole(raw)
+
+
+@bp.route("/stocktakes/<int:stocktake_id>", methods=["GET", "POST"])
+@roles(*MANAGERS)
+def stocktake(stocktake_id: int) -> ResponseReturnValue:
+    site = require_current_site()
+    found = takes.get_stocktake(site, stocktake_id, actor=actor())
+    if request.method == "GET":
+        return _render(found, {})
+    counts: dict[int, int | None] = {}
+    errors: dict[str, str] = {}
+    for line in found.lines:
+        name = f"count-{line.id}"
+        if name in request.form:
+            value = _count(request.form.get(name), line.batch.product.unit)
+            if isinstance(value, str):
+                errors[name] = "Give a number (0 for none)."
+            else:
+                counts[line.id] = value
+    try:
+        if errors:
+            raise DomainError("Some counts need correcting.")
+        takes.record_counts(site, stocktake_id, counts, actor=actor())
+    except DomainError as exc:
+        errors = errors or form_errors_from(exc)
+        db.session.rollback()
+        return _render(takes.get_stocktake(site, stocktake_id, actor=actor()), errors, 422)
+    db.session.commit()
+    flash("Counts saved.", "info")
+    return redirect(url_for("stock.stocktake", stocktake_id=stocktake_id), 303)
+
+
+@bp.post("/stocktakes/<int:stocktake_id>/found")
+@roles(*MANAGERS)
+def stocktake_found(stocktake_id: int) -> ResponseReturnValue:
+    site = require_current_site()
+    date_field = "use_by" if request.form.get("date_kind") == "use_by" else "best_before"
+    raw_date = request.form.get("date", "").strip()
+    try:
+        dated = {date_field: date.fromisoformat(raw_date)} if raw_date else {}
+        counted = whole(request.form.get("counted"))
+        takes.add_found_line(
+            site,
+            stocktake_id,
+            sku=request.form.get("sku", ""),
+            counted=counted if isinstance(counted, int) else 0,
+            actor=actor(),
+            **dated,
+        )
+    except ValueError:
+        errors = {"date": "Give a real date."}
+    except DomainError as exc:
+        errors = form_errors_from(exc)
+    else:
+        db.session.commit()
+        flash("Line added.", "info")
+        return redirect(url_for("stock.stocktake", stocktake_id=stocktake_id), 303)
+    db.session.rollback()
+    return _render(takes.get_stocktake(site, stocktake_id, actor=actor()), errors, 422)
+
+
+@bp.get("/stocktakes/<int:stocktake_id>/count-sheet.pdf")
+@roles(*MANAGERS)
+def stocktake_sheet(stocktake_id: int) -> ResponseReturnValue:
+    site = require_current_site()
+    found = takes.get_stocktake(site, stocktake_id, actor=actor())
+    return pdf_response(
+        pdf.count_sheet(found, takes.sheet_lines(found)), f"count-sheet-{found.id}.pdf"
+    )
+
+
+@bp.post("/stocktakes/<int:stocktake_id>/approve")
+@roles(*MANAGERS)
+def stocktake_approve(stocktake_id: int) -> ResponseReturnValue:
+    site = require_current_site()
+    takes.approve_stocktake(site, stocktake_id, actor=actor())
+    db.session.commit()
+    flash("Stocktake approved: the differences are now adjustments in the ledger.", "info")
+    return redirect(url_for("stock.stocktake", stocktake_id=stocktake_id), 303)
+
+
+@bp.post("/stocktakes/<int:stocktake_id>/cancel")
+@roles(*MANAGERS)
+def stocktake_cancel(stocktake_id: int) -> ResponseReturnValue:
+    site = require_current_site()
+    takes.cancel_stocktake(site, stocktake_id, actor=actor())
+    db.session.commit()
+    flash("Stocktake cancelled; nothing changed.", "info")
+    return redirect(url_for("stock.stocktakes"), 303)

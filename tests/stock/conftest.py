@@ -1,0 +1,120 @@
+"""Stock factories: products, a site with its manager and volunteer, and deliveries."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+from typing import Any
+
+import pytest
+
+from supermarket.auth.models import User
+from supermarket.extensions import db
+from supermarket.sites.models import Site
+from supermarket.stock.models import Donation, Product
+from supermarket.stock.services.common import site_today
+from supermarket.stock.services.ledger import ledger_discrepancies
+from supermarket.stock.services.receiving import receive_donation
+
+
+@pytest.fixture
+def make_product() -> Callable[..., Product]:
+    counter = iter(range(1, 100_000))
+
+    def make(sku: str | None = None, name: str | None = None, **kwargs: Any) -> Product:
+        n = next(counter)
+        name = name or f"Test product {n}"
+        values: dict[str, Any] = {
+            "category": "ambient",
+            "band": "blue",
+            "unit_weight_g": 400,
+            "reference_price_pence": 100,
+            "active": True,
+        }
+        values.update(kwargs)
+        product = Product(sku=sku or f"TEST-{n}", name=name, name_key=name.lower(), **values)
+        db.session.add(product)
+        db.session.commit()
+        return product
+
+    return make
+
+
+@dataclass
+class Shop:
+    """A site with a manager and a volunteer working there."""
+
+    site: Site
+    manager: User
+    volunteer: User
+
+    @property
+    def today(self) -> date:
+        return site_today(self.site)
+
+    def days(self, n: int) -> date:
+        return self.today + timedelta(days=n)
+
+
+@pytest.fixture
+def make_shop(
+    make_site: Callable[..., Site], make_user: Callable[..., User]
+) -> Callable[..., Shop]:
+    def make(code: str | None = None, **kwargs: Any) -> Shop:
+        site = make_site(code=code, **kwargs)
+        return Shop(
+            site, make_user("site_manager", sites=[site]), make_user("volunteer", sites=[site])
+        )
+
+    return make
+
+
+@pytest.fixture
+def shop(make_shop: Callable[..., Shop]) -> Shop:
+    return make_shop()
+
+
+@pytest.fixture
+def receive() -> Callable[..., Donation]:
+    """Receive lines into a site's stock and commit: receive(shop, [(product, qty, {..}), ...])."""
+
+    def do(
+        shop: Shop,
+        lines: list[Any],
+        *,
+        kind: str = "fareshare",
+        donor: str = "FareShare",
+        actor: User | None = None,
+        at: datetime | None = None,
+        **data: Any,
+    ) -> Donation:
+        payload_lines = []
+        for line in lines:
+            if isinstance(line, dict):
+                payload_lines.append(line)
+                continue
+            product, quantity, *extra = line
+            payload_lines.append(
+                {"sku": product.sku, "quantity": quantity, **(extra[0] if extra else {})}
+            )
+        donation = receive_donation(
+            shop.site,
+            {"donor": {"name": donor, "kind": kind}, "lines": payload_lines, **data},
+            actor=actor or shop.manager,
+            at=at,
+        )
+        db.session.commit()
+        return donation
+
+    return do
+
+
+@pytest.fixture
+def ledger_sound() -> Callable[[], None]:
+    """Assert every batch's cached quantity equals the sum of its movements, none negative."""
+
+    def check() -> None:
+        assert ledger_discrepancies() == []
+
+    return check
