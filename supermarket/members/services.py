@@ -641,12 +641,13 @@ def find_member_for_checkin(site: Site, text: str, *, actor: User) -> Member:
     return member
 
 
-def _encode_cursor(member: Member) -> str:
-    raw = json.dumps([member.last_name_key, member.first_name_key, member.id])
+def _encode_cursor(group: int, member: Member, order: tuple[Any, ...]) -> str:
+    keys = [getattr(member, column.key) for column in order]
+    raw = json.dumps([group, *keys])
     return base64.urlsafe_b64encode(raw.encode()).decode().rstrip("=")
 
 
-def _decode_cursor(cursor: str) -> tuple[str, str, int]:
+def _decode_cursor(cursor: str, groups: int) -> tuple[int, list[Any]]:
     try:
         padded = cursor + "=" * (-len(cursor) % 4)
         value = json.loads(base64.urlsafe_b64decode(padded.encode()))
@@ -654,13 +655,14 @@ def _decode_cursor(cursor: str) -> tuple[str, str, int]:
         value = None
     if (
         not isinstance(value, list)
-        or len(value) != 3
-        or not isinstance(value[0], str)
-        or not isinstance(value[1], str)
-        or not isinstance(value[2], int)
+        or len(value) not in (3, 4)
+        or not isinstance(value[0], int)
+        or not 0 <= value[0] < groups
+        or not all(isinstance(v, str) for v in value[1:-1])
+        or not isinstance(value[-1], int)
     ):
         raise InvalidInput("The cursor is not valid.", fields={"cursor": ["Not valid."]})
-    return value[0], value[1], value[2]
+    return value[0], value[1:]
 
 
 def _prefix(column: Any, prefix: str) -> ColumnElement[bool]:
@@ -668,21 +670,45 @@ def _prefix(column: Any, prefix: str) -> ColumnElement[bool]:
     return and_(column >= prefix, column < prefix_upper_bound(prefix))
 
 
-def _name_condition(text: str) -> ColumnElement[bool] | None:
+BY_LAST = (Member.last_name_key, Member.first_name_key, Member.id)
+# By first name, then registration: the (site_id, first_name_key) index gives this order
+# directly (SQLite keeps the row id in the index; PostgreSQL sorts only equal keys).
+BY_FIRST = (Member.first_name_key, Member.id)
+
+
+@dataclass(frozen=True)
+class _Group:
+    """One part of a search answered by a single index range, in that index's order."""
+
+    condition: ColumnElement[bool]
+    order: tuple[Any, ...]
+
+
+def _name_groups(text: str) -> list[_Group]:
+    """Name matches, best first: surname prefix; first name + surname in either order
+    ("tasha oka", "okafor t"); then first-name prefix. Each group reads one index range in
+    order and stops at the page size, so a search costs the same at 200 or 200,000 members."""
     key = search_key(text.replace(",", " "))
     if not key:
-        return None
+        return []
     tokens = key.split(" ")
-    options = [_prefix(Member.last_name_key, key), _prefix(Member.first_name_key, key)]
+    groups = [_Group(_prefix(Member.last_name_key, key), BY_LAST)]
     for cut in range(1, len(tokens)):
         head, tail = " ".join(tokens[:cut]), " ".join(tokens[cut:])
-        options.append(
-            and_(_prefix(Member.first_name_key, head), _prefix(Member.last_name_key, tail))
+        groups.append(
+            _Group(
+                and_(_prefix(Member.last_name_key, tail), _prefix(Member.first_name_key, head)),
+                BY_LAST,
+            )
         )
-        options.append(
-            and_(_prefix(Member.last_name_key, head), _prefix(Member.first_name_key, tail))
+        groups.append(
+            _Group(
+                and_(_prefix(Member.last_name_key, head), _prefix(Member.first_name_key, tail)),
+                BY_LAST,
+            )
         )
-    return or_(*options)
+    groups.append(_Group(_prefix(Member.first_name_key, key), BY_FIRST))
+    return groups
 
 
 def _postcode_condition(text: str) -> ColumnElement[bool] | None:
@@ -711,6 +737,12 @@ def _status_condition(status: str, today: date) -> ColumnElement[bool]:
     return Member.status == status
 
 
+NUMBER_HINT = (
+    "That looks like a membership number, but a character is wrong. Check the card and type "
+    "it again."
+)
+
+
 def search_members(
     site: Site,
     q: str = "",
@@ -722,11 +754,13 @@ def search_members(
 ) -> SearchPage:
     """Find a site's members by exact membership number, name prefix or postcode.
 
-    Names match by prefix of the first or last name or both ("tash oka"), case- and
-    accent-insensitively ("zoe" finds Zoë), through indexed key ranges, never `%term%`.
-    A postcode matches exactly; a district ("CM20") or sector ("CM20 1") matches all in it.
-    A valid membership number found at the site is returned as `exact`. Ordered by last name,
-    first name; `cursor` continues from the previous page. Anonymised members never appear.
+    Names match by prefix of the surname, of the first name, or of both ("tash oka"), case-
+    and accent-insensitively ("zoe" finds Zoë), through indexed key ranges, never `%term%`:
+    surname matches first (by surname, first name), then first-name matches. A postcode
+    matches exactly; a district ("CM20") or sector ("CM20 1") matches all in it. A valid
+    membership number found at the site is returned as `exact`; one with a wrong check
+    character sets `hint`. `cursor` continues from the previous page. Anonymised members
+    never appear.
     """
     ensure_staff(actor, site)
     limit = max(1, min(limit, 200))
@@ -735,31 +769,45 @@ def search_members(
     if status:
         base = base.where(_status_condition(status, site_today(site)))
     hint = None
-    if q and normalise_membership_number(q) is not None and cursor is None:
-        number = normalise_membership_number(q)
-        if is_valid_membership_number(q):
+    number = normalise_membership_number(q) if q else None
+    if number is not None and cursor is None:
+        if is_valid_membership_number(number):
             found = db.session.scalar(base.where(Member.membership_number == number))
             if found is not None:
                 return SearchPage(items=[found], exact=found)
         else:
-            hint = (
-                "That looks like a membership number, but a character is wrong. Check the "
-                "card and type it again."
-            )
-    if q:
-        condition = _postcode_condition(q) or _name_condition(q)
-        if condition is None:
-            return SearchPage(items=[], hint=hint)
-        base = base.where(condition)
-    order = (Member.last_name_key, Member.first_name_key, Member.id)
-    if cursor:
-        base = base.where(tuple_(*order) > tuple_(*_decode_cursor(cursor)))
-    rows = list(db.session.scalars(base.order_by(*order).limit(limit + 1)))
+            hint = NUMBER_HINT
+    if not q:
+        groups = [_Group(Member.id.is_not(None), BY_LAST)]
+    else:
+        postcode = _postcode_condition(q)
+        groups = [_Group(postcode, BY_LAST)] if postcode is not None else _name_groups(q)
+    if not groups:
+        return SearchPage(items=[], hint=hint)
+    start, after = _decode_cursor(cursor, len(groups)) if cursor else (0, None)
+    if after is not None and len(after) != len(groups[start].order):
+        raise InvalidInput("The cursor is not valid.", fields={"cursor": ["Not valid."]})
+    rows: list[tuple[int, Member]] = []
+    earlier = [g.condition for g in groups[:start]]
+    for index in range(start, len(groups)):
+        group = groups[index]
+        stmt = base.where(group.condition)
+        if earlier:  # a member matching two groups is listed once, in the first
+            stmt = stmt.where(~or_(*earlier))
+        if index == start and after is not None:
+            stmt = stmt.where(tuple_(*group.order) > tuple_(*after))
+        wanted = limit + 1 - len(rows)
+        rows += [(index, m) for m in db.session.scalars(stmt.order_by(*group.order).limit(wanted))]
+        if len(rows) > limit:
+            break
+        earlier.append(group.condition)
     more = len(rows) > limit
     rows = rows[:limit]
-    return SearchPage(
-        items=rows, next=_encode_cursor(rows[-1]) if more and rows else None, hint=hint
-    )
+    next_cursor = None
+    if more and rows:
+        last_group, last_member = rows[-1]
+        next_cursor = _encode_cursor(last_group, last_member, groups[last_group].order)
+    return SearchPage(items=[m for _, m in rows], next=next_cursor, hint=hint)
 
 
 def members_for_cards(
