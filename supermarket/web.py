@@ -139,6 +139,7 @@ def register_blueprints(app: Flask) -> None:
     from supermarket.sites.views import bp as sites_views
     from supermarket.stock.api import bp as stock_api
     from supermarket.stock.views import bp as stock_views
+    from supermarket.visits.api import bp as visits_api
 
     for blueprint in (
         auth_views,
@@ -150,6 +151,7 @@ def register_blueprints(app: Flask) -> None:
         members_api,
         stock_views,
         stock_api,
+        visits_api,
     ):
         app.register_blueprint(blueprint)
 

@@ -1,0 +1,120 @@
+"""JSON endpoints for check-in and visits: staff of the site only (404 for other sites)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import Blueprint, request
+from flask.typing import ResponseReturnValue
+
+from supermarket.auth.access import site_for_staff
+from supermarket.auth.web import MANAGERS, STAFF, actor, roles
+from supermarket.extensions import db
+from supermarket.http import api_doc, json_body, keyset_page, page_limit
+from supermarket.visits import services
+from supermarket.visits.models import Visit
+from supermarket.visits.schemas import (
+    CheckInIn,
+    CheckInOut,
+    DayQuery,
+    PageQuery,
+    PanelOut,
+    VisitListOut,
+    VisitOut,
+    VoidIn,
+    checkin_body,
+)
+
+bp = Blueprint("visits_api", __name__, url_prefix="/api/v1/sites/<code>")
+TAG = "visits"
+
+
+def _args(schema: DayQuery | PageQuery) -> dict[str, Any]:
+    return dict(schema.load({k: v for k, v in request.args.items() if k != "limit"}))
+
+
+@bp.post("/visits")
+@roles(*STAFF)
+@api_doc(
+    "Check a member in (201). Send an Idempotency-Key header (a UUID) and reuse it on retry: "
+    "a retry answers 200 with the first visit and never records a second. Refusals are 409 "
+    "with error.code visit_limit_reached, membership_expired, membership_suspended, "
+    "membership_closed, membership_waiting, allowance_exceeded, insufficient_stock or "
+    "not_allowed_at_this_site; send override_reason to go past those that allow it.",
+    body=CheckInIn,
+    responses={201: CheckInOut, 200: CheckInOut},
+    tag=TAG,
+)
+def check_in(code: str) -> ResponseReturnValue:
+    site = site_for_staff(code, actor())
+    data = CheckInIn().load(json_body())
+    result = services.check_in(
+        site, data, actor=actor(), key=request.headers.get("Idempotency-Key")
+    )
+    db.session.commit()  # an acknowledged check-in is committed before the answer is sent
+    headers = {} if result.created else {"Idempotent-Replayed": "true"}
+    return checkin_body(result), 201 if result.created else 200, headers
+
+
+@bp.get("/visits")
+@roles(*STAFF)
+@api_doc(
+    "The visits made at the site on a day (today by default).",
+    query=DayQuery,
+    responses={200: VisitListOut},
+    tag=TAG,
+)
+def day_list(code: str) -> ResponseReturnValue:
+    site = site_for_staff(code, actor())
+    args = _args(DayQuery())
+    day = args["date"] or services.site_today(site)
+    stmt = services.day_visits(site, day, actor=actor())
+    items, cursor = keyset_page(stmt, Visit.id, limit=page_limit(), cursor=args["cursor"])
+    return {"items": VisitOut(many=True).dump(items), "next": cursor}
+
+
+@bp.get("/members/<number>/visits")
+@roles(*STAFF)
+@api_doc(
+    "A member's visits at every site, oldest first.",
+    query=PageQuery,
+    responses={200: VisitListOut},
+    tag=TAG,
+)
+def member_history(code: str, number: str) -> ResponseReturnValue:
+    site = site_for_staff(code, actor())
+    args = _args(PageQuery())
+    _, stmt = services.member_visits(site, number, actor=actor())
+    items, cursor = keyset_page(stmt, Visit.id, limit=page_limit(), cursor=args["cursor"])
+    return {"items": VisitOut(many=True).dump(items), "next": cursor}
+
+
+@bp.get("/checkin/<number>")
+@roles(*STAFF)
+@api_doc(
+    "The check-in panel for a scanned or typed card number: who, what they may take, "
+    "and any rule in the way (viewing is audited).",
+    responses={200: PanelOut},
+    tag=TAG,
+)
+def panel(code: str, number: str) -> ResponseReturnValue:
+    site = site_for_staff(code, actor())
+    found = services.checkin_panel(site, number, actor=actor())
+    db.session.commit()
+    return PanelOut().dump(found)
+
+
+@bp.post("/visits/<int:visit_id>/void")
+@roles(*MANAGERS)
+@api_doc(
+    "Void a visit made today, with a reason (site managers); its stock goes back.",
+    body=VoidIn,
+    responses={200: VisitOut},
+    tag=TAG,
+)
+def void(code: str, visit_id: int) -> ResponseReturnValue:
+    site = site_for_staff(code, actor(), managers_only=True)
+    data = VoidIn().load(json_body())
+    visit = services.void_visit(site, visit_id, data["reason"], actor=actor())
+    db.session.commit()
+    return VisitOut().dump(visit)

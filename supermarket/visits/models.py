@@ -1,0 +1,287 @@
+"""Visits (one household shopping once), what they took, and the site's till sessions.
+
+How the tables fit together:
+
+- `visits` is one check-in. It keeps a snapshot of the household (adults and children by age
+  band) and the money (fee due, amount paid and how, retail value, saving), so reports stay
+  true when a household changes or the member is anonymised. Reports aggregate it by
+  `site_id` and `local_date` (the site's own calendar day); no personal data is stored beyond
+  `member_id`.
+- `idempotency_key` is unique per site: a tablet retrying after a timeout sends the same key
+  and gets the first visit back, never a second one.
+- `visit_bands` holds how many items of each allowance band the visit took, counting both
+  the band counts typed at the desk and the products scanned (reports sum items per band from
+  it alone); `visit_lines` holds the scanned products, which were issued from stock.
+  `product_id` there is a plain indexed integer: the products table comes from the stock
+  migration, which is not guaranteed to run before this one.
+- `site_sessions` is a till session: opened with the volunteers on shift, closed with the
+  cash counted against the takings recorded on its visits. At most one is open per site.
+"""
+
+from __future__ import annotations
+
+import enum
+from datetime import date, datetime
+
+from sqlalchemy import (
+    JSON,
+    CheckConstraint,
+    Date,
+    ForeignKey,
+    Index,
+    Integer,
+    String,
+    UniqueConstraint,
+    text,
+)
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from supermarket.auth.models import User
+from supermarket.members.models import Member
+from supermarket.models import Base, CreatedAt, UTCDateTime, utcnow
+from supermarket.sites.models import Site
+
+
+class PaymentMethod(enum.StrEnum):
+    CASH = "cash"
+    CARD = "card"
+    WAIVED = "waived"
+
+    @property
+    def label(self) -> str:
+        return {"cash": "Cash", "card": "Card", "waived": "Waived"}[self.value]
+
+
+class Rule(enum.StrEnum):
+    """The check-in rules, by the error code a refusal carries."""
+
+    VISIT_LIMIT_REACHED = "visit_limit_reached"
+    MEMBERSHIP_EXPIRED = "membership_expired"
+    MEMBERSHIP_SUSPENDED = "membership_suspended"
+    MEMBERSHIP_CLOSED = "membership_closed"
+    MEMBERSHIP_WAITING = "membership_waiting"
+    ALLOWANCE_EXCEEDED = "allowance_exceeded"
+    NOT_ALLOWED_AT_THIS_SITE = "not_allowed_at_this_site"
+
+    @property
+    def label(self) -> str:
+        return {
+            "visit_limit_reached": "Visit limit reached",
+            "membership_expired": "Membership ended",
+            "membership_suspended": "Suspended",
+            "membership_closed": "Membership closed",
+            "membership_waiting": "On the waiting list",
+            "allowance_exceeded": "Over the allowance",
+            "not_allowed_at_this_site": "Member of another site",
+        }[self.value]
+
+
+# A volunteer may override these with a reason; the others need a manager to change the
+# membership itself (reinstate, admit, register again) or the site's settings.
+OVERRIDABLE = frozenset(
+    {Rule.VISIT_LIMIT_REACHED, Rule.ALLOWANCE_EXCEEDED, Rule.MEMBERSHIP_EXPIRED}
+)
+
+_METHODS = ", ".join(f"'{m.value}'" for m in PaymentMethod)
+
+
+class Visit(Base):
+    """One member household shopping once at a site."""
+
+    __tablename__ = "visits"
+    __table_args__ = (
+        UniqueConstraint("site_id", "idempotency_key"),
+        Index("ix_visits_site_local_date", "site_id", "local_date"),
+        # The visit limit counts a member's visits in a window of local dates, across sites.
+        Index("ix_visits_member_local_date", "member_id", "local_date"),
+        CheckConstraint(f"payment_method IN ({_METHODS})", name="payment_method"),
+        CheckConstraint(
+            "fee_pence >= 0 AND amount_paid_pence >= 0 AND retail_value_pence >= 0 "
+            "AND savings_pence >= 0",
+            name="money_not_negative",
+        ),
+        CheckConstraint(
+            "adults >= 0 AND children_0_4 >= 0 AND children_5_11 >= 0 AND children_12_17 >= 0",
+            name="household_not_negative",
+        ),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    site_id: Mapped[int] = mapped_column(ForeignKey("sites.id"))  # indexed with local_date
+    member_id: Mapped[int] = mapped_column(ForeignKey("members.id"))  # indexed with local_date
+    session_id: Mapped[int | None] = mapped_column(
+        ForeignKey("site_sessions.id"), default=None, index=True
+    )
+    visited_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    local_date: Mapped[date] = mapped_column(Date)
+    week_key: Mapped[str] = mapped_column(String(8))  # ISO year and week: "2026-W09"
+    idempotency_key: Mapped[str | None] = mapped_column(String(100), default=None)
+
+    # The household when it shopped.
+    adults: Mapped[int] = mapped_column(Integer)
+    children_0_4: Mapped[int] = mapped_column(Integer)
+    children_5_11: Mapped[int] = mapped_column(Integer)
+    children_12_17: Mapped[int] = mapped_column(Integer)
+    tier: Mapped[str] = mapped_column(String(40), default="")
+
+    fee_pence: Mapped[int] = mapped_column(Integer)
+    payment_method: Mapped[str] = mapped_column(String(10))
+    amount_paid_pence: Mapped[int] = mapped_column(Integer)
+    payment_reason: Mapped[str] = mapped_column(String(200), default="")
+    retail_value_pence: Mapped[int] = mapped_column(Integer, default=0)
+    savings_pence: Mapped[int] = mapped_column(Integer, default=0)
+
+    override_reason: Mapped[str] = mapped_column(String(200), default="")
+    overridden_rules: Mapped[list[str]] = mapped_column(JSON, default=list)
+    overridden_by_id: Mapped[int | None] = mapped_column(
+        ForeignKey("users.id", ondelete="SET NULL"), default=None
+    )
+
+    actor_id: Mapped[int | None] = mapped_column(
+        ForeignKey("users.id", ondelete="SET NULL"), default=None
+    )
+    voided_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), default=None)
+    void_reason: Mapped[str] = mapped_column(String(200), default="")
+    voided_by_id: Mapped[int | None] = mapped_column(
+        ForeignKey("users.id", ondelete="SET NULL"), default=None
+    )
+
+    site: Mapped[Site] = relationship()
+    member: Mapped[Member] = relationship()
+    session: Mapped[SiteSession | None] = relationship(back_populates="visits")
+    actor: Mapped[User | None] = relationship(foreign_keys=[actor_id])
+    overridden_by: Mapped[User | None] = relationship(foreign_keys=[overridden_by_id])
+    voided_by: Mapped[User | None] = relationship(foreign_keys=[voided_by_id])
+    bands: Mapped[list[VisitBand]] = relationship(
+        back_populates="visit", order_by="VisitBand.id", cascade="all, delete-orphan"
+    )
+    lines: Mapped[list[VisitLine]] = relationship(
+        back_populates="visit", order_by="VisitLine.id", cascade="all, delete-orphan"
+    )
+
+    @property
+    def people(self) -> int:
+        return self.adults + self.children_0_4 + self.children_5_11 + self.children_12_17
+
+    @property
+    def household(self) -> dict[str, int]:
+        return {
+            "adults": self.adults,
+            "children_0_4": self.children_0_4,
+            "children_5_11": self.children_5_11,
+            "children_12_17": self.children_12_17,
+            "people": self.people,
+        }
+
+    @property
+    def basket(self) -> dict[str, int]:
+        return {b.band: b.quantity for b in self.bands}
+
+    @property
+    def items(self) -> int:
+        return sum(b.quantity for b in self.bands)
+
+    @property
+    def is_voided(self) -> bool:
+        return self.voided_at is not None
+
+    @property
+    def payment_label(self) -> str:
+        return PaymentMethod(self.payment_method).label
+
+    def __repr__(self) -> str:
+        return f"<Visit {self.id} member={self.member_id} {self.local_date}>"
+
+
+class VisitBand(Base):
+    """How many items of one allowance band a visit took (typed and scanned together)."""
+
+    __tablename__ = "visit_bands"
+    __table_args__ = (
+        UniqueConstraint("visit_id", "band"),
+        CheckConstraint("quantity >= 0", name="quantity_not_negative"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    visit_id: Mapped[int] = mapped_column(ForeignKey("visits.id", ondelete="CASCADE"))
+    band: Mapped[str] = mapped_column(String(20))
+    quantity: Mapped[int] = mapped_column(Integer)
+    # Their retail value: the band's average for typed items, reference prices for scanned.
+    value_pence: Mapped[int] = mapped_column(Integer, default=0)
+
+    visit: Mapped[Visit] = relationship(back_populates="bands")
+
+
+class VisitLine(Base):
+    """A product scanned at check-in and issued from stock."""
+
+    __tablename__ = "visit_lines"
+    __table_args__ = (CheckConstraint("quantity > 0", name="quantity_positive"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    visit_id: Mapped[int] = mapped_column(ForeignKey("visits.id", ondelete="CASCADE"), index=True)
+    product_id: Mapped[int] = mapped_column(Integer, index=True)
+    sku: Mapped[str] = mapped_column(String(20))
+    name: Mapped[str] = mapped_column(String(120))
+    band: Mapped[str] = mapped_column(String(20))
+    quantity: Mapped[int] = mapped_column(Integer)
+    reference_price_pence: Mapped[int] = mapped_column(Integer)
+
+    visit: Mapped[Visit] = relationship(back_populates="lines")
+
+    @property
+    def value_pence(self) -> int:
+        return self.quantity * self.reference_price_pence
+
+
+class SiteSession(CreatedAt, Base):
+    """A till session at a site: who was on shift, and the cash-up when it closed."""
+
+    __tablename__ = "site_sessions"
+    __table_args__ = (
+        # At most one open session per site (a partial unique index on both databases).
+        Index(
+            "uq_site_sessions_open_site",
+            "site_id",
+            unique=True,
+            sqlite_where=text("closed_at IS NULL"),
+            postgresql_where=text("closed_at IS NULL"),
+        ),
+        Index("ix_site_sessions_site_local_date", "site_id", "local_date"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    site_id: Mapped[int] = mapped_column(ForeignKey("sites.id"))  # indexed with local_date
+    local_date: Mapped[date] = mapped_column(Date)
+    volunteers: Mapped[str] = mapped_column(String(300), default="")
+    float_pence: Mapped[int] = mapped_column(Integer, default=0)
+    opened_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    opened_by_id: Mapped[int | None] = mapped_column(
+        ForeignKey("users.id", ondelete="SET NULL"), default=None
+    )
+    closed_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), default=None)
+    closed_by_id: Mapped[int | None] = mapped_column(
+        ForeignKey("users.id", ondelete="SET NULL"), default=None
+    )
+    # Filled in at closing, from the visits recorded in the session.
+    visits_count: Mapped[int | None] = mapped_column(Integer, default=None)
+    expected_cash_pence: Mapped[int | None] = mapped_column(Integer, default=None)
+    expected_card_pence: Mapped[int | None] = mapped_column(Integer, default=None)
+    waived_count: Mapped[int | None] = mapped_column(Integer, default=None)
+    overrides_count: Mapped[int | None] = mapped_column(Integer, default=None)
+    counted_cash_pence: Mapped[int | None] = mapped_column(Integer, default=None)
+    # Counted minus expected (float plus cash takings): negative when short.
+    difference_pence: Mapped[int | None] = mapped_column(Integer, default=None)
+    note: Mapped[str] = mapped_column(String(500), default="")
+
+    site: Mapped[Site] = relationship()
+    opened_by: Mapped[User | None] = relationship(foreign_keys=[opened_by_id])
+    closed_by: Mapped[User | None] = relationship(foreign_keys=[closed_by_id])
+    visits: Mapped[list[Visit]] = relationship(back_populates="session", order_by="Visit.id")
+
+    @property
+    def is_open(self) -> bool:
+        return self.closed_at is None
+
+    def __repr__(self) -> str:
+        return f"<SiteSession {self.id} site={self.site_id} {self.local_date}>"

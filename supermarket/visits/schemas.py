@@ -1,0 +1,205 @@
+"""Visit input validation and output shapes, for the staff of the site where the visit was."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from marshmallow import Schema, fields, validate
+
+from supermarket.members.identifiers import format_membership_number
+from supermarket.members.models import DIETARY_LABELS, MemberStatus
+from supermarket.members.schemas import Text
+from supermarket.visits.models import PaymentMethod
+from supermarket.visits.services import CheckIn, Panel
+
+BAND_NAME = validate.Regexp(r"^[a-z][a-z0-9_]{0,19}$", error="Use the band's name, e.g. red.")
+MAX_PENCE = 10_000
+
+
+# --- input ----------------------------------------------------------------------------------
+
+
+class PaymentIn(Schema):
+    method = fields.String(
+        load_default=PaymentMethod.CASH.value,
+        validate=validate.OneOf([m.value for m in PaymentMethod]),
+        metadata={"description": "cash, card or waived (waived needs a reason)"},
+    )
+    amount_pence = fields.Integer(
+        load_default=None,
+        allow_none=True,
+        strict=True,
+        validate=validate.Range(min=0, max=MAX_PENCE),
+        metadata={
+            "description": "What was paid; the fee when left out. Another amount needs a reason."
+        },
+    )
+    reason = Text(max_length=200, load_default="")
+
+
+class LineIn(Schema):
+    sku = fields.String(required=True, validate=validate.Length(min=1, max=40))
+    quantity = fields.Integer(required=True, strict=True, validate=validate.Range(min=1, max=100))
+
+
+class CheckInIn(Schema):
+    """A check-in: the member, and either band counts or scanned products (or both)."""
+
+    membership_number = fields.String(required=True, validate=validate.Length(min=1, max=32))
+    basket = fields.Dict(
+        keys=fields.String(validate=BAND_NAME),
+        values=fields.Integer(strict=True, validate=validate.Range(min=0, max=200)),
+        load_default=dict,
+        metadata={"description": 'Items per allowance band, e.g. {"red": 2, "blue": 8}'},
+    )
+    lines = fields.List(
+        fields.Nested(LineIn),
+        load_default=list,
+        validate=validate.Length(max=100),
+        metadata={"description": "Products scanned one by one; issued from stock"},
+    )
+    payment = fields.Nested(PaymentIn, load_default=None, allow_none=True)
+    override_reason = Text(
+        max_length=200,
+        load_default="",
+        allow_none=True,
+        metadata={"description": "Needed to go past a rule that may be overridden"},
+    )
+
+
+class DayQuery(Schema):
+    date = fields.Date(load_default=None, metadata={"description": "YYYY-MM-DD; today if left out"})
+    cursor = fields.String(load_default=None)
+    limit = fields.Integer(load_default=50)
+
+
+class PageQuery(Schema):
+    cursor = fields.String(load_default=None)
+    limit = fields.Integer(load_default=50)
+
+
+class VoidIn(Schema):
+    reason = Text(max_length=200, required=True, validate=validate.Length(min=1))
+
+
+# --- output ---------------------------------------------------------------------------------
+
+
+def display_number(number: str) -> str:
+    try:
+        return format_membership_number(number)
+    except ValueError:
+        return number
+
+
+class VisitBandOut(Schema):
+    band = fields.String()
+    quantity = fields.Integer()
+    value_pence = fields.Integer()
+
+
+class VisitLineOut(Schema):
+    sku = fields.String()
+    name = fields.String()
+    band = fields.String()
+    quantity = fields.Integer()
+    reference_price_pence = fields.Integer()
+
+
+class VisitOut(Schema):
+    """A visit as its site's staff see it."""
+
+    id = fields.Integer()
+    site = fields.Function(lambda v: v.site.code)
+    membership_number = fields.Function(lambda v: v.member.membership_number)
+    display_number = fields.Function(lambda v: display_number(v.member.membership_number))
+    first_name = fields.Function(lambda v: v.member.first_name)
+    local_date = fields.Date()
+    visited_at = fields.DateTime()
+    week = fields.String(attribute="week_key")
+    household = fields.Dict(
+        metadata={
+            "description": "The household when it shopped: adults, children_0_4, "
+            "children_5_11, children_12_17, people"
+        }
+    )
+    tier = fields.String()
+    basket = fields.Dict(metadata={"description": "Items per band, typed and scanned"})
+    items = fields.Integer()
+    lines = fields.List(fields.Nested(VisitLineOut))
+    fee_pence = fields.Integer()
+    payment_method = fields.String()
+    amount_paid_pence = fields.Integer()
+    payment_reason = fields.String()
+    retail_value_pence = fields.Integer()
+    savings_pence = fields.Integer()
+    overridden_rules = fields.List(fields.String())
+    override_reason = fields.String()
+    session_id = fields.Integer(allow_none=True)
+    voided = fields.Boolean(attribute="is_voided")
+    voided_at = fields.DateTime(allow_none=True)
+    void_reason = fields.String()
+
+
+class CheckInExtraOut(Schema):
+    visits_left_this_week = fields.Integer(attribute="visits_left")
+    next_visit_from = fields.Date(allow_none=True)
+    replayed = fields.Function(
+        lambda r: not r.created,
+        metadata={"description": "True when this answers a retry of an earlier Idempotency-Key"},
+    )
+
+
+class CheckInOut(VisitOut, CheckInExtraOut):
+    """The visit created (201) or the first visit made with the same Idempotency-Key (200)."""
+
+
+def checkin_body(result: CheckIn) -> dict[str, Any]:
+    body: dict[str, Any] = VisitOut().dump(result.visit)
+    body.update(CheckInExtraOut().dump(result))
+    return body
+
+
+class VisitListOut(Schema):
+    items = fields.List(fields.Nested(VisitOut))
+    next = fields.String(allow_none=True)
+
+
+class ProblemOut(Schema):
+    code = fields.String()
+    message = fields.String()
+    overridable = fields.Boolean()
+
+
+def _bands(panel: Panel) -> list[dict[str, Any]]:
+    allowance = panel.allowance
+    return [
+        {"name": band, "limit": limit, "average_value_pence": allowance.average_values[band]}
+        for band, limit in allowance.limits.items()
+    ]
+
+
+class PanelOut(Schema):
+    """The check-in desk's view of a member: who, what they may take, what is in the way."""
+
+    membership_number = fields.Function(lambda p: p.member.membership_number)
+    display_number = fields.Function(lambda p: display_number(p.member.membership_number))
+    first_name = fields.Function(lambda p: p.member.first_name)
+    household = fields.Function(lambda p: {**p.member.household, "people": p.member.household_size})
+    status = fields.Function(lambda p: p.member.status_on(p.today).value)
+    status_label = fields.Function(lambda p: MemberStatus(p.member.status_on(p.today)).label)
+    home_site = fields.Function(lambda p: p.home_site.code if p.home_site else None)
+    expires_on = fields.Function(lambda p: p.member.expires_on)
+    review_due_on = fields.Function(lambda p: p.member.review_due_on)
+    dietary = fields.Function(lambda p: [DIETARY_LABELS.get(d, d) for d in p.member.dietary])
+    dietary_notes = fields.Function(lambda p: p.member.dietary_notes)
+    visits_per_week = fields.Function(lambda p: p.limit.limit)
+    visits_left_this_week = fields.Function(lambda p: p.limit.left)
+    next_visit_from = fields.Function(lambda p: p.limit.next_visit_from)
+    tier = fields.Function(lambda p: p.allowance.tier)
+    fee_pence = fields.Function(lambda p: p.allowance.fee_pence)
+    bands = fields.Function(_bands)
+    problems = fields.Function(lambda p: [x.as_dict() for x in p.problems])
+    notices = fields.Function(lambda p: [{"kind": n.kind, "text": n.text} for n in p.notices])
+    can_override = fields.Boolean()
+    override_reasons = fields.List(fields.String())

@@ -1,0 +1,248 @@
+"""Till sessions and the cash-up: open a session with the volunteers on shift; close it
+with the cash counted against the fees its visits recorded; the difference is kept with a
+note."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from sqlalchemy import func, select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import selectinload
+
+from supermarket.auth import audit
+from supermarket.auth.models import User
+from supermarket.errors import Conflict, InvalidInput, NotFound
+from supermarket.extensions import db
+from supermarket.sites.models import Site
+from supermarket.visits.models import PaymentMethod, SiteSession, Visit
+from supermarket.visits.services.common import ensure_staff, local_date, now_or, site_today
+
+MAX_CASH_PENCE = 10_000_000
+
+
+@dataclass
+class Takings:
+    """What a session's visits (not voided) recorded, by payment method."""
+
+    visits: int = 0
+    voided: int = 0
+    by_method: dict[str, int] = field(default_factory=dict)  # pence
+    counts: dict[str, int] = field(default_factory=dict)
+    overrides: int = 0
+    fees_due_pence: int = 0
+
+    @property
+    def cash_pence(self) -> int:
+        return self.by_method.get(PaymentMethod.CASH.value, 0)
+
+    @property
+    def card_pence(self) -> int:
+        return self.by_method.get(PaymentMethod.CARD.value, 0)
+
+    @property
+    def waived(self) -> int:
+        return self.counts.get(PaymentMethod.WAIVED.value, 0)
+
+
+def takings(session: SiteSession) -> Takings:
+    result = Takings()
+    rows = db.session.execute(
+        select(
+            Visit.payment_method,
+            Visit.voided_at.is_(None),
+            func.count(Visit.id),
+            func.coalesce(func.sum(Visit.amount_paid_pence), 0),
+            func.coalesce(func.sum(Visit.fee_pence), 0),
+        )
+        .where(Visit.session_id == session.id)
+        .group_by(Visit.payment_method, Visit.voided_at.is_(None))
+    ).tuples()
+    for method, live, count, paid, fees in rows:
+        if not live:
+            result.voided += count
+            continue
+        result.visits += count
+        result.counts[method] = result.counts.get(method, 0) + count
+        result.by_method[method] = result.by_method.get(method, 0) + int(paid)
+        result.fees_due_pence += int(fees)
+    result.overrides = (
+        db.session.scalar(
+            select(func.count(Visit.id)).where(
+                Visit.session_id == session.id,
+                Visit.voided_at.is_(None),
+                Visit.override_reason != "",
+            )
+        )
+        or 0
+    )
+    return result
+
+
+def open_session_for(site: Site) -> SiteSession | None:
+    """The site's open session, whatever day it was opened (one is forgotten now and then)."""
+    return db.session.scalar(
+        select(SiteSession).where(SiteSession.site_id == site.id, SiteSession.closed_at.is_(None))
+    )
+
+
+def current_session(site: Site, *, actor: User) -> SiteSession | None:
+    ensure_staff(site, actor)
+    return open_session_for(site)
+
+
+def open_session(
+    site: Site,
+    *,
+    actor: User,
+    volunteers: str = "",
+    float_pence: int = 0,
+    now: datetime | None = None,
+) -> SiteSession:
+    """Open today's session at the site; refused while another is open (one at a time, which
+    the database enforces too)."""
+    ensure_staff(site, actor)
+    if not 0 <= float_pence <= MAX_CASH_PENCE:
+        raise InvalidInput(
+            "Give the float in pounds and pence.", fields={"float_pence": ["£0.00 or more."]}
+        )
+    if open_session_for(site) is not None:
+        raise Conflict(
+            "A session is already open here: close it first.", code="session_already_open"
+        )
+    now = now_or(now)
+    session = SiteSession(
+        site_id=site.id,
+        local_date=local_date(site, now),
+        volunteers=" ".join(volunteers.split())[:300],
+        float_pence=float_pence,
+        opened_at=now,
+        opened_by_id=actor.id,
+    )
+    try:
+        with db.session.begin_nested():
+            db.session.add(session)
+            db.session.flush()
+    except IntegrityError:
+        raise Conflict(
+            "A session is already open here: close it first.", code="session_already_open"
+        ) from None
+    audit.record(
+        "session.opened",
+        actor=actor,
+        object_type="site_session",
+        object_id=session.id,
+        site_id=site.id,
+    )
+    return session
+
+
+def get_session(site: Site, session_id: int, *, actor: User, lock: bool = False) -> SiteSession:
+    ensure_staff(site, actor)
+    stmt = select(SiteSession).where(SiteSession.id == session_id, SiteSession.site_id == site.id)
+    if lock:
+        stmt = stmt.with_for_update().execution_options(populate_existing=True)
+    session = db.session.scalar(stmt)
+    if session is None:
+        raise NotFound("No such session.", code="session_not_found")
+    return session
+
+
+def close_session(
+    site: Site,
+    session_id: int,
+    *,
+    actor: User,
+    counted_cash_pence: int,
+    note: str = "",
+    now: datetime | None = None,
+) -> SiteSession:
+    """Close a session with the cash counted. Expected cash is the float plus the cash fees its
+    visits recorded; a difference needs a note ("50p short")."""
+    session = get_session(site, session_id, actor=actor, lock=True)
+    if session.closed_at is not None:
+        raise Conflict("This session is already closed.", code="session_closed")
+    if not 0 <= counted_cash_pence <= MAX_CASH_PENCE:
+        raise InvalidInput(
+            "Give the cash counted in pounds and pence.",
+            fields={"counted_cash_pence": ["£0.00 or more."]},
+        )
+    note = " ".join(note.split())[:500]
+    summary = takings(session)
+    difference = counted_cash_pence - (session.float_pence + summary.cash_pence)
+    if difference and not note:
+        raise InvalidInput(
+            "The cash counted is not what was expected: add a note saying why.",
+            fields={"note": ['Say why, e.g. "50p short".']},
+            details={"difference_pence": difference},
+        )
+    session.closed_at = now_or(now)
+    session.closed_by_id = actor.id
+    session.visits_count = summary.visits
+    session.expected_cash_pence = summary.cash_pence
+    session.expected_card_pence = summary.card_pence
+    session.waived_count = summary.waived
+    session.overrides_count = summary.overrides
+    session.counted_cash_pence = counted_cash_pence
+    session.difference_pence = difference
+    session.note = note
+    db.session.flush()
+    audit.record(
+        "session.closed",
+        actor=actor,
+        object_type="site_session",
+        object_id=session.id,
+        site_id=site.id,
+        details={"difference_pence": difference},
+    )
+    return session
+
+
+def list_sessions(site: Site, *, actor: User, limit: int = 30) -> list[SiteSession]:
+    """The site's sessions, newest first."""
+    ensure_staff(site, actor)
+    return list(
+        db.session.scalars(
+            select(SiteSession)
+            .where(SiteSession.site_id == site.id)
+            .order_by(SiteSession.opened_at.desc(), SiteSession.id.desc())
+            .limit(limit)
+        )
+    )
+
+
+@dataclass
+class SessionSheet:
+    session: SiteSession
+    visits: list[Visit]
+    takings: Takings
+
+
+def session_sheet(site: Site, session_id: int, *, actor: User) -> SessionSheet:
+    """Everything on a session's sheet for the site's records (the export is audited)."""
+    session = get_session(site, session_id, actor=actor)
+    visits = list(
+        db.session.scalars(
+            select(Visit)
+            .where(Visit.session_id == session.id)
+            .options(selectinload(Visit.member), selectinload(Visit.bands))
+            .order_by(Visit.visited_at, Visit.id)
+        )
+    )
+    audit.record(
+        "session.sheet_exported",
+        actor=actor,
+        object_type="site_session",
+        object_id=session.id,
+        site_id=site.id,
+    )
+    return SessionSheet(session, visits, takings(session))
+
+
+def stale_session(site: Site, *, now: datetime | None = None) -> SiteSession | None:
+    """An open session from an earlier day: check-ins are not added to it."""
+    session = open_session_for(site)
+    if session is not None and session.local_date != site_today(site, now):
+        return session
+    return None

@@ -1,0 +1,317 @@
+"""Checking a member in: the panel the desk sees, the check-in itself and voiding a visit.
+
+Never twice, never over the limit: a check-in locks the member's row (SELECT ... FOR UPDATE
+on PostgreSQL; on SQLite the request already holds the write lock, BEGIN IMMEDIATE) before it
+counts the visits in the window and inserts, so two tablets checking in one household at once
+are serialised and the second sees the first's visit. The idempotency key is unique per site
+in the database; a retry with the same key, even one that waited on the lock while the first
+attempt was still running, answers with the first visit.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
+
+from supermarket.auth import audit
+from supermarket.auth.models import Role, User
+from supermarket.errors import Conflict, InvalidInput, NotFound, PermissionDenied, RuleViolation
+from supermarket.extensions import db
+from supermarket.members import services as members
+from supermarket.members.identifiers import normalise_membership_number
+from supermarket.members.models import Member
+from supermarket.sites.models import Site
+from supermarket.sites.settings import SiteSettings
+from supermarket.visits.models import Rule, SiteSession, Visit, VisitBand, VisitLine
+from supermarket.visits.services import stock_link
+from supermarket.visits.services.allowance import (
+    allowance_for,
+    count_basket,
+    savings,
+    settle_payment,
+)
+from supermarket.visits.services.common import (
+    ensure_staff,
+    local_date,
+    now_or,
+    week_key,
+)
+from supermarket.visits.services.rules import (
+    Problem,
+    allowance_problem,
+    limit_problem,
+    limit_state,
+    membership_problem,
+    state_from,
+)
+
+_KEY = re.compile(r"^[A-Za-z0-9._:\-]{8,100}$")
+
+
+# --- finding the member ---------------------------------------------------------------------
+
+
+def find_member(site: Site, number: str, *, actor: User) -> Member:
+    """The member whose card was scanned or typed at this site's desk.
+
+    The site's own members, or another site's where this site accepts them. A member of
+    another site the actor also works at is refused as `not_allowed_at_this_site`; anyone
+    else is a 404, so numbers cannot be probed across sites.
+    """
+    ensure_staff(site, actor)
+    try:
+        return members.find_member_for_checkin(site, number, actor=actor)
+    except NotFound:
+        for other in actor.sites:
+            if other.id == site.id:
+                continue
+            try:
+                member = members.get_member(other, number, actor=actor)
+            except NotFound:
+                continue
+            raise RuleViolation(
+                f"{member.first_name} is a member at {other.name}. {site.name} does not take "
+                "other sites' members.",
+                code=Rule.NOT_ALLOWED_AT_THIS_SITE.value,
+                details={"home_site": other.code, "overridable": False},
+            ) from None
+        raise
+
+
+def home_settings(member: Member, site: Site, settings: SiteSettings) -> SiteSettings:
+    return settings if member.site_id == site.id else member.site.settings
+
+
+def can_override(site_settings: SiteSettings, actor: User) -> bool:
+    return not site_settings.overrides_managers_only or actor.role == Role.SITE_MANAGER
+
+
+# --- checking in ----------------------------------------------------------------------------
+
+
+@dataclass
+class CheckIn:
+    """The visit, whether this request created it (False: a replay of its key), and the
+    member's visits left in the window after it."""
+
+    visit: Visit
+    created: bool
+    visits_left: int
+    next_visit_from: date | None = None
+    problems: list[Problem] = field(default_factory=list)
+
+
+def clean_key(key: str | None) -> str | None:
+    """An Idempotency-Key header: 8 to 100 letters, digits or . _ : - (a UUID fits)."""
+    if key is None or key == "":
+        return None
+    if not _KEY.match(key):
+        raise InvalidInput(
+            "The Idempotency-Key must be 8 to 100 letters, digits, dots, colons, hyphens or "
+            "underscores (a UUID).",
+            code="invalid_idempotency_key",
+            fields={"Idempotency-Key": ["Send a UUID."]},
+        )
+    return key
+
+
+def _visit_by_key(site: Site, key: str) -> Visit | None:
+    return db.session.scalar(
+        select(Visit).where(Visit.site_id == site.id, Visit.idempotency_key == key)
+    )
+
+
+def _replay(visit: Visit, number: str, settings: SiteSettings, now: datetime) -> CheckIn:
+    """The first visit made with this key, provided the retry is for the same member."""
+    if normalise_membership_number(number) != visit.member.membership_number:
+        raise Conflict(
+            "This Idempotency-Key was already used for another member's check-in. Send a new "
+            "key for a new check-in.",
+            code="idempotency_key_reused",
+        )
+    state = limit_state(visit.member, settings, local_date(visit.site, now))
+    return CheckIn(
+        visit, created=False, visits_left=state.left, next_visit_from=state.next_visit_from
+    )
+
+
+def _lock(member: Member) -> Member:
+    """Hold the member's row until commit, so check-ins of one household queue up here."""
+    locked = db.session.scalar(
+        select(Member)
+        .where(Member.id == member.id)
+        .with_for_update()
+        .execution_options(populate_existing=True)
+    )
+    assert locked is not None
+    return locked
+
+
+def _apply_overrides(
+    problems: list[Problem], reason: str, settings: SiteSettings, actor: User
+) -> list[str]:
+    """Refuse the check-in for the first problem unless every problem may be overridden and a
+    reason was given (by a site manager where the site says so); returns the overridden rules."""
+    if not problems:
+        return []
+    details = {"problems": [p.as_dict() for p in problems]}
+    blocking = [p for p in problems if not p.overridable]
+    first = blocking[0] if blocking else problems[0]
+    if blocking or not reason:
+        raise RuleViolation(
+            first.message,
+            code=first.rule.value,
+            details={**details, "overridable": not blocking, **first.details},
+        )
+    if not can_override(settings, actor):
+        raise PermissionDenied(
+            "Only a site manager can override a rule at this site. Ask the manager on shift.",
+            code="override_needs_manager",
+            details=details,
+        )
+    return [p.rule.value for p in problems]
+
+
+def _open_session_id(site: Site, today: date) -> int | None:
+    """Today's open session at the site, read with a share lock so that closing it (which
+    takes the row's update lock) waits for check-ins in flight and then totals them."""
+    return db.session.scalar(
+        select(SiteSession.id)
+        .where(
+            SiteSession.site_id == site.id,
+            SiteSession.closed_at.is_(None),
+            SiteSession.local_date == today,
+        )
+        .with_for_update(read=True)
+    )
+
+
+def check_in(
+    site: Site,
+    data: Mapping[str, Any],
+    *,
+    actor: User,
+    key: str | None = None,
+    now: datetime | None = None,
+) -> CheckIn:
+    """Record a visit from input loaded by CheckInIn, applying every rule.
+
+    Refuses (409) a membership that is waiting, closed, suspended or past its term and grace
+    period, a member over the visit limit (counted across sites in the ISO week or the last
+    7 days) and a basket over the household's allowance, unless the problems may be
+    overridden and `override_reason` is given. Scanned lines are issued from stock in the
+    same transaction. A replay of `key` returns the first visit with `created` False.
+    """
+    ensure_staff(site, actor)
+    key = clean_key(key)
+    now = now_or(now)
+    settings = site.settings
+    number = str(data["membership_number"])
+    if key is not None:
+        found = _visit_by_key(site, key)
+        if found is not None:
+            return _replay(found, number, settings, now)
+    member = find_member(site, number, actor=actor)
+    lines = stock_link.scanned_lines(data.get("lines") or [])
+    member = _lock(member)
+    if key is not None:
+        # A first attempt with this key may have committed while we waited on the lock.
+        found = _visit_by_key(site, key)
+        if found is not None:
+            return _replay(found, number, settings, now)
+
+    today = local_date(site, now)
+    allowance = allowance_for(settings, member.household_size)
+    basket = count_basket(allowance, data.get("basket") or {}, lines)
+    payment = settle_payment(allowance.fee_pence, data.get("payment"))
+    state = limit_state(member, settings, today)
+    problems = [
+        p
+        for p in (
+            membership_problem(member, home_settings(member, site, settings), today),
+            limit_problem(state, today),
+            allowance_problem(basket),
+        )
+        if p is not None
+    ]
+    reason = (data.get("override_reason") or "").strip()
+    overridden = _apply_overrides(problems, reason, settings, actor)
+
+    visit = Visit(
+        site_id=site.id,
+        site=site,
+        member_id=member.id,
+        member=member,
+        session_id=_open_session_id(site, today),
+        visited_at=now,
+        local_date=today,
+        week_key=week_key(today),
+        idempotency_key=key,
+        adults=member.adults,
+        children_0_4=member.children_0_4,
+        children_5_11=member.children_5_11,
+        children_12_17=member.children_12_17,
+        tier=allowance.tier,
+        fee_pence=allowance.fee_pence,
+        payment_method=payment.method,
+        amount_paid_pence=payment.amount_pence,
+        payment_reason=payment.reason,
+        retail_value_pence=basket.retail_value_pence,
+        savings_pence=savings(basket.retail_value_pence, payment.amount_pence),
+        override_reason=reason if overridden else "",
+        overridden_rules=overridden,
+        overridden_by_id=actor.id if overridden else None,
+        actor_id=actor.id,
+    )
+    visit.bands = [
+        VisitBand(band=band, quantity=count, value_pence=basket.values.get(band, 0))
+        for band, count in basket.counts.items()
+    ]
+    visit.lines = [
+        VisitLine(
+            product_id=line.product_id,
+            sku=line.sku,
+            name=line.name,
+            band=line.band,
+            quantity=line.quantity,
+            reference_price_pence=line.reference_price_pence,
+        )
+        for line in basket.lines
+    ]
+    try:
+        with db.session.begin_nested():
+            db.session.add(visit)
+            db.session.flush()
+    except IntegrityError:
+        # The unique key is the last guard: another request stored this key first.
+        found = _visit_by_key(site, key) if key is not None else None
+        if found is None:
+            raise
+        return _replay(found, number, settings, now)
+    stock_link.issue_lines(site, basket.lines, visit_id=visit.id, actor=actor, at=now)
+    audit.record(
+        "visit.checked_in",
+        actor=actor,
+        object_type="visit",
+        object_id=visit.id,
+        site_id=site.id,
+        details={
+            "overridden_rules": overridden,
+            "other_site": member.site_id != site.id,
+            "lines": len(basket.lines),
+        },
+    )
+    after = state_from((*state.dates, today), settings, today)
+    return CheckIn(
+        visit,
+        created=True,
+        visits_left=after.left,
+        next_visit_from=after.next_visit_from,
+        problems=problems,
+    )

@@ -1,0 +1,157 @@
+"""The member's panel at the check-in desk: who, what they may take, what is due, and any
+rule in the way, worked out by the same rules check-in applies."""
+
+from __future__ import annotations
+
+import importlib
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+
+from supermarket.auth import audit
+from supermarket.auth.models import User
+from supermarket.members.models import Member
+from supermarket.sites.models import Site
+from supermarket.sites.settings import SiteSettings
+from supermarket.visits.services.allowance import Allowance, allowance_for
+from supermarket.visits.services.checkin import can_override, find_member, home_settings
+from supermarket.visits.services.common import site_today, spoken_date
+from supermarket.visits.services.rules import (
+    LimitState,
+    Problem,
+    in_grace,
+    limit_problem,
+    limit_state,
+    membership_problem,
+)
+
+RENEWAL_NOTICE_DAYS = 28
+REVIEW_NOTICE_DAYS = 31
+# Reasons offered on the check-in screen; "other" lets the volunteer type one.
+OVERRIDE_REASONS = (
+    "Hardship — manager agreed",
+    "First visit after renewal",
+    "Emergency referral",
+)
+
+
+@dataclass(frozen=True)
+class Notice:
+    """Something due, shown on the panel; `kind` "survey" gets a link to start the survey."""
+
+    text: str
+    kind: str = "due"
+
+
+@dataclass
+class Panel:
+    """What the desk sees after a scan: who, what they may take, and anything in the way."""
+
+    member: Member
+    site: Site
+    today: date
+    allowance: Allowance
+    limit: LimitState
+    problems: list[Problem]
+    notices: list[Notice]
+    can_override: bool
+    home_site: Site | None = None  # set when the member belongs to another site
+    override_reasons: tuple[str, ...] = OVERRIDE_REASONS
+
+    @property
+    def blocked(self) -> bool:
+        return any(not p.overridable for p in self.problems)
+
+    @property
+    def needs_override(self) -> bool:
+        return bool(self.problems) and not self.blocked
+
+
+def survey_notice(member: Member, today: date) -> Notice | None:
+    """Hook for the food-security survey: a notice when the surveys package says one is due.
+
+    Calls `supermarket.surveys.services.survey_due(member, today)` (None, or an object with a
+    `label`, such as "Food survey (3-month follow-up)"); looked up at run time so the panel
+    works without the surveys package.
+    """
+    try:
+        surveys = importlib.import_module("supermarket.surveys.services")
+    except ModuleNotFoundError as exc:
+        if exc.name in ("supermarket.surveys", "supermarket.surveys.services"):
+            return None
+        raise
+    due = getattr(surveys, "survey_due", None)
+    result = due(member, today) if callable(due) else None
+    if not result:
+        return None
+    label = str(getattr(result, "label", "") or "Food survey")
+    return Notice(f"{label} due: ask if they would answer a few short questions.", "survey")
+
+
+def notices_for(member: Member, home: SiteSettings, today: date, *, own_site: bool) -> list[Notice]:
+    """What is due: renewal, review, the grace period and, for the site's own members, the
+    food survey."""
+    notes: list[Notice] = []
+    grace_until = in_grace(member, home, today)
+    if grace_until is not None and member.expires_on is not None:
+        notes.append(
+            Notice(
+                f"Membership ended on {spoken_date(member.expires_on, today)} — renew? It can "
+                f"still be used until {spoken_date(grace_until, today)}.",
+                "renewal",
+            )
+        )
+    elif member.expires_on is not None and today <= member.expires_on <= today + timedelta(
+        days=RENEWAL_NOTICE_DAYS
+    ):
+        notes.append(
+            Notice(
+                f"Renewal due: membership ends on {spoken_date(member.expires_on, today)}.",
+                "renewal",
+            )
+        )
+    if member.review_due_on is not None:
+        if member.review_due_on < today:
+            notes.append(
+                Notice(
+                    f"Review overdue since {spoken_date(member.review_due_on, today)}.", "review"
+                )
+            )
+        elif member.review_due_on <= today + timedelta(days=REVIEW_NOTICE_DAYS):
+            notes.append(
+                Notice(f"Review due on {spoken_date(member.review_due_on, today)}.", "review")
+            )
+    survey = survey_notice(member, today) if own_site else None
+    if survey is not None:
+        notes.append(survey)
+    return notes
+
+
+def checkin_panel(site: Site, number: str, *, actor: User, now: datetime | None = None) -> Panel:
+    """The member's panel at the desk, with the same rules check-in applies (audited: it
+    shows household and dietary details)."""
+    member = find_member(site, number, actor=actor)
+    settings = site.settings
+    home = home_settings(member, site, settings)
+    today = site_today(site, now)
+    state = limit_state(member, settings, today)
+    problems = [
+        p for p in (membership_problem(member, home, today), limit_problem(state, today)) if p
+    ]
+    audit.record(
+        "member.viewed_at_checkin",
+        actor=actor,
+        object_type="member",
+        object_id=member.id,
+        site_id=site.id,
+    )
+    return Panel(
+        member=member,
+        site=site,
+        today=today,
+        allowance=allowance_for(settings, member.household_size),
+        limit=state,
+        problems=problems,
+        notices=notices_for(member, home, today, own_site=member.site_id == site.id),
+        can_override=can_override(settings, actor),
+        home_site=member.site if member.site_id != site.id else None,
+    )

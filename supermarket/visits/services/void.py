@@ -1,0 +1,62 @@
+"""Voiding a visit recorded by mistake: site managers, on the day, with a reason."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import select
+
+from supermarket.auth import audit
+from supermarket.auth.models import User
+from supermarket.errors import InvalidInput, NotFound, RuleViolation
+from supermarket.extensions import db
+from supermarket.sites.models import Site
+from supermarket.visits.models import Visit
+from supermarket.visits.services import stock_link
+from supermarket.visits.services.common import ensure_staff, local_date, now_or
+
+
+def get_visit(site: Site, visit_id: int, *, actor: User, lock: bool = False) -> Visit:
+    """A visit made at the site, for its staff only (404 otherwise)."""
+    ensure_staff(site, actor)
+    stmt = select(Visit).where(Visit.id == visit_id, Visit.site_id == site.id)
+    if lock:
+        stmt = stmt.with_for_update().execution_options(populate_existing=True)
+    visit = db.session.scalar(stmt)
+    if visit is None:
+        raise NotFound("No such visit.", code="visit_not_found")
+    return visit
+
+
+def void_visit(
+    site: Site, visit_id: int, reason: str, *, actor: User, now: datetime | None = None
+) -> Visit:
+    """Undo a visit recorded by mistake (site managers, on the day it was made, with a
+    reason). It stops counting against the limit and any stock it took goes back."""
+    ensure_staff(site, actor, managers_only=True)
+    reason = reason.strip()
+    if not reason:
+        raise InvalidInput("Say why the visit is voided.", fields={"reason": ["Give a reason."]})
+    visit = get_visit(site, visit_id, actor=actor, lock=True)
+    if visit.voided_at is not None:
+        raise RuleViolation("This visit is already voided.", code="already_voided")
+    now = now_or(now)
+    if visit.local_date != local_date(site, now):
+        raise RuleViolation(
+            "A visit can only be voided on the day it was made.", code="void_too_late"
+        )
+    visit.voided_at = now
+    visit.void_reason = reason[:200]
+    visit.voided_by_id = actor.id
+    if visit.lines:
+        stock_link.return_lines(visit.id, actor=actor, at=now)
+    db.session.flush()
+    audit.record(
+        "visit.voided",
+        actor=actor,
+        object_type="visit",
+        object_id=visit.id,
+        site_id=site.id,
+        details={"lines": len(visit.lines)},
+    )
+    return visit
