@@ -10,6 +10,7 @@ NAV_ITEMS: tuple[tuple[str, str, tuple[str, ...]], ...] = (
     ("members.register", "Register", STAFF),
     ("stock.overview", "Stock", STAFF),
     ("visits.sessions", "Sessions", STAFF),
+    ("surveys.overview", "Food survey", ("site_manager",)),
     ("reporting.site_dashboard", "Reports", ("site_manager",)),
     ("reporting.programme", "Programme", ("programme_lead", "admin")),
     ("admin.index", "Admin", ("admin",)),

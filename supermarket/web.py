@@ -139,6 +139,8 @@ def register_blueprints(app: Flask) -> None:
     from supermarket.sites.views import bp as sites_views
     from supermarket.stock.api import bp as stock_api
     from supermarket.stock.views import bp as stock_views
+    from supermarket.surveys.api import bp as surveys_api
+    from supermarket.surveys.views import bp as surveys_views
     from supermarket.visits.api import bp as visits_api
 
     for blueprint in (
@@ -151,6 +153,8 @@ def register_blueprints(app: Flask) -> None:
         members_api,
         stock_views,
         stock_api,
+        surveys_views,
+        surveys_api,
         visits_api,
     ):
         app.register_blueprint(blueprint)
