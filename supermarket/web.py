@@ -134,6 +134,7 @@ def register_blueprints(app: Flask) -> None:
     from supermarket.auth.api import bp as auth_api
     from supermarket.auth.views import bp as auth_views
     from supermarket.members.api import bp as members_api
+    from supermarket.members.views import bp as members_views
     from supermarket.openapi import bp as openapi_bp
     from supermarket.sites.api import bp as sites_api
     from supermarket.sites.views import bp as sites_views
@@ -150,6 +151,7 @@ def register_blueprints(app: Flask) -> None:
         auth_api,
         sites_api,
         openapi_bp,
+        members_views,
         members_api,
         stock_views,
         stock_api,

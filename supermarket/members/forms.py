@@ -1,0 +1,120 @@
+"""Turn the tablet forms' flat fields into the member schemas' input, and errors back."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from werkzeug.datastructures import MultiDict
+
+from supermarket.members.schemas import CONTACT_FIELDS
+
+HOUSEHOLD = ("adults", "children_0_4", "children_5_11", "children_12_17")
+ELIGIBILITY = ("referral_agency", "referral_reference", "benefit")
+# Error keys that differ from the form's input names.
+_ERROR_NAMES = {"route": "route", "_schema": "_form"}
+
+
+def _int(raw: str) -> Any:
+    raw = raw.strip()
+    if raw.isdigit():
+        return int(raw)
+    return raw  # the schema says "Not a valid integer."
+
+
+def date_from_parts(day: str, month: str, year: str) -> str:
+    """Day, month and year boxes as YYYY-MM-DD ("" if all are empty)."""
+    day, month, year = day.strip(), month.strip(), year.strip()
+    if not (day or month or year):
+        return ""
+    if not (day.isdigit() and month.isdigit() and year.isdigit() and len(year) == 4):
+        return "invalid"
+    return f"{year}-{int(month):02d}-{int(day):02d}"
+
+
+def registration_from_form(form: MultiDict[str, str]) -> dict[str, Any]:
+    data: dict[str, Any] = {
+        "first_name": form.get("first_name", ""),
+        "last_name": form.get("last_name", ""),
+        "date_of_birth": date_from_parts(
+            form.get("dob_day", ""), form.get("dob_month", ""), form.get("dob_year", "")
+        ),
+        "postcode": form.get("postcode", ""),
+        "phone": form.get("phone", ""),
+        "email": form.get("email", ""),
+        "household": {name: _int(form.get(name, "0") or "0") for name in HOUSEHOLD},
+        "eligibility": _eligibility(form),
+        "dietary": [d for d in form.getlist("dietary") if d],
+        "dietary_notes": form.get("dietary_notes", ""),
+        "consents": {
+            "privacy_notice_given": form.get("privacy_notice_given") == "on",
+            "survey": form.get("survey") == "on",
+            "contact": form.get("contact") == "on",
+        },
+    }
+    if not data["date_of_birth"]:
+        del data["date_of_birth"]
+    return data
+
+
+def _eligibility(form: MultiDict[str, str]) -> dict[str, Any]:
+    route = form.get("route", "")
+    eligibility: dict[str, Any] = {"route": route}
+    # Only the details of the chosen route are sent; the others may hold leftovers.
+    if route == "referral":
+        eligibility["referral_agency"] = form.get("referral_agency", "")
+        eligibility["referral_reference"] = form.get("referral_reference", "")
+    if route == "benefits":
+        eligibility["benefit"] = form.get("benefit", "")
+    return eligibility
+
+
+def update_from_form(form: MultiDict[str, str], *, manager: bool) -> dict[str, Any]:
+    """The edit form: contact details for everyone; the rest for site managers."""
+    data: dict[str, Any] = {name: form.get(name, "") for name in sorted(CONTACT_FIELDS)}
+    if not manager:
+        return data
+    data.update(
+        first_name=form.get("first_name", ""),
+        last_name=form.get("last_name", ""),
+        date_of_birth=date_from_parts(
+            form.get("dob_day", ""), form.get("dob_month", ""), form.get("dob_year", "")
+        )
+        or "invalid",
+        household={name: _int(form.get(name, "0") or "0") for name in HOUSEHOLD},
+        eligibility=_eligibility(form),
+        dietary=[d for d in form.getlist("dietary") if d],
+        dietary_notes=form.get("dietary_notes", ""),
+        notes=form.get("notes", ""),
+    )
+    return data
+
+
+def flatten_errors(messages: Any) -> dict[str, str]:
+    """{"household": {"adults": ["..."]}} -> {"adults": "..."}: one message per form field."""
+    flat: dict[str, str] = {}
+
+    def walk(value: Any, key: str) -> None:
+        if isinstance(value, dict):
+            for child, inner in value.items():
+                walk(inner, key if isinstance(child, int) else str(child))
+        elif isinstance(value, list):
+            for item in value:
+                walk(item, key)
+        else:
+            name = _ERROR_NAMES.get(key, key)
+            if name in ("dob_day", "date_of_birth"):
+                name = "dob"
+            flat.setdefault(name, _friendly(name, str(value)))
+
+    walk(messages, "_form")
+    return flat
+
+
+def _friendly(name: str, message: str) -> str:
+    if name == "dob" and message == "Not a valid date.":
+        return "Enter a real date of birth, for example 12 4 1988."
+    if message == "Missing data for required field.":
+        return "This is needed."
+    if message == "Not a valid integer.":
+        return "Enter a whole number."
+    return message

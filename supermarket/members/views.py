@@ -1,0 +1,326 @@
+"""Members pages for the desk tablet: search, register, member page, edit, cards, data rights."""
+
+from __future__ import annotations
+
+import io
+from collections.abc import Callable
+from typing import Any
+
+from flask import (
+    Blueprint,
+    Response,
+    flash,
+    jsonify,
+    redirect,
+    render_template,
+    request,
+    send_file,
+    url_for,
+)
+from flask.typing import ResponseReturnValue
+from marshmallow import ValidationError
+
+from supermarket.auth.models import Role
+from supermarket.auth.web import MANAGERS, STAFF, actor, require_current_site, roles
+from supermarket.errors import Conflict, InvalidInput, PermissionDenied
+from supermarket.extensions import db
+from supermarket.members import importer, pdf, privacy, services
+from supermarket.members.forms import flatten_errors, registration_from_form, update_from_form
+from supermarket.members.identifiers import format_membership_number
+from supermarket.members.models import (
+    DIETARY_LABELS,
+    DIETARY_NEEDS,
+    ConsentKind,
+    ConsentMethod,
+    Member,
+    MemberStatus,
+)
+from supermarket.members.schemas import MemberIn, MemberUpdateIn
+from supermarket.members.terms import site_today
+
+bp = Blueprint("members", __name__, url_prefix="/members")
+
+ROUTE_LABELS = {
+    "self_declared": "Self-declared need",
+    "referral": "Referred by an agency",
+    "benefits": "Receives benefits",
+    "postcode": "Lives in the catchment area",
+}
+
+
+@bp.context_processor
+def _labels() -> dict[str, Any]:
+    return {
+        "route_labels": ROUTE_LABELS,
+        "dietary_needs": DIETARY_NEEDS,
+        "dietary_labels": DIETARY_LABELS,
+        "MemberStatus": MemberStatus,
+        "ConsentKind": ConsentKind,
+        "ConsentMethod": ConsentMethod,
+        "show_number": _display_number,
+    }
+
+
+def _display_number(number: str) -> str:
+    try:
+        return format_membership_number(number)
+    except ValueError:
+        return number
+
+
+def _pdf(data: bytes, name: str) -> Response:
+    return send_file(io.BytesIO(data), mimetype="application/pdf", download_name=name)
+
+
+@bp.get("")
+@roles(*STAFF)
+def search() -> ResponseReturnValue:
+    site = require_current_site()
+    q = request.args.get("q", "")[:100]
+    status = request.args.get("status") or None
+    if status not in {s.value for s in MemberStatus} | {None}:
+        status = None
+    page = services.search_members(
+        site, q, actor=actor(), status=status, cursor=request.args.get("cursor") or None
+    )
+    if page.exact is not None:  # a scanned or typed card number goes straight to the member
+        return redirect(url_for("members.detail", number=page.exact.membership_number), 303)
+    return render_template(
+        "members/search.html", site=site, q=q, status=status, page=page, today=site_today(site)
+    )
+
+
+@bp.route("/new", methods=["GET", "POST"])
+@roles(*STAFF)
+def register() -> ResponseReturnValue:
+    site = require_current_site()
+    errors: dict[str, str] = {}
+    duplicate = None
+    if request.method == "POST":
+        try:
+            data = MemberIn().load(registration_from_form(request.form))
+            result = services.register_member(site, data, actor=actor())
+        except (ValidationError, InvalidInput) as exc:
+            db.session.rollback()
+            errors = flatten_errors(
+                exc.messages if isinstance(exc, ValidationError) else exc.fields
+            )
+        except Conflict as exc:
+            db.session.rollback()
+            duplicate = exc.details.get("membership_number")
+            errors = {"_form": exc.message}
+        else:
+            db.session.commit()
+            member = result.member
+            flash(
+                f"{member.first_name} is registered: membership number "
+                f"{_display_number(member.membership_number)}.",
+                "info",
+            )
+            for warning in result.warnings:
+                flash(warning["message"], "warning")
+            return redirect(url_for("members.detail", number=member.membership_number), 303)
+    return render_template(
+        "members/register.html",
+        site=site,
+        settings=site.settings,
+        form=request.form,
+        errors=errors,
+        duplicate=duplicate,
+    ), 422 if errors else 200
+
+
+@bp.get("/<number>")
+@roles(*STAFF)
+def detail(number: str) -> ResponseReturnValue:
+    site = require_current_site()
+    member = services.view_member(site, number, actor=actor())
+    db.session.commit()
+    return render_template(
+        "members/detail.html",
+        site=site,
+        member=member,
+        today=site_today(site),
+        waiting_position=services.waiting_position(member),
+    )
+
+
+@bp.route("/<number>/edit", methods=["GET", "POST"])
+@roles(*STAFF)
+def edit(number: str) -> ResponseReturnValue:
+    site = require_current_site()
+    member = services.get_member(site, number, actor=actor())
+    manager = actor().role == Role.SITE_MANAGER
+    errors: dict[str, str] = {}
+    if request.method == "POST":
+        try:
+            changes = MemberUpdateIn().load(update_from_form(request.form, manager=manager))
+            services.update_member(member, changes, actor=actor())
+        except (ValidationError, InvalidInput, PermissionDenied) as exc:
+            db.session.rollback()
+            messages = exc.messages if isinstance(exc, ValidationError) else exc.fields
+            errors = flatten_errors(messages) or {"_form": str(exc)}
+        except Conflict as exc:
+            db.session.rollback()
+            errors = {"_form": exc.message}
+        else:
+            db.session.commit()
+            flash("Changes saved.", "info")
+            return redirect(url_for("members.detail", number=member.membership_number), 303)
+    return render_template(
+        "members/edit.html",
+        site=site,
+        member=member,
+        manager=manager,
+        form=request.form,
+        errors=errors,
+    ), 422 if errors else 200
+
+
+_ACTIONS: dict[str, Callable[..., Member]] = {
+    "reinstate": services.reinstate_member,
+    "renew": services.renew_member,
+    "review": services.record_review,
+    "admit": services.admit_from_waiting_list,
+}
+_DONE = {
+    "suspend": "Membership suspended.",
+    "reinstate": "Suspension lifted.",
+    "renew": "Membership renewed.",
+    "review": "Review recorded.",
+    "admit": "Place given: the membership starts today.",
+    "close": "Membership closed.",
+}
+
+
+@bp.post("/<number>/status/<action>")
+@roles(*MANAGERS)
+def change_status(number: str, action: str) -> ResponseReturnValue:
+    site = require_current_site()
+    member = services.get_member(site, number, actor=actor(), managers_only=True)
+    reason = request.form.get("reason", "")
+    if action == "suspend":
+        services.suspend_member(member, reason, actor=actor())
+    elif action == "close":
+        services.close_member(member, reason, actor=actor())
+    elif action in _ACTIONS:
+        _ACTIONS[action](member, actor=actor())
+    else:
+        return render_template("errors/404.html"), 404
+    db.session.commit()
+    flash(_DONE[action], "info")
+    return redirect(url_for("members.detail", number=member.membership_number), 303)
+
+
+@bp.post("/<number>/consents/<kind>/<change>")
+@roles(*STAFF)
+def consent(number: str, kind: str, change: str) -> ResponseReturnValue:
+    site = require_current_site()
+    member = services.get_member(site, number, actor=actor())
+    method = request.form.get("method", ConsentMethod.IN_PERSON.value)
+    if method not in {m.value for m in ConsentMethod} - {ConsentMethod.IMPORT.value}:
+        method = ConsentMethod.IN_PERSON.value
+    if change == "withdraw":
+        services.withdraw_consent(member, kind, method, actor=actor())
+        flash("Consent withdrawn.", "info")
+    elif change == "give":
+        services.give_consent(member, kind, method, actor=actor())
+        flash("Consent recorded.", "info")
+    else:
+        return render_template("errors/404.html"), 404
+    db.session.commit()
+    return redirect(url_for("members.detail", number=member.membership_number) + "#consents", 303)
+
+
+@bp.get("/<number>/card.pdf")
+@roles(*STAFF)
+def card(number: str) -> ResponseReturnValue:
+    site = require_current_site()
+    member = services.card_for(site, number, actor=actor())
+    db.session.commit()
+    return _pdf(pdf.card_pdf(member, site), f"card-{member.membership_number}.pdf")
+
+
+@bp.get("/cards.pdf")
+@roles(*STAFF)
+def cards() -> ResponseReturnValue:
+    site = require_current_site()
+    registered_on = site_today(site) if request.args.get("registered") == "today" else None
+    members = services.members_for_cards(
+        site, actor=actor(), numbers=request.args.getlist("number"), registered_on=registered_on
+    )
+    db.session.commit()
+    return _pdf(pdf.card_sheet_pdf(members, site), "cards.pdf")
+
+
+@bp.get("/<number>/export.json")
+@roles(*MANAGERS)
+def export_json(number: str) -> ResponseReturnValue:
+    data = privacy.export_member(require_current_site(), number, actor=actor())
+    db.session.commit()
+    response = jsonify(data)
+    response.headers["Content-Disposition"] = f'attachment; filename="member-data-{number}.json"'
+    return response
+
+
+@bp.get("/<number>/export.pdf")
+@roles(*MANAGERS)
+def export_pdf(number: str) -> ResponseReturnValue:
+    data = privacy.export_member(require_current_site(), number, actor=actor())
+    db.session.commit()
+    return _pdf(pdf.export_pdf(data), f"member-data-{number}.pdf")
+
+
+@bp.post("/<number>/anonymise")
+@roles(*MANAGERS)
+def anonymise(number: str) -> ResponseReturnValue:
+    site = require_current_site()
+    if request.form.get("confirm") != "yes":
+        flash("Tick the box to confirm the member asked to be forgotten.", "error")
+        return redirect(url_for("members.detail", number=number) + "#erase", 303)
+    privacy.anonymise_member(site, number, actor=actor())
+    db.session.commit()
+    flash(
+        "The member has been anonymised. Their visits still count in the statistics, "
+        "without anything that identifies them.",
+        "info",
+    )
+    return redirect(url_for("members.search"), 303)
+
+
+@bp.route("/import", methods=["GET", "POST"])
+@roles(*MANAGERS)
+def import_members() -> ResponseReturnValue:
+    site = require_current_site()
+    report = None
+    if request.method == "POST":
+        upload = request.files.get("file")
+        if upload is None or not upload.filename:
+            flash("Choose the CSV file to import.", "error")
+            return redirect(url_for("members.import_members"), 303)
+        report = importer.import_members(
+            site,
+            upload.stream,
+            actor=actor(),
+            dry_run=request.form.get("dry_run") == "on",
+            skip_bad_rows=request.form.get("mode") == "skip",
+            source=upload.filename,
+        )
+        db.session.commit()  # the import rolled back its own rows if it was refused
+    return render_template(
+        "members/import.html",
+        site=site,
+        report=report,
+        columns=importer.COLUMNS,
+        error_csv=importer.errors_csv(report.errors) if report else "",
+    )
+
+
+@bp.get("/import/template.csv")
+@roles(*MANAGERS)
+def import_template() -> ResponseReturnValue:
+    return Response(
+        importer.template_csv(),
+        mimetype="text/csv",
+        headers={"Content-Disposition": 'attachment; filename="members-template.csv"'},
+    )
