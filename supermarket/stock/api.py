@@ -104,8 +104,9 @@ def update_product(sku: str) -> ResponseReturnValue:
     tag="stock",
 )
 def list_levels(code: str) -> ResponseReturnValue:
+    site = _site(code)
     args = _query(s.LevelQuery())
-    rows = levels.stock_levels(_site(code), actor=actor(), category=args["category"])
+    rows = levels.stock_levels(site, actor=actor(), category=args["category"])
     return {"items": s.LevelOut(many=True).dump(rows), "next": None}
 
 
@@ -156,9 +157,10 @@ def set_minimum(code: str, sku: str) -> ResponseReturnValue:
     tag="stock",
 )
 def waste(code: str) -> ResponseReturnValue:
+    site = _site(code, managers_only=True)
     data = s.WasteIn().load(json_body())
     moved = ledger.waste(
-        _site(code, managers_only=True),
+        site,
         data.pop("sku"),
         data.pop("quantity"),
         data.pop("reason"),
@@ -178,8 +180,9 @@ def waste(code: str) -> ResponseReturnValue:
     tag="stock",
 )
 def waste_expired(code: str) -> ResponseReturnValue:
+    site = _site(code, managers_only=True)
     data = s.WasteExpiredIn().load(json_body())
-    moved = ledger.waste_expired(_site(code, managers_only=True), actor=actor(), **data)
+    moved = ledger.waste_expired(site, actor=actor(), **data)
     db.session.commit()
     return s.MovementsOut().dump({"movements": moved}), 201
 
@@ -193,9 +196,10 @@ def waste_expired(code: str) -> ResponseReturnValue:
     tag="stock",
 )
 def movements(code: str) -> ResponseReturnValue:
+    site = _site(code)
     args = _query(s.MovementQuery())
     stmt = levels.movements_query(
-        _site(code),
+        site,
         actor=actor(),
         kind=args.get("kind"),
         sku=args.get("sku"),
@@ -215,10 +219,9 @@ def movements(code: str) -> ResponseReturnValue:
     tag="stock",
 )
 def report(code: str) -> ResponseReturnValue:
+    site = _site(code, managers_only=True)
     args = _query(s.PeriodQuery())
-    return s.ReportOut().dump(
-        reports.stock_report(_site(code, managers_only=True), actor=actor(), **args)
-    )
+    return s.ReportOut().dump(reports.stock_report(site, actor=actor(), **args))
 
 
 # --- donations -----------------------------------------------------------------------------
@@ -257,8 +260,9 @@ def receive(code: str) -> ResponseReturnValue:
     tag="donations",
 )
 def donations(code: str) -> ResponseReturnValue:
+    site = _site(code)
     args = _query(s.PageQuery())
-    stmt = receiving.donations_query(_site(code), actor=actor())
+    stmt = receiving.donations_query(site, actor=actor())
     rows, nxt = keyset_page(stmt, Donation.id, limit=page_limit(), cursor=args.get("cursor"))
     return {"items": s.DonationSummaryOut(many=True).dump(rows), "next": nxt}
 
@@ -282,8 +286,9 @@ def donation(code: str, donation_id: int) -> ResponseReturnValue:
     tag="transfers",
 )
 def send_transfer(code: str) -> ResponseReturnValue:
+    site = _site(code, managers_only=True)
     data = s.TransferIn().load(json_body())
-    transfer = xfers.send_transfer(_site(code, managers_only=True), data, actor=actor())
+    transfer = xfers.send_transfer(site, data, actor=actor())
     db.session.commit()
     return s.TransferOut().dump(transfer), 201
 
@@ -297,8 +302,9 @@ def send_transfer(code: str) -> ResponseReturnValue:
     tag="transfers",
 )
 def list_transfers(code: str) -> ResponseReturnValue:
+    site = _site(code, managers_only=True)
     args = _query(s.PageQuery())
-    stmt = xfers.transfers_query(_site(code, managers_only=True), actor=actor())
+    stmt = xfers.transfers_query(site, actor=actor())
     rows, nxt = keyset_page(stmt, StockTransfer.id, limit=page_limit(), cursor=args.get("cursor"))
     return {"items": s.TransferOut(many=True).dump(rows), "next": nxt}
 
@@ -320,10 +326,9 @@ def get_transfer(code: str, transfer_id: int) -> ResponseReturnValue:
     tag="transfers",
 )
 def receive_transfer(code: str, transfer_id: int) -> ResponseReturnValue:
+    site = _site(code, managers_only=True)
     data = s.TransferReceiveIn().load(json_body())
-    transfer = xfers.receive_transfer(
-        _site(code, managers_only=True), transfer_id, data, actor=actor()
-    )
+    transfer = xfers.receive_transfer(site, transfer_id, data, actor=actor())
     db.session.commit()
     return s.TransferOut().dump(transfer)
 
@@ -349,8 +354,9 @@ def cancel_transfer(code: str, transfer_id: int) -> ResponseReturnValue:
     tag="stocktakes",
 )
 def start_stocktake(code: str) -> ResponseReturnValue:
+    site = _site(code, managers_only=True)
     data = s.StocktakeIn().load(json_body())
-    take = stocktake.start_stocktake(_site(code, managers_only=True), actor=actor(), **data)
+    take = stocktake.start_stocktake(site, actor=actor(), **data)
     db.session.commit()
     return s.StocktakeOut().dump(take), 201
 
@@ -374,10 +380,9 @@ def get_stocktake(code: str, stocktake_id: int) -> ResponseReturnValue:
     tag="stocktakes",
 )
 def put_counts(code: str, stocktake_id: int) -> ResponseReturnValue:
+    site = _site(code, managers_only=True)
     counts = {c["id"]: c["counted"] for c in s.CountsIn().load(json_body())["counts"]}
-    take = stocktake.record_counts(
-        _site(code, managers_only=True), stocktake_id, counts, actor=actor()
-    )
+    take = stocktake.record_counts(site, stocktake_id, counts, actor=actor())
     db.session.commit()
     return s.StocktakeOut().dump(take)
 
@@ -391,10 +396,9 @@ def put_counts(code: str, stocktake_id: int) -> ResponseReturnValue:
     tag="stocktakes",
 )
 def add_found(code: str, stocktake_id: int) -> ResponseReturnValue:
+    site = _site(code, managers_only=True)
     data = s.FoundLineIn().load(json_body())
-    line = stocktake.add_found_line(
-        _site(code, managers_only=True), stocktake_id, actor=actor(), **data
-    )
+    line = stocktake.add_found_line(site, stocktake_id, actor=actor(), **data)
     db.session.commit()
     return s.StocktakeOut().dump(line.stocktake), 201
 
@@ -435,8 +439,9 @@ def cancel_stocktake(code: str, stocktake_id: int) -> ResponseReturnValue:
     tag="food safety",
 )
 def record_temperature(code: str) -> ResponseReturnValue:
+    site = _site(code, managers_only=True)
     data = s.TemperatureIn().load(json_body())
-    check = temps.record_temperature(_site(code, managers_only=True), actor=actor(), **data)
+    check = temps.record_temperature(site, actor=actor(), **data)
     db.session.commit()
     return s.TemperatureOut().dump(check), 201
 
@@ -450,10 +455,9 @@ def record_temperature(code: str) -> ResponseReturnValue:
     tag="food safety",
 )
 def list_temperatures(code: str) -> ResponseReturnValue:
+    site = _site(code, managers_only=True)
     args = _query(s.PeriodPageQuery())
-    stmt = temps.temperatures_query(
-        _site(code, managers_only=True), actor=actor(), start=args["start"], end=args["end"]
-    )
+    stmt = temps.temperatures_query(site, actor=actor(), start=args["start"], end=args["end"])
     rows, nxt = keyset_page(
         stmt, TemperatureCheck.id, limit=page_limit(), cursor=args.get("cursor")
     )

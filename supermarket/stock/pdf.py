@@ -32,6 +32,7 @@ from supermarket.stock.services.reports import StockReport, Totals
 
 _STYLES = getSampleStyleSheet()
 BODY = _STYLES["BodyText"]
+CELL = ParagraphStyle("cell", parent=BODY, fontSize=9, leading=11)
 SMALL = ParagraphStyle("small", parent=BODY, fontSize=8, leading=10, textColor=colors.grey)
 H1 = _STYLES["Heading1"]
 H2 = _STYLES["Heading2"]
@@ -60,7 +61,9 @@ def _qty(quantity: int, unit: str) -> str:
 def _table(
     header: Sequence[str], rows: Sequence[Sequence[Any]], widths: Sequence[float] | None = None
 ) -> Table:
-    data = [list(header)] + [[c if isinstance(c, Paragraph) else _p(c) for c in r] for r in rows]
+    data = [list(header)] + [
+        [c if isinstance(c, Paragraph) else _p(c, CELL) for c in r] for r in rows
+    ]
     if len(data) == 1:
         data.append([_p("None.")] + [""] * (len(header) - 1))
     table = Table(data, colWidths=widths, repeatRows=1)
@@ -218,8 +221,7 @@ def temperature_log(
     rows = [
         [
             uk_datetime(c.at),
-            c.unit_name,
-            c.unit_kind.capitalize(),
+            f"{c.unit_name} ({c.unit_kind})",
             f"{c.celsius:.1f} °C",
             "OUT OF RANGE" if c.out_of_range else "OK",
             c.action_taken,
@@ -229,9 +231,9 @@ def temperature_log(
     ]
     story.append(
         _table(
-            ["When", "Unit", "Kind", "Reading", "", "Action taken", "By"],
+            ["When", "Unit", "Reading", "Check", "Action taken", "By"],
             rows,
-            [27 * mm, 25 * mm, 16 * mm, 18 * mm, 24 * mm, 50 * mm, 20 * mm],
+            [26 * mm, 32 * mm, 18 * mm, 30 * mm, 48 * mm, 26 * mm],
         )
     )
     return _build(f"Temperature log {site.name}", story)
