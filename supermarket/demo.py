@@ -19,6 +19,7 @@ from supermarket.sites.services import create_site
 # Each domain that has demo data names its module here; it provides seed(ctx).
 DOMAIN_SEEDERS = (
     "supermarket.members.demo",
+    "supermarket.surveys.demo",
     "supermarket.stock.demo",
     "supermarket.visits.demo",
     "supermarket.reporting.demo",

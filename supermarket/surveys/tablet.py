@@ -27,6 +27,8 @@ RESTART: Final = "restart"
 _OPENS_MOST: Final = {"frequency": "often", "yes_no": "yes", "days": scoring.MAX_DAYS}
 # Days offered as buttons for AD1a/AD5a: they follow a "yes", so at least one day.
 DAY_CHOICES: Final = tuple(range(1, scoring.MAX_DAYS + 1))
+# "How many days did this happen?" only makes sense next to the question it follows.
+_FOLLOWS: Final = {"AD1a": "AD1", "AD5a": "AD5"}
 
 
 def new_key() -> str:
@@ -121,6 +123,8 @@ class Question:
     question: str
     item_kind: str
     options: tuple[tuple[str, str], ...]
+    # For the days items: the question answered "yes" just before, shown above for context.
+    follows: str | None = None
 
 
 def question(item: str, adults: int) -> Question:
@@ -136,4 +140,5 @@ def question(item: str, adults: int) -> Question:
         question=text,
         item_kind=scoring.ITEM_KINDS[item],
         options=scoring.ANSWER_OPTIONS[item],
+        follows=scoring.question_text(_FOLLOWS[item], adults) if item in _FOLLOWS else None,
     )

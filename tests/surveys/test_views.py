@@ -124,6 +124,7 @@ def test_the_days_question_offers_days_as_buttons(client, volunteer_at_site, mem
     html = _text(screen)
     assert _question(html) == "AD1a"
     assert "how many days did this happen?" in html
+    assert "did you or other adults in your household ever cut the size of your meals" in html
     buttons = Forms(html).forms[0]["buttons"]
     assert ("answer", "1") in buttons
     assert ("answer", "30") in buttons
