@@ -143,6 +143,7 @@ def register_blueprints(app: Flask) -> None:
     from supermarket.surveys.api import bp as surveys_api
     from supermarket.surveys.views import bp as surveys_views
     from supermarket.visits.api import bp as visits_api
+    from supermarket.visits.views import bp as visits_views
 
     for blueprint in (
         auth_views,
@@ -157,6 +158,7 @@ def register_blueprints(app: Flask) -> None:
         stock_api,
         surveys_views,
         surveys_api,
+        visits_views,
         visits_api,
     ):
         app.register_blueprint(blueprint)

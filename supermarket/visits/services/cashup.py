@@ -58,7 +58,7 @@ def takings(session: SiteSession) -> Takings:
         )
         .where(Visit.session_id == session.id)
         .group_by(Visit.payment_method, Visit.voided_at.is_(None))
-    ).tuples()
+    ).all()
     for method, live, count, paid, fees in rows:
         if not live:
             result.voided += count

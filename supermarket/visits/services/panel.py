@@ -9,7 +9,7 @@ from datetime import date, datetime, timedelta
 
 from supermarket.auth import audit
 from supermarket.auth.models import User
-from supermarket.members.models import Member
+from supermarket.members.models import DIETARY_LABELS, Member
 from supermarket.sites.models import Site
 from supermarket.sites.settings import SiteSettings
 from supermarket.visits.services.allowance import Allowance, allowance_for
@@ -64,6 +64,33 @@ class Panel:
     @property
     def needs_override(self) -> bool:
         return bool(self.problems) and not self.blocked
+
+    @property
+    def household_text(self) -> str:
+        """ "Household of 4 (2 adults, 2 children)" """
+        m = self.member
+        parts = [f"{m.adults} adult{'s' if m.adults != 1 else ''}"]
+        if m.children:
+            parts.append(f"{m.children} child{'ren' if m.children != 1 else ''}")
+        return f"Household of {m.household_size} ({', '.join(parts)})"
+
+    @property
+    def children_text(self) -> str:
+        m = self.member
+        bands = ((m.children_0_4, "0–4"), (m.children_5_11, "5–11"), (m.children_12_17, "12–17"))
+        return ", ".join(f"{n} aged {ages}" for n, ages in bands if n)
+
+    @property
+    def visits_left_text(self) -> str:
+        period = "in the last 7 days" if self.limit.rolling else "this week"
+        left = self.limit.left
+        if left == 0:
+            return f"No visits left {period}"
+        return f"{left} visit{'s' if left != 1 else ''} left {period}"
+
+    @property
+    def dietary(self) -> list[str]:
+        return [DIETARY_LABELS.get(d, d) for d in self.member.dietary]
 
 
 def survey_notice(member: Member, today: date) -> Notice | None:

@@ -1,0 +1,279 @@
+"""The check-in desk, the day's visits, till sessions and a member's visit history.
+
+The check-in page works with plain forms; checkin.js enhances it to fetch the panel and the
+name matches in place and to check in through the JSON API without reloading.
+"""
+
+from __future__ import annotations
+
+import io
+import uuid
+from datetime import date, datetime
+from typing import Any
+
+from flask import Blueprint, flash, redirect, render_template, request, send_file, url_for
+from flask.typing import ResponseReturnValue
+from marshmallow import ValidationError
+
+from supermarket.auth.models import Role
+from supermarket.auth.web import STAFF, actor, current_site, require_current_site, roles
+from supermarket.errors import DomainError
+from supermarket.extensions import db
+from supermarket.formatting import LONDON, money
+from supermarket.members import services as members
+from supermarket.members.identifiers import normalise_membership_number
+from supermarket.visits import pdf, services
+from supermarket.visits.forms import checkin_from_form, flatten, pence
+from supermarket.visits.models import Visit
+from supermarket.visits.schemas import CheckInIn
+
+bp = Blueprint("visits", __name__)
+MATCHES = 8
+
+
+@bp.context_processor
+def _helpers() -> dict[str, Any]:
+    return {"local_time": local_time}
+
+
+def local_time(at: datetime) -> str:
+    """14:05, on the UK clock."""
+    return at.astimezone(LONDON).strftime("%H:%M")
+
+
+def _no_site() -> ResponseReturnValue:
+    return redirect(url_for("auth.choose_site"))
+
+
+def _page(site: Any, **context: Any) -> dict[str, Any]:
+    return {
+        "site": site,
+        "open_session": services.current_session(site, actor=actor()),
+        "stale": services.stale_session(site),
+        **context,
+    }
+
+
+def _panel_or_message(site: Any, number: str) -> tuple[Any, str | None, int]:
+    try:
+        panel = services.checkin_panel(site, number, actor=actor())
+    except DomainError as error:
+        db.session.rollback()
+        return None, error.message, error.status
+    db.session.commit()  # the view of the member is audited
+    return panel, None, 200
+
+
+@bp.get("/checkin")
+@roles(*STAFF)
+def checkin() -> ResponseReturnValue:
+    """The desk: a search box with focus; a member's panel once found."""
+    site = current_site()
+    if site is None:
+        return _no_site()
+    q = request.args.get("q", "").strip()[:100]
+    number = request.args.get("number", "").strip()[:32]
+    if q and not number and normalise_membership_number(q) is not None:
+        number = q
+    panel, message, status = (None, None, 200)
+    matches: list[Any] = []
+    if number:
+        panel, message, status = _panel_or_message(site, number)
+    elif q:
+        matches = members.search_members(site, q, actor=actor(), limit=MATCHES).items
+    context = _page(
+        site,
+        q=q,
+        panel=panel,
+        message=message,
+        matches=matches,
+        searched=bool(q),
+        key=str(uuid.uuid4()),
+        errors={},
+        form={},
+    )
+    return render_template("visits/checkin.html", **context), status
+
+
+@bp.get("/checkin/panel/<number>")
+@roles(*STAFF)
+def panel_fragment(number: str) -> ResponseReturnValue:
+    """The member's panel alone, for checkin.js to put in place."""
+    site = require_current_site()
+    panel, message, status = _panel_or_message(site, number)
+    return render_template(
+        "visits/_panel.html",
+        site=site,
+        panel=panel,
+        message=message,
+        key=str(uuid.uuid4()),
+        errors={},
+        form={},
+    ), status
+
+
+@bp.get("/checkin/matches")
+@roles(*STAFF)
+def matches_fragment() -> ResponseReturnValue:
+    """Members matching a typed name, for checkin.js to show as you type."""
+    site = require_current_site()
+    q = request.args.get("q", "").strip()[:100]
+    found = members.search_members(site, q, actor=actor(), limit=MATCHES).items if q else []
+    return render_template("visits/_matches.html", matches=found, q=q, searched=bool(q))
+
+
+@bp.post("/checkin")
+@roles(*STAFF)
+def checkin_submit() -> ResponseReturnValue:
+    """Check in from the plain form; back to an empty desk, ready for the next card."""
+    site = require_current_site()
+    bands = [b.name for b in site.settings.bands]
+    try:
+        data = CheckInIn().load(checkin_from_form(request.form, bands))
+        result = services.check_in(
+            site, data, actor=actor(), key=request.form.get("idempotency_key")
+        )
+    except (DomainError, ValidationError) as error:
+        db.session.rollback()
+        number = request.form.get("membership_number", "")
+        panel, message, _ = _panel_or_message(site, number)
+        errors = flatten(error.messages if isinstance(error, ValidationError) else error.fields)
+        text = error.message if isinstance(error, DomainError) else "Some fields need correcting."
+        status = error.status if isinstance(error, DomainError) else 422
+        context = _page(
+            site,
+            q="",
+            panel=panel,
+            message=message,
+            matches=[],
+            searched=False,
+            key=request.form.get("idempotency_key") or str(uuid.uuid4()),
+            errors=errors,
+            error=text,
+            form=request.form,
+        )
+        return render_template("visits/checkin.html", **context), status
+    db.session.commit()
+    visit = result.visit
+    flash(
+        f"{visit.member.first_name} checked in: {money(visit.amount_paid_pence)} "
+        f"{visit.payment_label.lower()}. {result.visits_left} left this week.",
+        "info",
+    )
+    return redirect(url_for("visits.checkin"), 303)
+
+
+@bp.get("/visits")
+@roles(*STAFF)
+def day() -> ResponseReturnValue:
+    """The visits made at the site on a day; managers may void today's."""
+    site = current_site()
+    if site is None:
+        return _no_site()
+    try:
+        chosen = date.fromisoformat(request.args.get("date", ""))
+    except ValueError:
+        chosen = services.site_today(site)
+    stmt = services.day_visits(site, chosen, actor=actor())
+    visits = list(db.session.scalars(stmt.order_by(Visit.visited_at).limit(500)))
+    return render_template(
+        "visits/day.html",
+        site=site,
+        day=chosen,
+        visits=visits,
+        today=services.site_today(site),
+        is_manager=actor().role == Role.SITE_MANAGER,
+    )
+
+
+@bp.post("/visits/<int:visit_id>/void")
+@roles(Role.SITE_MANAGER)
+def void(visit_id: int) -> ResponseReturnValue:
+    site = require_current_site()
+    visit = services.void_visit(site, visit_id, request.form.get("reason", ""), actor=actor())
+    db.session.commit()
+    flash(f"Visit at {local_time(visit.visited_at)} voided; it no longer counts.", "info")
+    return redirect(url_for("visits.day", date=visit.local_date.isoformat()), 303)
+
+
+@bp.get("/sessions")
+@roles(*STAFF)
+def sessions() -> ResponseReturnValue:
+    """Open a session, close it with the cash counted, and the site's recent sessions."""
+    site = current_site()
+    if site is None:
+        return _no_site()
+    current = services.current_session(site, actor=actor())
+    summary = services.takings(current) if current else None
+    return render_template(
+        "visits/sessions.html",
+        site=site,
+        current=current,
+        summary=summary,
+        history=services.list_sessions(site, actor=actor()),
+        today=services.site_today(site),
+    )
+
+
+@bp.post("/sessions/open")
+@roles(*STAFF)
+def open_session() -> ResponseReturnValue:
+    site = require_current_site()
+    float_pence = pence(request.form.get("float"))
+    if not isinstance(float_pence, int | None):
+        flash("Give the float in pounds and pence, e.g. 20.00.", "error")
+        return redirect(url_for("visits.sessions"), 303)
+    services.open_session(
+        site,
+        actor=actor(),
+        volunteers=request.form.get("volunteers", ""),
+        float_pence=float_pence or 0,
+    )
+    db.session.commit()
+    flash("Session opened. Visits from now on are part of it.", "info")
+    return redirect(url_for("visits.checkin"), 303)
+
+
+@bp.post("/sessions/<int:session_id>/close")
+@roles(*STAFF)
+def close_session(session_id: int) -> ResponseReturnValue:
+    site = require_current_site()
+    counted = pence(request.form.get("counted_cash"))
+    if not isinstance(counted, int):
+        flash("Type the cash counted in pounds and pence, e.g. 188.50.", "error")
+        return redirect(url_for("visits.sessions"), 303)
+    session = services.close_session(
+        site,
+        session_id,
+        actor=actor(),
+        counted_cash_pence=counted,
+        note=request.form.get("note", ""),
+    )
+    db.session.commit()
+    flash(
+        f"Session closed: {session.visits_count} visits, difference "
+        f"{money(session.difference_pence)}.",
+        "info",
+    )
+    return redirect(url_for("visits.sessions"), 303)
+
+
+@bp.get("/sessions/<int:session_id>/sheet.pdf")
+@roles(*STAFF)
+def session_sheet(session_id: int) -> ResponseReturnValue:
+    site = require_current_site()
+    sheet = services.session_sheet(site, session_id, actor=actor())
+    db.session.commit()  # the export is audited
+    data = pdf.session_sheet_pdf(sheet)
+    name = f"session-{site.code}-{sheet.session.local_date.isoformat()}.pdf"
+    return send_file(io.BytesIO(data), mimetype="application/pdf", download_name=name)
+
+
+@bp.get("/members/<number>/visits")
+@roles(*STAFF)
+def member_history(number: str) -> ResponseReturnValue:
+    """A member's visits, newest first."""
+    site = require_current_site()
+    member, stmt = services.member_visits(site, number, actor=actor())
+    visits = list(db.session.scalars(stmt.order_by(Visit.id.desc()).limit(200)))
+    return render_template("visits/history.html", site=site, member=member, visits=visits)
