@@ -12,6 +12,7 @@ from supermarket.errors import Conflict, InvalidInput, NotFound, PermissionDenie
 from supermarket.extensions import db
 from supermarket.members import services as members
 from supermarket.members.models import MemberStatus
+from supermarket.members.privacy import anonymise_member, export_member
 from supermarket.surveys import scoring, services
 from supermarket.surveys.models import INSTRUMENT_VERSION, SurveyAssessment
 from tests.surveys.conftest import (
@@ -537,3 +538,29 @@ def test_survey_figures_expect_a_follow_up_only_once_its_window_has_closed(
     open_window = services.survey_figures([site.id], today=date(2026, 5, 1), **period)
     closed = services.survey_figures([site.id], today=date(2026, 5, 2), **period)
     assert (open_window.follow_ups_expected, closed.follow_ups_expected) == (0, 1)
+
+
+# --- personal data rights ---------------------------------------------------------------------
+
+
+def test_subject_access_export_includes_the_members_surveys(site_staff, member_at, record):
+    site, _, manager = site_staff
+    member = member_at(site, joined_on=JOINED)
+    record(member, EXAMPLE_VERY_LOW, today=JOINED)
+    exported = export_member(site, member.membership_number, actor=manager)
+    (row,) = exported["records"]["survey_assessments"]
+    assert row["answers"] == EXAMPLE_VERY_LOW
+    assert row["category_10"] == "very_low"
+    assert row["local_date"] == "2026-01-10"
+
+
+def test_anonymising_a_member_keeps_their_surveys_for_statistics(site_staff, member_at, record):
+    site, _, manager = site_staff
+    member = member_at(site, joined_on=JOINED)
+    record(member, EXAMPLE_VERY_LOW, today=JOINED)
+    anonymise_member(site, member.membership_number, actor=manager)
+    db.session.commit()
+    figures = services.survey_figures([site.id], start=JOINED, end=JOINED + DAY, today=THREE_MONTHS)
+    assert figures.baselines == 1
+    assert figures.food_insecure_at_baseline == 1
+    assert services.survey_due(member, THREE_MONTHS) is None
