@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, cast
 
 from sqlalchemy import JSON, Boolean, String
 from sqlalchemy.orm import Mapped, mapped_column
@@ -25,7 +25,16 @@ class Site(CreatedAt, Base):
 
     @property
     def settings(self) -> SiteSettings:
-        return SiteSettings.from_dict(self.settings_data)
+        # Validating the stored JSON costs a marshmallow load (~1 ms); check-in reads the
+        # settings several times a request, so keep the parsed value while the stored
+        # dict is the same object (the setter and every load from the database replace it).
+        data = self.settings_data
+        cached = self.__dict__.get("_parsed_settings")
+        if cached is not None and cached[0] is data:
+            return cast(SiteSettings, cached[1])
+        parsed = SiteSettings.from_dict(data)
+        self.__dict__["_parsed_settings"] = (data, parsed)
+        return parsed
 
     @settings.setter
     def settings(self, value: SiteSettings) -> None:
