@@ -136,6 +136,8 @@ def register_blueprints(app: Flask) -> None:
     from supermarket.members.api import bp as members_api
     from supermarket.members.views import bp as members_views
     from supermarket.openapi import bp as openapi_bp
+    from supermarket.reporting.api import bp as reporting_api
+    from supermarket.reporting.views import bp as reporting_views
     from supermarket.sites.api import bp as sites_api
     from supermarket.sites.views import bp as sites_views
     from supermarket.stock.api import bp as stock_api
@@ -160,6 +162,8 @@ def register_blueprints(app: Flask) -> None:
         surveys_api,
         visits_views,
         visits_api,
+        reporting_views,
+        reporting_api,
     ):
         app.register_blueprint(blueprint)
 

@@ -65,11 +65,22 @@ class DisclosurePolicy:
     @property
     def legend(self) -> str:
         """What the symbols in a released table mean."""
+        if self.secondary_symbol == self.suppressed_symbol:
+            return (
+                f'"{self.suppressed_symbol}": fewer than {self.min_count}, or withheld so that'
+                f" a count below {self.min_count} cannot be worked out from a total. Other"
+                f" counts are rounded to the nearest {self.rounding_base}."
+            )
         return (
             f'"{self.suppressed_symbol}": fewer than {self.min_count}.'
             f' "{self.secondary_symbol}": withheld so that a suppressed count cannot be worked'
             f" out from a total. Other counts are rounded to the nearest {self.rounding_base}."
         )
+
+    @property
+    def single_symbol(self) -> bool:
+        """True when every suppressed count, primary or secondary, reads the same."""
+        return self.secondary_symbol == self.suppressed_symbol
 
 
 DEFAULT_POLICY = DisclosurePolicy()
@@ -133,10 +144,31 @@ def release_mean(
     return round(total / denominator, ndigits)
 
 
+def suppress_linked(
+    values: Mapping[_K, int],
+    lines: Sequence[tuple[Sequence[_K], _K]],
+    policy: DisclosurePolicy = DEFAULT_POLICY,
+    *,
+    primary: frozenset[_K] | None = None,
+) -> tuple[frozenset[_K], frozenset[_K]]:
+    """Primary and secondary suppression over any set of linked entries (see _suppress).
+
+    For outputs that tie many breakdowns together (a table per measure, sites summing to the
+    programme): every entry that any output shows goes in `values` and every sum relation in
+    `lines`, so a single pattern protects all outputs at once. `primary` overrides the default
+    primary set (entries below min_count), e.g. for magnitudes with too few contributors.
+    """
+    for value in values.values():
+        _check_count(value)
+    return _suppress(values, lines, policy, primary=primary)
+
+
 def _suppress(
     values: Mapping[_K, int],
     lines: Sequence[tuple[Sequence[_K], _K]],
     policy: DisclosurePolicy,
+    *,
+    primary: frozenset[_K] | None = None,
 ) -> tuple[frozenset[_K], frozenset[_K]]:
     """Primary and secondary suppression over entries tied by `lines` (members sum to total).
 
@@ -145,7 +177,8 @@ def _suppress(
     until no line has exactly one. Ties go to the earlier entry, for stable output.
     """
     order = {key: index for index, key in enumerate(values)}
-    primary = frozenset(key for key, value in values.items() if value < policy.min_count)
+    if primary is None:
+        primary = frozenset(key for key, value in values.items() if value < policy.min_count)
     hidden = set(primary)
     changed = True
     while changed:

@@ -1,0 +1,93 @@
+"""The statistics feed, the report packs (PDF) and every table as CSV: released figures only."""
+
+from __future__ import annotations
+
+import io
+
+from flask import Blueprint, Response, current_app, request, send_file
+from flask.typing import ResponseReturnValue
+
+from supermarket.auth.models import Role
+from supermarket.auth.web import REPORTERS, actor, roles
+from supermarket.http import api_doc
+from supermarket.reporting import services
+from supermarket.reporting.schemas import PeriodQuery, StatsOut, StatsQuery
+
+bp = Blueprint("reporting_api", __name__, url_prefix="/api/v1")
+TAG = "reporting"
+LEADS = (Role.PROGRAMME_LEAD, Role.ADMIN)
+
+
+def _pdf(name: str, data: bytes) -> ResponseReturnValue:
+    return send_file(
+        io.BytesIO(data), mimetype="application/pdf", download_name=name, as_attachment=True
+    )
+
+
+@bp.get("/stats")
+@roles(*REPORTERS)
+@api_doc(
+    "A fixed period's anonymised statistics (all sites, or one with site=CODE), after the"
+    " disclosure rule, which the answer names. Leads and admins: every site; site managers:"
+    " their own. Programme figures are published once the period is over (409"
+    " period_not_over before).",
+    query=StatsQuery,
+    responses={200: StatsOut},
+    tag=TAG,
+)
+def stats() -> ResponseReturnValue:
+    args = StatsQuery().load(request.args.to_dict())
+    return services.stats_feed(actor=actor(), period=args["period"], site=args["site"])
+
+
+@bp.get("/stats/tables/<name>.csv")
+@roles(*REPORTERS)
+@api_doc(
+    "One table of the statistics as CSV (summary, sites, people, food, baseline, outcome,"
+    " transitions, trend), with the disclosure rule at the top; safe to open in a spreadsheet.",
+    query=StatsQuery,
+    responses={200: "text/csv"},
+    tag=TAG,
+)
+def table_csv(name: str) -> ResponseReturnValue:
+    args = StatsQuery().load(request.args.to_dict())
+    filename, text = services.table_download(
+        name, actor=actor(), period=args["period"], site=args["site"]
+    )
+    return Response(
+        text.encode("utf-8-sig"),
+        mimetype="text/csv",
+        headers={"Content-Disposition": f'attachment; filename="{filename}"'},
+    )
+
+
+@bp.get("/reports/programme.pdf")
+@roles(*LEADS)
+@api_doc(
+    "The programme report pack (PDF) for a quarter (2026-Q3) or a year (2026).",
+    query=PeriodQuery,
+    responses={200: "application/pdf"},
+    tag=TAG,
+)
+def programme_pdf() -> ResponseReturnValue:
+    args = PeriodQuery().load(request.args.to_dict())
+    name, data = services.programme_report_pdf(
+        actor=actor(), period=args["period"], programme=current_app.config["PROGRAMME_NAME"]
+    )
+    return _pdf(name, data)
+
+
+@bp.get("/sites/<code>/reports/monthly.pdf")
+@roles(*REPORTERS)
+@api_doc(
+    "A site's monthly report (PDF) for period=2026-09: its managers, leads and admins.",
+    query=PeriodQuery,
+    responses={200: "application/pdf"},
+    tag=TAG,
+)
+def monthly_pdf(code: str) -> ResponseReturnValue:
+    args = PeriodQuery().load(request.args.to_dict())
+    name, data = services.monthly_site_report_pdf(
+        code, actor=actor(), period=args["period"], programme=current_app.config["PROGRAMME_NAME"]
+    )
+    return _pdf(name, data)

@@ -1,0 +1,12 @@
+"""Demo data for reporting: roll up the other domains' demo data so dashboards show at once."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from supermarket.reporting.rollups import refresh_rollups
+
+
+def seed(ctx: Any) -> None:
+    """Runs last: every day up to yesterday rolled up, and the periods that are over."""
+    refresh_rollups()

@@ -1,0 +1,102 @@
+"""Rollups that make the programme's statistics fast: derived data, rebuilt from the ledgers.
+
+How they fit together (see rollups.py for the maintenance):
+
+- `daily_visit_stats`: per site and local date, the sums of the visits not voided.
+- `daily_stock_stats`: per site, local date, movement kind, source and waste reason, the net
+  weight of the stock ledger.
+- `period_household_stats`: unique households (and the people in them) cannot be added up
+  from days, so they are stored per fixed period (month, quarter, year) for each site and
+  for all sites together (`site_id` NULL), for periods that are over.
+- `rollup_state`: one row; every day up to `complete_through` is rolled up (but see below).
+- `rollup_stale_days`: a day changed after it was rolled up (a back-dated delivery, say). The
+  statistics read those days from the ledgers until the next refresh rolls them up again.
+
+Nothing here is personal data, and nothing here is the truth: the ledgers are. Any row can be
+deleted and rebuilt with `supermarket reporting rollup --rebuild`.
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+
+from sqlalchemy import BigInteger, Date, ForeignKey, Index, Integer, String, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column
+
+from supermarket.models import Base, UTCDateTime, utcnow
+
+
+class DailyVisitStats(Base):
+    """One site's visits on one local day (voided visits left out)."""
+
+    __tablename__ = "daily_visit_stats"
+
+    site_id: Mapped[int] = mapped_column(ForeignKey("sites.id"), primary_key=True)
+    local_date: Mapped[date] = mapped_column(Date, primary_key=True)
+    visits: Mapped[int] = mapped_column(Integer, default=0)
+    # Person-visits: the household snapshots summed over the day's visits.
+    adults: Mapped[int] = mapped_column(Integer, default=0)
+    children_0_4: Mapped[int] = mapped_column(Integer, default=0)
+    children_5_11: Mapped[int] = mapped_column(Integer, default=0)
+    children_12_17: Mapped[int] = mapped_column(Integer, default=0)
+    fees_pence: Mapped[int] = mapped_column(BigInteger, default=0)
+    retail_value_pence: Mapped[int] = mapped_column(BigInteger, default=0)
+    savings_pence: Mapped[int] = mapped_column(BigInteger, default=0)
+    overrides: Mapped[int] = mapped_column(Integer, default=0)
+
+
+class DailyStockStats(Base):
+    """Net grams moved at one site on one local day, by kind, source and waste reason."""
+
+    __tablename__ = "daily_stock_stats"
+
+    site_id: Mapped[int] = mapped_column(ForeignKey("sites.id"), primary_key=True)
+    local_date: Mapped[date] = mapped_column(Date, primary_key=True)
+    kind: Mapped[str] = mapped_column(String(20), primary_key=True)
+    source: Mapped[str] = mapped_column(String(20), primary_key=True)
+    # "" for movements without a reason (only waste has one).
+    reason: Mapped[str] = mapped_column(String(20), primary_key=True)
+    weight_g: Mapped[int] = mapped_column(BigInteger, default=0)
+
+
+class PeriodHouseholdStats(Base):
+    """Distinct households that visited in a fixed period, and the people in them.
+
+    People are counted once per household, as recorded at its last visit in the period.
+    `site_id` NULL is the whole programme (a household visiting two sites counts once).
+    """
+
+    __tablename__ = "period_household_stats"
+    __table_args__ = (UniqueConstraint("period_key", "site_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    period_key: Mapped[str] = mapped_column(String(7))
+    site_id: Mapped[int | None] = mapped_column(ForeignKey("sites.id"), index=True)
+    households: Mapped[int] = mapped_column(Integer)
+    adults: Mapped[int] = mapped_column(Integer)
+    children_0_4: Mapped[int] = mapped_column(Integer)
+    children_5_11: Mapped[int] = mapped_column(Integer)
+    children_12_17: Mapped[int] = mapped_column(Integer)
+    computed_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+
+
+class RollupState(Base):
+    """How far the rollups go: one row, id 1."""
+
+    __tablename__ = "rollup_state"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    complete_through: Mapped[date | None] = mapped_column(Date, default=None)
+    refreshed_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), default=None)
+
+
+class RollupStaleDay(Base):
+    """A rolled-up day that changed since; append-only, so marking it never waits on a lock."""
+
+    __tablename__ = "rollup_stale_days"
+    __table_args__ = (Index("ix_rollup_stale_days_site_date", "site_id", "local_date"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    site_id: Mapped[int] = mapped_column(ForeignKey("sites.id"))
+    local_date: Mapped[date] = mapped_column(Date)
+    marked_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)

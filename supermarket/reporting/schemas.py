@@ -1,0 +1,301 @@
+"""The statistics feed's input and output shapes: only declared, aggregate fields ever leave.
+
+Output is dumped through these schemas, so a field that is not declared here cannot reach a
+response even if a released report carried it.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from marshmallow import Schema, fields, validate
+
+from supermarket.reporting.statistics import SOURCES, WASTE_REASONS
+from supermarket.surveys.scoring import CATEGORIES_10
+
+_COUNT_DOC = (
+    'A count: a whole number rounded to the nearest 5, or the string "<10" where it is below'
+    " 10 or withheld so that such a count cannot be worked out from a total."
+)
+
+
+def Count(description: str = "") -> fields.Raw:
+    """A released count: an integer, or "<10"."""
+    return fields.Raw(
+        required=True,
+        metadata={
+            "description": f"{description} {_COUNT_DOC}".strip(),
+            "oneOf": [{"type": "integer", "minimum": 10}, {"type": "string", "enum": ["<10"]}],
+        },
+    )
+
+
+def Optional(field: fields.Field[Any], description: str) -> fields.Field[Any]:
+    field.allow_none = True
+    field.metadata = {**field.metadata, "description": description, "nullable": True}
+    return field
+
+
+def _map(keys: tuple[str, ...], description: str, value: Any) -> fields.Dict:
+    return fields.Dict(
+        keys=fields.String(validate=validate.OneOf(keys)),
+        values=value,
+        metadata={"description": f"{description} Keys: {', '.join(keys)}."},
+    )
+
+
+WITHHELD_DOC = "null where withheld; `withheld` says why."
+
+
+class StatsQuery(Schema):
+    """?period=2026-Q3[&site=CODE]"""
+
+    period = fields.String(
+        required=True,
+        validate=validate.Length(min=4, max=7),
+        metadata={"description": "A month (2026-09), a quarter (2026-Q3) or a year (2026)."},
+    )
+    site = fields.String(
+        load_default=None,
+        validate=validate.Length(min=1, max=20),
+        metadata={"description": "A site's code; leave out for all sites (leads and admins)."},
+    )
+
+
+class PeriodQuery(Schema):
+    period = fields.String(
+        required=True,
+        validate=validate.Length(min=4, max=7),
+        metadata={"description": "A month (2026-09), a quarter (2026-Q3) or a year (2026)."},
+    )
+
+
+class PeriodOut(Schema):
+    key = fields.String(metadata={"description": "2026-09, 2026-Q3 or 2026."})
+    kind = fields.String(metadata={"enum": ["month", "quarter", "year"]})
+    label = fields.String()
+    start = fields.String(metadata={"format": "date"})
+    end = fields.String(metadata={"format": "date"})
+    complete = fields.Boolean(metadata={"description": "False while the period is running."})
+    figures_to = fields.String(
+        metadata={"format": "date", "description": "The last day the figures cover."}
+    )
+
+
+class SiteOut(Schema):
+    code = fields.String()
+    name = fields.String()
+
+
+class DisclosureOut(Schema):
+    rule = fields.String(metadata={"description": "The rule's name, e.g. ONS 10-5 rule."})
+    description = fields.String()
+    legend = fields.String()
+    suppressed = fields.String(metadata={"description": 'What a suppressed count reads: "<10".'})
+    min_count = fields.Integer()
+    rounding_base = fields.Integer()
+    min_denominator = fields.Integer()
+
+
+class ConversionsOut(Schema):
+    meal_grams = fields.Integer()
+    co2e_kg_per_tonne = fields.Integer()
+
+
+class MembersOut(Schema):
+    active_households = Count("Member households whose membership covered the period.")
+    new_households = Count("Member households that joined in the period.")
+
+
+class VisitsOut(Schema):
+    visits = Count("Visits (voided ones left out).")
+    unique_households = Count("Households that visited, each once.")
+    visits_per_household = Optional(fields.Float(), f"Mean visits per household; {WITHHELD_DOC}")
+    overrides_used = Count("Visits where a rule was overridden, with a reason.")
+
+
+class PeopleOut(Schema):
+    adults = Count("Adults in the households reached.")
+    children_0_4 = Count("Children aged 0-4.")
+    children_5_11 = Count("Children aged 5-11.")
+    children_12_17 = Count("Children aged 12-17.")
+    children = Count("All children.")
+    total = Count("People reached: each household once, as at its last visit in the period.")
+
+
+class MoneyOut(Schema):
+    fees_collected_pence = Optional(fields.Integer(), f"Nearest pound; {WITHHELD_DOC}")
+    retail_value_pence = Optional(
+        fields.Integer(), f"Reference retail value of the food given; {WITHHELD_DOC}"
+    )
+    savings_pence = Optional(fields.Integer(), f"Retail value less fees paid; {WITHHELD_DOC}")
+    savings_per_visit_pence = Optional(fields.Integer(), WITHHELD_DOC)
+    savings_per_household_pence = Optional(fields.Integer(), WITHHELD_DOC)
+
+
+class FoodOut(Schema):
+    received_by_source_g = _map(
+        SOURCES, "Food received, grams to the nearest kg.", fields.Integer()
+    )
+    received_g = fields.Integer()
+    transferred_in_g = fields.Integer()
+    transferred_out_g = fields.Integer()
+    stocktake_adjustments_g = fields.Integer(
+        metadata={"description": "Net stocktake corrections (found minus missing)."}
+    )
+    wasted_by_reason_g = _map(WASTE_REASONS, "Food wasted, grams.", fields.Integer())
+    wasted_g = fields.Integer()
+    given_to_members_g = Optional(fields.Integer(), f"Net of voided visits; {WITHHELD_DOC}")
+    surplus_given_to_members_g = Optional(
+        fields.Integer(), f"From FareShare, retailer, public and community sources; {WITHHELD_DOC}"
+    )
+    meals_equivalent = Optional(
+        fields.Integer(), f"Food given / meal_grams: an equivalence, not meals; {WITHHELD_DOC}"
+    )
+    co2e_avoided_kg = Optional(fields.Integer(), f"Surplus food given only; {WITHHELD_DOC}")
+
+
+class FiguresOut(Schema):
+    members = fields.Nested(MembersOut)
+    visits = fields.Nested(VisitsOut)
+    people = fields.Nested(PeopleOut)
+    money = fields.Nested(MoneyOut)
+    food = fields.Nested(FoodOut)
+
+
+_CATEGORY_COUNTS = _map(CATEGORIES_10, "Counts by 10-item food security category.", fields.Raw())
+
+
+class BaselineOut(Schema):
+    surveys = Count("Complete first surveys taken in the period.")
+    categories = _CATEGORY_COUNTS
+    category_pct = _map(CATEGORIES_10, "Percentages; null where withheld.", fields.Raw())
+    food_insecure = Count("Low or very low food security.")
+    food_insecure_pct = Optional(fields.Float(), WITHHELD_DOC)
+
+
+class FollowUpOut(Schema):
+    expected = Count("Follow-ups due in the period whose window has closed, or answered.")
+    completed = Count("Follow-ups answered.")
+    rate_pct = Optional(fields.Float(), f"Follow-up rate; {WITHHELD_DOC}")
+
+
+class RawChangeOut(Schema):
+    median = fields.Float()
+    q1 = fields.Float()
+    q3 = fields.Float()
+    wilcoxon_p = fields.Float()
+
+
+class PairedOut(Schema):
+    pairs = Count("Members with a complete first survey and follow-up.")
+    food_insecure_at_baseline = Count()
+    food_insecure_at_follow_up = Count()
+    pct_food_insecure_at_baseline = Optional(fields.Float(), WITHHELD_DOC)
+    pct_food_insecure_at_follow_up = Optional(fields.Float(), WITHHELD_DOC)
+    reduction_pct_points = Optional(
+        fields.Float(), f"Baseline % minus follow-up % (positive: fewer insecure); {WITHHELD_DOC}"
+    )
+    ci95_pct_points = Optional(
+        fields.List(fields.Float()),
+        f"Newcombe hybrid score 95% interval for the reduction; {WITHHELD_DOC}",
+    )
+    mcnemar_exact_p = Optional(fields.Float(), f"Exact McNemar test; {WITHHELD_DOC}")
+    raw_score_change = Optional(fields.Nested(RawChangeOut), WITHHELD_DOC)
+    became_food_secure = Count()
+    became_food_insecure = Count()
+    improved = Count("Moved to a better 10-item category.")
+    unchanged = Count()
+    worsened = Count()
+    improved_pct = Optional(fields.Float(), WITHHELD_DOC)
+    unchanged_pct = Optional(fields.Float(), WITHHELD_DOC)
+    worsened_pct = Optional(fields.Float(), WITHHELD_DOC)
+    transitions = fields.Dict(
+        keys=fields.String(validate=validate.OneOf(CATEGORIES_10)),
+        values=fields.Dict(keys=fields.String(), values=fields.Raw()),
+        metadata={"description": "Baseline category -> follow-up category -> count."},
+    )
+    transitions_baseline_totals = _CATEGORY_COUNTS
+    transitions_follow_up_totals = _CATEGORY_COUNTS
+
+
+class OutcomeOut(Schema):
+    instrument = fields.String()
+    reference_period_days = fields.Integer()
+    follow_up_months = fields.Integer()
+    baseline = fields.Nested(BaselineOut)
+    follow_up = fields.Nested(FollowUpOut)
+    paired = fields.Nested(PairedOut)
+    caveat = fields.String(metadata={"description": "Regression to the mean: always shown."})
+    cohort = fields.String()
+    methods = fields.String()
+
+
+class SiteOutcomeOut(Schema):
+    baseline_surveys = Count()
+    follow_ups_completed = Count()
+    follow_up_rate_pct = Optional(fields.Float(), WITHHELD_DOC)
+    pairs = Count()
+    pct_food_insecure_at_baseline = Optional(fields.Float(), WITHHELD_DOC)
+    pct_food_insecure_at_follow_up = Optional(fields.Float(), WITHHELD_DOC)
+
+
+class SiteRowOut(Schema):
+    code = fields.String()
+    name = fields.String()
+    active = fields.Boolean()
+    figures = fields.Nested(FiguresOut)
+    outcome = fields.Nested(SiteOutcomeOut)
+    withheld = fields.Dict(keys=fields.String(), values=fields.String())
+
+
+class TrendPointOut(Schema):
+    period = fields.String()
+    label = fields.String()
+    visits = Count()
+    households = Count()
+
+
+class StatsOut(Schema):
+    """GET /api/v1/stats: a fixed period's figures after disclosure control."""
+
+    period = fields.Nested(PeriodOut)
+    site = fields.Raw(
+        metadata={
+            "description": '"all", or the site\'s code and name.',
+            "oneOf": [
+                {"type": "string", "enum": ["all"]},
+                {
+                    "type": "object",
+                    "properties": {"code": {"type": "string"}, "name": {"type": "string"}},
+                },
+            ],
+        }
+    )
+    generated_at = fields.String(metadata={"format": "date-time"})
+    disclosure = fields.Nested(DisclosureOut)
+    conversions = fields.Nested(ConversionsOut)
+    figures = fields.Nested(FiguresOut)
+    outcome = fields.Nested(OutcomeOut)
+    sites = fields.List(
+        fields.Nested(SiteRowOut),
+        metadata={"description": "One row per site (all-sites requests only)."},
+    )
+    trend = fields.List(
+        fields.Nested(TrendPointOut),
+        metadata={"description": "Visits and households by month, up to the period's end."},
+    )
+    withheld = fields.Dict(
+        keys=fields.String(),
+        values=fields.String(),
+        metadata={"description": "Why each null figure is not shown, by its path."},
+    )
+    notes = fields.List(fields.String())
+
+
+def dump_stats(body: dict[str, Any]) -> dict[str, Any]:
+    """Dump a report through StatsOut, keeping `site` as the string "all" or a SiteOut."""
+    dumped: dict[str, Any] = StatsOut().dump(body)
+    site = body.get("site")
+    dumped["site"] = site if site == "all" else SiteOut().dump(site)
+    return dumped

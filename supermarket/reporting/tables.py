@@ -1,0 +1,382 @@
+"""The tables of a released report, defined once for the pages, the PDFs and the CSV files.
+
+Cells hold released values only (a whole number, "<10", a percentage, or None where withheld);
+each column says how to show them.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import Any, Final, Literal
+
+from supermarket.reporting.charts import SOURCE_LABELS
+from supermarket.reporting.release import ReleasedReport
+from supermarket.surveys.scoring import CATEGORIES_10
+
+Kind = Literal["text", "count", "money", "money2", "kg", "pct", "mean", "number", "p"]
+Cell = int | float | str | None
+
+CATEGORY_LABELS: Final = {
+    "high": "High food security",
+    "marginal": "Marginal food security",
+    "low": "Low food security",
+    "very_low": "Very low food security",
+}
+REASON_LABELS: Final = {
+    "past_use_by": "Past its use-by date",
+    "damaged": "Damaged",
+    "temperature": "Temperature fault",
+    "recalled": "Recalled",
+    "other": "Other",
+}
+NOT_SHOWN: Final = "not shown"
+
+
+@dataclass(frozen=True, slots=True)
+class Column:
+    title: str
+    kind: Kind = "count"
+
+
+@dataclass(frozen=True, slots=True)
+class Table:
+    """A titled table; `row_kinds` gives a kind per row for measure/value tables."""
+
+    key: str
+    title: str
+    columns: tuple[Column, ...]
+    rows: tuple[tuple[Cell, ...], ...]
+    notes: tuple[str, ...] = field(default_factory=tuple)
+    row_kinds: tuple[Kind, ...] | None = None
+
+    def kind(self, row: int, column: int) -> Kind:
+        if self.row_kinds is not None and column > 0:
+            return self.row_kinds[row]
+        return self.columns[column].kind
+
+    def display_rows(self) -> list[list[str]]:
+        """Every cell as people read it."""
+        return [
+            [show(cell, self.kind(r, c)) for c, cell in enumerate(row)]
+            for r, row in enumerate(self.rows)
+        ]
+
+    def plain_rows(self) -> list[list[Cell]]:
+        """Every cell for a spreadsheet: numbers as numbers."""
+        return [
+            [plain(cell, self.kind(r, c)) for c, cell in enumerate(row)]
+            for r, row in enumerate(self.rows)
+        ]
+
+    def header_row(self) -> list[str]:
+        return [column.title for column in self.columns]
+
+
+def show(value: Cell, kind: Kind) -> str:
+    """A cell as people read it: 1,234 / <10 / £1,234 / 12.5 kg / 45.0% / not shown."""
+    if value is None:
+        return NOT_SHOWN
+    if isinstance(value, str):
+        return value
+    if kind == "money":
+        return f"£{value / 100:,.0f}"
+    if kind == "money2":
+        return f"£{value / 100:,.2f}"
+    if kind == "p":
+        return "< 0.001" if value < 0.001 else f"{value:.3f}"
+    if kind == "kg":
+        return f"{value / 1000:,.0f} kg"
+    if kind == "pct":
+        return f"{value:.1f}%"
+    if kind == "mean":
+        return f"{value:,.1f}"
+    if kind in ("count", "number"):
+        return f"{value:,}" if isinstance(value, int) else f"{value:,.1f}"
+    return str(value)
+
+
+def plain(value: Cell, kind: Kind) -> Cell:
+    """A cell for a CSV file: numbers stay numbers (pounds, kilograms), "" where withheld."""
+    if value is None:
+        return ""
+    if isinstance(value, str):
+        return value
+    if kind == "money":
+        return round(value / 100)
+    if kind == "money2":
+        return round(value / 100, 2)
+    if kind == "kg":
+        return round(value / 1000)
+    return value
+
+
+def _measures(
+    key: str, title: str, rows: Sequence[tuple[str, Cell, Kind]], notes: Sequence[str] = ()
+) -> Table:
+    return Table(
+        key=key,
+        title=title,
+        columns=(Column("Measure", "text"), Column("Value")),
+        rows=tuple((label, value) for label, value, _kind in rows),
+        notes=tuple(notes),
+        row_kinds=tuple(kind for _label, _value, kind in rows),
+    )
+
+
+def summary(report: ReleasedReport) -> Table:
+    f = report.figures
+    rows: list[tuple[str, Cell, Kind]] = [
+        ("Active member households", f["members"]["active_households"], "count"),
+        ("New member households", f["members"]["new_households"], "count"),
+        ("Visits", f["visits"]["visits"], "count"),
+        ("Households that visited", f["visits"]["unique_households"], "count"),
+        ("Visits per household", f["visits"]["visits_per_household"], "mean"),
+        ("People reached", f["people"]["total"], "count"),
+        ("Adults", f["people"]["adults"], "count"),
+        ("Children", f["people"]["children"], "count"),
+        ("Food received (kg)", f["food"]["received_g"], "kg"),
+        ("Food given to members (kg)", f["food"]["given_to_members_g"], "kg"),
+        ("Food wasted (kg)", f["food"]["wasted_g"], "kg"),
+        ("Meals equivalent", f["food"]["meals_equivalent"], "number"),
+        ("CO2e avoided (kg)", f["food"]["co2e_avoided_kg"], "number"),
+        ("Retail value of food given (£)", f["money"]["retail_value_pence"], "money"),
+        ("Fees collected (£)", f["money"]["fees_collected_pence"], "money"),
+        ("Members' savings (£)", f["money"]["savings_pence"], "money"),
+        ("Savings per visit (£)", f["money"]["savings_per_visit_pence"], "money2"),
+        ("Savings per household (£)", f["money"]["savings_per_household_pence"], "money2"),
+        ("Visits with a rule overridden", f["visits"]["overrides_used"], "count"),
+    ]
+    return _measures(
+        "summary",
+        f"Headline figures: {report.scope_label}, {report.period.label}",
+        rows,
+        report.notes,
+    )
+
+
+SITE_COLUMNS: Final = (
+    Column("Site", "text"),
+    Column("Active households"),
+    Column("New households"),
+    Column("Visits"),
+    Column("Households that visited"),
+    Column("People reached"),
+    Column("Children"),
+    Column("Food given (kg)", "kg"),
+    Column("Savings (£)", "money"),
+    Column("Overrides"),
+    Column("First surveys"),
+    Column("Follow-up rate", "pct"),
+)
+
+
+def _site_row(name: str, f: Any, outcome: Any) -> tuple[Cell, ...]:
+    return (
+        name,
+        f["members"]["active_households"],
+        f["members"]["new_households"],
+        f["visits"]["visits"],
+        f["visits"]["unique_households"],
+        f["people"]["total"],
+        f["people"]["children"],
+        f["food"]["given_to_members_g"],
+        f["money"]["savings_pence"],
+        f["visits"]["overrides_used"],
+        outcome["baseline_surveys"],
+        outcome["follow_up_rate_pct"],
+    )
+
+
+def sites(report: ReleasedReport) -> Table:
+    """One row per site and a row for all sites (programme reports only)."""
+    rows = [_site_row(row["name"], row["figures"], row["outcome"]) for row in report.sites]
+    outcome = report.outcome
+    rows.append(
+        _site_row(
+            "All sites",
+            report.figures,
+            {
+                "baseline_surveys": outcome["baseline"]["surveys"],
+                "follow_up_rate_pct": outcome["follow_up"]["rate_pct"],
+            },
+        )
+    )
+    return Table(
+        key="sites",
+        title=f"Site by site, {report.period.label}",
+        columns=SITE_COLUMNS,
+        rows=tuple(rows),
+        notes=(
+            'Some figures of 10 or more also read "<10": they are held back so that a smaller'
+            " site's figure cannot be worked out by taking the other sites from the total.",
+            "A household that visited two sites counts once in the all-sites row, so the site"
+            " rows may add up to more.",
+        ),
+    )
+
+
+def people(report: ReleasedReport) -> Table:
+    p = report.figures["people"]
+    rows: tuple[tuple[Cell, ...], ...] = (
+        ("Adults", p["adults"]),
+        ("Children aged 0-4", p["children_0_4"]),
+        ("Children aged 5-11", p["children_5_11"]),
+        ("Children aged 12-17", p["children_12_17"]),
+        ("All children", p["children"]),
+        ("All people", p["total"]),
+    )
+    return Table(
+        key="people",
+        title="People reached",
+        columns=(Column("Who", "text"), Column("People")),
+        rows=rows,
+        notes=("Each household once, as recorded at its last visit in the period.",),
+    )
+
+
+def food(report: ReleasedReport, *, compact: bool = False) -> Table:
+    """Food in and out; `compact` (pages, PDFs) leaves out the sources and reasons at 0 kg."""
+    food_figures = report.figures["food"]
+    rows: list[tuple[Cell, ...]] = [
+        (f"Received: {SOURCE_LABELS.get(source, source)}", grams)
+        for source, grams in food_figures["received_by_source_g"].items()
+    ]
+    rows.append(("Received: all sources", food_figures["received_g"]))
+    rows.append(("Transferred in from other sites", food_figures["transferred_in_g"]))
+    rows.append(("Transferred out to other sites", food_figures["transferred_out_g"]))
+    rows.append(("Given to members", food_figures["given_to_members_g"]))
+    rows.append(("Of which surplus food", food_figures["surplus_given_to_members_g"]))
+    rows.extend(
+        (f"Wasted: {REASON_LABELS.get(reason, reason)}", grams)
+        for reason, grams in food_figures["wasted_by_reason_g"].items()
+    )
+    rows.append(("Wasted: all reasons", food_figures["wasted_g"]))
+    rows.append(("Stocktake corrections (net)", food_figures["stocktake_adjustments_g"]))
+    if compact:
+        rows = [row for row in rows if row[1] != 0 or "all " in str(row[0])]
+    return Table(
+        key="food",
+        title="Food in and out (kg)",
+        columns=(Column("Food", "text"), Column("Kilograms", "kg")),
+        rows=tuple(rows),
+        notes=tuple(report.notes[:2]),
+    )
+
+
+def outcome(report: ReleasedReport) -> Table:
+    o = report.outcome
+    paired = o["paired"]
+    ci = paired["ci95_pct_points"]
+    rows: list[tuple[str, Cell, Kind]] = [
+        ("First surveys taken in the period", o["baseline"]["surveys"], "count"),
+        ("Food insecure at first survey", o["baseline"]["food_insecure"], "count"),
+        ("Food insecure at first survey (%)", o["baseline"]["food_insecure_pct"], "pct"),
+        ("Follow-ups due (window closed or answered)", o["follow_up"]["expected"], "count"),
+        ("Follow-ups answered", o["follow_up"]["completed"], "count"),
+        ("Follow-up rate (%)", o["follow_up"]["rate_pct"], "pct"),
+        ("Members with both surveys (pairs)", paired["pairs"], "count"),
+        ("Pairs food insecure at first survey (%)", paired["pct_food_insecure_at_baseline"], "pct"),
+        ("Pairs food insecure at follow-up (%)", paired["pct_food_insecure_at_follow_up"], "pct"),
+        ("Fall in percentage points", paired["reduction_pct_points"], "mean"),
+        ("95% CI for the fall, lower", None if ci is None else ci[0], "mean"),
+        ("95% CI for the fall, upper", None if ci is None else ci[1], "mean"),
+        ("Exact McNemar p", paired["mcnemar_exact_p"], "p"),
+        ("Improved", paired["improved"], "count"),
+        ("Unchanged", paired["unchanged"], "count"),
+        ("Worse", paired["worsened"], "count"),
+        ("Improved (%)", paired["improved_pct"], "pct"),
+        ("Unchanged (%)", paired["unchanged_pct"], "pct"),
+        ("Worse (%)", paired["worsened_pct"], "pct"),
+    ]
+    return _measures(
+        "outcome",
+        "Food insecurity: first survey and follow-up",
+        rows,
+        (o["cohort"], o["methods"]),
+    )
+
+
+def transitions(report: ReleasedReport) -> Table:
+    paired = report.outcome["paired"]
+    matrix = paired["transitions"]
+    rows: list[tuple[Cell, ...]] = [
+        (
+            CATEGORY_LABELS[before],
+            *(matrix[before][after] for after in CATEGORIES_10),
+            paired["transitions_baseline_totals"][before],
+        )
+        for before in CATEGORIES_10
+    ]
+    rows.append(
+        (
+            "All",
+            *(paired["transitions_follow_up_totals"][after] for after in CATEGORIES_10),
+            paired["pairs"],
+        )
+    )
+    return Table(
+        key="transitions",
+        title="From first survey (rows) to follow-up (columns)",
+        columns=(
+            Column("At first survey", "text"),
+            *(Column(CATEGORY_LABELS[c]) for c in CATEGORIES_10),
+            Column("All"),
+        ),
+        rows=tuple(rows),
+    )
+
+
+def baseline(report: ReleasedReport) -> Table:
+    b = report.outcome["baseline"]
+    rows: list[tuple[Cell, ...]] = [
+        (CATEGORY_LABELS[c], b["categories"][c], b["category_pct"][c]) for c in CATEGORIES_10
+    ]
+    rows.append(("All", b["surveys"], None))
+    return Table(
+        key="baseline",
+        title="Food security at the first survey",
+        columns=(Column("Category", "text"), Column("Members"), Column("Share", "pct")),
+        rows=tuple(rows),
+    )
+
+
+def trend(report: ReleasedReport) -> Table:
+    return Table(
+        key="trend",
+        title="Visits and households, month by month",
+        columns=(Column("Month", "text"), Column("Visits"), Column("Households")),
+        rows=tuple((p["label"], p["visits"], p["households"]) for p in report.trend),
+    )
+
+
+TABLES: Final = (
+    "summary",
+    "sites",
+    "people",
+    "food",
+    "baseline",
+    "outcome",
+    "transitions",
+    "trend",
+)
+
+
+def tables_for(report: ReleasedReport, *, compact: bool = False) -> dict[str, Table]:
+    """Every table of the report (the site table only for the programme)."""
+    found = {
+        "summary": summary(report),
+        "people": people(report),
+        "food": food(report, compact=compact),
+        "baseline": baseline(report),
+        "outcome": outcome(report),
+        "transitions": transitions(report),
+        "trend": trend(report),
+    }
+    if report.site is None:
+        found = {"summary": found["summary"], "sites": sites(report), **found}
+    return found
+
+
+def names_for(report: ReleasedReport) -> Sequence[str]:
+    return [name for name in TABLES if name != "sites" or report.site is None]

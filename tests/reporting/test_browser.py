@@ -1,0 +1,45 @@
+"""The programme dashboard in the real browser, as Priya sees it on a tablet before the board."""
+
+from __future__ import annotations
+
+import pytest
+
+from supermarket.extensions import db
+from supermarket.reporting.rollups import refresh_rollups
+from tests.conftest import browser_login, screenshot
+
+pytestmark = [pytest.mark.browser, pytest.mark.concurrency]
+
+
+def test_programme_lead_reads_the_quarter_on_a_tablet(browser_page, make_user, seed_programme):
+    seed_programme()
+    refresh_rollups()
+    db.session.commit()
+    priya = make_user("programme_lead", name="Priya Shah")
+    page = browser_page
+    browser_login(page, priya)
+
+    assert "/reporting/programme" in page.url
+    assert page.get_by_role("heading", name="Programme dashboard").is_visible()
+    screenshot(page, "reporting-programme-dashboard")
+    assert "July to September 2026" in page.locator(".scope-line").inner_text()
+    figures = page.locator(".figures").first
+    assert figures.get_by_text("Households that visited").is_visible()
+    assert page.get_by_text("People often join in a crisis").first.is_visible()
+    # Every chart is drawn on the server and shown as an image with a text alternative.
+    images = page.locator("figure.chart img")
+    assert images.count() == 4
+    for index in range(images.count()):
+        assert images.nth(index).evaluate("img => img.complete && img.naturalWidth > 0")
+    # The small site's row reads "<10", and no chart or script came from elsewhere.
+    canvey = page.locator("#h-sites-table tr", has_text="Canvey Island")
+    assert "<10" in canvey.inner_text()
+
+    page.get_by_label("Period").select_option("2026-Q2")
+    page.get_by_role("button", name="Show").click()
+    page.wait_for_load_state("networkidle")
+    assert "April to June 2026" in page.locator(".scope-line").inner_text()
+
+    with page.expect_download() as download:
+        page.get_by_role("link", name="Download the report pack (PDF)").click()
+    assert download.value.suggested_filename == "programme-report-2026-Q2.pdf"
