@@ -11,11 +11,13 @@ from __future__ import annotations
 from datetime import date, datetime
 
 from sqlalchemy import ColumnElement, Select, func, or_, select, update
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
 from supermarket.auth.models import User
 from supermarket.errors import InvalidInput, RuleViolation
 from supermarket.extensions import db
+from supermarket.models import utcnow
 from supermarket.sites.models import Site
 from supermarket.stock.models import (
     DateKind,
@@ -49,26 +51,25 @@ def batch_for(
     found = db.session.scalar(stmt)
     if found is not None:
         return found
-    batch = StockBatch(
-        site_id=site.id,
-        product_id=product.id,
-        date_kind=date_kind,
-        expires_on=expires_on,
-        source=source,
-        batch_key=key,
-        quantity=0,
+    # Two receipts may create the same batch at once: INSERT ... ON CONFLICT DO NOTHING lets
+    # the second use the first's row instead of failing (both databases support it).
+    dialect = db.session.get_bind().dialect.name
+    insert = pg_insert if dialect == "postgresql" else sqlite_insert
+    db.session.execute(
+        insert(StockBatch)
+        .values(
+            site_id=site.id,
+            product_id=product.id,
+            date_kind=date_kind,
+            expires_on=expires_on,
+            source=source,
+            batch_key=key,
+            quantity=0,
+            created_at=utcnow(),
+        )
+        .on_conflict_do_nothing(index_elements=["site_id", "product_id", "batch_key"])
     )
-    batch.product = product
-    try:
-        # Two receipts may create the same batch at once: the loser re-reads the winner's.
-        with db.session.begin_nested():
-            db.session.add(batch)
-    except IntegrityError:
-        found = db.session.scalar(stmt)
-        if found is None:
-            raise
-        return found
-    return batch
+    return db.session.scalars(stmt).one()
 
 
 def move(
@@ -167,12 +168,10 @@ def take(
     movements: list[StockMovement] = []
     remaining = quantity
     with db.session.begin_nested():
-        for batch in list(db.session.scalars(stmt)):
-            while remaining > 0:
-                db.session.refresh(batch, ["quantity"])
-                if batch.quantity <= 0:
-                    break
-                amount = min(batch.quantity, remaining)
+        for batch in db.session.scalars(stmt.execution_options(populate_existing=True)).all():
+            available = batch.quantity
+            while remaining > 0 and available > 0:
+                amount = min(available, remaining)
                 movement = move(
                     batch,
                     -amount,
@@ -188,7 +187,10 @@ def take(
                 if movement is not None:
                     movements.append(movement)
                     remaining -= amount
-                # else: another transaction took some meanwhile; re-read and try again.
+                    available -= amount
+                else:  # another transaction took some meanwhile: re-read and try again
+                    db.session.refresh(batch, ["quantity"])
+                    available = batch.quantity
             if remaining == 0:
                 break
         if remaining > 0:
@@ -332,10 +334,10 @@ def waste_expired(
             StockBatch.site_id == site.id, StockBatch.quantity > 0, *expired(site_today(site, at))
         )
         .order_by(StockBatch.id)
+        .execution_options(populate_existing=True)
     ).all()
     movements = []
     for batch in batches:
-        db.session.refresh(batch, ["quantity"])
         if batch.quantity > 0:
             movement = move(
                 batch,
