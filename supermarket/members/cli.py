@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 import os
+import sys
 from pathlib import Path
 
 import click
@@ -80,9 +81,7 @@ def import_command(
     with (
         errors_path.open("w", encoding="utf-8-sig", newline="") as error_file,
         file.open("rb") as stream,
-        click.progressbar(
-            length=file.stat().st_size, label="Importing", file=click.get_text_stream("stderr")
-        ) as bar,
+        click.progressbar(length=file.stat().st_size, label="Importing", file=sys.stderr) as bar,
     ):
         writer = csv.writer(error_file)
         writer.writerow(importer.ERROR_COLUMNS)
