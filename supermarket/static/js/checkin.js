@@ -102,6 +102,9 @@
           panelBox.innerHTML = result.html;
           wirePanel();
           focusSearch(true);
+          // Keep the check-in button on screen; the search box keeps the focus for the scanner.
+          var button = panelBox.querySelector("#checkin-submit") || panelBox.querySelector(".member-panel");
+          if (button && button.scrollIntoView) { button.scrollIntoView({ block: "nearest" }); }
         })
         .catch(function (error) {
           if (seq !== panelSeq) { return; }
@@ -224,17 +227,33 @@
       });
 
       var amount = form.querySelector("#pay-amount");
+      var reason = form.querySelector("#pay-reason");
+      var reasonField = form.querySelector(".reason-field");
+      var fee = (current.fee / 100).toFixed(2);
+      function payUpdate() {
+        // The reason box shows only when it is needed: a waived fee or another amount.
+        var method = form.querySelector("input[name=payment_method]:checked").value;
+        var usual = method !== "waived" && (amount.value.replace("£", "").trim() === fee || amount.value.trim() === "");
+        reasonField.classList.toggle("quiet", usual && !reason.value);
+      }
       Array.prototype.forEach.call(form.querySelectorAll("input[name=payment_method]"), function (radio) {
         radio.addEventListener("change", function () {
           if (radio.value === "waived") {
             amount.value = "0.00";
             amount.disabled = true;
-            form.querySelector("#pay-reason").focus();
+            payUpdate();
+            reason.focus();
           } else {
             amount.disabled = false;
-            if (amount.value === "0.00" || amount.value === "") { amount.value = (current.fee / 100).toFixed(2); }
+            if (amount.value === "0.00" || amount.value === "") { amount.value = fee; }
+            payUpdate();
           }
         });
+      });
+      amount.addEventListener("input", payUpdate);
+      payUpdate();
+      Array.prototype.forEach.call(form.querySelectorAll("input[name=override_reason]"), function (radio) {
+        radio.addEventListener("change", function () { showError(""); });
       });
       var other = form.querySelector("#reason-other");
       if (other) {
@@ -330,6 +349,7 @@
         var isOver = limit !== "" && n > toInt(limit);
         row.classList.toggle("over", isOver);
         over = over || isOver;
+        if (limit === "" && !n) { return; } // an uncounted band says nothing until used
         var label = band.charAt(0).toUpperCase() + band.slice(1) + " " + n + (limit !== "" ? " of " + limit : "");
         parts.push(isOver ? label + " (over)" : label);
       });

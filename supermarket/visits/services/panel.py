@@ -75,10 +75,11 @@ class Panel:
         return f"Household of {m.household_size} ({', '.join(parts)})"
 
     @property
-    def children_text(self) -> str:
+    def children_parts(self) -> list[str]:
+        """ "1 aged 0–4", "2 aged 5–11": the children by age band."""
         m = self.member
         bands = ((m.children_0_4, "0–4"), (m.children_5_11, "5–11"), (m.children_12_17, "12–17"))
-        return ", ".join(f"{n} aged {ages}" for n, ages in bands if n)
+        return [f"{n} aged {ages}" for n, ages in bands if n]
 
     @property
     def visits_left_text(self) -> str:
