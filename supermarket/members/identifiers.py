@@ -83,6 +83,20 @@ def new_membership_number() -> str:
     return body + check_character(body)
 
 
+def new_membership_numbers(count: int) -> list[str]:
+    """Return `count` new random membership numbers at once (for bulk imports).
+
+    Each byte of secrets.token_bytes gives one symbol from its low 5 bits: 256 is a multiple
+    of 32, so every symbol stays equally likely, as with new_membership_number().
+    """
+    raw = secrets.token_bytes(count * _RANDOM_LENGTH)
+    numbers = []
+    for start in range(0, len(raw), _RANDOM_LENGTH):
+        body = "".join(ALPHABET[byte & 31] for byte in raw[start : start + _RANDOM_LENGTH])
+        numbers.append(body + check_character(body))
+    return numbers
+
+
 def normalise_membership_number(text: str) -> str | None:
     """Return the canonical form of text if it has the shape of a number (check not tested)."""
     if len(text) > _MAX_INPUT or not text.isascii():

@@ -28,7 +28,7 @@ from supermarket.errors import InvalidInput
 from supermarket.extensions import db
 from supermarket.members import services
 from supermarket.members.forms import HOUSEHOLD
-from supermarket.members.identifiers import new_membership_number
+from supermarket.members.identifiers import new_membership_numbers
 from supermarket.members.matching import household_match_hash, match_key
 from supermarket.members.models import (
     DIETARY_NEEDS,
@@ -113,6 +113,13 @@ _ROUTES = {
     "catchment": "postcode",
 }
 _EXCEL_EPOCH = date(1899, 12, 30)
+_SEPARATORS = re.compile(r"[\s\-/]+")
+_DAY_FIRST = re.compile(r"(\d{1,2})[/.\-](\d{1,2})[/.\-](\d{4})")
+_ISO = re.compile(r"(\d{4})-(\d{1,2})-(\d{1,2})(?:[ T]00:00(?::00)?)?")
+_SERIAL = re.compile(r"\d{4,5}(\.0+)?")
+_SHORT_YEAR = re.compile(r"\d{1,2}[/.\-]\d{1,2}[/.\-]\d{2}")
+_WHOLE = re.compile(r"\d+(\.0+)?")
+_LIST = re.compile(r"[;,|]")
 # The error CSV's columns; values that a spreadsheet would run as a formula are neutralised.
 ERROR_COLUMNS = ("line", "column", "problem", "value")
 _FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
@@ -247,7 +254,7 @@ def _lines(
 
 
 def _column_name(raw: str) -> str:
-    name = re.sub(r"[\s\-/]+", "_", raw.strip().lower()).strip("_")
+    name = _SEPARATORS.sub("_", raw.strip().lower()).strip("_")
     return _ALIASES.get(name, name)
 
 
@@ -256,17 +263,17 @@ def _parse_date(raw: str) -> date | None:
     text = raw.strip()
     if not text:
         return None
-    match = re.fullmatch(r"(\d{1,2})[/.\-](\d{1,2})[/.\-](\d{4})", text)
+    match = _DAY_FIRST.fullmatch(text)
     if match:
         day, month, year = (int(g) for g in match.groups())
         return date(year, month, day)
-    match = re.fullmatch(r"(\d{4})-(\d{1,2})-(\d{1,2})(?:[ T]00:00(?::00)?)?", text)
+    match = _ISO.fullmatch(text)
     if match:
         year, month, day = (int(g) for g in match.groups())
         return date(year, month, day)
-    if re.fullmatch(r"\d{4,5}(\.0+)?", text) and 1000 <= float(text) <= 80000:
+    if _SERIAL.fullmatch(text) and 1000 <= float(text) <= 80000:
         return _EXCEL_EPOCH + timedelta(days=int(float(text)))
-    if re.fullmatch(r"\d{1,2}[/.\-]\d{1,2}[/.\-]\d{2}", text):
+    if _SHORT_YEAR.fullmatch(text):
         raise ValueError("Write the year with 4 digits, for example 12/04/1988.")
     raise ValueError("Use a date such as 12/04/1988 or 1988-04-12.")
 
@@ -275,7 +282,7 @@ def _number(raw: str) -> Any:
     text = raw.strip()
     if text == "":
         return 0
-    if re.fullmatch(r"\d+(\.0+)?", text):  # Excel writes whole numbers as 2.0 sometimes
+    if _WHOLE.fullmatch(text):  # Excel writes whole numbers as 2.0 sometimes
         return int(float(text))
     return text
 
@@ -395,9 +402,7 @@ class _Importer:
             "email": get("email", "").strip() or None,
             "household": {name: _number(get(name, "")) for name in HOUSEHOLD},
             "eligibility": eligibility,
-            "dietary": [
-                _column_name(d) for d in re.split(r"[;,|]", get("dietary", "")) if d.strip()
-            ],
+            "dietary": [_column_name(d) for d in _LIST.split(get("dietary", "")) if d.strip()],
             "dietary_notes": get("dietary_notes", ""),
             "consents": flags,
         }
@@ -515,7 +520,7 @@ class _Importer:
     def _numbers(self, count: int) -> list[str]:
         numbers: set[str] = set()
         while len(numbers) < count:
-            fresh = {new_membership_number() for _ in range(count - len(numbers))} - numbers
+            fresh = set(new_membership_numbers(count - len(numbers))) - numbers
             taken = set(
                 db.session.scalars(
                     select(Member.membership_number).where(Member.membership_number.in_(fresh))
@@ -585,11 +590,18 @@ class _Importer:
                     "updated_at": now,
                 }
             )
-        ids = db.session.scalars(
-            _MEMBERS.insert().returning(_MEMBERS.c.id, sort_by_parameter_order=True), values
-        ).all()
+        db.session.execute(_MEMBERS.insert(), values)  # a plain executemany: the fastest path
+        ids: dict[str, int] = {
+            number: member_id
+            for number, member_id in db.session.execute(
+                select(Member.membership_number, Member.id).where(
+                    Member.membership_number.in_([v["membership_number"] for v in values])
+                )
+            )
+        }
         consents = []
-        for member_id, row in zip(ids, rows, strict=True):
+        for value, row in zip(values, rows, strict=True):
+            member_id = ids[value["membership_number"]]
             flags = row.data["consents"]
             for kind in ConsentKind:
                 if kind is ConsentKind.PRIVACY_NOTICE or flags.get(kind.value):

@@ -177,3 +177,13 @@ def test_some_eight_letter_surnames_have_the_shape_of_a_number() -> None:
     """Documented for search: such a query must fall back to the name search."""
     assert looks_like_membership_number("Chambers")
     assert not looks_like_membership_number("Williams!")
+
+
+def test_bulk_numbers_are_valid_distinct_and_use_every_symbol() -> None:
+    from supermarket.members.identifiers import new_membership_numbers
+
+    numbers = new_membership_numbers(3000)
+    assert len(set(numbers)) == 3000
+    assert all(is_valid_membership_number(n) for n in numbers)
+    for position in range(7):
+        assert {n[position] for n in numbers} == set(ALPHABET)
