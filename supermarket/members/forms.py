@@ -110,11 +110,22 @@ def flatten_errors(messages: Any) -> dict[str, str]:
     return flat
 
 
+# What a missing or empty field is called in its error message.
+_NEEDED = {
+    "first_name": "Enter the first name.",
+    "last_name": "Enter the surname.",
+    "dob": "Enter the date of birth.",
+    "postcode": "Enter the postcode.",
+    "adults": "Enter how many adults live in the household.",
+    "route": "Choose how the household is eligible.",
+}
+
+
 def _friendly(name: str, message: str) -> str:
     if name == "dob" and message == "Not a valid date.":
         return "Enter a real date of birth, for example 12 4 1988."
-    if message == "Missing data for required field.":
-        return "This is needed."
+    if message in ("Missing data for required field.", "Enter a name.", "Field may not be null."):
+        return _NEEDED.get(name, "This is needed.")
     if message == "Not a valid integer.":
         return "Enter a whole number."
     return message
