@@ -171,6 +171,22 @@ def waste(code: str) -> ResponseReturnValue:
     return s.MovementsOut().dump({"movements": moved}), 201
 
 
+@bp.post("/sites/<code>/stock/give-out")
+@roles(*STAFF)
+@api_doc(
+    "Record weighed-in crate stock (CRATE-... skus) given out at a session, in grams.",
+    body=s.GiveOutIn,
+    responses={201: s.MovementsOut},
+    tag="stock",
+)
+def give_out(code: str) -> ResponseReturnValue:
+    site = _site(code)
+    data = s.GiveOutIn().load(json_body())
+    moved = ledger.give_out_weighed(site, data["sku"], data["weight_g"], actor=actor())
+    db.session.commit()
+    return s.MovementsOut().dump({"movements": moved}), 201
+
+
 @bp.post("/sites/<code>/stock/waste-expired")
 @roles(*MANAGERS)
 @api_doc(

@@ -13,14 +13,16 @@ from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
+from sqlalchemy import func, select
+
 from supermarket.auth.models import User
 from supermarket.extensions import db
 from supermarket.models import utcnow
 from supermarket.sites.models import Site
 from supermarket.stock.barcodes import check_digit
-from supermarket.stock.models import Product
+from supermarket.stock.models import Product, StockBatch
 from supermarket.stock.services.common import site_today
-from supermarket.stock.services.ledger import waste, waste_expired
+from supermarket.stock.services.ledger import give_out_weighed, waste, waste_expired
 from supermarket.stock.services.receiving import receive_donation
 from supermarket.stock.services.stocktake import approve_stocktake, record_counts, start_stocktake
 from supermarket.stock.services.temperatures import record_temperature
@@ -187,46 +189,98 @@ class _Seeder:
         skus = [sku for sku, p in self.products.items() if p.category == category]
         return self.rng.sample(skus, min(count, len(skus)))
 
+    def tidy(self, day: date) -> None:
+        """Before a session: past use-by out, and bread and veg gone past their best."""
+        at = _at(self.site, day, 9, 0)
+        waste_expired(self.site, actor=self.manager, at=at)
+        stale = db.session.scalars(
+            select(StockBatch)
+            .join(StockBatch.product)
+            .where(
+                StockBatch.site_id == self.site.id,
+                StockBatch.quantity > 0,
+                StockBatch.date_kind == "best_before",
+                StockBatch.expires_on < day - timedelta(days=2),
+                Product.category.in_(("bakery", "fresh_produce")),
+            )
+        ).all()
+        for batch in stale:
+            waste(
+                self.site,
+                batch.product.sku,
+                batch.quantity,
+                "other",
+                actor=self.manager,
+                note="past its best, composted",
+                batch_id=batch.id,
+                at=at,
+            )
+
+    def give_out_crates(self, day: date) -> None:
+        """After a session: most of the weighed-in crate food has gone out."""
+        totals = db.session.execute(
+            select(Product.sku, func.sum(StockBatch.quantity))
+            .join(StockBatch.product)
+            .where(StockBatch.site_id == self.site.id, Product.weight_only.is_(True))
+            .group_by(Product.sku)
+            .order_by(Product.sku)
+        ).all()
+        for sku, grams in totals:
+            out = int(grams * self.rng.uniform(0.7, 0.95))
+            if out > 0:
+                give_out_weighed(
+                    self.site, sku, out, actor=self.volunteer, at=_at(self.site, day, 12, 45)
+                )
+
     def week(self, monday: date, donors: dict[str, tuple[str, str]]) -> None:
         last_week = monday + timedelta(days=7) > self.today
-        first, second = (monday + timedelta(days=d) for d in SESSION_WEEKDAYS[self.site.code])
-        for day in (first, second):
+        sessions = [monday + timedelta(days=d) for d in SESSION_WEEKDAYS[self.site.code]]
+        tuesday, friday = monday + timedelta(days=1), monday + timedelta(days=4)
+        for day in sorted({*sessions, tuesday, friday}):
             if day >= self.today:
                 continue
-            waste_expired(self.site, actor=self.manager, at=_at(self.site, day, 9, 0))
-            lines = [
-                self.line(sku, self.rng.randint(4, 18), day, last_week=last_week)
-                for sku in self.pick("chilled", 2)
-                + self.pick("bakery", 1)
-                + self.pick("fresh_produce", 2)
-            ]
-            self.receive(
-                day, donors["retailer"], lines, "Store collection", by_volunteer=day == second
-            )
-        tuesday = monday + timedelta(days=1)
-        if tuesday < self.today:
-            crates = [
-                {"category": c, "weight_g": self.rng.randint(lo, hi) * 1000}
-                for c, lo, hi in (
-                    ("chilled", 20, 40),
-                    ("ambient", 30, 65),
-                    ("fresh_produce", 8, 25),
+            if day in sessions:
+                self.tidy(day)
+            if day == tuesday:
+                crates = [
+                    {"category": c, "weight_g": self.rng.randint(lo, hi) * 1000}
+                    for c, lo, hi in (
+                        ("chilled", 20, 40),
+                        ("ambient", 30, 65),
+                        ("fresh_produce", 8, 25),
+                    )
+                ]
+                items = [
+                    self.line(sku, self.rng.randint(12, 48), tuesday, last_week=last_week)
+                    for sku in self.pick("ambient", 3)
+                ]
+                self.receive(
+                    tuesday,
+                    donors["fareshare"],
+                    crates + items,
+                    f"{self.rng.randint(9, 16)} crates",
                 )
-            ]
-            items = [
-                self.line(sku, self.rng.randint(12, 48), tuesday, last_week=last_week)
-                for sku in self.pick("ambient", 3)
-            ]
-            self.receive(
-                tuesday, donors["fareshare"], crates + items, f"{self.rng.randint(9, 16)} crates"
-            )
-        if self.rng.random() < 0.6 and monday + timedelta(days=4) < self.today:
-            friday = monday + timedelta(days=4)
-            lines = [
-                self.line(sku, self.rng.randint(1, 6), friday, last_week=last_week)
-                for sku in self.pick("ambient", 2) + self.pick("toiletries", 1)
-            ]
-            self.receive(friday, donors["public"], lines, "Donation box at the library")
+            if day in sessions:
+                lines = [
+                    self.line(sku, self.rng.randint(4, 18), day, last_week=last_week)
+                    for sku in self.pick("chilled", 2)
+                    + self.pick("bakery", 1)
+                    + self.pick("fresh_produce", 2)
+                ]
+                self.receive(
+                    day,
+                    donors["retailer"],
+                    lines,
+                    "Store collection",
+                    by_volunteer=day == sessions[-1],
+                )
+                self.give_out_crates(day)
+            if day == friday and self.rng.random() < 0.6:
+                lines = [
+                    self.line(sku, self.rng.randint(1, 6), friday, last_week=last_week)
+                    for sku in self.pick("ambient", 2) + self.pick("toiletries", 1)
+                ]
+                self.receive(friday, donors["public"], lines, "Donation box at the library")
 
 
 def _donors(code: str) -> dict[str, tuple[str, str]]:

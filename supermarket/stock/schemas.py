@@ -274,6 +274,13 @@ class WasteIn(Schema):
     batch_id = fields.Integer(load_default=None, allow_none=True, strict=True)
 
 
+class GiveOutIn(Schema):
+    sku = fields.String(required=True, validate=validate.Length(min=1, max=20))
+    weight_g = fields.Integer(
+        required=True, strict=True, validate=validate.Range(min=1, max=10_000_000)
+    )
+
+
 class WasteExpiredIn(Schema):
     reason = fields.String(
         load_default=WasteReason.PAST_USE_BY.value, validate=validate.OneOf(WASTE_REASONS)

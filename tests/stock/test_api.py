@@ -391,3 +391,21 @@ def test_leads_and_admins_get_no_per_site_stock(client, shop, make_user, token_f
                 client.get(f"/api/v1/sites/{shop.site.code}{path}", headers=headers).status_code
                 == 403
             )
+
+
+def test_giving_out_weighed_crates(client, shop, receive, token_for):
+    receive(shop, [{"category": "fresh_produce", "weight_g": 20_000}])
+    url = f"/api/v1/sites/{shop.site.code}/stock/give-out"
+    response = client.post(
+        url,
+        json={"sku": "CRATE-FRESH-PRODUCE", "weight_g": 15_000},
+        headers=token_for(shop.volunteer),
+    )
+    assert response.status_code == 201
+    assert response.json["weight_g"] == 15_000
+    levels = client.get(
+        f"/api/v1/sites/{shop.site.code}/stock", headers=token_for(shop.volunteer)
+    ).json["items"]
+    assert [(i["sku"], i["quantity"], i["unit"]) for i in levels] == [
+        ("CRATE-FRESH-PRODUCE", 5000, "g")
+    ]

@@ -299,3 +299,20 @@ def test_the_database_refuses_a_negative_batch(shop, make_product, receive):
     receive(shop, [(beans, 1)])
     with pytest.raises(IntegrityError), db.session.begin_nested():
         db.session.execute(update(StockBatch).values(quantity=-1))
+
+
+def test_weighed_crates_are_given_out_by_weight_and_items_are_not(
+    shop, make_product, receive, ledger_sound
+):
+    from supermarket.stock.services.ledger import give_out_weighed
+
+    beans = make_product()
+    receive(shop, [{"category": "chilled", "weight_g": 38_000}, (beans, 3)])
+    moved = give_out_weighed(shop.site, "CRATE-CHILLED", 30_000, actor=shop.volunteer)
+    assert [(m.kind, m.quantity, m.weight_g) for m in moved] == [("issued", -30_000, -30_000)]
+    with pytest.raises(RuleViolation) as caught:
+        give_out_weighed(shop.site, "CRATE-CHILLED", 9_000, actor=shop.volunteer)
+    assert "8.0 kg of 9.0 kg" in caught.value.message
+    with pytest.raises(InvalidInput):
+        give_out_weighed(shop.site, beans.sku, 1, actor=shop.volunteer)
+    ledger_sound()

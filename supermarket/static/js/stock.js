@@ -4,7 +4,7 @@
 (function () {
   var SHORT_LIFE = { chilled: true, fresh_produce: true, bakery: true };
 
-  function rows() { return Array.prototype.slice.call(document.querySelectorAll("#f-lines tr[data-row]")); }
+  function rows() { return Array.prototype.slice.call(document.querySelectorAll("#f-lines [data-row]")); }
   function field(row, role) { return row.querySelector('[data-role="' + role + '"]'); }
 
   function setDateKind(row) {
@@ -18,10 +18,13 @@
 
   function renumber(row, index) {
     Array.prototype.forEach.call(row.querySelectorAll("[name], [id], label[for]"), function (el) {
-      ["name", "id", "for"].forEach(function (attr) {
+      ["name", "id", "for", "aria-describedby"].forEach(function (attr) {
         var value = el.getAttribute(attr);
-        if (value) { el.setAttribute(attr, value.replace(/line-\d+-/, "line-" + index + "-")); }
+        if (value) { el.setAttribute(attr, value.replace(/line-\d+-/g, "line-" + index + "-")); }
       });
+    });
+    Array.prototype.forEach.call(row.querySelectorAll("legend, .visually-hidden"), function (el) {
+      el.textContent = el.textContent.replace(/(line|Line) \d+/, "$1 " + (index + 1));
     });
   }
 
@@ -46,7 +49,7 @@
     field(row, "sku").addEventListener("change", function () { setDateKind(row); });
     var clear = field(row, "clear");
     clear.hidden = false;
-    clear.addEventListener("click", function () { clearRow(row); });
+    clear.addEventListener("click", function () { clearRow(row); row.classList.remove("just-added"); });
   }
 
   var lastRow = null;
@@ -118,13 +121,21 @@
   }
 
   function initDonor() {
+    var form = document.getElementById("receive-form");
     var donor = document.querySelector('[data-role="donor"]');
-    if (!donor) { return; }
+    var kind = document.querySelector('[data-role="donor_kind"]');
+    if (!form || !donor) { return; }
+    form.classList.add("js");
     function toggle() {
+      var option = donor.options[donor.selectedIndex];
       var known = donor.value !== "";
       Array.prototype.forEach.call(document.querySelectorAll(".new-donor"), function (el) { el.hidden = known; });
+      var chosen = known ? option.getAttribute("data-kind") : (kind ? kind.value : "");
+      // Only purchases have a cost: the cost boxes show for them alone.
+      if (chosen === "purchase") { form.setAttribute("data-purchase", ""); } else { form.removeAttribute("data-purchase"); }
     }
     donor.addEventListener("change", toggle);
+    if (kind) { kind.addEventListener("change", toggle); }
     toggle();
   }
 

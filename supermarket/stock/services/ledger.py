@@ -194,8 +194,14 @@ def take(
             if remaining == 0:
                 break
         if remaining > 0:
+            have, want = quantity - remaining, quantity
+            amounts = (
+                f"{have / 1000:,.1f} kg of {want / 1000:,.1f} kg"
+                if product.weight_only
+                else f"{have} of {want}"
+            )
             raise RuleViolation(
-                f"Not enough {product.name} in stock: {quantity - remaining} of {quantity}.",
+                f"Not enough {product.name} in stock: {amounts}.",
                 code="insufficient_stock",
                 fields={"quantity": "More than is in stock."},
                 details={
@@ -237,6 +243,20 @@ def issue(
         at=at,
         visit_id=visit_id,
     )
+
+
+def give_out_weighed(
+    site: Site, sku: str, weight_g: int, *, actor: User, at: datetime | None = None
+) -> list[StockMovement]:
+    """Record weighed-in crate stock given out at a session (its quantity is grams); items
+    with a code go out through check-in instead."""
+    product = product_by_sku(sku)
+    if not product.weight_only:
+        raise InvalidInput(
+            "Items with a code go out through check-in.",
+            fields={"sku": "Only weighed crates are given out by weight."},
+        )
+    return issue(site, product.sku, weight_g, actor=actor, at=at)
 
 
 def return_issued(visit_id: int, *, actor: User, at: datetime | None = None) -> list[StockMovement]:

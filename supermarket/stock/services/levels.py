@@ -187,7 +187,7 @@ def stock_item(site: Site, sku: str, *, actor: User, limit: int = 30) -> Item:
         db.session.scalars(
             select(StockMovement)
             .where(StockMovement.site_id == site.id, StockMovement.product_id == product.id)
-            .order_by(StockMovement.id.desc())
+            .order_by(StockMovement.at.desc(), StockMovement.id.desc())
             .limit(limit)
         )
     )

@@ -8,7 +8,7 @@ from flask.typing import ResponseReturnValue
 from supermarket.auth.web import MANAGERS, STAFF, actor, require_current_site, roles
 from supermarket.errors import DomainError
 from supermarket.extensions import db
-from supermarket.stock.forms import whole
+from supermarket.stock.forms import scaled, whole
 from supermarket.stock.models import Category, WasteReason
 from supermarket.stock.services import ledger, levels
 from supermarket.stock.views import bp, form_errors_from, quantity_text
@@ -51,6 +51,25 @@ def set_minimum(sku: str) -> ResponseReturnValue:
         return render_template("stock/item.html", site=site, item=found, errors=errors), 422
     db.session.commit()
     flash("Minimum level saved.", "info")
+    return redirect(url_for("stock.item", sku=sku.upper()), 303)
+
+
+@bp.post("/items/<sku>/give-out")
+@roles(*STAFF)
+def give_out(sku: str) -> ResponseReturnValue:
+    site = require_current_site()
+    grams = scaled(request.form.get("kg"), 1000)
+    try:
+        ledger.give_out_weighed(site, sku, grams if isinstance(grams, int) else 0, actor=actor())
+    except DomainError as exc:
+        db.session.rollback()
+        errors = {"kg": exc.message}
+        found = levels.stock_item(site, sku, actor=actor())
+        return render_template("stock/item.html", site=site, item=found, errors=errors), 422
+    db.session.commit()
+    flash(
+        f"Recorded {quantity_text(grams if isinstance(grams, int) else 0, 'g')} given out.", "info"
+    )
     return redirect(url_for("stock.item", sku=sku.upper()), 303)
 
 

@@ -18,7 +18,25 @@ from supermarket.stock.services import products, receiving
 from supermarket.stock.services.common import site_today
 from supermarket.stock.views import bp, form_errors_from, pdf_response, quantity_text
 
-BLANK_ROWS = 6
+BLANK_ROWS = 4
+# Error fields named as the form's inputs, so each message sits by (and links to) its box.
+FORM_NAMES = {
+    "use_by": "date",
+    "best_before": "date",
+    "weight_g": "weight_kg",
+    "cost_pence": "cost",
+}
+
+
+def _by_input(errors: dict[str, str], mode: str) -> dict[str, str]:
+    out: dict[str, str] = {}
+    for name, message in errors.items():
+        prefix, _, field = name.rpartition("-")
+        if prefix and field in FORM_NAMES:
+            field = "kg" if mode == "weigh" and field == "weight_g" else FORM_NAMES[field]
+            name = f"{prefix}-{field}"
+        out.setdefault(name, message)
+    return out
 
 
 @bp.route("/receive", methods=["GET", "POST"])
@@ -34,7 +52,7 @@ def receive() -> ResponseReturnValue:
         try:
             donation = receiving.receive_donation(site, DonationIn().load(data), actor=actor())
         except (DomainError, ValidationError) as exc:
-            errors = form_errors_from(exc, prefixes)
+            errors = _by_input(form_errors_from(exc, prefixes), mode)
         else:
             db.session.commit()
             flash(
