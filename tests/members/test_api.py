@@ -5,6 +5,8 @@ from __future__ import annotations
 import io
 
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 from pypdf import PdfReader
 from sqlalchemy import func, select
 
@@ -256,3 +258,34 @@ def test_openapi_documents_every_member_route(client):
     paths = [p for p in spec["paths"] if p.startswith("/api/v1/sites/{code}/members")]
     assert "/api/v1/sites/{code}/members/{number}/export" in paths
     assert len(paths) >= 12
+
+
+_json = st.recursive(
+    st.none()
+    | st.booleans()
+    | st.integers(-(10**6), 10**6)
+    | st.floats(allow_nan=False)
+    | st.text(max_size=30),
+    lambda inner: (
+        st.lists(inner, max_size=4) | st.dictionaries(st.text(max_size=15), inner, max_size=4)
+    ),
+    max_leaves=12,
+)
+_fields = st.fixed_dictionaries({}, optional={key: _json for key in payload()})
+
+
+@settings(
+    max_examples=60,
+    deadline=None,
+    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
+)
+@given(body=st.one_of(_fields, st.builds(lambda extra: payload(**extra), _fields)))
+def test_fuzzed_registration_bodies_never_cause_a_server_error(staff_pair, api, body):
+    if not hasattr(api, "ctx"):  # one site and token for all the examples
+        site, volunteer, _ = staff_pair()
+        api.ctx = (site.code, api(volunteer))
+    code, client = api.ctx
+    response = client.post(f"/api/v1/sites/{code}/members", json=body)
+    assert response.status_code in (201, 409, 422), (body, response.json)
+    if response.status_code == 422:
+        assert response.json["error"]["fields"]
