@@ -113,6 +113,7 @@ def run_database(kind: str, args: argparse.Namespace, names: list[str]) -> str:
         + ", ".join(f"{k} {v:,}" for k, v in programme.counts.items())
         + ".",
         f"Load average before/after: {load_before} / {results.load_average()}.",
+        *(f"Note: {note}" for note in programme.notes),
     ]
     results.append_history(
         {
@@ -162,7 +163,13 @@ def main(argv: list[str] | None = None) -> int:
         print(f"Unknown benchmark: {', '.join(sorted(unknown))}", file=sys.stderr)
         return 2
     kinds = ["sqlite", "postgres"] if args.database == "both" else [args.database]
-    sections: list[Any] = [run_database(kind, args, names) for kind in kinds]
+    sections: list[Any] = []
+    for kind in kinds:
+        try:
+            sections.append(run_database(kind, args, names))
+        except Exception as exc:  # keep the other database's figures
+            traceback.print_exc()
+            sections.append(f"### {kind}\n\nThe run stopped: {exc!r}\n")
     title = f"{results.now_title()}: scale {args.scale}, {', '.join(kinds)}"
     results.write(title, results.machine(), sections, Path(args.results))
     click.echo(f"\nWrote {args.results}")

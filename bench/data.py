@@ -68,6 +68,7 @@ class Programme:
     seconds: float
     counts: dict[str, int] = field(default_factory=dict)
     sites: list[dict[str, Any]] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)
     lead_email: str = "lead@bench.example"
     admin_email: str = "admin@bench.example"
 
@@ -320,6 +321,7 @@ class Generator:
         self.start = self.today - timedelta(days=365 * scale.years)
         self.sites: list[dict[str, Any]] = []
         self.counts: dict[str, int] = {}
+        self.notes: list[str] = []
         # member id -> (site_id, joined_on, household tuple, status end) for visit generation
         self.member_rows: list[tuple[int, int, date, date | None, tuple[int, int, int, int]]] = []
 
@@ -623,8 +625,15 @@ def rollup_step(gen: Generator, tables: set[str], progress: Progress) -> None:
     started = time.perf_counter()
     if not progress.quiet:
         click.echo("  rollups (supermarket reporting rollup) ...", nl=False)
-    refresh_rollups()
-    db.session.commit()
+    try:
+        refresh_rollups()
+        db.session.commit()
+    except Exception as exc:  # the reporting module's bug must not stop the other figures
+        db.session.rollback()
+        gen.notes.append(f"`supermarket reporting rollup` failed: {str(exc).splitlines()[0]}")
+        if not progress.quiet:
+            click.echo(f" failed: {str(exc).splitlines()[0]}")
+        return
     seconds = time.perf_counter() - started
     gen.counts["rollup_ms"] = int(seconds * 1000)
     if not progress.quiet:
@@ -690,6 +699,7 @@ def generate(url: str, scale: Scale, *, quiet: bool = False, force: bool = False
         seconds=round(time.perf_counter() - started, 1),
         counts=gen.counts,
         sites=gen.sites,
+        notes=gen.notes,
     )
     programme.save(stamp_path(url))
     if not quiet:

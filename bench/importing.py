@@ -16,6 +16,7 @@ from bench import data, names
 from bench.scenarios import Context, Figure
 
 ROWS = 100_000
+LIMIT_SECONDS = 600
 
 
 def write_csv(path: Path, rows: int, rng: random.Random) -> None:
@@ -98,7 +99,12 @@ def member_import(ctx: Context) -> list[Figure]:
     )
     peak_kib = 0
     status = Path(f"/proc/{process.pid}/status")
+    deadline = started + LIMIT_SECONDS
     while process.poll() is None:
+        if time.perf_counter() > deadline:
+            process.kill()  # bounded like every load: ten times the target is enough to say
+            process.wait()
+            break
         try:
             for line in status.read_text().splitlines():
                 if line.startswith("VmHWM:"):
@@ -109,6 +115,8 @@ def member_import(ctx: Context) -> list[Figure]:
     seconds = time.perf_counter() - started
     output = (process.stdout.read() if process.stdout else b"").decode(errors="replace")
     ok = process.returncode == 0
+    if seconds > LIMIT_SECONDS:
+        output = f"stopped after {LIMIT_SECONDS} s, unfinished (all or nothing: nothing kept)"
     summary = {
         "requests": rows,
         "ok": rows if ok else 0,

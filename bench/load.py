@@ -229,4 +229,5 @@ def summary(outcome: Outcome) -> dict[str, Any]:
         "p99": outcome.percentile(99),
         "max": max(outcome.latencies) if outcome.latencies else float("nan"),
         "throughput": outcome.throughput,
+        "statuses": {str(k): v for k, v in sorted(outcome.statuses.items())},
     }
