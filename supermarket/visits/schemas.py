@@ -154,9 +154,14 @@ class CheckInOut(VisitOut, CheckInExtraOut):
     """The visit created (201) or the first visit made with the same Idempotency-Key (200)."""
 
 
+_VISIT_OUT = VisitOut()
+_EXTRA_OUT = CheckInExtraOut()
+
+
 def checkin_body(result: CheckIn) -> dict[str, Any]:
-    body: dict[str, Any] = VisitOut().dump(result.visit)
-    body.update(CheckInExtraOut().dump(result))
+    """The check-in answer: the visit and the member's visits left (schemas built once)."""
+    body: dict[str, Any] = _VISIT_OUT.dump(result.visit)
+    body.update(_EXTRA_OUT.dump(result))
     return body
 
 

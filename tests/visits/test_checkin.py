@@ -374,22 +374,19 @@ def test_the_panel_offers_the_grace_period_as_a_notice(make_desk):
     assert "It can still be used until" in panel.notices[0].text
 
 
-def test_the_panel_shows_a_survey_when_the_surveys_package_says_one_is_due(desk, monkeypatch):
-    from supermarket.visits.services import panel as panel_module
-
-    class Due:
-        label = "Food survey (3-month follow-up)"
-
-    class FakeSurveys:
-        @staticmethod
-        def survey_due(member, today):
-            return Due()
-
-    monkeypatch.setattr(panel_module.importlib, "import_module", lambda name: FakeSurveys)
-    member = desk.member()
+def test_the_panel_shows_a_survey_when_one_is_due(desk):
+    member = desk.member(consents={"privacy_notice_given": True, "survey": True, "contact": False})
     panel = services.checkin_panel(desk.site, member.membership_number, actor=desk.volunteer)
     assert panel.notices[-1].kind == "survey"
-    assert panel.notices[-1].text.startswith("Food survey (3-month follow-up) due")
+    assert panel.notices[-1].text == (
+        "Food survey (first time) due: ask if they would answer a few short questions."
+    )
+
+
+def test_no_survey_is_offered_without_consent(desk):
+    member = desk.member()
+    panel = services.checkin_panel(desk.site, member.membership_number, actor=desk.volunteer)
+    assert all(n.kind != "survey" for n in panel.notices)
 
 
 def test_viewing_the_panel_is_audited(desk):

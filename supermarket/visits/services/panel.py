@@ -3,7 +3,6 @@ rule in the way, worked out by the same rules check-in applies."""
 
 from __future__ import annotations
 
-import importlib
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
@@ -12,9 +11,10 @@ from supermarket.auth.models import User
 from supermarket.members.models import DIETARY_LABELS, Member
 from supermarket.sites.models import Site
 from supermarket.sites.settings import SiteSettings
+from supermarket.surveys.services import survey_due
 from supermarket.visits.services.allowance import Allowance, allowance_for
 from supermarket.visits.services.checkin import can_override, find_member, home_settings
-from supermarket.visits.services.common import site_today, spoken_date
+from supermarket.visits.services.common import settings_of, site_today, spoken_date
 from supermarket.visits.services.rules import (
     LimitState,
     Problem,
@@ -95,24 +95,12 @@ class Panel:
 
 
 def survey_notice(member: Member, today: date) -> Notice | None:
-    """Hook for the food-security survey: a notice when the surveys package says one is due.
-
-    Calls `supermarket.surveys.services.survey_due(member, today)` (None, or an object with a
-    `label`, such as "Food survey (3-month follow-up)"); looked up at run time so the panel
-    works without the surveys package.
-    """
-    try:
-        surveys = importlib.import_module("supermarket.surveys.services")
-    except ModuleNotFoundError as exc:
-        if exc.name in ("supermarket.surveys", "supermarket.surveys.services"):
-            return None
-        raise
-    due = getattr(surveys, "survey_due", None)
-    result = due(member, today) if callable(due) else None
-    if not result:
+    """The food survey due at this visit (baseline or follow-up), from the surveys package;
+    the panel links to the tablet survey."""
+    due = survey_due(member, today)
+    if due is None:
         return None
-    label = str(getattr(result, "label", "") or "Food survey")
-    return Notice(f"{label} due: ask if they would answer a few short questions.", "survey")
+    return Notice(f"{due.label} due: ask if they would answer a few short questions.", "survey")
 
 
 def notices_for(member: Member, home: SiteSettings, today: date, *, own_site: bool) -> list[Notice]:
@@ -158,7 +146,7 @@ def checkin_panel(site: Site, number: str, *, actor: User, now: datetime | None 
     """The member's panel at the desk, with the same rules check-in applies (audited: it
     shows household and dietary details)."""
     member = find_member(site, number, actor=actor)
-    settings = site.settings
+    settings = settings_of(site)
     home = home_settings(member, site, settings)
     today = site_today(site, now)
     state = limit_state(member, settings, today)

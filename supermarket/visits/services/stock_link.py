@@ -1,8 +1,4 @@
-"""The visits feature's only door into stock: products by sku, issuing and returning.
-
-The stock package is imported on first use rather than at import time, so the visits pages
-and band-count check-ins work on a database that does not have the stock tables yet.
-"""
+"""The visits feature's only door into stock: products by sku, issuing and returning."""
 
 from __future__ import annotations
 
@@ -13,6 +9,7 @@ from typing import Any
 from supermarket.auth.models import User
 from supermarket.errors import InvalidInput
 from supermarket.sites.models import Site
+from supermarket.stock import services as stock
 from supermarket.visits.services.allowance import ScannedLine
 
 MAX_LINES = 100
@@ -23,8 +20,6 @@ def scanned_lines(raw: Sequence[Mapping[str, Any]]) -> list[ScannedLine]:
     each line whose sku is not an active product."""
     if not raw:
         return []
-    from supermarket.stock import services as stock
-
     products = stock.products_by_sku([str(line["sku"]) for line in raw])
     errors: dict[str, Any] = {}
     merged: dict[str, ScannedLine] = {}
@@ -55,14 +50,10 @@ def issue_lines(
     its use-by date; a shortfall refuses the whole check-in (409 insufficient_stock)."""
     if not lines:
         return
-    from supermarket.stock import services as stock
-
     for line in lines:
         stock.issue(site, line.sku, line.quantity, actor=actor, visit_id=visit_id, at=at)
 
 
 def return_lines(visit_id: int, *, actor: User, at: datetime) -> None:
     """Put back what a voided visit took from stock."""
-    from supermarket.stock import services as stock
-
     stock.return_issued(visit_id, actor=actor, at=at)
