@@ -186,6 +186,8 @@ def _horizontal(
         (name, _label(v / scale if isinstance(v, int | float) else v, unit)) for name, v in values
     )
     is_empty = not items or (not any(shown) and all(not isinstance(v, str) for _n, v in values))
+    if is_empty and items and any(v is None for _n, v in values):
+        empty = "Not shown: too few households to publish these figures safely."
     if is_empty:
         _empty(drawing, empty)
     else:
@@ -321,12 +323,11 @@ def food_insecurity(report: ReleasedReport) -> Chart:
         chart.barLabels.fontName = "Helvetica-Bold"
         drawing.add(chart)
         ci = paired["ci95_pct_points"]
-        lines = [
-            change_text(paired["reduction_pct_points"]),
-            f"95% CI for the fall: {ci[0]:.1f} to {ci[1]:.1f}",
-            f"McNemar p {_p_text(paired['mcnemar_exact_p'])}",
-            f"Pairs: {_label(paired['pairs'])}",
-        ]
+        lines = [change_text(paired["reduction_pct_points"])]
+        if ci is not None:
+            lines.append(f"95% CI for the fall: {ci[0]:.1f} to {ci[1]:.1f}")
+            lines.append(f"McNemar p {_p_text(paired['mcnemar_exact_p'])}")
+        lines.append(f"Pairs: {_label(paired['pairs'])}")
         for index, text in enumerate(lines):
             drawing.add(
                 String(375, 170 - 22 * index, text, fontName=FONT, fontSize=11, fillColor=INK)

@@ -15,7 +15,7 @@ from xml.sax.saxutils import escape
 
 from reportlab.graphics.shapes import Drawing
 from reportlab.lib import colors
-from reportlab.lib.enums import TA_LEFT
+from reportlab.lib.enums import TA_LEFT, TA_RIGHT
 from reportlab.lib.pagesizes import A4
 from reportlab.lib.styles import ParagraphStyle
 from reportlab.lib.units import mm
@@ -78,6 +78,13 @@ def styles() -> dict[str, ParagraphStyle]:
         "cell_bold": ParagraphStyle(
             "cell_bold", parent=base, fontName=bold, fontSize=8.5, leading=10.5
         ),
+        "head": ParagraphStyle("head", parent=base, fontName=bold, fontSize=8, leading=10),
+        "head_num": ParagraphStyle(
+            "head_num", parent=base, fontName=bold, fontSize=8, leading=10, alignment=TA_RIGHT
+        ),
+        "cell_num": ParagraphStyle(
+            "cell_num", parent=base, fontSize=8.5, leading=10.5, alignment=TA_RIGHT
+        ),
         "title": ParagraphStyle(
             "title", parent=base, fontName=bold, fontSize=26, leading=32, textColor=BRAND
         ),
@@ -128,10 +135,22 @@ def _box(flowables: Sequence[Any], background: Any = PALE) -> Table:
     return table
 
 
-def _table(table: table_module.Table, widths: Sequence[float] | None = None) -> list[Any]:
-    """A report table with its title and notes."""
-    header = [_p(column.title, "cell_bold") for column in table.columns]
-    body = [[_p(cell, "cell") for cell in row] for row in table.display_rows()]
+def _table(
+    table: table_module.Table, widths: Sequence[float] | None = None, *, notes: bool = True
+) -> list[Any]:
+    """A report table with its title and (unless the methods page has them) its notes."""
+    numeric = [
+        column.kind != "text" or (table.row_kinds is not None and index > 0)
+        for index, column in enumerate(table.columns)
+    ]
+    header = [
+        _p(column.title, "head_num" if numeric[index] else "head")
+        for index, column in enumerate(table.columns)
+    ]
+    body = [
+        [_p(cell, "cell_num" if numeric[index] else "cell") for index, cell in enumerate(row)]
+        for row in table.display_rows()
+    ]
     grid = Table([header, *body], colWidths=widths, repeatRows=1, hAlign="LEFT")
     style = [
         ("LINEBELOW", (0, 0), (-1, 0), 1, BRAND),
@@ -140,12 +159,9 @@ def _table(table: table_module.Table, widths: Sequence[float] | None = None) -> 
         ("TOPPADDING", (0, 0), (-1, -1), 3),
         ("BOTTOMPADDING", (0, 0), (-1, -1), 3),
     ]
-    for index, column in enumerate(table.columns):
-        if column.kind != "text" or (table.row_kinds is not None and index > 0):
-            style.append(("ALIGN", (index, 0), (index, -1), "RIGHT"))
     grid.setStyle(TableStyle(style))
     flowables: list[Any] = [_p(table.title, "h2"), grid]
-    for note in table.notes:
+    for note in table.notes if notes else ():
         flowables.append(Spacer(1, 3))
         flowables.append(_p(note, "small"))
     return flowables
@@ -227,16 +243,19 @@ def outcome_sentence(report: ReleasedReport) -> str:
             f"Members who answered both surveys: {pairs}. The change in food insecurity is not"
             f" shown: {why} {rate_text[0].upper()}{rate_text[1:]}."
         )
-    low, high = paired["ci95_pct_points"]
-    p = paired["mcnemar_exact_p"]
-    p_text = "p < 0.001" if p < 0.001 else f"p = {p:.3f}"
+    change = change_text(paired["reduction_pct_points"]).lower()
+    if paired["ci95_pct_points"] is not None:
+        low, high = paired["ci95_pct_points"]
+        p = paired["mcnemar_exact_p"]
+        p_text = "p < 0.001" if p < 0.001 else f"p = {p:.3f}"
+        change += f"; 95% CI {low:.1f} to {high:.1f} points; exact McNemar {p_text}"
+    else:
+        change += "; too few changed in one direction to show the interval and test"
     return (
         f"Of {table_module.show(paired['pairs'], 'count')} households surveyed when they"
         f" joined and again at {outcome['follow_up_months']} months, the share food insecure"
         f" went from {paired['pct_food_insecure_at_baseline']:.0f}% to"
-        f" {paired['pct_food_insecure_at_follow_up']:.0f}%"
-        f" ({change_text(paired['reduction_pct_points']).lower()}; 95% CI {low:.1f} to"
-        f" {high:.1f} points; exact McNemar {p_text}); {rate_text}."
+        f" {paired['pct_food_insecure_at_follow_up']:.0f}% ({change}); {rate_text}."
     )
 
 
@@ -403,14 +422,14 @@ def _site_tables(report: ReleasedReport) -> list[Any]:
     reach_columns = (0, 1, 2, 3, 4, 5, 6)
     other_columns = (0, 7, 8, 9, 10, 11)
     parts = []
-    for title, chosen in (
-        ("Site by site: members and reach", reach_columns),
-        ("Site by site: food, money and surveys", other_columns),
+    for title, chosen, notes in (
+        ("Site by site: members and reach", reach_columns, ()),
+        ("Site by site: food, money and surveys", other_columns, full.notes),
     ):
         columns: tuple[Column, ...] = tuple(full.columns[i] for i in chosen)
         rows = tuple(tuple(row[i] for i in chosen) for row in full.rows)
-        part = table_module.Table(full.key, title, columns, rows, full.notes)
-        first = FRAME_WIDTH * 0.28
+        part = table_module.Table(full.key, title, columns, rows, notes)
+        first = FRAME_WIDTH * 0.22
         rest = (FRAME_WIDTH - first) / (len(columns) - 1)
         parts += _table(part, [first] + [rest] * (len(columns) - 1))
     return parts
@@ -429,7 +448,9 @@ def programme_pdf(report: ReleasedReport, *, programme: str) -> bytes:
         _p(report.outcome["caveat"], "small"),
         Spacer(1, 6),
     ]
-    story += _table(table_module.summary(report), [FRAME_WIDTH * 0.7, FRAME_WIDTH * 0.3])
+    story += _table(
+        table_module.summary(report), [FRAME_WIDTH * 0.7, FRAME_WIDTH * 0.3], notes=False
+    )
     story += [PageBreak()]
     story += _site_tables(report)
     story += [CondPageBreak(120 * mm), _p("Charts", "h1")]
@@ -456,7 +477,9 @@ def monthly_site_pdf(report: ReleasedReport, *, programme: str) -> bytes:
         _headline_tiles(report),
         Spacer(1, 8),
     ]
-    story += _table(table_module.summary(report), [FRAME_WIDTH * 0.7, FRAME_WIDTH * 0.3])
+    story += _table(
+        table_module.summary(report), [FRAME_WIDTH * 0.7, FRAME_WIDTH * 0.3], notes=False
+    )
     story += _table(table_module.people(report), [FRAME_WIDTH * 0.7, FRAME_WIDTH * 0.3])
     story += _table(table_module.food(report, compact=True), [FRAME_WIDTH * 0.7, FRAME_WIDTH * 0.3])
     story += [CondPageBreak(120 * mm), _p("Charts", "h1")]

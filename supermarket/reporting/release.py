@@ -21,8 +21,9 @@ How the rule is applied (DOMAIN.md, "Anonymised statistics"; disclosure.py has t
   food, not people, and is shown to the nearest kilogram.
 - Percentages and means only where the denominator is at least 20, the cells they are made
   of are shown, and (for percentages) neither the part nor the rest is below 10.
-- The paired outcome (reduction, its confidence interval and the McNemar p) only where both
-  percentages it compares are shown, so that it cannot give back a suppressed count.
+- The paired outcome: the reduction only where both percentages it compares are shown; its
+  confidence interval and the p-values (functions of the discordant counts) only where both
+  discordant counts are shown too, so that none of them can give back a suppressed count.
 - Figures for the programme are published for periods that are over (fixed periods, so they
   cannot be differenced day by day); a site manager may follow their own site's current
   period to date.
@@ -423,31 +424,39 @@ def _outcome_block(s: _Scope) -> dict[str, Any]:
         "mcnemar_exact_p": None,
         "raw_score_change": None,
     }
-    if pct_baseline is not None and pct_follow_up is not None:
+    if pct_baseline is None or pct_follow_up is None:
+        if outcome.n_pairs < s.policy.min_denominator or s.hidden("pairs.n"):
+            w["outcome.paired.analysis"] = (
+                f"Not shown: fewer than {s.policy.min_denominator} members answered both"
+                " surveys, too few to show the change safely."
+            )
+        else:
+            w["outcome.paired.analysis"] = (
+                f"Not shown: it would reveal a group of fewer than {s.policy.min_count} people"
+                " (those food secure, or insecure, at one of the surveys)."
+            )
+    else:
         assert outcome.reduction_pct_points is not None
-        assert outcome.reduction_ci_pct_points is not None
-        low, high = outcome.reduction_ci_pct_points
-        analysis = {
-            "reduction_pct_points": round(outcome.reduction_pct_points, 1),
-            "ci95_pct_points": [round(low, 1), round(high, 1)],
-            "mcnemar_exact_p": _p(outcome.mcnemar_p),
-            "raw_score_change": {
+        # The difference of two published percentages: it reveals nothing they do not.
+        analysis["reduction_pct_points"] = round(outcome.reduction_pct_points, 1)
+        if s.hidden("pairs.became_secure") or s.hidden("pairs.became_insecure"):
+            # The interval and the p-values are functions of the discordant counts: with the
+            # reduction they would give back a count that is suppressed.
+            w["outcome.paired.inference"] = (
+                f"Not shown: fewer than {s.policy.min_count} members changed in one direction,"
+                " and the test would reveal how many."
+            )
+        else:
+            assert outcome.reduction_ci_pct_points is not None
+            low, high = outcome.reduction_ci_pct_points
+            analysis["ci95_pct_points"] = [round(low, 1), round(high, 1)]
+            analysis["mcnemar_exact_p"] = _p(outcome.mcnemar_p)
+            analysis["raw_score_change"] = {
                 "median": outcome.raw_change_median,
                 "q1": outcome.raw_change_q1,
                 "q3": outcome.raw_change_q3,
                 "wilcoxon_p": _p(outcome.wilcoxon.p_value),
-            },
-        }
-    elif outcome.n_pairs < s.policy.min_denominator or s.hidden("pairs.n"):
-        w["outcome.paired.analysis"] = (
-            f"Not shown: fewer than {s.policy.min_denominator} members answered both surveys,"
-            " too few to show the change safely."
-        )
-    else:
-        w["outcome.paired.analysis"] = (
-            f"Not shown: it would reveal a group of fewer than {s.policy.min_count} people"
-            " (those food secure, or insecure, at one of the surveys)."
-        )
+            }
     return {
         "instrument": INSTRUMENT,
         "reference_period_days": 30,

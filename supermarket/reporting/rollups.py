@@ -566,44 +566,82 @@ def live_households(
     return found
 
 
-def households(site_ids: Sequence[int], period: Period) -> dict[int | None, dict[str, int]]:
-    """Distinct households (and people) for each site and for all of them (key None).
+Reach = dict[int | None, dict[str, int]]
 
-    From the stored period figures when the period is rolled up and none of its days is
-    stale; otherwise from the visits. `site_ids` must be every site when key None is used as
-    the whole programme.
+
+def households_for(site_ids: Sequence[int], periods: Sequence[Period]) -> dict[str, Reach]:
+    """For each period: distinct households (and people) per site and for all (key None).
+
+    From the stored period figures where the period is rolled up and none of its days is
+    stale; otherwise from the visits. `site_ids` must be every site, since key None is the
+    whole programme.
     """
-    through = complete_through()
     empty = {"households": 0, **dict.fromkeys(PEOPLE, 0)}
-    if (
-        through is not None
-        and period.end <= through
-        and not stale_days(site_ids, period.start, period.end)
-    ):
-        rows = db.session.scalars(
-            select(PeriodHouseholdStats).where(PeriodHouseholdStats.period_key == period.key)
-        ).all()
-        stored = {
-            row.site_id: {
+    found: dict[str, Reach] = {}
+    through = complete_through()
+    stored_keys: set[str] = set()
+    if through is not None and periods:
+        stale = stale_days(
+            site_ids, min(p.start for p in periods), min(max(p.end for p in periods), through)
+        )
+        stored_keys = {
+            p.key
+            for p in periods
+            if p.end <= through and not any(p.contains(day) for _site, day in stale)
+        }
+    if stored_keys:
+        for row in db.session.scalars(
+            select(PeriodHouseholdStats).where(PeriodHouseholdStats.period_key.in_(stored_keys))
+        ):
+            found.setdefault(row.period_key, {})[row.site_id] = {
                 "households": row.households,
                 **{name: int(getattr(row, name)) for name in PEOPLE},
             }
-            for row in rows
-        }
-        if stored or not _any_visits(site_ids, period):
-            found = stored
-            return {key: found.get(key, dict(empty)) for key in (*site_ids, None)}
-    found = live_households(site_ids, period.start, period.end)
-    return {key: found.get(key, dict(empty)) for key in (*site_ids, None)}
+    for period in periods:
+        if period.key not in found:
+            # Not rolled up (or no visits at all, when the live query is as cheap as a read).
+            found[period.key] = live_households(site_ids, period.start, period.end)
+    return {
+        period.key: {key: found[period.key].get(key, dict(empty)) for key in (*site_ids, None)}
+        for period in periods
+    }
 
 
-def _any_visits(site_ids: Sequence[int], period: Period) -> bool:
-    """Whether a rolled-up period had visits (its stored rows may predate a rebuild)."""
-    return bool(
-        db.session.scalar(
-            select(func.coalesce(func.sum(DailyVisitStats.visits), 0)).where(
+def households(site_ids: Sequence[int], period: Period) -> Reach:
+    """households_for() for one period."""
+    return households_for(site_ids, [period])[period.key]
+
+
+def daily_visits(site_ids: Sequence[int], start: date, end: date) -> dict[tuple[int, date], int]:
+    """Visits per site and day from start to end: rolled-up days from the rollup."""
+    found: dict[tuple[int, date], int] = {}
+    if not site_ids:
+        return found
+    through = complete_through()
+    stale = stale_days(site_ids, start, min(end, through)) if through is not None else []
+    queries = []
+    if through is not None and start <= through:
+        queries.append(
+            select(
+                DailyVisitStats.site_id, DailyVisitStats.local_date, DailyVisitStats.visits
+            ).where(
                 DailyVisitStats.site_id.in_(site_ids),
-                DailyVisitStats.local_date.between(period.start, period.end),
+                DailyVisitStats.local_date.between(start, min(end, through)),
+                ~_day_filter(DailyVisitStats.site_id, DailyVisitStats.local_date, stale),
             )
         )
-    )
+    if through is None or end > through or stale:
+        queries.append(
+            select(Visit.site_id, Visit.local_date, func.count())
+            .where(
+                Visit.site_id.in_(site_ids),
+                Visit.local_date.between(start, end),
+                _counted_visits(),
+                _live_condition(Visit.site_id, Visit.local_date, through, stale),
+            )
+            .group_by(Visit.site_id, Visit.local_date)
+        )
+    for query in queries:
+        for site_id, day, visits in db.session.execute(query):
+            found[(site_id, day)] = found.get((site_id, day), 0) + int(visits)
+    return found

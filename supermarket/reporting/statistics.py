@@ -39,7 +39,14 @@ from supermarket.members.models import Member, MemberStatus
 from supermarket.members.terms import add_months
 from supermarket.reporting.outcomes import AssessmentPair, PairedOutcome, paired_outcome
 from supermarket.reporting.periods import Period
-from supermarket.reporting.rollups import PEOPLE, households, stock_sums, visit_sums
+from supermarket.reporting.rollups import (
+    PEOPLE,
+    daily_visits,
+    households,
+    households_for,
+    stock_sums,
+    visit_sums,
+)
 from supermarket.sites.models import Site
 from supermarket.stock.models import DonorKind, MovementKind, WasteReason
 from supermarket.surveys.scoring import CATEGORIES_10
@@ -338,19 +345,30 @@ class TrendPoint:
 
 
 def monthly_trend(months: Sequence[Period], *, today: date) -> list[TrendPoint]:
-    """Visits and households month by month (months not yet begun are left out)."""
+    """Visits and households month by month (months not yet begun are left out).
+
+    Two reads whatever the number of months: the daily rollup and the stored households.
+    """
     ids = [site.id for site in all_sites()]
+    started = [month for month in months if month.has_started(today)]
+    if not started:
+        return []
+    by_day = daily_visits(ids, started[0].start, min(started[-1].end, today))
+    reach = households_for(ids, started)
+    per_month: dict[tuple[int, int], dict[int, int]] = {
+        (month.start.year, month.start.month): dict.fromkeys(ids, 0) for month in started
+    }
+    for (site_id, day), count in by_day.items():
+        bucket = per_month.get((day.year, day.month))
+        if bucket is not None:
+            bucket[site_id] += count
     points = []
-    for month in months:
-        if not month.has_started(today):
-            continue
-        sums = visit_sums(ids, month.start, min(month.end, today))
-        reach = households(ids, month)
+    for month in started:
         points.append(
             TrendPoint(
                 period=month,
-                visits={site_id: sums[site_id]["visits"] for site_id in ids},
-                households={key: value["households"] for key, value in reach.items()},
+                visits=per_month[(month.start.year, month.start.month)],
+                households={key: value["households"] for key, value in reach[month.key].items()},
             )
         )
     return points

@@ -160,7 +160,7 @@ SITE_COLUMNS: Final = (
     Column("Active households"),
     Column("New households"),
     Column("Visits"),
-    Column("Households that visited"),
+    Column("Visiting households"),
     Column("People reached"),
     Column("Children"),
     Column("Food given (kg)", "kg"),

@@ -13,7 +13,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 import pytest
-from sqlalchemy import insert
+from sqlalchemy import insert, inspect
 
 from supermarket.extensions import db
 from supermarket.members.models import Member
@@ -139,7 +139,7 @@ def make_movement() -> Callable[..., StockMovement]:
     batches: dict[tuple[int, str], StockBatch] = {}
 
     def product() -> Product:
-        if "p" not in products:
+        if "p" not in products or not inspect(products["p"]).persistent:
             found = Product(
                 sku=f"RPT{next(_numbers):05d}",
                 name="Weighed crate",
@@ -155,7 +155,7 @@ def make_movement() -> Callable[..., StockMovement]:
 
     def batch(site: Site, source: str) -> StockBatch:
         key = (site.id, source)
-        if key not in batches:
+        if key not in batches or not inspect(batches[key]).persistent:
             found = StockBatch(
                 site_id=site.id,
                 product_id=product().id,
@@ -354,3 +354,57 @@ def seed_programme(
         return {"sites": sites, "members": members, "visits": len(visits)}
 
     return seed
+
+
+# --- the hand-built quarter of test_statistics.py (its docstring works every figure out) ----
+
+
+@pytest.fixture
+def programme(make_site, make_member, make_visit, make_movement, make_assessment):
+    alpha = make_site(code="alpha", name="Alpha Community Supermarket")
+    beta = make_site(code="beta", name="Beta Community Supermarket")
+    m1 = make_member(alpha, joined_on=date(2026, 1, 5), adults=2, children=(1, 1, 0))
+    m2 = make_member(alpha, joined_on=date(2026, 8, 10), adults=1, children=(0, 0, 2))
+    m3 = make_member(
+        alpha, joined_on=date(2026, 3, 1), status="closed", closed_on=date(2026, 6, 30)
+    )
+    make_member(alpha, joined_on=date(2026, 7, 20), status="waiting")
+    m5 = make_member(
+        alpha, joined_on=date(2026, 2, 1), status="lapsed", expires_on=date(2026, 7, 15)
+    )
+    m6 = make_member(beta, joined_on=date(2026, 9, 30))
+    make_member(beta, joined_on=date(2026, 10, 1))
+    m8 = make_member(beta, joined_on=date(2026, 6, 1))
+
+    make_visit(m1, date(2026, 7, 4), household=(2, 1, 1, 0), paid=350, retail=2000)
+    make_visit(m1, date(2026, 8, 1), household=(2, 1, 1, 1), paid=350, retail=2500)
+    make_visit(m1, date(2026, 9, 12), household=(2, 1, 1, 1), voided=True)
+    make_visit(m2, date(2026, 8, 15), paid=0, retail=1500, override="hardship")
+    make_visit(m1, date(2026, 9, 20), site=beta, household=(2, 1, 1, 1), paid=400, retail=3000)
+    make_visit(m6, date(2026, 9, 30), paid=400, retail=1800)
+    make_visit(m5, date(2026, 6, 30))
+    make_visit(m1, date(2026, 10, 1))
+
+    make_movement(alpha, date(2026, 7, 2), "received", 38_000, source="fareshare")
+    make_movement(alpha, date(2026, 7, 2), "received", 5_000, source="purchase")
+    make_movement(alpha, date(2026, 8, 5), "received", 12_000, source="retailer")
+    make_movement(alpha, date(2026, 7, 4), "issued", 3_000, source="fareshare")
+    make_movement(alpha, date(2026, 8, 1), "issued", 1_000, source="purchase")
+    make_movement(alpha, date(2026, 9, 12), "returned", 500, source="fareshare")
+    make_movement(alpha, date(2026, 8, 10), "wasted", 2_000, reason="past_use_by")
+    make_movement(alpha, date(2026, 9, 1), "wasted", 700, source="retailer", reason="damaged")
+    make_movement(alpha, date(2026, 9, 5), "transferred_out", 4_000)
+    make_movement(alpha, date(2026, 6, 30), "received", 9_999)
+    make_movement(beta, date(2026, 9, 6), "transferred_in", 4_000)
+    make_movement(beta, date(2026, 9, 20), "issued", 2_000)
+    make_movement(beta, date(2026, 9, 25), "received", 6_000, source="community")
+
+    make_assessment(m1, date(2026, 7, 10), "very_low")
+    make_assessment(m2, date(2026, 8, 20), "low")
+    make_assessment(m6, date(2026, 9, 30), "low", complete=False)
+    make_assessment(m5, date(2026, 4, 15), "low")
+    make_assessment(m5, date(2026, 7, 14), "marginal", timepoint=3)
+    make_assessment(m3, date(2026, 5, 20), "very_low")
+    make_assessment(m8, date(2026, 6, 2), "high")
+    make_assessment(m8, date(2026, 9, 3), "low", timepoint=3)
+    return alpha, beta

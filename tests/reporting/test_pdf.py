@@ -1,0 +1,142 @@
+"""Report packs as PDF: opened and read back, as a board member or a funder would."""
+
+from __future__ import annotations
+
+import io
+
+import pytest
+from pypdf import PdfReader
+
+from supermarket.reporting.rollups import refresh_rollups
+from tests.conftest import ARTIFACTS
+
+
+def save_artifact(name: str, data: bytes) -> None:
+    """Keep the PDF under test-artifacts/ for a person to look at."""
+    ARTIFACTS.mkdir(exist_ok=True)
+    (ARTIFACTS / name).write_bytes(data)
+
+
+def _text(response) -> tuple[PdfReader, str]:
+    assert response.status_code == 200, response.get_data(as_text=True)[:500]
+    assert response.mimetype == "application/pdf"
+    assert response.headers["Content-Disposition"].startswith("attachment;")
+    reader = PdfReader(io.BytesIO(response.data))
+    text = "\n".join(page.extract_text() for page in reader.pages)
+    return reader, " ".join(text.split())
+
+
+@pytest.fixture
+def seeded(seed_programme):
+    data = seed_programme({"harlow": 60, "basildon": 90, "canvey": 6})
+    refresh_rollups()
+    return data
+
+
+def test_the_programme_report_pack_for_a_quarter(client, seeded, make_user, token_for):
+    headers = token_for(make_user("programme_lead"))
+    response = client.get("/api/v1/reports/programme.pdf?period=2026-Q3", headers=headers)
+    reader, text = _text(response)
+    save_artifact("reporting-programme-2026-Q3.pdf", response.data)
+    assert response.headers["Content-Disposition"].endswith("programme-report-2026-Q3.pdf")
+    assert reader.metadata.title == "Programme report: July to September 2026"
+    assert len(reader.pages) >= 5
+    cover = " ".join(reader.pages[0].extract_text().split())
+    assert "Programme report" in cover
+    assert "All sites · Quarter 3 (July to September 2026)" in cover
+    assert "ONS 10-5 rule" in cover
+    for expected in (
+        "Headline figures, July to September 2026",
+        "Households that visited",
+        "People reached",
+        "Meals equivalent",
+        "CO2e avoided",
+        "Members' savings",
+        "Site by site: members and reach",
+        "Site by site: food, money and surveys",
+        "Basildon Community Supermarket",
+        "Canvey Island Community Supermarket",
+        "Harlow Community Supermarket",
+        "<10",
+        "Visits and households, month by month",
+        "Food received, by source (kg)",
+        "Food insecurity: first survey and follow-up",
+        "People often join in a crisis",
+        "regression to the mean",
+        "Follow-up rate",
+        "From first survey (rows) to follow-up (columns)",
+        "Methods",
+        "The disclosure rule",
+        "secondary suppression",
+        "420 g of food = 1 meal",
+        "1.6 t CO2e per tonne of surplus food",
+        "USDA ERS",
+        "30 days",
+        "Newcombe",
+    ):
+        assert expected in text, expected
+    # The methods page is the last one.
+    assert (
+        "Methods" in reader.pages[-1].extract_text() or "Methods" in reader.pages[-2].extract_text()
+    )
+
+
+def test_the_programme_report_for_a_year_to_date_is_refused_until_it_is_over(
+    client, seeded, make_user, token_for
+):
+    headers = token_for(make_user("programme_lead"))
+    response = client.get("/api/v1/reports/programme.pdf?period=2026", headers=headers)
+    assert response.status_code == 409
+    assert (
+        client.get("/api/v1/reports/programme.pdf?period=2025", headers=headers).status_code == 200
+    )
+
+
+def test_the_programme_report_is_for_a_quarter_or_a_year(client, make_user, token_for):
+    headers = token_for(make_user("programme_lead"))
+    response = client.get("/api/v1/reports/programme.pdf?period=2026-09", headers=headers)
+    assert response.status_code == 422
+    assert "quarter" in response.json["error"]["fields"]["period"]
+
+
+def test_site_managers_do_not_get_the_programme_pack(client, make_user, token_for):
+    headers = token_for(make_user("site_manager"))
+    response = client.get("/api/v1/reports/programme.pdf?period=2026-Q3", headers=headers)
+    assert response.status_code == 403
+
+
+def test_a_site_manager_downloads_their_monthly_report(client, seeded, make_user, token_for):
+    harlow = seeded["sites"]["harlow"]
+    headers = token_for(make_user("site_manager", sites=[harlow]))
+    response = client.get(
+        "/api/v1/sites/harlow/reports/monthly.pdf?period=2026-09", headers=headers
+    )
+    _reader, text = _text(response)
+    assert response.headers["Content-Disposition"].endswith("harlow-2026-09-report.pdf")
+    for expected in (
+        "Monthly site report",
+        "Harlow Community Supermarket",
+        "September 2026",
+        "Headline figures: Harlow Community Supermarket, September 2026",
+        "People reached",
+        "Food in and out (kg)",
+        "Visits and households, month by month",
+        "People often join in a crisis",
+        "Methods",
+    ):
+        assert expected in text, expected
+    assert "Basildon" not in text
+    other = client.get("/api/v1/sites/basildon/reports/monthly.pdf?period=2026-09", headers=headers)
+    assert other.status_code == 404
+
+
+def test_the_monthly_report_is_for_one_month(client, seeded, make_user, token_for):
+    headers = token_for(make_user("programme_lead"))
+    response = client.get(
+        "/api/v1/sites/harlow/reports/monthly.pdf?period=2026-Q3", headers=headers
+    )
+    assert response.status_code == 422
+    ok = client.get("/api/v1/sites/canvey/reports/monthly.pdf?period=2026-09", headers=headers)
+    _reader, text = _text(ok)
+    assert "Canvey Island Community Supermarket" in text
+    assert "<10" in text

@@ -1,0 +1,220 @@
+"""Daily rollups: always equal to the ledgers they summarise, and read instead of them."""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime, timedelta
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+from sqlalchemy import delete, func, select, update
+
+from supermarket.extensions import db
+from supermarket.reporting.models import (
+    DailyStockStats,
+    DailyVisitStats,
+    PeriodHouseholdStats,
+    RollupStaleDay,
+    RollupState,
+)
+from supermarket.reporting.periods import Period
+from supermarket.reporting.rollups import complete_through, refresh_rollups
+from supermarket.reporting.statistics import period_statistics
+from supermarket.visits.models import Visit
+
+TODAY = date(2026, 11, 10)
+NOW = datetime(2026, 11, 10, 9, 0, tzinfo=UTC)
+Q3 = Period.quarter(2026, 3)
+
+
+def _from_ledgers(period: Period):
+    """The statistics with every day read from the ledgers (as before any refresh)."""
+    with db.session.begin_nested() as savepoint:
+        db.session.execute(delete(RollupState))
+        stats = period_statistics(period, today=TODAY)
+        savepoint.rollback()
+    return stats
+
+
+def _stale_count() -> int:
+    return db.session.scalar(select(func.count()).select_from(RollupStaleDay)) or 0
+
+
+def test_refresh_rolls_up_every_day_to_yesterday_and_the_periods_that_are_over(
+    make_site, make_member, make_visit, make_movement
+):
+    site = make_site()
+    member = make_member(site, adults=2, children=(1, 0, 0))
+    make_visit(member, date(2026, 9, 29), paid=300, retail=2100)
+    make_visit(member, date(2026, 11, 9), paid=300, retail=2100)
+    make_movement(site, date(2026, 9, 29), "received", 5_000)
+
+    report = refresh_rollups(now=NOW)
+
+    assert (report.since, report.through) == (date(2026, 9, 29), date(2026, 11, 9))
+    assert complete_through() == date(2026, 11, 9)
+    day = db.session.get(DailyVisitStats, (site.id, date(2026, 9, 29)))
+    assert (day.visits, day.adults, day.children_0_4, day.fees_pence, day.savings_pence) == (
+        1,
+        2,
+        1,
+        300,
+        1800,
+    )
+    stock = db.session.scalars(select(DailyStockStats)).all()
+    assert [(s.kind, s.source, s.reason, s.weight_g) for s in stock] == [
+        ("received", "fareshare", "", 5_000)
+    ]
+    stored = {
+        (row.period_key, row.site_id): row.households
+        for row in db.session.scalars(select(PeriodHouseholdStats))
+    }
+    # September, Q3 and October are over; November and 2026 are not.
+    assert stored == {
+        ("2026-09", site.id): 1,
+        ("2026-09", None): 1,
+        ("2026-Q3", site.id): 1,
+        ("2026-Q3", None): 1,
+    }
+
+
+def test_statistics_read_rolled_up_days_from_the_rollup(make_site, make_member, make_visit):
+    site = make_site()
+    member = make_member(site)
+    make_visit(member, date(2026, 8, 3), paid=350, retail=2000)
+    refresh_rollups(now=NOW)
+    # A change behind the ORM's back (a bulk fix-up) is not seen until the rollup is rebuilt.
+    db.session.execute(update(Visit).values(amount_paid_pence=0))
+    assert period_statistics(Q3, today=TODAY).programme.fees_pence == 350
+    refresh_rollups(now=NOW, rebuild=True)
+    assert period_statistics(Q3, today=TODAY).programme.fees_pence == 0
+
+
+def test_a_back_dated_change_is_read_live_until_the_next_refresh(
+    make_site, make_member, make_visit, make_movement
+):
+    site = make_site()
+    first = make_member(site)
+    make_visit(first, date(2026, 8, 3))
+    refresh_rollups(now=NOW)
+    assert _stale_count() == 0
+
+    late = make_member(site)
+    make_visit(late, date(2026, 8, 20), paid=100, retail=900)
+    make_movement(site, date(2026, 8, 20), "received", 7_000, source="retailer")
+    assert _stale_count() == 2
+    stats = period_statistics(Q3, today=TODAY)
+    assert (stats.programme.visits, stats.programme.households) == (2, 2)
+    assert stats.programme.food_in_g["retailer"] == 7_000
+    assert stats == _from_ledgers(Q3)
+
+    report = refresh_rollups(now=NOW)
+    assert report.stale_days == 1
+    assert _stale_count() == 0
+    assert period_statistics(Q3, today=TODAY) == stats
+
+
+def test_voiding_a_rolled_up_visit_marks_its_day(make_site, make_member, make_visit):
+    site = make_site()
+    visit = make_visit(make_member(site), date(2026, 8, 3))
+    refresh_rollups(now=NOW)
+    visit.voided_at = datetime(2026, 8, 3, 12, tzinfo=UTC)
+    db.session.flush()
+    assert _stale_count() == 1
+    assert period_statistics(Q3, today=TODAY).programme.visits == 0
+
+
+def test_todays_check_ins_never_touch_the_rollup_tables(make_site, make_member, make_visit):
+    site = make_site()
+    refresh_rollups()
+    today = complete_through() + timedelta(days=1)
+    make_visit(make_member(site), today)
+    assert _stale_count() == 0
+    assert db.session.scalar(select(func.count()).select_from(DailyVisitStats)) == 0
+
+
+def test_refreshing_twice_changes_nothing(make_site, make_member, make_visit, make_movement):
+    site = make_site()
+    make_visit(make_member(site), date(2026, 7, 14))
+    make_movement(site, date(2026, 7, 14), "wasted", 300, reason="damaged")
+    refresh_rollups(now=NOW)
+    before = _rows()
+    again = refresh_rollups(now=NOW)
+    assert again.days == 0
+    assert _rows() == before
+    refresh_rollups(now=NOW, rebuild=True)
+    assert _rows() == before
+
+
+def _rows():
+    visits = db.session.execute(select(DailyVisitStats.__table__)).all()
+    stock = db.session.execute(select(DailyStockStats.__table__)).all()
+    periods = db.session.execute(
+        select(
+            PeriodHouseholdStats.period_key,
+            PeriodHouseholdStats.site_id,
+            PeriodHouseholdStats.households,
+        ).order_by(PeriodHouseholdStats.period_key, PeriodHouseholdStats.site_id)
+    ).all()
+    return sorted(visits), sorted(stock), periods
+
+
+def test_the_rollup_command_reports_what_it_did(app, make_site, make_member, make_visit):
+    site = make_site()
+    make_visit(make_member(site), date(2026, 10, 2))
+    result = app.test_cli_runner().invoke(args=["reporting", "rollup", "--since", "2026-10-01"])
+    assert result.exit_code == 0, result.output
+    assert "Rolled up" in result.output
+    assert complete_through() is not None
+
+
+@pytest.fixture
+def world(make_site, make_member):
+    """Made once for all examples: make_site commits, which would end an example's savepoint."""
+    sites = [make_site() for _ in range(3)]
+    return {"sites": sites, "members": [[make_member(site) for _ in range(4)] for site in sites]}
+
+
+days = st.integers(min_value=0, max_value=91).map(lambda n: date(2026, 7, 1) + timedelta(n))
+
+
+@settings(
+    max_examples=15,
+    deadline=None,
+    database=None,
+    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
+)
+@given(
+    visits=st.lists(
+        st.tuples(st.integers(0, 2), st.integers(0, 3), days, st.integers(0, 900), st.booleans()),
+        max_size=25,
+    ),
+    moves=st.lists(
+        st.tuples(
+            st.integers(0, 2),
+            days,
+            st.sampled_from(["received", "issued", "wasted", "returned", "transferred_out"]),
+            st.integers(1, 50_000),
+            st.sampled_from(["fareshare", "purchase", "community"]),
+        ),
+        max_size=15,
+    ),
+    later=st.lists(st.tuples(st.integers(0, 2), st.integers(0, 3), days), max_size=5),
+    cut=days,
+)
+def test_rolled_up_statistics_always_equal_the_ledgers(
+    world, make_visit, make_movement, visits, moves, later, cut
+):
+    sites, members = world["sites"], world["members"]
+    with db.session.begin_nested() as example:
+        for site_index, member_index, day, paid, voided in visits:
+            make_visit(members[site_index][member_index], day, paid=paid, voided=voided)
+        for site_index, day, kind, grams, source in moves:
+            reason = "damaged" if kind == "wasted" else None
+            make_movement(sites[site_index], day, kind, grams, source=source, reason=reason)
+        refresh_rollups(now=datetime.combine(cut, datetime.min.time(), UTC) + timedelta(days=1))
+        for site_index, member_index, day in later:  # back-dated, after the refresh
+            make_visit(members[site_index][member_index], day, paid=123)
+        for period in (Q3, Period.month(2026, 8)):
+            assert period_statistics(period, today=TODAY) == _from_ledgers(period)
+        example.rollback()
