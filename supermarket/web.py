@@ -165,6 +165,9 @@ def register_blueprints(app: Flask) -> None:
         reporting_views,
         reporting_api,
     ):
+        if blueprint is not auth_views:
+            # Only signing in is throttled; skip the limiter's per-request work elsewhere.
+            limiter.exempt(blueprint)
         app.register_blueprint(blueprint)
 
     from supermarket.auth.web import public

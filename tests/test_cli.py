@@ -86,6 +86,7 @@ def test_tokens_create_prints_the_token_alone_on_the_last_line(cli, client, make
     assert client.get("/api/v1/me", headers={"Authorization": f"Bearer {token}"}).status_code == 401
 
 
+@pytest.mark.concurrency
 def test_backup_writes_a_consistent_sqlite_copy(cli, tmp_path, make_site):
     if db.engine.dialect.name != "sqlite":
         result = cli.invoke(args=["backup", str(tmp_path / "b.dump")])

@@ -9,7 +9,8 @@ from datetime import datetime, timedelta
 from typing import Any
 
 import pyotp
-from sqlalchemy import select, update
+from sqlalchemy import Engine, Update, select, update
+from sqlalchemy.orm import joinedload
 
 from supermarket.auth import audit
 from supermarket.auth.models import ApiToken, AuthSession, Role, User
@@ -21,7 +22,7 @@ from supermarket.auth.passwords import (
 )
 from supermarket.errors import Conflict, InvalidInput, NotFound, PermissionDenied
 from supermarket.extensions import db
-from supermarket.models import utcnow
+from supermarket.models import sqlite_write_intent, utcnow
 from supermarket.sites.models import Site
 
 TOKEN_PREFIX = "smk_"
@@ -188,18 +189,42 @@ def start_session(user: User, *, ip: str, mfa_passed: bool) -> str:
     return token
 
 
+def _write_aside(stmt: Update) -> None:
+    """Bookkeeping (last seen, last used) in its own short transaction.
+
+    Requests that only read never commit, and a write inside their transaction would either
+    be lost or, on SQLite, take the write lock for the whole request. Requests that write
+    (which already hold the lock on SQLite) carry it in their own transaction, as does a
+    session bound to an outer connection (the test suite's rolled-back transaction).
+    """
+    bind = db.session.get_bind()
+    if isinstance(bind, Engine) and not sqlite_write_intent.get():
+        with bind.begin() as conn:
+            conn.execute(stmt)
+    else:
+        db.session.execute(stmt)
+
+
 def load_session(token: str, *, idle: timedelta, absolute: timedelta) -> AuthSession | None:
     """The live session for a cookie id; idle, expired, ended or deactivated ones are None."""
-    auth = db.session.scalar(select(AuthSession).where(AuthSession.token_hash == _sha256(token)))
+    auth = db.session.scalar(
+        select(AuthSession)
+        .where(AuthSession.token_hash == _sha256(token))
+        .options(joinedload(AuthSession.user).selectinload(User.sites))
+    )
     if auth is None or auth.ended_at is not None or not auth.user.active:
         return None
     now = utcnow()
     if now - auth.last_seen_at > idle or now - auth.created_at > absolute:
-        auth.ended_at = now
+        _write_aside(update(AuthSession).where(AuthSession.id == auth.id).values(ended_at=now))
         return None
     # Write at most once a minute: enough for the idle timeout, cheap for the queue.
     if now - auth.last_seen_at > timedelta(minutes=1):
-        auth.last_seen_at = now
+        _write_aside(
+            update(AuthSession)
+            .where(AuthSession.id == auth.id, AuthSession.last_seen_at < now)
+            .values(last_seen_at=now)
+        )
     auth.user.auth_session_id = token
     return auth
 
@@ -298,12 +323,16 @@ def user_for_token(secret: str) -> User | None:
     """The active user behind a live token, or None."""
     if not secret.startswith(TOKEN_PREFIX):
         return None
-    token = db.session.scalar(select(ApiToken).where(ApiToken.token_hash == _sha256(secret)))
+    token = db.session.scalar(
+        select(ApiToken)
+        .where(ApiToken.token_hash == _sha256(secret))
+        .options(joinedload(ApiToken.user).selectinload(User.sites))
+    )
     if token is None or token.revoked_at is not None or not token.user.active:
         return None
     now = utcnow()
     if token.last_used_at is None or now - token.last_used_at > timedelta(minutes=5):
-        token.last_used_at = now
+        _write_aside(update(ApiToken).where(ApiToken.id == token.id).values(last_used_at=now))
     return token.user
 
 
