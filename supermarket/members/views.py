@@ -9,6 +9,7 @@ from typing import Any
 from flask import (
     Blueprint,
     Response,
+    current_app,
     flash,
     jsonify,
     redirect,
@@ -119,7 +120,13 @@ def register() -> ResponseReturnValue:
             )
             for warning in result.warnings:
                 flash(warning["message"], "warning")
-            return redirect(url_for("members.detail", number=member.membership_number), 303)
+            detail = url_for("members.detail", number=member.membership_number)
+            # At the desk the food questions come straight after joining, if agreed to.
+            if member.consent_flags()["survey"] and "surveys.take" in current_app.view_functions:
+                return redirect(
+                    url_for("surveys.take", number=member.membership_number, next=detail), 303
+                )
+            return redirect(detail, 303)
     return render_template(
         "members/register.html",
         site=site,

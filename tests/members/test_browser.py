@@ -61,8 +61,13 @@ def test_volunteer_registers_a_household_at_the_desk(browser_page, make_site, ma
         "Citizens Advice",
     )
     assert page.get_by_text("is registered: membership number").is_visible()
+    # They agreed to the food questions: the tablet goes straight to them.
+    assert f"/surveys/take/{member.membership_number}" in page.url
+    screenshot(page, "members-registered-survey-offered")
+    page.goto(f"/members/{member.membership_number}")
     assert page.get_by_text(format_membership_number(member.membership_number)).first.is_visible()
     assert page.get_by_role("link", name="Print card").is_visible()
+    assert page.get_by_role("link", name="Food questions").is_visible()
     screenshot(page, "members-registered")
 
 
