@@ -77,7 +77,7 @@ def get_product(code: str) -> ResponseReturnValue:
     return s.ProductOut().dump(products.lookup_product(code))
 
 
-@bp.patch("/products/<sku>")
+@bp.patch("/products/<code>")
 @roles(*EDITORS)
 @api_doc(
     "Change some of a product's fields.",
@@ -85,9 +85,9 @@ def get_product(code: str) -> ResponseReturnValue:
     responses={200: s.ProductOut},
     tag="products",
 )
-def update_product(sku: str) -> ResponseReturnValue:
+def update_product(code: str) -> ResponseReturnValue:
     changes = s.ProductPatch(partial=True).load(json_body())
-    product = products.update_product(products.get_product(sku), changes, actor=actor())
+    product = products.update_product(products.lookup_product(code), changes, actor=actor())
     db.session.commit()
     return s.ProductOut().dump(product)
 

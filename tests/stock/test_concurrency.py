@@ -113,3 +113,87 @@ def test_parallel_issues_and_waste_across_batches_keep_the_ledger(app, shop, mak
     assert db.session.scalar(select(func.min(StockBatch.quantity))) >= 0
     assert remaining < 3  # what could be taken was taken: no request lost to a race
     assert ledger_discrepancies() == []
+
+
+def test_parallel_deliveries_of_a_new_product_share_one_batch_and_one_donor(
+    app, shop, make_product
+):
+    from supermarket.stock.models import Donor
+    from supermarket.stock.services.receiving import receive_donation
+
+    beans = make_product()
+    site_id, _, volunteer_id = _ids(shop)
+    sku, best_before = beans.sku, shop.days(100)
+
+    def deliver(i: int) -> None:
+        receive_donation(
+            db.session.get_one(Site, site_id),
+            {
+                "donor": {"name": "St Mary's Church", "kind": "community"},
+                "lines": [{"sku": sku, "quantity": 2, "best_before": best_before}],
+            },
+            actor=db.session.get_one(User, volunteer_id),
+        )
+
+    outcomes = _race(app, deliver, count=6)
+    assert outcomes == Counter({"ok": 6}), outcomes
+    db.session.remove()
+    assert db.session.scalars(select(StockBatch.quantity)).all() == [12]
+    assert db.session.scalar(select(func.count()).select_from(Donor)) == 1
+    assert ledger_discrepancies() == []
+
+
+def test_a_transfer_is_received_once_and_a_stocktake_approved_once(
+    app, make_shop, make_product, receive
+):
+    from supermarket.stock.services.stocktake import (
+        approve_stocktake,
+        record_counts,
+        start_stocktake,
+    )
+    from supermarket.stock.services.transfers import receive_transfer, send_transfer
+
+    basildon, canvey = make_shop(code="basildon"), make_shop(code="canvey")
+    beans = make_product()
+    receive(basildon, [(beans, 10)])
+    transfer = send_transfer(
+        basildon.site,
+        {"to_site": "canvey", "lines": [{"sku": beans.sku, "quantity": 4}]},
+        actor=basildon.manager,
+    )
+    take = start_stocktake(basildon.site, category=None, actor=basildon.manager)
+    record_counts(basildon.site, take.id, {take.lines[0].id: 5}, actor=basildon.manager)
+    db.session.commit()
+    ids = (
+        transfer.id,
+        take.id,
+        canvey.site.id,
+        canvey.manager.id,
+        basildon.site.id,
+        basildon.manager.id,
+    )
+
+    def both(i: int) -> None:
+        transfer_id, take_id, canvey_id, canvey_manager, basildon_id, basildon_manager = ids
+        if i % 2:
+            receive_transfer(
+                db.session.get_one(Site, canvey_id),
+                transfer_id,
+                {},
+                actor=db.session.get_one(User, canvey_manager),
+            )
+        else:
+            approve_stocktake(
+                db.session.get_one(Site, basildon_id),
+                take_id,
+                actor=db.session.get_one(User, basildon_manager),
+            )
+
+    outcomes = _race(app, both, count=8)
+    assert outcomes["ok"] == 2, outcomes
+    assert set(outcomes) <= {"ok", "transfer_not_in_transit", "stocktake_closed"}, outcomes
+    db.session.remove()
+    kinds = Counter(db.session.scalars(select(StockMovement.kind)).all())
+    assert kinds["transferred_in"] == 1
+    assert kinds["adjusted"] == 1
+    assert ledger_discrepancies() == []

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import time
 from datetime import timedelta
 
 from sqlalchemy import func, select
@@ -20,7 +19,7 @@ from supermarket.stock.services.reports import stock_report
 from tests.conftest import PASSWORD
 
 
-def test_demo_stock_is_quick_sound_and_sets_the_scene():
+def test_demo_stock_is_sound_and_sets_the_tuesday_scene():
     sites = {spec["code"]: create_site(actor=None, **spec) for spec in DEMO_SITES}
     staff = {
         email: create_user(
@@ -34,10 +33,7 @@ def test_demo_stock_is_quick_sound_and_sets_the_scene():
         for role, email, name, codes in DEMO_STAFF
     }
     ctx = DemoContext(sites=sites, staff=staff)
-    started = time.perf_counter()
     demo.seed(ctx)
-    # About 3 s on an idle 2-core machine; the bound only catches a pathological slowdown.
-    assert time.perf_counter() - started < 30
     assert db.session.scalar(select(func.count()).select_from(Product)) >= 60
     assert ledger_discrepancies() == []
     dev = staff["dev.manager@example.org"]

@@ -291,3 +291,56 @@ def test_counts_must_be_whole_numbers_for_the_stocktakes_own_lines(
         record_counts(a.site, take_a.id, {take_b.lines[0].id: 1}, actor=a.manager)
     with pytest.raises(NotFound):
         record_counts(a.site, take_b.id, {take_b.lines[0].id: 1}, actor=a.manager)
+
+
+def test_levels_equal_the_ledger_after_every_kind_of_movement(
+    pair, make_product, receive, ledger_sound
+):
+    """received, issued, returned, wasted, transferred out and in, adjusted: after each one
+    every batch's level is the sum of its movements."""
+    from supermarket.stock.services import return_issued
+    from supermarket.stock.services.ledger import waste
+
+    basildon, canvey = pair
+    beans = make_product()
+    sent = {}
+
+    def send():
+        sent["transfer"] = send_transfer(
+            basildon.site,
+            {"to_site": "canvey", "lines": [{"sku": beans.sku, "quantity": 6}]},
+            actor=basildon.manager,
+        )
+
+    steps = [
+        lambda: receive(basildon, [(beans, 20)]),
+        lambda: issue(basildon.site, beans.sku, 5, actor=basildon.volunteer, visit_id=31),
+        lambda: return_issued(31, actor=basildon.manager),
+        lambda: waste(basildon.site, beans.sku, 2, "damaged", actor=basildon.manager),
+        send,
+        lambda: receive_transfer(canvey.site, sent["transfer"].id, {}, actor=canvey.manager),
+        lambda: approve_stocktake(basildon.site, _counted(basildon, 10), actor=basildon.manager),
+    ]
+    kinds = []
+    for step in steps:
+        step()
+        db.session.commit()
+        ledger_sound()
+        kinds.append(
+            db.session.scalar(select(StockMovement.kind).order_by(StockMovement.id.desc()))
+        )
+    assert kinds == [
+        "received",
+        "issued",
+        "returned",
+        "wasted",
+        "transferred_out",
+        "transferred_in",
+        "adjusted",
+    ]
+
+
+def _counted(shop, counted: int) -> int:
+    take = start_stocktake(shop.site, category=None, actor=shop.manager)
+    record_counts(shop.site, take.id, {take.lines[0].id: counted}, actor=shop.manager)
+    return take.id

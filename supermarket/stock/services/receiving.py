@@ -7,10 +7,13 @@ from datetime import date, datetime, timedelta
 from typing import Any
 
 from sqlalchemy import Select, select
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
 from supermarket.auth.models import User
 from supermarket.errors import InvalidInput, NotFound
 from supermarket.extensions import db
+from supermarket.models import utcnow
 from supermarket.sites.models import Site
 from supermarket.stock.models import (
     Category,
@@ -44,16 +47,23 @@ class _Line:
 
 
 def find_or_create_donor(site: Site, name: str, kind: str) -> Donor:
+    """The site's donor with this name and kind; two tablets adding it at once get one row."""
     name = " ".join(name.split())
-    donor = db.session.scalar(
-        select(Donor).where(
-            Donor.site_id == site.id, Donor.name_key == name.lower(), Donor.kind == kind
-        )
+    stmt = select(Donor).where(
+        Donor.site_id == site.id, Donor.name_key == name.lower(), Donor.kind == kind
     )
+    donor = db.session.scalar(stmt)
     if donor is None:
-        donor = Donor(site_id=site.id, name=name, name_key=name.lower(), kind=kind)
-        db.session.add(donor)
-        db.session.flush()
+        dialect = db.session.get_bind().dialect.name
+        insert = pg_insert if dialect == "postgresql" else sqlite_insert
+        db.session.execute(
+            insert(Donor)
+            .values(
+                site_id=site.id, name=name, name_key=name.lower(), kind=kind, created_at=utcnow()
+            )
+            .on_conflict_do_nothing(index_elements=["site_id", "name_key", "kind"])
+        )
+        donor = db.session.scalars(stmt).one()
     return donor
 
 

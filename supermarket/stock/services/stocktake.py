@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
-from sqlalchemy import Select, select
+from sqlalchemy import Select, select, update
 
 from supermarket.auth import audit
 from supermarket.auth.models import User
@@ -169,6 +169,16 @@ def approve_stocktake(
             details={"lines": uncounted},
         )
     at = now_or(at)
+    # Approve once only, even if two managers tap at the same moment.
+    claimed = db.session.execute(
+        update(Stocktake)
+        .where(Stocktake.id == stocktake.id, Stocktake.status == StocktakeStatus.OPEN)
+        .values(status=StocktakeStatus.APPROVED)
+        .execution_options(synchronize_session=False)
+    )
+    if claimed.rowcount != 1:  # type: ignore[attr-defined]
+        raise RuleViolation("This stocktake is closed.", code="stocktake_closed")
+    db.session.expire(stocktake, ["status"])
     for line in sheet_lines(stocktake):
         delta = line.difference or 0
         if delta < 0:

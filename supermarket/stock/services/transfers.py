@@ -6,7 +6,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Select, or_, select
+from sqlalchemy import Select, or_, select, update
 
 from supermarket.auth.models import User
 from supermarket.errors import InvalidInput, NotFound, RuleViolation
@@ -91,6 +91,21 @@ def send_transfer(
     return transfer
 
 
+def _claim(transfer: StockTransfer, status: TransferStatus) -> None:
+    """Move a transfer out of transit exactly once, even when two people act at once."""
+    claimed = db.session.execute(
+        update(StockTransfer)
+        .where(StockTransfer.id == transfer.id, StockTransfer.status == TransferStatus.IN_TRANSIT)
+        .values(status=status)
+        .execution_options(synchronize_session=False)
+    )
+    if claimed.rowcount != 1:  # type: ignore[attr-defined]
+        raise RuleViolation(
+            "This transfer has already been dealt with.", code="transfer_not_in_transit"
+        )
+    db.session.expire(transfer, ["status"])
+
+
 def receive_transfer(
     site: Site,
     transfer_id: int,
@@ -121,6 +136,7 @@ def receive_transfer(
             problems[str(line_id)] = f"Give 0 to {line.quantity_sent}."
     if problems:
         raise InvalidInput("Some lines need correcting.", fields={"lines": problems})
+    _claim(transfer, TransferStatus.RECEIVED)
     short = False
     for line in transfer.lines:
         qty = given.get(line.id, line.quantity_sent)
@@ -163,6 +179,7 @@ def cancel_transfer(
             "Only a transfer still in transit can be cancelled.", code="transfer_not_in_transit"
         )
     at = now_or(at)
+    _claim(transfer, TransferStatus.CANCELLED)
     for line in transfer.lines:
         move(
             line.from_batch,
