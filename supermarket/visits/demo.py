@@ -193,7 +193,7 @@ def _day(
             visits.append(
                 _visit(
                     shop,
-                    pool[0],
+                    shop.rng.choice(pool),
                     shop.at(day, closes) - timedelta(minutes=10),
                     session,
                     override=override,

@@ -102,7 +102,8 @@ def session_sheet_pdf(sheet: SessionSheet) -> bytes:
         basket = ", ".join(f"{b.quantity} {b.band}" for b in visit.bands) or "–"
         notes = []
         if visit.voided_at is not None:
-            notes.append(f"VOIDED: {visit.void_reason}")
+            late = session.closed_at is not None and visit.voided_at > session.closed_at
+            notes.append(f"VOIDED{' after the cash-up' if late else ''}: {visit.void_reason}")
         if visit.overridden_rules:
             notes.append("Override")
         if visit.payment_reason:
@@ -119,7 +120,7 @@ def session_sheet_pdf(sheet: SessionSheet) -> bytes:
         )
     if len(rows) == 1:
         rows.append([p("No visits in this session."), "", "", "", "", ""])
-    widths = [14 * mm, 24 * mm, 14 * mm, 40 * mm, 26 * mm, 56 * mm]
+    widths = [14 * mm, 24 * mm, 17 * mm, 40 * mm, 26 * mm, 53 * mm]
     story.append(_table(rows, widths))
 
     overrides = [v for v in sheet.visits if v.overridden_rules]

@@ -330,3 +330,18 @@ def test_another_sites_session_sheet_is_not_found(desk, make_desk, login):
     db.session.commit()
     client = login(make_desk().volunteer)
     assert client.get(f"/sessions/{session.id}/sheet.pdf").status_code == 404
+
+
+def test_a_visit_voided_after_the_cash_up_leaves_the_cash_up_as_counted(desk, login):
+    session = services.open_session(desk.site, actor=desk.volunteer)
+    db.session.commit()
+    visits = [desk.check_in(desk.member()).visit for _ in range(2)]
+    services.close_session(desk.site, session.id, actor=desk.volunteer, counted_cash_pence=700)
+    db.session.commit()
+    services.void_visit(desk.site, visits[0].id, "Card belonged to her sister", actor=desk.manager)
+    db.session.commit()
+    client = login(desk.volunteer)
+    response = client.get(f"/sessions/{session.id}/sheet.pdf")
+    text = "".join(p.extract_text() for p in PdfReader(io.BytesIO(response.data)).pages)
+    assert "£7.00" in text  # cash expected and counted, as at the cash-up
+    assert "VOIDED after the cash-up: Card belonged to her sister" in " ".join(text.split()), text

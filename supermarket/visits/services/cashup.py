@@ -80,6 +80,25 @@ def takings(session: SiteSession) -> Takings:
     return result
 
 
+def as_cashed_up(session: SiteSession) -> Takings:
+    """A session's takings: as counted at the cash-up once it is closed (a visit voided later
+    that day does not rewrite the cash-up), live while it is open."""
+    live = takings(session)
+    if session.closed_at is None:
+        return live
+    return Takings(
+        visits=session.visits_count or 0,
+        voided=live.voided,
+        by_method={
+            PaymentMethod.CASH.value: session.expected_cash_pence or 0,
+            PaymentMethod.CARD.value: session.expected_card_pence or 0,
+        },
+        counts={PaymentMethod.WAIVED.value: session.waived_count or 0},
+        overrides=session.overrides_count or 0,
+        fees_due_pence=live.fees_due_pence,
+    )
+
+
 def open_session_for(site: Site) -> SiteSession | None:
     """The site's open session, whatever day it was opened (one is forgotten now and then)."""
     return db.session.scalar(
@@ -237,7 +256,7 @@ def session_sheet(site: Site, session_id: int, *, actor: User) -> SessionSheet:
         object_id=session.id,
         site_id=site.id,
     )
-    return SessionSheet(session, visits, takings(session))
+    return SessionSheet(session, visits, as_cashed_up(session))
 
 
 def stale_session(site: Site, *, now: datetime | None = None) -> SiteSession | None:
