@@ -77,9 +77,16 @@ def upgrade():
     with op.batch_alter_table('rollup_stale_days', schema=None) as batch_op:
         batch_op.create_index('ix_rollup_stale_days_site_date', ['site_id', 'local_date'], unique=False)
 
+    # Reporting counts active member households per period from this index alone.
+    with op.batch_alter_table('members', schema=None) as batch_op:
+        batch_op.create_index('ix_members_site_status_joined_ended', ['site_id', 'status', 'joined_on', 'closed_on', 'expires_on'], unique=False)
+
 
 
 def downgrade():
+    with op.batch_alter_table('members', schema=None) as batch_op:
+        batch_op.drop_index('ix_members_site_status_joined_ended')
+
     with op.batch_alter_table('rollup_stale_days', schema=None) as batch_op:
         batch_op.drop_index('ix_rollup_stale_days_site_date')
 

@@ -180,19 +180,30 @@ def _suppress(
     if primary is None:
         primary = frozenset(key for key, value in values.items() if value < policy.min_count)
     hidden = set(primary)
+    # A line needs another look only once one of its entries has been hidden since its last
+    # look (otherwise the answer is the same): the passes below give exactly the result of
+    # re-reading every line each pass, in a fraction of the time for large linked patterns.
+    lines_of: dict[_K, list[int]] = {}
+    for index, (members, total) in enumerate(lines):
+        for key in (*members, total):
+            lines_of.setdefault(key, []).append(index)
+    dirty = [True] * len(lines)
     changed = True
     while changed:
         changed = False
-        for members, total in lines:
+        for index, (members, total) in enumerate(lines):
+            if not dirty[index]:
+                continue
+            dirty[index] = False
             if not members:
                 continue
             if sum(1 for key in (*members, total) if key in hidden) != 1:
                 continue
             visible = [key for key in members if key not in hidden]
-            if visible:
-                hidden.add(min(visible, key=lambda key: (values[key], order[key])))
-            else:
-                hidden.add(total)
+            chosen = min(visible, key=lambda key: (values[key], order[key])) if visible else total
+            hidden.add(chosen)
+            for other in lines_of[chosen]:
+                dirty[other] = True
             changed = True
     return primary, frozenset(hidden - primary)
 

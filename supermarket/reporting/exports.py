@@ -13,7 +13,7 @@ from typing import Final
 
 from supermarket.errors import NotFound
 from supermarket.reporting.release import ReleasedReport
-from supermarket.reporting.tables import Cell, Table, names_for, tables_for
+from supermarket.reporting.tables import BUILDERS, Cell, Table, names_for
 
 FORMULA_STARTS: Final = ("=", "+", "-", "@", "\t", "\r")
 
@@ -54,6 +54,6 @@ def csv_for(report: ReleasedReport, name: str) -> tuple[str, str]:
     """(file name, CSV text) for one of the report's tables; 404 for an unknown table."""
     if name not in names_for(report):
         raise NotFound("No such table.", code="table_not_found")
-    table = tables_for(report)[name]
+    table = BUILDERS[name](report)
     scope = "all-sites" if report.site is None else report.site.code
     return f"{scope}-{report.period.key}-{name}.csv", table_csv(report, table)

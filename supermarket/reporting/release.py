@@ -53,7 +53,11 @@ from supermarket.reporting.disclosure import (
     why_mean_withheld,
     why_percentage_withheld,
 )
-from supermarket.reporting.outcomes import METHODS_NOTE, REGRESSION_TO_THE_MEAN_WARNING
+from supermarket.reporting.outcomes import (
+    METHODS_NOTE,
+    REGRESSION_TO_THE_MEAN_WARNING,
+    PairedOutcome,
+)
 from supermarket.reporting.periods import Period, months_ending, parse_period
 from supermarket.reporting.rollups import PEOPLE
 from supermarket.reporting.statistics import (
@@ -65,6 +69,7 @@ from supermarket.reporting.statistics import (
     PeriodStatistics,
     SiteRef,
     TrendPoint,
+    all_sites,
     monthly_trend,
     period_statistics,
 )
@@ -77,6 +82,8 @@ RELEASE_POLICY: Final = dataclasses.replace(
 )
 PROGRAMME_TZ: Final = ZoneInfo("Europe/London")
 TREND_MONTHS: Final = 12
+# The trend table (CSV) goes back further than the dashboard's chart: three years.
+TREND_TABLE_MONTHS: Final = 36
 MAGNITUDE_NOTE: Final = (
     "Money and food given to members are shown only where they come from at least"
     f" {RELEASE_POLICY.min_count} households: money to the nearest pound, weights to the nearest"
@@ -117,9 +124,8 @@ def _t(before: str, after: str) -> str:
     return f"pairs.t.{before}.{after}"
 
 
-def _counts(figures: Figures) -> dict[str, int]:
+def _counts(figures: Figures, outcome: PairedOutcome) -> dict[str, int]:
     """Every count an output may show for one scope, by name."""
-    outcome = figures.outcome
     counts: dict[str, int] = {
         "active_households": figures.active_households,
         "new_households": figures.new_households,
@@ -245,6 +251,7 @@ def linked_pattern(
     figures: Mapping[Scope, Figures],
     site_ids: Sequence[int],
     policy: DisclosurePolicy = RELEASE_POLICY,
+    outcomes: Mapping[Scope, PairedOutcome] | None = None,
 ) -> Pattern:
     """One suppression pattern over every count of every site and the programme (key None).
 
@@ -252,7 +259,8 @@ def linked_pattern(
     site-to-programme lines are kept anyway, which only errs on the side of hiding more.
     """
     values: dict[Key, int] = {}
-    per_scope = {scope: _counts(f) for scope, f in figures.items()}
+    outcomes = outcomes or {scope: f.outcome for scope, f in figures.items()}
+    per_scope = {scope: _counts(f, outcomes[scope]) for scope, f in figures.items()}
     for scope, counts in per_scope.items():
         for name, value in counts.items():
             values[(name, scope)] = value
@@ -284,6 +292,7 @@ class _Scope:
     figures: Figures
     conversions: Conversions
     withheld: dict[str, str]
+    outcome: PairedOutcome
 
     @property
     def policy(self) -> DisclosurePolicy:
@@ -410,7 +419,7 @@ def _sources(food_in: Mapping[str, int]) -> dict[str, int]:
 
 
 def _outcome_block(s: _Scope) -> dict[str, Any]:
-    outcome = s.figures.outcome
+    outcome = s.outcome
     w = s.withheld
     pct_baseline = s.percentage(
         "outcome.paired.pct_food_insecure_at_baseline", "pairs.insecure_baseline", "pairs.n"
@@ -619,17 +628,20 @@ def release_statistics(
     site_ids = [ref.id for ref in stats.sites]
     scopes: dict[Scope, Figures] = {site_id: f for site_id, f in stats.by_site.items()}
     scopes[None] = stats.programme
-    pattern = linked_pattern(scopes, site_ids, policy)
+    outcomes = {key: f.outcome for key, f in scopes.items()}
+    pattern = linked_pattern(scopes, site_ids, policy, outcomes)
     scope: Scope = None if site is None else site.id
     withheld: dict[str, str] = {}
-    main = _Scope(pattern, scope, scopes[scope], stats.conversions, withheld)
+    main = _Scope(pattern, scope, scopes[scope], stats.conversions, withheld, outcomes[scope])
     figures = _figures_block(main)
     outcome = _outcome_block(main)
     rows: list[dict[str, Any]] = []
     if site is None:
         for ref in stats.sites:
             row_withheld: dict[str, str] = {}
-            one = _Scope(pattern, ref.id, scopes[ref.id], stats.conversions, row_withheld)
+            one = _Scope(
+                pattern, ref.id, scopes[ref.id], stats.conversions, row_withheld, outcomes[ref.id]
+            )
             rows.append(
                 {
                     "code": ref.code,
@@ -807,13 +819,59 @@ def report_for(
     return release_statistics(stats, site=ref, trend=trend)
 
 
+def trend_report(
+    period_text: str | None,
+    *,
+    actor: User,
+    site_code: str | None = None,
+    months: int = TREND_TABLE_MONTHS,
+    today: date | None = None,
+) -> ReleasedReport:
+    """Only the month-by-month trend to the end of a period (the trend table): two reads of
+    the rollups whatever the number of months, without the rest of the period's figures."""
+    period = parse_period(period_text)
+    site = reporting_site(actor, site_code)
+    today = today or programme_today()
+    check_period(period, actor, today)
+    sites = all_sites()
+    ref = None if site is None else next(s for s in sites if s.id == site.id)
+    trend = monthly_trend(
+        [
+            month
+            for month in months_ending(period, months)
+            if month.is_complete(today) or not sees_all_sites(actor)
+        ],
+        today=today,
+    )
+    return ReleasedReport(
+        period=period,
+        complete=period.is_complete(today),
+        as_of=today,
+        site=ref,
+        generated_at=utcnow(),
+        policy=RELEASE_POLICY,
+        conversions=conversions_from_config(),
+        figures={},
+        outcome={},
+        sites=[],
+        trend=release_trend(trend, [s.id for s in sites], None if ref is None else ref.id),
+        withheld={},
+    )
+
+
 def default_period(actor: User, today: date | None = None) -> Period:
-    """What a dashboard opens on: the last quarter that is over for the programme; the
-    current month to date for a site manager."""
+    """What a dashboard opens on: the latest month that is over for the programme (its
+    freshest published figures; quarters and years are a choice away); the current month
+    to date for a site manager."""
     today = today or programme_today()
     if sees_all_sites(actor):
-        return Period.containing(today, "quarter").previous()
+        return Period.containing(today, "month").previous()
     return Period.containing(today, "month")
+
+
+def latest_pack_period(today: date | None = None) -> Period:
+    """The quarter the programme's report pack is offered for when a month is shown."""
+    return Period.containing(today or programme_today(), "quarter").previous()
 
 
 def choose_period(

@@ -21,11 +21,13 @@ from supermarket.reporting.periods import Period, parse_period, recent_periods
 from supermarket.reporting.release import (
     ReleasedReport,
     choose_period,
+    latest_pack_period,
     programme_today,
     release_report,
     report_for,
     reporting_site,
     sees_all_sites,
+    trend_report,
 )
 from supermarket.reporting.schemas import dump_stats
 from supermarket.reporting.statistics import SiteRef, all_sites
@@ -44,6 +46,7 @@ class Dashboard:
     sites: Sequence[SiteRef]
     notice: str | None
     outcome_sentence: str
+    pack_period: Period
 
     @property
     def period(self) -> Period:
@@ -59,6 +62,7 @@ def _dashboard(report: ReleasedReport, actor: User, notice: str | None, today: d
         sites=all_sites() if sees_all_sites(actor) else (),
         notice=notice,
         outcome_sentence=pdf.outcome_sentence(report),
+        pack_period=report.period if report.period.kind != "month" else latest_pack_period(today),
     )
 
 
@@ -124,5 +128,7 @@ def table_download(
     name: str, *, actor: User, period: str, site: str | None = None
 ) -> tuple[str, str]:
     """One table of a report as CSV: (file name, text)."""
-    report = release_report(period, actor=actor, site_code=site, with_trend=name == "trend")
+    if name == "trend":
+        return csv_for(trend_report(period, actor=actor, site_code=site), name)
+    report = release_report(period, actor=actor, site_code=site, with_trend=False)
     return csv_for(report, name)

@@ -30,9 +30,10 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date, timedelta
-from typing import Final
+from typing import Any, Final
 
-from sqlalchemy import case, func, or_, select
+from sqlalchemy import and_, case, func, or_, select
+from sqlalchemy.orm import aliased
 
 from supermarket.extensions import db
 from supermarket.members.models import Member, MemberStatus
@@ -49,8 +50,9 @@ from supermarket.reporting.rollups import (
 )
 from supermarket.sites.models import Site
 from supermarket.stock.models import DonorKind, MovementKind, WasteReason
+from supermarket.surveys.models import SurveyAssessment, SurveyKind
 from supermarket.surveys.scoring import CATEGORIES_10
-from supermarket.surveys.services import survey_figures
+from supermarket.surveys.services.due import window as survey_window
 
 SURPLUS_SOURCES: Final = frozenset(
     {DonorKind.FARESHARE, DonorKind.RETAILER, DonorKind.PUBLIC, DonorKind.COMMUNITY}
@@ -227,26 +229,88 @@ def _stock_figures(by_key: Mapping[tuple[str, str, str], int]) -> dict[str, obje
     }
 
 
-def _survey_figures(site_id: int, period: Period, today: date) -> dict[str, object]:
-    after_end = period.end + timedelta(days=1)
-    baselines = survey_figures([site_id], start=period.start, end=after_end, today=today)
-    # Follow-ups due in the period: baselines taken FOLLOW_UP_MONTHS months before it.
-    cohort = survey_figures(
-        [site_id],
-        start=add_months(period.start, -FOLLOW_UP_MONTHS),
-        end=add_months(after_end, -FOLLOW_UP_MONTHS),
-        today=today,
-        timepoint=FOLLOW_UP_MONTHS,
-    )
-    return {
-        "baselines": baselines.baselines_complete,
-        "baseline_categories": {
-            category: baselines.baseline_categories.get(category, 0) for category in CATEGORIES_10
-        },
-        "follow_ups_expected": cohort.follow_ups_expected,
-        "follow_ups_done": cohort.follow_ups_done,
-        "pairs": tuple(AssessmentPair(*pair) for pair in cohort.pairs),
+def survey_counts(
+    site_ids: Sequence[int], period: Period, today: date
+) -> dict[int, dict[str, Any]]:
+    """Per site: complete baselines taken in the period by category, and the cohort whose
+    3-month follow-up fell due in it (baselines FOLLOW_UP_MONTHS months earlier): follow-ups
+    expected, done, and the complete pairs.
+
+    The same counting as surveys.services.survey_figures() (a follow-up is expected once its
+    window has closed or it is in), read as plain columns for every site in two queries.
+    """
+    found: dict[int, dict[str, Any]] = {
+        site_id: {
+            "baselines": 0,
+            "baseline_categories": dict.fromkeys(CATEGORIES_10, 0),
+            "follow_ups_expected": 0,
+            "follow_ups_done": 0,
+            "pairs": [],
+        }
+        for site_id in site_ids
     }
+    baseline = SurveyAssessment
+    for site_id, category, count in db.session.execute(
+        select(baseline.site_id, baseline.category_10, func.count())
+        .where(
+            baseline.site_id.in_(site_ids),
+            baseline.kind == SurveyKind.BASELINE.value,
+            baseline.local_date.between(period.start, period.end),
+            baseline.complete.is_(True),
+        )
+        .group_by(baseline.site_id, baseline.category_10)
+    ):
+        found[site_id]["baselines"] += count
+        found[site_id]["baseline_categories"][category] += count
+
+    after_end = period.end + timedelta(days=1)
+    later = aliased(SurveyAssessment)
+    rows = db.session.execute(
+        select(
+            baseline.site_id,
+            baseline.local_date,
+            baseline.complete,
+            baseline.category_10,
+            baseline.raw_score_10,
+            later.id,
+            later.complete,
+            later.category_10,
+            later.raw_score_10,
+        )
+        .outerjoin(
+            later,
+            and_(later.member_id == baseline.member_id, later.timepoint == FOLLOW_UP_MONTHS),
+        )
+        .where(
+            baseline.site_id.in_(site_ids),
+            baseline.kind == SurveyKind.BASELINE.value,
+            baseline.local_date >= add_months(period.start, -FOLLOW_UP_MONTHS),
+            baseline.local_date < add_months(after_end, -FOLLOW_UP_MONTHS),
+        )
+        .order_by(baseline.id)
+    )
+    for (
+        site_id,
+        day,
+        complete,
+        category,
+        raw,
+        later_id,
+        later_complete,
+        later_category,
+        later_raw,
+    ) in rows:
+        counts = found[site_id]
+        _start, _due, window_end = survey_window(day, FOLLOW_UP_MONTHS)
+        if later_id is not None or window_end < today:
+            counts["follow_ups_expected"] += 1
+        if later_id is not None:
+            counts["follow_ups_done"] += 1
+            if complete and later_complete:
+                counts["pairs"].append(AssessmentPair(category, later_category, raw, later_raw))
+    for counts in found.values():
+        counts["pairs"] = tuple(counts["pairs"])
+    return found
 
 
 def _add(a: Mapping[str, int], b: Mapping[str, int]) -> dict[str, int]:
@@ -304,6 +368,7 @@ def period_statistics(
     stock = stock_sums(ids, period.start, end)
     reach = households(ids, period)
     members = member_counts(ids, period)
+    surveys = survey_counts(ids, period, today)
     by_site: dict[int, Figures] = {}
     for site in sites:
         sums = visits[site.id]
@@ -319,7 +384,7 @@ def period_statistics(
             retail_value_pence=sums["retail_value_pence"],
             savings_pence=sums["savings_pence"],
             **_stock_figures(stock[site.id]),  # type: ignore[arg-type]
-            **_survey_figures(site.id, period, today),  # type: ignore[arg-type]
+            **surveys[site.id],
         )
     return PeriodStatistics(
         period=period,

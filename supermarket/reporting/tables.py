@@ -6,7 +6,7 @@ each column says how to show them.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Final, Literal
 
@@ -342,9 +342,11 @@ def baseline(report: ReleasedReport) -> Table:
 
 
 def trend(report: ReleasedReport) -> Table:
+    first = report.trend[0]["label"] if report.trend else ""
+    last = report.trend[-1]["label"] if report.trend else ""
     return Table(
         key="trend",
-        title="Visits and households, month by month",
+        title=f"Visits and households, month by month ({first} to {last})",
         columns=(Column("Month", "text"), Column("Visits"), Column("Households")),
         rows=tuple((p["label"], p["visits"], p["households"]) for p in report.trend),
     )
@@ -362,19 +364,22 @@ TABLES: Final = (
 )
 
 
+BUILDERS: Final[dict[str, Callable[[ReleasedReport], Table]]] = {
+    "summary": summary,
+    "sites": sites,
+    "people": people,
+    "food": food,
+    "baseline": baseline,
+    "outcome": outcome,
+    "transitions": transitions,
+    "trend": trend,
+}
+
+
 def tables_for(report: ReleasedReport, *, compact: bool = False) -> dict[str, Table]:
     """Every table of the report (the site table only for the programme)."""
-    found = {
-        "summary": summary(report),
-        "people": people(report),
-        "food": food(report, compact=compact),
-        "baseline": baseline(report),
-        "outcome": outcome(report),
-        "transitions": transitions(report),
-        "trend": trend(report),
-    }
-    if report.site is None:
-        found = {"summary": found["summary"], "sites": sites(report), **found}
+    found = {name: BUILDERS[name](report) for name in names_for(report)}
+    found["food"] = food(report, compact=compact)
     return found
 
 

@@ -21,7 +21,11 @@ def test_programme_lead_reads_the_quarter_on_a_tablet(browser_page, make_user, s
 
     assert "/reporting/programme" in page.url
     assert page.get_by_role("heading", name="Programme dashboard").is_visible()
-    screenshot(page, "reporting-programme-dashboard")
+    assert "October 2026" in page.locator(".scope-line").inner_text()
+    # The board looks at the quarter.
+    page.get_by_label("Period").select_option("2026-Q3")
+    page.get_by_role("button", name="Show").click()
+    page.wait_for_load_state("networkidle")
     assert "July to September 2026" in page.locator(".scope-line").inner_text()
     figures = page.locator(".figures").first
     assert figures.get_by_text("Households that visited").is_visible()
@@ -34,6 +38,7 @@ def test_programme_lead_reads_the_quarter_on_a_tablet(browser_page, make_user, s
     # The small site's row reads "<10", and no chart or script came from elsewhere.
     canvey = page.locator("#h-sites-table tr", has_text="Canvey Island")
     assert "<10" in canvey.inner_text()
+    screenshot(page, "reporting-programme-dashboard")
 
     page.get_by_label("Period").select_option("2026-Q2")
     page.get_by_role("button", name="Show").click()
@@ -41,5 +46,5 @@ def test_programme_lead_reads_the_quarter_on_a_tablet(browser_page, make_user, s
     assert "April to June 2026" in page.locator(".scope-line").inner_text()
 
     with page.expect_download() as download:
-        page.get_by_role("link", name="Download the report pack (PDF)").click()
+        page.get_by_role("link", name="Report pack for Q2 2026 (PDF)").click()
     assert download.value.suggested_filename == "programme-report-2026-Q2.pdf"

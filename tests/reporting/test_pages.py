@@ -16,7 +16,7 @@ def _page(client, path: str) -> str:
 
 
 @time_machine.travel("2026-11-20 10:00 +0000")
-def test_a_programme_lead_lands_on_the_last_quarter_that_is_over(
+def test_a_programme_lead_lands_on_the_latest_month_that_is_over(
     client, programme, make_user, login
 ):
     login(make_user("programme_lead"))
@@ -24,6 +24,10 @@ def test_a_programme_lead_lands_on_the_last_quarter_that_is_over(
     assert home.headers["Location"].endswith("/reporting/programme")
     html = _page(client, "/reporting/programme")
     assert "Programme dashboard" in html
+    assert "<strong>All sites</strong> · October 2026" in html
+    # The board's pack is for the last quarter that is over.
+    assert "Report pack for Q3 2026 (PDF)" in html
+    html = _page(client, "/reporting/programme?period=2026-Q3")
     assert "Quarter 3 (July to September 2026)" in html
     assert "Alpha Community Supermarket" in html
     assert "Beta Community Supermarket" in html
@@ -41,7 +45,7 @@ def test_a_period_that_is_not_over_falls_back_with_a_note(client, programme, mak
     login(make_user("programme_lead"))
     html = _page(client, "/reporting/programme?period=2026-Q4")
     assert "is not over yet" in html
-    assert "Showing July to September 2026 instead" in html
+    assert "Showing October 2026 instead" in html
     html = _page(client, "/reporting/programme?period=rubbish")
     assert "Give the period as a month" in html
 

@@ -153,3 +153,26 @@ def test_conversions_are_settings():
     conversions = Conversions(meal_grams=500, co2e_kg_per_tonne=2000)
     assert conversions.meals(1_000) == 2
     assert conversions.co2e_kg(1_000_000) == 2000
+
+
+def test_survey_counts_match_the_surveys_own_figures(programme):
+    """Reporting reads the surveys in two grouped queries; the counting is the surveys'."""
+    from supermarket.members.terms import add_months
+    from supermarket.reporting.statistics import survey_counts
+    from supermarket.surveys.services import survey_figures
+
+    ids = [site.id for site in programme]
+    mine = survey_counts(ids, Q3, TODAY)
+    for site_id in ids:
+        taken = survey_figures([site_id], start=Q3.start, end=date(2026, 10, 1), today=TODAY)
+        due = survey_figures(
+            [site_id],
+            start=add_months(Q3.start, -3),
+            end=add_months(date(2026, 10, 1), -3),
+            today=TODAY,
+        )
+        assert mine[site_id]["baselines"] == taken.baselines_complete
+        assert mine[site_id]["baseline_categories"] == dict(taken.baseline_categories)
+        assert mine[site_id]["follow_ups_expected"] == due.follow_ups_expected
+        assert mine[site_id]["follow_ups_done"] == due.follow_ups_done
+        assert [tuple(p) for p in mine[site_id]["pairs"]] == due.pairs
