@@ -174,7 +174,8 @@ def waste(code: str) -> ResponseReturnValue:
 @bp.post("/sites/<code>/stock/give-out")
 @roles(*STAFF)
 @api_doc(
-    "Record weighed-in crate stock (CRATE-... skus) given out at a session, in grams.",
+    "Record stock given out at a session without a scan (free items, band-counted baskets, "
+    "weighed crates in grams).",
     body=s.GiveOutIn,
     responses={201: s.MovementsOut},
     tag="stock",
@@ -182,7 +183,7 @@ def waste(code: str) -> ResponseReturnValue:
 def give_out(code: str) -> ResponseReturnValue:
     site = _site(code)
     data = s.GiveOutIn().load(json_body())
-    moved = ledger.give_out_weighed(site, data["sku"], data["weight_g"], actor=actor())
+    moved = ledger.give_out(site, data["sku"], data["quantity"], actor=actor())
     db.session.commit()
     return s.MovementsOut().dump({"movements": moved}), 201
 

@@ -22,7 +22,7 @@ from supermarket.sites.models import Site
 from supermarket.stock.barcodes import check_digit
 from supermarket.stock.models import Product, StockBatch
 from supermarket.stock.services.common import site_today
-from supermarket.stock.services.ledger import give_out_weighed, waste, waste_expired
+from supermarket.stock.services.ledger import give_out, waste, waste_expired
 from supermarket.stock.services.receiving import receive_donation
 from supermarket.stock.services.stocktake import approve_stocktake, record_counts, start_stocktake
 from supermarket.stock.services.temperatures import record_temperature
@@ -101,6 +101,14 @@ SHORT_LIFE = {
     "household": (0, 0),
     "toiletries": (0, 0),
     "baby": (200, 500),
+}
+# The share of each category's stock that goes out at a session (short-life food goes first).
+SESSION_SHARE = {
+    "chilled": (0.6, 0.9),
+    "bakery": (0.6, 0.9),
+    "fresh_produce": (0.6, 0.9),
+    "ambient": (0.08, 0.2),
+    "frozen": (0.1, 0.3),
 }
 SESSION_WEEKDAYS = {"harlow": (1, 5), "basildon": (1, 3), "canvey": (2, 4)}  # Mon = 0
 WEEKS = 8
@@ -216,21 +224,28 @@ class _Seeder:
                 at=at,
             )
 
-    def give_out_crates(self, day: date) -> None:
-        """After a session: most of the weighed-in crate food has gone out."""
+    def give_out_at_session(self, day: date) -> None:
+        """After a session: what left in baskets counted by band, free items and crate food
+        (the visits demo records the visits, not the items)."""
         totals = db.session.execute(
-            select(Product.sku, func.sum(StockBatch.quantity))
+            select(
+                Product.sku, Product.category, Product.weight_only, func.sum(StockBatch.quantity)
+            )
             .join(StockBatch.product)
-            .where(StockBatch.site_id == self.site.id, Product.weight_only.is_(True))
-            .group_by(Product.sku)
+            .where(
+                StockBatch.site_id == self.site.id,
+                StockBatch.quantity > 0,
+                (StockBatch.date_kind != "use_by") | (StockBatch.expires_on >= day),
+                Product.category.in_(SESSION_SHARE) | Product.weight_only.is_(True),
+            )
+            .group_by(Product.sku, Product.category, Product.weight_only)
             .order_by(Product.sku)
         ).all()
-        for sku, grams in totals:
-            out = int(grams * self.rng.uniform(0.7, 0.95))
+        for sku, category, weight_only, held in totals:
+            low, high = (0.7, 0.95) if weight_only else SESSION_SHARE[category]
+            out = int(held * self.rng.uniform(low, high))
             if out > 0:
-                give_out_weighed(
-                    self.site, sku, out, actor=self.volunteer, at=_at(self.site, day, 12, 45)
-                )
+                give_out(self.site, sku, out, actor=self.volunteer, at=_at(self.site, day, 12, 45))
 
     def week(self, monday: date, donors: dict[str, tuple[str, str]]) -> None:
         last_week = monday + timedelta(days=7) > self.today
@@ -239,7 +254,7 @@ class _Seeder:
         for day in sorted({*sessions, tuesday, friday}):
             if day >= self.today:
                 continue
-            if day in sessions:
+            if day == sessions[-1]:  # the week's main session: tidy, collect, give out
                 self.tidy(day)
             if day == tuesday:
                 crates = [
@@ -260,10 +275,10 @@ class _Seeder:
                     crates + items,
                     f"{self.rng.randint(9, 16)} crates",
                 )
-            if day in sessions:
+            if day == sessions[-1]:
                 lines = [
-                    self.line(sku, self.rng.randint(4, 18), day, last_week=last_week)
-                    for sku in self.pick("chilled", 2)
+                    self.line(sku, self.rng.randint(6, 24), day, last_week=last_week)
+                    for sku in self.pick("chilled", 3)
                     + self.pick("bakery", 1)
                     + self.pick("fresh_produce", 2)
                 ]
@@ -272,9 +287,9 @@ class _Seeder:
                     donors["retailer"],
                     lines,
                     "Store collection",
-                    by_volunteer=day == sessions[-1],
+                    by_volunteer=True,
                 )
-                self.give_out_crates(day)
+                self.give_out_at_session(day)
             if day == friday and self.rng.random() < 0.6:
                 lines = [
                     self.line(sku, self.rng.randint(1, 6), friday, last_week=last_week)

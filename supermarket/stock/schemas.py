@@ -276,8 +276,11 @@ class WasteIn(Schema):
 
 class GiveOutIn(Schema):
     sku = fields.String(required=True, validate=validate.Length(min=1, max=20))
-    weight_g = fields.Integer(
-        required=True, strict=True, validate=validate.Range(min=1, max=10_000_000)
+    quantity = fields.Integer(
+        required=True,
+        strict=True,
+        validate=validate.Range(min=1, max=10_000_000),
+        metadata={"description": "In the product's unit: items, or grams for CRATE- skus"},
     )
 
 

@@ -398,7 +398,7 @@ def test_giving_out_weighed_crates(client, shop, receive, token_for):
     url = f"/api/v1/sites/{shop.site.code}/stock/give-out"
     response = client.post(
         url,
-        json={"sku": "CRATE-FRESH-PRODUCE", "weight_g": 15_000},
+        json={"sku": "CRATE-FRESH-PRODUCE", "quantity": 15_000},
         headers=token_for(shop.volunteer),
     )
     assert response.status_code == 201

@@ -301,18 +301,31 @@ def test_the_database_refuses_a_negative_batch(shop, make_product, receive):
         db.session.execute(update(StockBatch).values(quantity=-1))
 
 
-def test_weighed_crates_are_given_out_by_weight_and_items_are_not(
+def test_stock_that_left_without_a_scan_is_given_out_first_expiring_first(
     shop, make_product, receive, ledger_sound
 ):
-    from supermarket.stock.services.ledger import give_out_weighed
+    from supermarket.stock.services.ledger import give_out
 
-    beans = make_product()
-    receive(shop, [{"category": "chilled", "weight_g": 38_000}, (beans, 3)])
-    moved = give_out_weighed(shop.site, "CRATE-CHILLED", 30_000, actor=shop.volunteer)
-    assert [(m.kind, m.quantity, m.weight_g) for m in moved] == [("issued", -30_000, -30_000)]
+    bread = make_product(category="bakery")
+    receive(
+        shop,
+        [
+            {"category": "chilled", "weight_g": 38_000},
+            (bread, 5, {"best_before": shop.days(2)}),
+            (bread, 5, {"best_before": shop.days(1)}),
+        ],
+    )
+    moved = give_out(shop.site, "CRATE-CHILLED", 30_000, actor=shop.volunteer)
+    assert [(m.kind, m.quantity, m.weight_g, m.visit_id) for m in moved] == [
+        ("issued", -30_000, -30_000, None)
+    ]
     with pytest.raises(RuleViolation) as caught:
-        give_out_weighed(shop.site, "CRATE-CHILLED", 9_000, actor=shop.volunteer)
+        give_out(shop.site, "CRATE-CHILLED", 9_000, actor=shop.volunteer)
     assert "8.0 kg of 9.0 kg" in caught.value.message
-    with pytest.raises(InvalidInput):
-        give_out_weighed(shop.site, beans.sku, 1, actor=shop.volunteer)
+    loaves = give_out(shop.site, bread.sku, 6, actor=shop.volunteer)
+    assert [(m.batch.expires_on, -m.quantity) for m in loaves] == [
+        (shop.days(1), 5),
+        (shop.days(2), 1),
+    ]
+    assert loaves[0].note == "given out without a scan"
     ledger_sound()

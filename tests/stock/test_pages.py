@@ -407,8 +407,10 @@ def test_item_page_records_crate_food_given_out_in_kilograms(client, login, shop
     login(shop.volunteer)
     page = client.get("/stock/items/CRATE-CHILLED").get_data(as_text=True)
     assert "Kilograms given out" in page
-    too_much = _post(client, "/stock/items/CRATE-CHILLED/give-out", {"kg": "40"})
+    too_much = _post(client, "/stock/items/CRATE-CHILLED/give-out", {"given": "40"})
     assert too_much.status_code == 422
     assert "38.0 kg of 40.0 kg" in too_much.get_data(as_text=True)
-    assert _post(client, "/stock/items/CRATE-CHILLED/give-out", {"kg": "30.5"}).status_code == 303
+    assert (
+        _post(client, "/stock/items/CRATE-CHILLED/give-out", {"given": "30.5"}).status_code == 303
+    )
     assert db.session.scalar(select(StockBatch.quantity)) == 7_500

@@ -162,13 +162,32 @@ def take(
 ) -> list[StockMovement]:
     """Take `quantity` from the batches `stmt` lists, in its order; all or nothing.
 
-    Runs in a savepoint, so a shortfall undoes the batches already taken even when the
-    caller carries on with its transaction.
+    Spanning batches runs in a savepoint, so a shortfall undoes the batches already taken
+    even when the caller carries on with its transaction.
     """
+    batches = db.session.scalars(stmt.execution_options(populate_existing=True)).all()
+    if batches and batches[0].quantity >= quantity:
+        # One batch covers it: a single conditional UPDATE either all happens or not at all.
+        single = move(
+            batches[0],
+            -quantity,
+            kind=kind,
+            actor=actor,
+            at=at,
+            site=site,
+            reason=reason,
+            note=note,
+            visit_id=visit_id,
+            transfer_id=transfer_id,
+        )
+        if single is not None:
+            db.session.flush()
+            return [single]
+        db.session.refresh(batches[0], ["quantity"])
     movements: list[StockMovement] = []
     remaining = quantity
     with db.session.begin_nested():
-        for batch in db.session.scalars(stmt.execution_options(populate_existing=True)).all():
+        for batch in batches:
             available = batch.quantity
             while remaining > 0 and available > 0:
                 amount = min(available, remaining)
@@ -245,18 +264,31 @@ def issue(
     )
 
 
-def give_out_weighed(
-    site: Site, sku: str, weight_g: int, *, actor: User, at: datetime | None = None
+GIVEN_OUT_NOTE = "given out without a scan"
+
+
+def give_out(
+    site: Site, sku: str, quantity: int, *, actor: User, at: datetime | None = None
 ) -> list[StockMovement]:
-    """Record weighed-in crate stock given out at a session (its quantity is grams); items
-    with a code go out through check-in instead."""
+    """Record stock that left at a session without being scanned at check-in (free items,
+    weighed crates in grams, baskets counted by band): issued first-expiring first, with no
+    visit, so the levels stay true."""
+    ensure_staff(site, actor)
+    if quantity <= 0:
+        raise InvalidInput("Give a quantity of 1 or more.", fields={"quantity": "At least 1."})
     product = product_by_sku(sku)
-    if not product.weight_only:
-        raise InvalidInput(
-            "Items with a code go out through check-in.",
-            fields={"sku": "Only weighed crates are given out by weight."},
-        )
-    return issue(site, product.sku, weight_g, actor=actor, at=at)
+    at = now_or(at)
+    stmt = fefo(site, product).where(usable(site_today(site, at)))
+    return take(
+        site,
+        product,
+        quantity,
+        stmt=stmt,
+        kind=MovementKind.ISSUED,
+        actor=actor,
+        at=at,
+        note=GIVEN_OUT_NOTE,
+    )
 
 
 def return_issued(visit_id: int, *, actor: User, at: datetime | None = None) -> list[StockMovement]:

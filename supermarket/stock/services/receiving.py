@@ -190,6 +190,9 @@ def receive_donation(
         received_on=received_on,
         note=str(data.get("note") or "")[:500],
         actor_id=actor.id,
+        total_quantity=sum(ln.quantity for ln in lines if not ln.product.weight_only),
+        total_weight_g=sum(ln.weight_g for ln in lines),
+        total_cost_pence=sum(ln.cost_pence or 0 for ln in lines),
     )
     db.session.add(donation)
     db.session.flush()
@@ -228,10 +231,6 @@ def receive_donation(
             day=received_on,
             donation_id=donation.id,
         )
-        if not line.product.weight_only:
-            donation.total_quantity += line.quantity
-        donation.total_weight_g += line.weight_g
-        donation.total_cost_pence += line.cost_pence or 0
     db.session.flush()
     return donation
 

@@ -58,18 +58,20 @@ def set_minimum(sku: str) -> ResponseReturnValue:
 @roles(*STAFF)
 def give_out(sku: str) -> ResponseReturnValue:
     site = require_current_site()
-    grams = scaled(request.form.get("kg"), 1000)
+    weighed = sku.upper().startswith("CRATE-")  # crates are given out in kilograms
+    raw = request.form.get("given")
+    amount = scaled(raw, 1000) if weighed else whole(raw)
+    amount = amount if isinstance(amount, int) else 0
     try:
-        ledger.give_out_weighed(site, sku, grams if isinstance(grams, int) else 0, actor=actor())
+        moved = ledger.give_out(site, sku, amount, actor=actor())
     except DomainError as exc:
         db.session.rollback()
-        errors = {"kg": exc.message}
         found = levels.stock_item(site, sku, actor=actor())
-        return render_template("stock/item.html", site=site, item=found, errors=errors), 422
+        return render_template(
+            "stock/item.html", site=site, item=found, errors={"given": exc.message}
+        ), 422
     db.session.commit()
-    flash(
-        f"Recorded {quantity_text(grams if isinstance(grams, int) else 0, 'g')} given out.", "info"
-    )
+    flash(f"Recorded {quantity_text(amount, moved[0].product.unit)} given out.", "info")
     return redirect(url_for("stock.item", sku=sku.upper()), 303)
 
 
