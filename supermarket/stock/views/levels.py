@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask import flash, redirect, render_template, request, url_for  # noqa: TID251
+from flask import flash, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
 
 from supermarket.auth.web import MANAGERS, STAFF, actor, require_current_site, roles

@@ -3,7 +3,7 @@ category), the donations list and the donor's delivery note."""
 
 from __future__ import annotations
 
-from flask import flash, redirect, render_template, request, url_for  # noqa: TID251
+from flask import flash, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
 from marshmallow import ValidationError
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import date
 
-from flask import flash, render_template, request  # noqa: TID251
+from flask import flash, render_template, request
 from flask.typing import ResponseReturnValue
 
 from supermarket.auth.web import MANAGERS, actor, require_current_site, roles
