@@ -87,7 +87,7 @@ def checkin() -> ResponseReturnValue:
         panel=panel,
         message=message,
         matches=matches,
-        searched=bool(q),
+        searched=bool(q) and panel is None and message is None,
         key=str(uuid.uuid4()),
         errors={},
         form={},
