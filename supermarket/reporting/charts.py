@@ -52,7 +52,12 @@ class Chart:
     empty: bool = False
 
     def svg(self) -> str:
-        return str(renderSVG.drawToString(self.drawing))
+        text = str(renderSVG.drawToString(self.drawing))
+        # PDF font names mean nothing to a browser: name families it has, sans-serif last.
+        return text.replace(
+            "font-family: Helvetica-Bold;",
+            "font-family: Helvetica, Arial, sans-serif; font-weight: bold;",
+        ).replace("font-family: Helvetica;", "font-family: Helvetica, Arial, sans-serif;")
 
     def data_uri(self) -> str:
         """For <img src>: the page's CSP allows data: images, and no inline style is needed."""
@@ -325,7 +330,7 @@ def food_insecurity(report: ReleasedReport) -> Chart:
         ci = paired["ci95_pct_points"]
         lines = [change_text(paired["reduction_pct_points"])]
         if ci is not None:
-            lines.append(f"95% CI for the fall: {ci[0]:.1f} to {ci[1]:.1f}")
+            lines.append(f"95% CI {ci[0]:.1f} to {ci[1]:.1f}")
             lines.append(f"McNemar p {_p_text(paired['mcnemar_exact_p'])}")
         lines.append(f"Pairs: {_label(paired['pairs'])}")
         for index, text in enumerate(lines):

@@ -48,3 +48,21 @@ def test_programme_lead_reads_the_quarter_on_a_tablet(browser_page, make_user, s
     with page.expect_download() as download:
         page.get_by_role("link", name="Report pack for Q2 2026 (PDF)").click()
     assert download.value.suggested_filename == "programme-report-2026-Q2.pdf"
+
+
+def test_a_site_manager_reads_their_month_on_a_tablet(browser_page, make_user, seed_programme):
+    seeded = seed_programme({"harlow": 60, "basildon": 90, "canvey": 6})
+    refresh_rollups()
+    db.session.commit()
+    amara = make_user("site_manager", sites=[seeded["sites"]["harlow"]], name="Amara Okafor")
+    page = browser_page
+    browser_login(page, amara)
+    page.get_by_role("link", name="Reports").click()
+    page.wait_for_load_state("networkidle")
+    assert page.get_by_role("heading", name="Reports for Harlow Community Supermarket").is_visible()
+    page.get_by_label("Period").select_option("2026-09")
+    page.get_by_role("button", name="Show").click()
+    page.wait_for_load_state("networkidle")
+    assert "September 2026" in page.locator(".scope-line").inner_text()
+    assert page.get_by_role("link", name="Download the monthly report (PDF)").is_visible()
+    screenshot(page, "reporting-site-dashboard")
