@@ -1,0 +1,54 @@
+"""Daily rollups of visits and stock, kept equal to the ledgers they summarise.
+
+How they stay right (the decision, and why):
+
+- Recomputation, not increments. `refresh_rollups()` (the nightly `supermarket reporting
+  rollup`, also run by the demo) rebuilds whole days from the ledgers with one INSERT ...
+  SELECT ... GROUP BY per table, then stores distinct households for the fixed periods that
+  are over. Rebuilding is idempotent and cannot drift; bulk loads that bypass the ORM are
+  picked up by the next refresh.
+- Days after `complete_through` (today, and any day since the last refresh) are read live
+  from the ledgers by the statistics; only older days come from the rollup. Check-ins never
+  touch the rollup tables, so they never wait on reporting.
+- A day already rolled up that changes afterwards (a back-dated delivery, a correction) is
+  marked in `rollup_stale_days` by ORM listeners registered here on the lower layers' models
+  (visits and stock never import reporting). Stale days are read live until the next refresh.
+  The listener only runs a query for a row dated before the site's today, so a check-in adds
+  no work; it takes a shared lock on the state row, so it cannot slip past a running refresh.
+"""
+
+from supermarket.reporting.rollups import listeners
+from supermarket.reporting.rollups.common import PEOPLE, VISIT_SUMS, complete_through, stale_days
+from supermarket.reporting.rollups.read import (
+    Reach,
+    daily_visits,
+    households,
+    households_for,
+    live_households,
+    stock_sums,
+    visit_sums,
+)
+from supermarket.reporting.rollups.refresh import (
+    RefreshReport,
+    refresh_rollups,
+    store_period_households,
+)
+
+listeners.register_listeners()
+
+__all__ = [
+    "PEOPLE",
+    "VISIT_SUMS",
+    "Reach",
+    "RefreshReport",
+    "complete_through",
+    "daily_visits",
+    "households",
+    "households_for",
+    "live_households",
+    "refresh_rollups",
+    "stale_days",
+    "stock_sums",
+    "store_period_households",
+    "visit_sums",
+]

@@ -1,0 +1,104 @@
+"""What a rolled-up day is made of, and how far the rollups go: shared by refresh and reads."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import date
+from typing import Any, Final
+
+from sqlalchemy import (
+    ColumnElement,
+    and_,
+    case,
+    false,
+    func,
+    literal,
+    literal_column,
+    or_,
+    select,
+)
+
+from supermarket.extensions import db
+from supermarket.reporting.models import (
+    RollupStaleDay,
+    RollupState,
+)
+from supermarket.reporting.periods import PeriodKind
+from supermarket.stock.models import StockMovement
+from supermarket.visits.models import Visit
+
+STATE_ID: Final = 1
+PEOPLE: Final = ("adults", "children_0_4", "children_5_11", "children_12_17")
+VISIT_SUMS: Final = (
+    "visits",
+    *PEOPLE,
+    "fees_pence",
+    "retail_value_pence",
+    "savings_pence",
+    "overrides",
+)
+PERIOD_KINDS: Final[tuple[PeriodKind, ...]] = ("month", "quarter", "year")
+
+
+# --- what a day is made of, from the ledgers --------------------------------------------------
+
+
+def visit_columns() -> list[ColumnElement[Any]]:
+    return [
+        func.count().label("visits"),
+        *(func.coalesce(func.sum(getattr(Visit, name)), 0).label(name) for name in PEOPLE),
+        func.coalesce(func.sum(Visit.amount_paid_pence), 0).label("fees_pence"),
+        func.coalesce(func.sum(Visit.retail_value_pence), 0).label("retail_value_pence"),
+        func.coalesce(func.sum(Visit.savings_pence), 0).label("savings_pence"),
+        func.coalesce(func.sum(case((Visit.override_reason != "", 1), else_=0)), 0).label(
+            "overrides"
+        ),
+    ]
+
+
+def counted_visits() -> ColumnElement[bool]:
+    return Visit.voided_at.is_(None)
+
+
+def stock_reason() -> ColumnElement[str]:
+    # A literal, not a bound parameter: PostgreSQL must see the same expression in the
+    # SELECT list and the GROUP BY.
+    return func.coalesce(StockMovement.reason, literal_column("''"))
+
+
+# --- the state and the stale days ---------------------------------------------------------------
+
+
+def complete_through() -> date | None:
+    """Every day up to this one is rolled up (stale days apart); None before the first refresh."""
+    return db.session.scalar(select(RollupState.complete_through).where(RollupState.id == STATE_ID))
+
+
+def stale_days(site_ids: Sequence[int], start: date, end: date) -> list[tuple[int, date]]:
+    """Rolled-up days, from start to end inclusive, changed since their rollup."""
+    rows = db.session.execute(
+        select(RollupStaleDay.site_id, RollupStaleDay.local_date)
+        .where(
+            RollupStaleDay.site_id.in_(site_ids),
+            RollupStaleDay.local_date.between(start, end),
+        )
+        .distinct()
+    ).all()
+    return sorted((site_id, day) for site_id, day in rows)
+
+
+def day_filter(
+    site_column: Any, date_column: Any, days: Sequence[tuple[int, date]]
+) -> ColumnElement[bool]:
+    if not days:
+        return false()
+    return or_(*(and_(site_column == site_id, date_column == day) for site_id, day in days))
+
+
+def live_condition(
+    site_column: Any, date_column: Any, through: date | None, stale: Sequence[tuple[int, date]]
+) -> ColumnElement[bool]:
+    """Rows to read from the ledger: after the rollup, or on a stale day."""
+    if through is None:
+        return literal(True)
+    return or_(date_column > through, day_filter(site_column, date_column, stale))

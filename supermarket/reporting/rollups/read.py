@@ -1,0 +1,259 @@
+"""Reading sums: rolled-up days from the rollups, later and stale days from the ledgers."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import date
+
+from sqlalchemy import (
+    func,
+    literal,
+    select,
+)
+
+from supermarket.extensions import db
+from supermarket.reporting.models import (
+    DailyStockStats,
+    DailyVisitStats,
+    PeriodHouseholdStats,
+)
+from supermarket.reporting.periods import Period
+from supermarket.reporting.rollups.common import (
+    PEOPLE,
+    VISIT_SUMS,
+    complete_through,
+    counted_visits,
+    day_filter,
+    live_condition,
+    stale_days,
+    stock_reason,
+    visit_columns,
+)
+from supermarket.stock.models import StockMovement
+from supermarket.visits.models import Visit
+
+# --- reading: rolled-up days plus live days -------------------------------------------------------
+
+
+def visit_sums(site_ids: Sequence[int], start: date, end: date) -> dict[int, dict[str, int]]:
+    """Per site, the sums of VISIT_SUMS over the non-voided visits from start to end."""
+    totals: dict[int, dict[str, int]] = {
+        site_id: dict.fromkeys(VISIT_SUMS, 0) for site_id in site_ids
+    }
+    if not site_ids:
+        return totals
+    through = complete_through()
+    stale = stale_days(site_ids, start, min(end, through)) if through is not None else []
+    queries = []
+    if through is not None and start <= through:
+        queries.append(
+            select(
+                DailyVisitStats.site_id,
+                *(func.coalesce(func.sum(getattr(DailyVisitStats, n)), 0) for n in VISIT_SUMS),
+            )
+            .where(
+                DailyVisitStats.site_id.in_(site_ids),
+                DailyVisitStats.local_date.between(start, min(end, through)),
+                ~day_filter(DailyVisitStats.site_id, DailyVisitStats.local_date, stale),
+            )
+            .group_by(DailyVisitStats.site_id)
+        )
+    if through is None or end > through or stale:
+        queries.append(
+            select(Visit.site_id, *visit_columns())
+            .where(
+                Visit.site_id.in_(site_ids),
+                Visit.local_date.between(start, end),
+                counted_visits(),
+                live_condition(Visit.site_id, Visit.local_date, through, stale),
+            )
+            .group_by(Visit.site_id)
+        )
+    for query in queries:
+        for row in db.session.execute(query):
+            site_total = totals[row[0]]
+            for name, value in zip(VISIT_SUMS, row[1:], strict=True):
+                site_total[name] += int(value or 0)
+    return totals
+
+
+StockKey = tuple[str, str, str]  # kind, source, reason ("" if none)
+
+
+def stock_sums(site_ids: Sequence[int], start: date, end: date) -> dict[int, dict[StockKey, int]]:
+    """Per site, net grams by (kind, source, reason) over the ledger from start to end."""
+    totals: dict[int, dict[StockKey, int]] = {site_id: {} for site_id in site_ids}
+    if not site_ids:
+        return totals
+    through = complete_through()
+    stale = stale_days(site_ids, start, min(end, through)) if through is not None else []
+    queries = []
+    if through is not None and start <= through:
+        queries.append(
+            select(
+                DailyStockStats.site_id,
+                DailyStockStats.kind,
+                DailyStockStats.source,
+                DailyStockStats.reason,
+                func.sum(DailyStockStats.weight_g),
+            )
+            .where(
+                DailyStockStats.site_id.in_(site_ids),
+                DailyStockStats.local_date.between(start, min(end, through)),
+                ~day_filter(DailyStockStats.site_id, DailyStockStats.local_date, stale),
+            )
+            .group_by(
+                DailyStockStats.site_id,
+                DailyStockStats.kind,
+                DailyStockStats.source,
+                DailyStockStats.reason,
+            )
+        )
+    if through is None or end > through or stale:
+        queries.append(
+            select(
+                StockMovement.site_id,
+                StockMovement.kind,
+                StockMovement.source,
+                stock_reason(),
+                func.sum(StockMovement.weight_g),
+            )
+            .where(
+                StockMovement.site_id.in_(site_ids),
+                StockMovement.local_date.between(start, end),
+                live_condition(StockMovement.site_id, StockMovement.local_date, through, stale),
+            )
+            .group_by(
+                StockMovement.site_id, StockMovement.kind, StockMovement.source, stock_reason()
+            )
+        )
+    for query in queries:
+        for site_id, kind, source, reason, grams in db.session.execute(query):
+            key = (kind, source, reason)
+            totals[site_id][key] = totals[site_id].get(key, 0) + int(grams or 0)
+    return totals
+
+
+def live_households(
+    site_ids: Sequence[int] | None, start: date, end: date
+) -> dict[int | None, dict[str, int]]:
+    """Distinct households that visited from start to end, and the people in them as at each
+    household's last visit: per site, and for all the given sites together (key None).
+
+    `site_ids` None means every site. Read from the visits themselves.
+    """
+    where = [Visit.local_date.between(start, end), counted_visits()]
+    if site_ids is not None:
+        where.append(Visit.site_id.in_(site_ids))
+    found: dict[int | None, dict[str, int]] = {}
+    order = (Visit.local_date.desc(), Visit.id.desc())
+    for partition, per_site in (
+        ((Visit.site_id, Visit.member_id), True),
+        ((Visit.member_id,), False),
+    ):
+        ranked = (
+            select(
+                Visit.site_id,
+                *(getattr(Visit, name) for name in PEOPLE),
+                func.row_number().over(partition_by=partition, order_by=order).label("rank"),
+            )
+            .where(*where)
+            .subquery()
+        )
+        columns = [
+            func.count().label("households"),
+            *(func.coalesce(func.sum(ranked.c[name]), 0).label(name) for name in PEOPLE),
+        ]
+        stmt = select(ranked.c.site_id if per_site else literal(None), *columns).where(
+            ranked.c.rank == 1
+        )
+        if per_site:
+            stmt = stmt.group_by(ranked.c.site_id)
+        for row in db.session.execute(stmt):
+            if row.households:
+                found[row[0]] = {
+                    "households": int(row.households),
+                    **{name: int(getattr(row, name)) for name in PEOPLE},
+                }
+    return found
+
+
+Reach = dict[int | None, dict[str, int]]
+
+
+def households_for(site_ids: Sequence[int], periods: Sequence[Period]) -> dict[str, Reach]:
+    """For each period: distinct households (and people) per site and for all (key None).
+
+    From the stored period figures where the period is rolled up and none of its days is
+    stale; otherwise from the visits. `site_ids` must be every site, since key None is the
+    whole programme.
+    """
+    empty = {"households": 0, **dict.fromkeys(PEOPLE, 0)}
+    found: dict[str, Reach] = {}
+    through = complete_through()
+    stored_keys: set[str] = set()
+    if through is not None and periods:
+        stale = stale_days(
+            site_ids, min(p.start for p in periods), min(max(p.end for p in periods), through)
+        )
+        stored_keys = {
+            p.key
+            for p in periods
+            if p.end <= through and not any(p.contains(day) for _site, day in stale)
+        }
+    if stored_keys:
+        for row in db.session.scalars(
+            select(PeriodHouseholdStats).where(PeriodHouseholdStats.period_key.in_(stored_keys))
+        ):
+            found.setdefault(row.period_key, {})[row.site_id] = {
+                "households": row.households,
+                **{name: int(getattr(row, name)) for name in PEOPLE},
+            }
+    for period in periods:
+        if period.key not in found:
+            # Not rolled up (or no visits at all, when the live query is as cheap as a read).
+            found[period.key] = live_households(site_ids, period.start, period.end)
+    return {
+        period.key: {key: found[period.key].get(key, dict(empty)) for key in (*site_ids, None)}
+        for period in periods
+    }
+
+
+def households(site_ids: Sequence[int], period: Period) -> Reach:
+    """households_for() for one period."""
+    return households_for(site_ids, [period])[period.key]
+
+
+def daily_visits(site_ids: Sequence[int], start: date, end: date) -> dict[tuple[int, date], int]:
+    """Visits per site and day from start to end: rolled-up days from the rollup."""
+    found: dict[tuple[int, date], int] = {}
+    if not site_ids:
+        return found
+    through = complete_through()
+    stale = stale_days(site_ids, start, min(end, through)) if through is not None else []
+    queries = []
+    if through is not None and start <= through:
+        queries.append(
+            select(
+                DailyVisitStats.site_id, DailyVisitStats.local_date, DailyVisitStats.visits
+            ).where(
+                DailyVisitStats.site_id.in_(site_ids),
+                DailyVisitStats.local_date.between(start, min(end, through)),
+                ~day_filter(DailyVisitStats.site_id, DailyVisitStats.local_date, stale),
+            )
+        )
+    if through is None or end > through or stale:
+        queries.append(
+            select(Visit.site_id, Visit.local_date, func.count())
+            .where(
+                Visit.site_id.in_(site_ids),
+                Visit.local_date.between(start, end),
+                counted_visits(),
+                live_condition(Visit.site_id, Visit.local_date, through, stale),
+            )
+            .group_by(Visit.site_id, Visit.local_date)
+        )
+    for query in queries:
+        for site_id, day, visits in db.session.execute(query):
+            found[(site_id, day)] = found.get((site_id, day), 0) + int(visits)
+    return found

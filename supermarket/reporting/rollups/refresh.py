@@ -1,0 +1,229 @@
+"""Rebuilding the rollups from the ledgers: whole days, then the periods those days are in."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import (
+    ColumnElement,
+    delete,
+    func,
+    insert,
+    select,
+)
+
+from supermarket.extensions import db
+from supermarket.models import utcnow
+from supermarket.reporting.models import (
+    DailyStockStats,
+    DailyVisitStats,
+    PeriodHouseholdStats,
+    RollupStaleDay,
+    RollupState,
+)
+from supermarket.reporting.periods import Period
+from supermarket.reporting.rollups.common import (
+    PERIOD_KINDS,
+    STATE_ID,
+    VISIT_SUMS,
+    counted_visits,
+    day_filter,
+    stock_reason,
+    visit_columns,
+)
+from supermarket.reporting.rollups.read import live_households
+from supermarket.sites.models import Site
+from supermarket.stock.models import StockMovement
+from supermarket.visits.models import Visit
+
+# --- refreshing -----------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class RefreshReport:
+    """What a refresh did, for the command line and the demo."""
+
+    since: date | None
+    through: date
+    days: int
+    stale_days: int
+    periods: int
+
+
+def _yesterday_everywhere(now: datetime) -> date:
+    """The last day that is over at every site (sites may sit in different time zones)."""
+    zones = set(db.session.scalars(select(Site.timezone))) or {"Europe/London"}
+    return min(now.astimezone(ZoneInfo(zone)).date() for zone in zones) - timedelta(days=1)
+
+
+def _earliest_day() -> date | None:
+    firsts = [
+        db.session.scalar(select(func.min(Visit.local_date))),
+        db.session.scalar(select(func.min(StockMovement.local_date))),
+    ]
+    found = [day for day in firsts if day is not None]
+    return min(found) if found else None
+
+
+def _lock_state() -> RollupState:
+    state = db.session.scalar(
+        select(RollupState).where(RollupState.id == STATE_ID).with_for_update()
+    )
+    if state is None:
+        state = RollupState(id=STATE_ID)
+        db.session.add(state)
+        db.session.flush()
+    return state
+
+
+def _rebuild_days(where_visits: ColumnElement[bool], where_stock: ColumnElement[bool]) -> None:
+    visit_rows = (
+        select(Visit.site_id, Visit.local_date, *visit_columns())
+        .where(counted_visits(), where_visits)
+        .group_by(Visit.site_id, Visit.local_date)
+    )
+    db.session.execute(
+        insert(DailyVisitStats).from_select(["site_id", "local_date", *VISIT_SUMS], visit_rows)
+    )
+    stock_rows = (
+        select(
+            StockMovement.site_id,
+            StockMovement.local_date,
+            StockMovement.kind,
+            StockMovement.source,
+            stock_reason(),
+            func.sum(StockMovement.weight_g),
+        )
+        .where(where_stock)
+        .group_by(
+            StockMovement.site_id,
+            StockMovement.local_date,
+            StockMovement.kind,
+            StockMovement.source,
+            stock_reason(),
+        )
+    )
+    db.session.execute(
+        insert(DailyStockStats).from_select(
+            ["site_id", "local_date", "kind", "source", "reason", "weight_g"], stock_rows
+        )
+    )
+
+
+def _periods_touching(days: Iterable[date], through: date) -> set[Period]:
+    """Every month, quarter and year containing one of the days and over by `through`."""
+    found: set[Period] = set()
+    for day in days:
+        for kind in PERIOD_KINDS:
+            period = Period.containing(day, kind)
+            if period.end <= through:
+                found.add(period)
+    return found
+
+
+def _months_between(start: date, end: date) -> Iterable[date]:
+    day = date(start.year, start.month, 1)
+    while day <= end:
+        yield day
+        day = date(day.year + (day.month == 12), day.month % 12 + 1, 1)
+
+
+def store_period_households(period: Period) -> None:
+    """Store the distinct households (and their people) of a period that is over."""
+    db.session.execute(
+        delete(PeriodHouseholdStats).where(PeriodHouseholdStats.period_key == period.key)
+    )
+    computed = utcnow()
+    rows = [
+        {"period_key": period.key, "site_id": site_id, "computed_at": computed, **sums}
+        for site_id, sums in live_households(None, period.start, period.end).items()
+    ]
+    if rows:
+        db.session.execute(insert(PeriodHouseholdStats), rows)
+
+
+def refresh_rollups(
+    *, since: date | None = None, rebuild: bool = False, now: datetime | None = None
+) -> RefreshReport:
+    """Roll up every day from `since` (default: the day after the last refresh) to yesterday,
+    every stale day, and the households of the periods those days belong to.
+
+    With `rebuild`, everything is deleted and rolled up again from the first day of data.
+    Never commits; the command line and the demo do.
+    """
+    now = now or utcnow()
+    state = _lock_state()
+    through = _yesterday_everywhere(now)
+    if rebuild:
+        for model in (DailyVisitStats, DailyStockStats, PeriodHouseholdStats, RollupStaleDay):
+            db.session.execute(delete(model))
+        state.complete_through = None
+    start = since
+    if state.complete_through is None:
+        start = _earliest_day()
+    else:
+        following = state.complete_through + timedelta(days=1)
+        start = following if since is None else min(since, following)
+
+    last_mark = db.session.scalar(select(func.max(RollupStaleDay.id)))
+    marked: list[tuple[int, date]] = []
+    if last_mark is not None:
+        marked = sorted(
+            {
+                (site_id, day)
+                for site_id, day in db.session.execute(
+                    select(RollupStaleDay.site_id, RollupStaleDay.local_date).where(
+                        RollupStaleDay.id <= last_mark
+                    )
+                )
+                if day <= through and (start is None or day < start)
+            }
+        )
+
+    days = 0
+    touched: list[date] = []
+    if start is not None and start <= through:
+        db.session.execute(
+            delete(DailyVisitStats).where(DailyVisitStats.local_date.between(start, through))
+        )
+        db.session.execute(
+            delete(DailyStockStats).where(DailyStockStats.local_date.between(start, through))
+        )
+        _rebuild_days(
+            Visit.local_date.between(start, through),
+            StockMovement.local_date.between(start, through),
+        )
+        days = (through - start).days + 1
+        touched.extend(_months_between(start, through))
+    if marked:
+        db.session.execute(
+            delete(DailyVisitStats).where(
+                day_filter(DailyVisitStats.site_id, DailyVisitStats.local_date, marked)
+            )
+        )
+        db.session.execute(
+            delete(DailyStockStats).where(
+                day_filter(DailyStockStats.site_id, DailyStockStats.local_date, marked)
+            )
+        )
+        _rebuild_days(
+            day_filter(Visit.site_id, Visit.local_date, marked),
+            day_filter(StockMovement.site_id, StockMovement.local_date, marked),
+        )
+        touched.extend(day for _site, day in marked)
+    if last_mark is not None:
+        db.session.execute(delete(RollupStaleDay).where(RollupStaleDay.id <= last_mark))
+
+    periods = _periods_touching(touched, through)
+    for period in sorted(periods):
+        store_period_households(period)
+    if state.complete_through is None or through > state.complete_through:
+        state.complete_through = through
+    state.refreshed_at = now
+    db.session.flush()
+    return RefreshReport(
+        since=start, through=through, days=days, stale_days=len(marked), periods=len(periods)
+    )
