@@ -84,10 +84,14 @@ def test_register_page_registers_and_shows_the_member(staff_pair, login, client)
         "/members/new", data={**_form(), "csrf_token": csrf_token(client, "/members/new")}
     )
     assert response.status_code == 303, response.get_data(as_text=True)
-    page = client.get(response.headers["Location"]).get_data(as_text=True)
-    assert "Tasha Okafor" in page
-    assert "is registered: membership number" in page
     member = db.session.scalar(select(Member).where(Member.last_name == "Okafor"))
+    # She agreed to the food questions, so the tablet offers them straight away.
+    assert f"/surveys/take/{member.membership_number}" in response.headers["Location"]
+    page = client.get(response.headers["Location"]).get_data(as_text=True)
+    assert "is registered: membership number" in page
+    assert "Tasha Okafor" in client.get(f"/members/{member.membership_number}").get_data(
+        as_text=True
+    )
     assert member.postcode == "CM20 1AB"
     assert member.dietary == ["vegetarian"]
     assert member.consent_flags()["survey"] is True
