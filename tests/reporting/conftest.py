@@ -336,7 +336,7 @@ def seed_programme(
                     joined_on=joined,
                     adults=1 + index % 2,
                     children=(int(index % 3 == 0), index % 2, int(index % 4 == 1)),
-                    membership_number=f"Q{site.id:02d}{index:05d}",
+                    membership_number=f"Q{site.id % 100:02d}{index:05d}",
                     **{k: v for k, v in PII.items()},
                 )
                 members.append(member)
