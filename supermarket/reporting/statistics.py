@@ -32,7 +32,8 @@ from dataclasses import dataclass, field
 from datetime import date, timedelta
 from typing import Any, Final
 
-from sqlalchemy import case, func, or_, select
+from sqlalchemy import and_, case, func, or_, select
+from sqlalchemy.orm import aliased
 
 from supermarket.extensions import db
 from supermarket.members.models import Member, MemberStatus
@@ -61,8 +62,6 @@ SOURCES: Final = tuple(kind.value for kind in DonorKind)
 UNKNOWN_SOURCE: Final = "unknown"
 WASTE_REASONS: Final = tuple(reason.value for reason in WasteReason)
 FOLLOW_UP_MONTHS: Final = 3
-# Members per IN (...) list: well inside every database's limit on bound parameters.
-_CHUNK: Final = 2000
 DEFAULT_MEAL_GRAMS: Final = 420
 DEFAULT_CO2E_KG_PER_TONNE: Final = 1600
 
@@ -265,14 +264,22 @@ def survey_counts(
         found[site_id]["baseline_categories"][category] += count
 
     after_end = period.end + timedelta(days=1)
+    later = aliased(SurveyAssessment)
     cohort = db.session.execute(
         select(
-            baseline.member_id,
             baseline.site_id,
             baseline.local_date,
             baseline.complete,
             baseline.category_10,
             baseline.raw_score_10,
+            later.id,
+            later.complete,
+            later.category_10,
+            later.raw_score_10,
+        )
+        .outerjoin(
+            later,
+            and_(later.member_id == baseline.member_id, later.timepoint == FOLLOW_UP_MONTHS),
         )
         .where(
             baseline.site_id.in_(site_ids),
@@ -280,38 +287,26 @@ def survey_counts(
             baseline.local_date >= add_months(period.start, -FOLLOW_UP_MONTHS),
             baseline.local_date < add_months(after_end, -FOLLOW_UP_MONTHS),
         )
-        .order_by(baseline.id)
-    ).all()
-    # Their follow-ups by member, through the unique (member_id, timepoint) index: a join
-    # would let PostgreSQL scan every follow-up ever taken.
-    follow_ups: dict[int, tuple[bool, str, int]] = {}
-    members = [row.member_id for row in cohort]
-    for start in range(0, len(members), _CHUNK):
-        follow_ups.update(
-            (member_id, (complete, category, raw))
-            for member_id, complete, category, raw in db.session.execute(
-                select(
-                    SurveyAssessment.member_id,
-                    SurveyAssessment.complete,
-                    SurveyAssessment.category_10,
-                    SurveyAssessment.raw_score_10,
-                ).where(
-                    SurveyAssessment.member_id.in_(members[start : start + _CHUNK]),
-                    SurveyAssessment.timepoint == FOLLOW_UP_MONTHS,
-                )
-            )
-        )
+    )
     window_ends: dict[date, date] = {}
-    for member_id, site_id, day, complete, category, raw in cohort:
+    for (
+        site_id,
+        day,
+        complete,
+        category,
+        raw,
+        later_id,
+        later_complete,
+        later_category,
+        later_raw,
+    ) in cohort:
         counts = found[site_id]
-        later = follow_ups.get(member_id)
         if day not in window_ends:
             window_ends[day] = survey_window(day, FOLLOW_UP_MONTHS)[2]
-        if later is not None or window_ends[day] < today:
+        if later_id is not None or window_ends[day] < today:
             counts["follow_ups_expected"] += 1
-        if later is not None:
+        if later_id is not None:
             counts["follow_ups_done"] += 1
-            later_complete, later_category, later_raw = later
             if complete and later_complete:
                 counts["pairs"].append(AssessmentPair(category, later_category, raw, later_raw))
     for counts in found.values():
