@@ -137,9 +137,11 @@ def store_period_households(period: Period) -> None:
         delete(PeriodHouseholdStats).where(PeriodHouseholdStats.period_key == period.key)
     )
     computed = utcnow()
+    # Every site named, so that the (site_id, local_date) index of visits can serve the read.
+    site_ids = list(db.session.scalars(select(Site.id)))
     rows = [
         {"period_key": period.key, "site_id": site_id, "computed_at": computed, **sums}
-        for site_id, sums in live_households(None, period.start, period.end).items()
+        for site_id, sums in live_households(site_ids, period.start, period.end).items()
     ]
     if rows:
         db.session.execute(insert(PeriodHouseholdStats), rows)
