@@ -88,7 +88,9 @@ def register_request_hooks(app: Flask) -> None:
         current_origin.set(
             Origin(ip=request.remote_addr or "", user_agent=request.user_agent.string[:200])
         )
-        sqlite_write_intent.set(request.method not in SAFE_METHODS)
+        view = app.view_functions.get(request.endpoint or "")
+        late = getattr(view, "_late_write_lock", False)
+        sqlite_write_intent.set(request.method not in SAFE_METHODS and not late)
 
     @app.before_request
     def _csrf_unless_token() -> None:

@@ -44,7 +44,8 @@ def require_role(actor: User, *roles: Role) -> None:
 
 def site_for_staff(code: str, actor: User, *, managers_only: bool = False) -> Site:
     """The site by code if the actor works there; 404 otherwise, so codes are not probed."""
-    site = db.session.scalar(select(Site).where(Site.code == code))
+    # Found among the actor's own sites (loaded with the actor): no query of its own.
+    site = next((s for s in actor.sites if s.code == code), None)
     if site is None or not works_at(actor, site):
         raise NotFound("No such site.", code="site_not_found")
     if managers_only and actor.role != Role.SITE_MANAGER:

@@ -9,7 +9,7 @@ from flask.typing import ResponseReturnValue
 
 from supermarket.auth.access import site_for_staff
 from supermarket.auth.web import MANAGERS, STAFF, actor, roles
-from supermarket.extensions import db
+from supermarket.extensions import db, late_write_lock, take_write_lock
 from supermarket.http import api_doc, json_body, keyset_page, page_limit
 from supermarket.visits import services
 from supermarket.visits.models import Visit
@@ -48,9 +48,11 @@ def _args(schema: DayQuery | PageQuery) -> dict[str, Any]:
     responses={201: CheckInOut, 200: CheckInOut},
     tag=TAG,
 )
+@late_write_lock
 def check_in(code: str) -> ResponseReturnValue:
     site = site_for_staff(code, actor())
     data = CHECKIN_IN.load(json_body())
+    take_write_lock()  # the rules below count visits under the lock: never over the limit
     result = services.check_in(
         site, data, actor=actor(), key=request.headers.get("Idempotency-Key")
     )

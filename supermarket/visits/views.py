@@ -18,7 +18,7 @@ from marshmallow import ValidationError
 from supermarket.auth.models import Role
 from supermarket.auth.web import STAFF, actor, current_site, require_current_site, roles
 from supermarket.errors import DomainError
-from supermarket.extensions import db
+from supermarket.extensions import db, late_write_lock, take_write_lock
 from supermarket.formatting import LONDON, money
 from supermarket.members import services as members
 from supermarket.members.identifiers import normalise_membership_number
@@ -124,12 +124,14 @@ def matches_fragment() -> ResponseReturnValue:
 
 @bp.post("/checkin")
 @roles(*STAFF)
+@late_write_lock
 def checkin_submit() -> ResponseReturnValue:
     """Check in from the plain form; back to an empty desk, ready for the next card."""
     site = require_current_site()
     bands = [b.name for b in site.settings.bands]
     try:
         data = CheckInIn().load(checkin_from_form(request.form, bands))
+        take_write_lock()  # the rules count visits under the lock: never over the limit
         result = services.check_in(
             site, data, actor=actor(), key=request.form.get("idempotency_key")
         )

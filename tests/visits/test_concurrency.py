@@ -16,7 +16,7 @@ from typing import Any
 from urllib.parse import urlparse
 
 import pytest
-from sqlalchemy import func, select, text
+from sqlalchemy import event, func, select, text
 
 from supermarket.extensions import db
 from supermarket.visits.models import Visit
@@ -187,3 +187,38 @@ def test_the_same_member_at_two_sites_at_once_still_gets_one_visit(make_desk, to
     )
     assert Counter(status for status, _ in results) == {201: 1, 409: THREADS - 1}, results
     assert visits_of(member.id) == 1
+
+
+def test_on_sqlite_the_desk_queues_for_the_write_lock_only_for_the_check_in_itself(
+    desk, token_for, live_url
+):
+    """Who is asking and what they sent are read before the write lock is taken; the key,
+    the member and the week's visits are read under it (so the limit still holds)."""
+    if db.engine.dialect.name != "sqlite":
+        pytest.skip("PostgreSQL locks the member's row instead")
+    member = desk.member()
+    headers = token_for(desk.volunteer)
+    seen: list[str] = []
+
+    def record(conn: Any, cursor: Any, statement: str, *args: Any) -> None:
+        seen.append(" ".join(statement.split())[:60])
+
+    event.listen(db.engine, "before_cursor_execute", record)
+    try:
+        status, _ = post(
+            live_url,
+            f"/api/v1/sites/{desk.site.code}/visits",
+            {"membership_number": member.membership_number},
+            {**headers, "Idempotency-Key": str(uuid.uuid4())},
+        )
+    finally:
+        event.remove(db.engine, "before_cursor_execute", record)
+    assert status == 201
+    locked = seen.index("BEGIN IMMEDIATE")
+    assert seen[0] == "BEGIN"
+    assert any(s.startswith("SELECT api_tokens") for s in seen[:locked])
+    assert any(s.startswith("SELECT visits.id FROM visits") for s in seen[locked:])
+    assert any(s.startswith("SELECT members.") for s in seen[locked:])
+    # Before the lock only the token's "last used" bookkeeping, in its own short transaction.
+    writes = [s for s in seen[:locked] if s.startswith(("INSERT", "UPDATE", "DELETE"))]
+    assert all(s.startswith("UPDATE api_tokens SET last_used_at") for s in writes), writes
