@@ -469,7 +469,9 @@ class _Importer:
         self._insert(rows)
 
     def _without_existing(self, rows: list[_Row]) -> list[_Row]:
-        keys = {row.last_key for row in rows}
+        # Looked up by postcode, which few households share (an index on site and postcode),
+        # not by surname: common surnames would fetch most of a large site for every batch.
+        postcodes = {row.data["postcode"] for row in rows}
         existing = {
             (last, born, postcode): number
             for last, born, postcode, number in db.session.execute(
@@ -480,7 +482,7 @@ class _Importer:
                     Member.membership_number,
                 ).where(
                     Member.site_id == self.site.id,
-                    Member.last_name_key.in_(keys),
+                    Member.postcode.in_(postcodes),
                     Member.status.in_(services.OPEN_STATUSES),
                     Member.anonymised_at.is_(None),
                 )
