@@ -28,6 +28,11 @@ GREY: Final = colors.HexColor("#4a5560")
 INK: Final = colors.HexColor("#1b1f23")
 FONT: Final = "Helvetica"
 WIDTH: Final = 520
+# Bar charts with one bar a row: the row's height, and the tallest chart (it must fit an A4
+# page's frame, ~730 pt, with its title); past MAX_HEIGHT / MIN_ROW bars it grows again.
+ROW: Final = 34
+MIN_ROW: Final = 13
+MAX_HEIGHT: Final = 620
 SOURCE_LABELS: Final = {
     "fareshare": "FareShare",
     "retailer": "Retailer surplus",
@@ -183,7 +188,11 @@ def _horizontal(
     empty: str,
     headers: tuple[str, str],
 ) -> Chart:
-    height = max(120, 34 * len(items) + 50)
+    # 34 pt a bar, two-line labels; with many bars (a programme of 40 sites) the bars
+    # narrow, one line each, so the chart still fits a page.
+    row = min(ROW, max(MIN_ROW, (MAX_HEIGHT - 50) / max(1, len(items))))
+    compact = row < ROW
+    height = max(120, row * len(items) + 50)
     drawing = Drawing(WIDTH, height)
     values = [(name, None if value is None else value) for name, value in items]
     shown = [_number(v) / scale if isinstance(v, int | float) else 0.0 for _name, v in values]
@@ -200,7 +209,9 @@ def _horizontal(
         chart.x, chart.y = 150, 30
         chart.width, chart.height = WIDTH - 220, height - 50
         chart.data = [tuple(reversed(shown))]
-        chart.categoryAxis.categoryNames = [_wrap(name) for name, _v in reversed(values)]
+        chart.categoryAxis.categoryNames = [
+            _line(name) if compact else _wrap(name) for name, _v in reversed(values)
+        ]
         chart.categoryAxis.labels.boxAnchor = "e"
         chart.categoryAxis.labels.dx = -6
         chart.barLabelFormat = "values"
@@ -210,6 +221,10 @@ def _horizontal(
         chart.bars[0].fillColor = colour
         chart.bars.strokeColor = None
         _style_axes(chart, value_max=max(shown) if shown else 0)
+        if compact:
+            size = max(6.5, min(10.0, row * 0.62))
+            chart.categoryAxis.labels.fontSize = size
+            chart.barLabels.fontSize = size
         drawing.add(chart)
     return Chart(
         key=key,
@@ -221,6 +236,11 @@ def _horizontal(
         notes=(empty,) if is_empty else (),
         empty=is_empty,
     )
+
+
+def _line(name: str, width: int = 26) -> str:
+    """A label on one line, shortened with an ellipsis."""
+    return name if len(name) <= width else name[: width - 1] + "…"
 
 
 def _wrap(name: str, width: int = 22) -> str:

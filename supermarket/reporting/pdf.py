@@ -46,6 +46,8 @@ PALE: Final = colors.HexColor("#eef4f0")
 WARN: Final = colors.HexColor("#fff4ce")
 MARGIN: Final = 18 * mm
 FRAME_WIDTH: Final = A4[0] - 2 * MARGIN
+# A chart and its title within one page's frame, whatever the chart.
+MAX_CHART_HEIGHT: Final = 660
 _FONT_DIRS: Final = (
     Path("/usr/share/fonts/truetype/dejavu"),
     Path("/usr/share/fonts/dejavu"),
@@ -167,9 +169,10 @@ def _table(
     return flowables
 
 
-def _scaled(drawing: Drawing, width: float) -> Drawing:
-    """The chart scaled to the frame's width (drawings are made for pages, 520 pt wide)."""
-    factor = min(1.0, width / drawing.width)
+def _scaled(drawing: Drawing, width: float, height: float = MAX_CHART_HEIGHT) -> Drawing:
+    """The chart scaled to fit the frame's width (drawings are made for pages, 520 pt wide)
+    and a page's height (a bar chart of very many sites would not fit otherwise)."""
+    factor = min(1.0, width / drawing.width, height / drawing.height)
     if factor >= 1.0:
         return drawing
     scaled = Drawing(drawing.width * factor, drawing.height * factor)
