@@ -20,7 +20,7 @@ from datetime import date, timedelta
 from typing import IO, Any
 
 from marshmallow import ValidationError
-from sqlalchemy import Table, select
+from sqlalchemy import Table, select, text
 
 from supermarket.auth import audit
 from supermarket.auth.models import User
@@ -642,6 +642,11 @@ def import_members(
     services.ensure_staff(actor, site, managers_only=True)
     report = ImportReport(source=source[:200], dry_run=dry_run, skip_bad_rows=skip_bad_rows)
     importer = _Importer(site, actor, report, error_sink)
+    if db.session.get_bind().dialect.name == "postgresql":
+        # The batches' lookups are prepared statements (psycopg prepares a query it has run
+        # five times); PostgreSQL would then keep a plan made while the site had few members
+        # and scan the whole table for each batch of a big import. Plan each batch afresh.
+        db.session.execute(text("SET LOCAL plan_cache_mode = force_custom_plan"))
     savepoint = db.session.begin_nested()
     try:
         _read(stream, importer, report, progress)
