@@ -202,16 +202,23 @@ def households_for(site_ids: Sequence[int], periods: Sequence[Period]) -> dict[s
             if p.end <= through and not any(p.contains(day) for _site, day in stale)
         }
     if stored_keys:
-        for row in db.session.scalars(
-            select(PeriodHouseholdStats).where(PeriodHouseholdStats.period_key.in_(stored_keys))
+        # A rolled-up period without rows had no visits: the refresh stores every period
+        # over by then that holds a rolled-up day, and marks changed days stale.
+        found = {key: {} for key in stored_keys}
+        for row in db.session.execute(
+            select(
+                PeriodHouseholdStats.period_key,
+                PeriodHouseholdStats.site_id,
+                PeriodHouseholdStats.households,
+                *(getattr(PeriodHouseholdStats, name) for name in PEOPLE),
+            ).where(PeriodHouseholdStats.period_key.in_(stored_keys))
         ):
-            found.setdefault(row.period_key, {})[row.site_id] = {
+            found[row.period_key][row.site_id] = {
                 "households": row.households,
                 **{name: int(getattr(row, name)) for name in PEOPLE},
             }
     for period in periods:
         if period.key not in found:
-            # Not rolled up (or no visits at all, when the live query is as cheap as a read).
             found[period.key] = live_households(site_ids, period.start, period.end)
     return {
         period.key: {key: found[period.key].get(key, dict(empty)) for key in (*site_ids, None)}
