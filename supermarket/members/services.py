@@ -600,14 +600,17 @@ def _consent_kind(kind: str) -> ConsentKind:
 # --- finding members ------------------------------------------------------------------------
 
 
-def find_member_for_checkin(site: Site, text: str, *, actor: User) -> Member:
+def find_member_for_checkin(
+    site: Site, text: str, *, actor: User, for_update: bool = False
+) -> Member:
     """The member whose card number was typed or scanned (with any spacing, case or hyphen).
 
     For the check-in desk: refuses (422) text that is not a membership number or whose check
     character is wrong, so a misread number never finds someone else. Looks at the site's own
     members; if the site accepts other sites' members, then at the whole programme (audited
     as `member.found_from_other_site`). 404 if nobody holds the number. The caller decides
-    what the member's status allows.
+    what the member's status allows. With `for_update`, the member's row is locked until
+    the transaction ends (on databases that lock rows).
     """
     ensure_staff(actor, site)
     number = normalise_membership_number(text)
@@ -624,6 +627,8 @@ def find_member_for_checkin(site: Site, text: str, *, actor: User) -> Member:
             fields={"number": ["Check the number on the card and type it again."]},
         )
     stmt = select(Member).where(Member.membership_number == number, Member.anonymised_at.is_(None))
+    if for_update:
+        stmt = stmt.with_for_update().execution_options(populate_existing=True)
     member = db.session.scalar(stmt.where(Member.site_id == site.id))
     if member is None and site.settings.allow_other_site_members:
         member = db.session.scalar(stmt)

@@ -58,7 +58,7 @@ _KEY = re.compile(r"^[A-Za-z0-9._:\-]{8,100}$")
 # --- finding the member ---------------------------------------------------------------------
 
 
-def find_member(site: Site, number: str, *, actor: User) -> Member:
+def find_member(site: Site, number: str, *, actor: User, for_update: bool = False) -> Member:
     """The member whose card was scanned or typed at this site's desk.
 
     The site's own members, or another site's where this site accepts them. A member of
@@ -67,7 +67,7 @@ def find_member(site: Site, number: str, *, actor: User) -> Member:
     """
     ensure_staff(site, actor)
     try:
-        return members.find_member_for_checkin(site, number, actor=actor)
+        return members.find_member_for_checkin(site, number, actor=actor, for_update=for_update)
     except NotFound:
         for other in actor.sites:
             if other.id == site.id:
@@ -150,18 +150,6 @@ def _row_locks() -> bool:
     return db.session.get_bind().dialect.name != "sqlite"
 
 
-def _lock(member: Member) -> Member:
-    """Hold the member's row until commit, so check-ins of one household queue up here."""
-    locked = db.session.scalar(
-        select(Member)
-        .where(Member.id == member.id)
-        .with_for_update()
-        .execution_options(populate_existing=True)
-    )
-    assert locked is not None
-    return locked
-
-
 def _apply_overrides(
     problems: list[Problem], reason: str, settings: SiteSettings, actor: User
 ) -> list[str]:
@@ -226,15 +214,14 @@ def check_in(
         found = _visit_by_key(site, key)
         if found is not None:
             return _replay(found, number, settings, now)
-    member = find_member(site, number, actor=actor)
+    locks = _row_locks()
+    member = find_member(site, number, actor=actor, for_update=locks)
     lines = stock_link.scanned_lines(data.get("lines") or [])
-    if _row_locks():
-        member = _lock(member)
-        if key is not None:
-            # A first attempt with this key may have committed while we waited on the lock.
-            found = _visit_by_key(site, key)
-            if found is not None:
-                return _replay(found, number, settings, now)
+    if locks and key is not None:
+        # A first attempt with this key may have committed while we waited on the lock.
+        found = _visit_by_key(site, key)
+        if found is not None:
+            return _replay(found, number, settings, now)
 
     today = local_date(site, now)
     allowance = allowance_for(settings, member.household_size)
@@ -294,16 +281,22 @@ def check_in(
         )
         for line in basket.lines
     ]
-    try:
-        with db.session.begin_nested():
-            db.session.add(visit)
-            db.session.flush()
-    except IntegrityError:
-        # The unique key is the last guard: another request stored this key first.
-        found = _visit_by_key(site, key) if key is not None else None
-        if found is None:
-            raise
-        return _replay(found, number, settings, now)
+    if not locks:
+        # SQLite: this request holds the write lock and found no visit with its key, so the
+        # unique key cannot be taken under it; no savepoint to fall back to is needed.
+        db.session.add(visit)
+        db.session.flush()
+    else:
+        try:
+            with db.session.begin_nested():
+                db.session.add(visit)
+                db.session.flush()
+        except IntegrityError:
+            # The unique key is the last guard: another request stored this key first.
+            found = _visit_by_key(site, key) if key is not None else None
+            if found is None:
+                raise
+            return _replay(found, number, settings, now)
     stock_link.issue_lines(site, basket.lines, visit_id=visit.id, actor=actor, at=now)
     audit.record(
         "visit.checked_in",
