@@ -90,8 +90,9 @@ def test_volunteer_finds_members_by_name_and_by_scanning_a_card(
     page = browser_page
     browser_login(page, sue)
     page.goto("/members")
-    # The search box has the focus, so a scanner's keystrokes land in it.
-    assert page.evaluate("document.activeElement.id") == "f-q"
+    # The search box has the focus, so a scanner's keystrokes land in it (a busy machine
+    # may apply autofocus a moment after the load event).
+    page.wait_for_function("document.activeElement && document.activeElement.id === 'f-q'")
 
     page.keyboard.type("okafor")
     page.keyboard.press("Enter")
