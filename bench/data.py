@@ -662,6 +662,7 @@ def generate(url: str, scale: Scale, *, quiet: bool = False, force: bool = False
             return found
     from flask_migrate import upgrade
 
+    import bench.food  # (stock and surveys; it imports bench.more, so visits run first)
     import bench.more  # noqa: F401  (registers the optional generators)
     from supermarket.extensions import db
 

@@ -67,3 +67,70 @@ def test_tiny_benchmark_run_generates_serves_loads_and_writes_results(tmp_path: 
         # time ran out on a busy machine is a timing matter, which this test leaves alone.
         statuses = set(figure["ours"].get("statuses", {"200": 1}))
         assert statuses <= {"200", "201", "303"}, figure
+
+
+FEED_SCRIPT = """
+import json, sys
+from datetime import date
+
+from sqlalchemy import select
+
+from bench import data
+
+url = sys.argv[1]
+data.generate(url, data.SCALES["tiny"], quiet=True, force=True)
+app = data.make_app(url)
+with app.app_context():
+    from supermarket.auth.models import User
+    from supermarket.auth.services import create_token
+    from supermarket.extensions import db
+    from supermarket.stock.services.ledger import ledger_discrepancies
+
+    discrepancies = ledger_discrepancies()
+    lead = db.session.scalar(select(User).where(User.email == "lead@bench.example"))
+    _token, secret = create_token(lead, label="bench test", actor=None)
+    db.session.commit()
+period = str(date.today().year - 1)  # a finished year the three generated years cover
+answer = app.test_client().get(
+    f"/api/v1/stats?period={period}", headers={"Authorization": f"Bearer {secret}"}
+)
+with app.app_context():
+    db.engine.dispose()
+print(json.dumps({"status": answer.status_code, "feed": answer.get_json(),
+                  "discrepancies": discrepancies}))
+"""
+
+
+def _generation_url(tmp_path: Path) -> str:
+    """A database of its own: generation empties it, so never the test session's database."""
+    url = os.environ.get("DATABASE_URL", "")
+    if url.startswith("postgresql"):
+        from sqlalchemy.engine import make_url
+
+        parsed = make_url(url)
+        return parsed.set(database=f"{parsed.database}_food").render_as_string(hide_password=False)
+    return f"sqlite:///{tmp_path / 'food.db'}"
+
+
+def test_tiny_generation_feeds_food_and_survey_outcome(tmp_path: Path) -> None:
+    done = subprocess.run(
+        [sys.executable, "-c", FEED_SCRIPT, _generation_url(tmp_path)],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    assert done.returncode == 0, done.stdout[-3000:] + done.stderr[-3000:]
+    result = json.loads(done.stdout.strip().splitlines()[-1])
+    assert result["status"] == 200, result
+    assert result["discrepancies"] == []
+    feed = result["feed"]
+    assert feed["period"]["complete"] is True, feed["period"]
+    food = feed["figures"]["food"]
+    assert food["received_g"] > 0, food
+    assert all(food["received_by_source_g"][s] > 0 for s in ("fareshare", "retailer")), food
+    assert food["given_to_members_g"] > 0, food
+    assert food["wasted_g"] > 0, food
+    paired = feed["outcome"]["paired"]
+    assert isinstance(paired["pairs"], int), paired
+    assert paired["pairs"] > 0, paired
