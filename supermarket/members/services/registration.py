@@ -1,0 +1,294 @@
+"""Registering a household and changing its details: eligibility, the catchment, possible
+duplicates at the site (refused) or elsewhere (a warning), and fresh membership numbers."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from datetime import date
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
+
+from supermarket.auth import audit
+from supermarket.auth.models import Role, User
+from supermarket.errors import Conflict, InvalidInput, PermissionDenied
+from supermarket.extensions import db
+from supermarket.members.identifiers import new_membership_number
+from supermarket.members.matching import household_match_hash, match_key
+from supermarket.members.models import ConsentKind, ConsentMethod, Member, MemberStatus
+from supermarket.members.names import search_key
+from supermarket.members.schemas import CONTACT_FIELDS
+from supermarket.members.services.common import OPEN_STATUSES, _site_is_full, ensure_staff
+from supermarket.members.services.consent import _add_consent
+from supermarket.members.terms import add_months, age_band, site_today
+from supermarket.postcodes import in_catchment
+from supermarket.sites.models import Site
+from supermarket.sites.settings import SiteSettings
+
+
+@dataclass
+class Registration:
+    """A new member and any warnings for the desk (such as membership at another site)."""
+
+    member: Member
+    warnings: list[dict[str, str]] = field(default_factory=list)
+
+
+def _field_error(path: tuple[str, ...], message: str) -> dict[str, Any]:
+    error: dict[str, Any] = {path[-1]: [message]}
+    for name in reversed(path[:-1]):
+        error = {name: error}
+    return error
+
+
+def _check_eligibility(site: Site, settings: SiteSettings, route: str, postcode: str) -> None:
+    if route not in settings.eligibility_routes:
+        raise InvalidInput(
+            "This site does not accept that eligibility route.",
+            fields=_field_error(
+                ("eligibility", "route"), f"{site.name} does not accept this route."
+            ),
+        )
+    if route == "postcode" and not in_catchment(postcode, settings.catchment):
+        raise InvalidInput(
+            "The postcode is outside the site's catchment.",
+            fields=_field_error(
+                ("postcode",),
+                f"This postcode is outside the catchment area ({', '.join(settings.catchment)}).",
+            ),
+        )
+
+
+def _duplicate_at_site(
+    site: Site, last_key: str, born: date, postcode: str, exclude_id: int | None = None
+) -> Member | None:
+    stmt = select(Member).where(
+        Member.site_id == site.id,
+        Member.last_name_key == last_key,
+        Member.date_of_birth == born,
+        Member.postcode == postcode,
+        Member.status.in_(OPEN_STATUSES),
+        Member.anonymised_at.is_(None),
+    )
+    if exclude_id is not None:
+        stmt = stmt.where(Member.id != exclude_id)
+    return db.session.scalar(stmt.limit(1))
+
+
+def _member_elsewhere(site: Site, match_hash: str) -> bool:
+    return (
+        db.session.scalar(
+            select(Member.id)
+            .where(
+                Member.match_hash == match_hash,
+                Member.site_id != site.id,
+                Member.status.in_(OPEN_STATUSES),
+                Member.anonymised_at.is_(None),
+            )
+            .limit(1)
+        )
+        is not None
+    )
+
+
+def _raise_duplicate(existing: Member) -> None:
+    raise Conflict(
+        "A member with the same surname, date of birth and postcode is already registered "
+        "here. Check it is not the same household.",
+        code="possible_duplicate",
+        details={"membership_number": existing.membership_number},
+    )
+
+
+ELSEWHERE_WARNING = {
+    "code": "member_elsewhere",
+    "message": "This household may already be a member at another site. One membership per "
+    "household: ask whether they shop elsewhere.",
+}
+
+
+def unused_membership_number(taken: Iterable[str] = ()) -> str:
+    """A fresh random membership number not yet in use (and not in `taken`)."""
+    reserved = set(taken)
+    while True:
+        number = new_membership_number()
+        if number in reserved:
+            continue
+        exists = db.session.scalar(select(Member.id).where(Member.membership_number == number))
+        if exists is None:
+            return number
+
+
+def register_member(
+    site: Site,
+    data: Mapping[str, Any],
+    *,
+    actor: User,
+    method: ConsentMethod = ConsentMethod.IN_PERSON,
+) -> Registration:
+    """Register a household at the site from input loaded by MemberIn.
+
+    Refuses an eligibility route the site does not accept, a postcode outside the catchment
+    for the postcode route, and a possible duplicate at the same site (409 with its number).
+    A possible membership at another site is only a warning, found by keyed hash. At a site
+    whose member cap is reached the household joins the waiting list.
+    """
+    ensure_staff(actor, site)
+    settings = site.settings
+    eligibility = data["eligibility"]
+    _check_eligibility(site, settings, eligibility["route"], data["postcode"])
+
+    last_key = search_key(data["last_name"])
+    born: date = data["date_of_birth"]
+    existing = _duplicate_at_site(site, last_key, born, data["postcode"])
+    if existing is not None:
+        _raise_duplicate(existing)
+    hashed = household_match_hash(last_key, born, data["postcode"], match_key())
+    warnings = [dict(ELSEWHERE_WARNING)] if _member_elsewhere(site, hashed) else []
+
+    today = site_today(site)
+    waiting = _site_is_full(site, settings)
+    household = data["household"]
+    member = Member(
+        site_id=site.id,
+        site=site,
+        first_name=data["first_name"],
+        last_name=data["last_name"],
+        first_name_key=search_key(data["first_name"]),
+        last_name_key=last_key,
+        date_of_birth=born,
+        age_band=age_band(born, today),
+        postcode=data["postcode"],
+        postcode_district=data["postcode"].split(" ")[0],
+        phone=data.get("phone"),
+        email=data.get("email"),
+        adults=household["adults"],
+        children_0_4=household["children_0_4"],
+        children_5_11=household["children_5_11"],
+        children_12_17=household["children_12_17"],
+        eligibility_route=eligibility["route"],
+        referral_agency=eligibility.get("referral_agency", ""),
+        referral_reference=eligibility.get("referral_reference", ""),
+        benefit=eligibility.get("benefit", ""),
+        dietary=list(data.get("dietary", [])),
+        dietary_notes=data.get("dietary_notes", ""),
+        status=(MemberStatus.WAITING if waiting else MemberStatus.ACTIVE).value,
+        joined_on=today,
+        expires_on=None if waiting else add_months(today, settings.membership_term_months),
+        review_due_on=None if waiting else add_months(today, settings.review_interval_months),
+        match_hash=hashed,
+        registered_by_id=actor.id,
+    )
+    _insert_with_unique_number(member)
+    consents = data["consents"]
+    _add_consent(member, ConsentKind.PRIVACY_NOTICE, method, actor)
+    for kind in (ConsentKind.SURVEY, ConsentKind.CONTACT):
+        if consents.get(kind.value):
+            _add_consent(member, kind, method, actor)
+    db.session.flush()
+    audit.record(
+        "member.registered",
+        actor=actor,
+        object_type="member",
+        object_id=member.id,
+        site_id=site.id,
+        details={
+            "route": member.eligibility_route,
+            "status": member.status,
+            "member_elsewhere": bool(warnings),
+        },
+    )
+    return Registration(member=member, warnings=warnings)
+
+
+def _insert_with_unique_number(member: Member) -> None:
+    """Insert with a fresh number; a number taken by a concurrent insert is simply redrawn."""
+    for _ in range(5):
+        member.membership_number = unused_membership_number()
+        try:
+            with db.session.begin_nested():
+                db.session.add(member)
+                db.session.flush()
+            return
+        except IntegrityError:
+            taken = db.session.scalar(
+                select(Member.id).where(Member.membership_number == member.membership_number)
+            )
+            if taken is None:
+                raise
+    raise RuntimeError("could not draw an unused membership number")
+
+
+def update_member(member: Member, changes: Mapping[str, Any], *, actor: User) -> Member:
+    """Change a member's details from input loaded by MemberUpdateIn.
+
+    Volunteers may change contact details only (phone, email, postcode); site managers
+    anything there. Names, date of birth or postcode that now match another open member of
+    the site are refused as a possible duplicate. Audited with the names of the fields changed.
+    """
+    ensure_staff(actor, member.site)
+    if actor.role != Role.SITE_MANAGER:
+        refused = sorted(set(changes) - CONTACT_FIELDS)
+        if refused:
+            raise PermissionDenied(
+                "Volunteers can change contact details only; ask a site manager.",
+                fields={name: ["Only a site manager can change this."] for name in refused},
+            )
+    site = member.site
+    changed: set[str] = set()
+
+    def put(attr: str, value: Any) -> None:
+        if getattr(member, attr) != value:
+            setattr(member, attr, value)
+            changed.add(attr)
+
+    for attr in ("first_name", "last_name", "phone", "email", "dietary_notes", "notes"):
+        if attr in changes:
+            put(attr, changes[attr])
+    if "dietary" in changes:
+        put("dietary", list(changes["dietary"]))
+    if "date_of_birth" in changes:
+        put("date_of_birth", changes["date_of_birth"])
+        member.age_band = age_band(changes["date_of_birth"], member.joined_on)
+    if "postcode" in changes:
+        put("postcode", changes["postcode"])
+        member.postcode_district = changes["postcode"].split(" ")[0]
+    if "household" in changes:
+        for key, value in changes["household"].items():
+            put(key, value)
+    if "eligibility" in changes:
+        eligibility = changes["eligibility"]
+        put("eligibility_route", eligibility["route"])
+        for key in ("referral_agency", "referral_reference", "benefit"):
+            put(key, eligibility.get(key, ""))
+    if changed & {"eligibility_route", "postcode"}:
+        _check_eligibility(site, site.settings, member.eligibility_route, member.postcode or "")
+    if changed & {"first_name", "last_name", "date_of_birth", "postcode"}:
+        member.first_name_key = search_key(member.first_name)
+        member.last_name_key = search_key(member.last_name)
+        if member.date_of_birth is not None and member.postcode is not None:
+            existing = _duplicate_at_site(
+                site,
+                member.last_name_key,
+                member.date_of_birth,
+                member.postcode,
+                exclude_id=member.id,
+            )
+            if existing is not None:
+                _raise_duplicate(existing)
+            member.match_hash = household_match_hash(
+                member.last_name_key, member.date_of_birth, member.postcode, match_key()
+            )
+    if changed:
+        db.session.flush()
+        audit.record(
+            "member.updated",
+            actor=actor,
+            object_type="member",
+            object_id=member.id,
+            site_id=site.id,
+            details={"fields": sorted(changed)},
+        )
+    return member
