@@ -246,22 +246,7 @@ def issue(
     at: datetime | None = None,
 ) -> list[StockMovement]:
     """Give stock out, earliest-expiring first, never from a batch past its use-by date."""
-    ensure_staff(site, actor)
-    if quantity <= 0:
-        raise InvalidInput("Give a quantity of 1 or more.", fields={"quantity": "At least 1."})
-    product = product_by_sku(sku)
-    at = now_or(at)
-    stmt = fefo(site, product).where(usable(site_today(site, at)))
-    return take(
-        site,
-        product,
-        quantity,
-        stmt=stmt,
-        kind=MovementKind.ISSUED,
-        actor=actor,
-        at=at,
-        visit_id=visit_id,
-    )
+    return _issue_usable(site, sku, quantity, actor=actor, at=at, visit_id=visit_id)
 
 
 GIVEN_OUT_NOTE = "given out without a scan"
@@ -273,6 +258,21 @@ def give_out(
     """Record stock that left at a session without being scanned at check-in (free items,
     weighed crates in grams, baskets counted by band): issued first-expiring first, with no
     visit, so the levels stay true."""
+    return _issue_usable(site, sku, quantity, actor=actor, at=at, note=GIVEN_OUT_NOTE)
+
+
+def _issue_usable(
+    site: Site,
+    sku: str,
+    quantity: int,
+    *,
+    actor: User,
+    at: datetime | None,
+    visit_id: int | None = None,
+    note: str = "",
+) -> list[StockMovement]:
+    """Issue `quantity` by staff of the site from the usable batches, earliest-expiring first,
+    all or nothing (through `take`)."""
     ensure_staff(site, actor)
     if quantity <= 0:
         raise InvalidInput("Give a quantity of 1 or more.", fields={"quantity": "At least 1."})
@@ -287,7 +287,8 @@ def give_out(
         kind=MovementKind.ISSUED,
         actor=actor,
         at=at,
-        note=GIVEN_OUT_NOTE,
+        note=note,
+        visit_id=visit_id,
     )
 
 
