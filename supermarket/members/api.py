@@ -186,6 +186,14 @@ def close(code: str, number: str) -> ResponseReturnValue:
     return MemberOut().dump(member)
 
 
+def _consent_change(code: str, number: str, kind: str, change: Any) -> ResponseReturnValue:
+    member = _member(code, number)
+    data = ConsentChangeIn().load(_optional_body())
+    change(member, kind, data["method"], actor=actor())
+    db.session.commit()
+    return MemberOut().dump(member)
+
+
 @bp.post("/<number>/consents/<kind>")
 @roles(*STAFF)
 @api_doc(
@@ -195,11 +203,7 @@ def close(code: str, number: str) -> ResponseReturnValue:
     tag=TAG,
 )
 def give_consent(code: str, number: str, kind: str) -> ResponseReturnValue:
-    member = _member(code, number)
-    data = ConsentChangeIn().load(_optional_body())
-    services.give_consent(member, kind, data["method"], actor=actor())
-    db.session.commit()
-    return MemberOut().dump(member)
+    return _consent_change(code, number, kind, services.give_consent)
 
 
 @bp.post("/<number>/consents/<kind>/withdraw")
@@ -211,11 +215,7 @@ def give_consent(code: str, number: str, kind: str) -> ResponseReturnValue:
     tag=TAG,
 )
 def withdraw_consent(code: str, number: str, kind: str) -> ResponseReturnValue:
-    member = _member(code, number)
-    data = ConsentChangeIn().load(_optional_body())
-    services.withdraw_consent(member, kind, data["method"], actor=actor())
-    db.session.commit()
-    return MemberOut().dump(member)
+    return _consent_change(code, number, kind, services.withdraw_consent)
 
 
 @bp.get("/<number>/card.pdf")
