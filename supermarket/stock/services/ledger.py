@@ -165,12 +165,11 @@ def take(
     Spanning batches runs in a savepoint, so a shortfall undoes the batches already taken
     even when the caller carries on with its transaction.
     """
-    batches = db.session.scalars(stmt.execution_options(populate_existing=True)).all()
-    if batches and batches[0].quantity >= quantity:
-        # One batch covers it: a single conditional UPDATE either all happens or not at all.
-        single = move(
-            batches[0],
-            -quantity,
+
+    def take_from(batch: StockBatch, amount: int) -> StockMovement | None:
+        return move(
+            batch,
+            -amount,
             kind=kind,
             actor=actor,
             at=at,
@@ -180,6 +179,11 @@ def take(
             visit_id=visit_id,
             transfer_id=transfer_id,
         )
+
+    batches = db.session.scalars(stmt.execution_options(populate_existing=True)).all()
+    if batches and batches[0].quantity >= quantity:
+        # One batch covers it: a single conditional UPDATE either all happens or not at all.
+        single = take_from(batches[0], quantity)
         if single is not None:
             db.session.flush()
             return [single]
@@ -191,18 +195,7 @@ def take(
             available = batch.quantity
             while remaining > 0 and available > 0:
                 amount = min(available, remaining)
-                movement = move(
-                    batch,
-                    -amount,
-                    kind=kind,
-                    actor=actor,
-                    at=at,
-                    site=site,
-                    reason=reason,
-                    note=note,
-                    visit_id=visit_id,
-                    transfer_id=transfer_id,
-                )
+                movement = take_from(batch, amount)
                 if movement is not None:
                     movements.append(movement)
                     remaining -= amount
