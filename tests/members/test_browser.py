@@ -107,6 +107,7 @@ def test_volunteer_finds_members_by_name_and_by_scanning_a_card(
 
     # A USB scanner types the number then Enter: straight to the member.
     page.goto("/members")
+    page.wait_for_function("document.activeElement && document.activeElement.id === 'f-q'")
     page.keyboard.type(zoe.membership_number)
     page.keyboard.press("Enter")
     page.wait_for_url(f"**/members/{zoe.membership_number}")
