@@ -11,6 +11,7 @@ from __future__ import annotations
 import math
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import Final, Literal, NamedTuple, Protocol
 
 from supermarket.surveys.scoring import CATEGORIES_10, INSECURE_10, category_10
@@ -251,6 +252,7 @@ class PairedOutcome:
     confidence_z: float = Z_95
 
 
+@lru_cache(maxsize=4096)  # a few hundred possible pairs; a year's outcome checks ~20,000
 def _checked(pair: tuple[str, str, int, int]) -> AssessmentPair:
     checked = AssessmentPair(*pair)
     for category, raw in (
