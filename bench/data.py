@@ -216,6 +216,7 @@ def write_rows(
             assert raw is not None
             cols = ", ".join(columns)
             for batch in batched(rows, 50_000):
+                conn.exec_driver_sql("SELECT 1")  # opens the transaction SQLAlchemy commits
                 with raw.cursor() as cur, cur.copy(f"COPY {table.name} ({cols}) FROM STDIN") as cp:
                     for row in batch:
                         cp.write_row(row)
