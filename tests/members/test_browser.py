@@ -117,6 +117,7 @@ def test_volunteer_finds_members_by_name_and_by_scanning_a_card(
     # A misread number never opens someone else.
     wrong = zoe.membership_number[:7] + ("0" if zoe.membership_number[7] != "0" else "1")
     page.goto("/members")
+    page.wait_for_function("document.activeElement && document.activeElement.id === 'f-q'")
     page.keyboard.type(wrong)
     page.keyboard.press("Enter")
     page.wait_for_load_state("networkidle")

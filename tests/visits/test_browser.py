@@ -23,12 +23,18 @@ def visits_of(member) -> list[Visit]:
 
 def scan(page: Any, number: str) -> None:
     """A USB scanner: types the number into the focused box, then Enter."""
+    search_has_focus(page)
     page.keyboard.type(number, delay=5)
     page.keyboard.press("Enter")
 
 
 def search_has_focus(page: Any) -> bool:
-    return page.evaluate("document.activeElement && document.activeElement.id") == "checkin-q"
+    """The desk's search box has the focus (waiting a moment: a busy machine may apply
+    autofocus after the load event); fails if it never gets it."""
+    page.wait_for_function(
+        "document.activeElement && document.activeElement.id === 'checkin-q'", timeout=5000
+    )
+    return True
 
 
 @pytest.fixture
@@ -82,6 +88,7 @@ def test_a_lost_card_found_by_name_and_postcode_district(browser_page, harlow):
         )
     page = browser_page
     browser_login(page, harlow.volunteer)
+    search_has_focus(page)
     page.keyboard.type("okafor", delay=20)
     matches = page.locator("a.match")
     matches.nth(2).wait_for()
