@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+from collections.abc import Callable
 from datetime import date
 from typing import Any
 
@@ -15,7 +16,7 @@ from supermarket.auth.web import MANAGERS, STAFF, actor, roles
 from supermarket.extensions import db
 from supermarket.http import api_doc, json_body, page_limit
 from supermarket.members import pdf, privacy, services
-from supermarket.members.models import Member
+from supermarket.members.models import Member, MemberConsent
 from supermarket.members.schemas import (
     ConsentChangeIn,
     MemberIn,
@@ -186,7 +187,9 @@ def close(code: str, number: str) -> ResponseReturnValue:
     return MemberOut().dump(member)
 
 
-def _consent_change(code: str, number: str, kind: str, change: Any) -> ResponseReturnValue:
+def _consent_change(
+    code: str, number: str, kind: str, change: Callable[..., MemberConsent]
+) -> ResponseReturnValue:
     member = _member(code, number)
     data = ConsentChangeIn().load(_optional_body())
     change(member, kind, data["method"], actor=actor())
