@@ -2,12 +2,10 @@
 
 from __future__ import annotations
 
-import contextvars
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import DateTime, MetaData, event
-from sqlalchemy.engine import Engine
+from sqlalchemy import DateTime, MetaData
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 from sqlalchemy.types import TypeDecorator
 
@@ -56,30 +54,3 @@ class CreatedAt:
     """Adds a created_at timestamp."""
 
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
-
-
-# SQLite opens deferred transactions, which lose races such as the weekly visit limit: a
-# request that will write asks for the write lock up front (BEGIN IMMEDIATE). Reads stay
-# deferred so that pages and reports never queue behind the check-in desk.
-sqlite_write_intent: contextvars.ContextVar[bool] = contextvars.ContextVar(
-    "sqlite_write_intent", default=True
-)
-
-
-def configure_sqlite(engine: Engine) -> None:
-    """WAL, a busy timeout, enforced foreign keys and explicit BEGIN on every connection."""
-
-    @event.listens_for(engine, "connect")
-    def _on_connect(dbapi_connection: Any, _record: Any) -> None:
-        # Let SQLAlchemy, not the driver, emit BEGIN so SAVEPOINT and locking work.
-        dbapi_connection.isolation_level = None
-        cursor = dbapi_connection.cursor()
-        cursor.execute("PRAGMA foreign_keys=ON")
-        cursor.execute("PRAGMA busy_timeout=30000")
-        cursor.execute("PRAGMA journal_mode=WAL")
-        cursor.execute("PRAGMA synchronous=NORMAL")
-        cursor.close()
-
-    @event.listens_for(engine, "begin")
-    def _on_begin(conn: Any) -> None:
-        conn.exec_driver_sql("BEGIN IMMEDIATE" if sqlite_write_intent.get() else "BEGIN")

@@ -13,7 +13,7 @@ from werkzeug.middleware.proxy_fix import ProxyFix
 
 from supermarket.errors import json_error, register_error_handlers
 from supermarket.extensions import csrf, db, limiter, login_manager, migrate
-from supermarket.models import configure_sqlite, sqlite_write_intent
+from supermarket.transactions import begin_request, configure, end_request, finish_read_request
 
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 
@@ -37,8 +37,7 @@ def register_extensions(app: Flask) -> None:
     login_manager.init_app(app)
     login_manager.session_protection = None  # our sessions are server-side records
     with app.app_context():
-        if db.engine.dialect.name == "sqlite":
-            configure_sqlite(db.engine)
+        configure(db.engine)
     _register_login_loaders(app)
     register_error_handlers(app)
 
@@ -88,9 +87,7 @@ def register_request_hooks(app: Flask) -> None:
         current_origin.set(
             Origin(ip=request.remote_addr or "", user_agent=request.user_agent.string[:200])
         )
-        view = app.view_functions.get(request.endpoint or "")
-        late = getattr(view, "_late_write_lock", False)
-        sqlite_write_intent.set(request.method not in SAFE_METHODS and not late)
+        begin_request(request.method, app.view_functions.get(request.endpoint or ""))
 
     @app.before_request
     def _csrf_unless_token() -> None:
@@ -126,9 +123,14 @@ def register_request_hooks(app: Flask) -> None:
             headers.setdefault("Pragma", "no-cache")
         return response
 
+    @app.after_request
+    def _write_what_a_read_kept_aside(response: Any) -> Any:
+        finish_read_request()
+        return response
+
     @app.teardown_request
-    def _reset_lock_intent(_exc: BaseException | None) -> None:
-        sqlite_write_intent.set(True)
+    def _end_request(_exc: BaseException | None) -> None:
+        end_request()
 
 
 def register_blueprints(app: Flask) -> None:

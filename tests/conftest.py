@@ -20,9 +20,9 @@ from supermarket import create_app
 from supermarket.auth.models import User
 from supermarket.auth.services import create_user
 from supermarket.extensions import db, limiter
-from supermarket.models import sqlite_write_intent
 from supermarket.sites.models import Site
 from supermarket.sites.services import create_site
+from supermarket.transactions import sqlite_write_intent
 
 PASSWORD = "correct horse battery staple"
 ARTIFACTS = Path(__file__).resolve().parent.parent / "test-artifacts"

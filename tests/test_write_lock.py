@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import pytest
 
-from supermarket.extensions import db, take_write_lock
-from supermarket.models import sqlite_write_intent
+from supermarket.extensions import db
 from supermarket.sites.models import Site
+from supermarket.transactions import sqlite_write_intent, take_write_lock
 
 
 def test_taking_the_lock_after_a_change_is_a_programming_error(app):

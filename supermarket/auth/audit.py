@@ -8,8 +8,12 @@ import re
 from dataclasses import dataclass
 from typing import Any
 
+from sqlalchemy import insert
+
 from supermarket.auth.models import AuditEvent, User
 from supermarket.extensions import db
+from supermarket.models import utcnow
+from supermarket.transactions import read_only_request, write_aside
 
 log = logging.getLogger("supermarket.audit")
 
@@ -49,19 +53,24 @@ def record(
     details: dict[str, Any] | None = None,
     actor_email: str | None = None,
 ) -> AuditEvent:
-    """Append an audit event in the caller's transaction and write it to the security log."""
+    """Append an audit event and write it to the security log: in the caller's transaction
+    when it writes, aside (transactions.write_aside) when the request only reads."""
     where = origin()
-    event = AuditEvent(
-        actor_id=actor.id if actor is not None else None,
-        actor_email=neutralise(actor_email or (actor.email if actor is not None else "")),
-        action=action,
-        object_type=object_type,
-        object_id=neutralise(str(object_id)),
-        site_id=site_id,
-        ip=neutralise(where.ip),
-        details=details or {},
-    )
-    db.session.add(event)
+    values: dict[str, Any] = {
+        "actor_id": actor.id if actor is not None else None,
+        "actor_email": neutralise(actor_email or (actor.email if actor is not None else "")),
+        "action": action,
+        "object_type": object_type,
+        "object_id": neutralise(str(object_id)),
+        "site_id": site_id,
+        "ip": neutralise(where.ip),
+        "details": details or {},
+    }
+    event = AuditEvent(**values)
+    if read_only_request.get():
+        write_aside(insert(AuditEvent).values(at=utcnow(), **values))
+    else:
+        db.session.add(event)
     log.info(
         "audit action=%s actor=%s object=%s:%s site=%s ip=%s",
         action,
@@ -76,6 +85,9 @@ def record(
 
 def record_now(action: str, **kwargs: Any) -> None:
     """Record an event that must survive the request's rollback (failed sign-ins, refusals)."""
+    if read_only_request.get():
+        record(action, **kwargs)  # aside: its own transaction, whatever the request does
+        return
     db.session.rollback()
     record(action, **kwargs)
     db.session.commit()

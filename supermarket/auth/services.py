@@ -9,7 +9,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 import pyotp
-from sqlalchemy import Engine, Update, select, update
+from sqlalchemy import select, update
 from sqlalchemy.orm import joinedload
 
 from supermarket.auth import audit
@@ -22,8 +22,9 @@ from supermarket.auth.passwords import (
 )
 from supermarket.errors import Conflict, InvalidInput, NotFound, PermissionDenied
 from supermarket.extensions import db
-from supermarket.models import sqlite_write_intent, utcnow
+from supermarket.models import utcnow
 from supermarket.sites.models import Site
+from supermarket.transactions import write_aside
 
 TOKEN_PREFIX = "smk_"
 # Hashed once so an unknown email costs the same time as a wrong password.
@@ -189,22 +190,6 @@ def start_session(user: User, *, ip: str, mfa_passed: bool) -> str:
     return token
 
 
-def _write_aside(stmt: Update) -> None:
-    """Bookkeeping (last seen, last used) in its own short transaction.
-
-    Requests that only read never commit, and a write inside their transaction would either
-    be lost or, on SQLite, take the write lock for the whole request. Requests that write
-    (which already hold the lock on SQLite) carry it in their own transaction, as does a
-    session bound to an outer connection (the test suite's rolled-back transaction).
-    """
-    bind = db.session.get_bind()
-    if isinstance(bind, Engine) and not sqlite_write_intent.get():
-        with bind.begin() as conn:
-            conn.execute(stmt)
-    else:
-        db.session.execute(stmt)
-
-
 def load_session(token: str, *, idle: timedelta, absolute: timedelta) -> AuthSession | None:
     """The live session for a cookie id; idle, expired, ended or deactivated ones are None."""
     auth = db.session.scalar(
@@ -216,11 +201,11 @@ def load_session(token: str, *, idle: timedelta, absolute: timedelta) -> AuthSes
         return None
     now = utcnow()
     if now - auth.last_seen_at > idle or now - auth.created_at > absolute:
-        _write_aside(update(AuthSession).where(AuthSession.id == auth.id).values(ended_at=now))
+        write_aside(update(AuthSession).where(AuthSession.id == auth.id).values(ended_at=now))
         return None
     # Write at most once a minute: enough for the idle timeout, cheap for the queue.
     if now - auth.last_seen_at > timedelta(minutes=1):
-        _write_aside(
+        write_aside(
             update(AuthSession)
             .where(AuthSession.id == auth.id, AuthSession.last_seen_at < now)
             .values(last_seen_at=now)
@@ -332,7 +317,7 @@ def user_for_token(secret: str) -> User | None:
         return None
     now = utcnow()
     if token.last_used_at is None or now - token.last_used_at > timedelta(minutes=5):
-        _write_aside(update(ApiToken).where(ApiToken.id == token.id).values(last_used_at=now))
+        write_aside(update(ApiToken).where(ApiToken.id == token.id).values(last_used_at=now))
     return token.user
 
 

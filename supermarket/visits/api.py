@@ -9,8 +9,9 @@ from flask.typing import ResponseReturnValue
 
 from supermarket.auth.access import site_for_staff
 from supermarket.auth.web import MANAGERS, STAFF, actor, roles
-from supermarket.extensions import db, late_write_lock, take_write_lock
+from supermarket.extensions import db
 from supermarket.http import api_doc, json_body, keyset_page, page_limit
+from supermarket.transactions import late_write_lock, take_write_lock
 from supermarket.visits import services
 from supermarket.visits.models import Visit
 from supermarket.visits.schemas import (

@@ -18,10 +18,11 @@ from marshmallow import ValidationError
 from supermarket.auth.models import Role
 from supermarket.auth.web import STAFF, actor, current_site, require_current_site, roles
 from supermarket.errors import DomainError
-from supermarket.extensions import db, late_write_lock, take_write_lock
+from supermarket.extensions import db
 from supermarket.formatting import LONDON, money
 from supermarket.members import services as members
 from supermarket.members.identifiers import normalise_membership_number
+from supermarket.transactions import late_write_lock, take_write_lock
 from supermarket.visits import pdf, services
 from supermarket.visits.forms import checkin_from_form, flatten, pence
 from supermarket.visits.models import Visit
