@@ -47,6 +47,10 @@ def _register_login_loaders(app: Flask) -> None:
 
     @login_manager.user_loader
     def _load_user(session_id: str) -> Any:
+        if _bearer():
+            # A request that names a token is the token's alone: never the cookie's, which
+            # the browser adds by itself (and which CSRF protection would then not cover).
+            return None
         found = auth.load_session(
             session_id,
             idle=timedelta(minutes=app.config["SESSION_IDLE_MINUTES"]),
@@ -90,19 +94,21 @@ def register_request_hooks(app: Flask) -> None:
         begin_request(request.method, app.view_functions.get(request.endpoint or ""))
 
     @app.before_request
-    def _csrf_unless_token() -> None:
-        # Bearer-token calls carry no cookie, so they cannot be forged cross-site.
-        if request.method not in SAFE_METHODS and not _bearer():
-            csrf.protect()
-
-    @app.before_request
     def _login_required_by_default() -> ResponseReturnValue | None:
+        # Before CSRF: a caller who is not signed in is told so (401), not that a form expired.
         view = app.view_functions.get(request.endpoint or "")
         if view is None or getattr(view, "_public", False) or request.endpoint == "static":
             return None
         if not current_user.is_authenticated:
             return login_manager.unauthorized()
         return None
+
+    @app.before_request
+    def _csrf_unless_token() -> None:
+        # A bearer-token call is authenticated by its token alone (the cookie is ignored, see
+        # _load_user), and a token is never sent by a browser on its own: nothing to forge.
+        if request.method not in SAFE_METHODS and not _bearer():
+            csrf.protect()
 
     @app.after_request
     def _security_headers(response: Any) -> Any:
