@@ -88,7 +88,6 @@ def run_database(kind: str, args: argparse.Namespace, names: list[str]) -> str:
             floor_port=floor.port,
             tokens=tokens,
             quick=args.quick,
-            freshen=not args.stale_tokens,
         )
         for name in names:
             click.echo(f"  {name} ...", nl=False)
@@ -147,11 +146,6 @@ def parse(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("--sqlite-dir", default=str(data.WORK))
     parser.add_argument("--quick", action="store_true", help="short phases (the test suite)")
     parser.add_argument("--quiet", action="store_true")
-    parser.add_argument(
-        "--stale-tokens",
-        action="store_true",
-        help="do not mark the bench's API tokens as recently used before each phase",
-    )
     return parser.parse_args(argv)
 
 

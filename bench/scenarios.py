@@ -49,24 +49,9 @@ class Context:
     tokens: dict[str, str] = field(default_factory=dict)  # email -> bearer secret
     rng: random.Random = field(default_factory=lambda: random.Random(7))
     quick: bool = False  # the test suite's tiny run: fewer, shorter phases
-    freshen: bool = True  # False measures the token-touch problem as it is
 
     def engine(self) -> Any:
         return create_engine(self.url)
-
-    def freshen_tokens(self) -> None:
-        """Mark the bench's tokens as just used, so no request in the next few minutes
-        tries to record their use (see RESULTS.md: on a GET that write is never committed,
-        fails with "database is locked" on SQLite and serialises requests on PostgreSQL)."""
-        if not self.freshen:
-            return
-        engine = self.engine()
-        with engine.begin() as conn:
-            conn.execute(
-                text("UPDATE api_tokens SET last_used_at = :now WHERE label = 'bench'"),
-                {"now": _utc_now(conn)},
-            )
-        engine.dispose()
 
     def auth(self, email: str) -> tuple[tuple[str, str], ...]:
         return (("Authorization", f"Bearer {self.tokens[email]}"),)
@@ -77,7 +62,6 @@ class Context:
 
 
 def _run(ctx: Context, port: int, spec_kwargs: dict[str, Any]) -> load.Outcome:
-    ctx.freshen_tokens()
     return load.run(Spec(port=port, **spec_kwargs))
 
 
