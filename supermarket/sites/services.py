@@ -6,6 +6,7 @@ import re
 from typing import Any
 from zoneinfo import available_timezones
 
+from marshmallow import ValidationError
 from sqlalchemy import select
 
 from supermarket.auth import audit
@@ -89,7 +90,10 @@ def create_site(
         postcode=normal_pc,
         timezone=timezone,
     )
-    site.settings = SiteSettings.from_dict(settings or {})
+    try:
+        site.settings = SiteSettings.from_input(settings or {})
+    except ValidationError as exc:
+        raise ValidationError({"settings": exc.messages}) from exc
     db.session.add(site)
     db.session.flush()
     audit.record(
@@ -122,18 +126,30 @@ def update_site(
     return site
 
 
-def update_settings(site: Site, data: dict[str, Any], *, actor: User) -> Site:
-    """Replace a site's settings after validation (admins, or that site's managers)."""
+def update_settings(
+    site: Site, changes: dict[str, Any], *, actor: User, replace: bool = False
+) -> Site:
+    """Change the settings named in `changes` and keep the others (admins, or that site's
+    managers); with `replace`, every setting must be given. Validated as a whole; audited
+    with what changed."""
     if not (actor.is_admin or (actor.role == Role.SITE_MANAGER and works_at(actor, site))):
         raise PermissionDenied("Only an administrator or this site's manager can change settings.")
-    before = site.settings_data
-    site.settings = SiteSettings.from_dict(data)
+    before = site.settings.to_dict()
+    if replace:
+        settings = SiteSettings.from_input(changes, complete=True)
+    else:
+        settings = SiteSettings.from_input({**before, **changes})
+    after = settings.to_dict()
+    changed = {k: v for k, v in after.items() if before.get(k) != v}
+    if not changed:
+        return site
+    site.settings = settings
     audit.record(
         "site.settings_changed",
         actor=actor,
         object_type="site",
         object_id=site.code,
         site_id=site.id,
-        details={k: v for k, v in site.settings_data.items() if before.get(k) != v},
+        details=changed,
     )
     return site

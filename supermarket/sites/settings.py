@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
-from marshmallow import Schema, ValidationError, fields, validate, validates_schema
+from marshmallow import Schema, ValidationError, fields, missing, validate, validates_schema
 
 ELIGIBILITY_ROUTES = ("self_declared", "referral", "benefits", "postcode")
 VISIT_WINDOWS = ("iso_week", "rolling_7_days")
@@ -64,6 +64,13 @@ class SiteSettings:
         """Stored settings merged over the defaults (new settings appear with defaults)."""
         loaded = SiteSettingsSchema().load(data or {})
         return cls(**loaded)
+
+    @classmethod
+    def from_input(cls, data: dict[str, Any], *, complete: bool = False) -> SiteSettings:
+        """Settings given by a person or a client, fully validated; settings left out take the
+        defaults, unless `complete`, where every setting must be given."""
+        schema = CompleteSiteSettingsSchema() if complete else SiteSettingsSchema()
+        return cls(**schema.load(data))
 
     def band(self, name: str) -> Band | None:
         return next((b for b in self.bands if b.name == name), None)
@@ -155,3 +162,26 @@ class SiteSettingsSchema(Schema):
         )
         loaded["eligibility_routes"] = tuple(loaded["eligibility_routes"])
         return loaded
+
+
+class CompleteSiteSettingsSchema(SiteSettingsSchema):
+    """Every setting, as a full replacement (PUT) must give them: none is left to a default."""
+
+    def __init__(self, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        for each in self.fields.values():
+            each.required = True
+            each.load_default = missing
+
+
+class SiteSettingsChangesSchema(SiteSettingsSchema):
+    """Any of the settings, as a partial update (PATCH) names them: the others are kept.
+
+    It describes the body for the API document; the update itself is validated merged over
+    the stored settings (sites.services.update_settings), so that rules across settings hold.
+    """
+
+    def __init__(self, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        for each in self.fields.values():
+            each.load_default = missing
