@@ -7,9 +7,10 @@ from typing import Any
 
 from werkzeug.datastructures import MultiDict
 
-from supermarket.sites.settings import ELIGIBILITY_ROUTES, SiteSettings
+from supermarket.sites.settings import ELIGIBILITY_ROUTES, MAX_BANDS, MAX_TIERS, SiteSettings
 
-# Rows shown for bands and tiers: at least these, and one spare below the stored ones.
+# Rows shown for bands and tiers: at least these, and one spare below the stored ones while
+# the list is under its bound.
 BAND_ROWS = 5
 TIER_ROWS = 4
 INT_FIELDS = (
@@ -44,9 +45,9 @@ def pounds_to_pence(raw: str) -> Any:
     return value
 
 
-def row_count(stored: int, posted: int, blank: int) -> int:
+def row_count(stored: int, posted: int, blank: int, most: int) -> int:
     """How many rows of a list to show: every stored or posted one, a spare, at least `blank`."""
-    return max(blank, posted, stored + 1)
+    return max(blank, posted, stored, min(stored + 1, most))
 
 
 def posted_rows(form: MultiDict[str, str], prefix: str) -> list[int]:
@@ -150,6 +151,8 @@ _FRIENDLY = {
 __all__ = [
     "BAND_ROWS",
     "ELIGIBILITY_ROUTES",
+    "MAX_BANDS",
+    "MAX_TIERS",
     "TIER_ROWS",
     "SiteSettings",
     "flatten_errors",

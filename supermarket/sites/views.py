@@ -13,6 +13,8 @@ from supermarket.extensions import db
 from supermarket.sites import services
 from supermarket.sites.forms import (
     BAND_ROWS,
+    MAX_BANDS,
+    MAX_TIERS,
     TIER_ROWS,
     flatten_errors,
     posted_rows,
@@ -49,6 +51,10 @@ def settings(code: str) -> ResponseReturnValue:
         errors=errors,
         form=request.form,
         routes=ELIGIBILITY_ROUTES,
-        band_rows=row_count(len(values.bands), len(posted_rows(request.form, "band")), BAND_ROWS),
-        tier_rows=row_count(len(values.tiers), len(posted_rows(request.form, "tier")), TIER_ROWS),
+        band_rows=row_count(
+            len(values.bands), len(posted_rows(request.form, "band")), BAND_ROWS, MAX_BANDS
+        ),
+        tier_rows=row_count(
+            len(values.tiers), len(posted_rows(request.form, "tier")), TIER_ROWS, MAX_TIERS
+        ),
     ), 422 if errors else 200

@@ -1,5 +1,5 @@
 """Changing a site's settings: a partial update keeps what it does not name, a replacement
-must name everything."""
+must name everything, and the lists have upper bounds (API and page)."""
 
 from __future__ import annotations
 
@@ -12,8 +12,14 @@ from supermarket.auth.models import AuditEvent
 from supermarket.extensions import db
 from supermarket.sites.models import Site
 from supermarket.sites.services import create_site
-from supermarket.sites.settings import SiteSettings, SiteSettingsSchema
-from tests.html_forms import submit
+from supermarket.sites.settings import (
+    MAX_BANDS,
+    MAX_CATCHMENT,
+    MAX_TIERS,
+    SiteSettings,
+    SiteSettingsSchema,
+)
+from tests.html_forms import page_form, submit
 
 URL = "/api/v1/sites/harlow/settings"
 CHOSEN: dict[str, Any] = {
@@ -164,9 +170,143 @@ def test_the_api_document_says_put_replaces_and_patch_changes(client):
     assert set(body("put")["required"]) == every
     assert "required" not in body("patch")
     assert not [n for n, p in body("patch")["properties"].items() if "default" in p]
+    for method in ("put", "patch"):
+        properties = body(method)["properties"]
+        assert properties["bands"]["maxItems"] == MAX_BANDS
+        assert properties["tiers"]["maxItems"] == MAX_TIERS
+        assert properties["catchment"]["maxItems"] == MAX_CATCHMENT
+        assert properties["eligibility_routes"]["maxItems"] == 4
 
 
-# --- the page ---------------------------------------------------------------------------------
+# --- upper bounds on the lists ------------------------------------------------------------------
+
+
+def _bands(n: int) -> list[dict[str, Any]]:
+    """n bands, the first the red band the site's tier counts."""
+    names = ["red", *(f"band{i}" for i in range(1, n))][:n]
+    return [{"name": name, "limit": 1, "average_value_pence": 0} for name in names]
+
+
+def _tiers(n: int) -> list[dict[str, Any]]:
+    return [{"name": f"Tier {i}", "min_people": i + 1, "fee_pence": 0} for i in range(n)]
+
+
+def _catchment(n: int) -> list[str]:
+    return [f"CM{i} {j}" for i in range(1, 30) for j in range(10)][:n]
+
+
+OVER = [
+    ("bands", _bands(MAX_BANDS + 1)),
+    ("bands", _bands(1_000)),
+    ("tiers", _tiers(MAX_TIERS + 1)),
+    ("eligibility_routes", ["referral"] * 5),
+    ("eligibility_routes", ["referral", "referral"]),
+    ("catchment", _catchment(MAX_CATCHMENT + 1)),
+]
+
+
+@pytest.mark.parametrize(("field", "value"), OVER, ids=lambda v: str(len(v)) if v else None)
+def test_a_list_over_its_bound_answers_422_naming_it(client, site, manager, field, value):
+    before = _stored(site)
+    for method in (client.patch, client.put):
+        body = {**client.get("/api/v1/sites/harlow", headers=manager).json["settings"]}
+        body[field] = value
+        response = method(URL, json=body, headers=manager)
+        assert response.status_code == 422
+        assert list(response.json["error"]["fields"]) == [field]
+    assert _stored(site) == before
+
+
+@pytest.mark.parametrize(
+    ("field", "value"),
+    [
+        ("bands", _bands(MAX_BANDS)),
+        ("tiers", _tiers(MAX_TIERS)),
+        ("eligibility_routes", ["self_declared", "referral", "benefits", "postcode"]),
+        ("catchment", _catchment(MAX_CATCHMENT)),
+    ],
+    ids=["bands", "tiers", "routes", "catchment"],
+)
+def test_a_list_at_its_bound_is_accepted(client, site, manager, field, value):
+    response = client.patch(URL, json={field: value}, headers=manager)
+    assert response.status_code == 200, response.json
+    assert len(_stored(site)[field]) == len(value)
+
+
+def test_a_new_site_with_too_many_bands_is_refused_naming_the_setting(client, make_user, token_for):
+    response = client.post(
+        "/api/v1/sites",
+        json={"code": "jaywick", "name": "Jaywick", "settings": {"bands": _bands(13)}},
+        headers=token_for(make_user("admin")),
+    )
+    assert response.status_code == 422
+    assert list(response.json["error"]["fields"]) == ["settings"]
+    assert "bands" in response.json["error"]["fields"]["settings"]
+    assert db.session.scalar(select(Site).where(Site.code == "jaywick")) is None
+
+
+@pytest.mark.parametrize(
+    ("changes", "field"),
+    [
+        ({f"band_{i}_name": f"band{i}" for i in range(1, MAX_BANDS + 1)}, "bands"),
+        (
+            {
+                key: value
+                for i in range(MAX_TIERS + 1)
+                for key, value in {
+                    f"tier_{i}_name": f"Tier {i}",
+                    f"tier_{i}_min_people": str(i + 1),
+                    f"tier_{i}_fee": "0",
+                }.items()
+            },
+            "tiers",
+        ),
+        ({"catchment": ", ".join(_catchment(MAX_CATCHMENT + 1))}, "catchment"),
+    ],
+    ids=["bands", "tiers", "catchment"],
+)
+def test_the_settings_page_shows_a_list_over_its_bound_beside_it(
+    client, site, make_user, login, changes, field
+):
+    login(make_user("site_manager", sites=[site]))
+    before = _stored(site)
+    page = client.get("/sites/harlow/settings").get_data(as_text=True)
+    response = client.post("/sites/harlow/settings", data={**_form_values(page), **changes})
+    assert response.status_code == 422
+    html = response.get_data(as_text=True)
+    if field == "catchment":
+        assert 'id="f-catchment-error"' in html
+    else:
+        section = html[html.index(f'id="f-{field}"') :]
+        assert section.index('class="error"') < section.index("</fieldset>")
+    assert "Give at most" in html
+    assert _stored(site) == before
+
+
+def _form_values(html: str) -> dict[str, list[str]]:
+    """What the page's form would send as it stands."""
+    values: dict[str, list[str]] = {}
+    for name, value in page_form(html)["pairs"]:
+        values.setdefault(name, []).append(value)
+    return values
+
+
+def test_settings_stored_over_a_bound_still_load_and_must_be_trimmed_to_save(
+    client, site, make_user, login
+):
+    """A site saved before the bounds existed keeps working; its next save must trim."""
+    site.settings_data = {**site.settings_data, "bands": _bands(MAX_BANDS + 3)}
+    db.session.commit()
+    assert len(site.settings.bands) == MAX_BANDS + 3
+    login(make_user("site_manager", sites=[site]))
+    html = client.get("/sites/harlow/settings").get_data(as_text=True)
+    assert f'name="band_{MAX_BANDS + 2}_name" value="band{MAX_BANDS + 2}"' in html
+    response = submit(client, "/sites/harlow/settings")
+    assert response.status_code == 422
+    trimmed = {f"band_{i}_name": None for i in range(MAX_BANDS, MAX_BANDS + 3)}
+    response = submit(client, "/sites/harlow/settings", trimmed)
+    assert response.status_code == 303
+    assert len(_stored(site)["bands"]) == MAX_BANDS
 
 
 def test_an_empty_number_on_the_settings_page_is_refused_not_reset(client, site, make_user, login):
