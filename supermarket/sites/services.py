@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import re
 from typing import Any
 from zoneinfo import available_timezones
 
@@ -15,14 +14,14 @@ from supermarket.auth.models import Role, User
 from supermarket.errors import Conflict, InvalidInput, NotFound, PermissionDenied
 from supermarket.extensions import db
 from supermarket.postcodes import normalise_postcode
+from supermarket.sites.codes import CODE_RE, normalise_site_code
 from supermarket.sites.models import Site
 from supermarket.sites.settings import SiteSettings
 
-CODE_RE = re.compile(r"^[a-z][a-z0-9-]{1,19}$")
-
 
 def get_site(code: str) -> Site:
-    site = db.session.scalar(select(Site).where(Site.code == code))
+    """The site with this code, however the code is typed."""
+    site = db.session.scalar(select(Site).where(Site.code == normalise_site_code(code)))
     if site is None:
         raise NotFound("No such site.", code="site_not_found")
     return site
@@ -73,7 +72,7 @@ def create_site(
     """Add a site with a unique code; settings start from the programme defaults."""
     if actor is not None and not actor.is_admin:
         raise PermissionDenied("Only an administrator can add sites.")
-    code = code.strip().lower()
+    code = normalise_site_code(code)
     problems, normal_pc = _validate(code, name, postcode, timezone)
     if problems:
         raise InvalidInput("Some fields need correcting.", fields=problems)
