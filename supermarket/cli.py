@@ -88,10 +88,12 @@ def users_create(
     email: str, name: str, role: str, site_codes: tuple[str, ...], password_stdin: bool
 ) -> None:
     from supermarket.auth.services import create_user
+    from supermarket.sites.codes import normalise_site_code
     from supermarket.sites.models import Site
 
-    sites = list(db.session.scalars(select(Site).where(Site.code.in_(site_codes))))
-    missing = set(site_codes) - {s.code for s in sites}
+    codes = {normalise_site_code(code) for code in site_codes}
+    sites = list(db.session.scalars(select(Site).where(Site.code.in_(codes))))
+    missing = codes - {s.code for s in sites}
     if missing:
         raise click.ClickException(f"No such site: {', '.join(sorted(missing))}")
     if password_stdin:

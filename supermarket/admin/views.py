@@ -16,6 +16,7 @@ from supermarket.errors import DomainError, NotFound
 from supermarket.extensions import db
 from supermarket.formatting import LONDON
 from supermarket.sites import services as sites
+from supermarket.sites.codes import normalise_site_code
 from supermarket.sites.models import Site
 
 bp = Blueprint("admin", __name__, url_prefix="/admin")
@@ -101,7 +102,7 @@ def user_list() -> ResponseReturnValue:
 
 
 def _chosen_sites() -> list[Site]:
-    codes = request.form.getlist("sites")
+    codes = [normalise_site_code(code) for code in request.form.getlist("sites")]
     return list(db.session.scalars(select(Site).where(Site.code.in_(codes)))) if codes else []
 
 
@@ -193,7 +194,8 @@ def audit_log() -> ResponseReturnValue:
     if args.get("actor"):
         stmt = stmt.where(AuditEvent.actor_email.startswith(args["actor"].lower(), autoescape=True))
     if args.get("site"):
-        stmt = stmt.where(AuditEvent.site_id.in_(select(Site.id).where(Site.code == args["site"])))
+        code = normalise_site_code(args["site"])
+        stmt = stmt.where(AuditEvent.site_id.in_(select(Site.id).where(Site.code == code)))
     start = _parse_day(args.get("from"))
     end = _parse_day(args.get("to"))
     if start:

@@ -11,6 +11,7 @@ from sqlalchemy.orm import InstrumentedAttribute
 from supermarket.auth.models import Role, User, user_sites
 from supermarket.errors import NotFound, PermissionDenied
 from supermarket.extensions import db
+from supermarket.sites.codes import normalise_site_code
 from supermarket.sites.models import Site
 
 T = TypeVar("T", bound=tuple[Any, ...])
@@ -45,6 +46,7 @@ def require_role(actor: User, *roles: Role) -> None:
 def site_for_staff(code: str, actor: User, *, managers_only: bool = False) -> Site:
     """The site by code if the actor works there; 404 otherwise, so codes are not probed."""
     # Found among the actor's own sites (loaded with the actor): no query of its own.
+    code = normalise_site_code(code)
     site = next((s for s in actor.sites if s.code == code), None)
     if site is None or not works_at(actor, site):
         raise NotFound("No such site.", code="site_not_found")
@@ -55,7 +57,7 @@ def site_for_staff(code: str, actor: User, *, managers_only: bool = False) -> Si
 
 def site_for_reporting(code: str, actor: User) -> Site:
     """A site for aggregate figures: leads and admins see every site; staff their own."""
-    site = db.session.scalar(select(Site).where(Site.code == code))
+    site = db.session.scalar(select(Site).where(Site.code == normalise_site_code(code)))
     if site is None:
         raise NotFound("No such site.", code="site_not_found")
     if Role(actor.role) in (Role.PROGRAMME_LEAD, Role.ADMIN):

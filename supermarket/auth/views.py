@@ -27,6 +27,7 @@ from supermarket.auth.models import Role, User
 from supermarket.auth.web import ALL_ROLES, SITE_COOKIE, SITE_SESSION_KEY, actor, public, roles
 from supermarket.errors import InvalidInput
 from supermarket.extensions import db, limiter
+from supermarket.sites.codes import normalise_site_code
 from supermarket.sites.services import sites_for
 
 bp = Blueprint("auth", __name__)
@@ -223,7 +224,7 @@ def home() -> ResponseReturnValue:
 def choose_site() -> ResponseReturnValue:
     choices = sites_for(actor())
     if request.method == "POST":
-        code = request.form.get("site", "")
+        code = normalise_site_code(request.form.get("site", ""))
         if code in {s.code for s in choices}:
             session[SITE_SESSION_KEY] = code
             response = redirect(home_for(current_user), 303)

@@ -14,6 +14,7 @@ from sqlalchemy import select
 from supermarket.auth.models import Role, User
 from supermarket.extensions import db
 from supermarket.members import importer, privacy, services
+from supermarket.sites.codes import normalise_site_code
 from supermarket.sites.models import Site
 
 
@@ -28,7 +29,7 @@ def members_group() -> None:
 
 
 def _site(code: str) -> Site:
-    site = db.session.scalar(select(Site).where(Site.code == code))
+    site = db.session.scalar(select(Site).where(Site.code == normalise_site_code(code)))
     if site is None:
         raise click.ClickException(f"No such site: {code}")
     return site

@@ -12,7 +12,7 @@ from supermarket.extensions import db
 from supermarket.http import api_doc, json_body
 from supermarket.sites import services
 from supermarket.sites.schemas import SiteIn, SiteListOut, SiteOut, SiteWithSettingsOut
-from supermarket.sites.settings import SiteSettingsSchema
+from supermarket.sites.settings import CompleteSiteSettingsSchema, SiteSettingsChangesSchema
 
 bp = Blueprint("sites_api", __name__, url_prefix="/api/v1/sites")
 
@@ -50,12 +50,29 @@ def get_site(code: str) -> ResponseReturnValue:
 @bp.put("/<code>/settings")
 @roles(Role.SITE_MANAGER, Role.ADMIN)
 @api_doc(
-    "Replace a site's settings; missing keys take the programme defaults.",
-    body=SiteSettingsSchema,
+    "Replace a site's settings: every setting must be given (as GET answers them); a missing "
+    "one is refused, never reset to its default. To change some settings, use PATCH.",
+    body=CompleteSiteSettingsSchema,
     responses={200: SiteWithSettingsOut},
     tag="sites",
 )
 def put_settings(code: str) -> ResponseReturnValue:
+    site = site_for_reporting(code, actor())
+    services.update_settings(site, json_body(), actor=actor(), replace=True)
+    db.session.commit()
+    return SiteWithSettingsOut().dump(site)
+
+
+@bp.patch("/<code>/settings")
+@roles(Role.SITE_MANAGER, Role.ADMIN)
+@api_doc(
+    "Change some of a site's settings: those named change, the others are kept (an empty "
+    "object changes nothing). A list given (bands, tiers, routes, catchment) replaces that list.",
+    body=SiteSettingsChangesSchema,
+    responses={200: SiteWithSettingsOut},
+    tag="sites",
+)
+def patch_settings(code: str) -> ResponseReturnValue:
     site = site_for_reporting(code, actor())
     services.update_settings(site, json_body(), actor=actor())
     db.session.commit()

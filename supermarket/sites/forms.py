@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 from werkzeug.datastructures import MultiDict
 
-from supermarket.sites.settings import ELIGIBILITY_ROUTES, SiteSettings
+from supermarket.sites.settings import ELIGIBILITY_ROUTES, MAX_BANDS, MAX_TIERS, SiteSettings
 
+# Rows shown for bands and tiers: at least these, and one spare below the stored ones while
+# the list is under its bound.
 BAND_ROWS = 5
 TIER_ROWS = 4
 INT_FIELDS = (
@@ -37,33 +40,56 @@ def pounds_to_pence(raw: str) -> Any:
         return None
     try:
         value = round(float(raw) * 100)
-    except ValueError:
+    except (ValueError, OverflowError):
         return raw
     return value
 
 
+def row_count(stored: int, posted: int, blank: int, most: int) -> int:
+    """How many rows of a list to show: every stored or posted one, a spare, at least `blank`."""
+    return max(blank, posted, stored, min(stored + 1, most))
+
+
+def posted_rows(form: MultiDict[str, str], prefix: str) -> list[int]:
+    """The row numbers of a list the form sent (band_0_name, band_3_name, ...), in order."""
+    pattern = re.compile(rf"{prefix}_(\d{{1,4}})_name")
+    return sorted({int(m.group(1)) for key in form if (m := pattern.fullmatch(key))})
+
+
+def catchment_from_form(raw: str) -> list[str]:
+    """Districts and sectors as typed, by commas or spaces: "CM20, CM19 4" or "CM20 CM19 4".
+
+    A lone digit is the sector of the district before it, as a sector is written "CM19 4".
+    """
+    entries: list[str] = []
+    for token in raw.replace(",", " ").split():
+        if len(token) == 1 and token.isdigit() and entries and " " not in entries[-1]:
+            entries[-1] = f"{entries[-1]} {token}"
+        else:
+            entries.append(token)
+    return entries
+
+
 def settings_from_form(form: MultiDict[str, str]) -> dict[str, Any]:
+    """Every setting from the page's fields. A field left empty stays empty (and is refused
+    beside it), so it never quietly falls back to the programme default."""
     data: dict[str, Any] = {}
     for name in INT_FIELDS:
         value = _int(form.get(name, ""))
-        if value is not None:
-            data[name] = value
+        data[name] = "" if value is None else value
     for name in MONEY_FIELDS:
         value = pounds_to_pence(form.get(name, ""))
-        if value is not None:
-            data[name] = value
+        data[name] = "" if value is None else value
     data["visit_window"] = form.get("visit_window", "iso_week")
     cap = _int(form.get("member_cap", ""))
     data["member_cap"] = cap
     data["eligibility_routes"] = [r for r in form.getlist("eligibility_routes") if r]
-    data["catchment"] = [
-        c.strip() for c in form.get("catchment", "").replace(",", " ").split() if c.strip()
-    ]
+    data["catchment"] = catchment_from_form(form.get("catchment", ""))
     data["allow_other_site_members"] = form.get("allow_other_site_members") == "on"
     data["overrides_managers_only"] = form.get("overrides_managers_only") == "on"
     data["opening_hours"] = form.get("opening_hours", "").strip()
     bands = []
-    for i in range(BAND_ROWS):
+    for i in posted_rows(form, "band"):
         name = form.get(f"band_{i}_name", "").strip().lower()
         if not name:
             continue
@@ -77,7 +103,7 @@ def settings_from_form(form: MultiDict[str, str]) -> dict[str, Any]:
         )
     data["bands"] = bands
     tiers = []
-    for i in range(TIER_ROWS):
+    for i in posted_rows(form, "tier"):
         name = form.get(f"tier_{i}_name", "").strip()
         if not name:
             continue
@@ -110,15 +136,27 @@ def flatten_errors(messages: Any, prefix: str = "") -> dict[str, str]:
             for k, v in flatten_errors(item, prefix).items():
                 out.setdefault(k, v)
     else:
-        out[prefix or "_"] = str(messages)
+        name = prefix or "_"
+        out[name] = _FRIENDLY.get((name in MONEY_FIELDS, str(messages)), str(messages))
     return out
+
+
+# Messages for a number field left empty or not a number, by (money field?, schema message).
+_FRIENDLY = {
+    (False, "Not a valid integer."): "Enter a whole number.",
+    (True, "Not a valid integer."): "Enter an amount in pounds, for example 3.50.",
+}
 
 
 __all__ = [
     "BAND_ROWS",
     "ELIGIBILITY_ROUTES",
+    "MAX_BANDS",
+    "MAX_TIERS",
     "TIER_ROWS",
     "SiteSettings",
     "flatten_errors",
+    "posted_rows",
+    "row_count",
     "settings_from_form",
 ]

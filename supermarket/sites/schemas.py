@@ -18,7 +18,8 @@ class SiteWithSettingsOut(SiteOut):
     settings = fields.Method("_settings")
 
     def _settings(self, site: object) -> object:
-        return site.settings_data  # type: ignore[attr-defined]
+        # Every setting, defaults included: what GET answers is a complete PUT body.
+        return site.settings.to_dict()  # type: ignore[attr-defined]
 
 
 class SiteIn(Schema):

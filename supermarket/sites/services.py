@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-import re
 from typing import Any
 from zoneinfo import available_timezones
 
+from marshmallow import ValidationError
 from sqlalchemy import select
 
 from supermarket.auth import audit
@@ -14,14 +14,14 @@ from supermarket.auth.models import Role, User
 from supermarket.errors import Conflict, InvalidInput, NotFound, PermissionDenied
 from supermarket.extensions import db
 from supermarket.postcodes import normalise_postcode
+from supermarket.sites.codes import CODE_RE, normalise_site_code
 from supermarket.sites.models import Site
 from supermarket.sites.settings import SiteSettings
 
-CODE_RE = re.compile(r"^[a-z][a-z0-9-]{1,19}$")
-
 
 def get_site(code: str) -> Site:
-    site = db.session.scalar(select(Site).where(Site.code == code))
+    """The site with this code, however the code is typed."""
+    site = db.session.scalar(select(Site).where(Site.code == normalise_site_code(code)))
     if site is None:
         raise NotFound("No such site.", code="site_not_found")
     return site
@@ -72,7 +72,7 @@ def create_site(
     """Add a site with a unique code; settings start from the programme defaults."""
     if actor is not None and not actor.is_admin:
         raise PermissionDenied("Only an administrator can add sites.")
-    code = code.strip().lower()
+    code = normalise_site_code(code)
     problems, normal_pc = _validate(code, name, postcode, timezone)
     if problems:
         raise InvalidInput("Some fields need correcting.", fields=problems)
@@ -89,7 +89,10 @@ def create_site(
         postcode=normal_pc,
         timezone=timezone,
     )
-    site.settings = SiteSettings.from_dict(settings or {})
+    try:
+        site.settings = SiteSettings.from_input(settings or {})
+    except ValidationError as exc:
+        raise ValidationError({"settings": exc.messages}) from exc
     db.session.add(site)
     db.session.flush()
     audit.record(
@@ -122,18 +125,30 @@ def update_site(
     return site
 
 
-def update_settings(site: Site, data: dict[str, Any], *, actor: User) -> Site:
-    """Replace a site's settings after validation (admins, or that site's managers)."""
+def update_settings(
+    site: Site, changes: dict[str, Any], *, actor: User, replace: bool = False
+) -> Site:
+    """Change the settings named in `changes` and keep the others (admins, or that site's
+    managers); with `replace`, every setting must be given. Validated as a whole; audited
+    with what changed."""
     if not (actor.is_admin or (actor.role == Role.SITE_MANAGER and works_at(actor, site))):
         raise PermissionDenied("Only an administrator or this site's manager can change settings.")
-    before = site.settings_data
-    site.settings = SiteSettings.from_dict(data)
+    before = site.settings.to_dict()
+    if replace:
+        settings = SiteSettings.from_input(changes, complete=True)
+    else:
+        settings = SiteSettings.from_input({**before, **changes})
+    after = settings.to_dict()
+    changed = {k: v for k, v in after.items() if before.get(k) != v}
+    if not changed:
+        return site
+    site.settings = settings
     audit.record(
         "site.settings_changed",
         actor=actor,
         object_type="site",
         object_id=site.code,
         site_id=site.id,
-        details={k: v for k, v in site.settings_data.items() if before.get(k) != v},
+        details=changed,
     )
     return site

@@ -5,10 +5,17 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
-from marshmallow import Schema, ValidationError, fields, validate, validates_schema
+from marshmallow import Schema, ValidationError, fields, missing, validate, validates_schema
 
 ELIGIBILITY_ROUTES = ("self_declared", "referral", "benefits", "postcode")
 VISIT_WINDOWS = ("iso_week", "rolling_7_days")
+
+# Upper bounds on the settings lists, far above what a community supermarket uses (three to
+# five colour bands, one to three household tiers, a town's few dozen districts and sectors)
+# yet low enough that the settings page and every check-in that reads them stay small.
+MAX_BANDS = 12
+MAX_TIERS = 8
+MAX_CATCHMENT = 100
 
 
 @dataclass(frozen=True)
@@ -61,12 +68,39 @@ class SiteSettings:
 
     @classmethod
     def from_dict(cls, data: dict[str, Any] | None) -> SiteSettings:
-        """Stored settings merged over the defaults (new settings appear with defaults)."""
-        loaded = SiteSettingsSchema().load(data or {})
+        """Stored settings merged over the defaults (new settings appear with defaults).
+
+        The list bounds are not applied: settings saved before a bound existed still load,
+        and the next change to them must bring them within it.
+        """
+        loaded = StoredSiteSettingsSchema().load(data or {})
         return cls(**loaded)
+
+    @classmethod
+    def from_input(cls, data: dict[str, Any], *, complete: bool = False) -> SiteSettings:
+        """Settings given by a person or a client, fully validated; settings left out take the
+        defaults, unless `complete`, where every setting must be given."""
+        schema = CompleteSiteSettingsSchema() if complete else SiteSettingsSchema()
+        return cls(**schema.load(data))
 
     def band(self, name: str) -> Band | None:
         return next((b for b in self.bands if b.name == name), None)
+
+
+class ListBound(validate.Length):
+    """At most `max` entries in a settings list, each different if `unique`: checked on input,
+    not when stored settings are loaded (see SiteSettings.from_dict)."""
+
+    def __init__(self, most: int, what: str, *, unique: bool = False) -> None:
+        super().__init__(max=most, error=f"Give at most {most} {what}.")
+        self.unique = unique
+        self.what = what
+
+    def __call__(self, value: Any) -> Any:
+        super().__call__(value)
+        if self.unique and len(set(value)) != len(value):
+            raise ValidationError(f"Give each of the {self.what} only once.")
+        return value
 
 
 class BandSchema(Schema):
@@ -98,14 +132,25 @@ class SiteSettingsSchema(Schema):
     grace_days = fields.Integer(load_default=0, validate=validate.Range(min=0, max=90))
     fee_pence = fields.Integer(load_default=350, validate=validate.Range(min=0, max=10_000))
     joining_fee_pence = fields.Integer(load_default=0, validate=validate.Range(min=0, max=10_000))
-    bands = fields.List(fields.Nested(BandSchema), load_default=None)
-    tiers = fields.List(fields.Nested(TierSchema), load_default=list)
+    bands = fields.List(
+        fields.Nested(BandSchema), load_default=None, validate=ListBound(MAX_BANDS, "bands")
+    )
+    tiers = fields.List(
+        fields.Nested(TierSchema), load_default=list, validate=ListBound(MAX_TIERS, "tiers")
+    )
     eligibility_routes = fields.List(
         fields.String(validate=validate.OneOf(ELIGIBILITY_ROUTES)),
         load_default=lambda: list(ELIGIBILITY_ROUTES[:3]),
-        validate=validate.Length(min=1, error="Accept at least one eligibility route."),
+        validate=[
+            validate.Length(min=1, error="Accept at least one eligibility route."),
+            ListBound(len(ELIGIBILITY_ROUTES), "eligibility routes", unique=True),
+        ],
     )
-    catchment = fields.List(fields.String(validate=validate.Length(max=8)), load_default=list)
+    catchment = fields.List(
+        fields.String(validate=validate.Length(max=8)),
+        load_default=list,
+        validate=ListBound(MAX_CATCHMENT, "postcode districts or sectors"),
+    )
     allow_other_site_members = fields.Boolean(load_default=False)
     overrides_managers_only = fields.Boolean(load_default=False)
     member_cap = fields.Integer(
@@ -155,3 +200,35 @@ class SiteSettingsSchema(Schema):
         )
         loaded["eligibility_routes"] = tuple(loaded["eligibility_routes"])
         return loaded
+
+
+class StoredSiteSettingsSchema(SiteSettingsSchema):
+    """Settings as stored: the list bounds, which apply to input, are left out."""
+
+    def __init__(self, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        for each in self.fields.values():
+            each.validators = [v for v in each.validators if not isinstance(v, ListBound)]
+
+
+class CompleteSiteSettingsSchema(SiteSettingsSchema):
+    """Every setting, as a full replacement (PUT) must give them: none is left to a default."""
+
+    def __init__(self, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        for each in self.fields.values():
+            each.required = True
+            each.load_default = missing
+
+
+class SiteSettingsChangesSchema(SiteSettingsSchema):
+    """Any of the settings, as a partial update (PATCH) names them: the others are kept.
+
+    It describes the body for the API document; the update itself is validated merged over
+    the stored settings (sites.services.update_settings), so that rules across settings hold.
+    """
+
+    def __init__(self, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        for each in self.fields.values():
+            each.load_default = missing

@@ -11,7 +11,16 @@ from supermarket.auth.models import Role
 from supermarket.auth.web import actor, roles
 from supermarket.extensions import db
 from supermarket.sites import services
-from supermarket.sites.forms import BAND_ROWS, TIER_ROWS, flatten_errors, settings_from_form
+from supermarket.sites.forms import (
+    BAND_ROWS,
+    MAX_BANDS,
+    MAX_TIERS,
+    TIER_ROWS,
+    flatten_errors,
+    posted_rows,
+    row_count,
+    settings_from_form,
+)
 from supermarket.sites.settings import ELIGIBILITY_ROUTES
 
 bp = Blueprint("sites", __name__, url_prefix="/sites")
@@ -25,7 +34,9 @@ def settings(code: str) -> ResponseReturnValue:
     values = site.settings
     if request.method == "POST":
         try:
-            services.update_settings(site, settings_from_form(request.form), actor=actor())
+            services.update_settings(
+                site, settings_from_form(request.form), actor=actor(), replace=True
+            )
         except ValidationError as exc:
             errors = flatten_errors(exc.messages)
             db.session.rollback()
@@ -40,6 +51,10 @@ def settings(code: str) -> ResponseReturnValue:
         errors=errors,
         form=request.form,
         routes=ELIGIBILITY_ROUTES,
-        band_rows=BAND_ROWS,
-        tier_rows=TIER_ROWS,
+        band_rows=row_count(
+            len(values.bands), len(posted_rows(request.form, "band")), BAND_ROWS, MAX_BANDS
+        ),
+        tier_rows=row_count(
+            len(values.tiers), len(posted_rows(request.form, "tier")), TIER_ROWS, MAX_TIERS
+        ),
     ), 422 if errors else 200

@@ -70,7 +70,7 @@ def test_settings_are_validated_and_catchment_normalised(make_site, make_user):
         {"visits_per_week": 0},
         {"fee_pence": -1},
         {"eligibility_routes": []},
-        {"eligibility_routes": ["postcode"]},  # no catchment
+        {"eligibility_routes": ["postcode"], "catchment": []},  # no catchment
         {"catchment": ["nowhere"]},
         {"bands": [{"name": "red", "limit": 2}, {"name": "red", "limit": 3}]},
         {
@@ -151,29 +151,30 @@ def test_staff_list_only_their_sites(client, make_site, make_user, token_for):
     ]
 
 
-def test_manager_reads_and_replaces_own_settings_but_not_others(
-    client, make_site, make_user, token_for
-):
+def test_manager_changes_own_settings_but_not_others(client, make_site, make_user, token_for):
     mine, theirs = make_site(code="harlow"), make_site(code="canvey")
     headers = token_for(make_user("site_manager", sites=[mine]))
-    response = client.put(
+    response = client.patch(
         "/api/v1/sites/harlow/settings", json={"visits_per_week": 2}, headers=headers
     )
     assert response.status_code == 200
     assert response.json["settings"]["visits_per_week"] == 2
     assert client.get("/api/v1/sites/canvey", headers=headers).status_code == 404
-    assert client.put("/api/v1/sites/canvey/settings", json={}, headers=headers).status_code == 404
+    for method in (client.put, client.patch):
+        response = method("/api/v1/sites/canvey/settings", json={}, headers=headers)
+        assert response.status_code == 404
     assert theirs.settings.visits_per_week == 1
 
 
 def test_bad_settings_answer_422_with_fields(client, make_site, make_user, token_for):
     site = make_site(code="harlow")
     headers = token_for(make_user("site_manager", sites=[site]))
-    response = client.put(
-        "/api/v1/sites/harlow/settings", json={"visits_per_week": "lots"}, headers=headers
-    )
-    assert response.status_code == 422
-    assert "visits_per_week" in response.json["error"]["fields"]
+    for method in (client.put, client.patch):
+        response = method(
+            "/api/v1/sites/harlow/settings", json={"visits_per_week": "lots"}, headers=headers
+        )
+        assert response.status_code == 422
+        assert "visits_per_week" in response.json["error"]["fields"]
 
 
 # --- pages ---------------------------------------------------------------------------------

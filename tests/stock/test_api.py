@@ -409,3 +409,19 @@ def test_giving_out_weighed_crates(client, shop, receive, token_for):
     assert [(i["sku"], i["quantity"], i["unit"]) for i in levels] == [
         ("CRATE-FRESH-PRODUCE", 5000, "g")
     ]
+
+
+def test_a_transfers_destination_is_read_in_any_case(
+    client, make_shop, make_product, receive, token_for
+):
+    basildon, canvey = make_shop(code="basildon"), make_shop(code="canvey")
+    tins = make_product()
+    receive(basildon, [(tins, 5)])
+    sent = client.post(
+        "/api/v1/sites/BASILDON/transfers",
+        headers=token_for(basildon.manager),
+        json={"to_site": " Canvey ", "lines": [{"sku": tins.sku, "quantity": 2}]},
+    )
+    assert sent.status_code == 201, sent.json
+    assert (sent.json["from_site"], sent.json["to_site"]) == ("basildon", "canvey")
+    assert canvey.site.code == "canvey"

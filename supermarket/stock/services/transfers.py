@@ -11,6 +11,7 @@ from sqlalchemy import Select, or_, select, update
 from supermarket.auth.models import User
 from supermarket.errors import InvalidInput, NotFound, RuleViolation
 from supermarket.extensions import db
+from supermarket.sites.codes import normalise_site_code
 from supermarket.sites.models import Site
 from supermarket.stock.models import (
     MovementKind,
@@ -28,7 +29,8 @@ def send_transfer(
     """Send stock to another site, earliest-expiring first and never past its use-by date."""
     ensure_staff(site, actor, managers_only=True)
     at = now_or(at)
-    to_site = db.session.scalar(select(Site).where(Site.code == str(data.get("to_site", ""))))
+    to_code = normalise_site_code(data.get("to_site", ""))
+    to_site = db.session.scalar(select(Site).where(Site.code == to_code))
     problems: dict[str, Any] = {}
     if to_site is None or not to_site.active:
         problems["to_site"] = "Choose an open site."
