@@ -24,6 +24,7 @@ from markupsafe import Markup
 from supermarket.auth import audit
 from supermarket.auth import services as auth
 from supermarket.auth.models import Role, User
+from supermarket.auth.redirects import safe_next
 from supermarket.auth.web import ALL_ROLES, SITE_COOKIE, SITE_SESSION_KEY, actor, public, roles
 from supermarket.errors import InvalidInput
 from supermarket.extensions import db, limiter
@@ -62,13 +63,6 @@ def _account_key() -> str:
     return "account:" + request.form.get("email", "").strip().lower()[:254]
 
 
-def _safe_next(target: str | None) -> str | None:
-    # Only same-site paths: never an open redirect.
-    if target and target.startswith("/") and not target.startswith("//") and "\\" not in target:
-        return target
-    return None
-
-
 @bp.route("/login", methods=["GET", "POST"])
 @public
 @limiter.limit(_login_limit, methods=["POST"], deduct_when=_failed)
@@ -90,7 +84,7 @@ def login() -> ResponseReturnValue:
 
 def _begin_session(user: User) -> ResponseReturnValue:
     needs_code = auth.mfa_required(user, deployment_requires=current_app.config["MFA_REQUIRED"])
-    next_url = _safe_next(request.args.get("next"))
+    next_url = safe_next(request.args.get("next"))
     chosen_site = request.cookies.get(SITE_COOKIE)
     session.clear()  # a fresh session at sign-in: nothing from before survives
     token = auth.start_session(user, ip=request.remote_addr or "", mfa_passed=not needs_code)
