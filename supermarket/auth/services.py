@@ -76,7 +76,9 @@ def create_user(
         raise PermissionDenied("Only an administrator can create accounts.")
     email = normalise_email(email)
     problems = _check_fields(email, name, role, sites)
-    pw_problems = password_problems(password, context_words=_context_words(email, name, sites))
+    pw_problems = password_problems(
+        password, context_words=_context_words(email, name, sites), email=email
+    )
     if pw_problems:
         problems["password"] = " ".join(pw_problems)
     if problems:
@@ -155,7 +157,9 @@ def deactivate_user(user: User, *, actor: User | None) -> None:
 def set_password(user: User, password: str, *, actor: User | None) -> None:
     """Set a new password (rules apply) and end the account's other sessions."""
     problems = password_problems(
-        password, context_words=_context_words(user.email, user.name, user.sites)
+        password,
+        context_words=_context_words(user.email, user.name, user.sites),
+        email=user.email,
     )
     if problems:
         raise InvalidInput(" ".join(problems), fields={"password": " ".join(problems)})
