@@ -170,6 +170,14 @@ def set_password(user: User, password: str, *, actor: User | None) -> None:
 
 def authenticate(email: str, password: str) -> User | None:
     """The active user with this email and password, or None (same cost either way)."""
+    user = check_password(email, password)
+    if user is not None:
+        upgrade_password_hash(user, password)
+    return user
+
+
+def check_password(email: str, password: str) -> User | None:
+    """As authenticate(), but only reads: the caller may then take the write lock."""
     global _DUMMY_HASH
     user = find_user_by_email(email)
     if user is None or not user.active:
@@ -179,9 +187,13 @@ def authenticate(email: str, password: str) -> User | None:
         return None
     if not verify_password(user.password_hash, password):
         return None
+    return user
+
+
+def upgrade_password_hash(user: User, password: str) -> None:
+    """Re-hash a just-verified password made with older parameters."""
     if needs_rehash(user.password_hash):
         user.password_hash = hash_password(password)
-    return user
 
 
 def start_session(user: User, *, ip: str, mfa_passed: bool) -> str:
