@@ -4,10 +4,11 @@ The rule, in one place (the README's Security section states the numbers):
 
 - Only failures count: a wrong password (at sign-in or when /account asks for the current
   one) or a wrong second-factor code. A right answer costs nothing.
-- Each failure draws on several budgets at once: the address's (`LOGIN_RATE_LIMIT`), and
-  for a password the account's (`LOGIN_ACCOUNT_RATE_LIMIT`) or, from a device the account
-  has fully signed in on before, that device's (`LOGIN_DEVICE_RATE_LIMIT`) instead; for a
-  code, the account's code budget (`LOGIN_CODE_RATE_LIMIT`). "N per period" lets N
+- Each failure draws on several budgets at once: for a password, the address's
+  (`LOGIN_RATE_LIMIT`) and the account's (`LOGIN_ACCOUNT_RATE_LIMIT`), or, from a device
+  the account has fully signed in on before, that device's alone
+  (`LOGIN_DEVICE_RATE_LIMIT`); for a code, the address's and the account's code budget
+  (`LOGIN_CODE_RATE_LIMIT`). "N per period" lets N
   failures through at once and then one every period/N (a generic cell rate algorithm):
   a budget that runs out refills steadily, so a wait is at most period/N, never a lockout.
 - While any budget is used up the attempt is refused with the time to wait (429), before
@@ -150,11 +151,14 @@ def device_cookie(device: Device | None, email: str) -> tuple[str, int]:
 
 
 def for_password(*, address: str, email: str, device: Device | None) -> list[Budget]:
-    """Budgets a password attempt draws on: the address's, and the account's or the device's."""
-    found = _budgets("address", address, "LOGIN_RATE_LIMIT")
+    """Budgets a password attempt draws on: the address's and the account's, or, from a
+    device the account has signed in on, that device's alone (an attacker sharing the
+    owner's address, a venue's Wi-Fi, cannot hold the owner up)."""
     if device is not None and device.knows(email):
-        return found + _budgets("device", device.id, "LOGIN_DEVICE_RATE_LIMIT")
-    return found + _budgets("account", _account(email), "LOGIN_ACCOUNT_RATE_LIMIT")
+        return _budgets("device", device.id, "LOGIN_DEVICE_RATE_LIMIT")
+    return _budgets("address", address, "LOGIN_RATE_LIMIT") + _budgets(
+        "account", _account(email), "LOGIN_ACCOUNT_RATE_LIMIT"
+    )
 
 
 def for_code(*, address: str, user_id: int) -> list[Budget]:

@@ -131,6 +131,22 @@ def test_the_owners_own_device_signs_in_at_once_during_an_attack(app, make_user,
     assert _sign_in(owner, user.email, PASSWORD, "198.51.100.99").status_code == 303
 
 
+def test_an_attacker_sharing_the_owners_address_does_not_hold_up_the_owners_device(
+    app, make_user, clock
+):
+    user = make_user("volunteer")
+    tablet = _fresh(app)
+    assert _sign_in(tablet, user.email, PASSWORD, "203.0.113.1").status_code == 303
+    tablet.post("/logout", data={"csrf_token": csrf_token(tablet, "/account")})
+    others = [make_user("volunteer") for _ in range(6)]
+    # Someone else on the venue's Wi-Fi spends the address's budget...
+    statuses = [_sign_in(_fresh(app), u.email, WRONG, "203.0.113.1").status_code for u in others]
+    assert statuses == [401] * 5 + [429]
+    # ...which still holds up new devices there, but not the tablet the owner signed in on.
+    assert _sign_in(_fresh(app), user.email, PASSWORD, "203.0.113.1").status_code == 429
+    assert _sign_in(tablet, user.email, PASSWORD, "203.0.113.1").status_code == 303
+
+
 def test_a_known_device_has_its_own_budget(app, make_user, clock):
     user = make_user("volunteer")
     owner = _fresh(app)
@@ -179,6 +195,8 @@ def test_the_current_password_on_the_account_page_is_throttled_like_sign_in(
 ):
     user = make_user("volunteer")
     login(user)
+    # As if signed in before devices were remembered: the address's and account's budgets.
+    client.delete_cookie("device")
 
     def change(current):
         return _post(
