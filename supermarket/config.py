@@ -63,9 +63,17 @@ def from_environment() -> dict[str, Any]:
         "WTF_CSRF_CHECK_DEFAULT": False,
         "WTF_CSRF_TIME_LIMIT": None,
         "WTF_CSRF_SSL_STRICT": production,
+        # The sign-in throttle keeps its counters in the database, which every worker
+        # shares, unless this names Redis (redis://, rediss://, redis+unix://).
         "RATELIMIT_STORAGE_URI": os.environ.get("RATELIMIT_STORAGE_URI", "memory://"),
         "RATELIMIT_HEADERS_ENABLED": True,
-        "LOGIN_RATE_LIMIT": os.environ.get("LOGIN_RATE_LIMIT", "5 per minute"),
+        # Failed sign-ins (auth/throttle.py): "N per period" lets N through at once, then one
+        # every period/N. Per address; per account from devices it has not signed in on; per
+        # device it has; second-factor codes per account.
+        "LOGIN_RATE_LIMIT": os.environ.get("LOGIN_RATE_LIMIT", "5 per minute; 20 per hour"),
+        "LOGIN_ACCOUNT_RATE_LIMIT": os.environ.get("LOGIN_ACCOUNT_RATE_LIMIT", "10 per 20 minutes"),
+        "LOGIN_DEVICE_RATE_LIMIT": os.environ.get("LOGIN_DEVICE_RATE_LIMIT", "10 per hour"),
+        "LOGIN_CODE_RATE_LIMIT": os.environ.get("LOGIN_CODE_RATE_LIMIT", "5 per 15 minutes"),
         "MFA_REQUIRED": _bool("MFA_REQUIRED", False),
         "PROXY_FIX_HOPS": _int("PROXY_FIX_HOPS", 0),
         "HSTS_SECONDS": _int("HSTS_SECONDS", 63072000),

@@ -123,6 +123,21 @@ class ApiToken(CreatedAt, Base):
     user: Mapped[User] = relationship()
 
 
+class SignInThrottle(Base):
+    """How far one sign-in budget (an address's, an account's, a device's) is used up.
+
+    A generic cell rate algorithm: each failure moves `used_until` on by the budget's
+    spacing; an attempt is let through while `used_until` is less than the budget's period
+    ahead. A row whose `used_until` has passed means an unused budget and may be deleted.
+    `key` is a keyed hash: no address or email address is kept here.
+    """
+
+    __tablename__ = "sign_in_throttles"
+
+    key: Mapped[str] = mapped_column(String(64), primary_key=True)
+    used_until: Mapped[datetime] = mapped_column(UTCDateTime(), index=True)
+
+
 class AuditEvent(Base):
     """Append-only: who did what to which object, at which site, when and from where."""
 

@@ -1,9 +1,9 @@
 """Staff passwords: argon2id hashing and the rules a new password must meet (ASVS 5.0, NIST).
 
 Rules: 8 to 128 characters (counted after NFKC normalisation; any Unicode allowed), no
-composition rules, and refused when it is on the shipped list of common passwords, when it
-is one repeated or sequential pattern, or when it is mostly known words (see
-`password_problems`).
+composition rules, and refused when it is the user's email address (or contains it, or is
+its local part), when it is on the shipped list of common passwords, when it is one
+repeated or sequential pattern, or when it is mostly known words (see `password_problems`).
 """
 
 import unicodedata
@@ -64,6 +64,7 @@ TOO_COMMON = "This password is too common. Choose one that would be hard to gues
 TOO_PATTERNED = (
     "Password must not be a repeated or sequential pattern such as aaaaaaaa or 12345678."
 )
+IS_EMAIL = "Password must not be your email address, or the part of it before the @."
 TOO_CONTEXTUAL = (
     "Password must not be based on your name, your email address, your site or words such "
     "as foodbank. Choose one that would be hard to guess."
@@ -148,8 +149,22 @@ def _is_pattern(folded: str) -> bool:
     return any(folded in run or folded in run[::-1] for run in _RUNS)
 
 
-def password_problems(password: str, *, context_words: Iterable[str] = ()) -> list[str]:
+def _is_email(folded: str, email: str) -> bool:
+    """Return True if the password is the email address, contains it, or is its local part."""
+    address = _normal(email.strip()).casefold()
+    if "@" not in address:
+        return False
+    local = address.rsplit("@", 1)[0]
+    return address in folded or folded.strip() == local
+
+
+def password_problems(
+    password: str, *, context_words: Iterable[str] = (), email: str = ""
+) -> list[str]:
     """Return what is wrong with a new password, as sentences for the user; empty if none.
+
+    The user's own email address (`email`) is refused case-insensitively, as is any password
+    containing it or equal to its local part.
 
     The "mostly known words" rule: the password is NFKC-normalised and casefolded, and its
     letters are taken three ways (as typed, and with look-alike digits and symbols read as
@@ -165,6 +180,8 @@ def password_problems(password: str, *, context_words: Iterable[str] = ()) -> li
     if len(normal) > MAX_LENGTH:
         return [TOO_LONG]
     folded = normal.casefold()
+    if email and _is_email(folded, email):
+        return [IS_EMAIL]
     problems: list[str] = []
     if folded in common_passwords():
         problems.append(TOO_COMMON)

@@ -77,7 +77,9 @@ def create_user(
         raise PermissionDenied("Only an administrator can create accounts.")
     email = normalise_email(email)
     problems = _check_fields(email, name, role, sites)
-    pw_problems = password_problems(password, context_words=_context_words(email, name, sites))
+    pw_problems = password_problems(
+        password, context_words=_context_words(email, name, sites), email=email
+    )
     if pw_problems:
         problems["password"] = " ".join(pw_problems)
     if problems:
@@ -156,7 +158,9 @@ def deactivate_user(user: User, *, actor: User | None) -> None:
 def set_password(user: User, password: str, *, actor: User | None) -> None:
     """Set a new password (rules apply) and end the account's other sessions."""
     problems = password_problems(
-        password, context_words=_context_words(user.email, user.name, user.sites)
+        password,
+        context_words=_context_words(user.email, user.name, user.sites),
+        email=user.email,
     )
     if problems:
         raise InvalidInput(" ".join(problems), fields={"password": " ".join(problems)})
@@ -167,6 +171,14 @@ def set_password(user: User, password: str, *, actor: User | None) -> None:
 
 def authenticate(email: str, password: str) -> User | None:
     """The active user with this email and password, or None (same cost either way)."""
+    user = check_password(email, password)
+    if user is not None:
+        upgrade_password_hash(user, password)
+    return user
+
+
+def check_password(email: str, password: str) -> User | None:
+    """As authenticate(), but only reads: the caller may then take the write lock."""
     global _DUMMY_HASH
     user = find_user_by_email(email)
     if user is None or not user.active:
@@ -176,9 +188,13 @@ def authenticate(email: str, password: str) -> User | None:
         return None
     if not verify_password(user.password_hash, password):
         return None
+    return user
+
+
+def upgrade_password_hash(user: User, password: str) -> None:
+    """Re-hash a just-verified password made with older parameters."""
     if needs_rehash(user.password_hash):
         user.password_hash = hash_password(password)
-    return user
 
 
 def start_session(user: User, *, ip: str, mfa_passed: bool) -> str:

@@ -21,14 +21,16 @@ from flask.typing import ResponseReturnValue
 from flask_login import current_user, login_user, logout_user
 from markupsafe import Markup
 
-from supermarket.auth import audit
+from supermarket.auth import audit, throttle
 from supermarket.auth import services as auth
 from supermarket.auth.models import Role, User
+from supermarket.auth.redirects import safe_next
 from supermarket.auth.web import ALL_ROLES, SITE_COOKIE, SITE_SESSION_KEY, actor, public, roles
 from supermarket.errors import InvalidInput
-from supermarket.extensions import db, limiter
+from supermarket.extensions import db
 from supermarket.sites.codes import normalise_site_code
 from supermarket.sites.services import sites_for
+from supermarket.transactions import late_write_lock, take_write_lock
 
 bp = Blueprint("auth", __name__)
 
@@ -51,47 +53,54 @@ def home_for(user: Any) -> str:
     return url_for("auth.home")
 
 
-def _login_limit() -> str:
-    return str(current_app.config["LOGIN_RATE_LIMIT"])
+def _address() -> str:
+    return request.remote_addr or ""
 
 
-def _failed(response: Any) -> bool:
-    return bool(response.status_code != 303)
+def _device() -> throttle.Device | None:
+    return throttle.read_device(request.cookies.get(throttle.device_cookie_name()))
 
 
-def _account_key() -> str:
-    return "account:" + request.form.get("email", "").strip().lower()[:254]
+def _too_many(wait: int) -> str:
+    return f"Too many attempts that were not right. Try again {throttle.retry_phrase(wait)}."
 
 
-def _safe_next(target: str | None) -> str | None:
-    # Only same-site paths: never an open redirect.
-    if target and target.startswith("/") and not target.startswith("//") and "\\" not in target:
-        return target
-    return None
+def _refused(template: str, wait: int, **context: Any) -> ResponseReturnValue:
+    """The form again, saying when to try again (429 with Retry-After)."""
+    page = render_template(template, **context)
+    return page, 429, {"Retry-After": str(wait)}
 
 
 @bp.route("/login", methods=["GET", "POST"])
 @public
-@limiter.limit(_login_limit, methods=["POST"], deduct_when=_failed)
-@limiter.limit("30 per hour", methods=["POST"], key_func=_account_key, deduct_when=_failed)
+@late_write_lock  # the password is hashed before the write lock is taken
 def login() -> ResponseReturnValue:
     if current_user.is_authenticated:
         return redirect(home_for(current_user))
     error = None
     email = request.form.get("email", "")
     if request.method == "POST":
-        user = auth.authenticate(email, request.form.get("password", ""))
-        if user is None:
-            audit.record_now("login.failed", actor=None, actor_email=email.strip().lower()[:254])
-            error = "That email and password do not match an active account."
-        else:
+        budgets = throttle.for_password(address=_address(), email=email, device=_device())
+        wait = throttle.wait_seconds(budgets)
+        if not wait:
+            user = auth.check_password(email, request.form.get("password", ""))
+            take_write_lock()
+            wait = throttle.settle(budgets, failed=user is None)
+        if wait:
+            db.session.rollback()
+            return _refused("auth/login.html", wait, error=_too_many(wait), email=email)
+        if user is not None:
+            auth.upgrade_password_hash(user, request.form.get("password", ""))
             return _begin_session(user)
+        audit.record("login.failed", actor=None, actor_email=email.strip().lower()[:254])
+        db.session.commit()
+        error = "That email and password do not match an active account."
     return render_template("auth/login.html", error=error, email=email), 401 if error else 200
 
 
 def _begin_session(user: User) -> ResponseReturnValue:
     needs_code = auth.mfa_required(user, deployment_requires=current_app.config["MFA_REQUIRED"])
-    next_url = _safe_next(request.args.get("next"))
+    next_url = safe_next(request.args.get("next"))
     chosen_site = request.cookies.get(SITE_COOKIE)
     session.clear()  # a fresh session at sign-in: nothing from before survives
     token = auth.start_session(user, ip=request.remote_addr or "", mfa_passed=not needs_code)
@@ -118,8 +127,21 @@ def _complete(
     audit.record("login.succeeded", actor=user, object_type="user", object_id=user.id)
     db.session.commit()
     if Role(user.role).works_at_sites and len(codes) > 1 and SITE_SESSION_KEY not in session:
-        return redirect(url_for("auth.choose_site"), 303)
-    return redirect(next_url or home_for(user), 303)
+        response = redirect(url_for("auth.choose_site"), 303)
+    else:
+        response = redirect(next_url or home_for(user), 303)
+    # This browser now counts as one of the account's devices for the sign-in throttle.
+    value, max_age = throttle.device_cookie(_device(), user.email)
+    response.set_cookie(
+        throttle.device_cookie_name(),
+        value,
+        max_age=max_age,
+        path="/",
+        httponly=True,
+        samesite="Lax",
+        secure=current_app.config["SESSION_COOKIE_SECURE"],
+    )
+    return response
 
 
 def _pending_user() -> tuple[User, str] | None:
@@ -136,7 +158,6 @@ def _pending_user() -> tuple[User, str] | None:
 
 @bp.route("/login/verify", methods=["GET", "POST"])
 @public
-@limiter.limit(_login_limit, methods=["POST"], deduct_when=_failed)
 def verify() -> ResponseReturnValue:
     pending = _pending_user()
     if pending is None:
@@ -144,9 +165,18 @@ def verify() -> ResponseReturnValue:
     user, token = pending
     error = None
     if request.method == "POST":
-        if auth.verify_totp(user, request.form.get("code", "")):
+        budgets = throttle.for_code(address=_address(), user_id=user.id)
+        wait = throttle.wait_seconds(budgets)
+        if not wait:
+            passed = auth.verify_totp(user, request.form.get("code", ""))
+            wait = throttle.settle(budgets, failed=not passed)
+        if wait:
+            db.session.rollback()
+            return _refused("auth/verify.html", wait, error=_too_many(wait))
+        if passed:
             return _mark_passed_and_complete(user, token)
-        audit.record_now("login.mfa_failed", actor=user, object_type="user", object_id=user.id)
+        audit.record("login.mfa_failed", actor=user, object_type="user", object_id=user.id)
+        db.session.commit()
         error = "That code is not right, or it has already been used. Wait for the next one."
     return render_template("auth/verify.html", error=error), 401 if error else 200
 
@@ -176,7 +206,6 @@ def _qr_svg(data: str) -> Markup:
 
 @bp.route("/login/enrol", methods=["GET", "POST"])
 @public
-@limiter.limit(_login_limit, methods=["POST"], deduct_when=_failed)
 def enrol() -> ResponseReturnValue:
     """Set up the second factor during sign-in, where the deployment requires one."""
     pending = _pending_user()
@@ -186,18 +215,29 @@ def enrol() -> ResponseReturnValue:
     secret = session.get("enrol_secret") or auth.new_totp_secret()
     session["enrol_secret"] = secret
     error = None
+    status = 200
     if request.method == "POST":
-        try:
-            auth.enable_totp(user, secret, request.form.get("code", ""))
-        except InvalidInput as exc:
-            error = exc.message
-        else:
+        budgets = throttle.for_code(address=_address(), user_id=user.id)
+        wait = throttle.wait_seconds(budgets)
+        if not wait:
+            try:
+                auth.enable_totp(user, secret, request.form.get("code", ""))
+            except InvalidInput as exc:
+                error, status = exc.message, 422
+            wait = throttle.settle(budgets, failed=error is not None)
+        if wait:
+            db.session.rollback()
+            error, status = _too_many(wait), 429
+        elif error is None:
             session.pop("enrol_secret", None)
             return _mark_passed_and_complete(user, token)
+        else:
+            db.session.commit()
     uri = auth.totp_uri(user, secret, current_app.config["PROGRAMME_NAME"])
-    return render_template(
+    page = render_template(
         "auth/enrol.html", secret=secret, qr=_qr_svg(uri), error=error, during_login=True
-    ), 422 if error else 200
+    )
+    return page, status, {"Retry-After": str(wait)} if status == 429 else {}
 
 
 @bp.post("/logout")
@@ -244,11 +284,26 @@ def choose_site() -> ResponseReturnValue:
 
 @bp.route("/account", methods=["GET", "POST"])
 @roles(*ALL_ROLES)
+@late_write_lock  # the current password is hashed before the write lock is taken
 def account() -> ResponseReturnValue:
     errors: dict[str, str] = {}
     user = actor()
     if request.method == "POST":
-        if auth.authenticate(user.email, request.form.get("current_password", "")) is None:
+        # Asking for the current password is a sign-in attempt: the same budgets pay for it.
+        budgets = throttle.for_password(address=_address(), email=user.email, device=_device())
+        wait = throttle.wait_seconds(budgets)
+        if not wait:
+            current = request.form.get("current_password", "")
+            right = auth.check_password(user.email, current) is not None
+            take_write_lock()
+            wait = throttle.settle(budgets, failed=not right)
+        if wait:
+            db.session.rollback()
+            errors["current_password"] = _too_many(wait)
+            return _refused("auth/account.html", wait, errors=errors)
+        if not right:
+            audit.record("password.check_failed", actor=user, object_type="user", object_id=user.id)
+            db.session.commit()
             errors["current_password"] = "Your current password is not right."
         elif request.form.get("new_password") != request.form.get("confirm_password"):
             errors["confirm_password"] = "The two new passwords are different."

@@ -73,13 +73,6 @@ def _value(item: str, raw: str) -> object:
     return raw
 
 
-def safe_next(raw: str | None) -> str | None:
-    """A same-site path to return to afterwards; anything else is ignored."""
-    if raw and raw.startswith("/") and not raw.startswith("//") and "\\" not in raw:
-        return raw
-    return None
-
-
 def read_progress(form: MultiDict[str, str]) -> Progress:
     """The sitting as the screen posted it, with the tapped answer, "back" or "stop" applied.
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 from flask import Blueprint, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
 
+from supermarket.auth.redirects import safe_next
 from supermarket.auth.web import MANAGERS, STAFF, actor, require_current_site, roles
 from supermarket.extensions import db
 from supermarket.members.models import Member
@@ -35,7 +36,7 @@ def overview() -> ResponseReturnValue:
 @bp.get("/take/<number>")
 @roles(*STAFF)
 def take(number: str) -> ResponseReturnValue:
-    back = tablet.safe_next(request.args.get("next"))
+    back = safe_next(request.args.get("next"))
     return _start_page(_member(number), tablet.new_key(), back)
 
 
@@ -44,7 +45,7 @@ def take(number: str) -> ResponseReturnValue:
 def answer(number: str) -> ResponseReturnValue:
     member = _member(number)
     progress = tablet.read_progress(request.form)
-    back = tablet.safe_next(request.form.get("next"))
+    back = safe_next(request.form.get("next"))
     if progress.action == "stop":
         return render_template("surveys/stopped.html", back=back)
     if progress.action == tablet.RESTART:
@@ -70,4 +71,4 @@ def answer(number: str) -> ResponseReturnValue:
 @roles(*STAFF)
 def thanks(number: str) -> ResponseReturnValue:
     _member(number)
-    return render_template("surveys/thanks.html", back=tablet.safe_next(request.args.get("next")))
+    return render_template("surveys/thanks.html", back=safe_next(request.args.get("next")))

@@ -7,6 +7,7 @@ from sqlalchemy import select, text
 
 from supermarket.auth import services as auth
 from supermarket.auth.models import AuditEvent, User
+from supermarket.auth.passwords import IS_EMAIL
 from supermarket.errors import Conflict, InvalidInput, PermissionDenied
 from supermarket.extensions import db
 from tests.conftest import PASSWORD, csrf_token
@@ -42,6 +43,23 @@ def test_weak_and_context_passwords_are_refused(make_site, password):
             actor=None,
         )
     assert "password" in error.value.fields
+
+
+@pytest.mark.parametrize(
+    "password",
+    ["Sue.Barker.Harlow@Example.org", "sue.barker.harlow@example.org", "SUE.BARKER.HARLOW"],
+)
+def test_the_email_address_is_refused_as_a_password(make_site, password):
+    with pytest.raises(InvalidInput) as error:
+        auth.create_user(
+            email="sue.barker.harlow@example.org",
+            name="Sue Barker",
+            role="volunteer",
+            password=password,
+            sites=[make_site()],
+            actor=None,
+        )
+    assert error.value.fields == {"password": IS_EMAIL}
 
 
 def test_a_long_passphrase_is_accepted(make_site):
@@ -199,3 +217,21 @@ def test_user_changes_their_password_and_other_sessions_end(client, app, make_us
     assert client.get("/account").status_code == 200
     assert db.session.get(User, user.id) is not None
     assert auth.authenticate(user.email, "a brand new long phrase") is not None
+
+
+def test_the_account_page_refuses_the_email_as_the_new_password(client, make_user, login):
+    user = make_user("volunteer", email="jo.bloggs.harlow@example.org")
+    login(user)
+    response = client.post(
+        "/account",
+        data={
+            "current_password": PASSWORD,
+            "new_password": "Jo.Bloggs.Harlow@Example.org",
+            "confirm_password": "Jo.Bloggs.Harlow@Example.org",
+            "csrf_token": csrf_token(client, "/account"),
+        },
+    )
+    assert response.status_code == 422
+    html = response.get_data(as_text=True)
+    assert f'<p class="error" id="f-new_password-error" role="alert">{IS_EMAIL}</p>' in html
+    assert auth.authenticate(user.email, PASSWORD) is not None

@@ -8,6 +8,7 @@ from argon2.exceptions import InvalidHashError
 
 from supermarket.auth import passwords
 from supermarket.auth.passwords import (
+    IS_EMAIL,
     MEMORY_COST_KIB,
     PARALLELISM,
     TIME_COST,
@@ -220,3 +221,29 @@ def test_password_problems_is_cheap_enough_for_every_form_submission() -> None:
         password_problems("bright otter maple 42", context_words=STAFF_CONTEXT)
     assert (time.perf_counter() - start) / 50 < 0.01
     assert passwords.ALWAYS_CONTEXT_WORDS
+
+
+EMAIL = "Zoe.Okafor-Smith@Harlow-Pantry.org.uk"
+
+
+@pytest.mark.parametrize(
+    "password",
+    [
+        "Zoe.Okafor-Smith@Harlow-Pantry.org.uk",
+        "zoe.okafor-smith@harlow-pantry.org.uk",
+        "ZOE.OKAFOR-SMITH@HARLOW-PANTRY.ORG.UK",
+        " zoe.okafor-smith@harlow-pantry.org.uk ",
+        "zoe.okafor-smith@harlow-pantry.org.uk1",
+        "my zoe.okafor-smith@harlow-pantry.org.uk",
+        "Zoe.Okafor-Smith",
+        "ZOE.OKAFOR-SMITH",
+        "ｚｏｅ.ｏｋａｆｏｒ-ｓｍｉｔｈ",  # full-width letters: the same after NFKC
+    ],
+)
+def test_the_email_address_or_its_local_part_is_refused(password: str) -> None:
+    assert password_problems(password, email=EMAIL) == [IS_EMAIL]
+
+
+def test_a_password_merely_sharing_letters_with_the_email_is_judged_on_its_own() -> None:
+    assert password_problems("bright otter maple 42", email=EMAIL) == []
+    assert password_problems("zoe.okafor-smith@harlow-pantry.org.uk", email="") == []
