@@ -52,6 +52,11 @@ _aside: contextvars.ContextVar[list[Executable] | None] = contextvars.ContextVar
     "write_aside", default=None
 )
 
+# How the three were before the request began, to put back when it ends.
+_before: contextvars.ContextVar[tuple[contextvars.Token[Any], ...] | None] = contextvars.ContextVar(
+    "transaction_rule_before", default=None
+)
+
 ASIDE = {"write_aside": True}
 _WRITES = re.compile(r"\s*(INSERT|UPDATE|DELETE|REPLACE|UPSERT|MERGE|CREATE|DROP|ALTER)\b", re.I)
 
@@ -69,16 +74,25 @@ def late_write_lock(view: F) -> F:
 def begin_request(method: str, view: Callable[..., Any] | None) -> None:
     """Set the request's rule from its method: safe methods only read (see the module)."""
     reads = method in ("GET", "HEAD", "OPTIONS") or getattr(view, "_late_write_lock", False)
-    read_only_request.set(reads)
-    sqlite_write_intent.set(not reads)
-    _aside.set([] if reads else None)
+    _before.set(
+        (
+            read_only_request.set(reads),
+            sqlite_write_intent.set(not reads),
+            _aside.set([] if reads else None),
+        )
+    )
 
 
 def end_request() -> None:
-    """Back to the rule outside requests; anything not yet written aside is dropped."""
-    read_only_request.set(False)
-    sqlite_write_intent.set(True)
-    _aside.set(None)
+    """Back to the rule as it was before the request; anything not written aside is dropped."""
+    tokens = _before.get()
+    if tokens is None:
+        return
+    _before.set(None)
+    read_only, intent, aside = tokens
+    read_only_request.reset(read_only)
+    sqlite_write_intent.reset(intent)
+    _aside.reset(aside)
 
 
 def write_aside(stmt: Executable) -> None:
