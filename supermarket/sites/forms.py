@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+from decimal import ROUND_HALF_UP
 from typing import Any
 
 from werkzeug.datastructures import MultiDict
 
+from supermarket.inputs import INT_MAX, parse_decimal
 from supermarket.sites.settings import ELIGIBILITY_ROUTES, SiteSettings
 
 BAND_ROWS = 5
@@ -36,10 +38,10 @@ def pounds_to_pence(raw: str) -> Any:
     if raw == "":
         return None
     try:
-        value = round(float(raw) * 100)
+        pounds = parse_decimal(raw, minimum=-INT_MAX // 100, maximum=INT_MAX // 100)
     except ValueError:
-        return raw
-    return value
+        return raw  # the schema reports "Not a valid integer."
+    return int((pounds * 100).to_integral_value(ROUND_HALF_UP))
 
 
 def settings_from_form(form: MultiDict[str, str]) -> dict[str, Any]:
