@@ -56,7 +56,7 @@ def api_doc(
 
 
 class UnstorableText(BadRequest):
-    """Text in a page's form, query string or headers that no field may hold (a NUL)."""
+    """Text in a form, query string, header or cookie that no field may hold (a NUL)."""
 
     show_description = True  # the 400 page says what was wrong
 
@@ -110,8 +110,9 @@ def register_input_rules(app: Flask) -> None:
 
 
 def refuse_unstorable_text() -> None:
-    """No NUL in the path, the query string, a form field or a header (JSON bodies are held
-    to the same rule by json_body): the API answers 422 naming the field, pages a 400 page."""
+    """No NUL in the path, the query string, a form field, a header or a cookie (JSON bodies
+    are held to the same rule by json_body): a 422 naming the field of a query or form for
+    the API, else a 400 (pages: a plain page saying why)."""
     if "\x00" in request.path:
         raise NotFound()
     api = request.path.startswith("/api/")
@@ -128,7 +129,10 @@ def refuse_unstorable_text() -> None:
             )
     for name, value in request.headers.items():
         if "\x00" in value:
-            raise BadRequest(f"The {name} header holds a character that is not allowed (NUL).")
+            raise UnstorableText(f"The {name} header holds a character that is not allowed (NUL).")
+    for name, value in request.cookies.items(multi=True):  # "a\000b" in quotes unescapes
+        if text_problem(name) or text_problem(value):
+            raise UnstorableText("A cookie holds a character that is not allowed (NUL).")
 
 
 # --- JSON bodies -----------------------------------------------------------------------------

@@ -409,6 +409,17 @@ def test_a_header_with_nul_is_refused(world):
     assert _is_envelope(response, 400)
 
 
+def test_a_cookie_with_nul_is_refused_even_at_sign_in(app):
+    # A quoted cookie value unescapes octal: this one reaches the app as "a\x00b".
+    response = app.test_client(use_cookies=False).post(
+        "/login",
+        data={"email": "x@example.org", "password": "x"},
+        headers={"Cookie": 'site_code="a\\000b"'},
+    )
+    assert response.status_code == 400
+    assert "cookie" in response.get_data(as_text=True)
+
+
 def _body_routes(app: Flask) -> list[tuple[Any, str, Schema]]:
     found = []
     for rule in _rules(app, api=True, methods=WRITE):
