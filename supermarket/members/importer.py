@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import codecs
 import csv
-import io
 import re
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
@@ -22,6 +21,7 @@ from typing import IO, Any
 from marshmallow import ValidationError
 from sqlalchemy import Table, select, text
 
+from supermarket import spreadsheets
 from supermarket.auth import audit
 from supermarket.auth.models import User
 from supermarket.errors import InvalidInput
@@ -120,9 +120,8 @@ _SERIAL = re.compile(r"\d{4,5}(\.0+)?")
 _SHORT_YEAR = re.compile(r"\d{1,2}[/.\-]\d{1,2}[/.\-]\d{2}")
 _WHOLE = re.compile(r"\d+(\.0+)?")
 _LIST = re.compile(r"[;,|]")
-# The error CSV's columns; values that a spreadsheet would run as a formula are neutralised.
+# The error CSV's columns (written through supermarket.spreadsheets, formula-safe).
 ERROR_COLUMNS = ("line", "column", "problem", "value")
-_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 
 
 @dataclass(frozen=True)
@@ -133,12 +132,8 @@ class RowError:
     value: str = ""
 
     def as_csv_row(self) -> list[str]:
-        return [str(self.line), self.column, self.problem, safe_cell(self.value)]
-
-
-def safe_cell(value: str) -> str:
-    """A value for a CSV that a spreadsheet will open: never a formula (CSV injection)."""
-    return "'" + value if value.startswith(_FORMULA_START) else value
+        """The problem as a row of ERROR_COLUMNS, for a spreadsheets.writer."""
+        return [str(self.line), self.column, self.problem, self.value]
 
 
 @dataclass
@@ -207,18 +202,12 @@ def template_csv() -> str:
         "",
         "",
     ]
-    lines = [",".join(COLUMN_NAMES), ",".join(example)]
-    return "\r\n".join(lines) + "\r\n"
+    return spreadsheets.csv_text([COLUMN_NAMES, example])
 
 
 def errors_csv(errors: list[RowError]) -> str:
     """The problems as CSV text (the same layout the command line writes)."""
-    buffer = io.StringIO()
-    writer = csv.writer(buffer)
-    writer.writerow(ERROR_COLUMNS)
-    for error in errors:
-        writer.writerow(error.as_csv_row())
-    return buffer.getvalue()
+    return spreadsheets.csv_text([ERROR_COLUMNS, *(error.as_csv_row() for error in errors)])
 
 
 # --- reading --------------------------------------------------------------------------------

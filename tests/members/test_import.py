@@ -15,6 +15,7 @@ from supermarket.errors import NotFound, PermissionDenied
 from supermarket.extensions import db
 from supermarket.members import importer
 from supermarket.members.models import Member, MemberConsent
+from supermarket.spreadsheets import starts_formula
 
 # What a site's spreadsheet looks like after Excel: a byte-order mark, CRLF line endings,
 # columns in another order with other names and an extra "Volunteer" column, blank lines,
@@ -222,10 +223,18 @@ def test_joined_and_expiry_dates_set_the_term_and_status(staff_pair):
     assert bob.status == "lapsed"
 
 
-def test_error_csv_neutralises_formulas():
-    error = importer.RowError(3, "notes", "bad", '=HYPERLINK("http://evil")')
-    row = next(csv.reader([importer.errors_csv([error]).splitlines()[1]]))
-    assert row[3].startswith("'=")
+@pytest.mark.parametrize(
+    "formula", ['=HYPERLINK("http://evil")', "＝1+1", " =1+1", "\n=1+1", "＠SUM(A1)", "\t-1"]
+)
+def test_error_csv_neutralises_formulas_in_every_column(formula):
+    error = importer.RowError(3, formula, formula, formula)
+    rows = list(csv.reader(io.StringIO(importer.errors_csv([error]), newline="")))
+    assert rows[1] == ["3", "'" + formula, "'" + formula, "'" + formula]
+
+
+def test_the_template_is_written_by_the_safe_writer():
+    rows = list(csv.reader(io.StringIO(importer.template_csv(), newline="")))
+    assert not [cell for row in rows for cell in row if starts_formula(cell)]
 
 
 def test_only_that_sites_managers_may_import(staff_pair):
@@ -270,3 +279,18 @@ def test_cli_import_with_progress_and_error_file(staff_pair, app, tmp_path):
     assert result.exit_code == 0, result.output
     assert f"{GOOD_LINES} of 9 rows imported" in result.output
     assert _members(site) == GOOD_LINES
+
+
+def test_cli_error_file_neutralises_formulas(staff_pair, app, tmp_path):
+    site, _, manager = staff_pair()
+    path = tmp_path / "members.csv"
+    row = {"first_name": "Ann", "last_name": "Lee", "date_of_birth": "01/02/1980"}
+    path.write_text(_csv({**row, "postcode": "＝1+1"}), encoding="utf-8")
+    result = app.test_cli_runner().invoke(
+        args=["members", "import", str(path), "--site", site.code, "--as", manager.email]
+    )
+    assert result.exit_code == 1
+    text = (tmp_path / "members.errors.csv").read_text(encoding="utf-8-sig")
+    rows = list(csv.reader(io.StringIO(text, newline="")))
+    assert rows[1][1:] == ["postcode", rows[1][2], "'＝1+1"]
+    assert not [cell for row in rows for cell in row if starts_formula(cell)]
