@@ -1,11 +1,16 @@
 """Bring in a site's existing members from a spreadsheet (CSV), streamed and in batches.
 
-The file is read row by row (UTF-8 with or without a byte-order mark; a file that is not
-UTF-8 is read as Windows-1252, which is what Excel's plain "CSV" saves), so memory stays
-bounded however long it is. Each row is checked by the same schema and rules as the desk's
-registration; a bad row is reported with its line number, column and reason, and never
-half-imported. By default nothing is imported if any row is bad; with skip_bad_rows the good
-rows are. Rows go in 1,000 at a time as bulk inserts. One audit event sums the import up.
+The file is read row by row, so memory stays bounded however long it is, and in one encoding
+throughout: UTF-8 (with or without a byte-order mark), or Windows-1252 (what Excel's plain
+"CSV" saves) when the first line with a letter beyond ASCII is not UTF-8. A later line that
+does not fit (a Windows-1252 line in a UTF-8 file, a UTF-8 line in a Windows-1252 one) refuses
+the whole file, naming that line: one encoding is never guessed for another, which would
+store "CafÃ©". Two columns that mean the same field (twice "Surname", or "Surname" and
+"last_name") refuse the file too, naming both. Each row is checked by the same schema and
+rules as the desk's registration; a bad row is reported with its line number, column and
+reason, and never half-imported. By default nothing is imported if any row is bad; with
+skip_bad_rows the good rows are. Rows go in 1,000 at a time as bulk inserts. One audit event
+sums the import up.
 """
 
 from __future__ import annotations
@@ -213,33 +218,98 @@ def errors_csv(errors: list[RowError]) -> str:
 # --- reading --------------------------------------------------------------------------------
 
 
+class MixedEncoding(Exception):
+    """A line of the file is not in the encoding of the lines before it."""
+
+    def __init__(self, line: int, message: str) -> None:
+        super().__init__(message)
+        self.line = line
+        self.message = message
+
+
+_SAVE_AS_UTF8 = "In Excel, use Save As and choose 'CSV UTF-8 (Comma delimited)'."
+
+
+class _Decoder:
+    """Decodes the file's lines in one encoding, decided by its first line beyond ASCII."""
+
+    def __init__(self, report: ImportReport) -> None:
+        self.report = report
+        self.encoding: str | None = None
+
+    def decode(self, raw: bytes, line: int) -> str:
+        if line == 1 and raw.startswith(codecs.BOM_UTF8):
+            self.encoding = "utf-8"
+            raw = raw[len(codecs.BOM_UTF8) :]
+        if raw.isascii():
+            return raw.decode("ascii")
+        try:
+            text = raw.decode("utf-8")
+        except UnicodeDecodeError:
+            text = None
+        if self.encoding is None:
+            self.encoding = "utf-8" if text is not None else "cp1252"
+            self.report.encoding = "utf-8" if text is not None else "windows-1252"
+        if self.encoding == "utf-8":
+            if text is None:
+                raise MixedEncoding(
+                    line,
+                    f"line {line} is not UTF-8 text, though the lines before it are: the file "
+                    f"mixes encodings. Correct that line, or save the file again. {_SAVE_AS_UTF8}",
+                )
+            return text
+        if text is not None:
+            raise MixedEncoding(
+                line,
+                f"line {line} is UTF-8 text, though the lines before it are Windows-1252: the "
+                f"file mixes encodings. Save the file again. {_SAVE_AS_UTF8}",
+            )
+        try:
+            return raw.decode("cp1252")
+        except UnicodeDecodeError:
+            raise MixedEncoding(
+                line, f"line {line} is neither UTF-8 nor Windows-1252 text. {_SAVE_AS_UTF8}"
+            ) from None
+
+
 def _lines(
     stream: IO[bytes], report: ImportReport, progress: Callable[[int], None] | None
 ) -> Iterator[str]:
-    """Decoded lines (with their endings, as csv wants), read in chunks."""
-    head = stream.read(_SNIFF_BYTES)
-    encoding = "utf-8-sig"
-    try:
-        head.decode("utf-8-sig")
-    except UnicodeDecodeError as exc:
-        # A cut multi-byte character at the end of the sample is still UTF-8.
-        if exc.start < len(head) - 3:
-            encoding = "cp1252"
-    report.encoding = "utf-8" if encoding == "utf-8-sig" else "windows-1252"
-    decoder = codecs.getincrementaldecoder(encoding)()
-    carry = ""
-    chunk = head
-    while chunk:
-        if progress is not None:
-            progress(len(chunk))
-        text = carry + decoder.decode(chunk)
-        parts = text.splitlines(keepends=True)
-        carry = parts.pop() if parts and not parts[-1].endswith(("\n", "\r")) else ""
-        yield from parts
+    """The file's lines (with their endings, as csv wants), read in chunks and decoded one
+    by one, so a line in another encoding is found and named (MixedEncoding)."""
+    decoder = _Decoder(report)
+    number = 0
+    carry = b""
+    while True:
         chunk = stream.read(_SNIFF_BYTES)
-    tail = carry + decoder.decode(b"", final=True)
-    if tail:
-        yield tail
+        if progress is not None and chunk:
+            progress(len(chunk))
+        parts = (carry + chunk).splitlines(keepends=True)
+        # A line is whole once its LF is read (a CR may be half of a CRLF), or at the end.
+        carry = parts.pop() if chunk and parts and not parts[-1].endswith(b"\n") else b""
+        for raw in parts:
+            number += 1
+            yield decoder.decode(raw, number)
+        if not chunk:
+            return
+
+
+def _twice(titles: list[str], header: list[str]) -> str | None:
+    """Why the header is refused if two columns give the same field (which would silently
+    take the last one's value), else None."""
+    first: dict[str, int] = {}
+    for i, name in enumerate(header):
+        if name not in COLUMN_NAMES:
+            continue
+        if name in first:
+            j = first[name]
+            return (
+                f'columns {j + 1} ("{titles[j].strip()[:40]}") and {i + 1} '
+                f'("{titles[i].strip()[:40]}") '
+                f"both give {name}: keep one of them."
+            )
+        first[name] = i
+    return None
 
 
 def _column_name(raw: str) -> str:
@@ -639,11 +709,8 @@ def import_members(
     savepoint = db.session.begin_nested()
     try:
         _read(stream, importer, report, progress)
-    except UnicodeDecodeError:
-        report.fatal = (
-            "the file is not UTF-8 text. In Excel, use Save As and choose "
-            "'CSV UTF-8 (Comma delimited)'."
-        )
+    except MixedEncoding as exc:
+        report.fatal = exc.message
     except csv.Error as exc:
         report.fatal = f"the file could not be read as CSV ({exc})."
     if dry_run or not report.ok:
@@ -681,7 +748,8 @@ def _read(
     first = next(lines, "")
     delimiter = ";" if first.count(";") > first.count(",") else ","
     header_reader = csv.reader([first], delimiter=delimiter)
-    header = [_column_name(h) for h in next(header_reader, [])]
+    titles = next(header_reader, [])
+    header = [_column_name(h) for h in titles]
     missing = [name for name, required, _ in COLUMNS if required and name not in header]
     if not any(header) or missing:
         report.fatal = (
@@ -689,6 +757,9 @@ def _read(
             + ", ".join(missing or COLUMN_NAMES[:4])
             + "."
         )
+        return
+    report.fatal = _twice(titles, header)
+    if report.fatal:
         return
     report.ignored_columns = [h for h in header if h and h not in COLUMN_NAMES]
     positions = [(i, h) for i, h in enumerate(header) if h in COLUMN_NAMES]

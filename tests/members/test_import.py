@@ -294,3 +294,117 @@ def test_cli_error_file_neutralises_formulas(staff_pair, app, tmp_path):
     rows = list(csv.reader(io.StringIO(text, newline="")))
     assert rows[1][1:] == ["postcode", rows[1][2], "'＝1+1"]
     assert not [cell for row in rows for cell in row if starts_formula(cell)]
+
+
+# --- one encoding throughout, one column per field --------------------------------------------
+
+ROW = {"last_name": "Lee", "date_of_birth": "01/02/1980", "postcode": "CM20 1AB"}
+
+
+def _mixed(first: str, first_encoding: str, later: str, later_encoding: str) -> bytes:
+    """A file whose second row is written in another encoding than its first."""
+    head, one, two = _csv({**ROW, "first_name": first}, {**ROW, "first_name": later}).split("\r\n")[
+        :3
+    ]
+    return b"\r\n".join(
+        [head.encode(), one.encode(first_encoding), two.encode(later_encoding), b""]
+    )
+
+
+def _run_bytes(site, actor, data, **kwargs):
+    return importer.import_members(
+        site, io.BytesIO(data), actor=actor, source="members.csv", **kwargs
+    )
+
+
+@pytest.mark.parametrize("skip_bad_rows", [False, True])
+def test_a_utf8_file_with_one_windows_1252_row_is_refused_naming_the_row(staff_pair, skip_bad_rows):
+    site, _, manager = staff_pair()
+    report = _run_bytes(
+        site, manager, _mixed("Zoë", "utf-8", "Café", "cp1252"), skip_bad_rows=skip_bad_rows
+    )
+    assert not report.ok
+    assert report.fatal.startswith("line 3 is not UTF-8 text")
+    assert report.imported == 0
+    assert _members(site) == 0
+
+
+def test_a_windows_1252_file_with_one_utf8_row_is_refused_naming_the_row(staff_pair):
+    site, _, manager = staff_pair()
+    report = _run_bytes(site, manager, _mixed("Renée", "cp1252", "Café", "utf-8"))
+    assert report.fatal.startswith("line 3 is UTF-8 text, though the lines before it are")
+    assert _members(site) == 0
+    assert db.session.scalar(select(Member).where(Member.first_name == "CafÃ©")) is None
+
+
+def test_a_bad_row_far_into_the_file_is_named_too(staff_pair):
+    site, _, manager = staff_pair()
+    rows = [
+        {**ROW, "first_name": f"Zoë{'a' * (n % 7)}", "last_name": f"Lee{n}"} for n in range(1500)
+    ]
+    last = _csv({**ROW, "first_name": "Café"}).split("\r\n")[1]
+    data = _csv(*rows).encode("utf-8") + last.encode("cp1252") + b"\r\n"
+    assert len(data) > 64 * 1024  # past the first read
+    report = _run_bytes(site, manager, data)
+    assert report.fatal.startswith("line 1502 is not UTF-8 text")
+    assert _members(site) == 0
+
+
+def test_a_character_cut_by_a_read_is_still_one_character(staff_pair):
+    site, _, manager = staff_pair()
+    rows = [{**ROW, "first_name": "Zoë", "last_name": f"Lee{n}"} for n in range(1200)]
+    data = _csv(*rows).encode("utf-8")
+    # Pad the first row's notes so that an "ë" straddles the end of the first 64 KB read.
+    shift = 64 * 1024 - 1 - data.index("ë".encode(), 60_000)
+    data = _csv({**rows[0], "notes": "x" * shift}, *rows[1:]).encode("utf-8")
+    assert data[64 * 1024 - 1 : 64 * 1024 + 1] == "ë".encode()
+    report = _run_bytes(site, manager, data)
+    assert report.ok
+    assert report.imported == 1200
+
+
+def test_a_byte_in_neither_encoding_is_refused_naming_the_row(staff_pair):
+    site, _, manager = staff_pair()
+    data = _mixed("Renée", "cp1252", "Ann", "ascii").replace(b"Ann", b"A\x81n")
+    report = _run_bytes(site, manager, data)
+    assert report.fatal.startswith("line 3 is neither UTF-8 nor Windows-1252")
+
+
+@pytest.mark.parametrize(
+    ("titles", "named"),
+    [
+        (("last_name", "last_name"), '("last_name") and'),
+        (("Surname", "last_name"), '("Surname") and'),
+        (("postcode", "Post Code"), '("Post Code")'),
+    ],
+)
+def test_two_columns_for_one_field_are_refused_naming_both(staff_pair, titles, named):
+    site, _, manager = staff_pair()
+    first, second = titles
+    text = _csv({**ROW, "first_name": "Ann"})
+    head, row = text.split("\r\n")[:2]
+    field = importer._column_name(first)
+    value = row.split(",")[importer.COLUMN_NAMES.index(field)]
+    head = head.replace(field, first, 1) + "," + second
+    report = _run(site, manager, f"{head}\r\n{row},{value}X\r\n")
+    assert not report.ok
+    assert "both give " + field in report.fatal
+    assert named in report.fatal
+    assert _members(site) == 0
+
+
+def test_the_command_line_refuses_a_mixed_file_and_a_doubled_column(staff_pair, app, tmp_path):
+    site, _, manager = staff_pair()
+    runner = app.test_cli_runner()
+    mixed = tmp_path / "mixed.csv"
+    mixed.write_bytes(_mixed("Zoë", "utf-8", "Café", "cp1252"))
+    doubled = tmp_path / "doubled.csv"
+    doubled.write_text(_csv({**ROW, "first_name": "Ann"}).replace(",notes\r\n", ",Surname\r\n", 1))
+    for path, message in ((mixed, "line 3 is not UTF-8"), (doubled, "both give last_name")):
+        result = runner.invoke(
+            args=["members", "import", str(path), "--site", site.code, "--as", manager.email]
+        )
+        assert result.exit_code == 1, result.output
+        assert "Nothing imported: " in result.output
+        assert message in result.output
+    assert _members(site) == 0
