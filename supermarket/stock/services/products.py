@@ -280,8 +280,12 @@ def import_products(
     reader = csv.DictReader(lines)
     columns = [c.strip().lower() for c in reader.fieldnames or []]
     missing = [c for c in REQUIRED_COLUMNS if c not in columns]
-    if missing:
-        result.errors.append((1, f"Missing column(s): {', '.join(missing)}."))
+    twice = sorted({c for c in columns if c and columns.count(c) > 1})
+    if missing or twice:
+        if missing:
+            result.errors.append((1, f"Missing column(s): {', '.join(missing)}."))
+        if twice:  # csv.DictReader would silently take the last one's values
+            result.errors.append((1, f"Column(s) given twice: {', '.join(twice)}."))
         result.imported = False
         return result
     reader.fieldnames = columns
