@@ -44,7 +44,7 @@ from supermarket.members.models import (
     MemberStatus,
 )
 from supermarket.members.names import search_key
-from supermarket.members.schemas import MemberIn
+from supermarket.members.schemas import MemberIn, MemberUpdateIn
 from supermarket.members.terms import add_months, age_band, site_today
 from supermarket.models import utcnow
 from supermarket.sites.models import Site
@@ -54,6 +54,8 @@ BATCH = 1000
 _MEMBERS: Table = Member.__table__  # type: ignore[assignment]
 _CONSENTS: Table = MemberConsent.__table__  # type: ignore[assignment]
 KEEP_ERRORS = 1000
+# The notes column, held to the same rules as a manager's notes on a member's page.
+_NOTES = MemberUpdateIn().fields["notes"]
 _SNIFF_BYTES = 64 * 1024
 
 # (column, required, what to put there): the documented layout, in template order.
@@ -481,6 +483,10 @@ class _Importer:
             data = None
         if joined is not None and joined > self.today:
             problems.append(("joined_on", "Cannot be in the future.", get("joined_on", "")))
+        try:
+            notes = _NOTES.deserialize(get("notes", ""))
+        except ValidationError as exc:
+            problems.extend(("notes", str(m), get("notes", "")) for m in exc.messages)
         if data is not None and not problems:
             try:
                 services._check_eligibility(self.site, self.settings, route, data["postcode"])
@@ -493,7 +499,7 @@ class _Importer:
             self.bad_row()
             return None
         assert data is not None
-        return _Row(line, data, joined, expires, get("notes", "").strip()[:2000])
+        return _Row(line, data, joined, expires, notes)
 
     def add(self, row: _Row) -> None:
         data = row.data

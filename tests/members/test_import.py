@@ -354,9 +354,11 @@ def test_a_character_cut_by_a_read_is_still_one_character(staff_pair):
     site, _, manager = staff_pair()
     rows = [{**ROW, "first_name": "Zoë", "last_name": f"Lee{n}"} for n in range(1200)]
     data = _csv(*rows).encode("utf-8")
-    # Pad the first row's notes so that an "ë" straddles the end of the first 64 KB read.
+    # Pad the first rows' notes so that an "ë" straddles the end of the first 64 KB read.
     shift = 64 * 1024 - 1 - data.index("ë".encode(), 60_000)
-    data = _csv({**rows[0], "notes": "x" * shift}, *rows[1:]).encode("utf-8")
+    for row in rows:
+        row["notes"], shift = "x" * min(shift, 2000), shift - min(shift, 2000)
+    data = _csv(*rows).encode("utf-8")
     assert data[64 * 1024 - 1 : 64 * 1024 + 1] == "ë".encode()
     report = _run_bytes(site, manager, data)
     assert report.ok
@@ -407,4 +409,15 @@ def test_the_command_line_refuses_a_mixed_file_and_a_doubled_column(staff_pair, 
         assert result.exit_code == 1, result.output
         assert "Nothing imported: " in result.output
         assert message in result.output
+    assert _members(site) == 0
+
+
+@pytest.mark.parametrize("column", importer.COLUMN_NAMES)
+def test_nul_in_any_column_is_a_bad_row_never_stored(staff_pair, column):
+    site, _, manager = staff_pair()
+    row = {**ROW, "first_name": "Ann", "notes": "note", "referral_agency": ""}
+    row[column] = "A\x00b"
+    report = _run(site, manager, _csv(row))
+    assert report.bad_rows == 1
+    assert {(e.line, e.column) for e in report.errors} == {(2, column)}
     assert _members(site) == 0
