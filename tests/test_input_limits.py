@@ -14,6 +14,7 @@ import io
 import pkgutil
 import re
 from collections.abc import Iterator
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -606,3 +607,52 @@ def test_a_catalogue_file_with_numbers_and_text_no_database_holds_is_refused_by_
     assert [line for line, _ in result.errors] == list(range(3, 11))
     assert "NUL" in result.errors[-1][1]
     assert db.session.scalar(select(func.count()).select_from(Product)) == 0
+
+
+def _query_names() -> set[str]:
+    """Every query parameter the app reads: the query schemas' fields and request.args."""
+    names = {
+        field.data_key or name
+        for cls in LOAD_SCHEMAS
+        if cls.__name__.endswith("Query")
+        for name, field in cls().load_fields.items()
+    }
+    root = Path(supermarket.__file__).parent
+    for path in root.rglob("*.py"):
+        source = path.read_text(encoding="utf-8")
+        names.update(re.findall(r"""args\.get(?:list)?\(\s*["']([a-z_]+)["']""", source))
+        names.update(re.findall(r"""parse\(\s*["']([a-z_]+)["']""", source))
+    return names
+
+
+QUERY_PROBES = [
+    str(2**63),
+    str(2**31),
+    "-1",
+    "1e28",
+    "NaN",
+    "²",
+    "",
+    "99999-12-31",
+    "2026-02-30",
+    "2026-Q9",
+    "x" * 5000,
+]
+
+
+def test_every_query_parameter_of_every_get_route_takes_any_value_without_a_500(app, world):
+    names = _query_names()
+    assert {"q", "cursor", "limit", "period", "from", "to", "date", "status"} <= names
+    failures = []
+    for rule in _rules(app, methods={"GET"}):
+        # An API route with a query schema refuses names it does not know: send its own.
+        query = getattr(world.view(rule), "_openapi", {}).get("query")
+        if query is not None:
+            schema = query if isinstance(query, Schema) else query()
+            own = {f.data_key or n for n, f in schema.load_fields.items()} | {"limit"}
+        for value in QUERY_PROBES:
+            sent = own if query is not None else names
+            response = world.call(rule, "GET", query_string=dict.fromkeys(sent, value))
+            if response.status_code >= 500:
+                failures.append((rule.rule, value[:20], response.status_code))
+    assert failures == []
