@@ -25,8 +25,9 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     INSTANCE.mkdir(parents=True, exist_ok=True)
     _configure_logging(app)
 
-    from supermarket import web
+    from supermarket import http, web
 
+    http.register_input_rules(app)
     web.register_extensions(app)
     web.register_request_hooks(app)
     web.register_blueprints(app)

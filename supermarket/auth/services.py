@@ -260,6 +260,8 @@ def totp_uri(user: User, secret: str, issuer: str) -> str:
 def _matching_step(secret: str, code: str, at: datetime) -> int | None:
     totp = pyotp.TOTP(secret)
     code = code.strip().replace(" ", "")
+    if not (code.isascii() and code.isdigit()):
+        return None  # compare_digest refuses non-ASCII text: "²" is no code, not a 500
     step = int(at.timestamp()) // totp.interval
     # Accept the previous and next 30 s step for clock drift.
     for candidate in (step, step - 1, step + 1):

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import csv
 import os
 import sys
 from pathlib import Path
@@ -11,6 +10,7 @@ import click
 from flask import Flask
 from sqlalchemy import select
 
+from supermarket import spreadsheets
 from supermarket.auth.models import Role, User
 from supermarket.extensions import db
 from supermarket.members import importer, privacy, services
@@ -84,7 +84,7 @@ def import_command(
         file.open("rb") as stream,
         click.progressbar(length=file.stat().st_size, label="Importing", file=sys.stderr) as bar,
     ):
-        writer = csv.writer(error_file)
+        writer = spreadsheets.writer(error_file)
         writer.writerow(importer.ERROR_COLUMNS)
         report = importer.import_members(
             site,

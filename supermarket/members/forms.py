@@ -6,6 +6,7 @@ from typing import Any
 
 from werkzeug.datastructures import MultiDict
 
+from supermarket.inputs import whole_number
 from supermarket.members.schemas import CONTACT_FIELDS
 
 HOUSEHOLD = ("adults", "children_0_4", "children_5_11", "children_12_17")
@@ -15,10 +16,8 @@ _ERROR_NAMES = {"route": "route", "_schema": "_form"}
 
 
 def _int(raw: str) -> Any:
-    raw = raw.strip()
-    if raw.isdigit():
-        return int(raw)
-    return raw  # the schema says "Not a valid integer."
+    value = whole_number(raw)
+    return raw.strip() if value is None else value  # the schema says "Not a valid integer."
 
 
 def date_from_parts(day: str, month: str, year: str) -> str:
@@ -26,9 +25,10 @@ def date_from_parts(day: str, month: str, year: str) -> str:
     day, month, year = day.strip(), month.strip(), year.strip()
     if not (day or month or year):
         return ""
-    if not (day.isdigit() and month.isdigit() and year.isdigit() and len(year) == 4):
+    numbers = [whole_number(part) for part in (day, month, year)]
+    if any(n is None or n < 0 for n in numbers) or len(year) != 4:
         return "invalid"
-    return f"{year}-{int(month):02d}-{int(day):02d}"
+    return f"{year}-{numbers[1]:02d}-{numbers[0]:02d}"
 
 
 def registration_from_form(form: MultiDict[str, str]) -> dict[str, Any]:

@@ -1,18 +1,22 @@
 """Bring in a site's existing members from a spreadsheet (CSV), streamed and in batches.
 
-The file is read row by row (UTF-8 with or without a byte-order mark; a file that is not
-UTF-8 is read as Windows-1252, which is what Excel's plain "CSV" saves), so memory stays
-bounded however long it is. Each row is checked by the same schema and rules as the desk's
-registration; a bad row is reported with its line number, column and reason, and never
-half-imported. By default nothing is imported if any row is bad; with skip_bad_rows the good
-rows are. Rows go in 1,000 at a time as bulk inserts. One audit event sums the import up.
+The file is read row by row, so memory stays bounded however long it is, and in one encoding
+throughout: UTF-8 (with or without a byte-order mark), or Windows-1252 (what Excel's plain
+"CSV" saves) when the first line with a letter beyond ASCII is not UTF-8. A later line that
+does not fit (a Windows-1252 line in a UTF-8 file, a UTF-8 line in a Windows-1252 one) refuses
+the whole file, naming that line: one encoding is never guessed for another, which would
+store "CafÃ©". Two columns that mean the same field (twice "Surname", or "Surname" and
+"last_name") refuse the file too, naming both. Each row is checked by the same schema and
+rules as the desk's registration; a bad row is reported with its line number, column and
+reason, and never half-imported. By default nothing is imported if any row is bad; with
+skip_bad_rows the good rows are. Rows go in 1,000 at a time as bulk inserts. One audit event
+sums the import up.
 """
 
 from __future__ import annotations
 
 import codecs
 import csv
-import io
 import re
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
@@ -22,6 +26,7 @@ from typing import IO, Any
 from marshmallow import ValidationError
 from sqlalchemy import Table, select, text
 
+from supermarket import spreadsheets
 from supermarket.auth import audit
 from supermarket.auth.models import User
 from supermarket.errors import InvalidInput
@@ -39,7 +44,7 @@ from supermarket.members.models import (
     MemberStatus,
 )
 from supermarket.members.names import search_key
-from supermarket.members.schemas import MemberIn
+from supermarket.members.schemas import MemberIn, MemberUpdateIn
 from supermarket.members.terms import add_months, age_band, site_today
 from supermarket.models import utcnow
 from supermarket.sites.models import Site
@@ -49,6 +54,8 @@ BATCH = 1000
 _MEMBERS: Table = Member.__table__  # type: ignore[assignment]
 _CONSENTS: Table = MemberConsent.__table__  # type: ignore[assignment]
 KEEP_ERRORS = 1000
+# The notes column, held to the same rules as a manager's notes on a member's page.
+_NOTES = MemberUpdateIn().fields["notes"]
 _SNIFF_BYTES = 64 * 1024
 
 # (column, required, what to put there): the documented layout, in template order.
@@ -120,9 +127,8 @@ _SERIAL = re.compile(r"\d{4,5}(\.0+)?")
 _SHORT_YEAR = re.compile(r"\d{1,2}[/.\-]\d{1,2}[/.\-]\d{2}")
 _WHOLE = re.compile(r"\d+(\.0+)?")
 _LIST = re.compile(r"[;,|]")
-# The error CSV's columns; values that a spreadsheet would run as a formula are neutralised.
+# The error CSV's columns (written through supermarket.spreadsheets, formula-safe).
 ERROR_COLUMNS = ("line", "column", "problem", "value")
-_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 
 
 @dataclass(frozen=True)
@@ -133,12 +139,8 @@ class RowError:
     value: str = ""
 
     def as_csv_row(self) -> list[str]:
-        return [str(self.line), self.column, self.problem, safe_cell(self.value)]
-
-
-def safe_cell(value: str) -> str:
-    """A value for a CSV that a spreadsheet will open: never a formula (CSV injection)."""
-    return "'" + value if value.startswith(_FORMULA_START) else value
+        """The problem as a row of ERROR_COLUMNS, for a spreadsheets.writer."""
+        return [str(self.line), self.column, self.problem, self.value]
 
 
 @dataclass
@@ -207,50 +209,109 @@ def template_csv() -> str:
         "",
         "",
     ]
-    lines = [",".join(COLUMN_NAMES), ",".join(example)]
-    return "\r\n".join(lines) + "\r\n"
+    return spreadsheets.csv_text([COLUMN_NAMES, example])
 
 
 def errors_csv(errors: list[RowError]) -> str:
     """The problems as CSV text (the same layout the command line writes)."""
-    buffer = io.StringIO()
-    writer = csv.writer(buffer)
-    writer.writerow(ERROR_COLUMNS)
-    for error in errors:
-        writer.writerow(error.as_csv_row())
-    return buffer.getvalue()
+    return spreadsheets.csv_text([ERROR_COLUMNS, *(error.as_csv_row() for error in errors)])
 
 
 # --- reading --------------------------------------------------------------------------------
 
 
+class MixedEncoding(Exception):
+    """A line of the file is not in the encoding of the lines before it."""
+
+    def __init__(self, line: int, message: str) -> None:
+        super().__init__(message)
+        self.line = line
+        self.message = message
+
+
+_SAVE_AS_UTF8 = "In Excel, use Save As and choose 'CSV UTF-8 (Comma delimited)'."
+
+
+class _Decoder:
+    """Decodes the file's lines in one encoding, decided by its first line beyond ASCII."""
+
+    def __init__(self, report: ImportReport) -> None:
+        self.report = report
+        self.encoding: str | None = None
+
+    def decode(self, raw: bytes, line: int) -> str:
+        if line == 1 and raw.startswith(codecs.BOM_UTF8):
+            self.encoding = "utf-8"
+            raw = raw[len(codecs.BOM_UTF8) :]
+        if raw.isascii():
+            return raw.decode("ascii")
+        try:
+            text = raw.decode("utf-8")
+        except UnicodeDecodeError:
+            text = None
+        if self.encoding is None:
+            self.encoding = "utf-8" if text is not None else "cp1252"
+            self.report.encoding = "utf-8" if text is not None else "windows-1252"
+        if self.encoding == "utf-8":
+            if text is None:
+                raise MixedEncoding(
+                    line,
+                    f"line {line} is not UTF-8 text, though the lines before it are: the file "
+                    f"mixes encodings. Correct that line, or save the file again. {_SAVE_AS_UTF8}",
+                )
+            return text
+        if text is not None:
+            raise MixedEncoding(
+                line,
+                f"line {line} is UTF-8 text, though the lines before it are Windows-1252: the "
+                f"file mixes encodings. Save the file again. {_SAVE_AS_UTF8}",
+            )
+        try:
+            return raw.decode("cp1252")
+        except UnicodeDecodeError:
+            raise MixedEncoding(
+                line, f"line {line} is neither UTF-8 nor Windows-1252 text. {_SAVE_AS_UTF8}"
+            ) from None
+
+
 def _lines(
     stream: IO[bytes], report: ImportReport, progress: Callable[[int], None] | None
 ) -> Iterator[str]:
-    """Decoded lines (with their endings, as csv wants), read in chunks."""
-    head = stream.read(_SNIFF_BYTES)
-    encoding = "utf-8-sig"
-    try:
-        head.decode("utf-8-sig")
-    except UnicodeDecodeError as exc:
-        # A cut multi-byte character at the end of the sample is still UTF-8.
-        if exc.start < len(head) - 3:
-            encoding = "cp1252"
-    report.encoding = "utf-8" if encoding == "utf-8-sig" else "windows-1252"
-    decoder = codecs.getincrementaldecoder(encoding)()
-    carry = ""
-    chunk = head
-    while chunk:
-        if progress is not None:
-            progress(len(chunk))
-        text = carry + decoder.decode(chunk)
-        parts = text.splitlines(keepends=True)
-        carry = parts.pop() if parts and not parts[-1].endswith(("\n", "\r")) else ""
-        yield from parts
+    """The file's lines (with their endings, as csv wants), read in chunks and decoded one
+    by one, so a line in another encoding is found and named (MixedEncoding)."""
+    decoder = _Decoder(report)
+    number = 0
+    carry = b""
+    while True:
         chunk = stream.read(_SNIFF_BYTES)
-    tail = carry + decoder.decode(b"", final=True)
-    if tail:
-        yield tail
+        if progress is not None and chunk:
+            progress(len(chunk))
+        parts = (carry + chunk).splitlines(keepends=True)
+        # A line is whole once its LF is read (a CR may be half of a CRLF), or at the end.
+        carry = parts.pop() if chunk and parts and not parts[-1].endswith(b"\n") else b""
+        for raw in parts:
+            number += 1
+            yield decoder.decode(raw, number)
+        if not chunk:
+            return
+
+
+def _twice(titles: list[str], header: list[str]) -> str | None:
+    """Why the header is refused if two columns give the same field (which would silently
+    take the last one's value), else None."""
+    first: dict[str, int] = {}
+    for i, name in enumerate(header):
+        if name not in COLUMN_NAMES:
+            continue
+        if name in first:
+            j = first[name]
+            return (
+                f'columns {j + 1} ("{titles[j].strip()[:40]}") and {i + 1} '
+                f'("{titles[i].strip()[:40]}") '
+                f"both give {name}: keep one of them."
+            )
+        first[name] = i
+    return None
 
 
 def _column_name(raw: str) -> str:
@@ -422,6 +483,10 @@ class _Importer:
             data = None
         if joined is not None and joined > self.today:
             problems.append(("joined_on", "Cannot be in the future.", get("joined_on", "")))
+        try:
+            notes = _NOTES.deserialize(get("notes", ""))
+        except ValidationError as exc:
+            problems.extend(("notes", str(m), get("notes", "")) for m in exc.messages)
         if data is not None and not problems:
             try:
                 services._check_eligibility(self.site, self.settings, route, data["postcode"])
@@ -434,7 +499,7 @@ class _Importer:
             self.bad_row()
             return None
         assert data is not None
-        return _Row(line, data, joined, expires, get("notes", "").strip()[:2000])
+        return _Row(line, data, joined, expires, notes)
 
     def add(self, row: _Row) -> None:
         data = row.data
@@ -650,11 +715,8 @@ def import_members(
     savepoint = db.session.begin_nested()
     try:
         _read(stream, importer, report, progress)
-    except UnicodeDecodeError:
-        report.fatal = (
-            "the file is not UTF-8 text. In Excel, use Save As and choose "
-            "'CSV UTF-8 (Comma delimited)'."
-        )
+    except MixedEncoding as exc:
+        report.fatal = exc.message
     except csv.Error as exc:
         report.fatal = f"the file could not be read as CSV ({exc})."
     if dry_run or not report.ok:
@@ -692,7 +754,8 @@ def _read(
     first = next(lines, "")
     delimiter = ";" if first.count(";") > first.count(",") else ","
     header_reader = csv.reader([first], delimiter=delimiter)
-    header = [_column_name(h) for h in next(header_reader, [])]
+    titles = next(header_reader, [])
+    header = [_column_name(h) for h in titles]
     missing = [name for name, required, _ in COLUMNS if required and name not in header]
     if not any(header) or missing:
         report.fatal = (
@@ -700,6 +763,9 @@ def _read(
             + ", ".join(missing or COLUMN_NAMES[:4])
             + "."
         )
+        return
+    report.fatal = _twice(titles, header)
+    if report.fatal:
         return
     report.ignored_columns = [h for h in header if h and h not in COLUMN_NAMES]
     positions = [(i, h) for i, h in enumerate(header) if h in COLUMN_NAMES]

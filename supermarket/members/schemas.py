@@ -18,6 +18,7 @@ from marshmallow import (
 )
 
 from supermarket.formatting import LONDON
+from supermarket.inputs import Email, Int, Str
 from supermarket.members.identifiers import format_membership_number
 from supermarket.members.models import (
     DIETARY_NEEDS,
@@ -47,7 +48,7 @@ def clean_text(value: str, *, multiline: bool = False) -> str:
     return text
 
 
-class Text(fields.String):
+class Text(Str):
     """A trimmed single-line (or multi-line) text with a maximum length."""
 
     def __init__(self, *, max_length: int, multiline: bool = False, **kwargs: Any) -> None:
@@ -64,7 +65,7 @@ class Text(fields.String):
         return text
 
 
-class Name(fields.String):
+class Name(Str):
     """A person's name in any script: 1 to 100 characters, no control characters or markup."""
 
     def _deserialize(self, value: Any, attr: str | None, data: Any, **kwargs: Any) -> str:
@@ -74,7 +75,7 @@ class Name(fields.String):
             raise ValidationError(str(exc)) from exc
 
 
-class Postcode(fields.String):
+class Postcode(Str):
     """A UK postcode by format, stored normalised: "cm201ab" -> "CM20 1AB"."""
 
     def _deserialize(self, value: Any, attr: str | None, data: Any, **kwargs: Any) -> str:
@@ -84,7 +85,7 @@ class Postcode(fields.String):
         return normal
 
 
-class Phone(fields.String):
+class Phone(Str):
     def _deserialize(self, value: Any, attr: str | None, data: Any, **kwargs: Any) -> str:
         text = super()._deserialize(value, attr, data, **kwargs).strip()
         digits = sum(ch.isdigit() for ch in text)
@@ -93,16 +94,11 @@ class Phone(fields.String):
         return text
 
 
-class WholeNumber(fields.Integer):
+class WholeNumber(Int):
     """An integer that must arrive as a JSON number: "2", 2.5 and true are refused."""
 
     def __init__(self, **kwargs: Any) -> None:
         super().__init__(strict=True, **kwargs)
-
-    def _deserialize(self, value: Any, attr: str | None, data: Any, **kwargs: Any) -> int:
-        if isinstance(value, bool):
-            raise self.make_error("invalid")
-        return int(super()._deserialize(value, attr, data, **kwargs))
 
 
 class Flag(fields.Boolean):
@@ -143,7 +139,7 @@ class HouseholdIn(Schema):
 
 
 class EligibilityIn(Schema):
-    route = fields.String(
+    route = Str(
         required=True,
         validate=validate.OneOf(ELIGIBILITY_ROUTES, error="Choose how the household is eligible."),
     )
@@ -181,11 +177,11 @@ class _MemberFields(Schema):
     date_of_birth = fields.Date(validate=check_date_of_birth)
     postcode = Postcode()
     phone = Phone(allow_none=True)
-    email = fields.Email(allow_none=True, validate=validate.Length(max=254))
+    email = Email(allow_none=True, validate=validate.Length(max=254))
     household = fields.Nested(HouseholdIn)
     eligibility = fields.Nested(EligibilityIn)
     dietary = fields.List(
-        fields.String(validate=validate.OneOf(DIETARY_NEEDS)),
+        Str(validate=validate.OneOf(DIETARY_NEEDS)),
         validate=validate.Length(max=len(DIETARY_NEEDS)),
     )
     dietary_notes = Text(max_length=500, multiline=True)
@@ -216,11 +212,11 @@ class MemberIn(_MemberFields):
     date_of_birth = fields.Date(required=True, validate=check_date_of_birth)
     postcode = Postcode(required=True)
     phone = Phone(load_default=None, allow_none=True)
-    email = fields.Email(load_default=None, allow_none=True, validate=validate.Length(max=254))
+    email = Email(load_default=None, allow_none=True, validate=validate.Length(max=254))
     household = fields.Nested(HouseholdIn, required=True)
     eligibility = fields.Nested(EligibilityIn, required=True)
     dietary = fields.List(
-        fields.String(validate=validate.OneOf(DIETARY_NEEDS)),
+        Str(validate=validate.OneOf(DIETARY_NEEDS)),
         load_default=list,
         validate=validate.Length(max=len(DIETARY_NEEDS)),
     )
@@ -247,19 +243,17 @@ class OptionalReasonIn(Schema):
 
 
 class ConsentChangeIn(Schema):
-    method = fields.String(
+    method = Str(
         load_default=ConsentMethod.IN_PERSON.value,
         validate=validate.OneOf([m.value for m in ConsentMethod if m is not ConsentMethod.IMPORT]),
     )
 
 
 class SearchQuery(Schema):
-    q = fields.String(load_default="", validate=validate.Length(max=100))
-    status = fields.String(
-        load_default=None, validate=validate.OneOf([s.value for s in MemberStatus])
-    )
-    limit = fields.Integer(load_default=50)
-    cursor = fields.String(load_default=None)
+    q = Str(load_default="", validate=validate.Length(max=100))
+    status = Str(load_default=None, validate=validate.OneOf([s.value for s in MemberStatus]))
+    limit = Int(load_default=50)
+    cursor = Str(load_default=None)
 
 
 # --- output ---------------------------------------------------------------------------------

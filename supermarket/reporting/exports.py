@@ -1,34 +1,19 @@
 """CSV downloads of a released report's tables, safe to open in a spreadsheet.
 
 Every file starts with what it is and the disclosure rule it applied, then the table. Text
-cells that a spreadsheet would run as a formula (starting with = + - @, a tab or a carriage
-return) are prefixed with a single quote (OWASP, CSV injection).
+cells that a spreadsheet could run as a formula are neutralised by supermarket.spreadsheets.
 """
 
 from __future__ import annotations
 
-import csv
-import io
-from typing import Final
-
 from supermarket.errors import NotFound
 from supermarket.reporting.release import ReleasedReport
 from supermarket.reporting.tables import BUILDERS, Cell, Table, names_for
-
-FORMULA_STARTS: Final = ("=", "+", "-", "@", "\t", "\r")
-
-
-def safe_cell(value: Cell) -> Cell:
-    """A cell that cannot start a formula; numbers are left as numbers."""
-    if isinstance(value, str) and value.startswith(FORMULA_STARTS):
-        return "'" + value
-    return value
+from supermarket.spreadsheets import csv_text
 
 
 def table_csv(report: ReleasedReport, table: Table) -> str:
     """One table as CSV text, headed by its title, period, scope and disclosure rule."""
-    out = io.StringIO()
-    writer = csv.writer(out, lineterminator="\r\n")
     header: list[Cell] = list(table.header_row())
     preamble: list[list[Cell]] = [
         [table.title],
@@ -39,15 +24,11 @@ def table_csv(report: ReleasedReport, table: Table) -> str:
         [],
         header,
     ]
-    for row in preamble:
-        writer.writerow([safe_cell(cell) for cell in row])
-    for cells in table.plain_rows():
-        writer.writerow([safe_cell(cell) for cell in cells])
+    notes: list[list[Cell]] = []
     if table.notes:
-        writer.writerow([])
-        for note in table.notes:
-            writer.writerow([safe_cell(note)])
-    return out.getvalue()
+        notes.append([])
+        notes.extend([note] for note in table.notes)
+    return csv_text([*preamble, *table.plain_rows(), *notes])
 
 
 def csv_for(report: ReleasedReport, name: str) -> tuple[str, str]:

@@ -10,6 +10,7 @@ from typing import Any
 
 from marshmallow import Schema, fields, validate
 
+from supermarket.inputs import Str
 from supermarket.reporting.statistics import SOURCES, WASTE_REASONS
 from supermarket.surveys.scoring import CATEGORIES_10
 
@@ -50,12 +51,12 @@ WITHHELD_DOC = "null where withheld; `withheld` says why."
 class StatsQuery(Schema):
     """?period=2026-Q3[&site=CODE]"""
 
-    period = fields.String(
+    period = Str(
         required=True,
         validate=validate.Length(min=4, max=7),
         metadata={"description": "A month (2026-09), a quarter (2026-Q3) or a year (2026)."},
     )
-    site = fields.String(
+    site = Str(
         load_default=None,
         validate=validate.Length(min=1, max=20),
         metadata={"description": "A site's code; leave out for all sites (leads and admins)."},
@@ -63,7 +64,7 @@ class StatsQuery(Schema):
 
 
 class PeriodQuery(Schema):
-    period = fields.String(
+    period = Str(
         required=True,
         validate=validate.Length(min=4, max=7),
         metadata={"description": "A month (2026-09), a quarter (2026-Q3) or a year (2026)."},

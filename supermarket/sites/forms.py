@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import re
+from decimal import ROUND_HALF_UP
 from typing import Any
 
 from werkzeug.datastructures import MultiDict
 
+from supermarket.inputs import INT_MAX, parse_decimal
 from supermarket.sites.settings import ELIGIBILITY_ROUTES, MAX_BANDS, MAX_TIERS, SiteSettings
 
 # Rows shown for bands and tiers: at least these, and one spare below the stored ones while
@@ -39,10 +41,10 @@ def pounds_to_pence(raw: str) -> Any:
     if raw == "":
         return None
     try:
-        value = round(float(raw) * 100)
-    except (ValueError, OverflowError):
-        return raw
-    return value
+        pounds = parse_decimal(raw, minimum=-INT_MAX // 100, maximum=INT_MAX // 100)
+    except ValueError:
+        return raw  # the schema reports "Not a valid integer."
+    return int((pounds * 100).to_integral_value(ROUND_HALF_UP))
 
 
 def row_count(stored: int, posted: int, blank: int, most: int) -> int:

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from marshmallow import Schema, fields, validate
 
+from supermarket.inputs import Str
+
 
 class SiteOut(Schema):
     code = fields.String()
@@ -23,11 +25,11 @@ class SiteWithSettingsOut(SiteOut):
 
 
 class SiteIn(Schema):
-    code = fields.String(required=True, validate=validate.Length(min=2, max=20))
-    name = fields.String(required=True, validate=validate.Length(min=1, max=120))
-    address = fields.String(load_default="", validate=validate.Length(max=300))
-    postcode = fields.String(load_default="", validate=validate.Length(max=10))
-    timezone = fields.String(load_default="Europe/London")
+    code = Str(required=True, validate=validate.Length(min=2, max=20))
+    name = Str(required=True, validate=validate.Length(min=1, max=120))
+    address = Str(load_default="", validate=validate.Length(max=300))
+    postcode = Str(load_default="", validate=validate.Length(max=10))
+    timezone = Str(load_default="Europe/London")
     settings = fields.Dict(load_default=dict)
 
 

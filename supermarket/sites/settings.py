@@ -7,6 +7,8 @@ from typing import Any
 
 from marshmallow import Schema, ValidationError, fields, missing, validate, validates_schema
 
+from supermarket.inputs import Int, Str
+
 ELIGIBILITY_ROUTES = ("self_declared", "referral", "benefits", "postcode")
 VISIT_WINDOWS = ("iso_week", "rolling_7_days")
 
@@ -104,20 +106,20 @@ class ListBound(validate.Length):
 
 
 class BandSchema(Schema):
-    name = fields.String(
+    name = Str(
         required=True, validate=validate.Regexp(r"^[a-z][a-z0-9_]{0,19}$", error="Use a-z, 0-9, _")
     )
-    limit = fields.Integer(required=True, allow_none=True, validate=validate.Range(min=0, max=200))
-    average_value_pence = fields.Integer(load_default=0, validate=validate.Range(min=0, max=10_000))
+    limit = Int(required=True, allow_none=True, validate=validate.Range(min=0, max=200))
+    average_value_pence = Int(load_default=0, validate=validate.Range(min=0, max=10_000))
 
 
 class TierSchema(Schema):
-    name = fields.String(required=True, validate=validate.Length(min=1, max=40))
-    min_people = fields.Integer(required=True, validate=validate.Range(min=1, max=40))
-    fee_pence = fields.Integer(required=True, validate=validate.Range(min=0, max=10_000))
+    name = Str(required=True, validate=validate.Length(min=1, max=40))
+    min_people = Int(required=True, validate=validate.Range(min=1, max=40))
+    fee_pence = Int(required=True, validate=validate.Range(min=0, max=10_000))
     band_limits = fields.Dict(
-        keys=fields.String(),
-        values=fields.Integer(validate=validate.Range(min=0, max=200)),
+        keys=Str(),
+        values=Int(validate=validate.Range(min=0, max=200)),
         load_default=dict,
     )
 
@@ -125,13 +127,13 @@ class TierSchema(Schema):
 class SiteSettingsSchema(Schema):
     """Validates settings input; missing keys take the DOMAIN.md defaults."""
 
-    visits_per_week = fields.Integer(load_default=1, validate=validate.Range(min=1, max=14))
-    visit_window = fields.String(load_default="iso_week", validate=validate.OneOf(VISIT_WINDOWS))
-    membership_term_months = fields.Integer(load_default=6, validate=validate.Range(min=1, max=60))
-    review_interval_months = fields.Integer(load_default=3, validate=validate.Range(min=1, max=24))
-    grace_days = fields.Integer(load_default=0, validate=validate.Range(min=0, max=90))
-    fee_pence = fields.Integer(load_default=350, validate=validate.Range(min=0, max=10_000))
-    joining_fee_pence = fields.Integer(load_default=0, validate=validate.Range(min=0, max=10_000))
+    visits_per_week = Int(load_default=1, validate=validate.Range(min=1, max=14))
+    visit_window = Str(load_default="iso_week", validate=validate.OneOf(VISIT_WINDOWS))
+    membership_term_months = Int(load_default=6, validate=validate.Range(min=1, max=60))
+    review_interval_months = Int(load_default=3, validate=validate.Range(min=1, max=24))
+    grace_days = Int(load_default=0, validate=validate.Range(min=0, max=90))
+    fee_pence = Int(load_default=350, validate=validate.Range(min=0, max=10_000))
+    joining_fee_pence = Int(load_default=0, validate=validate.Range(min=0, max=10_000))
     bands = fields.List(
         fields.Nested(BandSchema), load_default=None, validate=ListBound(MAX_BANDS, "bands")
     )
@@ -139,7 +141,7 @@ class SiteSettingsSchema(Schema):
         fields.Nested(TierSchema), load_default=list, validate=ListBound(MAX_TIERS, "tiers")
     )
     eligibility_routes = fields.List(
-        fields.String(validate=validate.OneOf(ELIGIBILITY_ROUTES)),
+        Str(validate=validate.OneOf(ELIGIBILITY_ROUTES)),
         load_default=lambda: list(ELIGIBILITY_ROUTES[:3]),
         validate=[
             validate.Length(min=1, error="Accept at least one eligibility route."),
@@ -147,18 +149,18 @@ class SiteSettingsSchema(Schema):
         ],
     )
     catchment = fields.List(
-        fields.String(validate=validate.Length(max=8)),
+        Str(validate=validate.Length(max=8)),
         load_default=list,
         validate=ListBound(MAX_CATCHMENT, "postcode districts or sectors"),
     )
     allow_other_site_members = fields.Boolean(load_default=False)
     overrides_managers_only = fields.Boolean(load_default=False)
-    member_cap = fields.Integer(
+    member_cap = Int(
         load_default=None, allow_none=True, validate=validate.Range(min=1, max=1_000_000)
     )
-    retention_months = fields.Integer(load_default=24, validate=validate.Range(min=1, max=120))
-    use_by_alert_days = fields.Integer(load_default=2, validate=validate.Range(min=0, max=30))
-    opening_hours = fields.String(load_default="", validate=validate.Length(max=500))
+    retention_months = Int(load_default=24, validate=validate.Range(min=1, max=120))
+    use_by_alert_days = Int(load_default=2, validate=validate.Range(min=0, max=30))
+    opening_hours = Str(load_default="", validate=validate.Length(max=500))
 
     @validates_schema
     def _check(self, data: dict[str, Any], **_: Any) -> None:

@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
-from decimal import Decimal, InvalidOperation
+from decimal import ROUND_HALF_UP
 from typing import Any
 
 from werkzeug.datastructures import MultiDict
 
+from supermarket.inputs import INT_MAX, parse_decimal, whole_number
 from supermarket.stock.models import Category
 
 MAX_LINES = 200
@@ -18,10 +19,8 @@ def whole(raw: str | None) -> int | str | None:
     raw = (raw or "").strip().replace(",", "")
     if raw == "":
         return None
-    try:
-        return int(raw)
-    except ValueError:
-        return raw
+    value = whole_number(raw)
+    return raw if value is None else value
 
 
 def scaled(raw: str | None, factor: int) -> int | str | None:
@@ -32,9 +31,10 @@ def scaled(raw: str | None, factor: int) -> int | str | None:
     if raw == "":
         return None
     try:
-        return int((Decimal(raw) * factor).to_integral_value())
-    except InvalidOperation:
+        value = parse_decimal(raw, minimum=-INT_MAX // factor, maximum=INT_MAX // factor)
+    except ValueError:
         return raw
+    return int((value * factor).to_integral_value(ROUND_HALF_UP))
 
 
 def day(raw: str | None) -> str | None:

@@ -6,6 +6,7 @@ from typing import Any
 
 from marshmallow import Schema, ValidationError, fields, validate, validates_schema
 
+from supermarket.inputs import Decimal, Id, Int, Str
 from supermarket.stock.models import (
     Category,
     DonorKind,
@@ -13,10 +14,13 @@ from supermarket.stock.models import (
     UnitKind,
     WasteReason,
 )
+from supermarket.stock.services.temperatures import PLAUSIBLE
 
 CATEGORIES = [c.value for c in Category]
 DONOR_KINDS = [k.value for k in DonorKind]
 WASTE_REASONS = [r.value for r in WasteReason]
+# A plausible fridge or freezer reading, in °C (the service's bounds, in tenths).
+CELSIUS = (PLAUSIBLE[0] // 10, PLAUSIBLE[1] // 10)
 
 
 def _one_date(data: dict[str, Any]) -> None:
@@ -28,19 +32,17 @@ def _one_date(data: dict[str, Any]) -> None:
 
 
 class ProductIn(Schema):
-    sku = fields.String(required=True, validate=validate.Length(min=2, max=20))
-    name = fields.String(required=True, validate=validate.Length(min=1, max=120))
-    category = fields.String(required=True, validate=validate.OneOf(CATEGORIES))
-    band = fields.String(load_default="blue", validate=validate.Length(min=1, max=20))
-    unit_weight_g = fields.Integer(
-        required=True, strict=True, validate=validate.Range(min=1, max=100_000)
-    )
-    reference_price_pence = fields.Integer(
+    sku = Str(required=True, validate=validate.Length(min=2, max=20))
+    name = Str(required=True, validate=validate.Length(min=1, max=120))
+    category = Str(required=True, validate=validate.OneOf(CATEGORIES))
+    band = Str(load_default="blue", validate=validate.Length(min=1, max=20))
+    unit_weight_g = Int(required=True, strict=True, validate=validate.Range(min=1, max=100_000))
+    reference_price_pence = Int(
         load_default=0, strict=True, validate=validate.Range(min=0, max=100_000)
     )
-    barcode = fields.String(load_default=None, allow_none=True, validate=validate.Length(max=20))
+    barcode = Str(load_default=None, allow_none=True, validate=validate.Length(max=20))
     active = fields.Boolean(load_default=True)
-    min_level = fields.Integer(
+    min_level = Int(
         load_default=None,
         allow_none=True,
         strict=True,
@@ -72,21 +74,19 @@ class ProductListOut(Schema):
 
 
 class ProductQuery(Schema):
-    q = fields.String(metadata={"description": "A scanned barcode, a sku, or words of the name"})
-    category = fields.String(validate=validate.OneOf(CATEGORIES))
-    limit = fields.Integer()
-    cursor = fields.String()
+    q = Str(metadata={"description": "A scanned barcode, a sku, or words of the name"})
+    category = Str(validate=validate.OneOf(CATEGORIES))
+    limit = Int()
+    cursor = Str()
 
 
 # --- donations -----------------------------------------------------------------------------
 
 
 class DonorIn(Schema):
-    id = fields.Integer(
-        strict=True, metadata={"description": "An existing donor, or give name and kind"}
-    )
-    name = fields.String(validate=validate.Length(min=1, max=120))
-    kind = fields.String(validate=validate.OneOf(DONOR_KINDS))
+    id = Id(metadata={"description": "An existing donor, or give name and kind"})
+    name = Str(validate=validate.Length(min=1, max=120))
+    kind = Str(validate=validate.OneOf(DONOR_KINDS))
 
     @validates_schema
     def _check(self, data: dict[str, Any], **_: Any) -> None:
@@ -97,15 +97,13 @@ class DonorIn(Schema):
 class DonationLineIn(Schema):
     """An item line (sku and quantity) or a weigh-in line (category and weight_g)."""
 
-    sku = fields.String(validate=validate.Length(min=1, max=20))
-    category = fields.String(validate=validate.OneOf(CATEGORIES))
-    quantity = fields.Integer(strict=True, validate=validate.Range(min=1, max=100_000))
-    weight_g = fields.Integer(strict=True, validate=validate.Range(min=1, max=10_000_000))
+    sku = Str(validate=validate.Length(min=1, max=20))
+    category = Str(validate=validate.OneOf(CATEGORIES))
+    quantity = Int(strict=True, validate=validate.Range(min=1, max=100_000))
+    weight_g = Int(strict=True, validate=validate.Range(min=1, max=10_000_000))
     best_before = fields.Date(allow_none=True)
     use_by = fields.Date(allow_none=True)
-    cost_pence = fields.Integer(
-        strict=True, allow_none=True, validate=validate.Range(min=0, max=10_000_000)
-    )
+    cost_pence = Int(strict=True, allow_none=True, validate=validate.Range(min=0, max=10_000_000))
 
     @validates_schema
     def _check(self, data: dict[str, Any], **_: Any) -> None:
@@ -121,7 +119,7 @@ class DonationIn(Schema):
     received_on = fields.Date(
         load_default=None, metadata={"description": "Defaults to today at the site"}
     )
-    note = fields.String(load_default="", validate=validate.Length(max=500))
+    note = Str(load_default="", validate=validate.Length(max=500))
     lines = fields.List(
         fields.Nested(DonationLineIn),
         required=True,
@@ -256,27 +254,25 @@ class MovementListOut(Schema):
 
 
 class MovementQuery(Schema):
-    kind = fields.String(validate=validate.OneOf([k.value for k in MovementKind]))
-    sku = fields.String(validate=validate.Length(max=20))
+    kind = Str(validate=validate.OneOf([k.value for k in MovementKind]))
+    sku = Str(validate=validate.Length(max=20))
     start = fields.Date(data_key="from")
     end = fields.Date(data_key="to")
-    limit = fields.Integer()
-    cursor = fields.String()
+    limit = Int()
+    cursor = Str()
 
 
 class WasteIn(Schema):
-    sku = fields.String(required=True, validate=validate.Length(min=1, max=20))
-    quantity = fields.Integer(
-        required=True, strict=True, validate=validate.Range(min=1, max=10_000_000)
-    )
-    reason = fields.String(required=True, validate=validate.OneOf(WASTE_REASONS))
-    note = fields.String(load_default="", validate=validate.Length(max=300))
-    batch_id = fields.Integer(load_default=None, allow_none=True, strict=True)
+    sku = Str(required=True, validate=validate.Length(min=1, max=20))
+    quantity = Int(required=True, strict=True, validate=validate.Range(min=1, max=10_000_000))
+    reason = Str(required=True, validate=validate.OneOf(WASTE_REASONS))
+    note = Str(load_default="", validate=validate.Length(max=300))
+    batch_id = Id(load_default=None, allow_none=True)
 
 
 class GiveOutIn(Schema):
-    sku = fields.String(required=True, validate=validate.Length(min=1, max=20))
-    quantity = fields.Integer(
+    sku = Str(required=True, validate=validate.Length(min=1, max=20))
+    quantity = Int(
         required=True,
         strict=True,
         validate=validate.Range(min=1, max=10_000_000),
@@ -285,10 +281,8 @@ class GiveOutIn(Schema):
 
 
 class WasteExpiredIn(Schema):
-    reason = fields.String(
-        load_default=WasteReason.PAST_USE_BY.value, validate=validate.OneOf(WASTE_REASONS)
-    )
-    note = fields.String(load_default="", validate=validate.Length(max=300))
+    reason = Str(load_default=WasteReason.PAST_USE_BY.value, validate=validate.OneOf(WASTE_REASONS))
+    note = Str(load_default="", validate=validate.Length(max=300))
 
 
 class MovementsOut(Schema):
@@ -298,7 +292,7 @@ class MovementsOut(Schema):
 
 
 class MinimumIn(Schema):
-    min_level = fields.Integer(
+    min_level = Int(
         required=True, allow_none=True, strict=True, validate=validate.Range(min=0, max=1_000_000)
     )
 
@@ -307,23 +301,21 @@ class MinimumIn(Schema):
 
 
 class TransferLineIn(Schema):
-    sku = fields.String(required=True, validate=validate.Length(min=1, max=20))
-    quantity = fields.Integer(
-        required=True, strict=True, validate=validate.Range(min=1, max=10_000_000)
-    )
+    sku = Str(required=True, validate=validate.Length(min=1, max=20))
+    quantity = Int(required=True, strict=True, validate=validate.Range(min=1, max=10_000_000))
 
 
 class TransferIn(Schema):
-    to_site = fields.String(required=True, validate=validate.Length(min=1, max=20))
-    note = fields.String(load_default="", validate=validate.Length(max=500))
+    to_site = Str(required=True, validate=validate.Length(min=1, max=20))
+    note = Str(load_default="", validate=validate.Length(max=500))
     lines = fields.List(
         fields.Nested(TransferLineIn), required=True, validate=validate.Length(min=1, max=200)
     )
 
 
 class ReceivedLineIn(Schema):
-    id = fields.Integer(required=True, strict=True)
-    quantity_received = fields.Integer(
+    id = Id(required=True)
+    quantity_received = Int(
         required=True, strict=True, validate=validate.Range(min=0, max=10_000_000)
     )
 
@@ -334,7 +326,7 @@ class TransferReceiveIn(Schema):
         load_default=list,
         metadata={"description": "Lines that arrived short; others in full"},
     )
-    note = fields.String(load_default="", validate=validate.Length(max=500))
+    note = Str(load_default="", validate=validate.Length(max=500))
 
 
 class TransferLineOut(Schema):
@@ -370,15 +362,13 @@ class TransferListOut(Schema):
 
 
 class StocktakeIn(Schema):
-    category = fields.String(
-        load_default=None, allow_none=True, validate=validate.OneOf(CATEGORIES)
-    )
-    note = fields.String(load_default="", validate=validate.Length(max=500))
+    category = Str(load_default=None, allow_none=True, validate=validate.OneOf(CATEGORIES))
+    note = Str(load_default="", validate=validate.Length(max=500))
 
 
 class CountIn(Schema):
-    id = fields.Integer(required=True, strict=True)
-    counted = fields.Integer(
+    id = Id(required=True)
+    counted = Int(
         required=True, allow_none=True, strict=True, validate=validate.Range(min=0, max=10_000_000)
     )
 
@@ -388,10 +378,8 @@ class CountsIn(Schema):
 
 
 class FoundLineIn(Schema):
-    sku = fields.String(required=True, validate=validate.Length(min=1, max=20))
-    counted = fields.Integer(
-        required=True, strict=True, validate=validate.Range(min=1, max=10_000_000)
-    )
+    sku = Str(required=True, validate=validate.Length(min=1, max=20))
+    counted = Int(required=True, strict=True, validate=validate.Range(min=1, max=10_000_000))
     best_before = fields.Date(load_default=None, allow_none=True)
     use_by = fields.Date(load_default=None, allow_none=True)
 
@@ -426,10 +414,12 @@ class StocktakeOut(Schema):
 
 
 class TemperatureIn(Schema):
-    unit_name = fields.String(required=True, validate=validate.Length(min=1, max=60))
-    unit_kind = fields.String(required=True, validate=validate.OneOf([k.value for k in UnitKind]))
-    celsius = fields.Decimal(required=True, allow_nan=False)
-    action_taken = fields.String(load_default="", validate=validate.Length(max=500))
+    unit_name = Str(required=True, validate=validate.Length(min=1, max=60))
+    unit_kind = Str(required=True, validate=validate.OneOf([k.value for k in UnitKind]))
+    celsius = Decimal(
+        required=True, minimum=CELSIUS[0], maximum=CELSIUS[1], metadata={"description": "°C"}
+    )
+    action_taken = Str(load_default="", validate=validate.Length(max=500))
 
 
 class TemperatureOut(Schema):
@@ -455,8 +445,8 @@ class PeriodQuery(Schema):
 
 
 class PageQuery(Schema):
-    limit = fields.Integer()
-    cursor = fields.String()
+    limit = Int()
+    cursor = Str()
 
 
 class PeriodPageQuery(PeriodQuery, PageQuery):
@@ -464,7 +454,7 @@ class PeriodPageQuery(PeriodQuery, PageQuery):
 
 
 class LevelQuery(Schema):
-    category = fields.String(load_default=None, validate=validate.OneOf(CATEGORIES))
+    category = Str(load_default=None, validate=validate.OneOf(CATEGORIES))
 
 
 # --- report --------------------------------------------------------------------------------

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from marshmallow import Schema, fields, validate
 
+from supermarket.inputs import Str
 from supermarket.surveys import scoring
 from supermarket.surveys.models import SurveyKind, SurveyMode
 
@@ -19,14 +20,14 @@ _ANSWERS_HELP = (
 class SurveyIn(Schema):
     """One survey as answered (the time point of a follow-up comes from the due windows)."""
 
-    kind = fields.String(required=True, validate=validate.OneOf([k.value for k in SurveyKind]))
-    mode = fields.String(
+    kind = Str(required=True, validate=validate.OneOf([k.value for k in SurveyKind]))
+    mode = Str(
         required=True,
         validate=validate.OneOf([m.value for m in SurveyMode]),
         metadata={"description": "self: the member answered on the tablet; interviewer: read"},
     )
     answers = fields.Dict(
-        keys=fields.String(),
+        keys=Str(),
         values=fields.Raw(allow_none=True),
         required=True,
         metadata={"description": _ANSWERS_HELP},

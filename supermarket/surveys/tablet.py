@@ -16,6 +16,7 @@ from typing import Final
 from werkzeug.datastructures import MultiDict
 from werkzeug.exceptions import BadRequest
 
+from supermarket.inputs import whole_number
 from supermarket.surveys import scoring
 from supermarket.surveys.models import SurveyKind, SurveyMode
 from supermarket.surveys.services import KEY_PATTERN
@@ -68,9 +69,8 @@ class Progress:
 
 
 def _value(item: str, raw: str) -> object:
-    if scoring.ITEM_KINDS[item] == "days" and raw.isdigit():
-        return int(raw)
-    return raw
+    number = whole_number(raw) if scoring.ITEM_KINDS[item] == "days" else None
+    return raw if number is None else number
 
 
 def read_progress(form: MultiDict[str, str]) -> Progress:

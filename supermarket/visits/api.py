@@ -41,7 +41,9 @@ def _args(schema: DayQuery | PageQuery) -> dict[str, Any]:
 @roles(*STAFF)
 @api_doc(
     "Check a member in (201). Send an Idempotency-Key header (a UUID) and reuse it on retry: "
-    "a retry answers 200 with the first visit and never records a second. Refusals are 409 "
+    "a retry of the same request answers 200 with the first visit and never records a second; "
+    "the key reused for a different member, basket, payment or override is 409 "
+    "idempotency_key_reused (error.details.visit_id: the first visit). Other refusals are 409 "
     "with error.code visit_limit_reached, membership_expired, membership_suspended, "
     "membership_closed, membership_waiting, allowance_exceeded, insufficient_stock or "
     "not_allowed_at_this_site; send override_reason to go past those that allow it.",

@@ -3,10 +3,12 @@ dictionaries the API's schemas load out, so both front doors share one validatio
 
 from __future__ import annotations
 
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 from typing import Any
 
 from werkzeug.datastructures import MultiDict
+
+from supermarket.inputs import INT_MAX, parse_decimal, whole_number
 
 OTHER_REASON = "other"
 
@@ -16,7 +18,8 @@ def whole(raw: str | None) -> int | str:
     raw = (raw or "").strip()
     if raw == "":
         return 0
-    return int(raw) if raw.isdigit() else raw
+    value = whole_number(raw)
+    return raw if value is None else value
 
 
 def pence(raw: str | None) -> int | str | None:
@@ -25,10 +28,10 @@ def pence(raw: str | None) -> int | str | None:
     if raw == "":
         return None
     try:
-        value = Decimal(raw)
-    except InvalidOperation:
+        value = parse_decimal(raw, minimum=-INT_MAX // 100, maximum=INT_MAX // 100)
+    except ValueError:
         return raw
-    if value != value.quantize(Decimal("0.01")) or not value.is_finite():
+    if value != value.quantize(Decimal("0.01")):
         return raw
     return int(value * 100)
 

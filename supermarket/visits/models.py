@@ -8,7 +8,8 @@ How the tables fit together:
   `site_id` and `local_date` (the site's own calendar day); no personal data is stored beyond
   `member_id`.
 - `idempotency_key` is unique per site: a tablet retrying after a timeout sends the same key
-  and gets the first visit back, never a second one.
+  and gets the first visit back, never a second one. `request_hash` fingerprints what that
+  first request asked for, so the key reused for a different check-in is refused (409).
 - `visit_bands` holds how many items of each allowance band the visit took, counting both
   the band counts typed at the desk and the products scanned (reports sum items per band from
   it alone); `visit_lines` holds the scanned products, which were issued from stock.
@@ -116,6 +117,9 @@ class Visit(Base):
     local_date: Mapped[date] = mapped_column(Date)
     week_key: Mapped[str] = mapped_column(String(8))  # ISO year and week: "2026-W09"
     idempotency_key: Mapped[str | None] = mapped_column(String(100), default=None)
+    # SHA-256 of the check-in as asked (checkin.request_fingerprint): a retry with the key
+    # must ask the same. None on visits recorded before it was kept.
+    request_hash: Mapped[str | None] = mapped_column(String(64), default=None)
 
     # The household when it shopped.
     adults: Mapped[int] = mapped_column(Integer)

@@ -6,6 +6,7 @@ from typing import Any
 
 from marshmallow import Schema, fields, validate
 
+from supermarket.inputs import Int, Str
 from supermarket.members.identifiers import format_membership_number
 from supermarket.members.models import DIETARY_LABELS, MemberStatus
 from supermarket.members.schemas import Text
@@ -20,12 +21,12 @@ MAX_PENCE = 10_000
 
 
 class PaymentIn(Schema):
-    method = fields.String(
+    method = Str(
         load_default=PaymentMethod.CASH.value,
         validate=validate.OneOf([m.value for m in PaymentMethod]),
         metadata={"description": "cash, card or waived (waived needs a reason)"},
     )
-    amount_pence = fields.Integer(
+    amount_pence = Int(
         load_default=None,
         allow_none=True,
         strict=True,
@@ -38,17 +39,17 @@ class PaymentIn(Schema):
 
 
 class LineIn(Schema):
-    sku = fields.String(required=True, validate=validate.Length(min=1, max=40))
-    quantity = fields.Integer(required=True, strict=True, validate=validate.Range(min=1, max=100))
+    sku = Str(required=True, validate=validate.Length(min=1, max=40))
+    quantity = Int(required=True, strict=True, validate=validate.Range(min=1, max=100))
 
 
 class CheckInIn(Schema):
     """A check-in: the member, and either band counts or scanned products (or both)."""
 
-    membership_number = fields.String(required=True, validate=validate.Length(min=1, max=32))
+    membership_number = Str(required=True, validate=validate.Length(min=1, max=32))
     basket = fields.Dict(
-        keys=fields.String(validate=BAND_NAME),
-        values=fields.Integer(strict=True, validate=validate.Range(min=0, max=200)),
+        keys=Str(validate=BAND_NAME),
+        values=Int(strict=True, validate=validate.Range(min=0, max=200)),
         load_default=dict,
         metadata={"description": 'Items per allowance band, e.g. {"red": 2, "blue": 8}'},
     )
@@ -69,13 +70,13 @@ class CheckInIn(Schema):
 
 class DayQuery(Schema):
     date = fields.Date(load_default=None, metadata={"description": "YYYY-MM-DD; today if left out"})
-    cursor = fields.String(load_default=None)
-    limit = fields.Integer(load_default=50)
+    cursor = Str(load_default=None)
+    limit = Int(load_default=50)
 
 
 class PageQuery(Schema):
-    cursor = fields.String(load_default=None)
-    limit = fields.Integer(load_default=50)
+    cursor = Str(load_default=None)
+    limit = Int(load_default=50)
 
 
 class VoidIn(Schema):

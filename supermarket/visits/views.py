@@ -143,6 +143,17 @@ def checkin_submit() -> ResponseReturnValue:
         errors = flatten(error.messages if isinstance(error, ValidationError) else error.fields)
         text = error.message if isinstance(error, DomainError) else "Some fields need correcting."
         status = error.status if isinstance(error, DomainError) else 422
+        key = request.form.get("idempotency_key") or str(uuid.uuid4())
+        if isinstance(error, DomainError) and error.code == "idempotency_key_reused":
+            # The form was sent again changed (the browser's Back button): the first check-in
+            # stands. A new key lets the volunteer record another visit, knowingly.
+            text = (
+                "This form was already used to check the member in, with a different basket "
+                "or payment: that first check-in stands and this one was not recorded. To "
+                "change it, a site manager voids it in today's visits; to record another "
+                "visit, check the form and send it again."
+            )
+            key = str(uuid.uuid4())
         context = _page(
             site,
             q="",
@@ -150,7 +161,7 @@ def checkin_submit() -> ResponseReturnValue:
             message=message,
             matches=[],
             searched=False,
-            key=request.form.get("idempotency_key") or str(uuid.uuid4()),
+            key=key,
             errors=errors,
             error=text,
             form=request.form,

@@ -15,6 +15,7 @@ from supermarket.errors import NotFound, PermissionDenied
 from supermarket.extensions import db
 from supermarket.members import importer
 from supermarket.members.models import Member, MemberConsent
+from supermarket.spreadsheets import starts_formula
 
 # What a site's spreadsheet looks like after Excel: a byte-order mark, CRLF line endings,
 # columns in another order with other names and an extra "Volunteer" column, blank lines,
@@ -222,10 +223,18 @@ def test_joined_and_expiry_dates_set_the_term_and_status(staff_pair):
     assert bob.status == "lapsed"
 
 
-def test_error_csv_neutralises_formulas():
-    error = importer.RowError(3, "notes", "bad", '=HYPERLINK("http://evil")')
-    row = next(csv.reader([importer.errors_csv([error]).splitlines()[1]]))
-    assert row[3].startswith("'=")
+@pytest.mark.parametrize(
+    "formula", ['=HYPERLINK("http://evil")', "＝1+1", " =1+1", "\n=1+1", "＠SUM(A1)", "\t-1"]
+)
+def test_error_csv_neutralises_formulas_in_every_column(formula):
+    error = importer.RowError(3, formula, formula, formula)
+    rows = list(csv.reader(io.StringIO(importer.errors_csv([error]), newline="")))
+    assert rows[1] == ["3", "'" + formula, "'" + formula, "'" + formula]
+
+
+def test_the_template_is_written_by_the_safe_writer():
+    rows = list(csv.reader(io.StringIO(importer.template_csv(), newline="")))
+    assert not [cell for row in rows for cell in row if starts_formula(cell)]
 
 
 def test_only_that_sites_managers_may_import(staff_pair):
@@ -270,3 +279,145 @@ def test_cli_import_with_progress_and_error_file(staff_pair, app, tmp_path):
     assert result.exit_code == 0, result.output
     assert f"{GOOD_LINES} of 9 rows imported" in result.output
     assert _members(site) == GOOD_LINES
+
+
+def test_cli_error_file_neutralises_formulas(staff_pair, app, tmp_path):
+    site, _, manager = staff_pair()
+    path = tmp_path / "members.csv"
+    row = {"first_name": "Ann", "last_name": "Lee", "date_of_birth": "01/02/1980"}
+    path.write_text(_csv({**row, "postcode": "＝1+1"}), encoding="utf-8")
+    result = app.test_cli_runner().invoke(
+        args=["members", "import", str(path), "--site", site.code, "--as", manager.email]
+    )
+    assert result.exit_code == 1
+    text = (tmp_path / "members.errors.csv").read_text(encoding="utf-8-sig")
+    rows = list(csv.reader(io.StringIO(text, newline="")))
+    assert rows[1][1:] == ["postcode", rows[1][2], "'＝1+1"]
+    assert not [cell for row in rows for cell in row if starts_formula(cell)]
+
+
+# --- one encoding throughout, one column per field --------------------------------------------
+
+ROW = {"last_name": "Lee", "date_of_birth": "01/02/1980", "postcode": "CM20 1AB"}
+
+
+def _mixed(first: str, first_encoding: str, later: str, later_encoding: str) -> bytes:
+    """A file whose second row is written in another encoding than its first."""
+    head, one, two = _csv({**ROW, "first_name": first}, {**ROW, "first_name": later}).split("\r\n")[
+        :3
+    ]
+    return b"\r\n".join(
+        [head.encode(), one.encode(first_encoding), two.encode(later_encoding), b""]
+    )
+
+
+def _run_bytes(site, actor, data, **kwargs):
+    return importer.import_members(
+        site, io.BytesIO(data), actor=actor, source="members.csv", **kwargs
+    )
+
+
+@pytest.mark.parametrize("skip_bad_rows", [False, True])
+def test_a_utf8_file_with_one_windows_1252_row_is_refused_naming_the_row(staff_pair, skip_bad_rows):
+    site, _, manager = staff_pair()
+    report = _run_bytes(
+        site, manager, _mixed("Zoë", "utf-8", "Café", "cp1252"), skip_bad_rows=skip_bad_rows
+    )
+    assert not report.ok
+    assert report.fatal.startswith("line 3 is not UTF-8 text")
+    assert report.imported == 0
+    assert _members(site) == 0
+
+
+def test_a_windows_1252_file_with_one_utf8_row_is_refused_naming_the_row(staff_pair):
+    site, _, manager = staff_pair()
+    report = _run_bytes(site, manager, _mixed("Renée", "cp1252", "Café", "utf-8"))
+    assert report.fatal.startswith("line 3 is UTF-8 text, though the lines before it are")
+    assert _members(site) == 0
+    assert db.session.scalar(select(Member).where(Member.first_name == "CafÃ©")) is None
+
+
+def test_a_bad_row_far_into_the_file_is_named_too(staff_pair):
+    site, _, manager = staff_pair()
+    rows = [
+        {**ROW, "first_name": f"Zoë{'a' * (n % 7)}", "last_name": f"Lee{n}"} for n in range(1500)
+    ]
+    last = _csv({**ROW, "first_name": "Café"}).split("\r\n")[1]
+    data = _csv(*rows).encode("utf-8") + last.encode("cp1252") + b"\r\n"
+    assert len(data) > 64 * 1024  # past the first read
+    report = _run_bytes(site, manager, data)
+    assert report.fatal.startswith("line 1502 is not UTF-8 text")
+    assert _members(site) == 0
+
+
+def test_a_character_cut_by_a_read_is_still_one_character(staff_pair):
+    site, _, manager = staff_pair()
+    rows = [{**ROW, "first_name": "Zoë", "last_name": f"Lee{n}"} for n in range(1200)]
+    data = _csv(*rows).encode("utf-8")
+    # Pad the first rows' notes so that an "ë" straddles the end of the first 64 KB read.
+    shift = 64 * 1024 - 1 - data.index("ë".encode(), 60_000)
+    for row in rows:
+        row["notes"], shift = "x" * min(shift, 2000), shift - min(shift, 2000)
+    data = _csv(*rows).encode("utf-8")
+    assert data[64 * 1024 - 1 : 64 * 1024 + 1] == "ë".encode()
+    report = _run_bytes(site, manager, data)
+    assert report.ok
+    assert report.imported == 1200
+
+
+def test_a_byte_in_neither_encoding_is_refused_naming_the_row(staff_pair):
+    site, _, manager = staff_pair()
+    data = _mixed("Renée", "cp1252", "Ann", "ascii").replace(b"Ann", b"A\x81n")
+    report = _run_bytes(site, manager, data)
+    assert report.fatal.startswith("line 3 is neither UTF-8 nor Windows-1252")
+
+
+@pytest.mark.parametrize(
+    ("titles", "named"),
+    [
+        (("last_name", "last_name"), '("last_name") and'),
+        (("Surname", "last_name"), '("Surname") and'),
+        (("postcode", "Post Code"), '("Post Code")'),
+    ],
+)
+def test_two_columns_for_one_field_are_refused_naming_both(staff_pair, titles, named):
+    site, _, manager = staff_pair()
+    first, second = titles
+    text = _csv({**ROW, "first_name": "Ann"})
+    head, row = text.split("\r\n")[:2]
+    field = importer._column_name(first)
+    value = row.split(",")[importer.COLUMN_NAMES.index(field)]
+    head = head.replace(field, first, 1) + "," + second
+    report = _run(site, manager, f"{head}\r\n{row},{value}X\r\n")
+    assert not report.ok
+    assert "both give " + field in report.fatal
+    assert named in report.fatal
+    assert _members(site) == 0
+
+
+def test_the_command_line_refuses_a_mixed_file_and_a_doubled_column(staff_pair, app, tmp_path):
+    site, _, manager = staff_pair()
+    runner = app.test_cli_runner()
+    mixed = tmp_path / "mixed.csv"
+    mixed.write_bytes(_mixed("Zoë", "utf-8", "Café", "cp1252"))
+    doubled = tmp_path / "doubled.csv"
+    doubled.write_text(_csv({**ROW, "first_name": "Ann"}).replace(",notes\r\n", ",Surname\r\n", 1))
+    for path, message in ((mixed, "line 3 is not UTF-8"), (doubled, "both give last_name")):
+        result = runner.invoke(
+            args=["members", "import", str(path), "--site", site.code, "--as", manager.email]
+        )
+        assert result.exit_code == 1, result.output
+        assert "Nothing imported: " in result.output
+        assert message in result.output
+    assert _members(site) == 0
+
+
+@pytest.mark.parametrize("column", importer.COLUMN_NAMES)
+def test_nul_in_any_column_is_a_bad_row_never_stored(staff_pair, column):
+    site, _, manager = staff_pair()
+    row = {**ROW, "first_name": "Ann", "notes": "note", "referral_agency": ""}
+    row[column] = "A\x00b"
+    report = _run(site, manager, _csv(row))
+    assert report.bad_rows == 1
+    assert {(e.line, e.column) for e in report.errors} == {(2, column)}
+    assert _members(site) == 0

@@ -408,3 +408,35 @@ def test_import_page_checks_a_file_and_offers_the_template(staff_pair, login, cl
     )
     assert "1 of 1 rows imported" in response.get_data(as_text=True)
     assert _count() == 1
+
+
+def test_import_page_refuses_a_mixed_file_and_a_doubled_column_naming_them(
+    staff_pair, login, client
+):
+    _site, _, manager = staff_pair()
+    login(manager)
+    template = client.get("/members/import/template.csv").data.decode()
+    head, example = template.split("\r\n")[:2]
+    mixed = (
+        (head + "\r\n" + example + "\r\n").encode()
+        + (example.replace("Tasha", "Zoë") + "\r\n").encode("utf-8")
+        + (example.replace("Tasha", "Café").replace("Okafor", "Lee") + "\r\n").encode("cp1252")
+    )
+    doubled = (head + ",Surname\r\n" + example + ",Lee\r\n").encode()
+    for data, message in (
+        (mixed, "line 4 is not UTF-8 text"),
+        (doubled, "columns 2 (&#34;last_name&#34;) and 23 (&#34;Surname&#34;) both give last_name"),
+    ):
+        response = client.post(
+            "/members/import",
+            data={
+                "file": (io.BytesIO(data), "members.csv"),
+                "mode": "skip",
+                "csrf_token": csrf_token(client, "/members/import"),
+            },
+            content_type="multipart/form-data",
+        )
+        html = response.get_data(as_text=True)
+        assert "Nothing imported: " in html
+        assert message in html
+    assert _count() == 0

@@ -7,8 +7,9 @@ import io
 
 import pytest
 
-from supermarket.reporting.exports import safe_cell
+from supermarket.extensions import db
 from supermarket.reporting.tables import TABLES
+from supermarket.spreadsheets import safe_cell, starts_formula
 
 
 def _rows(response) -> list[list[str]]:
@@ -27,6 +28,10 @@ def _rows(response) -> list[list[str]]:
         ("@SUM(A1)", "'@SUM(A1)"),
         ("\tcmd", "'\tcmd"),
         ("\rcmd", "'\rcmd"),
+        ("\ncmd", "'\ncmd"),
+        (" =1+1", "' =1+1"),
+        ("\n=1+1", "'\n=1+1"),
+        ("＝1+1 Site", "'＝1+1 Site"),
         ("<10", "<10"),
         ("Harlow", "Harlow"),
         (-5, -5),
@@ -96,3 +101,21 @@ def test_an_unknown_table_is_not_found(client, make_user, token_for):
     headers = token_for(make_user("programme_lead"))
     response = client.get("/api/v1/stats/tables/members.csv?period=2026-Q3", headers=headers)
     assert response.status_code == 404
+
+
+# A name as stored, whatever the site form allows today: the CSV must be safe regardless.
+FORMULA_NAMES = ["＝1+1 Site", " =1+1 Site", "\n=1+1 Site", "＠SUM(A1) Site", "－1 Site"]
+
+
+@pytest.mark.parametrize("name", TABLES)
+def test_no_cell_of_any_table_can_start_a_formula(
+    client, programme, make_site, make_user, token_for, name
+):
+    for i, evil in enumerate(FORMULA_NAMES):
+        make_site(code=f"evil{i}", name=f"Evil {i}").name = evil
+    db.session.commit()
+    headers = token_for(make_user("programme_lead"))
+    rows = _rows(client.get(f"/api/v1/stats/tables/{name}.csv?period=2026-Q3", headers=headers))
+    assert [cell for row in rows for cell in row if starts_formula(cell)] == []
+    if name == "sites":
+        assert {"'" + evil for evil in FORMULA_NAMES} <= {row[0] for row in rows if row}

@@ -164,3 +164,8 @@ def test_csv_import_needs_the_key_columns_and_catches_duplicates(make_user):
         "sku,name,category,unit_weight_g\nAB,One,ambient,1\nab,Two,ambient,1\n", actor=admin
     )
     assert twice.errors == [(3, "sku AB is also on line 2.")]
+    columns = import_products_text(
+        "sku,name,category,unit_weight_g,Name\nAB,One,ambient,1,Two\n", actor=admin
+    )
+    assert columns.errors == [(1, "Column(s) given twice: name.")]
+    assert not columns.imported

@@ -82,6 +82,35 @@ def test_the_same_idempotency_key_answers_200_with_the_first_visit(desk, api):
     assert count_visits() == 1
 
 
+def test_an_idempotency_key_reused_with_another_basket_is_409_and_records_nothing(desk, api):
+    member = desk.member()
+    caller = api(desk.volunteer)
+    key = str(uuid.uuid4())
+    path = f"/api/v1/sites/{desk.site.code}/visits"
+    first = caller.post(
+        path, json={"membership_number": member.membership_number, "basket": {"red": 1}}, key=key
+    )
+    changed = caller.post(
+        path,
+        json={
+            "membership_number": member.membership_number,
+            "basket": {"red": 2},
+            "payment": {"method": "card"},
+        },
+        key=key,
+    )
+    assert changed.status_code == 409
+    error = changed.json["error"]
+    assert error["code"] == "idempotency_key_reused"
+    assert error["details"] == {"visit_id": first.json["id"]}
+    assert "different basket or payment" in error["message"]
+    assert count_visits() == 1
+    retry = caller.post(
+        path, json={"basket": {"red": 1}, "membership_number": member.membership_number}, key=key
+    )
+    assert (retry.status_code, retry.json["id"]) == (200, first.json["id"])
+
+
 def test_a_new_key_for_the_same_member_meets_the_limit(desk, api):
     member = desk.member()
     caller = api(desk.volunteer)

@@ -248,11 +248,86 @@ def test_a_mistyped_number_is_invalid_input_not_someone_else(desk):
 
 def test_the_same_key_again_returns_the_first_visit(desk):
     member = desk.member()
-    first = desk.check_in(member, key="tablet-1-attempt-0001")
+    first = desk.check_in(member, key="tablet-1-attempt-0001", basket={"red": 1})
     again = desk.check_in(member, key="tablet-1-attempt-0001", basket={"red": 1})
     assert not again.created
     assert again.visit.id == first.visit.id
     assert visits_of(member) == 1
+
+
+def test_the_same_check_in_is_the_same_however_it_is_written(desk, stocked):
+    stocked(desk, "BEANS-1", [(10, {})])
+    stocked(desk, "RICE-1", [(10, {})])
+    member = desk.member()
+    first = desk.check_in(
+        member,
+        key="tablet-1-attempt-0005",
+        basket={"red": 1},
+        lines=[{"sku": "BEANS-1", "quantity": 2}, {"sku": "RICE-1", "quantity": 1}],
+        payment=None,
+        override_reason="",
+    )
+    again = services.check_in(
+        desk.site,
+        {
+            "membership_number": " " + member.membership_number.lower() + " ",
+            "basket": {"blue": 0, "red": 1},
+            "lines": [
+                {"sku": "rice-1", "quantity": 1},
+                {"sku": "beans-1", "quantity": 1},
+                {"sku": "BEANS-1", "quantity": 1},
+            ],
+            "payment": {"method": "cash", "amount_pence": None, "reason": " "},
+            "override_reason": None,
+        },
+        actor=desk.volunteer,
+        key="tablet-1-attempt-0005",
+    )
+    assert not again.created
+    assert again.visit.id == first.visit.id
+
+
+@pytest.mark.parametrize(
+    "change",
+    [
+        {"basket": {"red": 2}},
+        {"basket": {"red": 1, "blue": 3}},
+        {"payment": {"method": "card"}},
+        {"payment": {"method": "cash", "amount_pence": 200, "reason": "short of cash"}},
+        {"payment": {"method": "waived", "reason": "hardship"}},
+        {"override_reason": "Emergency referral"},
+    ],
+)
+def test_a_key_reused_for_a_different_check_in_is_refused_and_the_first_stands(desk, change):
+    member = desk.member()
+    first = desk.check_in(member, key="tablet-1-attempt-0003", basket={"red": 1})
+    with pytest.raises(Conflict) as excinfo:
+        desk.check_in(member, key="tablet-1-attempt-0003", **{"basket": {"red": 1}, **change})
+    db.session.rollback()
+    assert excinfo.value.code == "idempotency_key_reused"
+    assert excinfo.value.details == {"visit_id": first.visit.id}
+    assert visits_of(member) == 1
+    assert db.session.get(Visit, first.visit.id).basket == {"red": 1}
+
+
+def test_a_key_reused_with_other_scanned_products_is_refused(desk, stocked):
+    stocked(desk, "BEANS-1", [(10, {})])
+    member = desk.member()
+    desk.check_in(member, key="tablet-1-attempt-0004", lines=[{"sku": "BEANS-1", "quantity": 1}])
+    with pytest.raises(Conflict):
+        desk.check_in(
+            member, key="tablet-1-attempt-0004", lines=[{"sku": "BEANS-1", "quantity": 2}]
+        )
+
+
+def test_a_visit_recorded_before_fingerprints_replays_for_its_member(desk):
+    member = desk.member()
+    first = desk.check_in(member, key="tablet-1-attempt-0006")
+    first.visit.request_hash = None  # as the migration leaves older visits
+    db.session.commit()
+    again = desk.check_in(member, key="tablet-1-attempt-0006", basket={"red": 1})
+    assert not again.created
+    assert again.visit.id == first.visit.id
 
 
 def test_a_key_reused_for_another_member_is_refused(desk):

@@ -133,6 +133,32 @@ def test_submitting_the_same_form_twice_records_one_visit(desk, login):
     assert db.session.scalar(select(func.count(Visit.id))) == 1
 
 
+def test_the_form_sent_again_changed_is_refused_plainly_and_the_first_check_in_stands(desk, login):
+    member = desk.member()
+    client = login(desk.volunteer)
+    key = form_key(page(client.get(f"/checkin?number={member.membership_number}")))
+    data = {
+        "membership_number": member.membership_number,
+        "idempotency_key": key,
+        "band_red": "1",
+        "payment_method": "cash",
+        "amount": "3.50",
+        "csrf_token": csrf_token(client, "/checkin"),
+    }
+    assert client.post("/checkin", data=data).status_code == 303
+    # The browser's Back button, another basket, the same form sent again.
+    data.update(band_red="2", csrf_token=csrf_token(client, "/checkin"))
+    response = client.post("/checkin", data=data)
+    assert response.status_code == 409
+    html = page(response)
+    assert "was already used to check the member in" in html
+    assert "that first check-in stands" in html
+    assert form_key(html) != key  # sending it again is a new, deliberate check-in
+    visit = db.session.scalar(select(Visit).where(Visit.member_id == member.id))
+    assert visit.basket == {"red": 1}
+    assert db.session.scalar(select(func.count(Visit.id))) == 1
+
+
 def test_a_second_visit_is_explained_kindly_with_the_override_offered(desk, login):
     member = desk.member()
     desk.check_in(member)

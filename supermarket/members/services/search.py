@@ -17,6 +17,7 @@ from supermarket.auth import audit
 from supermarket.auth.models import User
 from supermarket.errors import InvalidInput, NotFound
 from supermarket.extensions import db
+from supermarket.inputs import fits_int, text_problem
 from supermarket.members.identifiers import is_valid_membership_number, normalise_membership_number
 from supermarket.members.models import Member, MemberStatus
 from supermarket.members.names import prefix_upper_bound, search_key
@@ -97,15 +98,15 @@ def _decode_cursor(cursor: str, groups: int) -> tuple[int, list[Any]]:
     try:
         padded = cursor + "=" * (-len(cursor) % 4)
         value = json.loads(base64.urlsafe_b64decode(padded.encode()))
-    except (ValueError, binascii.Error):
+    except (ValueError, binascii.Error, RecursionError):
         value = None
     if (
         not isinstance(value, list)
         or len(value) not in (3, 4)
         or not isinstance(value[0], int)
         or not 0 <= value[0] < groups
-        or not all(isinstance(v, str) for v in value[1:-1])
-        or not isinstance(value[-1], int)
+        or not all(isinstance(v, str) and text_problem(v) is None for v in value[1:-1])
+        or not fits_int(value[-1])
     ):
         raise InvalidInput("The cursor is not valid.", fields={"cursor": ["Not valid."]})
     return value[0], value[1:]

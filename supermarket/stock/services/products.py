@@ -7,6 +7,7 @@ import io
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field
+from decimal import ROUND_HALF_UP
 from typing import Any
 
 from sqlalchemy import Select, or_, select
@@ -15,6 +16,7 @@ from supermarket.auth import audit
 from supermarket.auth.models import User
 from supermarket.errors import Conflict, InvalidInput, NotFound
 from supermarket.extensions import db
+from supermarket.inputs import INT_MAX, parse_decimal, text_problem, whole_number
 from supermarket.stock.barcodes import normalise_barcode
 from supermarket.stock.models import Category, Product
 from supermarket.stock.services.common import ensure_catalogue_editor, find_product
@@ -41,7 +43,11 @@ def crate_sku(category: str) -> str:
 
 def _problems(data: dict[str, Any]) -> dict[str, str]:
     """Every rule a catalogue entry must meet, by field (types are the schema's job)."""
-    problems: dict[str, str] = {}
+    problems: dict[str, str] = {
+        name: problem
+        for name, value in data.items()
+        if isinstance(value, str) and (problem := text_problem(value)) is not None
+    }
     if "sku" in data:
         sku = str(data["sku"]).strip().upper()
         if not SKU_RE.match(sku):
@@ -228,18 +234,17 @@ class ImportResult:
 
 def _int_cell(value: str) -> int | str:
     value = value.strip().replace(",", "")
-    try:
-        return int(value)
-    except ValueError:
-        return value
+    number = whole_number(value)
+    return value if number is None else number
 
 
 def _price_cell(value: str) -> int | str:
     value = value.strip().lstrip("£")
     try:
-        return round(float(value) * 100)
+        pounds = parse_decimal(value, minimum=-INT_MAX // 100, maximum=INT_MAX // 100)
     except ValueError:
         return value
+    return int((pounds * 100).to_integral_value(ROUND_HALF_UP))
 
 
 def _row_data(row: dict[str, str]) -> dict[str, Any]:
@@ -275,8 +280,12 @@ def import_products(
     reader = csv.DictReader(lines)
     columns = [c.strip().lower() for c in reader.fieldnames or []]
     missing = [c for c in REQUIRED_COLUMNS if c not in columns]
-    if missing:
-        result.errors.append((1, f"Missing column(s): {', '.join(missing)}."))
+    twice = sorted({c for c in columns if c and columns.count(c) > 1})
+    if missing or twice:
+        if missing:
+            result.errors.append((1, f"Missing column(s): {', '.join(missing)}."))
+        if twice:  # csv.DictReader would silently take the last one's values
+            result.errors.append((1, f"Column(s) given twice: {', '.join(twice)}."))
         result.imported = False
         return result
     reader.fieldnames = columns

@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 from datetime import date, datetime
-from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
+from decimal import ROUND_HALF_UP, Decimal
 
 from sqlalchemy import Select, select
 
 from supermarket.auth.models import User
 from supermarket.errors import InvalidInput
 from supermarket.extensions import db
+from supermarket.inputs import parse_decimal
 from supermarket.sites.models import Site
 from supermarket.stock.models import TemperatureCheck, UnitKind
 from supermarket.stock.services.common import ensure_staff, local_date, now_or
@@ -22,12 +23,16 @@ PLAUSIBLE = (-400, 400)
 
 
 def to_tenths(value: object) -> int | None:
-    """A reading such as "4.5", 4.5 or "-18" in tenths of a degree, or None if not a number."""
+    """A reading such as "4.5", 4.5 or "-18" in tenths of a degree, or None if it is not a
+    plausible reading (words, NaN, infinity, 1e28)."""
+    text = value if isinstance(value, (int, float, Decimal)) else str(value)
+    if isinstance(text, str):
+        text = text.strip().replace("−", "-").replace("°C", "").strip()
     try:
-        number = Decimal(str(value).strip().replace("−", "-").replace("°C", "").strip())
-    except InvalidOperation:
-        return None
-    if not number.is_finite():
+        number = parse_decimal(
+            text, minimum=Decimal(PLAUSIBLE[0]) / 10, maximum=Decimal(PLAUSIBLE[1]) / 10
+        )
+    except ValueError:
         return None
     return int((number * 10).quantize(Decimal("1"), rounding=ROUND_HALF_UP))
 

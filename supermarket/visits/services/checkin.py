@@ -5,11 +5,15 @@ on PostgreSQL; on SQLite the request already holds the write lock, BEGIN IMMEDIA
 counts the visits in the window and inserts, so two tablets checking in one household at once
 are serialised and the second sees the first's visit. The idempotency key is unique per site
 in the database; a retry with the same key, even one that waited on the lock while the first
-attempt was still running, answers with the first visit.
+attempt was still running, answers with the first visit — provided it asks for the same check-in
+(request_fingerprint): the key reused for anything else is refused (409 idempotency_key_reused),
+never answered with a visit that dropped the new basket or payment.
 """
 
 from __future__ import annotations
 
+import hashlib
+import json
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -122,6 +126,33 @@ def clean_key(key: str | None) -> str | None:
     return key
 
 
+def request_fingerprint(number: str, data: Mapping[str, Any]) -> str:
+    """What makes two check-ins with one Idempotency-Key "the same", as a SHA-256 hex digest of
+    the request as CheckInIn loaded it: the member (the number normalised), the band counts
+    (a count of 0 is no count), the scanned products (codes upper-cased, the same code's
+    quantities added up, in any order), the payment (method, amount — none means the fee —
+    and reason; no payment at all is a cash payment of the fee) and the override reason.
+    Whitespace, key order and defaults the schema fills in make no difference."""
+    lines: dict[str, int] = {}
+    for line in data.get("lines") or []:
+        sku = str(line["sku"]).strip().upper()
+        lines[sku] = lines.get(sku, 0) + int(line["quantity"])
+    payment = data.get("payment") or {}
+    canonical = {
+        "member": normalise_membership_number(number) or number.strip().upper(),
+        "basket": {band: n for band, n in (data.get("basket") or {}).items() if n},
+        "lines": lines,
+        "payment": {
+            "method": payment.get("method") or "cash",
+            "amount_pence": payment.get("amount_pence"),
+            "reason": (payment.get("reason") or "").strip(),
+        },
+        "override_reason": (data.get("override_reason") or "").strip(),
+    }
+    text = json.dumps(canonical, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+    return hashlib.sha256(text.encode()).hexdigest()
+
+
 def _visit_by_key(site: Site, key: str) -> Visit | None:
     found = db.session.scalar(
         select(Visit.id).where(Visit.site_id == site.id, Visit.idempotency_key == key)
@@ -129,13 +160,25 @@ def _visit_by_key(site: Site, key: str) -> Visit | None:
     return db.session.get(Visit, found) if found is not None else None
 
 
-def _replay(visit: Visit, number: str, settings: SiteSettings, now: datetime) -> CheckIn:
-    """The first visit made with this key, provided the retry is for the same member."""
+def _replay(
+    visit: Visit, number: str, fingerprint: str, settings: SiteSettings, now: datetime
+) -> CheckIn:
+    """The first visit made with this key, provided the retry asks for the same check-in
+    (visits recorded before fingerprints were kept: for the same member)."""
     if normalise_membership_number(number) != visit.member.membership_number:
         raise Conflict(
             "This Idempotency-Key was already used for another member's check-in. Send a new "
             "key for a new check-in.",
             code="idempotency_key_reused",
+            details={"visit_id": visit.id},
+        )
+    if visit.request_hash is not None and visit.request_hash != fingerprint:
+        raise Conflict(
+            f"This Idempotency-Key was already used to check {visit.member.first_name} in with "
+            "a different basket or payment; that first check-in stands and this one was not "
+            "recorded. Send a new key for a new check-in.",
+            code="idempotency_key_reused",
+            details={"visit_id": visit.id},
         )
     state = limit_state(visit.member, settings, local_date(visit.site, now))
     return CheckIn(
@@ -210,10 +253,11 @@ def check_in(
     now = now_or(now)
     settings = settings_of(site)
     number = str(data["membership_number"])
+    fingerprint = request_fingerprint(number, data)
     if key is not None:
         found = _visit_by_key(site, key)
         if found is not None:
-            return _replay(found, number, settings, now)
+            return _replay(found, number, fingerprint, settings, now)
     locks = _row_locks()
     member = find_member(site, number, actor=actor, for_update=locks)
     lines = stock_link.scanned_lines(data.get("lines") or [])
@@ -221,7 +265,7 @@ def check_in(
         # A first attempt with this key may have committed while we waited on the lock.
         found = _visit_by_key(site, key)
         if found is not None:
-            return _replay(found, number, settings, now)
+            return _replay(found, number, fingerprint, settings, now)
 
     today = local_date(site, now)
     allowance = allowance_for(settings, member.household_size)
@@ -250,6 +294,7 @@ def check_in(
         local_date=today,
         week_key=week_key(today),
         idempotency_key=key,
+        request_hash=fingerprint if key is not None else None,
         adults=member.adults,
         children_0_4=member.children_0_4,
         children_5_11=member.children_5_11,
@@ -296,7 +341,7 @@ def check_in(
             found = _visit_by_key(site, key) if key is not None else None
             if found is None:
                 raise
-            return _replay(found, number, settings, now)
+            return _replay(found, number, fingerprint, settings, now)
     stock_link.issue_lines(site, basket.lines, visit_id=visit.id, actor=actor, at=now)
     audit.record(
         "visit.checked_in",
