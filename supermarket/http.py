@@ -9,7 +9,7 @@ from collections.abc import Callable
 from typing import Any, TypeVar
 
 from flask import request
-from marshmallow import Schema
+from marshmallow import Schema, fields, validate
 from sqlalchemy import Select
 from werkzeug.exceptions import BadRequest, UnsupportedMediaType
 
@@ -25,6 +25,7 @@ def api_doc(
     summary: str,
     *,
     body: type[Schema] | Schema | None = None,
+    body_required: bool = True,
     query: type[Schema] | Schema | None = None,
     responses: dict[int, type[Schema] | Schema | str] | None = None,
     tag: str | None = None,
@@ -35,6 +36,7 @@ def api_doc(
         fn._openapi = {  # type: ignore[attr-defined]
             "summary": summary,
             "body": body,
+            "body_required": body_required,
             "query": query,
             "responses": responses or {200: "OK"},
             "tag": tag,
@@ -42,6 +44,15 @@ def api_doc(
         return fn
 
     return decorate
+
+
+def limit_field() -> fields.Integer:
+    """The `limit` query parameter of a list, as page_limit() enforces it."""
+    return fields.Integer(
+        load_default=PAGE_SIZE,
+        validate=validate.Range(min=1, max=MAX_PAGE_SIZE),
+        metadata={"description": f"Items per page, 1 to {MAX_PAGE_SIZE}"},
+    )
 
 
 def json_body() -> dict[str, Any]:

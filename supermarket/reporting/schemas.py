@@ -19,15 +19,20 @@ _COUNT_DOC = (
 )
 
 
+_COUNT_TYPES = [{"type": "integer", "minimum": 10}, {"type": "string", "enum": ["<10"]}]
+
+
 def Count(description: str = "") -> fields.Raw:
     """A released count: an integer, or "<10"."""
     return fields.Raw(
         required=True,
-        metadata={
-            "description": f"{description} {_COUNT_DOC}".strip(),
-            "oneOf": [{"type": "integer", "minimum": 10}, {"type": "string", "enum": ["<10"]}],
-        },
+        metadata={"description": f"{description} {_COUNT_DOC}".strip(), "oneOf": _COUNT_TYPES},
     )
+
+
+def _count_value() -> fields.Raw:
+    """A released count as the value of a mapping."""
+    return fields.Raw(metadata={"oneOf": _COUNT_TYPES})
 
 
 def Optional(field: fields.Field[Any], description: str) -> fields.Field[Any]:
@@ -163,13 +168,15 @@ class FiguresOut(Schema):
     food = fields.Nested(FoodOut)
 
 
-_CATEGORY_COUNTS = _map(CATEGORIES_10, "Counts by 10-item food security category.", fields.Raw())
+_CATEGORY_COUNTS = _map(CATEGORIES_10, "Counts by 10-item food security category.", _count_value())
 
 
 class BaselineOut(Schema):
     surveys = Count("Complete first surveys taken in the period.")
     categories = _CATEGORY_COUNTS
-    category_pct = _map(CATEGORIES_10, "Percentages; null where withheld.", fields.Raw())
+    category_pct = _map(
+        CATEGORIES_10, "Percentages; null where withheld.", fields.Float(allow_none=True)
+    )
     food_insecure = Count("Low or very low food security.")
     food_insecure_pct = Optional(fields.Float(), WITHHELD_DOC)
 
@@ -212,7 +219,7 @@ class PairedOut(Schema):
     worsened_pct = Optional(fields.Float(), WITHHELD_DOC)
     transitions = fields.Dict(
         keys=fields.String(validate=validate.OneOf(CATEGORIES_10)),
-        values=fields.Dict(keys=fields.String(), values=fields.Raw()),
+        values=fields.Dict(keys=fields.String(), values=_count_value()),
         metadata={"description": "Baseline category -> follow-up category -> count."},
     )
     transitions_baseline_totals = _CATEGORY_COUNTS

@@ -27,7 +27,10 @@ class SurveyIn(Schema):
     )
     answers = fields.Dict(
         keys=fields.String(),
-        values=fields.Raw(allow_none=True),
+        values=fields.Raw(
+            allow_none=True,
+            metadata={"anyOf": [{"type": "string"}, {"type": "integer"}]},
+        ),
         required=True,
         metadata={"description": _ANSWERS_HELP},
     )
@@ -60,7 +63,7 @@ class SurveyOut(Schema):
     """A recorded survey. The score fields (SCORE_FIELDS) are sent to site managers only."""
 
     id = fields.Integer()
-    membership_number = fields.Function(lambda a: a.member.membership_number)
+    membership_number = fields.String(attribute="member.membership_number")
     kind = fields.String()
     timepoint = fields.Integer()
     mode = fields.String()
