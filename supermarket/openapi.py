@@ -79,6 +79,11 @@ PATH_PARAMETERS: dict[str, dict[str, Any]] = {
     "kind": {"type": "string", "enum": [k.value for k in ConsentKind]},
     "name": {"type": "string", "enum": list(BUILDERS)},
 }
+# Idempotency-Key headers, by endpoint, as the services check them (a UUID fits both).
+IDEMPOTENCY_KEYS = {
+    "visits_api.check_in": r"^[A-Za-z0-9._:\-]{8,100}$",
+    "surveys_api.record": r"^[A-Za-z0-9_-]{16,64}$",
+}
 # /products/<code> names a product, not a site.
 PRODUCT_CODE = {
     "type": "string",
@@ -146,7 +151,7 @@ BODY_EXAMPLES: dict[str, dict[str, Any]] = {
         "note": "Surplus beans",
         "lines": [{"sku": "BEANS-415", "quantity": 6}],
     },
-    "TransferReceiveIn": {"lines": [{"id": 1, "quantity_received": 5}], "note": "One dented"},
+    "TransferReceiveIn": {"lines": [], "note": "Arrived in full"},
     "StocktakeIn": {"category": "ambient", "note": "Monthly count"},
     "CountsIn": {"counts": [{"id": 1, "counted": 23}]},
     "FoundLineIn": {"sku": "BEANS-415", "counted": 4, "best_before": "2027-06-30"},
@@ -203,6 +208,17 @@ def _path_parameter(rule: str, converter: str | None, name: str) -> dict[str, An
     else:
         schema = PATH_PARAMETERS.get(name, {"type": "string"})
     return {"name": name, "in": "path", "required": True, "schema": dict(schema)}
+
+
+def _idempotency_key(endpoint: str) -> dict[str, Any]:
+    return {
+        "name": "Idempotency-Key",
+        "in": "header",
+        "required": False,
+        "description": "Send a new UUID with each request and the same one on a retry: a retry "
+        "answers with the first result and records nothing again.",
+        "schema": {"type": "string", "pattern": IDEMPOTENCY_KEYS[endpoint]},
+    }
 
 
 def _statuses(method: str, *, public_op: bool, params: bool, query: bool, body: bool) -> list[int]:
@@ -287,6 +303,8 @@ def build_spec() -> dict[str, Any]:
                 op["parameters"] = list(params)
             if doc["query"] is not None:
                 op.setdefault("parameters", []).append({"in": "query", "schema": doc["query"]})
+            if rule.endpoint in IDEMPOTENCY_KEYS:
+                op.setdefault("parameters", []).append(_idempotency_key(rule.endpoint))
             if doc["body"] is not None:
                 content: dict[str, Any] = {"schema": doc["body"]}
                 if _schema_name(doc["body"]) in BODY_EXAMPLES:

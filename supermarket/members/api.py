@@ -19,6 +19,7 @@ from supermarket.members import pdf, privacy, services
 from supermarket.members.models import Member, MemberConsent
 from supermarket.members.schemas import (
     AnonymisedOut,
+    CardsQuery,
     ConsentChangeIn,
     EmptyIn,
     MemberExportOut,
@@ -266,6 +267,7 @@ def card(code: str, number: str) -> ResponseReturnValue:
 @roles(*STAFF)
 @api_doc(
     "An A4 sheet of cards (8 a page): ?number=...&number=... or ?registered_on=YYYY-MM-DD.",
+    query=CardsQuery,
     responses={200: "application/pdf"},
     tag=TAG,
 )

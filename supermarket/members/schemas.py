@@ -268,6 +268,16 @@ class SearchQuery(Schema):
     cursor = fields.String(load_default=None)
 
 
+class CardsQuery(Schema):
+    """Which cards to print: some members by number, or everyone registered on a day."""
+
+    number = fields.List(
+        fields.String(validate=validate.Length(max=32)),
+        metadata={"description": "Membership numbers; repeat the parameter for each"},
+    )
+    registered_on = fields.Date(metadata={"description": "Everyone registered that day"})
+
+
 # --- output ---------------------------------------------------------------------------------
 
 

@@ -49,6 +49,8 @@ def _map(keys: tuple[str, ...], description: str, value: Any) -> fields.Dict:
     )
 
 
+# What parse_period accepts; anything else answers 422 invalid_period.
+PERIOD_PATTERN = r"^[0-9]{4}(-(0[1-9]|1[0-2])|-[Qq][1-4])?$"
 WITHHELD_DOC = "null where withheld; `withheld` says why."
 
 
@@ -58,7 +60,11 @@ class StatsQuery(Schema):
     period = fields.String(
         required=True,
         validate=validate.Length(min=4, max=7),
-        metadata={"description": "A month (2026-09), a quarter (2026-Q3) or a year (2026)."},
+        metadata={
+            "description": "A month (2026-09), a quarter (2026-Q3) or a year (2026).",
+            "pattern": PERIOD_PATTERN,
+            "example": "2026-Q3",
+        },
     )
     site = fields.String(
         load_default=None,
@@ -68,10 +74,30 @@ class StatsQuery(Schema):
 
 
 class PeriodQuery(Schema):
+    """?period= for the programme report: a quarter or a year."""
+
     period = fields.String(
         required=True,
         validate=validate.Length(min=4, max=7),
-        metadata={"description": "A month (2026-09), a quarter (2026-Q3) or a year (2026)."},
+        metadata={
+            "description": "A quarter (2026-Q3) or a year (2026).",
+            "pattern": r"^[0-9]{4}(-[Qq][1-4])?$",
+            "example": "2026-Q3",
+        },
+    )
+
+
+class MonthQuery(Schema):
+    """?period= for a site's monthly report."""
+
+    period = fields.String(
+        required=True,
+        validate=validate.Length(min=4, max=7),
+        metadata={
+            "description": "A month (2026-09).",
+            "pattern": r"^[0-9]{4}-(0[1-9]|1[0-2])$",
+            "example": "2026-09",
+        },
     )
 
 
