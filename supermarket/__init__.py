@@ -8,6 +8,7 @@ from typing import Any
 from flask import Flask
 
 from supermarket.config import INSTANCE, ROOT, check_production, from_environment
+from supermarket.serialise import JSONProvider
 
 
 def create_app(test_config: dict[str, Any] | None = None) -> Flask:
@@ -18,6 +19,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
         instance_path=str(INSTANCE),
         instance_relative_config=True,
     )
+    app.json = JSONProvider(app)
     app.config.from_mapping(from_environment())
     if test_config:
         app.config.from_mapping(test_config)

@@ -127,14 +127,16 @@ def register_error_handlers(app: Flask) -> None:
     @app.errorhandler(HTTPException)
     def _http(error: HTTPException) -> ResponseReturnValue:
         status = error.code or 500
+        # Keep what the error says in its headers (405's Allow, 429's Retry-After).
+        headers = [(k, v) for k, v in error.get_headers() if k.lower() != "content-type"]
         if wants_json():
             code = _HTTP_CODES.get(status, "error")
-            return json_error(status, code, error.description or error.name)
+            return json_error(status, code, error.description or error.name), headers
         template = status if status in (400, 401, 403, 404, 405, 413, 429) else "generic"
         return (
             render_template(f"errors/{template}.html", error=error, status=status),
             status,
-            [(k, v) for k, v in error.get_headers() if k.lower() != "content-type"],
+            headers,
         )
 
     @app.errorhandler(Exception)

@@ -11,7 +11,7 @@ from collections.abc import Callable
 from typing import IO, Any, TypeVar, cast
 
 from flask import Flask, Request, request
-from marshmallow import Schema, ValidationError
+from marshmallow import Schema, ValidationError, validate
 from sqlalchemy import Select
 from werkzeug.exceptions import BadRequest, NotFound, RequestEntityTooLarge, UnsupportedMediaType
 from werkzeug.routing import IntegerConverter, Map
@@ -19,7 +19,7 @@ from werkzeug.utils import cached_property
 from werkzeug.wsgi import LimitedStream, get_input_stream
 
 from supermarket.extensions import db
-from supermarket.inputs import INT_MAX, fits_int, text_problem
+from supermarket.inputs import INT_MAX, Int, fits_int, text_problem
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -33,6 +33,7 @@ def api_doc(
     summary: str,
     *,
     body: type[Schema] | Schema | None = None,
+    body_required: bool = True,
     query: type[Schema] | Schema | None = None,
     responses: dict[int, type[Schema] | Schema | str] | None = None,
     tag: str | None = None,
@@ -43,6 +44,7 @@ def api_doc(
         fn._openapi = {  # type: ignore[attr-defined]
             "summary": summary,
             "body": body,
+            "body_required": body_required,
             "query": query,
             "responses": responses or {200: "OK"},
             "tag": tag,
@@ -184,6 +186,15 @@ def _put(errors: dict[Any, Any], path: tuple[Any, ...], message: str) -> None:
             return
         errors = inner
     errors.setdefault(path[-1], [message])
+
+
+def limit_field() -> Int:
+    """The `limit` query parameter of a list, as page_limit() enforces it."""
+    return Int(
+        load_default=PAGE_SIZE,
+        validate=validate.Range(min=1, max=MAX_PAGE_SIZE),
+        metadata={"description": f"Items per page, 1 to {MAX_PAGE_SIZE}"},
+    )
 
 
 def json_body() -> dict[str, Any]:

@@ -18,7 +18,11 @@ from supermarket.http import api_doc, json_body, page_limit
 from supermarket.members import pdf, privacy, services
 from supermarket.members.models import Member, MemberConsent
 from supermarket.members.schemas import (
+    AnonymisedOut,
+    CardsQuery,
     ConsentChangeIn,
+    EmptyIn,
+    MemberExportOut,
     MemberIn,
     MemberListOut,
     MemberOut,
@@ -146,7 +150,9 @@ def _simple_action(code: str, number: str, action: Any) -> ResponseReturnValue:
 
 @bp.post("/<number>/reinstate")
 @roles(*MANAGERS)
-@api_doc("Lift a suspension.", responses={200: MemberOut}, tag=TAG)
+@api_doc(
+    "Lift a suspension.", body=EmptyIn, body_required=False, responses={200: MemberOut}, tag=TAG
+)
 def reinstate(code: str, number: str) -> ResponseReturnValue:
     return _simple_action(code, number, services.reinstate_member)
 
@@ -155,6 +161,8 @@ def reinstate(code: str, number: str) -> ResponseReturnValue:
 @roles(*MANAGERS)
 @api_doc(
     "Extend the membership by the site's term and start a new review interval.",
+    body=EmptyIn,
+    body_required=False,
     responses={200: MemberOut},
     tag=TAG,
 )
@@ -164,21 +172,39 @@ def renew(code: str, number: str) -> ResponseReturnValue:
 
 @bp.post("/<number>/review")
 @roles(*MANAGERS)
-@api_doc("Record that the membership was reviewed today.", responses={200: MemberOut}, tag=TAG)
+@api_doc(
+    "Record that the membership was reviewed today.",
+    body=EmptyIn,
+    body_required=False,
+    responses={200: MemberOut},
+    tag=TAG,
+)
 def review(code: str, number: str) -> ResponseReturnValue:
     return _simple_action(code, number, services.record_review)
 
 
 @bp.post("/<number>/admit")
 @roles(*MANAGERS)
-@api_doc("Give a household on the waiting list its place.", responses={200: MemberOut}, tag=TAG)
+@api_doc(
+    "Give a household on the waiting list its place.",
+    body=EmptyIn,
+    body_required=False,
+    responses={200: MemberOut},
+    tag=TAG,
+)
 def admit(code: str, number: str) -> ResponseReturnValue:
     return _simple_action(code, number, services.admit_from_waiting_list)
 
 
 @bp.post("/<number>/close")
 @roles(*MANAGERS)
-@api_doc("Close a membership.", body=OptionalReasonIn, responses={200: MemberOut}, tag=TAG)
+@api_doc(
+    "Close a membership.",
+    body=OptionalReasonIn,
+    body_required=False,
+    responses={200: MemberOut},
+    tag=TAG,
+)
 def close(code: str, number: str) -> ResponseReturnValue:
     member = _member(code, number, managers_only=True)
     data = OptionalReasonIn().load(_optional_body())
@@ -202,6 +228,7 @@ def _consent_change(
 @api_doc(
     "Record a consent the member gives (survey, contact).",
     body=ConsentChangeIn,
+    body_required=False,
     responses={200: MemberOut},
     tag=TAG,
 )
@@ -214,6 +241,7 @@ def give_consent(code: str, number: str, kind: str) -> ResponseReturnValue:
 @api_doc(
     "Withdraw a consent (survey, contact) in one action.",
     body=ConsentChangeIn,
+    body_required=False,
     responses={200: MemberOut},
     tag=TAG,
 )
@@ -239,6 +267,7 @@ def card(code: str, number: str) -> ResponseReturnValue:
 @roles(*STAFF)
 @api_doc(
     "An A4 sheet of cards (8 a page): ?number=...&number=... or ?registered_on=YYYY-MM-DD.",
+    query=CardsQuery,
     responses={200: "application/pdf"},
     tag=TAG,
 )
@@ -260,7 +289,7 @@ def cards(code: str) -> ResponseReturnValue:
 @roles(*MANAGERS)
 @api_doc(
     "Subject access: everything held about the member, from every table (audited).",
-    responses={200: "JSON document"},
+    responses={200: MemberExportOut},
     tag=TAG,
 )
 def export(code: str, number: str) -> ResponseReturnValue:
@@ -282,7 +311,9 @@ def export_pdf(code: str, number: str) -> ResponseReturnValue:
 @roles(*MANAGERS)
 @api_doc(
     "Erase the member: personal fields cleared for good, statistics kept (audited).",
-    responses={200: "Anonymised"},
+    body=EmptyIn,
+    body_required=False,
+    responses={200: AnonymisedOut},
     tag=TAG,
 )
 def anonymise(code: str, number: str) -> ResponseReturnValue:
@@ -290,8 +321,4 @@ def anonymise(code: str, number: str) -> ResponseReturnValue:
         raise ValidationError({"_schema": ["This action takes no fields."]})
     member = privacy.anonymise_member(_site(code), number, actor=actor())
     db.session.commit()
-    return {
-        "anonymised": True,
-        "status": member.status,
-        "anonymised_at": member.anonymised_at.isoformat() if member.anonymised_at else None,
-    }
+    return AnonymisedOut().dump(member)

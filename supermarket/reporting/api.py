@@ -11,11 +11,12 @@ from supermarket.auth.models import Role
 from supermarket.auth.web import REPORTERS, actor, roles
 from supermarket.http import api_doc
 from supermarket.reporting import services
-from supermarket.reporting.schemas import PeriodQuery, StatsOut, StatsQuery
+from supermarket.reporting.schemas import MonthQuery, PeriodQuery, StatsOut, StatsQuery
 
 bp = Blueprint("reporting_api", __name__, url_prefix="/api/v1")
 TAG = "reporting"
 LEADS = (Role.PROGRAMME_LEAD, Role.ADMIN)
+PERIOD_NOT_OVER = "period_not_over: programme figures are published once the period is over"
 
 
 def _pdf(name: str, data: bytes) -> ResponseReturnValue:
@@ -32,7 +33,7 @@ def _pdf(name: str, data: bytes) -> ResponseReturnValue:
     " their own. Programme figures are published once the period is over (409"
     " period_not_over before).",
     query=StatsQuery,
-    responses={200: StatsOut},
+    responses={200: StatsOut, 404: "site_not_found", 409: PERIOD_NOT_OVER},
     tag=TAG,
 )
 def stats() -> ResponseReturnValue:
@@ -46,7 +47,7 @@ def stats() -> ResponseReturnValue:
     "One table of the statistics as CSV (summary, sites, people, food, baseline, outcome,"
     " transitions, trend), with the disclosure rule at the top; safe to open in a spreadsheet.",
     query=StatsQuery,
-    responses={200: "text/csv"},
+    responses={200: "text/csv", 404: "site_not_found or table_not_found", 409: PERIOD_NOT_OVER},
     tag=TAG,
 )
 def table_csv(name: str) -> ResponseReturnValue:
@@ -66,7 +67,7 @@ def table_csv(name: str) -> ResponseReturnValue:
 @api_doc(
     "The programme report pack (PDF) for a quarter (2026-Q3) or a year (2026).",
     query=PeriodQuery,
-    responses={200: "application/pdf"},
+    responses={200: "application/pdf", 409: PERIOD_NOT_OVER},
     tag=TAG,
 )
 def programme_pdf() -> ResponseReturnValue:
@@ -81,12 +82,12 @@ def programme_pdf() -> ResponseReturnValue:
 @roles(*REPORTERS)
 @api_doc(
     "A site's monthly report (PDF) for period=2026-09: its managers, leads and admins.",
-    query=PeriodQuery,
-    responses={200: "application/pdf"},
+    query=MonthQuery,
+    responses={200: "application/pdf", 409: PERIOD_NOT_OVER},
     tag=TAG,
 )
 def monthly_pdf(code: str) -> ResponseReturnValue:
-    args = PeriodQuery().load(request.args.to_dict())
+    args = MonthQuery().load(request.args.to_dict())
     name, data = services.monthly_site_report_pdf(
         code, actor=actor(), period=args["period"], programme=current_app.config["PROGRAMME_NAME"]
     )

@@ -20,15 +20,20 @@ _COUNT_DOC = (
 )
 
 
+_COUNT_TYPES = [{"type": "integer", "minimum": 10}, {"type": "string", "enum": ["<10"]}]
+
+
 def Count(description: str = "") -> fields.Raw:
     """A released count: an integer, or "<10"."""
     return fields.Raw(
         required=True,
-        metadata={
-            "description": f"{description} {_COUNT_DOC}".strip(),
-            "oneOf": [{"type": "integer", "minimum": 10}, {"type": "string", "enum": ["<10"]}],
-        },
+        metadata={"description": f"{description} {_COUNT_DOC}".strip(), "oneOf": _COUNT_TYPES},
     )
+
+
+def _count_value() -> fields.Raw:
+    """A released count as the value of a mapping."""
+    return fields.Raw(metadata={"oneOf": _COUNT_TYPES})
 
 
 def Optional(field: fields.Field[Any], description: str) -> fields.Field[Any]:
@@ -45,6 +50,8 @@ def _map(keys: tuple[str, ...], description: str, value: Any) -> fields.Dict:
     )
 
 
+# What parse_period accepts; anything else answers 422 invalid_period.
+PERIOD_PATTERN = r"^[0-9]{4}(-(0[1-9]|1[0-2])|-[Qq][1-4])?$"
 WITHHELD_DOC = "null where withheld; `withheld` says why."
 
 
@@ -54,7 +61,11 @@ class StatsQuery(Schema):
     period = Str(
         required=True,
         validate=validate.Length(min=4, max=7),
-        metadata={"description": "A month (2026-09), a quarter (2026-Q3) or a year (2026)."},
+        metadata={
+            "description": "A month (2026-09), a quarter (2026-Q3) or a year (2026).",
+            "pattern": PERIOD_PATTERN,
+            "example": "2026-Q3",
+        },
     )
     site = Str(
         load_default=None,
@@ -64,10 +75,30 @@ class StatsQuery(Schema):
 
 
 class PeriodQuery(Schema):
+    """?period= for the programme report: a quarter or a year."""
+
     period = Str(
         required=True,
         validate=validate.Length(min=4, max=7),
-        metadata={"description": "A month (2026-09), a quarter (2026-Q3) or a year (2026)."},
+        metadata={
+            "description": "A quarter (2026-Q3) or a year (2026).",
+            "pattern": r"^[0-9]{4}(-[Qq][1-4])?$",
+            "example": "2026-Q3",
+        },
+    )
+
+
+class MonthQuery(Schema):
+    """?period= for a site's monthly report."""
+
+    period = Str(
+        required=True,
+        validate=validate.Length(min=4, max=7),
+        metadata={
+            "description": "A month (2026-09).",
+            "pattern": r"^[0-9]{4}-(0[1-9]|1[0-2])$",
+            "example": "2026-09",
+        },
     )
 
 
@@ -164,13 +195,15 @@ class FiguresOut(Schema):
     food = fields.Nested(FoodOut)
 
 
-_CATEGORY_COUNTS = _map(CATEGORIES_10, "Counts by 10-item food security category.", fields.Raw())
+_CATEGORY_COUNTS = _map(CATEGORIES_10, "Counts by 10-item food security category.", _count_value())
 
 
 class BaselineOut(Schema):
     surveys = Count("Complete first surveys taken in the period.")
     categories = _CATEGORY_COUNTS
-    category_pct = _map(CATEGORIES_10, "Percentages; null where withheld.", fields.Raw())
+    category_pct = _map(
+        CATEGORIES_10, "Percentages; null where withheld.", fields.Float(allow_none=True)
+    )
     food_insecure = Count("Low or very low food security.")
     food_insecure_pct = Optional(fields.Float(), WITHHELD_DOC)
 
@@ -213,7 +246,7 @@ class PairedOut(Schema):
     worsened_pct = Optional(fields.Float(), WITHHELD_DOC)
     transitions = fields.Dict(
         keys=fields.String(validate=validate.OneOf(CATEGORIES_10)),
-        values=fields.Dict(keys=fields.String(), values=fields.Raw()),
+        values=fields.Dict(keys=fields.String(), values=_count_value()),
         metadata={"description": "Baseline category -> follow-up category -> count."},
     )
     transitions_baseline_totals = _CATEGORY_COUNTS

@@ -5,6 +5,7 @@ from __future__ import annotations
 from marshmallow import Schema, fields, validate
 
 from supermarket.inputs import Str
+from supermarket.sites.settings import ELIGIBILITY_ROUTES, VISIT_WINDOWS, SiteSettingsSchema
 
 
 class SiteOut(Schema):
@@ -16,12 +17,43 @@ class SiteOut(Schema):
     active = fields.Boolean()
 
 
-class SiteWithSettingsOut(SiteOut):
-    settings = fields.Method("_settings")
+class BandOut(Schema):
+    name = fields.String()
+    limit = fields.Integer(allow_none=True, metadata={"description": "null: not counted"})
+    average_value_pence = fields.Integer()
 
-    def _settings(self, site: object) -> object:
-        # Every setting, defaults included: what GET answers is a complete PUT body.
-        return site.settings.to_dict()  # type: ignore[attr-defined]
+
+class TierOut(Schema):
+    name = fields.String()
+    min_people = fields.Integer()
+    fee_pence = fields.Integer()
+    band_limits = fields.Dict(keys=fields.String(), values=fields.Integer())
+
+
+class SiteSettingsOut(Schema):
+    """A site's settings in full: what it set, and the programme's defaults for the rest."""
+
+    visits_per_week = fields.Integer()
+    visit_window = fields.String(metadata={"enum": list(VISIT_WINDOWS)})
+    membership_term_months = fields.Integer()
+    review_interval_months = fields.Integer()
+    grace_days = fields.Integer()
+    fee_pence = fields.Integer()
+    joining_fee_pence = fields.Integer()
+    bands = fields.List(fields.Nested(BandOut))
+    tiers = fields.List(fields.Nested(TierOut))
+    eligibility_routes = fields.List(fields.String(metadata={"enum": list(ELIGIBILITY_ROUTES)}))
+    catchment = fields.List(fields.String())
+    allow_other_site_members = fields.Boolean()
+    overrides_managers_only = fields.Boolean()
+    member_cap = fields.Integer(allow_none=True)
+    retention_months = fields.Integer()
+    use_by_alert_days = fields.Integer()
+    opening_hours = fields.String()
+
+
+class SiteWithSettingsOut(SiteOut):
+    settings = fields.Nested(SiteSettingsOut)
 
 
 class SiteIn(Schema):
@@ -30,7 +62,13 @@ class SiteIn(Schema):
     address = Str(load_default="", validate=validate.Length(max=300))
     postcode = Str(load_default="", validate=validate.Length(max=10))
     timezone = Str(load_default="Europe/London")
-    settings = fields.Dict(load_default=dict)
+    settings = fields.Dict(
+        load_default=dict,
+        metadata={
+            "schema": SiteSettingsSchema,
+            "description": "As PUT .../settings takes them; missing keys take the defaults",
+        },
+    )
 
 
 class SiteListOut(Schema):

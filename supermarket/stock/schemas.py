@@ -6,7 +6,9 @@ from typing import Any
 
 from marshmallow import Schema, ValidationError, fields, validate, validates_schema
 
+from supermarket.http import limit_field
 from supermarket.inputs import Decimal, Id, Int, Str
+from supermarket.serialise import Computed
 from supermarket.stock.models import (
     Category,
     DonorKind,
@@ -26,6 +28,13 @@ CELSIUS = (PLAUSIBLE[0] // 10, PLAUSIBLE[1] // 10)
 def _one_date(data: dict[str, Any]) -> None:
     if data.get("best_before") is not None and data.get("use_by") is not None:
         raise ValidationError("Give a use-by or a best-before date, not both.", "use_by")
+
+
+def _unit(attribute: str) -> fields.String:
+    return fields.String(
+        attribute=attribute,
+        metadata={"enum": ["item", "g"], "description": "item, or g for weight-only products"},
+    )
 
 
 # --- products ------------------------------------------------------------------------------
@@ -76,7 +85,7 @@ class ProductListOut(Schema):
 class ProductQuery(Schema):
     q = Str(metadata={"description": "A scanned barcode, a sku, or words of the name"})
     category = Str(validate=validate.OneOf(CATEGORIES))
-    limit = Int()
+    limit = limit_field()
     cursor = Str()
 
 
@@ -134,10 +143,10 @@ class DonorOut(Schema):
 
 
 class DonationLineOut(Schema):
-    sku = fields.Function(lambda line: line.product.sku)
-    name = fields.Function(lambda line: line.product.name)
-    category = fields.Function(lambda line: line.product.category)
-    unit = fields.Function(lambda line: line.product.unit)
+    sku = fields.String(attribute="product.sku")
+    name = fields.String(attribute="product.name")
+    category = fields.String(attribute="product.category")
+    unit = _unit("product.unit")
     quantity = fields.Integer()
     weight_g = fields.Integer()
     best_before = fields.Date(allow_none=True)
@@ -147,7 +156,7 @@ class DonationLineOut(Schema):
 
 class DonationOut(Schema):
     id = fields.Integer()
-    site = fields.Function(lambda d: d.site.code)
+    site = fields.String(attribute="site.code")
     donor = fields.Nested(DonorOut)
     received_on = fields.Date()
     note = fields.String()
@@ -177,11 +186,11 @@ class DonorListOut(Schema):
 
 
 class LevelOut(Schema):
-    sku = fields.Function(lambda lv: lv.product.sku)
-    name = fields.Function(lambda lv: lv.product.name)
-    category = fields.Function(lambda lv: lv.product.category)
-    band = fields.Function(lambda lv: lv.product.band)
-    unit = fields.Function(lambda lv: lv.product.unit)
+    sku = fields.String(attribute="product.sku")
+    name = fields.String(attribute="product.name")
+    category = fields.String(attribute="product.category")
+    band = fields.String(attribute="product.band")
+    unit = _unit("product.unit")
     quantity = fields.Integer()
     usable_quantity = fields.Integer(metadata={"description": "Not past its use-by date"})
     weight_g = fields.Integer()
@@ -202,12 +211,12 @@ class LevelListOut(Schema):
 
 class BatchOut(Schema):
     id = fields.Integer()
-    sku = fields.Function(lambda b: b.product.sku)
-    name = fields.Function(lambda b: b.product.name)
-    category = fields.Function(lambda b: b.product.category)
-    unit = fields.Function(lambda b: b.product.unit)
+    sku = fields.String(attribute="product.sku")
+    name = fields.String(attribute="product.name")
+    category = fields.String(attribute="product.category")
+    unit = _unit("product.unit")
     quantity = fields.Integer()
-    weight_g = fields.Function(lambda b: b.quantity * b.product.unit_weight_g)
+    weight_g = Computed(lambda b: b.quantity * b.product.unit_weight_g, fields.Integer())
     best_before = fields.Date(allow_none=True)
     use_by = fields.Date(allow_none=True)
     source = fields.String()
@@ -230,16 +239,16 @@ class AlertsOut(Schema):
 class MovementOut(Schema):
     id = fields.Integer()
     kind = fields.String()
-    sku = fields.Function(lambda m: m.product.sku)
-    unit = fields.Function(lambda m: m.product.unit)
+    sku = fields.String(attribute="product.sku")
+    unit = _unit("product.unit")
     quantity = fields.Integer()
     weight_g = fields.Integer()
     reason = fields.String(allow_none=True)
     note = fields.String()
     source = fields.String()
     category = fields.String()
-    best_before = fields.Function(lambda m: m.batch.best_before)
-    use_by = fields.Function(lambda m: m.batch.use_by)
+    best_before = fields.Date(attribute="batch.best_before", allow_none=True)
+    use_by = fields.Date(attribute="batch.use_by", allow_none=True)
     donation_id = fields.Integer(allow_none=True)
     transfer_id = fields.Integer(allow_none=True)
     stocktake_id = fields.Integer(allow_none=True)
@@ -258,7 +267,7 @@ class MovementQuery(Schema):
     sku = Str(validate=validate.Length(max=20))
     start = fields.Date(data_key="from")
     end = fields.Date(data_key="to")
-    limit = Int()
+    limit = limit_field()
     cursor = Str()
 
 
@@ -287,8 +296,12 @@ class WasteExpiredIn(Schema):
 
 class MovementsOut(Schema):
     movements = fields.List(fields.Nested(MovementOut))
-    quantity = fields.Function(lambda ms: -sum(m.quantity for m in ms["movements"]))
-    weight_g = fields.Function(lambda ms: -sum(m.weight_g for m in ms["movements"]))
+    quantity = Computed(
+        lambda ms: -sum(m.quantity for m in ms["movements"]),
+        fields.Integer(),
+        metadata={"description": "Taken out of stock in all, in the product's unit"},
+    )
+    weight_g = Computed(lambda ms: -sum(m.weight_g for m in ms["movements"]), fields.Integer())
 
 
 class MinimumIn(Schema):
@@ -331,11 +344,11 @@ class TransferReceiveIn(Schema):
 
 class TransferLineOut(Schema):
     id = fields.Integer()
-    sku = fields.Function(lambda ln: ln.product.sku)
-    name = fields.Function(lambda ln: ln.product.name)
-    unit = fields.Function(lambda ln: ln.product.unit)
-    best_before = fields.Function(lambda ln: ln.from_batch.best_before)
-    use_by = fields.Function(lambda ln: ln.from_batch.use_by)
+    sku = fields.String(attribute="product.sku")
+    name = fields.String(attribute="product.name")
+    unit = _unit("product.unit")
+    best_before = fields.Date(attribute="from_batch.best_before", allow_none=True)
+    use_by = fields.Date(attribute="from_batch.use_by", allow_none=True)
     quantity_sent = fields.Integer()
     quantity_received = fields.Integer(allow_none=True)
     quantity_short = fields.Integer(allow_none=True)
@@ -343,8 +356,8 @@ class TransferLineOut(Schema):
 
 class TransferOut(Schema):
     id = fields.Integer()
-    from_site = fields.Function(lambda t: t.from_site.code)
-    to_site = fields.Function(lambda t: t.to_site.code)
+    from_site = fields.String(attribute="from_site.code")
+    to_site = fields.String(attribute="to_site.code")
     status = fields.String()
     note = fields.String()
     receive_note = fields.String()
@@ -390,11 +403,11 @@ class FoundLineIn(Schema):
 
 class StocktakeLineOut(Schema):
     id = fields.Integer()
-    sku = fields.Function(lambda ln: ln.batch.product.sku)
-    name = fields.Function(lambda ln: ln.batch.product.name)
-    unit = fields.Function(lambda ln: ln.batch.product.unit)
-    best_before = fields.Function(lambda ln: ln.batch.best_before)
-    use_by = fields.Function(lambda ln: ln.batch.use_by)
+    sku = fields.String(attribute="batch.product.sku")
+    name = fields.String(attribute="batch.product.name")
+    unit = _unit("batch.product.unit")
+    best_before = fields.Date(attribute="batch.best_before", allow_none=True)
+    use_by = fields.Date(attribute="batch.use_by", allow_none=True)
     expected = fields.Integer(attribute="expected_quantity")
     counted = fields.Integer(attribute="counted_quantity", allow_none=True)
     difference = fields.Integer(allow_none=True)
@@ -429,7 +442,7 @@ class TemperatureOut(Schema):
     celsius = fields.Float()
     out_of_range = fields.Boolean()
     action_taken = fields.String()
-    recorded_by = fields.Function(lambda t: t.actor.name if t.actor else "")
+    recorded_by = Computed(lambda t: t.actor.name if t.actor else "", fields.String())
     at = fields.DateTime()
     local_date = fields.Date()
 
@@ -445,7 +458,7 @@ class PeriodQuery(Schema):
 
 
 class PageQuery(Schema):
-    limit = Int()
+    limit = limit_field()
     cursor = Str()
 
 
@@ -466,22 +479,22 @@ class TotalsOut(Schema):
     value_pence = fields.Integer()
 
 
-def _totals(mapping: dict[str, Any]) -> dict[str, Any]:
-    return {k: TotalsOut().dump(v) for k, v in mapping.items()}
+def _totals(description: str = "") -> fields.Dict:
+    return fields.Dict(
+        keys=fields.String(), values=fields.Nested(TotalsOut), metadata={"description": description}
+    )
 
 
 class ReportOut(Schema):
-    site = fields.Function(lambda r: r.site.code)
+    site = fields.String(attribute="site.code")
     start = fields.Date(data_key="from")
     end = fields.Date(data_key="to")
     held = fields.Nested(TotalsOut)
-    held_by_category = fields.Function(lambda r: _totals(r.held_by_category))
-    received_by_source = fields.Function(lambda r: _totals(r.received_by_source))
-    received_by_category = fields.Function(lambda r: _totals(r.received_by_category))
-    issued_by_category = fields.Function(lambda r: _totals(r.issued_by_category))
-    wasted_by_reason = fields.Function(lambda r: _totals(r.wasted_by_reason))
-    wasted_by_category = fields.Function(lambda r: _totals(r.wasted_by_category))
-    flows = fields.Function(
-        lambda r: _totals(r.flows), metadata={"description": "Signed totals by movement kind"}
-    )
+    held_by_category = _totals("By category")
+    received_by_source = _totals("By donor kind or purchase")
+    received_by_category = _totals("By category")
+    issued_by_category = _totals("By category")
+    wasted_by_reason = _totals("By waste reason")
+    wasted_by_category = _totals("By category")
+    flows = _totals("Signed totals by movement kind")
     purchases_cost_pence = fields.Integer()

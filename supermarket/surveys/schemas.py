@@ -28,7 +28,10 @@ class SurveyIn(Schema):
     )
     answers = fields.Dict(
         keys=Str(),
-        values=fields.Raw(allow_none=True),
+        values=fields.Raw(
+            allow_none=True,
+            metadata={"anyOf": [{"type": "string"}, {"type": "integer"}]},
+        ),
         required=True,
         metadata={"description": _ANSWERS_HELP},
     )
@@ -61,7 +64,7 @@ class SurveyOut(Schema):
     """A recorded survey. The score fields (SCORE_FIELDS) are sent to site managers only."""
 
     id = fields.Integer()
-    membership_number = fields.Function(lambda a: a.member.membership_number)
+    membership_number = fields.String(attribute="member.membership_number")
     kind = fields.String()
     timepoint = fields.Integer()
     mode = fields.String()

@@ -6,12 +6,15 @@ from typing import Any
 
 from marshmallow import Schema, fields, validate
 
+from supermarket.http import limit_field
 from supermarket.inputs import Int, Str
 from supermarket.members.identifiers import format_membership_number
 from supermarket.members.models import DIETARY_LABELS, MemberStatus
-from supermarket.members.schemas import Text
-from supermarket.visits.models import PaymentMethod
-from supermarket.visits.services import CheckIn, Panel
+from supermarket.members.schemas import HouseholdOut, Text
+from supermarket.serialise import Computed
+from supermarket.sites.schemas import BandOut
+from supermarket.visits.models import PaymentMethod, Rule
+from supermarket.visits.services import CheckIn, Panel, Problem
 
 BAND_NAME = validate.Regexp(r"^[a-z][a-z0-9_]{0,19}$", error="Use the band's name, e.g. red.")
 MAX_PENCE = 10_000
@@ -71,12 +74,12 @@ class CheckInIn(Schema):
 class DayQuery(Schema):
     date = fields.Date(load_default=None, metadata={"description": "YYYY-MM-DD; today if left out"})
     cursor = Str(load_default=None)
-    limit = Int(load_default=50)
+    limit = limit_field()
 
 
 class PageQuery(Schema):
     cursor = Str(load_default=None)
-    limit = Int(load_default=50)
+    limit = limit_field()
 
 
 class VoidIn(Schema):
@@ -111,21 +114,22 @@ class VisitOut(Schema):
     """A visit as its site's staff see it."""
 
     id = fields.Integer()
-    site = fields.Function(lambda v: v.site.code)
-    membership_number = fields.Function(lambda v: v.member.membership_number)
-    display_number = fields.Function(lambda v: display_number(v.member.membership_number))
-    first_name = fields.Function(lambda v: v.member.first_name)
+    site = fields.String(attribute="site.code")
+    membership_number = fields.String(attribute="member.membership_number")
+    display_number = Computed(lambda v: display_number(v.member.membership_number), fields.String())
+    first_name = fields.String(attribute="member.first_name")
     local_date = fields.Date()
     visited_at = fields.DateTime()
     week = fields.String(attribute="week_key")
-    household = fields.Dict(
-        metadata={
-            "description": "The household when it shopped: adults, children_0_4, "
-            "children_5_11, children_12_17, people"
-        }
+    household = fields.Nested(
+        HouseholdOut, metadata={"description": "The household when it shopped"}
     )
     tier = fields.String()
-    basket = fields.Dict(metadata={"description": "Items per band, typed and scanned"})
+    basket = fields.Dict(
+        keys=fields.String(),
+        values=fields.Integer(),
+        metadata={"description": "Items per band, typed and scanned"},
+    )
     items = fields.Integer()
     lines = fields.List(fields.Nested(VisitLineOut))
     fee_pence = fields.Integer()
@@ -145,8 +149,9 @@ class VisitOut(Schema):
 class CheckInExtraOut(Schema):
     visits_left_this_week = fields.Integer(attribute="visits_left")
     next_visit_from = fields.Date(allow_none=True)
-    replayed = fields.Function(
+    replayed = Computed(
         lambda r: not r.created,
+        fields.Boolean(),
         metadata={"description": "True when this answers a retry of an earlier Idempotency-Key"},
     )
 
@@ -171,10 +176,34 @@ class VisitListOut(Schema):
     next = fields.String(allow_none=True)
 
 
+class OverBandOut(Schema):
+    items = fields.Integer()
+    limit = fields.Integer()
+
+
 class ProblemOut(Schema):
-    code = fields.String()
+    """A rule in the way of a check-in; some carry what the desk needs to explain it."""
+
+    code = fields.String(metadata={"enum": [r.value for r in Rule]})
     message = fields.String()
     overridable = fields.Boolean()
+    expires_on = fields.String(
+        allow_none=True, metadata={"format": "date", "description": "membership_expired"}
+    )
+    next_visit_from = fields.String(
+        metadata={"format": "date", "description": "visit_limit_reached"}
+    )
+    bands = fields.Dict(
+        keys=fields.String(),
+        values=fields.Nested(OverBandOut),
+        metadata={"description": "allowance_exceeded: the bands over their limit"},
+    )
+    home_site = fields.String(metadata={"description": "not_allowed_at_this_site"})
+
+
+class NoticeOut(Schema):
+    kind = fields.String(metadata={"description": "survey (links to the survey), or due"})
+    text = fields.String()
 
 
 def _bands(panel: Panel) -> list[dict[str, Any]]:
@@ -185,27 +214,52 @@ def _bands(panel: Panel) -> list[dict[str, Any]]:
     ]
 
 
+def _problem(problem: Problem) -> dict[str, Any]:
+    return problem.as_dict()
+
+
 class PanelOut(Schema):
     """The check-in desk's view of a member: who, what they may take, what is in the way."""
 
-    membership_number = fields.Function(lambda p: p.member.membership_number)
-    display_number = fields.Function(lambda p: display_number(p.member.membership_number))
-    first_name = fields.Function(lambda p: p.member.first_name)
-    household = fields.Function(lambda p: {**p.member.household, "people": p.member.household_size})
-    status = fields.Function(lambda p: p.member.status_on(p.today).value)
-    status_label = fields.Function(lambda p: MemberStatus(p.member.status_on(p.today)).label)
-    home_site = fields.Function(lambda p: p.home_site.code if p.home_site else None)
-    expires_on = fields.Function(lambda p: p.member.expires_on)
-    review_due_on = fields.Function(lambda p: p.member.review_due_on)
-    dietary = fields.Function(lambda p: [DIETARY_LABELS.get(d, d) for d in p.member.dietary])
-    dietary_notes = fields.Function(lambda p: p.member.dietary_notes)
-    visits_per_week = fields.Function(lambda p: p.limit.limit)
-    visits_left_this_week = fields.Function(lambda p: p.limit.left)
-    next_visit_from = fields.Function(lambda p: p.limit.next_visit_from)
-    tier = fields.Function(lambda p: p.allowance.tier)
-    fee_pence = fields.Function(lambda p: p.allowance.fee_pence)
-    bands = fields.Function(_bands)
-    problems = fields.Function(lambda p: [x.as_dict() for x in p.problems])
-    notices = fields.Function(lambda p: [{"kind": n.kind, "text": n.text} for n in p.notices])
+    membership_number = fields.String(attribute="member.membership_number")
+    display_number = Computed(lambda p: display_number(p.member.membership_number), fields.String())
+    first_name = fields.String(attribute="member.first_name")
+    household = Computed(
+        lambda p: {**p.member.household, "people": p.member.household_size},
+        fields.Nested(HouseholdOut),
+    )
+    status = Computed(
+        lambda p: p.member.status_on(p.today).value,
+        fields.String(metadata={"enum": [s.value for s in MemberStatus]}),
+    )
+    status_label = Computed(
+        lambda p: MemberStatus(p.member.status_on(p.today)).label, fields.String()
+    )
+    home_site = Computed(
+        lambda p: p.home_site.code if p.home_site else None,
+        fields.String(allow_none=True),
+        metadata={"description": "The member's own site, when it is another one"},
+    )
+    expires_on = fields.Date(attribute="member.expires_on", allow_none=True)
+    review_due_on = fields.Date(attribute="member.review_due_on", allow_none=True)
+    dietary = Computed(
+        lambda p: [DIETARY_LABELS.get(d, d) for d in p.member.dietary],
+        fields.List(fields.String()),
+    )
+    dietary_notes = fields.String(attribute="member.dietary_notes")
+    visits_per_week = fields.Integer(attribute="limit.limit")
+    visits_left_this_week = fields.Integer(attribute="limit.left")
+    next_visit_from = fields.Date(
+        attribute="limit.next_visit_from",
+        allow_none=True,
+        metadata={"description": "When the visits this week are used up"},
+    )
+    tier = fields.String(attribute="allowance.tier")
+    fee_pence = fields.Integer(attribute="allowance.fee_pence")
+    bands = Computed(_bands, fields.List(fields.Nested(BandOut)))
+    problems = Computed(
+        lambda p: [_problem(x) for x in p.problems], fields.List(fields.Nested(ProblemOut))
+    )
+    notices = fields.List(fields.Nested(NoticeOut))
     can_override = fields.Boolean()
     override_reasons = fields.List(fields.String())
