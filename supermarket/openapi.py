@@ -7,6 +7,7 @@ parameter states the format the code accepts.
 
 from __future__ import annotations
 
+import json
 import re
 from typing import Any
 
@@ -20,6 +21,7 @@ from supermarket.auth.web import public
 from supermarket.members.models import ConsentKind
 from supermarket.reporting.tables import BUILDERS
 from supermarket.serialise import Computed
+from supermarket.sites.settings import SiteSettings
 
 bp = Blueprint("openapi", __name__, url_prefix="/api/v1")
 
@@ -162,7 +164,11 @@ BODY_EXAMPLES: dict[str, dict[str, Any]] = {
         "postcode": "CM16 4BL",
         "settings": {"visits_per_week": 1},
     },
-    "SiteSettings": {"visits_per_week": 2, "fee_pence": 300},
+    "SiteSettingsChanges": {"visits_per_week": 2, "fee_pence": 300},
+    # A full replacement names every setting: the programme's defaults, with two changed.
+    "CompleteSiteSettings": json.loads(
+        json.dumps({**SiteSettings().to_dict(), "visits_per_week": 2, "fee_pence": 300})
+    ),
 }
 
 ERROR_RESPONSES = {

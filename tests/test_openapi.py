@@ -164,8 +164,10 @@ def test_the_example_bodies_are_valid_input(client):
         assert "example" in body, f"{method} {path}"
         schema = body["schema"]
         name = schema["$ref"].rsplit("/", 1)[-1] if "$ref" in schema else None
-        if name == "SiteSettings":
-            from supermarket.sites.settings import SiteSettingsSchema as loader
+        if name == "CompleteSiteSettings":
+            from supermarket.sites.settings import CompleteSiteSettingsSchema as loader
+        elif name == "SiteSettingsChanges":
+            from supermarket.sites.settings import SiteSettingsSchema as loader  # merged
         else:
             loader = _input_schema(name)
         loader().load(body["example"], partial=name == "ProductPatch")
