@@ -40,7 +40,7 @@ ARTIFACTS = Path(__file__).resolve().parent.parent / "test-artifacts"
 # TEST_NOW is DEFAULT_TEST_NOW unless the environment sets SUPERMARKET_TEST_NOW: an ISO 8601
 # date-time with an offset ("...Z", "...+01:00") is that instant; without one, London's wall
 # clock ("2027-03-31T22:30"; "2027-01-01" is midnight). CI runs the date-sensitive tests again
-# at awkward instants (.ci/run), so a test must hold at any instant from DEFAULT_TEST_NOW on:
+# at awkward instants (.ci/run), so a test must hold at any instant in TEST_NOW_RANGE:
 # it works its expected dates out from the clock, on the site's calendar (datetime.now(LONDON),
 # the site's today; "now - 2 days" in UTC may be another day there), or pins its own instant
 # with time_machine.travel when it is about one particular day. While a test runs the process's
@@ -68,12 +68,24 @@ def parse_test_now(text: str) -> datetime:
     return value.astimezone(UTC)
 
 
-TEST_NOW = parse_test_now(os.environ.get("SUPERMARKET_TEST_NOW") or DEFAULT_TEST_NOW)
-if parse_test_now(DEFAULT_TEST_NOW) > TEST_NOW:
-    raise pytest.UsageError(
-        f"SUPERMARKET_TEST_NOW must not be before {DEFAULT_TEST_NOW}: the tests' fixed"
-        " history (reporting's 2026 programme) must be in the past"
-    )
+# Reporting's fixed history (January to October 2026) must be over, and within the two
+# calendar years back that the dashboards' period choosers offer.
+TEST_NOW_RANGE = (DEFAULT_TEST_NOW, "2029-01-01T00:00:00+00:00")
+
+
+def read_test_now(text: str | None) -> datetime:
+    """The tests' starting instant: SUPERMARKET_TEST_NOW's, checked, or the default."""
+    found = parse_test_now(text or DEFAULT_TEST_NOW)
+    first, end = (parse_test_now(edge) for edge in TEST_NOW_RANGE)
+    if not first <= found < end:
+        raise pytest.UsageError(
+            f"SUPERMARKET_TEST_NOW must be from {TEST_NOW_RANGE[0]} and before"
+            f" {TEST_NOW_RANGE[1]}: reporting's tests read a fixed history of 2026"
+        )
+    return found
+
+
+TEST_NOW = read_test_now(os.environ.get("SUPERMARKET_TEST_NOW"))
 
 
 def pytest_report_header() -> str:

@@ -14,7 +14,14 @@ from sqlalchemy import select
 
 from supermarket.auth.models import User
 from supermarket.extensions import db
-from tests.conftest import LONDON, TEST_NOW, browser_login, parse_test_now, subprocess_env
+from tests.conftest import (
+    LONDON,
+    TEST_NOW,
+    browser_login,
+    parse_test_now,
+    read_test_now,
+    subprocess_env,
+)
 
 # Generous: the clock ticks from TEST_NOW while the test's fixtures and the test run.
 SLACK = timedelta(seconds=60)
@@ -81,6 +88,14 @@ def test_the_test_clock_is_read_as_an_instant_or_a_london_time(text, instant):
 def test_a_test_clock_that_is_no_instant_in_london_is_refused(text):
     with pytest.raises(pytest.UsageError, match="SUPERMARKET_TEST_NOW"):
         parse_test_now(text)
+
+
+def test_the_test_clock_defaults_and_stays_where_the_tests_fixed_history_holds():
+    assert read_test_now(None) == read_test_now("") == datetime(2026, 11, 20, 10, tzinfo=UTC)
+    assert read_test_now("2028-12-31T23:59") == datetime(2028, 12, 31, 23, 59, tzinfo=UTC)
+    for outside in ("2026-11-01T12:00", "2029-01-01T00:00"):
+        with pytest.raises(pytest.UsageError, match="must be from"):
+            read_test_now(outside)
 
 
 @pytest.mark.browser
