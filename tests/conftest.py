@@ -97,7 +97,8 @@ def pytest_report_header() -> str:
 def clock() -> Iterator[time_machine.Traveller]:
     """The test's clock, at TEST_NOW and ticking; `clock.shift(...)`/`clock.move_to(...)`
     move it for the rest of the test."""
-    with time_machine.travel(TEST_NOW, tick=True) as traveller:
+    # A ZoneInfo instant also sets the process's local zone (TZ) to it while the test runs.
+    with time_machine.travel(TEST_NOW.astimezone(ZoneInfo("UTC")), tick=True) as traveller:
         yield traveller
 
 
@@ -335,7 +336,9 @@ def _chromium() -> Iterator[Any]:
 
 @pytest.fixture
 def browser_page(_chromium: Any, live_url: str) -> Iterator[Any]:
-    """A fresh Playwright page (own cookies) at tablet size; base URL is the live server."""
+    """A fresh Playwright page (own cookies) at tablet size; base URL is the live server.
+    A test that moves its clock after opening the page moves the page's too:
+    `page.clock.set_system_time(datetime.now(UTC))`."""
     context = _chromium.new_context(
         viewport=TABLET,
         base_url=live_url,
