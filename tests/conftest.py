@@ -1,14 +1,19 @@
-"""Test set-up: migrations build the schema once; each test runs in a rolled-back transaction."""
+"""Test set-up: migrations build the schema once; each test runs in a rolled-back transaction,
+with the clock moved to one fixed instant (see "The clock" below)."""
 
 from __future__ import annotations
 
 import os
 import tempfile
+import time
 from collections.abc import Callable, Iterator
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import pytest
+import time_machine
 from flask import Flask, g
 from flask.testing import FlaskClient
 from flask_migrate import upgrade
@@ -26,6 +31,84 @@ from supermarket.transactions import sqlite_write_intent
 
 PASSWORD = "correct horse battery staple"
 ARTIFACTS = Path(__file__).resolve().parent.parent / "test-artifacts"
+
+
+# --- the clock ---------------------------------------------------------------------------
+# No test reads the real date. Every test (its fixtures, the app, the live server's thread, the
+# browser's JavaScript and any Python subprocess it starts with subprocess_env()) runs with the
+# clock moved to TEST_NOW and ticking on from there, so that timeouts and waits still work.
+# TEST_NOW is DEFAULT_TEST_NOW unless the environment sets SUPERMARKET_TEST_NOW: an ISO 8601
+# date-time with an offset ("...Z", "...+01:00") is that instant; without one, London's wall
+# clock ("2027-03-31T22:30"; "2027-01-01" is midnight). CI runs the date-sensitive tests again
+# at awkward instants (.ci/run), so a test must hold at any instant in TEST_NOW_RANGE:
+# it works its expected dates out from the clock, on the site's calendar (datetime.now(LONDON),
+# the site's today; "now - 2 days" in UTC may be another day there), or pins its own instant
+# with time_machine.travel when it is about one particular day. While a test runs the process's
+# local zone is UTC (time_machine sets it), so date.today() is UTC's day, not London's.
+
+DEFAULT_TEST_NOW = "2026-11-20T10:00:00+00:00"  # a Friday; London is on GMT
+LONDON = ZoneInfo("Europe/London")
+
+
+def parse_test_now(text: str) -> datetime:
+    """SUPERMARKET_TEST_NOW's value as an aware UTC datetime (naive: London wall-clock time)."""
+    try:
+        value = datetime.fromisoformat(text.strip())
+    except ValueError:
+        raise pytest.UsageError(
+            f"SUPERMARKET_TEST_NOW={text!r} is not an ISO 8601 date-time (2027-03-31T22:30)"
+        ) from None
+    if value.tzinfo is None:
+        local = value.replace(tzinfo=LONDON)
+        if local.astimezone(UTC).astimezone(LONDON).replace(tzinfo=None) != value:
+            raise pytest.UsageError(
+                f"SUPERMARKET_TEST_NOW={text!r} does not exist in London (the clocks go forward)"
+            )
+        value = local
+    return value.astimezone(UTC)
+
+
+# Reporting's fixed history (January to October 2026) must be over, and within the two
+# calendar years back that the dashboards' period choosers offer.
+TEST_NOW_RANGE = (DEFAULT_TEST_NOW, "2029-01-01T00:00:00+00:00")
+
+
+def read_test_now(text: str | None) -> datetime:
+    """The tests' starting instant: SUPERMARKET_TEST_NOW's, checked, or the default."""
+    found = parse_test_now(text or DEFAULT_TEST_NOW)
+    first, end = (parse_test_now(edge) for edge in TEST_NOW_RANGE)
+    if not first <= found < end:
+        raise pytest.UsageError(
+            f"SUPERMARKET_TEST_NOW must be from {TEST_NOW_RANGE[0]} and before"
+            f" {TEST_NOW_RANGE[1]}: reporting's tests read a fixed history of 2026"
+        )
+    return found
+
+
+TEST_NOW = read_test_now(os.environ.get("SUPERMARKET_TEST_NOW"))
+
+
+def pytest_report_header() -> str:
+    london = TEST_NOW.astimezone(LONDON)
+    return f"clock: tests start at {TEST_NOW.isoformat()} ({london:%a %d %b %Y %H:%M %Z} in London)"
+
+
+@pytest.fixture(autouse=True)
+def clock() -> Iterator[time_machine.Traveller]:
+    """The test's clock, at TEST_NOW and ticking; `clock.shift(...)`/`clock.move_to(...)`
+    move it for the rest of the test."""
+    # A ZoneInfo instant also sets the process's local zone (TZ) to it while the test runs.
+    with time_machine.travel(TEST_NOW.astimezone(ZoneInfo("UTC")), tick=True) as traveller:
+        yield traveller
+
+
+def subprocess_env(env: dict[str, str] | None = None) -> dict[str, str]:
+    """The environment for running Python in a subprocess at the test's clock (as it is now)."""
+    env = dict(os.environ if env is None else env)
+    hook = str(Path(__file__).resolve().parent / "clock")
+    env["PYTHONPATH"] = os.pathsep.join(p for p in (hook, env.get("PYTHONPATH", "")) if p)
+    env["SUPERMARKET_TEST_CLOCK"] = repr(time.time())
+    return env
 
 
 def _database_url(tmp: Path) -> str:
@@ -64,7 +147,9 @@ def _reset_schema() -> None:
 
 
 @pytest.fixture(autouse=True)
-def _transaction(request: pytest.FixtureRequest, app: Flask) -> Iterator[None]:
+def _transaction(
+    request: pytest.FixtureRequest, app: Flask, clock: time_machine.Traveller
+) -> Iterator[None]:
     """Run the test in a transaction that is rolled back; app code may commit freely."""
     limiter.reset()
     if request.node.get_closest_marker("concurrency"):
@@ -260,7 +345,9 @@ def _chromium() -> Iterator[Any]:
 
 @pytest.fixture
 def browser_page(_chromium: Any, live_url: str) -> Iterator[Any]:
-    """A fresh Playwright page (own cookies) at tablet size; base URL is the live server."""
+    """A fresh Playwright page (own cookies) at tablet size; base URL is the live server.
+    A test that moves its clock after opening the page moves the page's too:
+    `page.clock.set_system_time(datetime.now(UTC))`."""
     context = _chromium.new_context(
         viewport=TABLET,
         base_url=live_url,
@@ -269,6 +356,8 @@ def browser_page(_chromium: Any, live_url: str) -> Iterator[Any]:
         has_touch=True,
     )
     context.set_default_timeout(15_000)
+    # The page's JavaScript sees the test's clock too (it ticks on from there, as ours does).
+    context.clock.set_system_time(datetime.now(UTC))
     page = context.new_page()
     yield page
     context.close()

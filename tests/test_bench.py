@@ -11,6 +11,8 @@ from pathlib import Path
 
 import pytest
 
+from tests.conftest import subprocess_env
+
 ROOT = Path(__file__).resolve().parent.parent
 
 
@@ -18,7 +20,7 @@ ROOT = Path(__file__).resolve().parent.parent
 def test_tiny_benchmark_run_generates_serves_loads_and_writes_results(tmp_path: Path) -> None:
     results = tmp_path / "RESULTS.md"
     history = tmp_path / "results.jsonl"
-    env = {k: v for k, v in os.environ.items() if k != "DATABASE_URL"}
+    env = subprocess_env({k: v for k, v in os.environ.items() if k != "DATABASE_URL"})
     done = subprocess.run(
         [
             sys.executable,
@@ -116,6 +118,7 @@ def test_tiny_generation_feeds_food_and_survey_outcome(tmp_path: Path) -> None:
     done = subprocess.run(
         [sys.executable, "-c", FEED_SCRIPT, _generation_url(tmp_path)],
         cwd=ROOT,
+        env=subprocess_env(),
         capture_output=True,
         text=True,
         timeout=300,

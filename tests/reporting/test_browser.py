@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+from datetime import datetime, timedelta
+
 import pytest
 
 from supermarket.extensions import db
 from supermarket.reporting.rollups import refresh_rollups
-from tests.conftest import browser_login, screenshot
+from tests.conftest import LONDON, browser_login, screenshot
 
 pytestmark = [pytest.mark.browser, pytest.mark.concurrency]
 
@@ -21,7 +23,13 @@ def test_programme_lead_reads_the_quarter_on_a_tablet(browser_page, make_user, s
 
     assert "/reporting/programme" in page.url
     assert page.get_by_role("heading", name="Programme dashboard").is_visible()
-    assert "October 2026" in page.locator(".scope-line").inner_text()
+    # It opens on the latest month that is over in London, with the last quarter's pack.
+    today = datetime.now(LONDON).date()
+    last_month = today.replace(day=1) - timedelta(days=1)
+    quarter = (today.month - 1) // 3  # the last quarter that is over; 0: Q4 of last year
+    last_quarter = f"Q{quarter or 4} {today.year if quarter else today.year - 1}"
+    assert f"{last_month:%B %Y}" in page.locator(".scope-line").inner_text()
+    assert page.get_by_role("link", name=f"Report pack for {last_quarter} (PDF)").is_visible()
     # The board looks at the quarter.
     page.get_by_label("Period").select_option("2026-Q3")
     page.get_by_role("button", name="Show").click()

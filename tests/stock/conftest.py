@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta
+from datetime import date, datetime, time, timedelta
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import pytest
 
@@ -55,6 +56,11 @@ class Shop:
 
     def days(self, n: int) -> date:
         return self.today + timedelta(days=n)
+
+    def at(self, n: int) -> datetime:
+        """Midday at the site `n` days from today: an instant on that local day (now ± 24
+        hours can land on another day there, near midnight or when the clocks change)."""
+        return datetime.combine(self.days(n), time(12), tzinfo=ZoneInfo(self.site.timezone))
 
 
 @pytest.fixture

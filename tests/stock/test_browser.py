@@ -3,8 +3,6 @@ supermarket collection with dates from the packs, and wasting yesterday's yoghur
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta
-
 import pytest
 from sqlalchemy import select
 
@@ -108,7 +106,7 @@ def test_one_tap_wastes_yesterdays_yoghurts(browser_page, basildon, receive):
         shop,
         [(yoghurt, 3, {"use_by": shop.days(-1)})],
         received_on=shop.days(-2),
-        at=datetime.now(UTC) - timedelta(days=2),
+        at=shop.at(-2),
     )
     receive(shop, [(yoghurt, 12, {"use_by": shop.days(1)})])
     page = browser_page

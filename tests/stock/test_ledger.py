@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta
-
 import pytest
 from sqlalchemy import select, update
 
@@ -54,8 +52,8 @@ def test_issue_takes_the_earliest_expiring_batch_first(shop, make_product, recei
 
 def test_issue_never_takes_a_batch_past_its_use_by(shop, make_product, receive):
     milk = make_product(category="chilled")
-    receive(shop, [(milk, 4, {"use_by": shop.today})], at=datetime.now(UTC) - timedelta(days=2))
-    later = datetime.now(UTC) + timedelta(days=1)
+    receive(shop, [(milk, 4, {"use_by": shop.today})], at=shop.at(-2))
+    later = shop.at(1)
     with pytest.raises(RuleViolation) as caught:
         issue(shop.site, milk.sku, 1, actor=shop.volunteer, at=later)
     assert caught.value.code == "insufficient_stock"
@@ -159,9 +157,9 @@ def test_waste_can_name_one_batch_and_never_more_than_it_holds(shop, make_produc
 
 def test_waste_for_past_use_by_only_takes_expired_batches(shop, make_product, receive):
     milk = make_product(category="chilled")
-    receive(shop, [(milk, 2, {"use_by": shop.today})], at=datetime.now(UTC) - timedelta(days=3))
+    receive(shop, [(milk, 2, {"use_by": shop.today})], at=shop.at(-3))
     receive(shop, [(milk, 5, {"use_by": shop.days(5)})])
-    tomorrow = datetime.now(UTC) + timedelta(days=1)
+    tomorrow = shop.at(1)
     with pytest.raises(RuleViolation):
         waste(shop.site, milk.sku, 3, "past_use_by", actor=shop.manager, at=tomorrow)
     assert len(waste(shop.site, milk.sku, 2, "past_use_by", actor=shop.manager, at=tomorrow)) == 1
@@ -180,7 +178,7 @@ def test_one_action_wastes_everything_past_use_by(shop, make_product, receive, l
     """The Tuesday scene: yoghurts with use-by yesterday go in one tap, tomorrow's stay."""
     yoghurt = make_product(category="chilled", unit_weight_g=125)
     ham = make_product(category="chilled")
-    two_days_ago = datetime.now(UTC) - timedelta(days=2)
+    two_days_ago = shop.at(-2)
     receive(
         shop,
         [(yoghurt, 3, {"use_by": shop.days(-1)}), (ham, 2, {"use_by": shop.days(-1)})],
@@ -208,7 +206,7 @@ def test_alerts_show_use_by_soon_past_best_before_past_use_by_and_below_minimum(
     receive(
         shop,
         [(yoghurt, 3, {"use_by": shop.days(-1)})],
-        at=datetime.now(UTC) - timedelta(2),
+        at=shop.at(-2),
         received_on=shop.days(-2),
     )
     receive(

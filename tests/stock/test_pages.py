@@ -185,14 +185,12 @@ def test_delivery_note_pdf_escapes_and_shows_the_lines(client, login, shop, make
 def test_alerts_page_wastes_everything_past_use_by_in_one_tap(
     client, login, shop, make_product, receive
 ):
-    from datetime import UTC, datetime, timedelta
-
     yoghurt = make_product(name="Strawberry yoghurt", category="chilled")
     receive(
         shop,
         [(yoghurt, 3, {"use_by": shop.days(-1)})],
         received_on=shop.days(-2),
-        at=datetime.now(UTC) - timedelta(days=2),
+        at=shop.at(-2),
     )
     receive(shop, [(yoghurt, 12, {"use_by": shop.days(1)})])
     login(shop.volunteer)

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta
-
 import pytest
 from sqlalchemy import select
 
@@ -145,10 +143,8 @@ def test_sending_refuses_too_much_expired_stock_and_bad_destinations(
 ):
     basildon, _ = pair
     milk = make_product(category="chilled")
-    receive(
-        basildon, [(milk, 4, {"use_by": basildon.today})], at=datetime.now(UTC) - timedelta(days=3)
-    )
-    tomorrow = datetime.now(UTC) + timedelta(days=1)
+    receive(basildon, [(milk, 4, {"use_by": basildon.today})], at=basildon.at(-3))
+    tomorrow = basildon.at(1)
     with pytest.raises(RuleViolation):
         send_transfer(
             basildon.site,

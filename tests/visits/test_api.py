@@ -147,10 +147,12 @@ def test_a_new_key_for_the_same_member_meets_the_limit(desk, api):
     ],
 )
 def test_membership_refusals_are_409_with_their_code(desk, api, setup, code):
-    from datetime import date, timedelta
+    from datetime import timedelta
+
+    from supermarket.visits.services import site_today
 
     if setup.get("expires_on") == "past":
-        setup = {"expires_on": date.today() - timedelta(days=3)}
+        setup = {"expires_on": site_today(desk.site) - timedelta(days=3)}
     member = desk.member(**setup)
     response = api(desk.volunteer).post(
         f"/api/v1/sites/{desk.site.code}/visits",

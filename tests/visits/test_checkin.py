@@ -3,7 +3,7 @@ idempotency, sessions, scanned products from stock, and voiding."""
 
 from __future__ import annotations
 
-from datetime import date, timedelta
+from datetime import timedelta
 
 import pytest
 from sqlalchemy import func, select
@@ -415,7 +415,7 @@ def test_another_sites_manager_cannot_void_or_see_a_visit(desk, make_desk):
 
 
 def test_the_panel_shows_visits_left_and_what_is_due(desk):
-    today = date.today()
+    today = services.site_today(desk.site)
     member = desk.member(
         review_due_on=today + timedelta(days=20), expires_on=today + timedelta(days=10)
     )
@@ -441,7 +441,7 @@ def test_the_panel_says_the_limit_is_used_up_before_anyone_taps(desk):
 
 def test_the_panel_offers_the_grace_period_as_a_notice(make_desk):
     desk = make_desk(grace_days=7)
-    today = date.today()
+    today = services.site_today(desk.site)
     member = desk.member(expires_on=today - timedelta(days=1))
     panel = services.checkin_panel(desk.site, member.membership_number, actor=desk.volunteer)
     assert panel.problems == []

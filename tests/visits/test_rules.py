@@ -10,7 +10,7 @@ import pytest
 from supermarket.errors import RuleViolation
 from supermarket.members.models import MemberStatus
 from supermarket.sites.settings import SiteSettings
-from supermarket.visits.services.common import week_key
+from supermarket.visits.services.common import site_today, week_key
 from supermarket.visits.services.rules import state_from, window
 from tests.visits.conftest import local
 
@@ -184,7 +184,7 @@ def test_the_grace_period_lets_a_member_shop_until_its_last_day(make_desk):
 
 def test_a_lapsed_status_within_the_grace_period_may_still_shop(make_desk):
     desk = make_desk(grace_days=14)
-    today = date.today()
+    today = site_today(desk.site)
     member = desk.member(status=MemberStatus.LAPSED.value, expires_on=today - timedelta(days=2))
     assert desk.check_in(member).created
 

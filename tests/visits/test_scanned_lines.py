@@ -15,6 +15,7 @@ from supermarket.stock.models import MovementKind, StockBatch, StockMovement
 from supermarket.stock.services.ledger import ledger_discrepancies
 from supermarket.visits import services
 from supermarket.visits.models import Visit
+from supermarket.visits.services import site_today
 
 
 def levels(product) -> dict[date | None, int]:
@@ -27,7 +28,7 @@ def levels(product) -> dict[date | None, int]:
 
 
 def test_scanned_products_are_issued_earliest_expiry_first(desk, stocked):
-    today = date.today()
+    today = site_today(desk.site)
     soon, later = today + timedelta(days=2), today + timedelta(days=9)
     beans = stocked(
         desk, "BEANS", [(3, {"best_before": later}), (2, {"best_before": soon})], price=95
@@ -59,7 +60,7 @@ def test_scanned_and_typed_items_count_together_and_are_valued_differently(desk,
 
 
 def test_stock_past_its_use_by_date_is_never_issued(desk, stocked):
-    today = date.today()
+    today = site_today(desk.site)
     milk = stocked(desk, "MILK", [(4, {"use_by": today})])
     # Age the batch past its date, as if it had been received earlier.
     batch = db.session.scalar(select(StockBatch).where(StockBatch.product_id == milk.id))
