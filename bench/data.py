@@ -88,7 +88,6 @@ def bench_config(url: str) -> dict[str, Any]:
         "SQLALCHEMY_DATABASE_URI": url,
         "SECRET_KEY": "bench-generation-key-0123456789-abcdefghijkl",
         "MEMBER_MATCH_KEY": MATCH_KEY,
-        "RATELIMIT_STORAGE_URI": "memory://",
     }
 
 

@@ -56,7 +56,6 @@ class Server:
                 "BIND": f"{HOST}:{self.port}",
                 # Plain http on loopback: a Secure cookie would never come back.
                 "SESSION_COOKIE_SECURE": "0",
-                "RATELIMIT_STORAGE_URI": "memory://",
                 "PYTHONDONTWRITEBYTECODE": "1",
             }
         )

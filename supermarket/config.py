@@ -65,8 +65,7 @@ def from_environment() -> dict[str, Any]:
         "WTF_CSRF_SSL_STRICT": production,
         # The sign-in throttle keeps its counters in the database, which every worker
         # shares, unless this names Redis (redis://, rediss://, redis+unix://).
-        "RATELIMIT_STORAGE_URI": os.environ.get("RATELIMIT_STORAGE_URI", "memory://"),
-        "RATELIMIT_HEADERS_ENABLED": True,
+        "RATELIMIT_STORAGE_URI": os.environ.get("RATELIMIT_STORAGE_URI", ""),
         # Failed sign-ins (auth/throttle.py): "N per period" lets N through at once, then one
         # every period/N. Per address; per account from devices it has not signed in on; per
         # device it has; second-factor codes per account.

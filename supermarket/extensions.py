@@ -4,20 +4,12 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import request
-from flask_limiter import Limiter
 from flask_login import LoginManager
 from flask_migrate import Migrate
 from flask_sqlalchemy import SQLAlchemy
 from flask_wtf.csrf import CSRFProtect
 
 from supermarket.models import Base, UTCDateTime
-
-
-def client_address() -> str:
-    """The rate-limit key: the client address as ProxyFix resolved it, never a raw header."""
-    return request.remote_addr or "unknown"
-
 
 db = SQLAlchemy(model_class=Base)
 
@@ -32,4 +24,3 @@ def _render_item(type_: str, obj: Any, autogen_context: Any) -> str | bool:
 migrate = Migrate(compare_type=True, render_as_batch=True, render_item=_render_item)
 login_manager = LoginManager()
 csrf = CSRFProtect()
-limiter = Limiter(key_func=client_address, default_limits=[])

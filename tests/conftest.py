@@ -24,7 +24,7 @@ from sqlalchemy.orm import scoped_session, sessionmaker
 from supermarket import create_app
 from supermarket.auth.models import User
 from supermarket.auth.services import create_user
-from supermarket.extensions import db, limiter
+from supermarket.extensions import db
 from supermarket.sites.models import Site
 from supermarket.sites.services import create_site
 from supermarket.transactions import sqlite_write_intent
@@ -126,7 +126,6 @@ def app() -> Iterator[Flask]:
                 "TESTING": True,
                 "SQLALCHEMY_DATABASE_URI": _database_url(Path(tmp)),
                 "SECRET_KEY": "test-secret-key-that-is-long-enough-0123456789",
-                "RATELIMIT_STORAGE_URI": "memory://",
                 "SERVER_NAME": None,
             }
         )
@@ -151,7 +150,6 @@ def _transaction(
     request: pytest.FixtureRequest, app: Flask, clock: time_machine.Traveller
 ) -> Iterator[None]:
     """Run the test in a transaction that is rolled back; app code may commit freely."""
-    limiter.reset()
     if request.node.get_closest_marker("concurrency"):
         # The test thread only sets up and checks: its reads must not hold SQLite's write
         # lock while the server or worker threads (which default to write intent) work.

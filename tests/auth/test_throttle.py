@@ -339,7 +339,7 @@ def test_redis_is_used_when_configured(app, redis_uri, monkeypatch):
     monkeypatch.setitem(app.config, "RATELIMIT_STORAGE_URI", redis_uri)
     with app.test_request_context():
         assert isinstance(throttle._store(), throttle.RedisStore)
-    monkeypatch.setitem(app.config, "RATELIMIT_STORAGE_URI", "memory://")
+    monkeypatch.setitem(app.config, "RATELIMIT_STORAGE_URI", "")
     with app.test_request_context():
         assert isinstance(throttle._store(), throttle.DatabaseStore)
 
