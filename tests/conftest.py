@@ -9,11 +9,12 @@ import time
 from collections.abc import Callable, Iterator
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
+from typing import Any, ClassVar
 from zoneinfo import ZoneInfo
 
 import pytest
 import time_machine
+from argon2 import PasswordHasher
 from flask import Flask, g
 from flask.testing import FlaskClient
 from flask_migrate import upgrade
@@ -22,6 +23,7 @@ from sqlalchemy import text
 from sqlalchemy.orm import scoped_session, sessionmaker
 
 from supermarket import create_app
+from supermarket.auth import passwords
 from supermarket.auth.models import User
 from supermarket.auth.services import create_user
 from supermarket.extensions import db
@@ -143,6 +145,41 @@ def _reset_schema() -> None:
         with db.engine.begin() as conn:
             conn.execute(text("DROP SCHEMA public CASCADE"))
             conn.execute(text("CREATE SCHEMA public"))
+
+
+class _OneHashPerPassword(PasswordHasher):
+    """argon2id with the app's parameters that hashes each password once per test run.
+
+    A hash costs 20 to 40 ms by design, and the tests create thousands of accounts with a
+    few passwords: a quarter of the suite's time went on hashing. Verifying is real."""
+
+    _hashes: ClassVar[dict[str, str]] = {}
+
+    def hash(self, password: str | bytes, *, salt: bytes | None = None) -> str:
+        key = password if isinstance(password, str) else password.decode()
+        if key not in self._hashes:
+            self._hashes[key] = super().hash(password, salt=salt)
+        return self._hashes[key]
+
+
+@pytest.fixture(autouse=True)
+def _password_hashing(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Reuse one real hash per password, except in tests of hashing itself."""
+    if request.node.get_closest_marker("real_password_hashing"):
+        return
+    real = passwords._hasher
+    monkeypatch.setattr(
+        passwords,
+        "_hasher",
+        _OneHashPerPassword(
+            time_cost=real.time_cost,
+            memory_cost=real.memory_cost,
+            parallelism=real.parallelism,
+            hash_len=real.hash_len,
+            salt_len=real.salt_len,
+            type=real.type,
+        ),
+    )
 
 
 @pytest.fixture(autouse=True)

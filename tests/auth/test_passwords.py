@@ -24,6 +24,8 @@ from supermarket.auth.passwords import (
     verify_password,
 )
 
+pytestmark = pytest.mark.real_password_hashing
+
 STAFF_CONTEXT = ("jane.smith", "Jane", "Smith", "Harlow", "HARLOW", "Canvey Island Pantry")
 
 # One hash for the whole module: each costs tens of milliseconds by design.
