@@ -29,7 +29,8 @@ def _member(code: str, number: str) -> Member:
     "Record a food survey the member answered (201). Site managers get the scores back; "
     "volunteers get the record without them. 409 no_survey_consent, baseline_exists, "
     "no_follow_up_due, follow_up_exists; 422 invalid_answers names each item at fault. "
-    "An Idempotency-Key header makes a retry return the first survey.",
+    "An Idempotency-Key header makes a retry return the first survey; the key sent again "
+    "with another survey (other answers, mode or kind) is refused, 409 key_reused.",
     body=SurveyIn,
     responses={201: SurveyOut},
     tag=TAG,

@@ -144,6 +144,18 @@ def test_a_retry_with_the_same_idempotency_key_records_once(staff_pair, member_a
     assert _count() == 1
 
 
+def test_the_same_idempotency_key_with_other_answers_is_refused(staff_pair, member_at, post):
+    site, volunteer, _ = staff_pair()
+    member = member_at(site)
+    key = {"Idempotency-Key": "tablet-0123456789abcdef"}
+    first = post(volunteer, member, _body(), **key)
+    other = post(volunteer, member, _body(EXAMPLE_VERY_LOW), **key)
+    assert first.status_code == 201
+    assert (other.status_code, other.json["error"]["code"]) == (409, "key_reused")
+    assert "other answers" in other.json["error"]["message"]
+    assert _count() == 1
+
+
 def test_another_sites_member_is_404(staff_pair, member_at, post, client, token_for):
     site, volunteer, _ = staff_pair()
     other_site, *_ = staff_pair()

@@ -353,6 +353,28 @@ def test_a_retry_with_the_same_key_returns_the_first_survey(site_staff, member_a
     assert _count() == 1
 
 
+@pytest.mark.parametrize(
+    "change",
+    [
+        {"answers": {**NEVER, "HH2": "sometimes"}},
+        {"mode": "interviewer"},
+        {"answers": {**NEVER, "AD1": "no"}},
+    ],
+)
+def test_the_same_key_with_another_survey_is_refused(site_staff, member_at, change):
+    site, volunteer, _ = site_staff
+    member = member_at(site)
+    data = {"kind": "baseline", "mode": "self", "answers": NEVER}
+    key = "k" * 24
+    first = services.record_survey(member, data, actor=volunteer, key=key)
+    db.session.commit()
+    with pytest.raises(Conflict) as caught:
+        services.record_survey(member, {**data, **change}, actor=volunteer, key=key)
+    assert caught.value.code == "key_reused"
+    assert _count() == 1
+    assert first.answers == NEVER
+
+
 def test_a_key_used_for_another_member_is_refused(site_staff, member_at):
     site, volunteer, _ = site_staff
     data = {"kind": "baseline", "mode": "self", "answers": NEVER}

@@ -113,6 +113,26 @@ def _replay(member: Member, key: str | None) -> SurveyAssessment | None:
     return found
 
 
+def _same_request(assessment: SurveyAssessment, data: Mapping[str, Any]) -> SurveyAssessment:
+    """The survey first recorded with a key, if a retry sends the same one (kind, mode and
+    answers, as they were stored); a different survey with that key is refused (409)."""
+    answers: Mapping[str, object] = data.get("answers") or {}
+    asked = {item: answers[item] for item in scoring.ITEMS if item in answers}
+    if (
+        SurveyKind(data["kind"]).value != assessment.kind
+        or SurveyMode(data["mode"]).value != assessment.mode
+        or asked != assessment.answers
+        or set(answers) - set(scoring.ITEMS)
+    ):
+        raise Conflict(
+            "This idempotency key was already used for this member's survey with other "
+            "answers; that survey stands and these answers were not recorded. Send a new key "
+            "for a new survey.",
+            code="key_reused",
+        )
+    return assessment
+
+
 def record_survey(
     member: Member,
     data: Mapping[str, Any],
@@ -126,12 +146,13 @@ def record_survey(
     Refuses (409) a member without a live survey consent or with a closed membership, a second
     baseline, and a follow-up outside its window or already taken; refuses (422) answers with
     unknown items or values, items the screening order skips, and items it asks left
-    unanswered. A retry with the same `key` returns the first survey instead of a second one.
+    unanswered. A retry with the same `key` returns the first survey instead of a second one;
+    the key sent again with other answers is refused (409 key_reused).
     """
     ensure_staff(actor, member.site)
     replayed = _replay(member, key)
     if replayed is not None:
-        return replayed
+        return _same_request(replayed, data)
     today = today or site_today(member.site)
     if not open_membership(member):
         raise RuleViolation("This membership is closed.", code="membership_closed")
@@ -183,7 +204,7 @@ def record_survey(
         # A concurrent submission won: the same retry, or the same time point from elsewhere.
         replayed = _replay(member, key)
         if replayed is not None:
-            return replayed
+            return _same_request(replayed, data)
         raise RuleViolation(
             "This survey has just been recorded for this member.", code="survey_exists"
         ) from None
