@@ -14,6 +14,7 @@ from sqlalchemy import ColumnElement, Select, func, or_, select, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
+from supermarket.auth.access import ensure_works_at
 from supermarket.auth.models import User
 from supermarket.errors import InvalidInput, RuleViolation
 from supermarket.extensions import db
@@ -28,7 +29,6 @@ from supermarket.stock.models import (
     WasteReason,
 )
 from supermarket.stock.services.common import (
-    ensure_staff,
     local_date,
     now_or,
     product_by_sku,
@@ -266,7 +266,7 @@ def _issue_usable(
 ) -> list[StockMovement]:
     """Issue `quantity` by staff of the site from the usable batches, earliest-expiring first,
     all or nothing (through `take`)."""
-    ensure_staff(site, actor)
+    ensure_works_at(actor, site)
     if quantity <= 0:
         raise InvalidInput("Give a quantity of 1 or more.", fields={"quantity": "At least 1."})
     product = product_by_sku(sku)
@@ -303,7 +303,7 @@ def return_issued(visit_id: int, *, actor: User, at: datetime | None = None) -> 
             continue
         batch = db.session.get_one(StockBatch, batch_id)
         site = db.session.get_one(Site, batch.site_id)
-        ensure_staff(site, actor)
+        ensure_works_at(actor, site)
         movement = move(
             batch,
             -net,
@@ -336,7 +336,7 @@ def waste(
 ) -> list[StockMovement]:
     """Write stock off with a reason: from one batch if named, else earliest-dated first
     (only batches past their use-by for the reason "past use-by")."""
-    ensure_staff(site, actor, managers_only=True)
+    ensure_works_at(actor, site, managers_only=True)
     if reason not in WasteReason.__members__.values():
         raise InvalidInput("Choose a reason.", fields={"reason": "Choose a reason."})
     if quantity <= 0:
@@ -370,7 +370,7 @@ def waste_expired(
     at: datetime | None = None,
 ) -> list[StockMovement]:
     """Write off every batch past its use-by date in one action."""
-    ensure_staff(site, actor, managers_only=True)
+    ensure_works_at(actor, site, managers_only=True)
     if reason not in WasteReason.__members__.values():
         raise InvalidInput("Choose a reason.", fields={"reason": "Choose a reason."})
     at = now_or(at)
