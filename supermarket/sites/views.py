@@ -10,16 +10,17 @@ from supermarket.auth.access import site_for_reporting
 from supermarket.auth.models import Role
 from supermarket.auth.web import actor, roles
 from supermarket.extensions import db
+from supermarket.forms import form_errors
 from supermarket.sites import services
 from supermarket.sites.forms import (
     BAND_ROWS,
     MAX_BANDS,
     MAX_TIERS,
     TIER_ROWS,
-    flatten_errors,
     posted_rows,
     row_count,
     settings_from_form,
+    settings_message,
 )
 from supermarket.sites.settings import ELIGIBILITY_ROUTES
 
@@ -38,8 +39,7 @@ def settings(code: str) -> ResponseReturnValue:
                 site, settings_from_form(request.form), actor=actor(), replace=True
             )
         except ValidationError as exc:
-            errors = flatten_errors(exc.messages)
-            db.session.rollback()
+            errors = form_errors(exc, friendly=settings_message)
         else:
             db.session.commit()
             flash(f"Settings for {site.name} saved.", "info")
