@@ -1,4 +1,5 @@
-"""The site settings page, for administrators and the site's managers."""
+"""Sites' pages: the list, adding and changing a site (administrators), and a site's settings
+(administrators and the site's managers)."""
 
 from __future__ import annotations
 
@@ -9,6 +10,7 @@ from marshmallow import ValidationError
 from supermarket.auth.access import site_for_reporting
 from supermarket.auth.models import Role
 from supermarket.auth.web import actor, roles
+from supermarket.errors import DomainError
 from supermarket.extensions import db
 from supermarket.forms import form_errors
 from supermarket.sites import services
@@ -24,10 +26,71 @@ from supermarket.sites.forms import (
 )
 from supermarket.sites.settings import ELIGIBILITY_ROUTES
 
-bp = Blueprint("sites", __name__, url_prefix="/sites")
+# The list and the details of sites sit with the other administration pages, under /admin.
+bp = Blueprint("sites", __name__)
 
 
-@bp.route("/<code>/settings", methods=["GET", "POST"])
+@bp.get("/admin/sites")
+@roles(Role.ADMIN)
+def site_list() -> ResponseReturnValue:
+    return render_template("admin/sites.html", sites=services.list_sites())
+
+
+@bp.route("/admin/sites/new", methods=["GET", "POST"])
+@roles(Role.ADMIN)
+def site_new() -> ResponseReturnValue:
+    errors: dict[str, str] = {}
+    if request.method == "POST":
+        f = request.form
+        try:
+            site = services.create_site(
+                code=f.get("code", ""),
+                name=f.get("name", ""),
+                address=f.get("address", ""),
+                postcode=f.get("postcode", ""),
+                timezone=f.get("timezone", "Europe/London"),
+                actor=actor(),
+            )
+        except DomainError as exc:
+            errors = form_errors(exc)
+        else:
+            db.session.commit()
+            flash(f"{site.name} added. Now check its settings.", "info")
+            return redirect(url_for("sites.settings", code=site.code), 303)
+    return render_template("admin/site_form.html", site=None, errors=errors, form=request.form), (
+        422 if errors else 200
+    )
+
+
+@bp.route("/admin/sites/<code>", methods=["GET", "POST"])
+@roles(Role.ADMIN)
+def site_edit(code: str) -> ResponseReturnValue:
+    site = services.get_site(code)
+    errors: dict[str, str] = {}
+    if request.method == "POST":
+        f = request.form
+        try:
+            services.update_site(
+                site,
+                name=f.get("name", ""),
+                address=f.get("address", ""),
+                postcode=f.get("postcode", ""),
+                timezone=f.get("timezone", "Europe/London"),
+                active=f.get("active") == "on",
+                actor=actor(),
+            )
+        except DomainError as exc:
+            errors = form_errors(exc)
+        else:
+            db.session.commit()
+            flash(f"{site.name} saved.", "info")
+            return redirect(url_for("sites.site_list"), 303)
+    return render_template("admin/site_form.html", site=site, errors=errors, form=request.form), (
+        422 if errors else 200
+    )
+
+
+@bp.route("/sites/<code>/settings", methods=["GET", "POST"])
 @roles(Role.SITE_MANAGER, Role.ADMIN)
 def settings(code: str) -> ResponseReturnValue:
     site = site_for_reporting(code, actor())
