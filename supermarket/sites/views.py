@@ -3,9 +3,12 @@
 
 from __future__ import annotations
 
+from typing import TypedDict
+
 from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
 from marshmallow import ValidationError
+from werkzeug.datastructures import MultiDict
 
 from supermarket.auth.access import site_for_reporting
 from supermarket.auth.models import Role
@@ -26,8 +29,26 @@ from supermarket.sites.forms import (
 )
 from supermarket.sites.settings import ELIGIBILITY_ROUTES
 
-# The list and the details of sites sit with the other administration pages, under /admin.
+# The list and details of sites keep their addresses among the administration pages (/admin);
+# a site's settings are under /sites.
 bp = Blueprint("sites", __name__)
+
+
+class _Details(TypedDict):
+    name: str
+    address: str
+    postcode: str
+    timezone: str
+
+
+def _details(form: MultiDict[str, str]) -> _Details:
+    """A site's details as typed on its form."""
+    return {
+        "name": form.get("name", ""),
+        "address": form.get("address", ""),
+        "postcode": form.get("postcode", ""),
+        "timezone": form.get("timezone", "Europe/London"),
+    }
 
 
 @bp.get("/admin/sites")
@@ -41,15 +62,9 @@ def site_list() -> ResponseReturnValue:
 def site_new() -> ResponseReturnValue:
     errors: dict[str, str] = {}
     if request.method == "POST":
-        f = request.form
         try:
             site = services.create_site(
-                code=f.get("code", ""),
-                name=f.get("name", ""),
-                address=f.get("address", ""),
-                postcode=f.get("postcode", ""),
-                timezone=f.get("timezone", "Europe/London"),
-                actor=actor(),
+                code=request.form.get("code", ""), **_details(request.form), actor=actor()
             )
         except DomainError as exc:
             errors = form_errors(exc)
@@ -68,15 +83,11 @@ def site_edit(code: str) -> ResponseReturnValue:
     site = services.get_site(code)
     errors: dict[str, str] = {}
     if request.method == "POST":
-        f = request.form
         try:
             services.update_site(
                 site,
-                name=f.get("name", ""),
-                address=f.get("address", ""),
-                postcode=f.get("postcode", ""),
-                timezone=f.get("timezone", "Europe/London"),
-                active=f.get("active") == "on",
+                **_details(request.form),
+                active=request.form.get("active") == "on",
                 actor=actor(),
             )
         except DomainError as exc:
