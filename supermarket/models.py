@@ -1,7 +1,8 @@
-"""The declarative base every model shares, and column helpers."""
+"""The declarative base every model shares, column helpers, and the base of labelled enums."""
 
 from __future__ import annotations
 
+import enum
 from datetime import UTC, datetime
 from typing import Any
 
@@ -22,6 +23,25 @@ class Base(DeclarativeBase):
     """Base class for all models; constraint names are stable across databases."""
 
     metadata = MetaData(naming_convention=NAMING_CONVENTION)
+
+
+class LabelledEnum(enum.StrEnum):
+    """Stored values with the words a page shows for them: `member.label`, and `choices()`
+    for a form's options. An enum lists its labels by value in `_labels` (an
+    `enum.nonmember`); without one, a label is the value in words ("fresh_produce" is
+    "Fresh produce")."""
+
+    @property
+    def label(self) -> str:
+        labels: dict[str, str] | None = getattr(type(self), "_labels", None)
+        if labels is None:
+            return self.value.replace("_", " ").capitalize()
+        return labels[self.value]
+
+    @classmethod
+    def choices(cls) -> list[tuple[str, str]]:
+        """(value, label) of each member, in order: a select's options."""
+        return [(member.value, member.label) for member in cls]
 
 
 def utcnow() -> datetime:

@@ -13,5 +13,5 @@ NAV_ITEMS: tuple[tuple[str, str, tuple[str, ...]], ...] = (
     ("surveys.overview", "Food survey", ("site_manager",)),
     ("reporting.site_dashboard", "Reports", ("site_manager",)),
     ("reporting.programme", "Programme", ("programme_lead", "admin")),
-    ("admin.index", "Admin", ("admin",)),
+    ("auth.admin_home", "Admin", ("admin",)),
 )

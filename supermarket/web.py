@@ -139,7 +139,6 @@ def register_request_hooks(app: Flask) -> None:
 
 
 def register_blueprints(app: Flask) -> None:
-    from supermarket.admin.views import bp as admin_views
     from supermarket.auth.api import bp as auth_api
     from supermarket.auth.views import bp as auth_views
     from supermarket.members.api import bp as members_api
@@ -158,7 +157,6 @@ def register_blueprints(app: Flask) -> None:
 
     for blueprint in (
         auth_views,
-        admin_views,
         sites_views,
         auth_api,
         sites_api,

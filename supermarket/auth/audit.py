@@ -6,13 +6,17 @@ import contextvars
 import logging
 import re
 from dataclasses import dataclass
+from datetime import date, datetime, time, timedelta
 from typing import Any
 
-from sqlalchemy import insert
+from sqlalchemy import Select, insert, select
 
 from supermarket.auth.models import AuditEvent, User
 from supermarket.extensions import db
+from supermarket.formatting import LONDON
 from supermarket.models import utcnow
+from supermarket.sites.codes import normalise_site_code
+from supermarket.sites.models import Site
 from supermarket.transactions import read_only_request, write_aside
 
 log = logging.getLogger("supermarket.audit")
@@ -91,3 +95,37 @@ def record_now(action: str, **kwargs: Any) -> None:
     db.session.rollback()
     record(action, **kwargs)
     db.session.commit()
+
+
+def search(
+    *,
+    action: str = "",
+    actor_email: str = "",
+    site_code: str = "",
+    start: date | None = None,
+    end: date | None = None,
+) -> Select[AuditEvent]:
+    """Events newest first: actions and actors' emails that start as given, one site's, from
+    the start day to the end day inclusive (UK days)."""
+    stmt = select(AuditEvent).order_by(AuditEvent.id.desc())
+    if action:
+        stmt = stmt.where(AuditEvent.action.startswith(action, autoescape=True))
+    if actor_email:
+        stmt = stmt.where(AuditEvent.actor_email.startswith(actor_email.lower(), autoescape=True))
+    if site_code:
+        code = normalise_site_code(site_code)
+        stmt = stmt.where(AuditEvent.site_id.in_(select(Site.id).where(Site.code == code)))
+    if start:
+        stmt = stmt.where(AuditEvent.at >= _uk_midnight(start))
+    if end:
+        stmt = stmt.where(AuditEvent.at < _uk_midnight(end) + timedelta(days=1))
+    return stmt
+
+
+def site_codes() -> dict[int, str]:
+    """Each site's code by id, to show beside its events."""
+    return {row.id: row.code for row in db.session.execute(select(Site.id, Site.code))}
+
+
+def _uk_midnight(day: date) -> datetime:
+    return datetime.combine(day, time.min, tzinfo=LONDON)

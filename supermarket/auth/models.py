@@ -2,26 +2,21 @@
 
 from __future__ import annotations
 
-import enum
 from datetime import datetime
 from typing import Any
 
 from sqlalchemy import JSON, Boolean, Column, ForeignKey, Index, Integer, String, Table, event
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from supermarket.models import Base, CreatedAt, UTCDateTime, utcnow
+from supermarket.models import Base, CreatedAt, LabelledEnum, UTCDateTime, utcnow
 from supermarket.sites.models import Site
 
 
-class Role(enum.StrEnum):
+class Role(LabelledEnum):
     VOLUNTEER = "volunteer"
     SITE_MANAGER = "site_manager"
     PROGRAMME_LEAD = "programme_lead"
     ADMIN = "admin"
-
-    @property
-    def label(self) -> str:
-        return self.value.replace("_", " ").capitalize()
 
     @property
     def works_at_sites(self) -> bool:

@@ -9,7 +9,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 import pyotp
-from sqlalchemy import select, update
+from sqlalchemy import func, select, update
 from sqlalchemy.orm import joinedload
 
 from supermarket.auth import audit
@@ -23,6 +23,7 @@ from supermarket.auth.passwords import (
 from supermarket.errors import Conflict, InvalidInput, NotFound, PermissionDenied
 from supermarket.extensions import db
 from supermarket.models import utcnow
+from supermarket.sites.codes import normalise_site_code
 from supermarket.sites.models import Site
 from supermarket.transactions import write_aside
 
@@ -41,6 +42,35 @@ def normalise_email(email: str) -> str:
 
 def find_user_by_email(email: str) -> User | None:
     return db.session.scalar(select(User).where(User.email == normalise_email(email)))
+
+
+def get_user(user_id: int) -> User:
+    user = db.session.get(User, user_id)
+    if user is None:
+        raise NotFound("No such user.")
+    return user
+
+
+def list_users() -> list[User]:
+    """Every account, active ones first, by name."""
+    return list(db.session.scalars(select(User).order_by(User.active.desc(), User.name)))
+
+
+def count_active_users() -> int:
+    return (
+        db.session.scalar(select(func.count()).select_from(User).where(User.active.is_(True))) or 0
+    )
+
+
+def all_sites() -> list[Site]:
+    """Every site, closed ones too, by name: those an account can be given."""
+    return list(db.session.scalars(select(Site).order_by(Site.name)))
+
+
+def sites_with_codes(codes: Iterable[str]) -> list[Site]:
+    """The sites with these codes (as normalised), for giving an account its sites."""
+    wanted = [normalise_site_code(code) for code in codes]
+    return list(db.session.scalars(select(Site).where(Site.code.in_(wanted)))) if wanted else []
 
 
 def _context_words(email: str, name: str, sites: Iterable[Site]) -> list[str]:
@@ -228,6 +258,13 @@ def load_session(token: str, *, idle: timedelta, absolute: timedelta) -> AuthSes
         )
     auth.user.auth_session_id = token
     return auth
+
+
+def mark_mfa_passed(token: str) -> None:
+    """The session with this cookie id has passed the second factor."""
+    db.session.execute(
+        update(AuthSession).where(AuthSession.token_hash == _sha256(token)).values(mfa_passed=True)
+    )
 
 
 def end_session(token: str) -> None:

@@ -6,6 +6,7 @@ from typing import Any
 
 from werkzeug.datastructures import MultiDict
 
+from supermarket.forms import Path, form_errors, whole
 from supermarket.inputs import whole_number
 from supermarket.members.schemas import CONTACT_FIELDS
 
@@ -13,11 +14,6 @@ HOUSEHOLD = ("adults", "children_0_4", "children_5_11", "children_12_17")
 ELIGIBILITY = ("referral_agency", "referral_reference", "benefit")
 # Error keys that differ from the form's input names.
 _ERROR_NAMES = {"route": "route", "_schema": "_form"}
-
-
-def _int(raw: str) -> Any:
-    value = whole_number(raw)
-    return raw.strip() if value is None else value  # the schema says "Not a valid integer."
 
 
 def date_from_parts(day: str, month: str, year: str) -> str:
@@ -41,7 +37,7 @@ def registration_from_form(form: MultiDict[str, str]) -> dict[str, Any]:
         "postcode": form.get("postcode", ""),
         "phone": form.get("phone", ""),
         "email": form.get("email", ""),
-        "household": {name: _int(form.get(name, "0") or "0") for name in HOUSEHOLD},
+        "household": {name: whole(form.get(name), empty=0) for name in HOUSEHOLD},
         "eligibility": _eligibility(form),
         "dietary": [d for d in form.getlist("dietary") if d],
         "dietary_notes": form.get("dietary_notes", ""),
@@ -80,7 +76,7 @@ def update_from_form(form: MultiDict[str, str], *, manager: bool) -> dict[str, A
             form.get("dob_day", ""), form.get("dob_month", ""), form.get("dob_year", "")
         )
         or "invalid",
-        household={name: _int(form.get(name, "0") or "0") for name in HOUSEHOLD},
+        household={name: whole(form.get(name), empty=0) for name in HOUSEHOLD},
         eligibility=_eligibility(form),
         dietary=[d for d in form.getlist("dietary") if d],
         dietary_notes=form.get("dietary_notes", ""),
@@ -89,25 +85,17 @@ def update_from_form(form: MultiDict[str, str], *, manager: bool) -> dict[str, A
     return data
 
 
-def flatten_errors(messages: Any) -> dict[str, str]:
-    """{"household": {"adults": ["..."]}} -> {"adults": "..."}: one message per form field."""
-    flat: dict[str, str] = {}
+def member_form_errors(error: Exception) -> dict[str, str]:
+    """{"household": {"adults": ["..."]}} -> {"adults": "..."}: one message per form field,
+    worded for the tablet; a refusal without fields is the form's message."""
+    return form_errors(error, field=_form_field, friendly=_friendly, summary="_form")
 
-    def walk(value: Any, key: str) -> None:
-        if isinstance(value, dict):
-            for child, inner in value.items():
-                walk(inner, key if isinstance(child, int) else str(child))
-        elif isinstance(value, list):
-            for item in value:
-                walk(item, key)
-        else:
-            name = _ERROR_NAMES.get(key, key)
-            if name in ("dob_day", "date_of_birth"):
-                name = "dob"
-            flat.setdefault(name, _friendly(name, str(value)))
 
-    walk(messages, "_form")
-    return flat
+def _form_field(path: Path) -> str:
+    """The input a message sits by: its innermost field (list positions do not count)."""
+    names = [str(key) for key in path if not isinstance(key, int)]
+    name = _ERROR_NAMES.get(names[-1], names[-1]) if names else "_form"
+    return "dob" if name in ("dob_day", "date_of_birth") else name
 
 
 # What a missing or empty field is called in its error message.

@@ -19,7 +19,7 @@ from sqlalchemy import (
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from supermarket.auth.models import User
-from supermarket.models import Base, CreatedAt, UTCDateTime, utcnow
+from supermarket.models import Base, CreatedAt, LabelledEnum, UTCDateTime, utcnow
 from supermarket.sites.models import Site
 
 # Search keys are compared as ranges (key >= p AND key < upper bound): that needs code-point
@@ -27,39 +27,39 @@ from supermarket.sites.models import Site
 SearchKey = String(100).with_variant(String(100, collation="C"), "postgresql")
 
 
-class MemberStatus(enum.StrEnum):
+class MemberStatus(LabelledEnum):
     WAITING = "waiting"
     ACTIVE = "active"
     SUSPENDED = "suspended"
     LAPSED = "lapsed"
     CLOSED = "closed"
 
-    @property
-    def label(self) -> str:
-        return {
+    _labels = enum.nonmember(
+        {
             "waiting": "On the waiting list",
             "active": "Active",
             "suspended": "Suspended",
             "lapsed": "Lapsed",
             "closed": "Closed",
-        }[self.value]
+        }
+    )
 
 
-class ConsentKind(enum.StrEnum):
+class ConsentKind(LabelledEnum):
     PRIVACY_NOTICE = "privacy_notice"
     SURVEY = "survey"
     CONTACT = "contact"
 
-    @property
-    def label(self) -> str:
-        return {
+    _labels = enum.nonmember(
+        {
             "privacy_notice": "Privacy notice given",
             "survey": "Answers the food survey",
             "contact": "May be contacted",
-        }[self.value]
+        }
+    )
 
 
-class ConsentMethod(enum.StrEnum):
+class ConsentMethod(LabelledEnum):
     """How a consent was given or withdrawn."""
 
     IN_PERSON = "in_person"
@@ -68,15 +68,15 @@ class ConsentMethod(enum.StrEnum):
     LETTER = "letter"
     IMPORT = "import"
 
-    @property
-    def label(self) -> str:
-        return {
+    _labels = enum.nonmember(
+        {
             "in_person": "in person",
             "phone": "by phone",
             "email": "by email",
             "letter": "by letter",
             "import": "imported from the site's records",
-        }[self.value]
+        }
+    )
 
 
 DIETARY_NEEDS = (

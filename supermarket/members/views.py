@@ -26,7 +26,11 @@ from supermarket.auth.web import MANAGERS, STAFF, actor, require_current_site, r
 from supermarket.errors import Conflict, InvalidInput, PermissionDenied
 from supermarket.extensions import db
 from supermarket.members import importer, pdf, privacy, services
-from supermarket.members.forms import flatten_errors, registration_from_form, update_from_form
+from supermarket.members.forms import (
+    member_form_errors,
+    registration_from_form,
+    update_from_form,
+)
 from supermarket.members.identifiers import format_membership_number
 from supermarket.members.models import (
     DIETARY_LABELS,
@@ -101,15 +105,9 @@ def register() -> ResponseReturnValue:
         try:
             data = MemberIn().load(registration_from_form(request.form))
             result = services.register_member(site, data, actor=actor())
-        except (ValidationError, InvalidInput) as exc:
-            db.session.rollback()
-            errors = flatten_errors(
-                exc.messages if isinstance(exc, ValidationError) else exc.fields
-            )
-        except Conflict as exc:
-            db.session.rollback()
-            duplicate = exc.details.get("membership_number")
-            errors = {"_form": exc.message}
+        except (ValidationError, InvalidInput, Conflict) as exc:
+            errors = member_form_errors(exc)
+            duplicate = exc.details.get("membership_number") if isinstance(exc, Conflict) else None
         else:
             db.session.commit()
             member = result.member
@@ -163,13 +161,8 @@ def edit(number: str) -> ResponseReturnValue:
         try:
             changes = MemberUpdateIn().load(update_from_form(request.form, manager=manager))
             services.update_member(member, changes, actor=actor())
-        except (ValidationError, InvalidInput, PermissionDenied) as exc:
-            db.session.rollback()
-            messages = exc.messages if isinstance(exc, ValidationError) else exc.fields
-            errors = flatten_errors(messages) or {"_form": str(exc)}
-        except Conflict as exc:
-            db.session.rollback()
-            errors = {"_form": exc.message}
+        except (ValidationError, InvalidInput, PermissionDenied, Conflict) as exc:
+            errors = member_form_errors(exc)
         else:
             db.session.commit()
             flash("Changes saved.", "info")

@@ -3,12 +3,11 @@
 from __future__ import annotations
 
 import re
-from decimal import ROUND_HALF_UP
 from typing import Any
 
 from werkzeug.datastructures import MultiDict
 
-from supermarket.inputs import INT_MAX, parse_decimal
+from supermarket.forms import pence, whole
 from supermarket.sites.settings import ELIGIBILITY_ROUTES, MAX_BANDS, MAX_TIERS, SiteSettings
 
 # Rows shown for bands and tiers: at least these, and one spare below the stored ones while
@@ -24,27 +23,6 @@ INT_FIELDS = (
     "use_by_alert_days",
 )
 MONEY_FIELDS = ("fee_pence", "joining_fee_pence")
-
-
-def _int(raw: str) -> Any:
-    raw = raw.strip()
-    if raw == "":
-        return None
-    try:
-        return int(raw)
-    except ValueError:
-        return raw  # the schema reports "Not a valid integer."
-
-
-def pounds_to_pence(raw: str) -> Any:
-    raw = raw.strip().lstrip("£")
-    if raw == "":
-        return None
-    try:
-        pounds = parse_decimal(raw, minimum=-INT_MAX // 100, maximum=INT_MAX // 100)
-    except ValueError:
-        return raw  # the schema reports "Not a valid integer."
-    return int((pounds * 100).to_integral_value(ROUND_HALF_UP))
 
 
 def row_count(stored: int, posted: int, blank: int, most: int) -> int:
@@ -77,13 +55,13 @@ def settings_from_form(form: MultiDict[str, str]) -> dict[str, Any]:
     beside it), so it never quietly falls back to the programme default."""
     data: dict[str, Any] = {}
     for name in INT_FIELDS:
-        value = _int(form.get(name, ""))
+        value = whole(form.get(name, ""))
         data[name] = "" if value is None else value
     for name in MONEY_FIELDS:
-        value = pounds_to_pence(form.get(name, ""))
+        value = pence(form.get(name, ""))
         data[name] = "" if value is None else value
     data["visit_window"] = form.get("visit_window", "iso_week")
-    cap = _int(form.get("member_cap", ""))
+    cap = whole(form.get("member_cap", ""))
     data["member_cap"] = cap
     data["eligibility_routes"] = [r for r in form.getlist("eligibility_routes") if r]
     data["catchment"] = catchment_from_form(form.get("catchment", ""))
@@ -99,8 +77,8 @@ def settings_from_form(form: MultiDict[str, str]) -> dict[str, Any]:
         bands.append(
             {
                 "name": name,
-                "limit": None if limit_raw == "" else _int(limit_raw),
-                "average_value_pence": pounds_to_pence(form.get(f"band_{i}_value", "")) or 0,
+                "limit": None if limit_raw == "" else whole(limit_raw),
+                "average_value_pence": pence(form.get(f"band_{i}_value", "")) or 0,
             }
         )
     data["bands"] = bands
@@ -112,12 +90,12 @@ def settings_from_form(form: MultiDict[str, str]) -> dict[str, Any]:
         limits = {}
         for pair in form.get(f"tier_{i}_limits", "").replace(",", " ").split():
             band, _, count = pair.partition("=")
-            limits[band.strip().lower()] = _int(count)
+            limits[band.strip().lower()] = whole(count)
         tiers.append(
             {
                 "name": name,
-                "min_people": _int(form.get(f"tier_{i}_min_people", "")),
-                "fee_pence": pounds_to_pence(form.get(f"tier_{i}_fee", "")),
+                "min_people": whole(form.get(f"tier_{i}_min_people", "")),
+                "fee_pence": pence(form.get(f"tier_{i}_fee", "")),
                 "band_limits": limits,
             }
         )
@@ -125,22 +103,9 @@ def settings_from_form(form: MultiDict[str, str]) -> dict[str, Any]:
     return data
 
 
-def flatten_errors(messages: Any, prefix: str = "") -> dict[str, str]:
-    """marshmallow's nested messages as one message per top-level field for the form."""
-    out: dict[str, str] = {}
-    if isinstance(messages, dict):
-        for key, value in messages.items():
-            name = prefix or str(key)
-            for k, v in flatten_errors(value, name).items():
-                out.setdefault(k, v)
-    elif isinstance(messages, list):
-        for item in messages:
-            for k, v in flatten_errors(item, prefix).items():
-                out.setdefault(k, v)
-    else:
-        name = prefix or "_"
-        out[name] = _FRIENDLY.get((name in MONEY_FIELDS, str(messages)), str(messages))
-    return out
+def settings_message(field: str, message: str) -> str:
+    """The settings schema's message for a field, worded for the page's box."""
+    return _FRIENDLY.get((field in MONEY_FIELDS, message), message)
 
 
 # Messages for a number field left empty or not a number, by (money field?, schema message).
@@ -157,8 +122,8 @@ __all__ = [
     "MAX_TIERS",
     "TIER_ROWS",
     "SiteSettings",
-    "flatten_errors",
     "posted_rows",
     "row_count",
     "settings_from_form",
+    "settings_message",
 ]

@@ -1,32 +1,107 @@
-"""The site settings page, for administrators and the site's managers."""
+"""Sites' pages: the list, adding and changing a site (administrators), and a site's settings
+(administrators and the site's managers)."""
 
 from __future__ import annotations
+
+from typing import TypedDict
 
 from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
 from marshmallow import ValidationError
+from werkzeug.datastructures import MultiDict
 
 from supermarket.auth.access import site_for_reporting
 from supermarket.auth.models import Role
 from supermarket.auth.web import actor, roles
+from supermarket.errors import DomainError
 from supermarket.extensions import db
+from supermarket.forms import form_errors
 from supermarket.sites import services
 from supermarket.sites.forms import (
     BAND_ROWS,
     MAX_BANDS,
     MAX_TIERS,
     TIER_ROWS,
-    flatten_errors,
     posted_rows,
     row_count,
     settings_from_form,
+    settings_message,
 )
 from supermarket.sites.settings import ELIGIBILITY_ROUTES
 
-bp = Blueprint("sites", __name__, url_prefix="/sites")
+# The list and details of sites keep their addresses among the administration pages (/admin);
+# a site's settings are under /sites.
+bp = Blueprint("sites", __name__)
 
 
-@bp.route("/<code>/settings", methods=["GET", "POST"])
+class _Details(TypedDict):
+    name: str
+    address: str
+    postcode: str
+    timezone: str
+
+
+def _details(form: MultiDict[str, str]) -> _Details:
+    """A site's details as typed on its form."""
+    return {
+        "name": form.get("name", ""),
+        "address": form.get("address", ""),
+        "postcode": form.get("postcode", ""),
+        "timezone": form.get("timezone", "Europe/London"),
+    }
+
+
+@bp.get("/admin/sites")
+@roles(Role.ADMIN)
+def site_list() -> ResponseReturnValue:
+    return render_template("admin/sites.html", sites=services.list_sites())
+
+
+@bp.route("/admin/sites/new", methods=["GET", "POST"])
+@roles(Role.ADMIN)
+def site_new() -> ResponseReturnValue:
+    errors: dict[str, str] = {}
+    if request.method == "POST":
+        try:
+            site = services.create_site(
+                code=request.form.get("code", ""), **_details(request.form), actor=actor()
+            )
+        except DomainError as exc:
+            errors = form_errors(exc)
+        else:
+            db.session.commit()
+            flash(f"{site.name} added. Now check its settings.", "info")
+            return redirect(url_for("sites.settings", code=site.code), 303)
+    return render_template("admin/site_form.html", site=None, errors=errors, form=request.form), (
+        422 if errors else 200
+    )
+
+
+@bp.route("/admin/sites/<code>", methods=["GET", "POST"])
+@roles(Role.ADMIN)
+def site_edit(code: str) -> ResponseReturnValue:
+    site = services.get_site(code)
+    errors: dict[str, str] = {}
+    if request.method == "POST":
+        try:
+            services.update_site(
+                site,
+                **_details(request.form),
+                active=request.form.get("active") == "on",
+                actor=actor(),
+            )
+        except DomainError as exc:
+            errors = form_errors(exc)
+        else:
+            db.session.commit()
+            flash(f"{site.name} saved.", "info")
+            return redirect(url_for("sites.site_list"), 303)
+    return render_template("admin/site_form.html", site=site, errors=errors, form=request.form), (
+        422 if errors else 200
+    )
+
+
+@bp.route("/sites/<code>/settings", methods=["GET", "POST"])
 @roles(Role.SITE_MANAGER, Role.ADMIN)
 def settings(code: str) -> ResponseReturnValue:
     site = site_for_reporting(code, actor())
@@ -38,8 +113,7 @@ def settings(code: str) -> ResponseReturnValue:
                 site, settings_from_form(request.form), actor=actor(), replace=True
             )
         except ValidationError as exc:
-            errors = flatten_errors(exc.messages)
-            db.session.rollback()
+            errors = form_errors(exc, friendly=settings_message)
         else:
             db.session.commit()
             flash(f"Settings for {site.name} saved.", "info")

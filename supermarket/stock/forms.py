@@ -2,39 +2,25 @@
 
 from __future__ import annotations
 
-from decimal import ROUND_HALF_UP
+from collections.abc import Callable
 from typing import Any
 
 from werkzeug.datastructures import MultiDict
 
-from supermarket.inputs import INT_MAX, parse_decimal, whole_number
+from supermarket.forms import Path, form_errors, whole
+from supermarket.forms import scaled as _scaled
 from supermarket.stock.models import Category
 
 MAX_LINES = 200
 
 
-def whole(raw: str | None) -> int | str | None:
-    """A whole number typed in a form, None if empty, the raw text if not a number (the
-    service then reports the field)."""
-    raw = (raw or "").strip().replace(",", "")
-    if raw == "":
-        return None
-    value = whole_number(raw)
-    return raw if value is None else value
-
-
 def scaled(raw: str | None, factor: int) -> int | str | None:
-    """A decimal typed in a form times factor: pounds to pence (100), kilograms to grams (1000)."""
-    raw = (raw or "").strip().lstrip("£").replace(",", "")
-    if raw.lower().endswith("kg"):
-        raw = raw[:-2].strip()
-    if raw == "":
-        return None
-    try:
-        value = parse_decimal(raw, minimum=-INT_MAX // factor, maximum=INT_MAX // factor)
-    except ValueError:
-        return raw
-    return int((value * factor).to_integral_value(ROUND_HALF_UP))
+    """A decimal typed in a form times factor: pounds to pence (100), kilograms to grams
+    (1000); "1,200" and "3 kg" as a person types them."""
+    text = (raw or "").strip()
+    if text.lower().endswith("kg"):
+        text = text[:-2]
+    return _scaled(text, factor, commas=True)
 
 
 def day(raw: str | None) -> str | None:
@@ -52,7 +38,7 @@ def _dated(out: dict[str, Any], kind: str, raw_date: str | None) -> None:
 def donation_from_form(form: MultiDict[str, str], mode: str) -> tuple[dict[str, Any], list[str]]:
     """The donation as the service takes it, and each line's form prefix (for its errors)."""
     donor: dict[str, Any]
-    donor_id = whole(form.get("donor_id"))
+    donor_id = whole(form.get("donor_id"), commas=True)
     if isinstance(donor_id, int):
         donor = {"id": donor_id}
     else:
@@ -81,7 +67,7 @@ def donation_from_form(form: MultiDict[str, str], mode: str) -> tuple[dict[str, 
             if f"{prefix}-sku" not in form:
                 break
             sku = form.get(f"{prefix}-sku", "").strip()
-            quantity = whole(form.get(f"{prefix}-quantity"))
+            quantity = whole(form.get(f"{prefix}-quantity"), commas=True)
             if not sku and quantity is None:
                 continue
             line = {"sku": sku, "quantity": quantity}
@@ -104,37 +90,30 @@ def item_lines(form: MultiDict[str, str]) -> list[dict[str, Any]]:
         if f"line-{i}-sku" not in form:
             break
         sku = form.get(f"line-{i}-sku", "").strip()
-        quantity = whole(form.get(f"line-{i}-quantity"))
+        quantity = whole(form.get(f"line-{i}-quantity"), commas=True)
         if sku or quantity is not None:
             lines.append({"sku": sku, "quantity": quantity})
     return lines
 
 
-def line_errors(fields: dict[str, Any], prefixes: list[str] | None = None) -> dict[str, str]:
-    """Nested error fields ({"lines": {0: {"sku": ...}}}) as the form's flat names
-    ("line-3-sku" when prefixes maps line 0 to row 3), one message each."""
-    out: dict[str, str] = {}
+def form_errors_from(error: Exception, prefixes: list[str] | None = None) -> dict[str, str]:
+    """A failed stock form's errors by input name ("line-3-sku" when prefixes maps line 0 to
+    row 3, "donor_name"), after undoing whatever the attempt wrote; a refusal's own message
+    as well, unless it is only bad input."""
+    return form_errors(error, field=_input_name(prefixes), refusal_summary=True)
 
-    def walk(value: Any, name: str) -> None:
-        if isinstance(value, dict):
-            for key, inner in value.items():
-                walk(inner, f"{name}.{key}" if name else str(key))
-        elif isinstance(value, list) and value and not all(isinstance(v, str) for v in value):
-            for inner in value:
-                walk(inner, name)
-        else:
-            out.setdefault(name, value[0] if isinstance(value, list) and value else str(value))
 
-    walk(fields, "")
-    flat: dict[str, str] = {}
-    for name, message in out.items():
-        parts = name.split(".")
+def _input_name(prefixes: list[str] | None) -> Callable[[Path], str]:
+    def name(path: Path) -> str:
+        parts = [str(key) for key in path]
+        if not parts:
+            return "_"
         if parts[0] == "lines" and len(parts) >= 3 and parts[1].isdigit():
             index = int(parts[1])
             prefix = prefixes[index] if prefixes and index < len(prefixes) else f"line-{index}"
-            flat[f"{prefix}-{parts[2]}"] = message
-        elif parts[0] == "donor" and len(parts) == 2:
-            flat[f"donor_{parts[1]}"] = message
-        else:
-            flat[parts[0]] = message
-    return flat
+            return f"{prefix}-{parts[2]}"
+        if parts[0] == "donor" and len(parts) == 2:
+            return f"donor_{parts[1]}"
+        return parts[0]
+
+    return name

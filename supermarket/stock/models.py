@@ -37,11 +37,11 @@ from sqlalchemy import (
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from supermarket.auth.models import User
-from supermarket.models import Base, CreatedAt, UTCDateTime, utcnow
+from supermarket.models import Base, CreatedAt, LabelledEnum, UTCDateTime, utcnow
 from supermarket.sites.models import Site
 
 
-class Category(enum.StrEnum):
+class Category(LabelledEnum):
     AMBIENT = "ambient"
     CHILLED = "chilled"
     FROZEN = "frozen"
@@ -51,34 +51,30 @@ class Category(enum.StrEnum):
     TOILETRIES = "toiletries"
     BABY = "baby"
 
-    @property
-    def label(self) -> str:
-        return self.value.replace("_", " ").capitalize()
 
-
-class DonorKind(enum.StrEnum):
+class DonorKind(LabelledEnum):
     FARESHARE = "fareshare"
     RETAILER = "retailer"
     PUBLIC = "public"
     COMMUNITY = "community"
     PURCHASE = "purchase"
 
-    @property
-    def label(self) -> str:
-        return {
+    _labels = enum.nonmember(
+        {
             "fareshare": "FareShare",
             "retailer": "Retailer surplus",
             "public": "Public donation",
             "community": "Community group",
             "purchase": "Purchased",
-        }[self.value]
+        }
+    )
 
 
 # A batch made by a stocktake (stock found that no delivery explains) has no known source.
 UNKNOWN_SOURCE = "unknown"
 
 
-class MovementKind(enum.StrEnum):
+class MovementKind(LabelledEnum):
     RECEIVED = "received"
     ISSUED = "issued"
     RETURNED = "returned"
@@ -87,27 +83,23 @@ class MovementKind(enum.StrEnum):
     TRANSFERRED_IN = "transferred_in"
     ADJUSTED = "adjusted"
 
-    @property
-    def label(self) -> str:
-        return self.value.replace("_", " ").capitalize()
 
-
-class WasteReason(enum.StrEnum):
+class WasteReason(LabelledEnum):
     PAST_USE_BY = "past_use_by"
     DAMAGED = "damaged"
     TEMPERATURE = "temperature"
     RECALLED = "recalled"
     OTHER = "other"
 
-    @property
-    def label(self) -> str:
-        return {
+    _labels = enum.nonmember(
+        {
             "past_use_by": "Past its use-by date",
             "damaged": "Damaged",
             "temperature": "Temperature (fridge or freezer fault)",
             "recalled": "Recalled",
             "other": "Other",
-        }[self.value]
+        }
+    )
 
 
 class DateKind(enum.StrEnum):
@@ -116,15 +108,11 @@ class DateKind(enum.StrEnum):
     NONE = "none"
 
 
-class TransferStatus(enum.StrEnum):
+class TransferStatus(LabelledEnum):
     IN_TRANSIT = "in_transit"
     RECEIVED = "received"
     SHORT_RECEIVED = "short_received"
     CANCELLED = "cancelled"
-
-    @property
-    def label(self) -> str:
-        return self.value.replace("_", " ").capitalize()
 
 
 class StocktakeStatus(enum.StrEnum):

@@ -20,7 +20,7 @@ from sqlalchemy import (
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from supermarket.members.models import Member
-from supermarket.models import Base, UTCDateTime, utcnow
+from supermarket.models import Base, LabelledEnum, UTCDateTime, utcnow
 from supermarket.surveys import scoring
 
 # The module as published by USDA ERS (September 2012 revision of the three-stage design with
@@ -33,15 +33,15 @@ class SurveyKind(enum.StrEnum):
     FOLLOW_UP = "follow_up"
 
 
-class SurveyMode(enum.StrEnum):
+class SurveyMode(LabelledEnum):
     """Who held the tablet: the member (self) or a volunteer reading the questions aloud."""
 
     SELF = "self"
     INTERVIEWER = "interviewer"
 
-    @property
-    def label(self) -> str:
-        return {"self": "Answered on the tablet", "interviewer": "Read by a volunteer"}[self.value]
+    _labels = enum.nonmember(
+        {"self": "Answered on the tablet", "interviewer": "Read by a volunteer"}
+    )
 
 
 def _in(column: str, values: tuple[str, ...]) -> str:

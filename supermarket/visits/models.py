@@ -39,21 +39,19 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from supermarket.auth.models import User
 from supermarket.members.models import Member
-from supermarket.models import Base, CreatedAt, UTCDateTime, utcnow
+from supermarket.models import Base, CreatedAt, LabelledEnum, UTCDateTime, utcnow
 from supermarket.sites.models import Site
 
 
-class PaymentMethod(enum.StrEnum):
+class PaymentMethod(LabelledEnum):
     CASH = "cash"
     CARD = "card"
     WAIVED = "waived"
 
-    @property
-    def label(self) -> str:
-        return {"cash": "Cash", "card": "Card", "waived": "Waived"}[self.value]
+    _labels = enum.nonmember({"cash": "Cash", "card": "Card", "waived": "Waived"})
 
 
-class Rule(enum.StrEnum):
+class Rule(LabelledEnum):
     """The check-in rules, by the error code a refusal carries."""
 
     VISIT_LIMIT_REACHED = "visit_limit_reached"
@@ -64,9 +62,8 @@ class Rule(enum.StrEnum):
     ALLOWANCE_EXCEEDED = "allowance_exceeded"
     NOT_ALLOWED_AT_THIS_SITE = "not_allowed_at_this_site"
 
-    @property
-    def label(self) -> str:
-        return {
+    _labels = enum.nonmember(
+        {
             "visit_limit_reached": "Visit limit reached",
             "membership_expired": "Membership ended",
             "membership_suspended": "Suspended",
@@ -74,7 +71,8 @@ class Rule(enum.StrEnum):
             "membership_waiting": "On the waiting list",
             "allowance_exceeded": "Over the allowance",
             "not_allowed_at_this_site": "Member of another site",
-        }[self.value]
+        }
+    )
 
 
 # A volunteer may override these with a reason; the others need a manager to change the

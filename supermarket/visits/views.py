@@ -20,11 +20,12 @@ from supermarket.auth.web import STAFF, actor, current_site, require_current_sit
 from supermarket.errors import DomainError
 from supermarket.extensions import db
 from supermarket.formatting import LONDON, money
+from supermarket.forms import dotted_field, form_errors, pence
 from supermarket.members import services as members
 from supermarket.members.identifiers import normalise_membership_number
 from supermarket.transactions import late_write_lock, take_write_lock
 from supermarket.visits import pdf, services
-from supermarket.visits.forms import checkin_from_form, flatten, pence
+from supermarket.visits.forms import checkin_from_form
 from supermarket.visits.models import Visit
 from supermarket.visits.schemas import CheckInIn
 
@@ -137,10 +138,9 @@ def checkin_submit() -> ResponseReturnValue:
             site, data, actor=actor(), key=request.form.get("idempotency_key")
         )
     except (DomainError, ValidationError) as error:
-        db.session.rollback()
+        errors = form_errors(error, field=dotted_field, summary=None)
         number = request.form.get("membership_number", "")
         panel, message, _ = _panel_or_message(site, number)
-        errors = flatten(error.messages if isinstance(error, ValidationError) else error.fields)
         text = error.message if isinstance(error, DomainError) else "Some fields need correcting."
         status = error.status if isinstance(error, DomainError) else 422
         key = request.form.get("idempotency_key") or str(uuid.uuid4())
@@ -233,7 +233,7 @@ def sessions() -> ResponseReturnValue:
 @roles(*STAFF)
 def open_session() -> ResponseReturnValue:
     site = require_current_site()
-    float_pence = pence(request.form.get("float"))
+    float_pence = pence(request.form.get("float"), exact=True)
     if not isinstance(float_pence, int | None):
         flash("Give the float in pounds and pence, e.g. 20.00.", "error")
         return redirect(url_for("visits.sessions"), 303)
@@ -252,7 +252,7 @@ def open_session() -> ResponseReturnValue:
 @roles(*STAFF)
 def close_session(session_id: int) -> ResponseReturnValue:
     site = require_current_site()
-    counted = pence(request.form.get("counted_cash"))
+    counted = pence(request.form.get("counted_cash"), exact=True)
     if not isinstance(counted, int):
         flash("Type the cash counted in pounds and pence, e.g. 188.50.", "error")
         return redirect(url_for("visits.sessions"), 303)

@@ -9,11 +9,7 @@ from __future__ import annotations
 from typing import Any
 
 from flask import Blueprint, Response
-from marshmallow import ValidationError
 
-from supermarket.errors import DomainError
-from supermarket.extensions import db
-from supermarket.stock.forms import line_errors
 from supermarket.stock.models import Category, DonorKind, WasteReason
 
 bp = Blueprint("stock", __name__, url_prefix="/stock")
@@ -22,9 +18,9 @@ bp = Blueprint("stock", __name__, url_prefix="/stock")
 @bp.context_processor
 def _stock_labels() -> dict[str, Any]:
     return {
-        "stock_categories": [(c.value, c.label) for c in Category],
-        "donor_kinds": [(k.value, k.label) for k in DonorKind],
-        "waste_reasons": [(r.value, r.label) for r in WasteReason],
+        "stock_categories": Category.choices(),
+        "donor_kinds": DonorKind.choices(),
+        "waste_reasons": WasteReason.choices(),
         "category_label": lambda v: (
             Category(v).label
             if v in Category.__members__.values()
@@ -47,19 +43,6 @@ def quantity_text(quantity: int, unit: str) -> str:
     if unit == "g":
         return f"{quantity / 1000:,.1f} kg"
     return f"{quantity:,}"
-
-
-def form_errors_from(error: Exception, prefixes: list[str] | None = None) -> dict[str, str]:
-    """A failed form's errors by field name, after undoing whatever the attempt wrote."""
-    db.session.rollback()
-    if isinstance(error, ValidationError):
-        messages = error.messages if isinstance(error.messages, dict) else {"_": error.messages}
-        return line_errors(messages, prefixes)
-    assert isinstance(error, DomainError)
-    errors = line_errors(error.fields, prefixes) if error.fields else {}
-    if not errors or error.status != 422:
-        errors["_"] = error.message
-    return errors
 
 
 def pdf_response(data: bytes, filename: str) -> Response:

@@ -15,11 +15,12 @@ from supermarket.auth.web import ALL_ROLES, roles
 from supermarket.auth.web import actor as current_actor
 from supermarket.errors import DomainError
 from supermarket.extensions import db
-from supermarket.stock.forms import scaled, whole
+from supermarket.forms import whole
+from supermarket.stock.forms import form_errors_from, scaled
 from supermarket.stock.models import Category, Product
 from supermarket.stock.schemas import ProductIn
 from supermarket.stock.services import products
-from supermarket.stock.views import bp, form_errors_from
+from supermarket.stock.views import bp
 
 EDITORS = (Role.SITE_MANAGER, Role.ADMIN)
 
@@ -36,11 +37,11 @@ def _product_form(form: MultiDict[str, str]) -> dict[str, Any]:
         "sku": form.get("sku", "").strip(),
         "name": form.get("name", "").strip(),
         "category": form.get("category", ""),
-        "unit_weight_g": whole(form.get("unit_weight_g")),
+        "unit_weight_g": whole(form.get("unit_weight_g"), commas=True),
         "reference_price_pence": scaled(form.get("price"), 100) or 0,
         "barcode": form.get("barcode", "").strip() or None,
         "active": form.get("active") == "on",
-        "min_level": whole(form.get("min_level")),
+        "min_level": whole(form.get("min_level"), commas=True),
     }
     if form.get("band", "").strip():
         data["band"] = form.get("band", "").strip().lower()

@@ -8,10 +8,11 @@ from flask.typing import ResponseReturnValue
 from supermarket.auth.web import MANAGERS, STAFF, actor, require_current_site, roles
 from supermarket.errors import DomainError
 from supermarket.extensions import db
-from supermarket.stock.forms import scaled, whole
+from supermarket.forms import whole
+from supermarket.stock.forms import form_errors_from, scaled
 from supermarket.stock.models import Category, WasteReason
 from supermarket.stock.services import ledger, levels
-from supermarket.stock.views import bp, form_errors_from, quantity_text
+from supermarket.stock.views import bp, quantity_text
 
 
 @bp.get("")
@@ -40,7 +41,7 @@ def item(sku: str) -> ResponseReturnValue:
 @roles(*MANAGERS)
 def set_minimum(sku: str) -> ResponseReturnValue:
     site = require_current_site()
-    raw = whole(request.form.get("min_level"))
+    raw = whole(request.form.get("min_level"), commas=True)
     try:
         levels.set_site_minimum(
             site, sku, raw if isinstance(raw, int) or raw is None else -1, actor=actor()
@@ -60,7 +61,7 @@ def give_out(sku: str) -> ResponseReturnValue:
     site = require_current_site()
     weighed = sku.upper().startswith("CRATE-")  # crates are given out in kilograms
     raw = request.form.get("given")
-    amount = scaled(raw, 1000) if weighed else whole(raw)
+    amount = scaled(raw, 1000) if weighed else whole(raw, commas=True)
     amount = amount if isinstance(amount, int) else 0
     try:
         moved = ledger.give_out(site, sku, amount, actor=actor())
@@ -110,8 +111,8 @@ def waste() -> ResponseReturnValue:
     errors: dict[str, str] = {}
     if request.method == "POST":
         sku = form.get("sku", "").strip()
-        quantity = whole(form.get("quantity"))
-        batch_id = whole(form.get("batch_id"))
+        quantity = whole(form.get("quantity"), commas=True)
+        batch_id = whole(form.get("batch_id"), commas=True)
         try:
             moved = ledger.waste(
                 site,

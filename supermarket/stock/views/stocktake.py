@@ -10,12 +10,13 @@ from flask.typing import ResponseReturnValue
 from supermarket.auth.web import MANAGERS, actor, require_current_site, roles
 from supermarket.errors import DomainError
 from supermarket.extensions import db
+from supermarket.forms import whole
 from supermarket.stock import pdf
-from supermarket.stock.forms import scaled, whole
+from supermarket.stock.forms import form_errors_from, scaled
 from supermarket.stock.models import Stocktake
 from supermarket.stock.services import products
 from supermarket.stock.services import stocktake as takes
-from supermarket.stock.views import bp, form_errors_from, pdf_response
+from supermarket.stock.views import bp, pdf_response
 
 
 @bp.get("/stocktakes")
@@ -59,7 +60,7 @@ def _render(found: Stocktake, errors: dict[str, str], status: int = 200) -> Resp
 
 def _count(raw: str | None, unit: str) -> int | str | None:
     """Items as whole numbers; weighed crates in kilograms, kept as grams."""
-    return scaled(raw, 1000) if unit == "g" else whole(raw)
+    return scaled(raw, 1000) if unit == "g" else whole(raw, commas=True)
 
 
 @bp.route("/stocktakes/<int:stocktake_id>", methods=["GET", "POST"])
@@ -100,7 +101,7 @@ def stocktake_found(stocktake_id: int) -> ResponseReturnValue:
     raw_date = request.form.get("date", "").strip()
     try:
         dated = {date_field: date.fromisoformat(raw_date)} if raw_date else {}
-        counted = whole(request.form.get("counted"))
+        counted = whole(request.form.get("counted"), commas=True)
         takes.add_found_line(
             site,
             stocktake_id,

@@ -8,11 +8,12 @@ from flask.typing import ResponseReturnValue
 from supermarket.auth.web import MANAGERS, actor, require_current_site, roles
 from supermarket.errors import DomainError
 from supermarket.extensions import db
-from supermarket.stock.forms import item_lines, whole
+from supermarket.forms import whole
+from supermarket.stock.forms import form_errors_from, item_lines
 from supermarket.stock.models import StockTransfer
 from supermarket.stock.services import levels
 from supermarket.stock.services import transfers as xfers
-from supermarket.stock.views import bp, form_errors_from
+from supermarket.stock.views import bp
 
 BLANK_ROWS = 5
 
@@ -79,7 +80,10 @@ def transfer_receive(transfer_id: int) -> ResponseReturnValue:
     lines = []
     for key, value in request.form.items():
         if key.startswith("received-"):
-            line_id, qty = whole(key.removeprefix("received-")), whole(value)
+            line_id, qty = (
+                whole(key.removeprefix("received-"), commas=True),
+                whole(value, commas=True),
+            )
             lines.append({"id": line_id, "quantity_received": qty if qty is not None else -1})
     try:
         found = xfers.receive_transfer(

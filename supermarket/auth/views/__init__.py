@@ -1,4 +1,6 @@
-"""Sign-in, sign-out, the second factor, choosing a site and the user's own account."""
+"""Sign-in, sign-out, the second factor, choosing a site and the user's own account; the
+administration pages for staff accounts and the audit log are in `admin`, on the same
+blueprint."""
 
 from __future__ import annotations
 
@@ -40,7 +42,7 @@ HOME_ENDPOINTS: dict[str, tuple[str, ...]] = {
     Role.VOLUNTEER: ("visits.checkin", "auth.home"),
     Role.SITE_MANAGER: ("visits.checkin", "auth.home"),
     Role.PROGRAMME_LEAD: ("reporting.programme", "auth.home"),
-    Role.ADMIN: ("admin.index",),
+    Role.ADMIN: ("auth.admin_home",),
 }
 
 
@@ -182,15 +184,7 @@ def verify() -> ResponseReturnValue:
 
 
 def _mark_passed_and_complete(user: User, token: str) -> ResponseReturnValue:
-    from sqlalchemy import update
-
-    from supermarket.auth.models import AuthSession
-
-    db.session.execute(
-        update(AuthSession)
-        .where(AuthSession.token_hash == auth._sha256(token))
-        .values(mfa_passed=True)
-    )
+    auth.mark_mfa_passed(token)
     next_url = session.pop("next", None)
     session.pop(PENDING, None)
     return _complete(user, token, next_url, request.cookies.get(SITE_COOKIE))
@@ -346,3 +340,8 @@ def mfa() -> ResponseReturnValue:
     return render_template(
         "auth/enrol.html", secret=secret, qr=_qr_svg(uri), error=error, during_login=False
     ), 422 if error else 200
+
+
+from supermarket.auth.views import admin  # noqa: E402 - the module adds routes to bp above
+
+__all__ = ["HOME_ENDPOINTS", "admin", "bp", "home_for"]

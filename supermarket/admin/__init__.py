@@ -1,1 +1,0 @@
-"""Administration pages: sites, staff accounts and the audit log."""

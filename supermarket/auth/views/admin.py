@@ -1,0 +1,121 @@
+"""Administration (administrators only): the administration home, staff accounts and the
+audit log. The sites' pages are with the sites, in `supermarket.sites.views`."""
+
+from __future__ import annotations
+
+import secrets
+from datetime import date
+
+from flask import flash, redirect, render_template, request, url_for
+from flask.typing import ResponseReturnValue
+
+from supermarket.auth import audit
+from supermarket.auth import services as auth
+from supermarket.auth.models import Role, User
+from supermarket.auth.views import bp
+from supermarket.auth.web import actor, roles
+from supermarket.errors import DomainError
+from supermarket.extensions import db
+from supermarket.forms import form_errors
+
+
+@bp.get("/admin")
+@roles(Role.ADMIN)
+def admin_home() -> ResponseReturnValue:
+    counts = {"sites": len(auth.all_sites()), "users": auth.count_active_users()}
+    return render_template("admin/index.html", counts=counts)
+
+
+@bp.get("/admin/users")
+@roles(Role.ADMIN)
+def user_list() -> ResponseReturnValue:
+    return render_template("admin/users.html", users=auth.list_users())
+
+
+def _user_form(user: User | None, errors: dict[str, str]) -> ResponseReturnValue:
+    return render_template(
+        "admin/user_form.html",
+        user=user,
+        errors=errors,
+        form=request.form,
+        all_sites=auth.all_sites(),
+        roles=list(Role),
+    ), 422 if errors else 200
+
+
+@bp.route("/admin/users/new", methods=["GET", "POST"])
+@roles(Role.ADMIN)
+def user_new() -> ResponseReturnValue:
+    errors: dict[str, str] = {}
+    if request.method == "POST":
+        f = request.form
+        # The admin never chooses or sees a password: a one-time one is shown to hand over.
+        password = "-".join(secrets.token_urlsafe(4) for _ in range(4))
+        try:
+            user = auth.create_user(
+                email=f.get("email", ""),
+                name=f.get("name", ""),
+                role=f.get("role", ""),
+                password=password,
+                sites=auth.sites_with_codes(f.getlist("sites")),
+                actor=actor(),
+            )
+        except DomainError as exc:
+            errors = form_errors(exc)
+        else:
+            db.session.commit()
+            return render_template("admin/user_created.html", user=user, password=password)
+    return _user_form(None, errors)
+
+
+@bp.route("/admin/users/<int:user_id>", methods=["GET", "POST"])
+@roles(Role.ADMIN)
+def user_edit(user_id: int) -> ResponseReturnValue:
+    user = auth.get_user(user_id)
+    errors: dict[str, str] = {}
+    if request.method == "POST":
+        f = request.form
+        try:
+            auth.update_user(
+                user,
+                name=f.get("name", ""),
+                role=f.get("role", ""),
+                sites=auth.sites_with_codes(f.getlist("sites")),
+                active=f.get("active") == "on",
+                actor=actor(),
+            )
+        except DomainError as exc:
+            errors = form_errors(exc)
+        else:
+            db.session.commit()
+            flash(f"{user.name} saved.", "info")
+            return redirect(url_for("auth.user_list"), 303)
+    return _user_form(user, errors)
+
+
+def _day(raw: str | None) -> date | None:
+    try:
+        return date.fromisoformat(raw) if raw else None
+    except ValueError:
+        return None
+
+
+@bp.get("/admin/audit")
+@roles(Role.ADMIN)
+def audit_log() -> ResponseReturnValue:
+    args = request.args
+    stmt = audit.search(
+        action=args.get("action", ""),
+        actor_email=args.get("actor", ""),
+        site_code=args.get("site", ""),
+        start=_day(args.get("from")),
+        end=_day(args.get("to")),
+    )
+    return render_template(
+        "admin/audit.html",
+        page=db.paginate(stmt, per_page=50, error_out=False),
+        args=args,
+        site_codes=audit.site_codes(),
+        all_sites=auth.all_sites(),
+        base_args={k: v for k, v in args.items() if k != "page"},
+    )
