@@ -45,8 +45,9 @@ from supermarket.members.models import (
 )
 from supermarket.members.names import search_key
 from supermarket.members.schemas import MemberIn, MemberUpdateIn
-from supermarket.members.terms import add_months, age_band, site_today
+from supermarket.members.terms import add_months, age_band
 from supermarket.models import utcnow
+from supermarket.sites.calendar import site_today
 from supermarket.sites.models import Site
 
 BATCH = 1000

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import enum
 from datetime import date, datetime
-from typing import Any
 
 from sqlalchemy import (
     JSON,
@@ -254,12 +253,3 @@ class MemberConsent(Base):
     member: Mapped[Member] = relationship(back_populates="consents")
     given_by: Mapped[User | None] = relationship(foreign_keys=[given_by_id])
     withdrawn_by: Mapped[User | None] = relationship(foreign_keys=[withdrawn_by_id])
-
-    def describe(self) -> dict[str, Any]:
-        return {
-            "kind": self.kind,
-            "given_at": self.given_at,
-            "given_method": self.given_method,
-            "withdrawn_at": self.withdrawn_at,
-            "withdrawn_method": self.withdrawn_method,
-        }

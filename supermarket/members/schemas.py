@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from datetime import date, datetime
+from datetime import date
 from typing import Any
 
 from marshmallow import (
@@ -17,10 +17,9 @@ from marshmallow import (
     validates_schema,
 )
 
-from supermarket.formatting import LONDON
 from supermarket.http import limit_field
 from supermarket.inputs import Email, Int, Str
-from supermarket.members.identifiers import format_membership_number
+from supermarket.members.identifiers import display_number
 from supermarket.members.models import (
     DIETARY_NEEDS,
     ConsentKind,
@@ -29,9 +28,10 @@ from supermarket.members.models import (
     MemberStatus,
 )
 from supermarket.members.names import clean_name
-from supermarket.members.terms import MAX_AGE, MIN_AGE, age_on, site_today
+from supermarket.members.terms import MAX_AGE, MIN_AGE, age_on
 from supermarket.postcodes import normalise_postcode
 from supermarket.serialise import Computed
+from supermarket.sites.calendar import programme_today, site_today
 from supermarket.sites.settings import ELIGIBILITY_ROUTES
 
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
@@ -110,12 +110,8 @@ class Flag(fields.Boolean):
         super().__init__(truthy={True}, falsy={False}, **kwargs)
 
 
-def london_today() -> date:
-    return datetime.now(LONDON).date()
-
-
 def check_date_of_birth(born: date) -> None:
-    today = london_today()
+    today = programme_today()
     if born > today:
         raise ValidationError("The date of birth cannot be in the future.")
     age = age_on(born, today)
@@ -310,7 +306,7 @@ class MemberSummaryOut(Schema):
         metadata={"description": "8 characters, as stored: no hyphen, upper case"}
     )
     display_number = Computed(
-        lambda m: _display(m.membership_number),
+        lambda m: display_number(m.membership_number),
         fields.String(metadata={"description": "As printed on the card: ABCD-EFGH"}),
     )
     first_name = fields.String()
@@ -322,13 +318,6 @@ class MemberSummaryOut(Schema):
     )
     expires_on = fields.Date(allow_none=True)
     review_due_on = fields.Date(allow_none=True)
-
-
-def _display(number: str) -> str:
-    try:
-        return format_membership_number(number)
-    except ValueError:
-        return number
 
 
 class EligibilityOut(Schema):

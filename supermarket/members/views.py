@@ -27,7 +27,7 @@ from supermarket.errors import Conflict, InvalidInput, PermissionDenied
 from supermarket.extensions import db
 from supermarket.members import importer, pdf, privacy, services
 from supermarket.members.forms import flatten_errors, registration_from_form, update_from_form
-from supermarket.members.identifiers import format_membership_number
+from supermarket.members.identifiers import display_number
 from supermarket.members.models import (
     DIETARY_LABELS,
     DIETARY_NEEDS,
@@ -37,7 +37,7 @@ from supermarket.members.models import (
     MemberStatus,
 )
 from supermarket.members.schemas import MemberIn, MemberUpdateIn
-from supermarket.members.terms import site_today
+from supermarket.sites.calendar import site_today
 
 bp = Blueprint("members", __name__, url_prefix="/members")
 
@@ -58,15 +58,8 @@ def _labels() -> dict[str, Any]:
         "MemberStatus": MemberStatus,
         "ConsentKind": ConsentKind,
         "ConsentMethod": ConsentMethod,
-        "show_number": _display_number,
+        "show_number": display_number,
     }
-
-
-def _display_number(number: str) -> str:
-    try:
-        return format_membership_number(number)
-    except ValueError:
-        return number
 
 
 def _pdf(data: bytes, name: str) -> Response:
@@ -115,7 +108,7 @@ def register() -> ResponseReturnValue:
             member = result.member
             flash(
                 f"{member.first_name} is registered: membership number "
-                f"{_display_number(member.membership_number)}.",
+                f"{display_number(member.membership_number)}.",
                 "info",
             )
             for warning in result.warnings:

@@ -8,7 +8,7 @@ from marshmallow import Schema, fields, validate
 
 from supermarket.http import limit_field
 from supermarket.inputs import Int, Str
-from supermarket.members.identifiers import format_membership_number
+from supermarket.members.identifiers import display_number
 from supermarket.members.models import DIETARY_LABELS, MemberStatus
 from supermarket.members.schemas import HouseholdOut, Text
 from supermarket.serialise import Computed
@@ -87,13 +87,6 @@ class VoidIn(Schema):
 
 
 # --- output ---------------------------------------------------------------------------------
-
-
-def display_number(number: str) -> str:
-    try:
-        return format_membership_number(number)
-    except ValueError:
-        return number
 
 
 class VisitBandOut(Schema):

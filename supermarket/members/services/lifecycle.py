@@ -13,7 +13,8 @@ from supermarket.errors import InvalidInput, RuleViolation
 from supermarket.extensions import db
 from supermarket.members.models import Member, MemberStatus
 from supermarket.members.services.common import _site_is_full, ensure_staff
-from supermarket.members.terms import add_months, site_today
+from supermarket.members.terms import add_months
+from supermarket.sites.calendar import site_today
 
 
 def _lifecycle(member: Member, action: str, actor: User, **details: Any) -> None:

@@ -11,8 +11,8 @@ from supermarket.auth import audit
 from supermarket.extensions import db
 from supermarket.members.matching import household_match_hash, match_key
 from supermarket.members.models import Member, MemberStatus
-from supermarket.members.terms import site_today
 from supermarket.models import utcnow
+from supermarket.sites.calendar import site_today
 from supermarket.sites.models import Site
 
 

@@ -22,8 +22,9 @@ from supermarket.members.names import search_key
 from supermarket.members.schemas import CONTACT_FIELDS
 from supermarket.members.services.common import OPEN_STATUSES, _site_is_full, ensure_staff
 from supermarket.members.services.consent import _add_consent
-from supermarket.members.terms import add_months, age_band, site_today
+from supermarket.members.terms import add_months, age_band
 from supermarket.postcodes import in_catchment
+from supermarket.sites.calendar import site_today
 from supermarket.sites.models import Site
 from supermarket.sites.settings import SiteSettings
 

@@ -22,8 +22,8 @@ from supermarket.members.identifiers import is_valid_membership_number, normalis
 from supermarket.members.models import Member, MemberStatus
 from supermarket.members.names import prefix_upper_bound, search_key
 from supermarket.members.services.common import ensure_staff, get_member
-from supermarket.members.terms import site_today
 from supermarket.postcodes import normalise_catchment_entry, normalise_postcode
+from supermarket.sites.calendar import site_today
 from supermarket.sites.models import Site
 
 

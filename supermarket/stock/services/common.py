@@ -1,9 +1,6 @@
-"""What every stock service shares: who may act at a site, and the site's own calendar."""
+"""What every stock service shares: who may act at a site, and finding products."""
 
 from __future__ import annotations
-
-from datetime import date, datetime
-from zoneinfo import ZoneInfo
 
 from sqlalchemy import select
 
@@ -11,7 +8,9 @@ from supermarket.auth.access import works_at
 from supermarket.auth.models import Role, User
 from supermarket.errors import InvalidInput, NotFound, PermissionDenied
 from supermarket.extensions import db
-from supermarket.models import utcnow
+from supermarket.sites.calendar import (
+    site_today as site_today,  # tests/stock/conftest reads it here
+)
 from supermarket.sites.models import Site
 from supermarket.stock.barcodes import normalise_barcode
 from supermarket.stock.models import Product
@@ -30,19 +29,6 @@ def ensure_catalogue_editor(actor: User) -> None:
     """Administrators and site managers keep the shared catalogue."""
     if actor.role not in (Role.SITE_MANAGER, Role.ADMIN):
         raise PermissionDenied("Only site managers and administrators change the catalogue.")
-
-
-def now_or(at: datetime | None) -> datetime:
-    return at if at is not None else utcnow()
-
-
-def local_date(site: Site, at: datetime) -> date:
-    """The calendar day at the site when `at` happened."""
-    return at.astimezone(ZoneInfo(site.timezone)).date()
-
-
-def site_today(site: Site, at: datetime | None = None) -> date:
-    return local_date(site, now_or(at))
 
 
 def find_product(code: str) -> Product | None:

@@ -12,9 +12,10 @@ from sqlalchemy import case, func, select
 from supermarket.auth.models import User
 from supermarket.errors import InvalidInput
 from supermarket.extensions import db
+from supermarket.sites.calendar import site_today
 from supermarket.sites.models import Site
 from supermarket.stock.models import Donation, MovementKind, Product, StockMovement
-from supermarket.stock.services.common import ensure_staff, site_today
+from supermarket.stock.services.common import ensure_staff
 from supermarket.stock.services.levels import Level, stock_levels
 
 MAX_PERIOD_DAYS = 3 * 366

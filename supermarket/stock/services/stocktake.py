@@ -11,6 +11,7 @@ from supermarket.auth import audit
 from supermarket.auth.models import User
 from supermarket.errors import Conflict, InvalidInput, NotFound, RuleViolation
 from supermarket.extensions import db
+from supermarket.sites.calendar import now_or
 from supermarket.sites.models import Site
 from supermarket.stock.models import (
     UNKNOWN_SOURCE,
@@ -23,7 +24,7 @@ from supermarket.stock.models import (
     StocktakeLine,
     StocktakeStatus,
 )
-from supermarket.stock.services.common import ensure_staff, now_or, product_by_sku
+from supermarket.stock.services.common import ensure_staff, product_by_sku
 from supermarket.stock.services.ledger import batch_for, move
 
 MAX_COUNT = 10_000_000

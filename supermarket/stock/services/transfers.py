@@ -11,6 +11,7 @@ from sqlalchemy import Select, or_, select, update
 from supermarket.auth.models import User
 from supermarket.errors import InvalidInput, NotFound, RuleViolation
 from supermarket.extensions import db
+from supermarket.sites.calendar import now_or, site_today
 from supermarket.sites.codes import normalise_site_code
 from supermarket.sites.models import Site
 from supermarket.stock.models import (
@@ -19,7 +20,7 @@ from supermarket.stock.models import (
     StockTransferLine,
     TransferStatus,
 )
-from supermarket.stock.services.common import ensure_staff, now_or, product_by_sku, site_today
+from supermarket.stock.services.common import ensure_staff, product_by_sku
 from supermarket.stock.services.ledger import batch_for, fefo, move, take, usable
 
 

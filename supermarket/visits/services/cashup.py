@@ -15,9 +15,10 @@ from supermarket.auth import audit
 from supermarket.auth.models import User
 from supermarket.errors import Conflict, InvalidInput, NotFound
 from supermarket.extensions import db
+from supermarket.sites.calendar import local_date, now_or, site_today
 from supermarket.sites.models import Site
 from supermarket.visits.models import PaymentMethod, SiteSession, Visit
-from supermarket.visits.services.common import ensure_staff, local_date, now_or, site_today
+from supermarket.visits.services.common import ensure_staff
 
 MAX_CASH_PENCE = 10_000_000
 

@@ -30,6 +30,7 @@ from supermarket.extensions import db
 from supermarket.members import services as members
 from supermarket.members.identifiers import normalise_membership_number
 from supermarket.members.models import Member
+from supermarket.sites.calendar import local_date, now_or
 from supermarket.sites.models import Site
 from supermarket.sites.settings import SiteSettings
 from supermarket.visits.models import Rule, SiteSession, Visit, VisitBand, VisitLine
@@ -40,13 +41,7 @@ from supermarket.visits.services.allowance import (
     savings,
     settle_payment,
 )
-from supermarket.visits.services.common import (
-    ensure_staff,
-    local_date,
-    now_or,
-    settings_of,
-    week_key,
-)
+from supermarket.visits.services.common import ensure_staff, settings_of, week_key
 from supermarket.visits.services.rules import (
     Problem,
     allowance_problem,

@@ -10,10 +10,11 @@ from supermarket.auth import audit
 from supermarket.auth.models import User
 from supermarket.errors import InvalidInput, NotFound, RuleViolation
 from supermarket.extensions import db
+from supermarket.sites.calendar import local_date, now_or
 from supermarket.sites.models import Site
 from supermarket.visits.models import Visit
 from supermarket.visits.services import stock_link
-from supermarket.visits.services.common import ensure_staff, local_date, now_or
+from supermarket.visits.services.common import ensure_staff
 
 
 def get_visit(site: Site, visit_id: int, *, actor: User, lock: bool = False) -> Visit:
