@@ -170,20 +170,6 @@ def _postcode_condition(text: str) -> ColumnElement[bool] | None:
     return Member.postcode_district == entry
 
 
-def _status_condition(status: str, today: date) -> ColumnElement[bool]:
-    if status == MemberStatus.LAPSED:
-        return or_(
-            Member.status == MemberStatus.LAPSED.value,
-            and_(Member.status == MemberStatus.ACTIVE.value, Member.expires_on < today),
-        )
-    if status == MemberStatus.ACTIVE:
-        return and_(
-            Member.status == MemberStatus.ACTIVE.value,
-            or_(Member.expires_on.is_(None), Member.expires_on >= today),
-        )
-    return Member.status == status
-
-
 NUMBER_HINT = (
     "That looks like a membership number, but a character is wrong. Check the card and type "
     "it again."
@@ -214,7 +200,7 @@ def search_members(
     q = q.strip()[:100]
     base = select(Member).where(Member.site_id == site.id, Member.anonymised_at.is_(None))
     if status:
-        base = base.where(_status_condition(status, site_today(site)))
+        base = base.where(Member.status_on(site_today(site)) == status)
     hint = None
     number = normalise_membership_number(q) if q else None
     if number is not None and cursor is None:
