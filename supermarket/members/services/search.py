@@ -15,7 +15,7 @@ from sqlalchemy import ColumnElement, and_, or_, select, tuple_
 
 from supermarket.auth import audit
 from supermarket.auth.models import User
-from supermarket.errors import InvalidInput, NotFound
+from supermarket.errors import InvalidInput, NotFound, RuleViolation
 from supermarket.extensions import db
 from supermarket.inputs import fits_int, text_problem
 from supermarket.members.identifiers import is_valid_membership_number, normalise_membership_number
@@ -50,9 +50,12 @@ def find_member_for_checkin(
     For the check-in desk: refuses (422) text that is not a membership number or whose check
     character is wrong, so a misread number never finds someone else. Looks at the site's own
     members; if the site accepts other sites' members, then at the whole programme (audited
-    as `member.found_from_other_site`). 404 if nobody holds the number. The caller decides
-    what the member's status allows. With `for_update`, the member's row is locked until
-    the transaction ends (on databases that lock rows).
+    as `member.found_from_other_site`). The rule for a member of another site lives here: a
+    site that takes only its own members refuses one of another site the actor also works at
+    (`not_allowed_at_this_site`, which the visit rules name); anyone else gets a 404, so
+    numbers cannot be probed across sites. The caller decides what the member's status
+    allows. With `for_update`, the member's row is locked until the transaction ends (on
+    databases that lock rows).
     """
     ensure_staff(actor, site)
     number = normalise_membership_number(text)
@@ -84,8 +87,31 @@ def find_member_for_checkin(
                 details={"home_site_id": member.site_id},
             )
     if member is None:
+        _refuse_member_of_another_site(site, number, actor)
         raise NotFound("No member has that number here.", code="member_not_found")
     return member
+
+
+# The check-in refusal's code; visits.models.Rule lists it among the check-in rules.
+NOT_ALLOWED_AT_THIS_SITE = "not_allowed_at_this_site"
+
+
+def _refuse_member_of_another_site(site: Site, number: str, actor: User) -> None:
+    """Refuse (RuleViolation) a member of another of the actor's sites, which this site does
+    not take; staff of this site alone are not told the number exists."""
+    for other in actor.sites:
+        if other.id == site.id:
+            continue
+        try:
+            member = get_member(other, number, actor=actor)
+        except NotFound:
+            continue
+        raise RuleViolation(
+            f"{member.first_name} is a member at {other.name}. {site.name} does not take "
+            "other sites' members.",
+            code=NOT_ALLOWED_AT_THIS_SITE,
+            details={"home_site": other.code, "overridable": False},
+        )
 
 
 def _encode_cursor(group: int, member: Member, order: tuple[Any, ...]) -> str:

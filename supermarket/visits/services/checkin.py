@@ -25,7 +25,7 @@ from sqlalchemy.exc import IntegrityError
 
 from supermarket.auth import audit
 from supermarket.auth.models import Role, User
-from supermarket.errors import Conflict, InvalidInput, NotFound, PermissionDenied, RuleViolation
+from supermarket.errors import Conflict, InvalidInput, PermissionDenied, RuleViolation
 from supermarket.extensions import db
 from supermarket.members import services as members
 from supermarket.members.identifiers import normalise_membership_number
@@ -33,7 +33,7 @@ from supermarket.members.models import Member
 from supermarket.sites.calendar import local_date, now_or
 from supermarket.sites.models import Site
 from supermarket.sites.settings import SiteSettings
-from supermarket.visits.models import Rule, SiteSession, Visit, VisitBand, VisitLine
+from supermarket.visits.models import SiteSession, Visit, VisitBand, VisitLine
 from supermarket.visits.services import stock_link
 from supermarket.visits.services.allowance import (
     allowance_for,
@@ -58,30 +58,11 @@ _KEY = re.compile(r"^[A-Za-z0-9._:\-]{8,100}$")
 
 
 def find_member(site: Site, number: str, *, actor: User, for_update: bool = False) -> Member:
-    """The member whose card was scanned or typed at this site's desk.
-
-    The site's own members, or another site's where this site accepts them. A member of
-    another site the actor also works at is refused as `not_allowed_at_this_site`; anyone
-    else is a 404, so numbers cannot be probed across sites.
-    """
+    """The member whose card was scanned or typed at this site's desk: the site's own
+    members, or another site's where this site accepts them (the members' rule,
+    `not_allowed_at_this_site` otherwise)."""
     ensure_staff(site, actor)
-    try:
-        return members.find_member_for_checkin(site, number, actor=actor, for_update=for_update)
-    except NotFound:
-        for other in actor.sites:
-            if other.id == site.id:
-                continue
-            try:
-                member = members.get_member(other, number, actor=actor)
-            except NotFound:
-                continue
-            raise RuleViolation(
-                f"{member.first_name} is a member at {other.name}. {site.name} does not take "
-                "other sites' members.",
-                code=Rule.NOT_ALLOWED_AT_THIS_SITE.value,
-                details={"home_site": other.code, "overridable": False},
-            ) from None
-        raise
+    return members.find_member_for_checkin(site, number, actor=actor, for_update=for_update)
 
 
 def home_settings(member: Member, site: Site, settings: SiteSettings) -> SiteSettings:
