@@ -31,10 +31,10 @@ from supermarket.auth import audit
 from supermarket.auth.models import User
 from supermarket.errors import InvalidInput
 from supermarket.extensions import db
-from supermarket.members import services
+from supermarket.members import rules, services
 from supermarket.members.forms import HOUSEHOLD
 from supermarket.members.identifiers import new_membership_numbers
-from supermarket.members.matching import household_match_hash, match_key
+from supermarket.members.matching import match_key
 from supermarket.members.models import (
     DIETARY_NEEDS,
     ConsentKind,
@@ -43,9 +43,8 @@ from supermarket.members.models import (
     MemberConsent,
     MemberStatus,
 )
-from supermarket.members.names import search_key
 from supermarket.members.schemas import MemberIn, MemberUpdateIn
-from supermarket.members.terms import add_months, age_band
+from supermarket.members.terms import age_band
 from supermarket.models import utcnow
 from supermarket.sites.calendar import site_today
 from supermarket.sites.models import Site
@@ -376,6 +375,9 @@ def _flatten(messages: Any, key: str = "row") -> Iterator[tuple[str, str]]:
         yield _ERROR_COLUMN.get(key, key), str(messages)
 
 
+_NO_KEYS = rules.HouseholdKeys("", "", None)
+
+
 @dataclass
 class _Row:
     line: int
@@ -383,8 +385,7 @@ class _Row:
     joined_on: date | None
     expires_on: date | None
     notes: str
-    last_key: str = ""
-    match_hash: str = ""
+    keys: rules.HouseholdKeys = _NO_KEYS  # set when the row is added
 
 
 # --- the import -----------------------------------------------------------------------------
@@ -504,8 +505,10 @@ class _Importer:
 
     def add(self, row: _Row) -> None:
         data = row.data
-        row.last_key = search_key(data["last_name"])
-        triple = (row.last_key, data["date_of_birth"], data["postcode"])
+        row.keys = rules.household_keys(
+            data["first_name"], data["last_name"], data["date_of_birth"], data["postcode"], self.key
+        )
+        triple = (row.keys.last_name_key, data["date_of_birth"], data["postcode"])
         earlier = self.seen.get(triple)
         if earlier is not None:
             self.report.duplicates += 1
@@ -518,7 +521,6 @@ class _Importer:
             self.bad_row()
             return
         self.seen[triple] = row.line
-        row.match_hash = household_match_hash(*triple, self.key)
         self.batch.append(row)
         if len(self.batch) >= BATCH:
             self.flush()
@@ -556,7 +558,9 @@ class _Importer:
         }
         kept = []
         for row in rows:
-            number = existing.get((row.last_key, row.data["date_of_birth"], row.data["postcode"]))
+            number = existing.get(
+                (row.keys.last_name_key, row.data["date_of_birth"], row.data["postcode"])
+            )
             if number is None:
                 kept.append(row)
                 continue
@@ -572,7 +576,7 @@ class _Importer:
         return kept
 
     def _count_elsewhere(self, rows: list[_Row]) -> None:
-        hashes = {row.match_hash for row in rows}
+        hashes = {row.keys.match_hash for row in rows}
         found = set(
             db.session.scalars(
                 select(Member.match_hash).where(
@@ -583,7 +587,7 @@ class _Importer:
                 )
             )
         )
-        self.report.member_elsewhere += sum(1 for row in rows if row.match_hash in found)
+        self.report.member_elsewhere += sum(1 for row in rows if row.keys.match_hash in found)
 
     def _numbers(self, count: int) -> list[str]:
         numbers: set[str] = set()
@@ -603,24 +607,16 @@ class _Importer:
         values = []
         for row, number in zip(rows, self._numbers(len(rows)), strict=True):
             data, household, eligibility = row.data, row.data["household"], row.data["eligibility"]
-            joined = row.joined_on or today
-            waiting = settings.member_cap is not None and self.places >= settings.member_cap
-            expires = (
-                None
-                if waiting
-                else (row.expires_on or add_months(joined, settings.membership_term_months))
+            term = rules.new_term(
+                settings,
+                today,
+                waiting=rules.is_full(self.places, settings.member_cap),
+                joined_on=row.joined_on,
+                expires_on=row.expires_on,
             )
-            review = None
-            if not waiting:
-                review = add_months(joined, settings.review_interval_months)
-                while review < today:
-                    review = add_months(review, settings.review_interval_months)
-            status = MemberStatus.WAITING if waiting else MemberStatus.ACTIVE
-            if expires is not None and expires < today:
-                status = MemberStatus.LAPSED
-            if status is MemberStatus.ACTIVE:
+            if term.status is MemberStatus.ACTIVE:
                 self.places += 1
-            if waiting:
+            if term.status is MemberStatus.WAITING:
                 self.report.waiting += 1
             values.append(
                 {
@@ -628,12 +624,12 @@ class _Importer:
                     "membership_number": number,
                     "first_name": data["first_name"],
                     "last_name": data["last_name"],
-                    "first_name_key": search_key(data["first_name"]),
-                    "last_name_key": row.last_key,
+                    "first_name_key": row.keys.first_name_key,
+                    "last_name_key": row.keys.last_name_key,
                     "date_of_birth": data["date_of_birth"],
-                    "age_band": age_band(data["date_of_birth"], joined),
+                    "age_band": age_band(data["date_of_birth"], term.joined_on),
                     "postcode": data["postcode"],
-                    "postcode_district": data["postcode"].split(" ")[0],
+                    "postcode_district": rules.postcode_district(data["postcode"]),
                     "phone": data["phone"],
                     "email": data["email"],
                     "adults": household["adults"],
@@ -647,12 +643,12 @@ class _Importer:
                     "dietary": data["dietary"],
                     "dietary_notes": data["dietary_notes"],
                     "notes": row.notes,
-                    "status": status.value,
+                    "status": term.status.value,
                     "status_reason": "",
-                    "joined_on": joined,
-                    "expires_on": expires,
-                    "review_due_on": review,
-                    "match_hash": row.match_hash,
+                    "joined_on": term.joined_on,
+                    "expires_on": term.expires_on,
+                    "review_due_on": term.review_due_on,
+                    "match_hash": row.keys.match_hash,
                     "registered_by_id": self.actor.id,
                     "created_at": now,
                     "updated_at": now,

@@ -15,14 +15,14 @@ from supermarket.auth import audit
 from supermarket.auth.models import Role, User
 from supermarket.errors import Conflict, InvalidInput, PermissionDenied
 from supermarket.extensions import db
+from supermarket.members import rules
 from supermarket.members.identifiers import new_membership_number
-from supermarket.members.matching import household_match_hash, match_key
-from supermarket.members.models import ConsentKind, ConsentMethod, Member, MemberStatus
-from supermarket.members.names import search_key
+from supermarket.members.matching import match_key
+from supermarket.members.models import ConsentKind, ConsentMethod, Member
 from supermarket.members.schemas import CONTACT_FIELDS
 from supermarket.members.services.common import OPEN_STATUSES, _site_is_full, ensure_staff
 from supermarket.members.services.consent import _add_consent
-from supermarket.members.terms import add_months, age_band
+from supermarket.members.terms import age_band
 from supermarket.postcodes import in_catchment
 from supermarket.sites.calendar import site_today
 from supermarket.sites.models import Site
@@ -141,28 +141,30 @@ def register_member(
     eligibility = data["eligibility"]
     _check_eligibility(site, settings, eligibility["route"], data["postcode"])
 
-    last_key = search_key(data["last_name"])
     born: date = data["date_of_birth"]
-    existing = _duplicate_at_site(site, last_key, born, data["postcode"])
+    keys = rules.household_keys(
+        data["first_name"], data["last_name"], born, data["postcode"], match_key()
+    )
+    existing = _duplicate_at_site(site, keys.last_name_key, born, data["postcode"])
     if existing is not None:
         _raise_duplicate(existing)
-    hashed = household_match_hash(last_key, born, data["postcode"], match_key())
-    warnings = [dict(ELSEWHERE_WARNING)] if _member_elsewhere(site, hashed) else []
+    assert keys.match_hash is not None  # the date of birth and postcode are required
+    warnings = [dict(ELSEWHERE_WARNING)] if _member_elsewhere(site, keys.match_hash) else []
 
     today = site_today(site)
-    waiting = _site_is_full(site, settings)
+    term = rules.new_term(settings, today, waiting=_site_is_full(site, settings))
     household = data["household"]
     member = Member(
         site_id=site.id,
         site=site,
         first_name=data["first_name"],
         last_name=data["last_name"],
-        first_name_key=search_key(data["first_name"]),
-        last_name_key=last_key,
+        first_name_key=keys.first_name_key,
+        last_name_key=keys.last_name_key,
         date_of_birth=born,
-        age_band=age_band(born, today),
+        age_band=age_band(born, term.joined_on),
         postcode=data["postcode"],
-        postcode_district=data["postcode"].split(" ")[0],
+        postcode_district=rules.postcode_district(data["postcode"]),
         phone=data.get("phone"),
         email=data.get("email"),
         adults=household["adults"],
@@ -175,11 +177,11 @@ def register_member(
         benefit=eligibility.get("benefit", ""),
         dietary=list(data.get("dietary", [])),
         dietary_notes=data.get("dietary_notes", ""),
-        status=(MemberStatus.WAITING if waiting else MemberStatus.ACTIVE).value,
-        joined_on=today,
-        expires_on=None if waiting else add_months(today, settings.membership_term_months),
-        review_due_on=None if waiting else add_months(today, settings.review_interval_months),
-        match_hash=hashed,
+        status=term.status.value,
+        joined_on=term.joined_on,
+        expires_on=term.expires_on,
+        review_due_on=term.review_due_on,
+        match_hash=keys.match_hash,
         registered_by_id=actor.id,
     )
     _insert_with_unique_number(member)
@@ -255,7 +257,7 @@ def update_member(member: Member, changes: Mapping[str, Any], *, actor: User) ->
         member.age_band = age_band(changes["date_of_birth"], member.joined_on)
     if "postcode" in changes:
         put("postcode", changes["postcode"])
-        member.postcode_district = changes["postcode"].split(" ")[0]
+        member.postcode_district = rules.postcode_district(changes["postcode"])
     if "household" in changes:
         for key, value in changes["household"].items():
             put(key, value)
@@ -267,8 +269,15 @@ def update_member(member: Member, changes: Mapping[str, Any], *, actor: User) ->
     if changed & {"eligibility_route", "postcode"}:
         _check_eligibility(site, site.settings, member.eligibility_route, member.postcode or "")
     if changed & {"first_name", "last_name", "date_of_birth", "postcode"}:
-        member.first_name_key = search_key(member.first_name)
-        member.last_name_key = search_key(member.last_name)
+        keys = rules.household_keys(
+            member.first_name,
+            member.last_name,
+            member.date_of_birth,
+            member.postcode,
+            match_key(),
+        )
+        member.first_name_key = keys.first_name_key
+        member.last_name_key = keys.last_name_key
         if member.date_of_birth is not None and member.postcode is not None:
             existing = _duplicate_at_site(
                 site,
@@ -279,9 +288,7 @@ def update_member(member: Member, changes: Mapping[str, Any], *, actor: User) ->
             )
             if existing is not None:
                 _raise_duplicate(existing)
-            member.match_hash = household_match_hash(
-                member.last_name_key, member.date_of_birth, member.postcode, match_key()
-            )
+            member.match_hash = keys.match_hash
     if changed:
         db.session.flush()
         audit.record(
