@@ -25,7 +25,7 @@ from supermarket.auth.models import Role
 from supermarket.auth.web import MANAGERS, STAFF, actor, require_current_site, roles
 from supermarket.errors import Conflict, InvalidInput, PermissionDenied
 from supermarket.extensions import db
-from supermarket.members import importer, pdf, privacy, services
+from supermarket.members import pdf, services
 from supermarket.members.forms import flatten_errors, registration_from_form, update_from_form
 from supermarket.members.identifiers import display_number
 from supermarket.members.models import (
@@ -37,6 +37,7 @@ from supermarket.members.models import (
     MemberStatus,
 )
 from supermarket.members.schemas import MemberIn, MemberUpdateIn
+from supermarket.members.services import importing, privacy
 from supermarket.sites.calendar import site_today
 
 bp = Blueprint("members", __name__, url_prefix="/members")
@@ -298,7 +299,7 @@ def import_members() -> ResponseReturnValue:
         if upload is None or not upload.filename:
             flash("Choose the CSV file to import.", "error")
             return redirect(url_for("members.import_members"), 303)
-        report = importer.import_members(
+        report = importing.import_members(
             site,
             upload.stream,
             actor=actor(),
@@ -311,8 +312,8 @@ def import_members() -> ResponseReturnValue:
         "members/import.html",
         site=site,
         report=report,
-        columns=importer.COLUMNS,
-        error_csv=importer.errors_csv(report.errors) if report else "",
+        columns=importing.COLUMNS,
+        error_csv=importing.errors_csv(report.errors) if report else "",
     )
 
 
@@ -320,7 +321,7 @@ def import_members() -> ResponseReturnValue:
 @roles(*MANAGERS)
 def import_template() -> ResponseReturnValue:
     return Response(
-        importer.template_csv(),
+        importing.template_csv(),
         mimetype="text/csv",
         headers={"Content-Disposition": 'attachment; filename="members-template.csv"'},
     )

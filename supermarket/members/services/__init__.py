@@ -36,9 +36,6 @@ from supermarket.members.services.registration import (
     register_member,
     update_member,
 )
-from supermarket.members.services.registration import (
-    _check_eligibility as _check_eligibility,  # the importer checks rows with the same rule
-)
 from supermarket.members.services.search import (
     SearchPage,
     card_for,

@@ -44,7 +44,9 @@ def _field_error(path: tuple[str, ...], message: str) -> dict[str, Any]:
     return error
 
 
-def _check_eligibility(site: Site, settings: SiteSettings, route: str, postcode: str) -> None:
+def check_eligibility(site: Site, settings: SiteSettings, route: str, postcode: str) -> None:
+    """Refuse (422) a route the site does not accept, or a postcode outside its catchment for
+    the postcode route; the desk and the import check with this rule."""
     if route not in settings.eligibility_routes:
         raise InvalidInput(
             "This site does not accept that eligibility route.",
@@ -139,7 +141,7 @@ def register_member(
     ensure_staff(actor, site)
     settings = site.settings
     eligibility = data["eligibility"]
-    _check_eligibility(site, settings, eligibility["route"], data["postcode"])
+    check_eligibility(site, settings, eligibility["route"], data["postcode"])
 
     born: date = data["date_of_birth"]
     keys = rules.household_keys(
@@ -267,7 +269,7 @@ def update_member(member: Member, changes: Mapping[str, Any], *, actor: User) ->
         for key in ("referral_agency", "referral_reference", "benefit"):
             put(key, eligibility.get(key, ""))
     if changed & {"eligibility_route", "postcode"}:
-        _check_eligibility(site, site.settings, member.eligibility_route, member.postcode or "")
+        check_eligibility(site, site.settings, member.eligibility_route, member.postcode or "")
     if changed & {"first_name", "last_name", "date_of_birth", "postcode"}:
         keys = rules.household_keys(
             member.first_name,
