@@ -20,6 +20,13 @@ from marshmallow import (
 from supermarket.http import limit_field
 from supermarket.inputs import Email, Int, Str
 from supermarket.members.identifiers import display_number
+from supermarket.members.inputs import (
+    Consents,
+    Eligibility,
+    Household,
+    MemberChanges,
+    NewMember,
+)
 from supermarket.members.models import (
     DIETARY_NEEDS,
     ConsentKind,
@@ -135,6 +142,10 @@ class HouseholdIn(Schema):
     children_5_11 = _children()
     children_12_17 = _children()
 
+    @post_load
+    def _make(self, data: dict[str, Any], **_: Any) -> Household:
+        return Household(**data)
+
 
 class EligibilityIn(Schema):
     route = Str(
@@ -157,6 +168,10 @@ class EligibilityIn(Schema):
         if route != "benefits" and data.get("benefit"):
             raise ValidationError("Only for the benefits route.", "benefit")
 
+    @post_load
+    def _make(self, data: dict[str, Any], **_: Any) -> Eligibility:
+        return Eligibility(**data)
+
 
 class ConsentsIn(Schema):
     privacy_notice_given = Flag(
@@ -167,6 +182,10 @@ class ConsentsIn(Schema):
     )
     survey = Flag(load_default=False)
     contact = Flag(load_default=False)
+
+    @post_load
+    def _make(self, data: dict[str, Any], **_: Any) -> Consents:
+        return Consents(**data)
 
 
 class _MemberFields(Schema):
@@ -194,11 +213,15 @@ class _MemberFields(Schema):
         return data
 
     @post_load
-    def _tidy(self, data: dict[str, Any], **_: Any) -> dict[str, Any]:
+    def _tidy(self, data: dict[str, Any], **_: Any) -> Any:
         if "dietary" in data:
             data["dietary"] = [d for d in DIETARY_NEEDS if d in set(data["dietary"])]
         if data.get("email"):
             data["email"] = data["email"].strip()
+        return self._make(data)
+
+    def _make(self, data: dict[str, Any]) -> Any:
+        """What the schema loads to (one post_load hook: marshmallow orders hooks by name)."""
         return data
 
 
@@ -221,12 +244,18 @@ class MemberIn(_MemberFields):
     dietary_notes = Text(max_length=500, multiline=True, load_default="")
     consents = fields.Nested(ConsentsIn, required=True)
 
+    def _make(self, data: dict[str, Any]) -> NewMember:
+        return NewMember(**data)
+
 
 class MemberUpdateIn(_MemberFields):
     """A change to a member: only the fields sent change. Volunteers may send contact details
     (phone, email, postcode); site managers anything here."""
 
     notes = Text(max_length=2000, multiline=True)
+
+    def _make(self, data: dict[str, Any]) -> MemberChanges:
+        return MemberChanges.sending(**data)
 
 
 CONTACT_FIELDS = frozenset({"phone", "email", "postcode"})

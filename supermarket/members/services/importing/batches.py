@@ -77,9 +77,9 @@ class Batches:
     def add(self, row: Row) -> None:
         data = row.data
         row.keys = rules.household_keys(
-            data["first_name"], data["last_name"], data["date_of_birth"], data["postcode"], self.key
+            data.first_name, data.last_name, data.date_of_birth, data.postcode, self.key
         )
-        triple = (row.keys.last_name_key, data["date_of_birth"], data["postcode"])
+        triple = (row.keys.last_name_key, data.date_of_birth, data.postcode)
         earlier = self.seen.get(triple)
         if earlier is not None:
             self.report.duplicates += 1
@@ -87,7 +87,7 @@ class Batches:
                 row.line,
                 "last_name",
                 f"Possible duplicate of line {earlier} (same surname, date of birth and postcode).",
-                data["last_name"],
+                data.last_name,
             )
             self.bad_row()
             return
@@ -119,7 +119,7 @@ class Batches:
     def _without_existing(self, rows: list[Row]) -> list[Row]:
         # Looked up by postcode, which few households share (an index on site and postcode),
         # not by surname: common surnames would fetch most of a large site for every batch.
-        postcodes = {row.data["postcode"] for row in rows}
+        postcodes = {row.data.postcode for row in rows}
         existing = {
             (last, born, postcode): number
             for last, born, postcode, number in db.session.execute(
@@ -139,7 +139,7 @@ class Batches:
         kept = []
         for row in rows:
             number = existing.get(
-                (row.keys.last_name_key, row.data["date_of_birth"], row.data["postcode"])
+                (row.keys.last_name_key, row.data.date_of_birth, row.data.postcode)
             )
             if number is None:
                 kept.append(row)
@@ -150,7 +150,7 @@ class Batches:
                 "last_name",
                 f"Possible duplicate of member {number} (same surname, date of birth "
                 "and postcode).",
-                row.data["last_name"],
+                row.data.last_name,
             )
             self.bad_row()
         return kept

@@ -101,30 +101,30 @@ def insert_rows(
 def _member_values(
     row: Row, number: str, term: rules.Term, *, site: Site, actor: User, now: datetime
 ) -> dict[str, Any]:
-    data, household, eligibility = row.data, row.data["household"], row.data["eligibility"]
+    data, household, eligibility = row.data, row.data.household, row.data.eligibility
     return {
         "site_id": site.id,
         "membership_number": number,
-        "first_name": data["first_name"],
-        "last_name": data["last_name"],
+        "first_name": data.first_name,
+        "last_name": data.last_name,
         "first_name_key": row.keys.first_name_key,
         "last_name_key": row.keys.last_name_key,
-        "date_of_birth": data["date_of_birth"],
-        "age_band": age_band(data["date_of_birth"], term.joined_on),
-        "postcode": data["postcode"],
-        "postcode_district": rules.postcode_district(data["postcode"]),
-        "phone": data["phone"],
-        "email": data["email"],
-        "adults": household["adults"],
-        "children_0_4": household["children_0_4"],
-        "children_5_11": household["children_5_11"],
-        "children_12_17": household["children_12_17"],
-        "eligibility_route": eligibility["route"],
-        "referral_agency": eligibility.get("referral_agency", ""),
-        "referral_reference": eligibility.get("referral_reference", ""),
-        "benefit": eligibility.get("benefit", ""),
-        "dietary": data["dietary"],
-        "dietary_notes": data["dietary_notes"],
+        "date_of_birth": data.date_of_birth,
+        "age_band": age_band(data.date_of_birth, term.joined_on),
+        "postcode": data.postcode,
+        "postcode_district": rules.postcode_district(data.postcode),
+        "phone": data.phone,
+        "email": data.email,
+        "adults": household.adults,
+        "children_0_4": household.children_0_4,
+        "children_5_11": household.children_5_11,
+        "children_12_17": household.children_12_17,
+        "eligibility_route": eligibility.route,
+        "referral_agency": eligibility.referral_agency,
+        "referral_reference": eligibility.referral_reference,
+        "benefit": eligibility.benefit,
+        "dietary": data.dietary,
+        "dietary_notes": data.dietary_notes,
         "notes": row.notes,
         "status": term.status.value,
         "status_reason": "",
@@ -142,7 +142,7 @@ def _consent_values(
     row: Row, member_id: int, *, site: Site, actor: User, now: datetime
 ) -> list[dict[str, Any]]:
     """The privacy notice (always given) and the consents the row says yes to."""
-    flags = row.data["consents"]
+    consents = row.data.consents
     return [
         {
             "member_id": member_id,
@@ -154,5 +154,5 @@ def _consent_values(
             "withdrawn_method": "",
         }
         for kind in ConsentKind
-        if kind is ConsentKind.PRIVACY_NOTICE or flags.get(kind.value)
+        if kind is ConsentKind.PRIVACY_NOTICE or consents.given(kind)
     ]

@@ -13,6 +13,7 @@ from marshmallow import ValidationError
 from supermarket.errors import InvalidInput
 from supermarket.members import rules
 from supermarket.members.forms import HOUSEHOLD
+from supermarket.members.inputs import NewMember
 from supermarket.members.schemas import MemberIn, MemberUpdateIn
 from supermarket.members.services.importing import cells
 from supermarket.members.services.registration import check_eligibility
@@ -31,7 +32,7 @@ class Row:
     """A good row, loaded as the desk's registration would load it."""
 
     line: int
-    data: dict[str, Any]
+    data: NewMember
     joined_on: date | None
     expires_on: date | None
     notes: str
@@ -89,14 +90,14 @@ class RowReader:
         except ValidationError as exc:
             row.problems.extend(("notes", str(m), row.get("notes")) for m in exc.messages)
         if data is not None and not row.problems:
-            self._check_eligibility(payload["eligibility"]["route"], data["postcode"], row)
+            self._check_eligibility(payload["eligibility"]["route"], data.postcode, row)
         if row.problems or data is None:
             return None, row.problems
         return Row(line, data, joined, expires, notes), []
 
-    def _load(self, payload: dict[str, Any], row: _Cells) -> dict[str, Any] | None:
+    def _load(self, payload: dict[str, Any], row: _Cells) -> NewMember | None:
         try:
-            data: dict[str, Any] = self.schema.load(payload)
+            data: NewMember = self.schema.load(payload)
         except ValidationError as exc:
             for column, message in cells.flatten(exc.messages):
                 if message == "Missing data for required field.":
