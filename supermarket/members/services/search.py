@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
-from sqlalchemy import ColumnElement, and_, or_, select, tuple_
+from sqlalchemy import ColumnElement, Select, and_, or_, select, tuple_
 
 from supermarket.auth import audit
 from supermarket.auth.models import User
@@ -196,6 +196,32 @@ def _postcode_condition(text: str) -> ColumnElement[bool] | None:
     return Member.postcode_district == entry
 
 
+def _matches(
+    base: Select[Member],
+    groups: list[_Group],
+    start: int,
+    after: list[Any] | None,
+    wanted: int,
+) -> list[tuple[int, Member]]:
+    """Up to `wanted` members, group by group from `start` (after the cursor's keys), each
+    with its group's index."""
+    rows: list[tuple[int, Member]] = []
+    earlier = [g.condition for g in groups[:start]]
+    for index in range(start, len(groups)):
+        group = groups[index]
+        stmt = base.where(group.condition)
+        if earlier:  # a member matching two groups is listed once, in the first
+            stmt = stmt.where(~or_(*earlier))
+        if index == start and after is not None:
+            stmt = stmt.where(tuple_(*group.order) > tuple_(*after))
+        left = wanted - len(rows)
+        rows += [(index, m) for m in db.session.scalars(stmt.order_by(*group.order).limit(left))]
+        if len(rows) >= wanted:
+            break
+        earlier.append(group.condition)
+    return rows
+
+
 NUMBER_HINT = (
     "That looks like a membership number, but a character is wrong. Check the card and type "
     "it again."
@@ -246,20 +272,7 @@ def search_members(
     start, after = _decode_cursor(cursor, len(groups)) if cursor else (0, None)
     if after is not None and len(after) != len(groups[start].order):
         raise InvalidInput("The cursor is not valid.", fields={"cursor": ["Not valid."]})
-    rows: list[tuple[int, Member]] = []
-    earlier = [g.condition for g in groups[:start]]
-    for index in range(start, len(groups)):
-        group = groups[index]
-        stmt = base.where(group.condition)
-        if earlier:  # a member matching two groups is listed once, in the first
-            stmt = stmt.where(~or_(*earlier))
-        if index == start and after is not None:
-            stmt = stmt.where(tuple_(*group.order) > tuple_(*after))
-        wanted = limit + 1 - len(rows)
-        rows += [(index, m) for m in db.session.scalars(stmt.order_by(*group.order).limit(wanted))]
-        if len(rows) > limit:
-            break
-        earlier.append(group.condition)
+    rows = _matches(base, groups, start, after, limit + 1)
     more = len(rows) > limit
     rows = rows[:limit]
     next_cursor = None
