@@ -15,7 +15,7 @@ from supermarket.auth.access import site_for_staff
 from supermarket.auth.web import MANAGERS, STAFF, actor, roles
 from supermarket.extensions import db
 from supermarket.http import api_doc, json_body, page_limit
-from supermarket.members import pdf, privacy, services
+from supermarket.members import pdf, services
 from supermarket.members.models import Member, MemberConsent
 from supermarket.members.schemas import (
     AnonymisedOut,
@@ -33,6 +33,7 @@ from supermarket.members.schemas import (
     RegistrationOut,
     SearchQuery,
 )
+from supermarket.members.services import privacy
 from supermarket.sites.models import Site
 
 bp = Blueprint("members_api", __name__, url_prefix="/api/v1/sites/<code>/members")

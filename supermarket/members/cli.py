@@ -13,7 +13,8 @@ from sqlalchemy import select
 from supermarket import spreadsheets
 from supermarket.auth.models import Role, User
 from supermarket.extensions import db
-from supermarket.members import importer, privacy, services
+from supermarket.members import services
+from supermarket.members.services import importing, privacy
 from supermarket.sites.codes import normalise_site_code
 from supermarket.sites.models import Site
 
@@ -85,8 +86,8 @@ def import_command(
         click.progressbar(length=file.stat().st_size, label="Importing", file=sys.stderr) as bar,
     ):
         writer = spreadsheets.writer(error_file)
-        writer.writerow(importer.ERROR_COLUMNS)
-        report = importer.import_members(
+        writer.writerow(importing.ERROR_COLUMNS)
+        report = importing.import_members(
             site,
             stream,
             actor=user,

@@ -16,7 +16,8 @@ from supermarket.auth.models import Role, User
 from supermarket.members import services
 from supermarket.members.models import MemberStatus
 from supermarket.members.schemas import MemberIn
-from supermarket.members.terms import add_months, site_today
+from supermarket.members.terms import add_months
+from supermarket.sites.calendar import site_today
 from supermarket.sites.models import Site
 
 PEOPLE = (

@@ -132,6 +132,15 @@ def format_membership_number(number: str) -> str:
     return f"{canonical[:4]}-{canonical[4:]}"
 
 
+def display_number(number: str) -> str:
+    """A stored membership number as printed on the card (ABCD-EFGH); anything that is not a
+    membership number is shown as it is."""
+    try:
+        return format_membership_number(number)
+    except ValueError:
+        return number
+
+
 def new_opaque_token(nbytes: int = 16) -> str:
     """Return a URL-safe random token of at least 128 bits, e.g. for a card's QR code."""
     if nbytes < 16:

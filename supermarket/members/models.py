@@ -4,18 +4,22 @@ from __future__ import annotations
 
 import enum
 from datetime import date, datetime
-from typing import Any
+from typing import Any, cast
 
 from sqlalchemy import (
     JSON,
     CheckConstraint,
+    ColumnElement,
     Date,
     ForeignKey,
     Index,
     Integer,
     String,
     Text,
+    and_,
+    case,
 )
+from sqlalchemy.ext.hybrid import hybrid_method
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from supermarket.auth.models import User
@@ -201,12 +205,7 @@ class Member(CreatedAt, Base):
     def is_anonymised(self) -> bool:
         return self.anonymised_at is not None
 
-    def status_on(self, today: date) -> MemberStatus:
-        """The status as of `today`: an active membership past its term reads as lapsed.
-
-        The stored status catches up when `supermarket members lapse` (or the nightly
-        retention run) records it; reads never write.
-        """
+    def _status_on(self, today: date) -> MemberStatus:
         status = MemberStatus(self.status)
         if (
             status is MemberStatus.ACTIVE
@@ -215,6 +214,21 @@ class Member(CreatedAt, Base):
         ):
             return MemberStatus.LAPSED
         return status
+
+    def _status_on_sql(cls: Any, today: date) -> ColumnElement[MemberStatus]:
+        # Called on the class (cls is Member). The stored value is the enum's string value,
+        # which a MemberStatus (a StrEnum) equals.
+        lapsed = and_(cls.status == MemberStatus.ACTIVE.value, cls.expires_on < today)
+        sql = case((lapsed, MemberStatus.LAPSED.value), else_=cls.status)
+        return cast("ColumnElement[MemberStatus]", sql)
+
+    status_on = hybrid_method(_status_on, _status_on_sql)
+    """The status as of a date: an active membership past its term reads as lapsed.
+
+    `member.status_on(today)` in Python; `Member.status_on(today) == "lapsed"` in a query,
+    the same rule as SQL (a CASE). The stored status catches up when `supermarket members
+    lapse` (or the nightly retention run) records it; reads never write.
+    """
 
     def active_consents(self) -> dict[str, MemberConsent]:
         return {c.kind: c for c in self.consents if c.withdrawn_at is None}
@@ -254,12 +268,3 @@ class MemberConsent(Base):
     member: Mapped[Member] = relationship(back_populates="consents")
     given_by: Mapped[User | None] = relationship(foreign_keys=[given_by_id])
     withdrawn_by: Mapped[User | None] = relationship(foreign_keys=[withdrawn_by_id])
-
-    def describe(self) -> dict[str, Any]:
-        return {
-            "kind": self.kind,
-            "given_at": self.given_at,
-            "given_method": self.given_method,
-            "withdrawn_at": self.withdrawn_at,
-            "withdrawn_method": self.withdrawn_method,
-        }

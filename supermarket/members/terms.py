@@ -1,12 +1,9 @@
-"""Dates of a membership: the site's today, terms in calendar months, ages and age bands."""
+"""Dates of a membership: terms in calendar months, ages and age bands."""
 
 from __future__ import annotations
 
 import calendar
-from datetime import date, datetime
-from zoneinfo import ZoneInfo
-
-from supermarket.sites.models import Site
+from datetime import date
 
 MIN_AGE = 16
 MAX_AGE = 120
@@ -20,11 +17,6 @@ AGE_BANDS = (
     (65, "65-74"),
     (75, "75+"),
 )
-
-
-def site_today(site: Site) -> date:
-    """Today's date where the site is (memberships start and end on local dates)."""
-    return datetime.now(ZoneInfo(site.timezone)).date()
 
 
 def add_months(start: date, months: int) -> date:

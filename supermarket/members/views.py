@@ -25,13 +25,9 @@ from supermarket.auth.models import Role
 from supermarket.auth.web import MANAGERS, STAFF, actor, require_current_site, roles
 from supermarket.errors import Conflict, InvalidInput, PermissionDenied
 from supermarket.extensions import db
-from supermarket.members import importer, pdf, privacy, services
-from supermarket.members.forms import (
-    member_form_errors,
-    registration_from_form,
-    update_from_form,
-)
-from supermarket.members.identifiers import format_membership_number
+from supermarket.members import pdf, services
+from supermarket.members.forms import member_form_errors, registration_from_form, update_from_form
+from supermarket.members.identifiers import display_number
 from supermarket.members.models import (
     DIETARY_LABELS,
     DIETARY_NEEDS,
@@ -41,7 +37,8 @@ from supermarket.members.models import (
     MemberStatus,
 )
 from supermarket.members.schemas import MemberIn, MemberUpdateIn
-from supermarket.members.terms import site_today
+from supermarket.members.services import importing, privacy
+from supermarket.sites.calendar import site_today
 
 bp = Blueprint("members", __name__, url_prefix="/members")
 
@@ -62,15 +59,8 @@ def _labels() -> dict[str, Any]:
         "MemberStatus": MemberStatus,
         "ConsentKind": ConsentKind,
         "ConsentMethod": ConsentMethod,
-        "show_number": _display_number,
+        "show_number": display_number,
     }
-
-
-def _display_number(number: str) -> str:
-    try:
-        return format_membership_number(number)
-    except ValueError:
-        return number
 
 
 def _pdf(data: bytes, name: str) -> Response:
@@ -113,7 +103,7 @@ def register() -> ResponseReturnValue:
             member = result.member
             flash(
                 f"{member.first_name} is registered: membership number "
-                f"{_display_number(member.membership_number)}.",
+                f"{display_number(member.membership_number)}.",
                 "info",
             )
             for warning in result.warnings:
@@ -298,7 +288,7 @@ def import_members() -> ResponseReturnValue:
         if upload is None or not upload.filename:
             flash("Choose the CSV file to import.", "error")
             return redirect(url_for("members.import_members"), 303)
-        report = importer.import_members(
+        report = importing.import_members(
             site,
             upload.stream,
             actor=actor(),
@@ -311,8 +301,8 @@ def import_members() -> ResponseReturnValue:
         "members/import.html",
         site=site,
         report=report,
-        columns=importer.COLUMNS,
-        error_csv=importer.errors_csv(report.errors) if report else "",
+        columns=importing.COLUMNS,
+        error_csv=importing.errors_csv(report.errors) if report else "",
     )
 
 
@@ -320,7 +310,7 @@ def import_members() -> ResponseReturnValue:
 @roles(*MANAGERS)
 def import_template() -> ResponseReturnValue:
     return Response(
-        importer.template_csv(),
+        importing.template_csv(),
         mimetype="text/csv",
         headers={"Content-Disposition": 'attachment; filename="members-template.csv"'},
     )

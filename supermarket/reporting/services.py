@@ -22,7 +22,6 @@ from supermarket.reporting.release import (
     ReleasedReport,
     choose_period,
     latest_pack_period,
-    programme_today,
     release_report,
     report_for,
     reporting_site,
@@ -32,6 +31,7 @@ from supermarket.reporting.release import (
 from supermarket.reporting.schemas import dump_stats
 from supermarket.reporting.statistics import SiteRef, all_sites
 from supermarket.reporting.tables import Table, tables_for
+from supermarket.sites.calendar import programme_today
 from supermarket.sites.models import Site
 
 

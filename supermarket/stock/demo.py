@@ -18,10 +18,10 @@ from sqlalchemy import func, select
 from supermarket.auth.models import User
 from supermarket.extensions import db
 from supermarket.models import utcnow
+from supermarket.sites.calendar import site_today
 from supermarket.sites.models import Site
 from supermarket.stock.barcodes import check_digit
 from supermarket.stock.models import Product, StockBatch
-from supermarket.stock.services.common import site_today
 from supermarket.stock.services.ledger import give_out, waste, waste_expired
 from supermarket.stock.services.receiving import receive_donation
 from supermarket.stock.services.stocktake import approve_stocktake, record_counts, start_stocktake

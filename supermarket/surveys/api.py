@@ -11,7 +11,7 @@ from supermarket.extensions import db
 from supermarket.http import api_doc, json_body
 from supermarket.members.models import Member
 from supermarket.members.services import get_member
-from supermarket.members.terms import site_today
+from supermarket.sites.calendar import site_today
 from supermarket.surveys import services
 from supermarket.surveys.schemas import SCORE_FIELDS, SurveyDueAnswer, SurveyIn, SurveyOut
 

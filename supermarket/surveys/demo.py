@@ -19,7 +19,8 @@ from sqlalchemy import exists, select
 from supermarket.auth.models import Role, User
 from supermarket.extensions import db
 from supermarket.members.models import ConsentKind, Member, MemberConsent, MemberStatus
-from supermarket.members.terms import add_months, site_today
+from supermarket.members.terms import add_months
+from supermarket.sites.calendar import site_today
 from supermarket.surveys import scoring
 from supermarket.surveys.services import FOLLOW_UP_MONTHS, WINDOW_DAYS, record_survey
 

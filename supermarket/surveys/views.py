@@ -10,7 +10,7 @@ from supermarket.auth.web import MANAGERS, STAFF, actor, require_current_site, r
 from supermarket.extensions import db
 from supermarket.members.models import Member
 from supermarket.members.services import get_member
-from supermarket.members.terms import site_today
+from supermarket.sites.calendar import site_today
 from supermarket.surveys import services, tablet
 
 bp = Blueprint("surveys", __name__, url_prefix="/surveys")

@@ -16,9 +16,9 @@ from reportlab.lib.units import mm
 from reportlab.platypus import Paragraph, SimpleDocTemplate, Spacer, Table, TableStyle
 
 from supermarket.formatting import LONDON, money, uk_date, uk_datetime
+from supermarket.members.identifiers import display_number
 from supermarket.members.pdf import fonts
 from supermarket.visits.models import Rule
-from supermarket.visits.schemas import display_number
 from supermarket.visits.services import SessionSheet
 
 BRAND = colors.HexColor("#0b5d3b")

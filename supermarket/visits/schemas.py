@@ -7,7 +7,7 @@ from typing import Any
 from marshmallow import Schema, fields, validate
 
 from supermarket.inputs import Int, Str, limit_field
-from supermarket.members.identifiers import format_membership_number
+from supermarket.members.identifiers import display_number
 from supermarket.members.models import DIETARY_LABELS, MemberStatus
 from supermarket.members.schemas import HouseholdOut, Text
 from supermarket.serialise import Computed
@@ -86,13 +86,6 @@ class VoidIn(Schema):
 
 
 # --- output ---------------------------------------------------------------------------------
-
-
-def display_number(number: str) -> str:
-    try:
-        return format_membership_number(number)
-    except ValueError:
-        return number
 
 
 class VisitBandOut(Schema):

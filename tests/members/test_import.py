@@ -13,8 +13,8 @@ from sqlalchemy import func, select
 from supermarket.auth.models import AuditEvent
 from supermarket.errors import NotFound, PermissionDenied
 from supermarket.extensions import db
-from supermarket.members import importer
 from supermarket.members.models import Member, MemberConsent
+from supermarket.members.services import importing as importer
 from supermarket.spreadsheets import starts_formula
 
 # What a site's spreadsheet looks like after Excel: a byte-order mark, CRLF line endings,
@@ -385,7 +385,7 @@ def test_two_columns_for_one_field_are_refused_naming_both(staff_pair, titles, n
     first, second = titles
     text = _csv({**ROW, "first_name": "Ann"})
     head, row = text.split("\r\n")[:2]
-    field = importer._column_name(first)
+    field = importer.column_name(first)
     value = row.split(",")[importer.COLUMN_NAMES.index(field)]
     head = head.replace(field, first, 1) + "," + second
     report = _run(site, manager, f"{head}\r\n{row},{value}X\r\n")

@@ -14,9 +14,10 @@ from sqlalchemy import Column, ForeignKey, Integer, String, Table, func, insert,
 from supermarket.auth.models import AuditEvent
 from supermarket.errors import NotFound, PermissionDenied
 from supermarket.extensions import db
-from supermarket.members import pdf, privacy, services
+from supermarket.members import pdf, services
 from supermarket.members.identifiers import is_valid_membership_number
 from supermarket.members.models import Member, MemberConsent
+from supermarket.members.services import privacy
 
 
 def test_export_holds_every_table_that_refers_to_members(staff_pair, make_member):

@@ -9,7 +9,7 @@ from sqlalchemy import select
 from supermarket.auth.models import User
 from supermarket.auth.services import authenticate
 from supermarket.extensions import db
-from supermarket.members import importer
+from supermarket.members.services import importing as importer
 from supermarket.sites.codes import normalise_site_code
 from supermarket.sites.models import Site
 from tests.conftest import PASSWORD, csrf_token

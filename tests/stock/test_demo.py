@@ -9,10 +9,10 @@ from sqlalchemy import func, select
 from supermarket.auth.services import create_user
 from supermarket.demo import DEMO_SITES, DEMO_STAFF, DemoContext
 from supermarket.extensions import db
+from supermarket.sites.calendar import site_today
 from supermarket.sites.services import create_site
 from supermarket.stock import demo
 from supermarket.stock.models import Product, StockTransfer, TemperatureCheck
-from supermarket.stock.services.common import site_today
 from supermarket.stock.services.ledger import ledger_discrepancies
 from supermarket.stock.services.levels import alerts
 from supermarket.stock.services.reports import stock_report

@@ -9,7 +9,7 @@ from sqlalchemy import select
 
 from supermarket.demo import DemoContext
 from supermarket.extensions import db
-from supermarket.members.terms import site_today
+from supermarket.sites.calendar import site_today
 from supermarket.surveys import demo, scoring, services
 from supermarket.surveys.models import SurveyAssessment
 

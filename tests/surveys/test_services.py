@@ -12,7 +12,7 @@ from supermarket.errors import Conflict, InvalidInput, NotFound, PermissionDenie
 from supermarket.extensions import db
 from supermarket.members import services as members
 from supermarket.members.models import MemberStatus
-from supermarket.members.privacy import anonymise_member, export_member
+from supermarket.members.services.privacy import anonymise_member, export_member
 from supermarket.surveys import scoring, services
 from supermarket.surveys.models import INSTRUMENT_VERSION, SurveyAssessment
 from tests.surveys.conftest import (

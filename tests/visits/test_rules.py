@@ -9,8 +9,9 @@ import pytest
 
 from supermarket.errors import RuleViolation
 from supermarket.members.models import MemberStatus
+from supermarket.sites.calendar import site_today
 from supermarket.sites.settings import SiteSettings
-from supermarket.visits.services.common import site_today, week_key
+from supermarket.visits.services.common import week_key
 from supermarket.visits.services.rules import state_from, window
 from tests.visits.conftest import local
 

@@ -7,8 +7,10 @@ Public entry points for other domains (visits builds on these; members never imp
 - `search_members(site, q, actor=...)`: the desk search (number, name prefix, postcode).
 - `get_member(site, number, actor=...)`: one member of a site, 404 for anyone else's.
 
-The views, the API, the importer and other domains use the names below; the modules hold the
-rules.
+The views, the API and other domains use the names below; the modules hold the use cases.
+The rules of a new membership are pure functions in `members.rules`; a member's status on a
+date is `Member.status_on` (Python and SQL). `importing` (the spreadsheet import) and
+`privacy` (subject access, erasure, retention) are imported as modules.
 """
 
 from __future__ import annotations
@@ -34,9 +36,6 @@ from supermarket.members.services.registration import (
     Registration,
     register_member,
     update_member,
-)
-from supermarket.members.services.registration import (
-    _check_eligibility as _check_eligibility,  # the importer checks rows with the same rule
 )
 from supermarket.members.services.search import (
     SearchPage,

@@ -10,6 +10,7 @@ from supermarket.auth.access import ensure_works_at
 from supermarket.auth.models import User
 from supermarket.errors import NotFound
 from supermarket.extensions import db
+from supermarket.members import rules
 from supermarket.members.identifiers import normalise_membership_number
 from supermarket.members.models import Member, MemberStatus
 from supermarket.sites.models import Site
@@ -69,4 +70,4 @@ def _site_is_full(site: Site, settings: SiteSettings) -> bool:
         return False
     # Serialise registrations at a capped site so two desks cannot both take the last place.
     db.session.execute(select(Site.id).where(Site.id == site.id).with_for_update())
-    return places_taken(site) >= settings.member_cap
+    return rules.is_full(places_taken(site), settings.member_cap)

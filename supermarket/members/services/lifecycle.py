@@ -12,9 +12,11 @@ from supermarket.auth.access import ensure_works_at
 from supermarket.auth.models import User
 from supermarket.errors import InvalidInput, RuleViolation
 from supermarket.extensions import db
+from supermarket.members import rules
 from supermarket.members.models import Member, MemberStatus
 from supermarket.members.services.common import _site_is_full
-from supermarket.members.terms import add_months, site_today
+from supermarket.members.terms import add_months
+from supermarket.sites.calendar import site_today
 
 
 def _lifecycle(member: Member, action: str, actor: User, **details: Any) -> None:
@@ -112,10 +114,11 @@ def admit_from_waiting_list(member: Member, *, actor: User) -> Member:
             code="member_cap_reached",
         )
     today = site_today(site)
-    member.status = MemberStatus.ACTIVE.value
-    member.joined_on = today
-    member.expires_on = add_months(today, settings.membership_term_months)
-    member.review_due_on = add_months(today, settings.review_interval_months)
+    term = rules.new_term(settings, today, waiting=False)
+    member.status = term.status.value
+    member.joined_on = term.joined_on
+    member.expires_on = term.expires_on
+    member.review_due_on = term.review_due_on
     _lifecycle(member, "admitted", actor)
     return member
 

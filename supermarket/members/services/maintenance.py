@@ -11,8 +11,8 @@ from supermarket.auth import audit
 from supermarket.extensions import db
 from supermarket.members.matching import household_match_hash, match_key
 from supermarket.members.models import Member, MemberStatus
-from supermarket.members.terms import site_today
 from supermarket.models import utcnow
+from supermarket.sites.calendar import site_today
 from supermarket.sites.models import Site
 
 
@@ -28,8 +28,8 @@ def lapse_expired_members(*, today: date | None = None) -> dict[str, int]:
             update(Member)
             .where(
                 Member.site_id == site.id,
-                Member.status == MemberStatus.ACTIVE.value,
-                Member.expires_on < day,
+                Member.status == MemberStatus.ACTIVE.value,  # reads the (site, status) index
+                Member.status_on(day) == MemberStatus.LAPSED.value,
             )
             .values(status=MemberStatus.LAPSED.value, updated_at=utcnow())
             .execution_options(synchronize_session=False)

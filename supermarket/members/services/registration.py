@@ -3,8 +3,8 @@ duplicates at the site (refused) or elsewhere (a warning), and fresh membership 
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
-from dataclasses import dataclass, field
+from collections.abc import Iterable
+from dataclasses import asdict, dataclass, field
 from datetime import date
 from typing import Any
 
@@ -16,15 +16,17 @@ from supermarket.auth.access import ensure_works_at
 from supermarket.auth.models import Role, User
 from supermarket.errors import Conflict, InvalidInput, PermissionDenied
 from supermarket.extensions import db
+from supermarket.members import rules
 from supermarket.members.identifiers import new_membership_number
-from supermarket.members.matching import household_match_hash, match_key
-from supermarket.members.models import ConsentKind, ConsentMethod, Member, MemberStatus
-from supermarket.members.names import search_key
+from supermarket.members.inputs import MemberChanges, NewMember
+from supermarket.members.matching import match_key
+from supermarket.members.models import ConsentKind, ConsentMethod, Member
 from supermarket.members.schemas import CONTACT_FIELDS
 from supermarket.members.services.common import OPEN_STATUSES, _site_is_full
 from supermarket.members.services.consent import _add_consent
-from supermarket.members.terms import add_months, age_band, site_today
+from supermarket.members.terms import age_band
 from supermarket.postcodes import in_catchment
+from supermarket.sites.calendar import site_today
 from supermarket.sites.models import Site
 from supermarket.sites.settings import SiteSettings
 
@@ -44,7 +46,9 @@ def _field_error(path: tuple[str, ...], message: str) -> dict[str, Any]:
     return error
 
 
-def _check_eligibility(site: Site, settings: SiteSettings, route: str, postcode: str) -> None:
+def check_eligibility(site: Site, settings: SiteSettings, route: str, postcode: str) -> None:
+    """Refuse (422) a route the site does not accept, or a postcode outside its catchment for
+    the postcode route; the desk and the import check with this rule."""
     if route not in settings.eligibility_routes:
         raise InvalidInput(
             "This site does not accept that eligibility route.",
@@ -124,7 +128,7 @@ def unused_membership_number(taken: Iterable[str] = ()) -> str:
 
 def register_member(
     site: Site,
-    data: Mapping[str, Any],
+    data: NewMember,
     *,
     actor: User,
     method: ConsentMethod = ConsentMethod.IN_PERSON,
@@ -138,55 +142,21 @@ def register_member(
     """
     ensure_works_at(actor, site, hidden_as="member")
     settings = site.settings
-    eligibility = data["eligibility"]
-    _check_eligibility(site, settings, eligibility["route"], data["postcode"])
-
-    last_key = search_key(data["last_name"])
-    born: date = data["date_of_birth"]
-    existing = _duplicate_at_site(site, last_key, born, data["postcode"])
+    check_eligibility(site, settings, data.eligibility.route, data.postcode)
+    keys = rules.household_keys(
+        data.first_name, data.last_name, data.date_of_birth, data.postcode, match_key()
+    )
+    existing = _duplicate_at_site(site, keys.last_name_key, data.date_of_birth, data.postcode)
     if existing is not None:
         _raise_duplicate(existing)
-    hashed = household_match_hash(last_key, born, data["postcode"], match_key())
-    warnings = [dict(ELSEWHERE_WARNING)] if _member_elsewhere(site, hashed) else []
+    assert keys.match_hash is not None  # the date of birth and postcode are required
+    warnings = [dict(ELSEWHERE_WARNING)] if _member_elsewhere(site, keys.match_hash) else []
 
-    today = site_today(site)
-    waiting = _site_is_full(site, settings)
-    household = data["household"]
-    member = Member(
-        site_id=site.id,
-        site=site,
-        first_name=data["first_name"],
-        last_name=data["last_name"],
-        first_name_key=search_key(data["first_name"]),
-        last_name_key=last_key,
-        date_of_birth=born,
-        age_band=age_band(born, today),
-        postcode=data["postcode"],
-        postcode_district=data["postcode"].split(" ")[0],
-        phone=data.get("phone"),
-        email=data.get("email"),
-        adults=household["adults"],
-        children_0_4=household["children_0_4"],
-        children_5_11=household["children_5_11"],
-        children_12_17=household["children_12_17"],
-        eligibility_route=eligibility["route"],
-        referral_agency=eligibility.get("referral_agency", ""),
-        referral_reference=eligibility.get("referral_reference", ""),
-        benefit=eligibility.get("benefit", ""),
-        dietary=list(data.get("dietary", [])),
-        dietary_notes=data.get("dietary_notes", ""),
-        status=(MemberStatus.WAITING if waiting else MemberStatus.ACTIVE).value,
-        joined_on=today,
-        expires_on=None if waiting else add_months(today, settings.membership_term_months),
-        review_due_on=None if waiting else add_months(today, settings.review_interval_months),
-        match_hash=hashed,
-        registered_by_id=actor.id,
-    )
+    term = rules.new_term(settings, site_today(site), waiting=_site_is_full(site, settings))
+    member = _new_member(site, data, keys, term, actor)
     _insert_with_unique_number(member)
-    consents = data["consents"]
-    _add_consent(member, ConsentKind.PRIVACY_NOTICE, method, actor)
-    for kind in (ConsentKind.SURVEY, ConsentKind.CONTACT):
-        if consents.get(kind.value):
+    for kind in ConsentKind:
+        if kind is ConsentKind.PRIVACY_NOTICE or data.consents.given(kind):
             _add_consent(member, kind, method, actor)
     db.session.flush()
     audit.record(
@@ -202,6 +172,42 @@ def register_member(
         },
     )
     return Registration(member=member, warnings=warnings)
+
+
+def _new_member(
+    site: Site, data: NewMember, keys: rules.HouseholdKeys, term: rules.Term, actor: User
+) -> Member:
+    household, eligibility = data.household, data.eligibility
+    return Member(
+        site_id=site.id,
+        site=site,
+        first_name=data.first_name,
+        last_name=data.last_name,
+        first_name_key=keys.first_name_key,
+        last_name_key=keys.last_name_key,
+        date_of_birth=data.date_of_birth,
+        age_band=age_band(data.date_of_birth, term.joined_on),
+        postcode=data.postcode,
+        postcode_district=rules.postcode_district(data.postcode),
+        phone=data.phone,
+        email=data.email,
+        adults=household.adults,
+        children_0_4=household.children_0_4,
+        children_5_11=household.children_5_11,
+        children_12_17=household.children_12_17,
+        eligibility_route=eligibility.route,
+        referral_agency=eligibility.referral_agency,
+        referral_reference=eligibility.referral_reference,
+        benefit=eligibility.benefit,
+        dietary=list(data.dietary),
+        dietary_notes=data.dietary_notes,
+        status=term.status.value,
+        joined_on=term.joined_on,
+        expires_on=term.expires_on,
+        review_due_on=term.review_due_on,
+        match_hash=keys.match_hash,
+        registered_by_id=actor.id,
+    )
 
 
 def _insert_with_unique_number(member: Member) -> None:
@@ -222,7 +228,7 @@ def _insert_with_unique_number(member: Member) -> None:
     raise RuntimeError("could not draw an unused membership number")
 
 
-def update_member(member: Member, changes: Mapping[str, Any], *, actor: User) -> Member:
+def update_member(member: Member, changes: MemberChanges, *, actor: User) -> Member:
     """Change a member's details from input loaded by MemberUpdateIn.
 
     Volunteers may change contact details only (phone, email, postcode); site managers
@@ -231,57 +237,18 @@ def update_member(member: Member, changes: Mapping[str, Any], *, actor: User) ->
     """
     ensure_works_at(actor, member.site, hidden_as="member")
     if actor.role != Role.SITE_MANAGER:
-        refused = sorted(set(changes) - CONTACT_FIELDS)
+        refused = sorted(changes.sent - CONTACT_FIELDS)
         if refused:
             raise PermissionDenied(
                 "Volunteers can change contact details only; ask a site manager.",
                 fields={name: ["Only a site manager can change this."] for name in refused},
             )
     site = member.site
-    changed: set[str] = set()
-
-    def put(attr: str, value: Any) -> None:
-        if getattr(member, attr) != value:
-            setattr(member, attr, value)
-            changed.add(attr)
-
-    for attr in ("first_name", "last_name", "phone", "email", "dietary_notes", "notes"):
-        if attr in changes:
-            put(attr, changes[attr])
-    if "dietary" in changes:
-        put("dietary", list(changes["dietary"]))
-    if "date_of_birth" in changes:
-        put("date_of_birth", changes["date_of_birth"])
-        member.age_band = age_band(changes["date_of_birth"], member.joined_on)
-    if "postcode" in changes:
-        put("postcode", changes["postcode"])
-        member.postcode_district = changes["postcode"].split(" ")[0]
-    if "household" in changes:
-        for key, value in changes["household"].items():
-            put(key, value)
-    if "eligibility" in changes:
-        eligibility = changes["eligibility"]
-        put("eligibility_route", eligibility["route"])
-        for key in ("referral_agency", "referral_reference", "benefit"):
-            put(key, eligibility.get(key, ""))
+    changed = _apply(member, changes)
     if changed & {"eligibility_route", "postcode"}:
-        _check_eligibility(site, site.settings, member.eligibility_route, member.postcode or "")
+        check_eligibility(site, site.settings, member.eligibility_route, member.postcode or "")
     if changed & {"first_name", "last_name", "date_of_birth", "postcode"}:
-        member.first_name_key = search_key(member.first_name)
-        member.last_name_key = search_key(member.last_name)
-        if member.date_of_birth is not None and member.postcode is not None:
-            existing = _duplicate_at_site(
-                site,
-                member.last_name_key,
-                member.date_of_birth,
-                member.postcode,
-                exclude_id=member.id,
-            )
-            if existing is not None:
-                _raise_duplicate(existing)
-            member.match_hash = household_match_hash(
-                member.last_name_key, member.date_of_birth, member.postcode, match_key()
-            )
+        _rekey(member)
     if changed:
         db.session.flush()
         audit.record(
@@ -293,3 +260,57 @@ def update_member(member: Member, changes: Mapping[str, Any], *, actor: User) ->
             details={"fields": sorted(changed)},
         )
     return member
+
+
+def _apply(member: Member, changes: MemberChanges) -> set[str]:
+    """Set the fields sent on the member; the names of those whose value changed."""
+    changed: set[str] = set()
+    sent = changes.sent
+
+    def put(attr: str, value: Any) -> None:
+        if getattr(member, attr) != value:
+            setattr(member, attr, value)
+            changed.add(attr)
+
+    for attr in ("first_name", "last_name", "phone", "email", "dietary_notes", "notes"):
+        if attr in sent:
+            put(attr, getattr(changes, attr))
+    if "dietary" in sent:
+        put("dietary", list(changes.dietary))
+    if "date_of_birth" in sent and changes.date_of_birth is not None:
+        put("date_of_birth", changes.date_of_birth)
+        member.age_band = age_band(changes.date_of_birth, member.joined_on)
+    if "postcode" in sent:
+        put("postcode", changes.postcode)
+        member.postcode_district = rules.postcode_district(changes.postcode)
+    if "household" in sent and changes.household is not None:
+        for key, value in asdict(changes.household).items():
+            put(key, value)
+    if "eligibility" in sent and changes.eligibility is not None:
+        eligibility = changes.eligibility
+        put("eligibility_route", eligibility.route)
+        put("referral_agency", eligibility.referral_agency)
+        put("referral_reference", eligibility.referral_reference)
+        put("benefit", eligibility.benefit)
+    return changed
+
+
+def _rekey(member: Member) -> None:
+    """New search keys and match hash after a change of names, date of birth or postcode;
+    refused (409) if the household now matches another open member of the site."""
+    keys = rules.household_keys(
+        member.first_name, member.last_name, member.date_of_birth, member.postcode, match_key()
+    )
+    member.first_name_key = keys.first_name_key
+    member.last_name_key = keys.last_name_key
+    if member.date_of_birth is not None and member.postcode is not None:
+        existing = _duplicate_at_site(
+            member.site,
+            member.last_name_key,
+            member.date_of_birth,
+            member.postcode,
+            exclude_id=member.id,
+        )
+        if existing is not None:
+            _raise_duplicate(existing)
+        member.match_hash = keys.match_hash

@@ -11,20 +11,20 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
-from sqlalchemy import ColumnElement, and_, or_, select, tuple_
+from sqlalchemy import ColumnElement, Select, and_, or_, select, tuple_
 
 from supermarket.auth import audit
 from supermarket.auth.access import ensure_works_at
 from supermarket.auth.models import User
-from supermarket.errors import InvalidInput, NotFound
+from supermarket.errors import InvalidInput, NotFound, RuleViolation
 from supermarket.extensions import db
 from supermarket.inputs import fits_int, text_problem
 from supermarket.members.identifiers import is_valid_membership_number, normalise_membership_number
 from supermarket.members.models import Member, MemberStatus
 from supermarket.members.names import prefix_upper_bound, search_key
 from supermarket.members.services.common import get_member
-from supermarket.members.terms import site_today
 from supermarket.postcodes import normalise_catchment_entry, normalise_postcode
+from supermarket.sites.calendar import site_today
 from supermarket.sites.models import Site
 
 
@@ -51,10 +51,12 @@ def find_member_for_checkin(
     For the check-in desk: refuses (422) text that is not a membership number or whose check
     character is wrong, so a misread number never finds someone else. Looks at the site's own
     members; if the site accepts other sites' members, then at the whole programme (audited
-    as `member.found_from_other_site`). 404 if nobody holds the number. The caller decides
-    what the member's status allows. With `for_update`, the member's row is locked until
-    the transaction ends (on databases that lock rows). The caller (the check-in desk) has
-    checked that the actor works at `site`.
+    as `member.found_from_other_site`). The rule for a member of another site lives here: a
+    site that takes only its own members refuses one of another site the actor also works at
+    (`not_allowed_at_this_site`, which the visit rules name); anyone else gets a 404, so
+    numbers cannot be probed across sites. The caller decides what the member's status
+    allows. With `for_update`, the member's row is locked until the transaction ends (on
+    databases that lock rows).
     """
     number = normalise_membership_number(text)
     if number is None:
@@ -85,8 +87,31 @@ def find_member_for_checkin(
                 details={"home_site_id": member.site_id},
             )
     if member is None:
+        _refuse_member_of_another_site(site, number, actor)
         raise NotFound("No member has that number here.", code="member_not_found")
     return member
+
+
+# The check-in refusal's code; visits.models.Rule lists it among the check-in rules.
+NOT_ALLOWED_AT_THIS_SITE = "not_allowed_at_this_site"
+
+
+def _refuse_member_of_another_site(site: Site, number: str, actor: User) -> None:
+    """Refuse (RuleViolation) a member of another of the actor's sites, which this site does
+    not take; staff of this site alone are not told the number exists."""
+    for other in actor.sites:
+        if other.id == site.id:
+            continue
+        try:
+            member = get_member(other, number, actor=actor)
+        except NotFound:
+            continue
+        raise RuleViolation(
+            f"{member.first_name} is a member at {other.name}. {site.name} does not take "
+            "other sites' members.",
+            code=NOT_ALLOWED_AT_THIS_SITE,
+            details={"home_site": other.code, "overridable": False},
+        )
 
 
 def _encode_cursor(group: int, member: Member, order: tuple[Any, ...]) -> str:
@@ -171,18 +196,30 @@ def _postcode_condition(text: str) -> ColumnElement[bool] | None:
     return Member.postcode_district == entry
 
 
-def _status_condition(status: str, today: date) -> ColumnElement[bool]:
-    if status == MemberStatus.LAPSED:
-        return or_(
-            Member.status == MemberStatus.LAPSED.value,
-            and_(Member.status == MemberStatus.ACTIVE.value, Member.expires_on < today),
-        )
-    if status == MemberStatus.ACTIVE:
-        return and_(
-            Member.status == MemberStatus.ACTIVE.value,
-            or_(Member.expires_on.is_(None), Member.expires_on >= today),
-        )
-    return Member.status == status
+def _matches(
+    base: Select[Member],
+    groups: list[_Group],
+    start: int,
+    after: list[Any] | None,
+    wanted: int,
+) -> list[tuple[int, Member]]:
+    """Up to `wanted` members, group by group from `start` (after the cursor's keys), each
+    with its group's index."""
+    rows: list[tuple[int, Member]] = []
+    earlier = [g.condition for g in groups[:start]]
+    for index in range(start, len(groups)):
+        group = groups[index]
+        stmt = base.where(group.condition)
+        if earlier:  # a member matching two groups is listed once, in the first
+            stmt = stmt.where(~or_(*earlier))
+        if index == start and after is not None:
+            stmt = stmt.where(tuple_(*group.order) > tuple_(*after))
+        left = wanted - len(rows)
+        rows += [(index, m) for m in db.session.scalars(stmt.order_by(*group.order).limit(left))]
+        if len(rows) >= wanted:
+            break
+        earlier.append(group.condition)
+    return rows
 
 
 NUMBER_HINT = (
@@ -215,7 +252,7 @@ def search_members(
     q = q.strip()[:100]
     base = select(Member).where(Member.site_id == site.id, Member.anonymised_at.is_(None))
     if status:
-        base = base.where(_status_condition(status, site_today(site)))
+        base = base.where(Member.status_on(site_today(site)) == status)
     hint = None
     number = normalise_membership_number(q) if q else None
     if number is not None and cursor is None:
@@ -235,20 +272,7 @@ def search_members(
     start, after = _decode_cursor(cursor, len(groups)) if cursor else (0, None)
     if after is not None and len(after) != len(groups[start].order):
         raise InvalidInput("The cursor is not valid.", fields={"cursor": ["Not valid."]})
-    rows: list[tuple[int, Member]] = []
-    earlier = [g.condition for g in groups[:start]]
-    for index in range(start, len(groups)):
-        group = groups[index]
-        stmt = base.where(group.condition)
-        if earlier:  # a member matching two groups is listed once, in the first
-            stmt = stmt.where(~or_(*earlier))
-        if index == start and after is not None:
-            stmt = stmt.where(tuple_(*group.order) > tuple_(*after))
-        wanted = limit + 1 - len(rows)
-        rows += [(index, m) for m in db.session.scalars(stmt.order_by(*group.order).limit(wanted))]
-        if len(rows) > limit:
-            break
-        earlier.append(group.condition)
+    rows = _matches(base, groups, start, after, limit + 1)
     more = len(rows) > limit
     rows = rows[:limit]
     next_cursor = None

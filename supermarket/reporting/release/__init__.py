@@ -35,7 +35,6 @@ from supermarket.reporting.release.access import (
     conversions_from_config,
     default_period,
     latest_pack_period,
-    programme_today,
     release_report,
     report_for,
     reporting_site,
@@ -49,6 +48,7 @@ from supermarket.reporting.release.report import (
     release_statistics,
     release_trend,
 )
+from supermarket.sites.calendar import programme_today
 
 __all__ = [
     "RELEASE_POLICY",

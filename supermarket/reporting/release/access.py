@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import date, datetime
-from typing import Final
-from zoneinfo import ZoneInfo
+from datetime import date
 
 from flask import current_app
 
@@ -28,13 +26,8 @@ from supermarket.reporting.statistics import (
     monthly_trend,
     period_statistics,
 )
+from supermarket.sites.calendar import programme_today
 from supermarket.sites.models import Site
-
-PROGRAMME_TZ: Final = ZoneInfo("Europe/London")
-
-
-def programme_today() -> date:
-    return datetime.now(PROGRAMME_TZ).date()
 
 
 def conversions_from_config() -> Conversions:

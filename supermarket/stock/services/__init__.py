@@ -6,8 +6,9 @@ from __future__ import annotations
 from sqlalchemy import select
 
 from supermarket.extensions import db
+from supermarket.sites.calendar import site_today
 from supermarket.stock.models import Product
-from supermarket.stock.services.common import find_product, site_today
+from supermarket.stock.services.common import find_product
 from supermarket.stock.services.ledger import issue, return_issued
 from supermarket.stock.services.products import lookup_product
 

@@ -19,6 +19,7 @@ from supermarket.auth.models import User
 from supermarket.errors import InvalidInput, RuleViolation
 from supermarket.extensions import db
 from supermarket.models import utcnow
+from supermarket.sites.calendar import local_date, now_or, site_today
 from supermarket.sites.models import Site
 from supermarket.stock.models import (
     DateKind,
@@ -28,12 +29,7 @@ from supermarket.stock.models import (
     StockMovement,
     WasteReason,
 )
-from supermarket.stock.services.common import (
-    local_date,
-    now_or,
-    product_by_sku,
-    site_today,
-)
+from supermarket.stock.services.common import product_by_sku
 
 # --- batches and movements ------------------------------------------------------------------
 

@@ -15,6 +15,7 @@ from supermarket.auth.models import User
 from supermarket.errors import InvalidInput, NotFound
 from supermarket.extensions import db
 from supermarket.models import utcnow
+from supermarket.sites.calendar import now_or, site_today
 from supermarket.sites.models import Site
 from supermarket.stock.models import (
     Category,
@@ -26,7 +27,6 @@ from supermarket.stock.models import (
     MovementKind,
     Product,
 )
-from supermarket.stock.services.common import now_or, site_today
 from supermarket.stock.services.ledger import batch_for, move
 from supermarket.stock.services.products import crate_product
 

@@ -13,9 +13,9 @@ from supermarket.auth.access import ensure_works_at
 from supermarket.auth.models import User
 from supermarket.errors import InvalidInput
 from supermarket.extensions import db
+from supermarket.sites.calendar import site_today
 from supermarket.sites.models import Site
 from supermarket.stock.models import Donation, MovementKind, Product, StockMovement
-from supermarket.stock.services.common import site_today
 from supermarket.stock.services.levels import Level, levels_of
 
 MAX_PERIOD_DAYS = 3 * 366

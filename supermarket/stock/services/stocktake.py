@@ -12,6 +12,7 @@ from supermarket.auth.access import ensure_works_at
 from supermarket.auth.models import User
 from supermarket.errors import Conflict, InvalidInput, NotFound, RuleViolation
 from supermarket.extensions import db
+from supermarket.sites.calendar import now_or
 from supermarket.sites.models import Site
 from supermarket.stock.models import (
     UNKNOWN_SOURCE,
@@ -24,7 +25,7 @@ from supermarket.stock.models import (
     StocktakeLine,
     StocktakeStatus,
 )
-from supermarket.stock.services.common import now_or, product_by_sku
+from supermarket.stock.services.common import product_by_sku
 from supermarket.stock.services.ledger import batch_for, move
 
 MAX_COUNT = 10_000_000

@@ -12,9 +12,9 @@ from supermarket.auth.models import User
 from supermarket.errors import InvalidInput
 from supermarket.extensions import db
 from supermarket.inputs import parse_decimal
+from supermarket.sites.calendar import local_date, now_or
 from supermarket.sites.models import Site
 from supermarket.stock.models import TemperatureCheck, UnitKind
-from supermarket.stock.services.common import local_date, now_or
 
 # Food Standards Agency guidance: fridges at 5 °C or below (and above freezing, or food
 # freezes and spoils); freezers at -18 °C or colder. Tenths of a degree.

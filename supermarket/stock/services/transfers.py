@@ -12,6 +12,7 @@ from supermarket.auth.access import ensure_works_at
 from supermarket.auth.models import User
 from supermarket.errors import InvalidInput, NotFound, RuleViolation
 from supermarket.extensions import db
+from supermarket.sites.calendar import now_or, site_today
 from supermarket.sites.codes import normalise_site_code
 from supermarket.sites.models import Site
 from supermarket.stock.models import (
@@ -20,7 +21,7 @@ from supermarket.stock.models import (
     StockTransferLine,
     TransferStatus,
 )
-from supermarket.stock.services.common import now_or, product_by_sku, site_today
+from supermarket.stock.services.common import product_by_sku
 from supermarket.stock.services.ledger import batch_for, fefo, move, take, usable
 
 

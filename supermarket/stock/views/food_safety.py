@@ -10,10 +10,10 @@ from flask.typing import ResponseReturnValue
 from supermarket.auth.web import MANAGERS, actor, require_current_site, roles
 from supermarket.errors import DomainError
 from supermarket.extensions import db
+from supermarket.sites.calendar import site_today
 from supermarket.stock import pdf
 from supermarket.stock.forms import form_errors_from
 from supermarket.stock.services import temperatures as temps
-from supermarket.stock.services.common import site_today
 from supermarket.stock.views import bp, pdf_response
 
 LOG_DAYS = 30

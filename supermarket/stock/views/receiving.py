@@ -10,12 +10,12 @@ from marshmallow import ValidationError
 from supermarket.auth.web import STAFF, actor, require_current_site, roles
 from supermarket.errors import DomainError
 from supermarket.extensions import db
+from supermarket.sites.calendar import site_today
 from supermarket.stock import pdf
 from supermarket.stock.forms import donation_from_form, form_errors_from
 from supermarket.stock.models import Donation
 from supermarket.stock.schemas import DonationIn
 from supermarket.stock.services import products, receiving
-from supermarket.stock.services.common import site_today
 from supermarket.stock.views import bp, pdf_response, quantity_text
 
 BLANK_ROWS = 4

@@ -14,7 +14,8 @@ from supermarket.auth.access import ensure_works_at
 from supermarket.auth.models import User
 from supermarket.extensions import db
 from supermarket.members.models import ConsentKind, Member, MemberConsent, MemberStatus
-from supermarket.members.terms import add_months, site_today
+from supermarket.members.terms import add_months
+from supermarket.sites.calendar import site_today
 from supermarket.sites.models import Site
 from supermarket.surveys.models import SurveyAssessment, SurveyKind
 

@@ -16,7 +16,7 @@ from supermarket.auth.models import Role, User
 from supermarket.errors import Conflict, InvalidInput, RuleViolation
 from supermarket.extensions import db
 from supermarket.members.models import Member
-from supermarket.members.terms import site_today
+from supermarket.sites.calendar import site_today
 from supermarket.surveys import scoring
 from supermarket.surveys.models import SurveyAssessment, SurveyKind, SurveyMode
 from supermarket.surveys.services.due import (

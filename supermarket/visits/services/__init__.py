@@ -5,6 +5,7 @@ The views and the API use these names; the modules below hold the rules.
 
 from __future__ import annotations
 
+from supermarket.sites.calendar import site_today
 from supermarket.visits.services.allowance import (
     Allowance,
     allowance_for,
@@ -24,7 +25,6 @@ from supermarket.visits.services.cashup import (
     takings,
 )
 from supermarket.visits.services.checkin import CheckIn, check_in, find_member
-from supermarket.visits.services.common import site_today
 from supermarket.visits.services.history import day_visits, member_visits
 from supermarket.visits.services.panel import OVERRIDE_REASONS, Panel, checkin_panel
 from supermarket.visits.services.rules import LimitState, Problem, limit_state

@@ -16,9 +16,9 @@ from supermarket.auth.access import ensure_works_at
 from supermarket.auth.models import User
 from supermarket.errors import Conflict, InvalidInput, NotFound
 from supermarket.extensions import db
+from supermarket.sites.calendar import local_date, now_or, site_today
 from supermarket.sites.models import Site
 from supermarket.visits.models import PaymentMethod, SiteSession, Visit
-from supermarket.visits.services.common import local_date, now_or, site_today
 
 MAX_CASH_PENCE = 10_000_000
 

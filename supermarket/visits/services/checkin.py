@@ -26,14 +26,15 @@ from sqlalchemy.exc import IntegrityError
 from supermarket.auth import audit
 from supermarket.auth.access import ensure_works_at
 from supermarket.auth.models import Role, User
-from supermarket.errors import Conflict, InvalidInput, NotFound, PermissionDenied, RuleViolation
+from supermarket.errors import Conflict, InvalidInput, PermissionDenied, RuleViolation
 from supermarket.extensions import db
 from supermarket.members import services as members
 from supermarket.members.identifiers import normalise_membership_number
 from supermarket.members.models import Member
+from supermarket.sites.calendar import local_date, now_or
 from supermarket.sites.models import Site
 from supermarket.sites.settings import SiteSettings
-from supermarket.visits.models import Rule, SiteSession, Visit, VisitBand, VisitLine
+from supermarket.visits.models import SiteSession, Visit, VisitBand, VisitLine
 from supermarket.visits.services import stock_link
 from supermarket.visits.services.allowance import (
     allowance_for,
@@ -41,12 +42,7 @@ from supermarket.visits.services.allowance import (
     savings,
     settle_payment,
 )
-from supermarket.visits.services.common import (
-    local_date,
-    now_or,
-    settings_of,
-    week_key,
-)
+from supermarket.visits.services.common import settings_of, week_key
 from supermarket.visits.services.rules import (
     Problem,
     allowance_problem,
@@ -63,30 +59,11 @@ _KEY = re.compile(r"^[A-Za-z0-9._:\-]{8,100}$")
 
 
 def find_member(site: Site, number: str, *, actor: User, for_update: bool = False) -> Member:
-    """The member whose card was scanned or typed at this site's desk.
-
-    The site's own members, or another site's where this site accepts them. A member of
-    another site the actor also works at is refused as `not_allowed_at_this_site`; anyone
-    else is a 404, so numbers cannot be probed across sites. The caller (check-in, the panel)
-    has checked that the actor works at `site`.
-    """
-    try:
-        return members.find_member_for_checkin(site, number, actor=actor, for_update=for_update)
-    except NotFound:
-        for other in actor.sites:
-            if other.id == site.id:
-                continue
-            try:
-                member = members.get_member(other, number, actor=actor)
-            except NotFound:
-                continue
-            raise RuleViolation(
-                f"{member.first_name} is a member at {other.name}. {site.name} does not take "
-                "other sites' members.",
-                code=Rule.NOT_ALLOWED_AT_THIS_SITE.value,
-                details={"home_site": other.code, "overridable": False},
-            ) from None
-        raise
+    """The member whose card was scanned or typed at this site's desk: the site's own
+    members, or another site's where this site accepts them (the members' rule,
+    `not_allowed_at_this_site` otherwise). The caller (check-in, the panel) has checked that
+    the actor works at `site`."""
+    return members.find_member_for_checkin(site, number, actor=actor, for_update=for_update)
 
 
 def home_settings(member: Member, site: Site, settings: SiteSettings) -> SiteSettings:

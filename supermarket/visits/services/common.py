@@ -4,11 +4,9 @@ at a site: `auth.access.ensure_works_at`.)"""
 from __future__ import annotations
 
 import json
-from datetime import date, datetime
+from datetime import date
 from functools import lru_cache
-from zoneinfo import ZoneInfo
 
-from supermarket.models import utcnow
 from supermarket.sites.models import Site
 from supermarket.sites.settings import SiteSettings
 
@@ -23,19 +21,6 @@ def settings_of(site: Site) -> SiteSettings:
     them through marshmallow on every access, which costs more than the rest of a check-in's
     own Python. Keyed by the stored JSON itself, so a change is seen at once."""
     return _parsed(json.dumps(site.settings_data or {}, sort_keys=True))
-
-
-def now_or(at: datetime | None) -> datetime:
-    return at if at is not None else utcnow()
-
-
-def local_date(site: Site, at: datetime) -> date:
-    """The calendar day at the site when `at` happened (visits count by local days)."""
-    return at.astimezone(ZoneInfo(site.timezone)).date()
-
-
-def site_today(site: Site, at: datetime | None = None) -> date:
-    return local_date(site, now_or(at))
 
 
 def week_key(day: date) -> str:

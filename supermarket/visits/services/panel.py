@@ -10,12 +10,13 @@ from supermarket.auth import audit
 from supermarket.auth.access import ensure_works_at
 from supermarket.auth.models import User
 from supermarket.members.models import DIETARY_LABELS, Member
+from supermarket.sites.calendar import site_today
 from supermarket.sites.models import Site
 from supermarket.sites.settings import SiteSettings
 from supermarket.surveys.services import survey_due
 from supermarket.visits.services.allowance import Allowance, allowance_for
 from supermarket.visits.services.checkin import can_override, find_member, home_settings
-from supermarket.visits.services.common import settings_of, site_today, spoken_date
+from supermarket.visits.services.common import settings_of, spoken_date
 from supermarket.visits.services.rules import (
     LimitState,
     Problem,

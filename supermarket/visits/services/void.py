@@ -11,10 +11,10 @@ from supermarket.auth.access import ensure_works_at
 from supermarket.auth.models import User
 from supermarket.errors import InvalidInput, NotFound, RuleViolation
 from supermarket.extensions import db
+from supermarket.sites.calendar import local_date, now_or
 from supermarket.sites.models import Site
 from supermarket.visits.models import Visit
 from supermarket.visits.services import stock_link
-from supermarket.visits.services.common import local_date, now_or
 
 
 def get_visit(site: Site, visit_id: int, *, actor: User, lock: bool = False) -> Visit:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from datetime import date, datetime
+from datetime import date
 from typing import Any
 
 from marshmallow import (
@@ -17,20 +17,23 @@ from marshmallow import (
     validates_schema,
 )
 
-from supermarket.formatting import LONDON
 from supermarket.inputs import Email, Int, Str, limit_field
-from supermarket.members.identifiers import format_membership_number
+from supermarket.members.inputs import (
+    Consents,
+    Eligibility,
+    Household,
+    MemberChanges,
+    NewMember,
+)
 from supermarket.members.models import (
     DIETARY_NEEDS,
-    ConsentKind,
     ConsentMethod,
-    Member,
     MemberStatus,
 )
 from supermarket.members.names import clean_name
-from supermarket.members.terms import MAX_AGE, MIN_AGE, age_on, site_today
+from supermarket.members.terms import MAX_AGE, MIN_AGE, age_on
 from supermarket.postcodes import normalise_postcode
-from supermarket.serialise import Computed
+from supermarket.sites.calendar import programme_today
 from supermarket.sites.settings import ELIGIBILITY_ROUTES
 
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
@@ -109,12 +112,8 @@ class Flag(fields.Boolean):
         super().__init__(truthy={True}, falsy={False}, **kwargs)
 
 
-def london_today() -> date:
-    return datetime.now(LONDON).date()
-
-
 def check_date_of_birth(born: date) -> None:
-    today = london_today()
+    today = programme_today()
     if born > today:
         raise ValidationError("The date of birth cannot be in the future.")
     age = age_on(born, today)
@@ -138,6 +137,10 @@ class HouseholdIn(Schema):
     children_5_11 = _children()
     children_12_17 = _children()
 
+    @post_load
+    def _make(self, data: dict[str, Any], **_: Any) -> Household:
+        return Household(**data)
+
 
 class EligibilityIn(Schema):
     route = Str(
@@ -160,6 +163,10 @@ class EligibilityIn(Schema):
         if route != "benefits" and data.get("benefit"):
             raise ValidationError("Only for the benefits route.", "benefit")
 
+    @post_load
+    def _make(self, data: dict[str, Any], **_: Any) -> Eligibility:
+        return Eligibility(**data)
+
 
 class ConsentsIn(Schema):
     privacy_notice_given = Flag(
@@ -170,6 +177,10 @@ class ConsentsIn(Schema):
     )
     survey = Flag(load_default=False)
     contact = Flag(load_default=False)
+
+    @post_load
+    def _make(self, data: dict[str, Any], **_: Any) -> Consents:
+        return Consents(**data)
 
 
 class _MemberFields(Schema):
@@ -197,11 +208,15 @@ class _MemberFields(Schema):
         return data
 
     @post_load
-    def _tidy(self, data: dict[str, Any], **_: Any) -> dict[str, Any]:
+    def _tidy(self, data: dict[str, Any], **_: Any) -> Any:
         if "dietary" in data:
             data["dietary"] = [d for d in DIETARY_NEEDS if d in set(data["dietary"])]
         if data.get("email"):
             data["email"] = data["email"].strip()
+        return self._make(data)
+
+    def _make(self, data: dict[str, Any]) -> Any:
+        """What the schema loads to (one post_load hook: marshmallow orders hooks by name)."""
         return data
 
 
@@ -224,12 +239,18 @@ class MemberIn(_MemberFields):
     dietary_notes = Text(max_length=500, multiline=True, load_default="")
     consents = fields.Nested(ConsentsIn, required=True)
 
+    def _make(self, data: dict[str, Any]) -> NewMember:
+        return NewMember(**data)
+
 
 class MemberUpdateIn(_MemberFields):
     """A change to a member: only the fields sent change. Volunteers may send contact details
     (phone, email, postcode); site managers anything here."""
 
     notes = Text(max_length=2000, multiline=True)
+
+    def _make(self, data: dict[str, Any]) -> MemberChanges:
+        return MemberChanges.sending(**data)
 
 
 CONTACT_FIELDS = frozenset({"phone", "email", "postcode"})
@@ -269,183 +290,3 @@ class CardsQuery(Schema):
         metadata={"description": "Membership numbers; repeat the parameter for each"},
     )
     registered_on = fields.Date(metadata={"description": "Everyone registered that day"})
-
-
-# --- output ---------------------------------------------------------------------------------
-
-
-class ConsentOut(Schema):
-    kind = fields.String()
-    given_at = fields.DateTime()
-    given_method = fields.String()
-    given_by = Computed(
-        lambda c: c.given_by.name if c.given_by else None, fields.String(allow_none=True)
-    )
-    withdrawn_at = fields.DateTime(allow_none=True)
-    withdrawn_method = fields.String()
-    withdrawn_by = Computed(
-        lambda c: c.withdrawn_by.name if c.withdrawn_by else None, fields.String(allow_none=True)
-    )
-
-
-def _status(member: Member) -> str:
-    return member.status_on(site_today(member.site)).value
-
-
-class HouseholdOut(Schema):
-    """A household's size by age band, and the people in it."""
-
-    adults = fields.Integer()
-    children_0_4 = fields.Integer()
-    children_5_11 = fields.Integer()
-    children_12_17 = fields.Integer()
-    people = fields.Integer()
-
-
-class MemberSummaryOut(Schema):
-    """A search result: enough to pick the right member at the desk."""
-
-    membership_number = fields.String(
-        metadata={"description": "8 characters, as stored: no hyphen, upper case"}
-    )
-    display_number = Computed(
-        lambda m: _display(m.membership_number),
-        fields.String(metadata={"description": "As printed on the card: ABCD-EFGH"}),
-    )
-    first_name = fields.String()
-    last_name = fields.String()
-    postcode_district = fields.String()
-    status = Computed(_status, fields.String(metadata={"enum": [s.value for s in MemberStatus]}))
-    household = Computed(
-        lambda m: {**m.household, "people": m.household_size}, fields.Nested(HouseholdOut)
-    )
-    expires_on = fields.Date(allow_none=True)
-    review_due_on = fields.Date(allow_none=True)
-
-
-def _display(number: str) -> str:
-    try:
-        return format_membership_number(number)
-    except ValueError:
-        return number
-
-
-class EligibilityOut(Schema):
-    route = fields.String(metadata={"enum": list(ELIGIBILITY_ROUTES)})
-    referral_agency = fields.String()
-    referral_reference = fields.String()
-    benefit = fields.String()
-
-
-class ConsentFlagsOut(Schema):
-    """Which consents the member has given and not withdrawn."""
-
-    privacy_notice_given = fields.Boolean()
-    survey = fields.Boolean()
-    contact = fields.Boolean()
-
-
-class MemberOut(MemberSummaryOut):
-    """Everything held on the member, for the staff of the member's site."""
-
-    site = fields.String(attribute="site.code")
-    date_of_birth = fields.Date(allow_none=True)
-    age_band = fields.String()
-    postcode = fields.String(allow_none=True)
-    phone = fields.String(allow_none=True)
-    email = fields.String(allow_none=True)
-    eligibility = Computed(
-        lambda m: {
-            "route": m.eligibility_route,
-            "referral_agency": m.referral_agency,
-            "referral_reference": m.referral_reference,
-            "benefit": m.benefit,
-        },
-        fields.Nested(EligibilityOut),
-    )
-    dietary = fields.List(fields.String())
-    dietary_notes = fields.String()
-    notes = fields.String()
-    status_reason = fields.String()
-    joined_on = fields.Date()
-    closed_on = fields.Date(allow_none=True)
-    anonymised = Computed(lambda m: m.anonymised_at is not None, fields.Boolean())
-    consents = Computed(lambda m: m.consent_flags(), fields.Nested(ConsentFlagsOut))
-    consent_history = fields.List(fields.Nested(ConsentOut), attribute="consents")
-
-
-class WarningOut(Schema):
-    code = fields.String()
-    message = fields.String()
-
-
-class RegistrationOut(MemberOut):
-    warnings = fields.List(fields.Nested(WarningOut))
-
-
-class MemberListOut(Schema):
-    items = fields.List(fields.Nested(MemberSummaryOut))
-    next = fields.String(allow_none=True)
-    hint = fields.String(
-        allow_none=True,
-        metadata={
-            "description": "Why a number-shaped query found no one (a wrong check character)"
-        },
-    )
-
-
-class AnonymisedOut(Schema):
-    anonymised = Computed(lambda m: m.anonymised_at is not None, fields.Boolean())
-    status = fields.String()
-    anonymised_at = fields.DateTime(allow_none=True)
-
-
-class _ControllerOut(Schema):
-    site = fields.String()
-    site_code = fields.String()
-
-
-# A stored value as the export writes it: text, a number, true/false, a list or an object
-# (JSON columns), or null. Rows differ by table, so the export keeps them as they are.
-_STORED_VALUE = fields.Raw(
-    allow_none=True,
-    metadata={
-        "anyOf": [
-            {"type": "string"},
-            {"type": "number"},
-            {"type": "boolean"},
-            {"type": "array", "items": {"type": "string"}},
-            {"type": "object"},
-        ]
-    },
-)
-
-
-def _row() -> fields.Dict:
-    return fields.Dict(
-        keys=fields.String(),
-        values=_STORED_VALUE,
-        metadata={"description": "A table row: column name -> stored value"},
-    )
-
-
-class ActivityOut(Schema):
-    at = fields.DateTime()
-    action = fields.String()
-
-
-class MemberExportOut(Schema):
-    """Subject access: the member's row, every row that refers to it, and what was done."""
-
-    generated_at = fields.DateTime()
-    controller = fields.Nested(_ControllerOut)
-    member = _row()
-    records = fields.Dict(
-        keys=fields.String(),
-        values=fields.List(_row()),
-        metadata={"description": "Table name -> the rows in it that refer to the member"},
-    )
-    activity = fields.List(fields.Nested(ActivityOut))
-
-
-CONSENT_KINDS = tuple(k.value for k in ConsentKind)

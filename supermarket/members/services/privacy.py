@@ -20,14 +20,14 @@ from typing import Any
 from sqlalchemy import Column, Table, and_, or_, select
 
 from supermarket.auth import audit
-from supermarket.auth.access import ensure_works_at
 from supermarket.auth.models import AuditEvent, User
 from supermarket.extensions import db
 from supermarket.members.identifiers import ALPHABET, check_character, new_membership_number
 from supermarket.members.models import Member, MemberStatus
-from supermarket.members.services import get_member
-from supermarket.members.terms import add_months, site_today
+from supermarket.members.services.common import get_member
+from supermarket.members.terms import add_months
 from supermarket.models import utcnow
+from supermarket.sites.calendar import site_today
 from supermarket.sites.models import Site
 
 # Called with the member being anonymised, in the same transaction, before it is flushed.
@@ -249,7 +249,3 @@ def run_retention(
             details={"anonymised": report.anonymised},
         )
     return report
-
-
-def check_can_export(actor: User, site: Site) -> None:
-    ensure_works_at(actor, site, managers_only=True, hidden_as="member")
