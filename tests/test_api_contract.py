@@ -208,6 +208,10 @@ def _seed(app: Flask) -> Programme:
         ),
         "counts.id": [line["id"] for line in take["lines"]],
     }
+    # A found line must be of the stocktake's category (ambient).
+    programme.body["sku /lines"] = _ids(
+        select(Product.sku).where(Product.sku.in_(skus), Product.category == "ambient")
+    )
     return programme
 
 
@@ -227,6 +231,15 @@ def _values(programme: Programme, path: str, name: str) -> list[Any]:
     if path in ("/api/v1/products/{code}", "/api/v1/products/<code>"):
         name = "product"
     return programme.path.get(f"{name} /{path.rsplit('/', 1)[-1]}") or programme.path.get(name, [])
+
+
+def _body_values(programme: Programme, path: str) -> dict[str, list[Any]]:
+    """Things that exist for a body's fields, the operation's own choices first."""
+    own = f" /{path.rsplit('/', 1)[-1]}"
+    return {
+        **programme.body,
+        **{k.removesuffix(own): v for k, v in programme.body.items() if k.endswith(own)},
+    }
 
 
 def _real_body(body: Any, real: dict[str, list[Any]], rng: Any, prefix: str = "") -> Any:
@@ -323,7 +336,7 @@ def flatmap_body(context: Any, body: Any) -> Any:
     """Most bodies refer to members, products and lines that exist."""
     if not PROGRAMME or not isinstance(body, dict):
         return st.just(body)
-    real_values = PROGRAMME["current"].body
+    real_values = _body_values(PROGRAMME["current"], context.operation.path)
     return st.tuples(st.integers(0, 3), st.randoms(use_true_random=False)).map(
         lambda k_rng: body if k_rng[0] == 0 else _real_body(body, real_values, k_rng[1])
     )
@@ -346,7 +359,7 @@ def _name_what_exists(case: Any, programme: Programme, phase: Any) -> None:
     if isinstance(case.query, dict) and varied not in case.query:
         case.query = _real_body(case.query, programme.query, rng)
     if isinstance(case.body, dict):
-        case.body = _real_body(case.body, programme.body, rng)
+        case.body = _real_body(case.body, _body_values(programme, case.operation.path), rng)
 
 
 def _best_role(app: Flask, case: Any) -> str:
