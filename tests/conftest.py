@@ -31,6 +31,8 @@ from supermarket.sites.models import Site
 from supermarket.sites.services import create_site
 from supermarket.transactions import sqlite_write_intent
 
+pytest_plugins = ["tests.factories"]  # the factories every test package shares
+
 PASSWORD = "correct horse battery staple"
 ARTIFACTS = Path(__file__).resolve().parent.parent / "test-artifacts"
 
