@@ -114,10 +114,18 @@ class Desk:
 def make_desk(
     make_site: Callable[..., Site], make_user: Callable[..., User]
 ) -> Callable[..., Desk]:
-    """make_desk(code=None, **settings): a new site with its volunteer and manager."""
+    """make_desk(code=None, name=None, settings=None, **more_settings): a new site with its
+    volunteer and manager."""
 
-    def make(code: str | None = None, **settings: Any) -> Desk:
-        site = make_site(code=code, settings=settings) if settings else make_site(code=code)
+    def make(
+        code: str | None = None,
+        *,
+        name: str | None = None,
+        settings: dict[str, Any] | None = None,
+        **more_settings: Any,
+    ) -> Desk:
+        settings = {**(settings or {}), **more_settings}
+        site = make_site(code=code, name=name, **({"settings": settings} if settings else {}))
         return Desk(
             site, make_user("volunteer", sites=[site]), make_user("site_manager", sites=[site])
         )
@@ -135,7 +143,7 @@ def staff_pair(make_desk: Callable[..., Desk]) -> Callable[..., tuple[Site, User
     """staff_pair(settings={...}): a new desk as (site, volunteer, manager)."""
 
     def make(settings: dict[str, Any] | None = None) -> tuple[Site, User, User]:
-        made = make_desk(**(settings or {}))
+        made = make_desk(settings=settings)
         return made.site, made.volunteer, made.manager
 
     return make
