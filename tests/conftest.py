@@ -351,6 +351,21 @@ CHROMIUM_ARGS = [
 TABLET = {"width": 820, "height": 1180}  # a 10.9" tablet in portrait, in CSS pixels
 
 
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Every browser test is marked `browser` and drives `browser_page`, whose JavaScript reads
+    the test's clock: a test that opened Chromium any other way would read the real one."""
+    for item in items:
+        fixtures = set(getattr(item, "fixturenames", ()))
+        marked = item.get_closest_marker("browser") is not None
+        if marked != ("browser_page" in fixtures) or (
+            "_chromium" in fixtures and "browser_page" not in fixtures
+        ):
+            raise pytest.UsageError(
+                f"{item.nodeid}: a browser test is marked `browser` and uses the"
+                " `browser_page` fixture (its page reads the test's clock)"
+            )
+
+
 @pytest.fixture(scope="session")
 def live_url(app: Flask) -> Iterator[str]:
     """The app served on a free port of 127.0.0.1 for the browser to use."""
