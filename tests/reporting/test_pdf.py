@@ -174,5 +174,5 @@ def test_a_bar_chart_of_any_length_fits_a_page():
         )
         assert chart.drawing.height <= charts.MAX_HEIGHT or count * charts.MIN_ROW > 600
         out = io.BytesIO()
-        SimpleDocTemplate(out, pagesize=A4).build(pdf._chart(chart))  # no LayoutError
+        SimpleDocTemplate(out, pagesize=A4).build(pdf.layout.chart_block(chart))  # no LayoutError
         assert PdfReader(io.BytesIO(out.getvalue())).pages
