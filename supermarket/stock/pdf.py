@@ -54,10 +54,6 @@ def plain_paragraph(text: object, style: ParagraphStyle = BODY) -> Paragraph:
     return Paragraph(escape(str(text)), style)
 
 
-def _qty(quantity: int, unit: str) -> str:
-    return kg(quantity) if unit == "g" else f"{quantity:,}"
-
-
 def _table(
     header: Sequence[str], rows: Sequence[Sequence[Any]], widths: Sequence[float] | None = None
 ) -> Table:
