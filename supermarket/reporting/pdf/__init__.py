@@ -8,7 +8,7 @@ sections in `sections`; this module puts them in order.
 from __future__ import annotations
 
 import io
-from typing import Any
+from typing import Any, Final
 
 from reportlab.lib.pagesizes import A4
 from reportlab.lib.units import mm
@@ -73,6 +73,22 @@ def _build(report: ReleasedReport, title: str, story: list[Any]) -> bytes:
     return buffer.getvalue()
 
 
+# The widths of a two-column table: a label, and its figure.
+LABEL_AND_FIGURE: Final = (FRAME_WIDTH * 0.7, FRAME_WIDTH * 0.3)
+
+
+def _charts(report: ReleasedReport) -> list[Any]:
+    """The charts page: visits over time, food by source and members' savings."""
+    story: list[Any] = [CondPageBreak(120 * mm), plain_paragraph("Charts", "h1")]
+    for chart in (
+        chart_module.over_time(report),
+        chart_module.food_by_source(report),
+        chart_module.savings(report),
+    ):
+        story += chart_block(chart)
+    return story
+
+
 def programme_pdf(report: ReleasedReport, *, programme: str) -> bytes:
     """The programme report pack for a quarter or a year."""
     title = "Programme report"
@@ -86,22 +102,12 @@ def programme_pdf(report: ReleasedReport, *, programme: str) -> bytes:
         plain_paragraph(report.outcome["caveat"], "small"),
         Spacer(1, 6),
     ]
-    story += report_table(
-        table_module.summary(report), [FRAME_WIDTH * 0.7, FRAME_WIDTH * 0.3], notes=False
-    )
+    story += report_table(table_module.summary(report), LABEL_AND_FIGURE, notes=False)
     story += [PageBreak()]
     story += site_tables(report)
-    story += [CondPageBreak(120 * mm), plain_paragraph("Charts", "h1")]
-    for chart in (
-        chart_module.over_time(report),
-        chart_module.food_by_source(report),
-        chart_module.savings(report),
-    ):
-        story += chart_block(chart)
-    story += report_table(table_module.people(report), [FRAME_WIDTH * 0.7, FRAME_WIDTH * 0.3])
-    story += report_table(
-        table_module.food(report, compact=True), [FRAME_WIDTH * 0.7, FRAME_WIDTH * 0.3]
-    )
+    story += _charts(report)
+    story += report_table(table_module.people(report), LABEL_AND_FIGURE)
+    story += report_table(table_module.food(report, compact=True), LABEL_AND_FIGURE)
     story += [PageBreak()]
     story += outcome_section(report)
     story += methods(report)
@@ -117,20 +123,10 @@ def monthly_site_pdf(report: ReleasedReport, *, programme: str) -> bytes:
         headline_tiles(report),
         Spacer(1, 8),
     ]
-    story += report_table(
-        table_module.summary(report), [FRAME_WIDTH * 0.7, FRAME_WIDTH * 0.3], notes=False
-    )
-    story += report_table(table_module.people(report), [FRAME_WIDTH * 0.7, FRAME_WIDTH * 0.3])
-    story += report_table(
-        table_module.food(report, compact=True), [FRAME_WIDTH * 0.7, FRAME_WIDTH * 0.3]
-    )
-    story += [CondPageBreak(120 * mm), plain_paragraph("Charts", "h1")]
-    for chart in (
-        chart_module.over_time(report),
-        chart_module.food_by_source(report),
-        chart_module.savings(report),
-    ):
-        story += chart_block(chart)
+    story += report_table(table_module.summary(report), LABEL_AND_FIGURE, notes=False)
+    story += report_table(table_module.people(report), LABEL_AND_FIGURE)
+    story += report_table(table_module.food(report, compact=True), LABEL_AND_FIGURE)
+    story += _charts(report)
     story += [PageBreak()]
     story += outcome_section(report)
     story += methods(report)

@@ -142,7 +142,12 @@ def report_table(
         ]
         for row in table.display_rows()
     ]
-    grid = Table([header, *body], colWidths=widths, repeatRows=1, hAlign="LEFT")
+    grid = Table(
+        [header, *body],
+        colWidths=None if widths is None else list(widths),
+        repeatRows=1,
+        hAlign="LEFT",
+    )
     style = [
         ("LINEBELOW", (0, 0), (-1, 0), 1, BRAND),
         ("LINEBELOW", (0, 1), (-1, -1), 0.25, LINE),
