@@ -143,6 +143,7 @@ def test_the_monthly_report_is_for_one_month(client, seeded, make_user, token_fo
     assert "<10" in text
 
 
+@pytest.mark.slow
 def test_a_programme_of_many_sites_gets_its_report_pack(
     client, seed_programme, make_user, token_for
 ):
