@@ -120,6 +120,8 @@ def outcome_section(report: ReleasedReport) -> list[Any]:
 
 
 def methods(report: ReleasedReport) -> list[Any]:
+    """The methods page: the disclosure rule, the conversions, the definitions and the survey.
+    Long only because it holds the page's text."""
     policy = report.policy
     conv = report.conversions
     sections: list[tuple[str, list[str]]] = [

@@ -121,6 +121,17 @@ def survey_counts(
         }
         for site_id in site_ids
     }
+    _count_baselines(found, site_ids, period)
+    _count_follow_ups(found, site_ids, period, today)
+    for counts in found.values():
+        counts["pairs"] = tuple(counts["pairs"])
+    return found
+
+
+def _count_baselines(
+    found: dict[int, dict[str, Any]], site_ids: Sequence[int], period: Period
+) -> None:
+    """Add each site's complete baselines taken in the period, by category, to `found`."""
     baseline = SurveyAssessment
     for site_id, category, count in db.session.execute(
         select(baseline.site_id, baseline.category_10, func.count())
@@ -135,6 +146,13 @@ def survey_counts(
         found[site_id]["baselines"] += count
         found[site_id]["baseline_categories"][category] += count
 
+
+def _count_follow_ups(
+    found: dict[int, dict[str, Any]], site_ids: Sequence[int], period: Period, today: date
+) -> None:
+    """Add each site's cohort whose follow-up fell due in the period to `found`: follow-ups
+    expected, done, and the complete pairs."""
+    baseline = SurveyAssessment
     after_end = period.end + timedelta(days=1)
     later = aliased(SurveyAssessment)
     cohort = db.session.execute(
@@ -181,6 +199,3 @@ def survey_counts(
             counts["follow_ups_done"] += 1
             if complete and later_complete:
                 counts["pairs"].append(AssessmentPair(category, later_category, raw, later_raw))
-    for counts in found.values():
-        counts["pairs"] = tuple(counts["pairs"])
-    return found

@@ -194,24 +194,24 @@ def take(
             if remaining == 0:
                 break
         if remaining > 0:
-            have, want = quantity - remaining, quantity
-            amounts = (
-                f"{have / 1000:,.1f} kg of {want / 1000:,.1f} kg"
-                if product.weight_only
-                else f"{have} of {want}"
-            )
-            raise RuleViolation(
-                f"Not enough {product.name} in stock: {amounts}.",
-                code="insufficient_stock",
-                fields={"quantity": "More than is in stock."},
-                details={
-                    "sku": product.sku,
-                    "requested": quantity,
-                    "available": quantity - remaining,
-                },
-            )
+            raise _not_enough(product, quantity, quantity - remaining)
         db.session.flush()
     return movements
+
+
+def _not_enough(product: Product, want: int, have: int) -> RuleViolation:
+    """The refusal of a take that found `have` of the `want` asked for."""
+    amounts = (
+        f"{have / 1000:,.1f} kg of {want / 1000:,.1f} kg"
+        if product.weight_only
+        else f"{have} of {want}"
+    )
+    return RuleViolation(
+        f"Not enough {product.name} in stock: {amounts}.",
+        code="insufficient_stock",
+        fields={"quantity": "More than is in stock."},
+        details={"sku": product.sku, "requested": want, "available": have},
+    )
 
 
 def ledger_discrepancies(site_id: int | None = None) -> list[tuple[int, int, int]]:
