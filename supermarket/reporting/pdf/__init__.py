@@ -89,6 +89,13 @@ def _charts(report: ReleasedReport) -> list[Any]:
     return story
 
 
+def _people_and_food(report: ReleasedReport) -> list[Any]:
+    """The people reached and the food, as label-and-figure tables."""
+    return report_table(table_module.people(report), LABEL_AND_FIGURE) + report_table(
+        table_module.food(report, compact=True), LABEL_AND_FIGURE
+    )
+
+
 def programme_pdf(report: ReleasedReport, *, programme: str) -> bytes:
     """The programme report pack for a quarter or a year."""
     title = "Programme report"
@@ -106,11 +113,8 @@ def programme_pdf(report: ReleasedReport, *, programme: str) -> bytes:
     story += [PageBreak()]
     story += site_tables(report)
     story += _charts(report)
-    story += report_table(table_module.people(report), LABEL_AND_FIGURE)
-    story += report_table(table_module.food(report, compact=True), LABEL_AND_FIGURE)
-    story += [PageBreak()]
-    story += outcome_section(report)
-    story += methods(report)
+    story += _people_and_food(report)
+    story += [PageBreak(), *outcome_section(report), *methods(report)]
     return _build(report, title, story)
 
 
@@ -124,10 +128,7 @@ def monthly_site_pdf(report: ReleasedReport, *, programme: str) -> bytes:
         Spacer(1, 8),
     ]
     story += report_table(table_module.summary(report), LABEL_AND_FIGURE, notes=False)
-    story += report_table(table_module.people(report), LABEL_AND_FIGURE)
-    story += report_table(table_module.food(report, compact=True), LABEL_AND_FIGURE)
+    story += _people_and_food(report)
     story += _charts(report)
-    story += [PageBreak()]
-    story += outcome_section(report)
-    story += methods(report)
+    story += [PageBreak(), *outcome_section(report), *methods(report)]
     return _build(report, title, story)
