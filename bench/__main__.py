@@ -13,7 +13,9 @@ from typing import Any
 import click
 
 from bench import data, results
-from bench.scenarios import BENCHMARKS, Context, Figure, not_available
+from bench.context import Context, Figure
+from bench.generation import generate
+from bench.scenarios import BENCHMARKS, not_available
 from bench.server import Server
 
 DEFAULT_PG = "postgresql+psycopg://postgres@127.0.0.1:5432/supermarket_bench"
@@ -67,7 +69,7 @@ def run_database(kind: str, args: argparse.Namespace, names: list[str]) -> str:
     url = database_url(kind, args.scale, Path(args.sqlite_dir))
     label = "SQLite" if kind == "sqlite" else "PostgreSQL"
     click.echo(f"\n== {label}: {scale.label}")
-    programme = data.generate(url, scale, quiet=args.quiet, force=args.regenerate)
+    programme = generate(url, scale, quiet=args.quiet, force=args.regenerate)
     tokens = make_tokens(url, programme)
     env = {"LOGIN_RATE_LIMIT": "100000 per minute"}
     load_before = results.load_average()

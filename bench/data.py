@@ -13,8 +13,7 @@ from __future__ import annotations
 import hashlib
 import json
 import random
-import time
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import asdict, dataclass, field
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
@@ -22,7 +21,7 @@ from typing import Any
 
 import click
 from flask import Flask
-from sqlalchemy import Table, create_engine, inspect, select, text
+from sqlalchemy import MetaData, Table, create_engine, select, text
 from sqlalchemy.engine import Connection, make_url
 
 from bench import names
@@ -49,6 +48,9 @@ class Scale:
             f"{self.visits:,} visits over {self.years} years"
         )
 
+
+# Opening days per site (0 = Monday), rotated across sites: most open three days a week.
+OPENING_DAYS: tuple[tuple[int, ...], ...] = ((1, 3, 5), (0, 2, 5), (1, 4, 5), (2, 5), (0, 3, 5))
 
 SCALES = {
     "tiny": Scale("tiny", sites=2, members=300, visits=3_000),
@@ -611,35 +613,6 @@ class Generator:
             conn.commit()
 
 
-def rollup_step(gen: Generator, tables: set[str], progress: Progress) -> None:
-    """Build the statistics' daily rollups the way a deployment does after loading data
-    outside the app (`supermarket reporting rollup`), and say how long that took."""
-    try:
-        from supermarket.reporting.rollups import refresh_rollups
-    except ImportError:
-        return
-    if "visits" not in tables:
-        return
-    from supermarket.extensions import db
-
-    started = time.perf_counter()
-    if not progress.quiet:
-        click.echo("  rollups (supermarket reporting rollup) ...", nl=False)
-    try:
-        refresh_rollups()
-        db.session.commit()
-    except Exception as exc:  # the reporting module's bug must not stop the other figures
-        db.session.rollback()
-        gen.notes.append(f"`supermarket reporting rollup` failed: {str(exc).splitlines()[0]}")
-        if not progress.quiet:
-            click.echo(f" failed: {str(exc).splitlines()[0]}")
-        return
-    seconds = time.perf_counter() - started
-    gen.counts["rollup_ms"] = int(seconds * 1000)
-    if not progress.quiet:
-        click.echo(f" {seconds:.1f} s")
-
-
 def _all_sites() -> list[Any]:
     from supermarket.extensions import db
     from supermarket.sites.models import Site
@@ -647,62 +620,15 @@ def _all_sites() -> list[Any]:
     return list(db.session.scalars(select(Site)))
 
 
-# Generators for tables other colleagues are still building: each runs when its table exists
-# (bench.more registers them).
-OPTIONAL: list[tuple[str, Callable[[Generator, Connection], None]]] = []
+def reflect_table(conn: Connection, name: str) -> Table:
+    """A table as the migrations made it (the generators write the real schema)."""
+    return Table(name, MetaData(), autoload_with=conn)
 
 
-def generate(url: str, scale: Scale, *, quiet: bool = False, force: bool = False) -> Programme:
-    """Generate (or reuse) the programme at `scale` in the database at `url`."""
-    if not force:
-        found = existing(url, scale)
-        if found is not None:
-            if not quiet:
-                click.echo(f"Reusing the {scale.name} programme generated {found.generated_at}.")
-            return found
-    from flask_migrate import upgrade
+def insert_columns(table: Table, skip: Sequence[str] = ("id",)) -> list[str]:
+    """The columns a generator writes: all but `skip` (by default the id the database gives)."""
+    return [c.name for c in table.columns if c.name not in skip]
 
-    import bench.food  # (stock and surveys; it imports bench.more, so visits run first)
-    import bench.more  # noqa: F401  (registers the optional generators)
-    from supermarket.extensions import db
 
-    started = time.perf_counter()
-    if not quiet:
-        click.echo(f"Generating the {scale.label} in {make_url(url).render_as_string()}")
-    prepare_database(url)
-    WORK.mkdir(parents=True, exist_ok=True)
-    app = make_app(url)
-    progress = Progress(quiet)
-    with app.app_context():
-        upgrade(revision="heads")
-        gen = Generator(app, scale, progress)
-        gen.sites_and_staff()
-        tables = set(inspect(db.engine).get_table_names())
-        with db.engine.connect() as conn:
-            if conn.dialect.name == "sqlite":
-                # Index maintenance on millions of rows needs the indexes in memory; the
-                # file is a benchmark copy, so a crash mid-generation only means regenerating.
-                raw = conn.connection.dbapi_connection
-                raw.execute("PRAGMA cache_size = -1000000")  # type: ignore[union-attr]
-                raw.execute("PRAGMA synchronous = OFF")  # type: ignore[union-attr]
-            gen.members(conn)
-            for table_name, step in OPTIONAL:
-                if table_name in tables:
-                    step(gen, conn)
-            gen.analyse(conn)
-        rollup_step(gen, tables, progress)
-        db.engine.dispose()
-    programme = Programme(
-        url=url,
-        scale=scale.name,
-        heads=migration_heads(),
-        generated_at=datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC"),
-        seconds=round(time.perf_counter() - started, 1),
-        counts=gen.counts,
-        sites=gen.sites,
-        notes=gen.notes,
-    )
-    programme.save(stamp_path(url))
-    if not quiet:
-        click.echo(f"Generated in {programme.seconds:.0f} s: {programme.counts}")
-    return programme
+def week_monday(day: date) -> date:
+    return day - timedelta(days=day.weekday())

@@ -1,6 +1,6 @@
 """Generators for stock (donations in, issues out, waste) and food-insecurity surveys.
 
-Registered in bench.data.OPTIONAL after the visits, so they run when their tables exist.
+Run by bench.generation after the visits, when their tables exist.
 
 Stock is simulated site by site and week by week in memory, the way the stock services would
 have written it: every donation line lands in a batch (one per product, date and source, as
@@ -26,8 +26,15 @@ from typing import Any
 from sqlalchemy import text
 from sqlalchemy.engine import Connection
 
-from bench.data import OPTIONAL, BulkWriter, Fmt, Generator
-from bench.more import OPENING_DAYS, _columns, _table, week_monday
+from bench.data import (
+    OPENING_DAYS,
+    BulkWriter,
+    Fmt,
+    Generator,
+    insert_columns,
+    reflect_table,
+    week_monday,
+)
 
 # Grams of recorded stock a member household takes home at one visit, on average.
 BASKET_G = 4_800
@@ -114,12 +121,12 @@ def _fix_sequences(conn: Connection, tables: tuple[str, ...]) -> None:
 def _products(gen: Generator, conn: Connection, fmt: Fmt) -> dict[str, list[tuple[int, int]]]:
     """The demo catalogue and one weighed-crate product per category; (id, grams) by category
     for itemised products, and under "crate:<category>" the crate product."""
-    from supermarket.stock.demo import CATALOGUE, barcode_for
+    from supermarket.stock.demo import CATALOGUE, demo_barcode
     from supermarket.stock.models import Category
     from supermarket.stock.services.products import crate_sku
 
-    table = _table(conn, "products")
-    cols = _columns(table, skip=())
+    table = reflect_table(conn, "products")
+    cols = insert_columns(table, skip=())
     now = fmt.dt(datetime.now(UTC))
     first = _next_id(conn, "products")
     rows: list[dict[str, Any]] = []
@@ -133,7 +140,7 @@ def _products(gen: Generator, conn: Connection, fmt: Fmt) -> dict[str, list[tupl
                 "band": band,
                 "unit_weight_g": grams,
                 "reference_price_pence": price,
-                "barcode": barcode_for(index),
+                "barcode": demo_barcode(index),
                 "active": True,
                 "min_level": minimum,
                 "weight_only": False,
@@ -196,11 +203,11 @@ def stock(gen: Generator, conn: Connection) -> None:
     products = _products(gen, conn, fmt)
     demand = _weekly_demand(conn, first_monday)
 
-    donors_t = _table(conn, "donors")
-    donation_t = _table(conn, "donations")
-    lines_t = _table(conn, "donation_lines")
-    batches_t = _table(conn, "stock_batches")
-    moves_t = _table(conn, "stock_movements")
+    donors_t = reflect_table(conn, "donors")
+    donation_t = reflect_table(conn, "donations")
+    lines_t = reflect_table(conn, "donation_lines")
+    batches_t = reflect_table(conn, "stock_batches")
+    moves_t = reflect_table(conn, "stock_movements")
     donor_cols = ["id", "site_id", "name", "name_key", "kind", "created_at"]
     donation_cols = [
         "id",
@@ -647,7 +654,7 @@ def surveys(gen: Generator, conn: Connection) -> None:
     }
     conn.commit()
     sites = {s["id"]: s for s in gen.sites}
-    table = _table(conn, "survey_assessments")
+    table = reflect_table(conn, "survey_assessments")
     cols = [
         "site_id",
         "member_id",
@@ -740,7 +747,3 @@ def surveys(gen: Generator, conn: Connection) -> None:
         writer.flush()
     gen.counts["survey_assessments"] = writer.written
     gen.counts["survey_follow_ups"] = follow_ups
-
-
-OPTIONAL.append(("stock_movements", stock))
-OPTIONAL.append(("survey_assessments", surveys))

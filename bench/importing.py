@@ -13,7 +13,8 @@ import time
 from pathlib import Path
 
 from bench import data, names
-from bench.scenarios import Context, Figure
+from bench.context import Context, Figure
+from bench.generation import generate
 
 ROWS = 100_000
 LIMIT_SECONDS = 600
@@ -71,7 +72,7 @@ def member_import(ctx: Context) -> list[Figure]:
     rows = 300 if ctx.quick else ROWS
     url = _import_url(ctx)
     empty = data.Scale("import", sites=1, members=0, visits=0)
-    programme = data.generate(url, empty, quiet=True, force=True)
+    programme = generate(url, empty, quiet=True, force=True)
     site = programme.sites[0]
     csv_path = data.WORK / f"import-{rows}.csv"
     if not csv_path.exists():

@@ -14,7 +14,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from bench.scenarios import Figure
+from bench.context import Figure
 
 HERE = Path(__file__).resolve().parent
 RESULTS = HERE / "RESULTS.md"

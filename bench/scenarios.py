@@ -5,60 +5,18 @@ from __future__ import annotations
 
 import json
 import math
-import random
 import uuid
 from collections.abc import Callable
-from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import create_engine, text
+from sqlalchemy import text
 
 from bench import load
-from bench.data import PASSWORD, Programme
+from bench.context import Context, Figure
+from bench.data import PASSWORD
+from bench.importing import member_import
 from bench.load import Job, Spec
-
-
-@dataclass
-class Figure:
-    """One measured line of RESULTS.md."""
-
-    bench: str
-    load: str
-    ours: dict[str, Any]
-    floor: dict[str, Any] | None = None
-    target: str = ""
-    met: bool | None = None
-    note: str = ""
-
-    @property
-    def ratio(self) -> float | None:
-        if not self.floor or not self.floor.get("throughput"):
-            return None
-        return float(self.ours["throughput"]) / float(self.floor["throughput"])
-
-
-@dataclass
-class Context:
-    programme: Programme
-    url: str
-    database: str
-    duration: float
-    port: int
-    floor_port: int
-    tokens: dict[str, str] = field(default_factory=dict)  # email -> bearer secret
-    rng: random.Random = field(default_factory=lambda: random.Random(7))
-    quick: bool = False  # the test suite's tiny run: fewer, shorter phases
-
-    def engine(self) -> Any:
-        return create_engine(self.url)
-
-    def auth(self, email: str) -> tuple[tuple[str, str], ...]:
-        return (("Authorization", f"Bearer {self.tokens[email]}"),)
-
-    @property
-    def rate(self) -> float:
-        return 20.0 if self.quick else 50.0
 
 
 def _run(ctx: Context, port: int, spec_kwargs: dict[str, Any]) -> load.Outcome:
@@ -513,10 +471,4 @@ def programme_pdf(ctx: Context) -> list[Figure]:
 BENCHMARKS.update({"checkin": checkin, "stats": statistics, "pdf": programme_pdf})
 
 
-def _import(ctx: Context) -> list[Figure]:
-    from bench.importing import member_import
-
-    return member_import(ctx)
-
-
-BENCHMARKS["import"] = _import
+BENCHMARKS["import"] = member_import

@@ -45,11 +45,6 @@ class PermissionDenied(DomainError):
     code = "forbidden"
 
 
-class Unauthenticated(DomainError):
-    status = 401
-    code = "unauthenticated"
-
-
 class RuleViolation(DomainError):
     """A business rule refused the action (weekly limit, expired membership, ...)."""
 

@@ -11,7 +11,7 @@ from collections.abc import Callable
 from typing import IO, Any, TypeVar, cast
 
 from flask import Flask, Request, request
-from marshmallow import Schema, ValidationError, validate
+from marshmallow import Schema, ValidationError
 from sqlalchemy import Select
 from werkzeug.exceptions import BadRequest, NotFound, RequestEntityTooLarge, UnsupportedMediaType
 from werkzeug.routing import IntegerConverter, Map
@@ -19,12 +19,10 @@ from werkzeug.utils import cached_property
 from werkzeug.wsgi import LimitedStream, get_input_stream
 
 from supermarket.extensions import db
-from supermarket.inputs import INT_MAX, Int, fits_int, text_problem
+from supermarket.inputs import INT_MAX, MAX_PAGE_SIZE, PAGE_SIZE, fits_int, text_problem
 
 F = TypeVar("F", bound=Callable[..., Any])
 
-PAGE_SIZE = 50
-MAX_PAGE_SIZE = 200
 # No body the API takes nests deeper than a few levels (a site's settings: 4).
 MAX_JSON_DEPTH = 32
 
@@ -186,15 +184,6 @@ def _put(errors: dict[Any, Any], path: tuple[Any, ...], message: str) -> None:
             return
         errors = inner
     errors.setdefault(path[-1], [message])
-
-
-def limit_field() -> Int:
-    """The `limit` query parameter of a list, as page_limit() enforces it."""
-    return Int(
-        load_default=PAGE_SIZE,
-        validate=validate.Range(min=1, max=MAX_PAGE_SIZE),
-        metadata={"description": f"Items per page, 1 to {MAX_PAGE_SIZE}"},
-    )
 
 
 def json_body() -> dict[str, Any]:

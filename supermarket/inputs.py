@@ -16,10 +16,14 @@ import decimal
 import re
 from typing import Any
 
-from marshmallow import ValidationError, fields
+from marshmallow import ValidationError, fields, validate
 
 INT_MIN = -(2**31)
 INT_MAX = 2**31 - 1
+
+# A list's page: `limit` items, 50 unless asked, never more than 200.
+PAGE_SIZE = 50
+MAX_PAGE_SIZE = 200
 
 _WHOLE = re.compile(r"[+-]?[0-9]{1,10}")
 
@@ -143,3 +147,12 @@ class Decimal(fields.Decimal):
         if self.places is not None:
             number = number.quantize(self.places, rounding=self.rounding)
         return number
+
+
+def limit_field() -> Int:
+    """The `limit` query parameter of a list, as `http.page_limit()` enforces it."""
+    return Int(
+        load_default=PAGE_SIZE,
+        validate=validate.Range(min=1, max=MAX_PAGE_SIZE),
+        metadata={"description": f"Items per page, 1 to {MAX_PAGE_SIZE}"},
+    )

@@ -79,9 +79,10 @@ from datetime import date
 from sqlalchemy import select
 
 from bench import data
+from bench.generation import generate
 
 url = sys.argv[1]
-data.generate(url, data.SCALES["tiny"], quiet=True, force=True)
+generate(url, data.SCALES["tiny"], quiet=True, force=True)
 app = data.make_app(url)
 with app.app_context():
     from supermarket.auth.models import User

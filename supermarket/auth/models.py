@@ -60,10 +60,6 @@ class User(CreatedAt, Base):
     via_token: bool = False
 
     @property
-    def role_enum(self) -> Role:
-        return Role(self.role)
-
-    @property
     def is_authenticated(self) -> bool:
         return True
 

@@ -23,13 +23,13 @@ from markupsafe import Markup
 
 from supermarket.auth import audit, throttle
 from supermarket.auth import services as auth
+from supermarket.auth.access import staff_sites
 from supermarket.auth.models import Role, User
 from supermarket.auth.redirects import safe_next
 from supermarket.auth.web import ALL_ROLES, SITE_COOKIE, SITE_SESSION_KEY, actor, public, roles
 from supermarket.errors import InvalidInput
 from supermarket.extensions import db
 from supermarket.sites.codes import normalise_site_code
-from supermarket.sites.services import sites_for
 from supermarket.transactions import late_write_lock, take_write_lock
 
 bp = Blueprint("auth", __name__)
@@ -119,7 +119,7 @@ def _complete(
 ) -> ResponseReturnValue:
     user.auth_session_id = token
     login_user(user)
-    codes = [s.code for s in sites_for(user)] if Role(user.role).works_at_sites else []
+    codes = [s.code for s in staff_sites(user)]
     if chosen in codes:
         session[SITE_SESSION_KEY] = chosen
     elif len(codes) == 1:
@@ -262,7 +262,7 @@ def home() -> ResponseReturnValue:
 @bp.route("/site", methods=["GET", "POST"])
 @roles(Role.VOLUNTEER, Role.SITE_MANAGER)
 def choose_site() -> ResponseReturnValue:
-    choices = sites_for(actor())
+    choices = staff_sites(actor())
     if request.method == "POST":
         code = normalise_site_code(request.form.get("site", ""))
         if code in {s.code for s in choices}:

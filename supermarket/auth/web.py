@@ -9,6 +9,7 @@ from typing import Any, TypeVar, cast
 from flask import abort, g, request, session
 from flask_login import current_user
 
+from supermarket.auth.access import staff_sites
 from supermarket.auth.models import Role, User
 from supermarket.errors import NotFound
 from supermarket.sites.models import Site
@@ -69,9 +70,7 @@ def current_site() -> Site | None:
     site = None
     if current_user.is_authenticated:
         code = session.get(SITE_SESSION_KEY)
-        choices = (
-            [s for s in actor().sites if s.active] if Role(actor().role).works_at_sites else []
-        )
+        choices = staff_sites(actor())
         site = next((s for s in choices if s.code == code), None)
         if site is None and len(choices) == 1:
             site = choices[0]

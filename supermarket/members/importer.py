@@ -28,6 +28,7 @@ from sqlalchemy import Table, select, text
 
 from supermarket import spreadsheets
 from supermarket.auth import audit
+from supermarket.auth.access import ensure_works_at
 from supermarket.auth.models import User
 from supermarket.errors import InvalidInput
 from supermarket.extensions import db
@@ -704,7 +705,7 @@ def import_members(
     skip_bad_rows only the good rows are. The caller commits; every outcome, refused or
     not, is recorded in one audit event.
     """
-    services.ensure_staff(actor, site, managers_only=True)
+    ensure_works_at(actor, site, managers_only=True, hidden_as="member")
     report = ImportReport(source=source[:200], dry_run=dry_run, skip_bad_rows=skip_bad_rows)
     importer = _Importer(site, actor, report, error_sink)
     if db.session.get_bind().dialect.name == "postgresql":

@@ -20,11 +20,12 @@ from typing import Any
 from sqlalchemy import Column, Table, and_, or_, select
 
 from supermarket.auth import audit
+from supermarket.auth.access import ensure_works_at
 from supermarket.auth.models import AuditEvent, User
 from supermarket.extensions import db
 from supermarket.members.identifiers import ALPHABET, check_character, new_membership_number
 from supermarket.members.models import Member, MemberStatus
-from supermarket.members.services import ensure_staff, get_member
+from supermarket.members.services import get_member
 from supermarket.members.terms import add_months, site_today
 from supermarket.models import utcnow
 from supermarket.sites.models import Site
@@ -251,4 +252,4 @@ def run_retention(
 
 
 def check_can_export(actor: User, site: Site) -> None:
-    ensure_staff(actor, site, managers_only=True)
+    ensure_works_at(actor, site, managers_only=True, hidden_as="member")

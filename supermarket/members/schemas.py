@@ -18,8 +18,7 @@ from marshmallow import (
 )
 
 from supermarket.formatting import LONDON
-from supermarket.http import limit_field
-from supermarket.inputs import Email, Int, Str
+from supermarket.inputs import Email, Int, Str, limit_field
 from supermarket.members.identifiers import format_membership_number
 from supermarket.members.models import (
     DIETARY_NEEDS,

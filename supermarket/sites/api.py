@@ -5,7 +5,7 @@ from __future__ import annotations
 from flask import Blueprint
 from flask.typing import ResponseReturnValue
 
-from supermarket.auth.access import site_for_reporting
+from supermarket.auth.access import site_for_reporting, sites_for
 from supermarket.auth.models import Role
 from supermarket.auth.web import ALL_ROLES, actor, roles
 from supermarket.extensions import db
@@ -25,7 +25,7 @@ bp = Blueprint("sites_api", __name__, url_prefix="/api/v1/sites")
     tag="sites",
 )
 def list_sites() -> ResponseReturnValue:
-    return {"items": SiteOut(many=True).dump(services.sites_for(actor())), "next": None}
+    return {"items": SiteOut(many=True).dump(sites_for(actor())), "next": None}
 
 
 @bp.post("")

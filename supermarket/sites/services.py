@@ -27,18 +27,9 @@ def get_site(code: str) -> Site:
     return site
 
 
-def list_sites(*, include_inactive: bool = True) -> list[Site]:
-    stmt = select(Site).order_by(Site.name)
-    if not include_inactive:
-        stmt = stmt.where(Site.active.is_(True))
-    return list(db.session.scalars(stmt))
-
-
-def sites_for(actor: User) -> list[Site]:
-    """The sites an actor can pick to work at (staff) or report on (leads, admins)."""
-    if Role(actor.role).works_at_sites:
-        return [s for s in actor.sites if s.active]
-    return list_sites(include_inactive=False)
+def list_sites() -> list[Site]:
+    """Every site, active or not, by name (administrators' lists)."""
+    return list(db.session.scalars(select(Site).order_by(Site.name)))
 
 
 def _validate(code: str, name: str, postcode: str, timezone: str) -> tuple[dict[str, str], str]:

@@ -6,8 +6,7 @@ from typing import Any
 
 from marshmallow import Schema, ValidationError, fields, validate, validates_schema
 
-from supermarket.http import limit_field
-from supermarket.inputs import Decimal, Id, Int, Str
+from supermarket.inputs import Decimal, Id, Int, Str, limit_field
 from supermarket.serialise import Computed
 from supermarket.stock.models import (
     Category,

@@ -12,6 +12,7 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy import select
 
+from supermarket.auth.access import works_at
 from supermarket.auth.models import Role, User
 from supermarket.errors import DomainError
 from supermarket.extensions import db
@@ -271,11 +272,7 @@ def _sites(ctx: Any, rng: random.Random) -> list[tuple[str, _Site]]:
                 .order_by(Member.id)
             )
         )
-        staff = [
-            u
-            for u in ctx.staff.values()
-            if Role(u.role).works_at_sites and any(s.id == site.id for s in u.sites)
-        ]
+        staff = [u for u in ctx.staff.values() if works_at(u, site)]
         if members and staff:
             found.append(
                 (code, _Site(site, site.settings, members, staff, rng, ZoneInfo(site.timezone)))

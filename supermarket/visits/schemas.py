@@ -6,8 +6,7 @@ from typing import Any
 
 from marshmallow import Schema, fields, validate
 
-from supermarket.http import limit_field
-from supermarket.inputs import Int, Str
+from supermarket.inputs import Int, Str, limit_field
 from supermarket.members.identifiers import format_membership_number
 from supermarket.members.models import DIETARY_LABELS, MemberStatus
 from supermarket.members.schemas import HouseholdOut, Text

@@ -15,7 +15,6 @@ from __future__ import annotations
 
 from supermarket.members.services.common import (
     OPEN_STATUSES,
-    ensure_staff,
     get_member,
     places_taken,
     view_member,
@@ -57,7 +56,6 @@ __all__ = [
     "admit_from_waiting_list",
     "card_for",
     "close_member",
-    "ensure_staff",
     "find_member_for_checkin",
     "get_member",
     "give_consent",

@@ -1,14 +1,14 @@
-"""What every members service shares: who may act on a site's members, finding one member,
-and the places a site's member cap counts."""
+"""What every members service shares: finding one member, and the places a site's member
+cap counts. (Who may act on a site's members: `auth.access.ensure_works_at`.)"""
 
 from __future__ import annotations
 
 from sqlalchemy import func, select
 
 from supermarket.auth import audit
-from supermarket.auth.access import require_role, works_at
-from supermarket.auth.models import Role, User
-from supermarket.errors import NotFound, PermissionDenied
+from supermarket.auth.access import ensure_works_at
+from supermarket.auth.models import User
+from supermarket.errors import NotFound
 from supermarket.extensions import db
 from supermarket.members.identifiers import normalise_membership_number
 from supermarket.members.models import Member, MemberStatus
@@ -21,21 +21,12 @@ HOLDING_PLACE = (MemberStatus.ACTIVE.value, MemberStatus.SUSPENDED.value)
 OPEN_STATUSES = tuple(s.value for s in MemberStatus if s is not MemberStatus.CLOSED)
 
 
-def ensure_staff(actor: User, site: Site, *, managers_only: bool = False) -> None:
-    """404 unless the actor works at the site (cross-site ids cannot be probed); 403 for a
-    volunteer asking for a manager's action."""
-    if not works_at(actor, site):
-        raise NotFound("No such member.", code="member_not_found")
-    if managers_only and actor.role != Role.SITE_MANAGER:
-        raise PermissionDenied("Only a site manager can do this.")
-
-
 def get_member(site: Site, number: str, *, actor: User, managers_only: bool = False) -> Member:
     """A member of `site` by membership number, for staff of that site only (404 otherwise).
 
     Anonymised members are gone as far as staff are concerned.
     """
-    ensure_staff(actor, site, managers_only=managers_only)
+    ensure_works_at(actor, site, managers_only=managers_only, hidden_as="member")
     canonical = normalise_membership_number(number)
     member = None
     if canonical is not None:
@@ -79,7 +70,3 @@ def _site_is_full(site: Site, settings: SiteSettings) -> bool:
     # Serialise registrations at a capped site so two desks cannot both take the last place.
     db.session.execute(select(Site.id).where(Site.id == site.id).with_for_update())
     return places_taken(site) >= settings.member_cap
-
-
-def require_manager(actor: User) -> None:
-    require_role(actor, Role.SITE_MANAGER)

@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 from supermarket.auth import audit
+from supermarket.auth.access import ensure_works_at
 from supermarket.auth.models import User
 from supermarket.errors import NotFound, RuleViolation
 from supermarket.extensions import db
 from supermarket.members.models import ConsentKind, ConsentMethod, Member, MemberConsent
-from supermarket.members.services.common import ensure_staff
 from supermarket.models import utcnow
 
 
@@ -28,7 +28,7 @@ def _add_consent(
 
 def give_consent(member: Member, kind: str, method: str, *, actor: User) -> MemberConsent:
     """Record a consent the member gives now (who, when, how); giving it again changes nothing."""
-    ensure_staff(actor, member.site)
+    ensure_works_at(actor, member.site, hidden_as="member")
     consent_kind = _consent_kind(kind)
     current = member.active_consents().get(consent_kind.value)
     if current is not None:
@@ -48,7 +48,7 @@ def give_consent(member: Member, kind: str, method: str, *, actor: User) -> Memb
 
 def withdraw_consent(member: Member, kind: str, method: str, *, actor: User) -> MemberConsent:
     """Withdraw a consent in one action, recording who, when and how; any staff member may."""
-    ensure_staff(actor, member.site)
+    ensure_works_at(actor, member.site, hidden_as="member")
     consent_kind = _consent_kind(kind)
     if consent_kind is ConsentKind.PRIVACY_NOTICE:
         raise RuleViolation(

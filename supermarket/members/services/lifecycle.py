@@ -8,11 +8,12 @@ from typing import Any
 from sqlalchemy import func, select, tuple_
 
 from supermarket.auth import audit
+from supermarket.auth.access import ensure_works_at
 from supermarket.auth.models import User
 from supermarket.errors import InvalidInput, RuleViolation
 from supermarket.extensions import db
 from supermarket.members.models import Member, MemberStatus
-from supermarket.members.services.common import _site_is_full, ensure_staff
+from supermarket.members.services.common import _site_is_full
 from supermarket.members.terms import add_months, site_today
 
 
@@ -30,7 +31,7 @@ def _lifecycle(member: Member, action: str, actor: User, **details: Any) -> None
 
 def suspend_member(member: Member, reason: str, *, actor: User) -> Member:
     """Suspend an active (or lapsed) membership with a reason (site managers)."""
-    ensure_staff(actor, member.site, managers_only=True)
+    ensure_works_at(actor, member.site, managers_only=True, hidden_as="member")
     if not reason.strip():
         raise InvalidInput(
             "Give a reason for the suspension.", fields={"reason": ["Give a reason."]}
@@ -45,7 +46,7 @@ def suspend_member(member: Member, reason: str, *, actor: User) -> Member:
 
 def reinstate_member(member: Member, *, actor: User) -> Member:
     """Lift a suspension (site managers); a term that ended meanwhile reads as lapsed."""
-    ensure_staff(actor, member.site, managers_only=True)
+    ensure_works_at(actor, member.site, managers_only=True, hidden_as="member")
     if member.status != MemberStatus.SUSPENDED:
         raise RuleViolation("This membership is not suspended.", code="not_suspended")
     member.status = MemberStatus.ACTIVE.value
@@ -57,7 +58,7 @@ def reinstate_member(member: Member, *, actor: User) -> Member:
 def renew_member(member: Member, *, actor: User) -> Member:
     """Extend the term by the site's term from its end (or from today once lapsed) and start a
     new review interval (site managers). A suspended member stays suspended."""
-    ensure_staff(actor, member.site, managers_only=True)
+    ensure_works_at(actor, member.site, managers_only=True, hidden_as="member")
     if member.status in (MemberStatus.CLOSED, MemberStatus.WAITING):
         raise RuleViolation(
             "A closed membership or a place on the waiting list cannot be renewed.",
@@ -76,7 +77,7 @@ def renew_member(member: Member, *, actor: User) -> Member:
 
 def record_review(member: Member, *, actor: User) -> Member:
     """The membership was reviewed today: the next review is one interval away."""
-    ensure_staff(actor, member.site, managers_only=True)
+    ensure_works_at(actor, member.site, managers_only=True, hidden_as="member")
     if member.status in (MemberStatus.CLOSED, MemberStatus.WAITING):
         raise RuleViolation("Only a current membership is reviewed.", code="cannot_review")
     today = site_today(member.site)
@@ -87,7 +88,7 @@ def record_review(member: Member, *, actor: User) -> Member:
 
 def close_member(member: Member, reason: str, *, actor: User) -> Member:
     """End a membership (site managers). Its data stays until the retention period passes."""
-    ensure_staff(actor, member.site, managers_only=True)
+    ensure_works_at(actor, member.site, managers_only=True, hidden_as="member")
     if member.status == MemberStatus.CLOSED:
         raise RuleViolation("This membership is already closed.", code="already_closed")
     member.status = MemberStatus.CLOSED.value
@@ -99,7 +100,7 @@ def close_member(member: Member, reason: str, *, actor: User) -> Member:
 
 def admit_from_waiting_list(member: Member, *, actor: User) -> Member:
     """Give a waiting household a place: its term starts today (site managers)."""
-    ensure_staff(actor, member.site, managers_only=True)
+    ensure_works_at(actor, member.site, managers_only=True, hidden_as="member")
     if member.status != MemberStatus.WAITING:
         raise RuleViolation("This household is not on the waiting list.", code="not_waiting")
     site = member.site

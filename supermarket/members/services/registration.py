@@ -12,6 +12,7 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
 from supermarket.auth import audit
+from supermarket.auth.access import ensure_works_at
 from supermarket.auth.models import Role, User
 from supermarket.errors import Conflict, InvalidInput, PermissionDenied
 from supermarket.extensions import db
@@ -20,7 +21,7 @@ from supermarket.members.matching import household_match_hash, match_key
 from supermarket.members.models import ConsentKind, ConsentMethod, Member, MemberStatus
 from supermarket.members.names import search_key
 from supermarket.members.schemas import CONTACT_FIELDS
-from supermarket.members.services.common import OPEN_STATUSES, _site_is_full, ensure_staff
+from supermarket.members.services.common import OPEN_STATUSES, _site_is_full
 from supermarket.members.services.consent import _add_consent
 from supermarket.members.terms import add_months, age_band, site_today
 from supermarket.postcodes import in_catchment
@@ -135,7 +136,7 @@ def register_member(
     A possible membership at another site is only a warning, found by keyed hash. At a site
     whose member cap is reached the household joins the waiting list.
     """
-    ensure_staff(actor, site)
+    ensure_works_at(actor, site, hidden_as="member")
     settings = site.settings
     eligibility = data["eligibility"]
     _check_eligibility(site, settings, eligibility["route"], data["postcode"])
@@ -228,7 +229,7 @@ def update_member(member: Member, changes: Mapping[str, Any], *, actor: User) ->
     anything there. Names, date of birth or postcode that now match another open member of
     the site are refused as a possible duplicate. Audited with the names of the fields changed.
     """
-    ensure_staff(actor, member.site)
+    ensure_works_at(actor, member.site, hidden_as="member")
     if actor.role != Role.SITE_MANAGER:
         refused = sorted(set(changes) - CONTACT_FIELDS)
         if refused:

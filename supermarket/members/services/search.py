@@ -14,6 +14,7 @@ from typing import Any
 from sqlalchemy import ColumnElement, and_, or_, select, tuple_
 
 from supermarket.auth import audit
+from supermarket.auth.access import ensure_works_at
 from supermarket.auth.models import User
 from supermarket.errors import InvalidInput, NotFound
 from supermarket.extensions import db
@@ -21,7 +22,7 @@ from supermarket.inputs import fits_int, text_problem
 from supermarket.members.identifiers import is_valid_membership_number, normalise_membership_number
 from supermarket.members.models import Member, MemberStatus
 from supermarket.members.names import prefix_upper_bound, search_key
-from supermarket.members.services.common import ensure_staff, get_member
+from supermarket.members.services.common import get_member
 from supermarket.members.terms import site_today
 from supermarket.postcodes import normalise_catchment_entry, normalise_postcode
 from supermarket.sites.models import Site
@@ -52,9 +53,9 @@ def find_member_for_checkin(
     members; if the site accepts other sites' members, then at the whole programme (audited
     as `member.found_from_other_site`). 404 if nobody holds the number. The caller decides
     what the member's status allows. With `for_update`, the member's row is locked until
-    the transaction ends (on databases that lock rows).
+    the transaction ends (on databases that lock rows). The caller (the check-in desk) has
+    checked that the actor works at `site`.
     """
-    ensure_staff(actor, site)
     number = normalise_membership_number(text)
     if number is None:
         raise InvalidInput(
@@ -209,7 +210,7 @@ def search_members(
     character sets `hint`. `cursor` continues from the previous page. Anonymised members
     never appear.
     """
-    ensure_staff(actor, site)
+    ensure_works_at(actor, site, hidden_as="member")
     limit = max(1, min(limit, 200))
     q = q.strip()[:100]
     base = select(Member).where(Member.site_id == site.id, Member.anonymised_at.is_(None))
@@ -261,7 +262,7 @@ def members_for_cards(
     site: Site, *, actor: User, numbers: Iterable[str] = (), registered_on: date | None = None
 ) -> list[Member]:
     """Members of the site to print cards for: by number, or all registered on a day."""
-    ensure_staff(actor, site)
+    ensure_works_at(actor, site, hidden_as="member")
     stmt = select(Member).where(
         Member.site_id == site.id,
         Member.anonymised_at.is_(None),

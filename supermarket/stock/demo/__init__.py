@@ -12,13 +12,13 @@ import random
 from typing import Any
 
 from supermarket.extensions import db
-from supermarket.stock.demo.catalogue import CATALOGUE, add_catalogue, barcode_for
+from supermarket.stock.demo.catalogue import CATALOGUE, add_catalogue, demo_barcode
 from supermarket.stock.demo.scenes import history, stocktake, temperatures, transfers, yoghurt_scene
 from supermarket.stock.demo.seeder import Seeder
 from supermarket.stock.services.common import site_today
 from supermarket.stock.services.ledger import waste_expired
 
-__all__ = ["CATALOGUE", "barcode_for", "seed"]
+__all__ = ["CATALOGUE", "demo_barcode", "seed"]
 
 
 def seed(ctx: Any) -> None:

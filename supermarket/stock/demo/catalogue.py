@@ -72,8 +72,9 @@ CATALOGUE: tuple[tuple[str, str, str, str, int, int, int | None], ...] = (
 )
 
 
-def barcode_for(index: int) -> str:
-    """A valid EAN-13 for the catalogue's `index`th product (made up, in the UK's 50 range)."""
+def demo_barcode(index: int) -> str:
+    """The demo catalogue's made-up but valid EAN-13 for the product at `index` (the benchmark
+    gives its products the same)."""
     body = f"50{(60_000_000 + index * 7919) % 10**10:010d}"
     return body + str(check_digit(body))
 
@@ -90,7 +91,7 @@ def add_catalogue() -> dict[str, Product]:
             band=band,
             unit_weight_g=grams,
             reference_price_pence=price,
-            barcode=barcode_for(index),
+            barcode=demo_barcode(index),
             min_level=minimum,
             active=True,
         )

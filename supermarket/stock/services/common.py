@@ -1,4 +1,5 @@
-"""What every stock service shares: who may act at a site, and the site's own calendar."""
+"""What every stock service shares: the catalogue's editors, the site's own calendar and
+finding products. (Who may act at a site: `auth.access.ensure_works_at`.)"""
 
 from __future__ import annotations
 
@@ -7,23 +8,13 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy import select
 
-from supermarket.auth.access import works_at
 from supermarket.auth.models import Role, User
-from supermarket.errors import InvalidInput, NotFound, PermissionDenied
+from supermarket.errors import InvalidInput, PermissionDenied
 from supermarket.extensions import db
 from supermarket.models import utcnow
 from supermarket.sites.models import Site
 from supermarket.stock.barcodes import normalise_barcode
 from supermarket.stock.models import Product
-
-
-def ensure_staff(site: Site, actor: User, *, managers_only: bool = False) -> None:
-    """Refuse unless the actor works at the site (404, so sites cannot be probed) and, where
-    the action is a manager's, is a site manager (403)."""
-    if not works_at(actor, site):
-        raise NotFound("No such site.", code="site_not_found")
-    if managers_only and actor.role != Role.SITE_MANAGER:
-        raise PermissionDenied("Only a site manager can do this.")
 
 
 def ensure_catalogue_editor(actor: User) -> None:

@@ -8,12 +8,13 @@ from datetime import date, datetime, timedelta
 
 from sqlalchemy import Select, select
 
+from supermarket.auth.access import ensure_works_at
 from supermarket.auth.models import User
 from supermarket.errors import InvalidInput, NotFound
 from supermarket.extensions import db
 from supermarket.sites.models import Site
 from supermarket.stock.models import DateKind, Product, SiteMinimum, StockBatch, StockMovement
-from supermarket.stock.services.common import ensure_staff, product_by_sku, site_today
+from supermarket.stock.services.common import product_by_sku, site_today
 from supermarket.stock.services.ledger import fefo
 from supermarket.stock.services.products import products_query
 
@@ -82,7 +83,14 @@ def stock_levels(
 ) -> list[Level]:
     """Every product in stock or with a minimum at the site, with its flags; `q` narrows to
     a scanned barcode, a sku or words of the name."""
-    ensure_staff(site, actor)
+    ensure_works_at(actor, site)
+    return levels_of(site, category=category, q=q, at=at)
+
+
+def levels_of(
+    site: Site, *, category: str | None = None, q: str = "", at: datetime | None = None
+) -> list[Level]:
+    """`stock_levels` for a caller that has checked the actor works at the site."""
     today = site_today(site, at)
     soon = today + timedelta(days=site.settings.use_by_alert_days)
     mins = {k: v for k, v in minimums(site).items() if v}
@@ -133,7 +141,7 @@ def stock_levels(
 
 def alerts(site: Site, *, actor: User, at: datetime | None = None) -> Alerts:
     """Below minimum, use-by within the site's warning days, past best-before, past use-by."""
-    ensure_staff(site, actor)
+    ensure_works_at(actor, site)
     today = site_today(site, at)
     days = site.settings.use_by_alert_days
     base = (
@@ -144,9 +152,7 @@ def alerts(site: Site, *, actor: User, at: datetime | None = None) -> Alerts:
     )
     use_by = base.where(StockBatch.date_kind == DateKind.USE_BY)
     return Alerts(
-        below_minimum=[
-            lv for lv in stock_levels(site, actor=actor, at=at) if "below_minimum" in lv.flags
-        ],
+        below_minimum=[lv for lv in levels_of(site, at=at) if "below_minimum" in lv.flags],
         use_by_soon=list(
             db.session.scalars(
                 use_by.where(
@@ -178,7 +184,7 @@ class Item:
 
 def stock_item(site: Site, sku: str, *, actor: User, limit: int = 30) -> Item:
     """One product at the site: its batches in issuing order and its latest movements."""
-    ensure_staff(site, actor)
+    ensure_works_at(actor, site)
     product = db.session.scalar(select(Product).where(Product.sku == sku.upper()))
     if product is None:
         raise NotFound("No such product.", code="unknown_product")
@@ -199,7 +205,7 @@ def stock_item(site: Site, sku: str, *, actor: User, limit: int = 30) -> Item:
 
 def set_site_minimum(site: Site, sku: str, min_level: int | None, *, actor: User) -> Product:
     """Set (or with None clear) the site's own minimum level for a product."""
-    ensure_staff(site, actor, managers_only=True)
+    ensure_works_at(actor, site, managers_only=True)
     product = product_by_sku(sku)
     if min_level is not None and not 0 <= min_level <= 1_000_000:
         raise InvalidInput("Give a minimum of 0 or more.", fields={"min_level": "0 or more."})
@@ -225,7 +231,7 @@ def movements_query(
     end: date | None = None,
 ) -> Select[StockMovement]:
     """The site's ledger, filtered; the caller pages it."""
-    ensure_staff(site, actor)
+    ensure_works_at(actor, site)
     stmt = select(StockMovement).where(StockMovement.site_id == site.id)
     if kind:
         stmt = stmt.where(StockMovement.kind == kind)

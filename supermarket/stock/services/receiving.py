@@ -10,6 +10,7 @@ from sqlalchemy import Select, select
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
+from supermarket.auth.access import ensure_works_at
 from supermarket.auth.models import User
 from supermarket.errors import InvalidInput, NotFound
 from supermarket.extensions import db
@@ -25,7 +26,7 @@ from supermarket.stock.models import (
     MovementKind,
     Product,
 )
-from supermarket.stock.services.common import ensure_staff, now_or, site_today
+from supermarket.stock.services.common import now_or, site_today
 from supermarket.stock.services.ledger import batch_for, move
 from supermarket.stock.services.products import crate_product
 
@@ -151,7 +152,7 @@ def receive_donation(
 ) -> Donation:
     """Take a delivery into stock. Every line is checked first; one bad line and nothing is
     stored (422 with the fields at fault, e.g. lines.2.use_by)."""
-    ensure_staff(site, actor)
+    ensure_works_at(actor, site)
     at = now_or(at)
     today = site_today(site, at)
     problems: dict[str, Any] = {}
@@ -236,20 +237,20 @@ def receive_donation(
 
 
 def list_donors(site: Site, *, actor: User) -> list[Donor]:
-    ensure_staff(site, actor)
+    ensure_works_at(actor, site)
     return list(
         db.session.scalars(select(Donor).where(Donor.site_id == site.id).order_by(Donor.name_key))
     )
 
 
 def donations_query(site: Site, *, actor: User) -> Select[Donation]:
-    ensure_staff(site, actor)
+    ensure_works_at(actor, site)
     return select(Donation).where(Donation.site_id == site.id)
 
 
 def get_donation(site: Site, donation_id: int, *, actor: User) -> Donation:
     """A donation at the site; another site's is not found."""
-    ensure_staff(site, actor)
+    ensure_works_at(actor, site)
     donation = db.session.get(Donation, donation_id)
     if donation is None or donation.site_id != site.id:
         raise NotFound("No such donation.", code="donation_not_found")

@@ -9,13 +9,14 @@ from datetime import date, datetime, timedelta
 
 from sqlalchemy import case, func, select
 
+from supermarket.auth.access import ensure_works_at
 from supermarket.auth.models import User
 from supermarket.errors import InvalidInput
 from supermarket.extensions import db
 from supermarket.sites.models import Site
 from supermarket.stock.models import Donation, MovementKind, Product, StockMovement
-from supermarket.stock.services.common import ensure_staff, site_today
-from supermarket.stock.services.levels import Level, stock_levels
+from supermarket.stock.services.common import site_today
+from supermarket.stock.services.levels import Level, levels_of
 
 MAX_PERIOD_DAYS = 3 * 366
 
@@ -66,7 +67,7 @@ def stock_report(
     at: datetime | None = None,
 ) -> StockReport:
     """Levels now, and the ledger's movements between start and end (site dates, inclusive)."""
-    ensure_staff(site, actor, managers_only=True)
+    ensure_works_at(actor, site, managers_only=True)
     first, last = default_period(site, at)
     start, end = start or first, end or last
     if end < start:
@@ -74,7 +75,7 @@ def stock_report(
     if end - start > timedelta(days=MAX_PERIOD_DAYS):
         raise InvalidInput("Choose a period of three years or less.", fields={"start": "Too long."})
     report = StockReport(site=site, start=start, end=end)
-    report.levels = stock_levels(site, actor=actor, at=at)
+    report.levels = levels_of(site, at=at)
     for level in report.levels:
         items = 0 if level.product.weight_only else level.quantity
         report.held_by_category.setdefault(level.product.category, Totals()).add(

@@ -8,6 +8,7 @@ from datetime import date, datetime
 from sqlalchemy import Select, select, update
 
 from supermarket.auth import audit
+from supermarket.auth.access import ensure_works_at
 from supermarket.auth.models import User
 from supermarket.errors import Conflict, InvalidInput, NotFound, RuleViolation
 from supermarket.extensions import db
@@ -23,7 +24,7 @@ from supermarket.stock.models import (
     StocktakeLine,
     StocktakeStatus,
 )
-from supermarket.stock.services.common import ensure_staff, now_or, product_by_sku
+from supermarket.stock.services.common import now_or, product_by_sku
 from supermarket.stock.services.ledger import batch_for, move
 
 MAX_COUNT = 10_000_000
@@ -38,7 +39,7 @@ def start_stocktake(
     at: datetime | None = None,
 ) -> Stocktake:
     """Open a count sheet listing every batch in stock (for one category, or all)."""
-    ensure_staff(site, actor, managers_only=True)
+    ensure_works_at(actor, site, managers_only=True)
     if category is not None and category not in Category.__members__.values():
         raise InvalidInput("Choose a category.", fields={"category": "Choose a category."})
     open_ones = db.session.scalars(
@@ -90,8 +91,8 @@ def sheet_lines(stocktake: Stocktake) -> list[StocktakeLine]:
     )
 
 
-def _open(site: Site, stocktake_id: int, actor: User) -> Stocktake:
-    stocktake = get_stocktake(site, stocktake_id, actor=actor)
+def _open(site: Site, stocktake_id: int) -> Stocktake:
+    stocktake = _stocktake(site, stocktake_id)
     if stocktake.status != StocktakeStatus.OPEN:
         raise RuleViolation("This stocktake is closed.", code="stocktake_closed")
     return stocktake
@@ -101,8 +102,8 @@ def record_counts(
     site: Site, stocktake_id: int, counts: dict[int, int | None], *, actor: User
 ) -> Stocktake:
     """Save counts by line id (None clears one); counting may take several visits to the page."""
-    ensure_staff(site, actor, managers_only=True)
-    stocktake = _open(site, stocktake_id, actor)
+    ensure_works_at(actor, site, managers_only=True)
+    stocktake = _open(site, stocktake_id)
     by_id = {line.id: line for line in stocktake.lines}
     problems = {}
     for line_id, counted in counts.items():
@@ -131,8 +132,8 @@ def add_found_line(
     best_before: date | None = None,
 ) -> StocktakeLine:
     """Count stock the sheet did not list (expected 0; its source is unknown)."""
-    ensure_staff(site, actor, managers_only=True)
-    stocktake = _open(site, stocktake_id, actor)
+    ensure_works_at(actor, site, managers_only=True)
+    stocktake = _open(site, stocktake_id)
     product = product_by_sku(sku)
     problems = {}
     if stocktake.category and product.category != stocktake.category:
@@ -159,8 +160,8 @@ def approve_stocktake(
 ) -> Stocktake:
     """Turn every difference into an adjustment. Stock that moved since the count began keeps
     its movements: the difference (counted - expected) is applied, never below zero."""
-    ensure_staff(site, actor, managers_only=True)
-    stocktake = _open(site, stocktake_id, actor)
+    ensure_works_at(actor, site, managers_only=True)
+    stocktake = _open(site, stocktake_id)
     uncounted = [ln.id for ln in stocktake.lines if ln.counted_quantity is None]
     if uncounted:
         raise RuleViolation(
@@ -210,20 +211,24 @@ def approve_stocktake(
 
 
 def cancel_stocktake(site: Site, stocktake_id: int, *, actor: User) -> Stocktake:
-    ensure_staff(site, actor, managers_only=True)
-    stocktake = _open(site, stocktake_id, actor)
+    ensure_works_at(actor, site, managers_only=True)
+    stocktake = _open(site, stocktake_id)
     stocktake.status = StocktakeStatus.CANCELLED
     db.session.flush()
     return stocktake
 
 
 def stocktakes_query(site: Site, *, actor: User) -> Select[Stocktake]:
-    ensure_staff(site, actor, managers_only=True)
+    ensure_works_at(actor, site, managers_only=True)
     return select(Stocktake).where(Stocktake.site_id == site.id)
 
 
 def get_stocktake(site: Site, stocktake_id: int, *, actor: User) -> Stocktake:
-    ensure_staff(site, actor, managers_only=True)
+    ensure_works_at(actor, site, managers_only=True)
+    return _stocktake(site, stocktake_id)
+
+
+def _stocktake(site: Site, stocktake_id: int) -> Stocktake:
     stocktake = db.session.get(Stocktake, stocktake_id)
     if stocktake is None or stocktake.site_id != site.id:
         raise NotFound("No such stocktake.", code="stocktake_not_found")

@@ -7,13 +7,14 @@ from decimal import ROUND_HALF_UP, Decimal
 
 from sqlalchemy import Select, select
 
+from supermarket.auth.access import ensure_works_at
 from supermarket.auth.models import User
 from supermarket.errors import InvalidInput
 from supermarket.extensions import db
 from supermarket.inputs import parse_decimal
 from supermarket.sites.models import Site
 from supermarket.stock.models import TemperatureCheck, UnitKind
-from supermarket.stock.services.common import ensure_staff, local_date, now_or
+from supermarket.stock.services.common import local_date, now_or
 
 # Food Standards Agency guidance: fridges at 5 °C or below (and above freezing, or food
 # freezes and spoils); freezers at -18 °C or colder. Tenths of a degree.
@@ -55,7 +56,7 @@ def record_temperature(
     at: datetime | None = None,
 ) -> TemperatureCheck:
     """Log a reading; the service, not the user, decides whether it is out of range."""
-    ensure_staff(site, actor, managers_only=True)
+    ensure_works_at(actor, site, managers_only=True)
     problems = {}
     unit_name = " ".join(unit_name.split())
     action_taken = action_taken.strip()
@@ -102,7 +103,7 @@ def temperatures_query(
     end: date | None = None,
     out_of_range_only: bool = False,
 ) -> Select[TemperatureCheck]:
-    ensure_staff(site, actor, managers_only=True)
+    ensure_works_at(actor, site, managers_only=True)
     stmt = select(TemperatureCheck).where(TemperatureCheck.site_id == site.id)
     if start:
         stmt = stmt.where(TemperatureCheck.local_date >= start)

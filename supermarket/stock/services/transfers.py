@@ -8,6 +8,7 @@ from typing import Any
 
 from sqlalchemy import Select, or_, select, update
 
+from supermarket.auth.access import ensure_works_at
 from supermarket.auth.models import User
 from supermarket.errors import InvalidInput, NotFound, RuleViolation
 from supermarket.extensions import db
@@ -19,7 +20,7 @@ from supermarket.stock.models import (
     StockTransferLine,
     TransferStatus,
 )
-from supermarket.stock.services.common import ensure_staff, now_or, product_by_sku, site_today
+from supermarket.stock.services.common import now_or, product_by_sku, site_today
 from supermarket.stock.services.ledger import batch_for, fefo, move, take, usable
 
 
@@ -27,7 +28,7 @@ def send_transfer(
     site: Site, data: dict[str, Any], *, actor: User, at: datetime | None = None
 ) -> StockTransfer:
     """Send stock to another site, earliest-expiring first and never past its use-by date."""
-    ensure_staff(site, actor, managers_only=True)
+    ensure_works_at(actor, site, managers_only=True)
     at = now_or(at)
     to_code = normalise_site_code(data.get("to_site", ""))
     to_site = db.session.scalar(select(Site).where(Site.code == to_code))
@@ -118,8 +119,8 @@ def receive_transfer(
 ) -> StockTransfer:
     """Take a transfer into stock at the receiving site. Lines not listed arrive in full;
     a line may arrive short, never over, and the difference stays on the line."""
-    ensure_staff(site, actor, managers_only=True)
-    transfer = get_transfer(site, transfer_id, actor=actor)
+    ensure_works_at(actor, site, managers_only=True)
+    transfer = _transfer(site, transfer_id)
     if transfer.to_site_id != site.id:
         raise NotFound("No such transfer on its way here.", code="transfer_not_found")
     if transfer.status != TransferStatus.IN_TRANSIT:
@@ -172,8 +173,8 @@ def cancel_transfer(
     site: Site, transfer_id: int, *, actor: User, at: datetime | None = None
 ) -> StockTransfer:
     """Call back a transfer still in transit: the stock returns to the sender's batches."""
-    ensure_staff(site, actor, managers_only=True)
-    transfer = get_transfer(site, transfer_id, actor=actor)
+    ensure_works_at(actor, site, managers_only=True)
+    transfer = _transfer(site, transfer_id)
     if transfer.site_id != site.id:
         raise NotFound("No such transfer sent from here.", code="transfer_not_found")
     if transfer.status != TransferStatus.IN_TRANSIT:
@@ -201,7 +202,7 @@ def cancel_transfer(
 
 def transfers_query(site: Site, *, actor: User) -> Select[StockTransfer]:
     """Transfers sent from or coming to the site."""
-    ensure_staff(site, actor)
+    ensure_works_at(actor, site)
     return select(StockTransfer).where(
         or_(StockTransfer.site_id == site.id, StockTransfer.to_site_id == site.id)
     )
@@ -209,7 +210,11 @@ def transfers_query(site: Site, *, actor: User) -> Select[StockTransfer]:
 
 def get_transfer(site: Site, transfer_id: int, *, actor: User) -> StockTransfer:
     """A transfer the site sent or is receiving; any other is not found."""
-    ensure_staff(site, actor)
+    ensure_works_at(actor, site)
+    return _transfer(site, transfer_id)
+
+
+def _transfer(site: Site, transfer_id: int) -> StockTransfer:
     transfer = db.session.get(StockTransfer, transfer_id)
     if transfer is None or site.id not in (transfer.site_id, transfer.to_site_id):
         raise NotFound("No such transfer.", code="transfer_not_found")

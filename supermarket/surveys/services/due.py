@@ -10,10 +10,10 @@ from typing import Final
 
 from sqlalchemy import exists, func, select
 
+from supermarket.auth.access import ensure_works_at
 from supermarket.auth.models import User
 from supermarket.extensions import db
 from supermarket.members.models import ConsentKind, Member, MemberConsent, MemberStatus
-from supermarket.members.services import ensure_staff
 from supermarket.members.terms import add_months, site_today
 from supermarket.sites.models import Site
 from supermarket.surveys.models import SurveyAssessment, SurveyKind
@@ -190,7 +190,7 @@ def _sort_key(item: DueMember) -> tuple[int, date, str]:
 
 def list_due(site: Site, today: date, *, actor: User) -> list[DueMember]:
     """Members of the site with a survey due today, follow-ups closing soonest first (staff)."""
-    ensure_staff(actor, site)
+    ensure_works_at(actor, site, hidden_as="member")
     by_member = _assessments_by_member(site)
     found = []
     for member in _consenting_members(site):
@@ -202,7 +202,7 @@ def list_due(site: Site, today: date, *, actor: User) -> list[DueMember]:
 
 def start_survey(member: Member, *, actor: User, today: date | None = None) -> SurveyStart:
     """The tablet's first screen: the survey due for the member, or the reason none is."""
-    ensure_staff(actor, member.site)
+    ensure_works_at(actor, member.site, hidden_as="member")
     today = today or site_today(member.site)
     if not open_membership(member):
         return SurveyStart(member, None, "membership_closed")
@@ -219,7 +219,7 @@ def start_survey(member: Member, *, actor: User, today: date | None = None) -> S
 
 def site_overview(site: Site, today: date, *, actor: User) -> SiteOverview:
     """Counts of surveys at the site and who is due now (site managers; no scores)."""
-    ensure_staff(actor, site, managers_only=True)
+    ensure_works_at(actor, site, managers_only=True, hidden_as="member")
     members = _consenting_members(site)
     by_member = _assessments_by_member(site)
     due: list[DueMember] = []

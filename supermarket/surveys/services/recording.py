@@ -11,11 +11,11 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
 from supermarket.auth import audit
+from supermarket.auth.access import ensure_works_at
 from supermarket.auth.models import Role, User
 from supermarket.errors import Conflict, InvalidInput, RuleViolation
 from supermarket.extensions import db
 from supermarket.members.models import Member
-from supermarket.members.services import ensure_staff
 from supermarket.members.terms import site_today
 from supermarket.surveys import scoring
 from supermarket.surveys.models import SurveyAssessment, SurveyKind, SurveyMode
@@ -149,7 +149,7 @@ def record_survey(
     unanswered. A retry with the same `key` returns the first survey instead of a second one;
     the key sent again with other answers is refused (409 key_reused).
     """
-    ensure_staff(actor, member.site)
+    ensure_works_at(actor, member.site, hidden_as="member")
     replayed = _replay(member, key)
     if replayed is not None:
         return _same_request(replayed, data)

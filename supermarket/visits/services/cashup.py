@@ -12,12 +12,13 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import selectinload
 
 from supermarket.auth import audit
+from supermarket.auth.access import ensure_works_at
 from supermarket.auth.models import User
 from supermarket.errors import Conflict, InvalidInput, NotFound
 from supermarket.extensions import db
 from supermarket.sites.models import Site
 from supermarket.visits.models import PaymentMethod, SiteSession, Visit
-from supermarket.visits.services.common import ensure_staff, local_date, now_or, site_today
+from supermarket.visits.services.common import local_date, now_or, site_today
 
 MAX_CASH_PENCE = 10_000_000
 
@@ -107,7 +108,7 @@ def open_session_for(site: Site) -> SiteSession | None:
 
 
 def current_session(site: Site, *, actor: User) -> SiteSession | None:
-    ensure_staff(site, actor)
+    ensure_works_at(actor, site)
     return open_session_for(site)
 
 
@@ -121,7 +122,7 @@ def open_session(
 ) -> SiteSession:
     """Open today's session at the site; refused while another is open (one at a time, which
     the database enforces too)."""
-    ensure_staff(site, actor)
+    ensure_works_at(actor, site)
     if not 0 <= float_pence <= MAX_CASH_PENCE:
         raise InvalidInput(
             "Give the float in pounds and pence.", fields={"float_pence": ["£0.00 or more."]}
@@ -158,7 +159,7 @@ def open_session(
 
 
 def get_session(site: Site, session_id: int, *, actor: User, lock: bool = False) -> SiteSession:
-    ensure_staff(site, actor)
+    ensure_works_at(actor, site)
     stmt = select(SiteSession).where(SiteSession.id == session_id, SiteSession.site_id == site.id)
     if lock:
         stmt = stmt.with_for_update().execution_options(populate_existing=True)
@@ -220,7 +221,7 @@ def close_session(
 
 def list_sessions(site: Site, *, actor: User, limit: int = 30) -> list[SiteSession]:
     """The site's sessions, newest first."""
-    ensure_staff(site, actor)
+    ensure_works_at(actor, site)
     return list(
         db.session.scalars(
             select(SiteSession)

@@ -24,6 +24,7 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
 from supermarket.auth import audit
+from supermarket.auth.access import ensure_works_at
 from supermarket.auth.models import Role, User
 from supermarket.errors import Conflict, InvalidInput, NotFound, PermissionDenied, RuleViolation
 from supermarket.extensions import db
@@ -41,7 +42,6 @@ from supermarket.visits.services.allowance import (
     settle_payment,
 )
 from supermarket.visits.services.common import (
-    ensure_staff,
     local_date,
     now_or,
     settings_of,
@@ -67,9 +67,9 @@ def find_member(site: Site, number: str, *, actor: User, for_update: bool = Fals
 
     The site's own members, or another site's where this site accepts them. A member of
     another site the actor also works at is refused as `not_allowed_at_this_site`; anyone
-    else is a 404, so numbers cannot be probed across sites.
+    else is a 404, so numbers cannot be probed across sites. The caller (check-in, the panel)
+    has checked that the actor works at `site`.
     """
-    ensure_staff(site, actor)
     try:
         return members.find_member_for_checkin(site, number, actor=actor, for_update=for_update)
     except NotFound:
@@ -248,7 +248,7 @@ def check_in(
     overridden and `override_reason` is given. Scanned lines are issued from stock in the
     same transaction. A replay of `key` returns the first visit with `created` False.
     """
-    ensure_staff(site, actor)
+    ensure_works_at(actor, site)
     key = clean_key(key)
     now = now_or(now)
     settings = settings_of(site)

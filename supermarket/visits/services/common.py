@@ -1,4 +1,5 @@
-"""What every visits service shares: who may act at a site, and the site's own calendar."""
+"""What every visits service shares: the site's settings and its own calendar. (Who may act
+at a site: `auth.access.ensure_works_at`.)"""
 
 from __future__ import annotations
 
@@ -7,21 +8,9 @@ from datetime import date, datetime
 from functools import lru_cache
 from zoneinfo import ZoneInfo
 
-from supermarket.auth.access import works_at
-from supermarket.auth.models import Role, User
-from supermarket.errors import NotFound, PermissionDenied
 from supermarket.models import utcnow
 from supermarket.sites.models import Site
 from supermarket.sites.settings import SiteSettings
-
-
-def ensure_staff(site: Site, actor: User, *, managers_only: bool = False) -> None:
-    """404 unless the actor works at the site (so sites cannot be probed); 403 when the action
-    is a site manager's and the actor is a volunteer."""
-    if not works_at(actor, site):
-        raise NotFound("No such site.", code="site_not_found")
-    if managers_only and actor.role != Role.SITE_MANAGER:
-        raise PermissionDenied("Only a site manager can do this.")
 
 
 @lru_cache(maxsize=64)

@@ -7,18 +7,18 @@ from datetime import date
 from sqlalchemy import Select, select
 from sqlalchemy.orm import selectinload
 
+from supermarket.auth.access import ensure_works_at
 from supermarket.auth.models import User
 from supermarket.members import services as members
 from supermarket.members.models import Member
 from supermarket.sites.models import Site
 from supermarket.visits.models import Visit
-from supermarket.visits.services.common import ensure_staff
 
 
 def day_visits(site: Site, day: date, *, actor: User) -> Select[Visit]:
     """The visits made at the site on a local date (voided ones included, marked), for the
     caller to page by id."""
-    ensure_staff(site, actor)
+    ensure_works_at(actor, site)
     return (
         select(Visit)
         .where(Visit.site_id == site.id, Visit.local_date == day)

@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
 from supermarket.auth import audit
+from supermarket.auth.access import ensure_works_at
 from supermarket.auth.models import User
 from supermarket.members.models import DIETARY_LABELS, Member
 from supermarket.sites.models import Site
@@ -145,6 +146,7 @@ def notices_for(member: Member, home: SiteSettings, today: date, *, own_site: bo
 def checkin_panel(site: Site, number: str, *, actor: User, now: datetime | None = None) -> Panel:
     """The member's panel at the desk, with the same rules check-in applies (audited: it
     shows household and dietary details)."""
+    ensure_works_at(actor, site)
     member = find_member(site, number, actor=actor)
     settings = settings_of(site)
     home = home_settings(member, site, settings)

@@ -7,18 +7,23 @@ from datetime import datetime
 from sqlalchemy import select
 
 from supermarket.auth import audit
+from supermarket.auth.access import ensure_works_at
 from supermarket.auth.models import User
 from supermarket.errors import InvalidInput, NotFound, RuleViolation
 from supermarket.extensions import db
 from supermarket.sites.models import Site
 from supermarket.visits.models import Visit
 from supermarket.visits.services import stock_link
-from supermarket.visits.services.common import ensure_staff, local_date, now_or
+from supermarket.visits.services.common import local_date, now_or
 
 
 def get_visit(site: Site, visit_id: int, *, actor: User, lock: bool = False) -> Visit:
     """A visit made at the site, for its staff only (404 otherwise)."""
-    ensure_staff(site, actor)
+    ensure_works_at(actor, site)
+    return _visit(site, visit_id, lock=lock)
+
+
+def _visit(site: Site, visit_id: int, *, lock: bool = False) -> Visit:
     stmt = select(Visit).where(Visit.id == visit_id, Visit.site_id == site.id)
     if lock:
         stmt = stmt.with_for_update().execution_options(populate_existing=True)
@@ -33,11 +38,11 @@ def void_visit(
 ) -> Visit:
     """Undo a visit recorded by mistake (site managers, on the day it was made, with a
     reason). It stops counting against the limit and any stock it took goes back."""
-    ensure_staff(site, actor, managers_only=True)
+    ensure_works_at(actor, site, managers_only=True)
     reason = reason.strip()
     if not reason:
         raise InvalidInput("Say why the visit is voided.", fields={"reason": ["Give a reason."]})
-    visit = get_visit(site, visit_id, actor=actor, lock=True)
+    visit = _visit(site, visit_id, lock=True)
     if visit.voided_at is not None:
         raise RuleViolation("This visit is already voided.", code="already_voided")
     now = now_or(now)

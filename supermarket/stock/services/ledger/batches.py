@@ -21,9 +21,7 @@ from supermarket.stock.models import (
     StockBatch,
     StockMovement,
 )
-from supermarket.stock.services.common import (
-    local_date,
-)
+from supermarket.stock.services.common import local_date
 
 
 def batch_for(

@@ -7,6 +7,7 @@ from datetime import datetime
 
 from sqlalchemy import func, select
 
+from supermarket.auth.access import ensure_works_at
 from supermarket.auth.models import User
 from supermarket.errors import InvalidInput
 from supermarket.extensions import db
@@ -17,7 +18,6 @@ from supermarket.stock.models import (
     StockMovement,
 )
 from supermarket.stock.services.common import (
-    ensure_staff,
     now_or,
     product_by_sku,
     site_today,
@@ -62,7 +62,7 @@ def _issue_usable(
 ) -> list[StockMovement]:
     """Issue `quantity` by staff of the site from the usable batches, earliest-expiring first,
     all or nothing (through `take`)."""
-    ensure_staff(site, actor)
+    ensure_works_at(actor, site)
     if quantity <= 0:
         raise InvalidInput("Give a quantity of 1 or more.", fields={"quantity": "At least 1."})
     product = product_by_sku(sku)
@@ -99,7 +99,7 @@ def return_issued(visit_id: int, *, actor: User, at: datetime | None = None) -> 
             continue
         batch = db.session.get_one(StockBatch, batch_id)
         site = db.session.get_one(Site, batch.site_id)
-        ensure_staff(site, actor)
+        ensure_works_at(actor, site)
         movement = move(
             batch,
             -net,

@@ -6,6 +6,7 @@ from datetime import datetime
 
 from sqlalchemy import select
 
+from supermarket.auth.access import ensure_works_at
 from supermarket.auth.models import User
 from supermarket.errors import InvalidInput
 from supermarket.extensions import db
@@ -17,7 +18,6 @@ from supermarket.stock.models import (
     WasteReason,
 )
 from supermarket.stock.services.common import (
-    ensure_staff,
     now_or,
     product_by_sku,
     site_today,
@@ -38,7 +38,7 @@ def waste(
 ) -> list[StockMovement]:
     """Write stock off with a reason: from one batch if named, else earliest-dated first
     (only batches past their use-by for the reason "past use-by")."""
-    ensure_staff(site, actor, managers_only=True)
+    ensure_works_at(actor, site, managers_only=True)
     if reason not in WasteReason.__members__.values():
         raise InvalidInput("Choose a reason.", fields={"reason": "Choose a reason."})
     if quantity <= 0:
@@ -72,7 +72,7 @@ def waste_expired(
     at: datetime | None = None,
 ) -> list[StockMovement]:
     """Write off every batch past its use-by date in one action."""
-    ensure_staff(site, actor, managers_only=True)
+    ensure_works_at(actor, site, managers_only=True)
     if reason not in WasteReason.__members__.values():
         raise InvalidInput("Choose a reason.", fields={"reason": "Choose a reason."})
     at = now_or(at)

@@ -1,37 +1,27 @@
-"""Generators for the tables colleagues are still building (visits, till sessions, surveys).
-
-Each is registered in bench.data.OPTIONAL and runs only when its table exists after the
-migrations, so the benchmark keeps working while the schema grows. The visits stop before
-the current ISO week, so every member may be checked in this week by the benchmark.
+"""The past visits: till sessions on each site's opening days and the visits with their
+baskets, week by week (run by bench.generation when the visits tables exist). The visits stop
+before the current ISO week, so every member may be checked in this week by the benchmark.
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import MetaData, Table, text
+from sqlalchemy import text
 from sqlalchemy.engine import Connection
 
-from bench.data import OPTIONAL, BulkWriter, Fmt, Generator
+from bench.data import (
+    OPENING_DAYS,
+    BulkWriter,
+    Fmt,
+    Generator,
+    reflect_table,
+    week_monday,
+)
 
-# Opening days per site (0 = Monday), rotated across sites: most open three days a week.
-OPENING_DAYS: tuple[tuple[int, ...], ...] = ((1, 3, 5), (0, 2, 5), (1, 4, 5), (2, 5), (0, 3, 5))
 # How keen a member is to come, relative to the programme's average (mean 1).
 KEENNESS = (0.35, 0.7, 1.0, 1.2, 1.75)
-
-
-def _table(conn: Connection, name: str) -> Table:
-    return Table(name, MetaData(), autoload_with=conn)
-
-
-def _columns(table: Table, skip: Sequence[str] = ("id",)) -> list[str]:
-    return [c.name for c in table.columns if c.name not in skip]
-
-
-def week_monday(day: date) -> date:
-    return day - timedelta(days=day.weekday())
 
 
 def visits(gen: Generator, conn: Connection) -> None:
@@ -48,7 +38,7 @@ def visits(gen: Generator, conn: Connection) -> None:
     weeks = (this_monday - first_monday).days // 7
 
     # Sessions first: visits point at them.
-    sessions_t = _table(conn, "site_sessions")
+    sessions_t = reflect_table(conn, "site_sessions")
     session_cols = [
         "site_id",
         "local_date",
@@ -111,8 +101,8 @@ def visits(gen: Generator, conn: Connection) -> None:
     members.sort()
     keen = {m[2]: min(0.98, rate * rng.choice(KEENNESS)) for m in members}
 
-    visits_t = _table(conn, "visits")
-    bands_t = _table(conn, "visit_bands")
+    visits_t = reflect_table(conn, "visits")
+    bands_t = reflect_table(conn, "visit_bands")
     visit_cols = [
         "site_id",
         "member_id",
@@ -267,6 +257,3 @@ def visits(gen: Generator, conn: Connection) -> None:
         "counted_cash_pence = 2000, difference_pence = 0 WHERE visits_count IS NULL"
     )
     conn.commit()
-
-
-OPTIONAL.append(("visits", visits))
