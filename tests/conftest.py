@@ -31,6 +31,8 @@ from supermarket.sites.models import Site
 from supermarket.sites.services import create_site
 from supermarket.transactions import sqlite_write_intent
 
+pytest_plugins = ["tests.factories"]  # the factories every test package shares
+
 PASSWORD = "correct horse battery staple"
 ARTIFACTS = Path(__file__).resolve().parent.parent / "test-artifacts"
 
@@ -347,6 +349,21 @@ CHROMIUM_ARGS = [
     "--disable-sync",
 ]
 TABLET = {"width": 820, "height": 1180}  # a 10.9" tablet in portrait, in CSS pixels
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Every browser test is marked `browser` and drives `browser_page`, whose JavaScript reads
+    the test's clock: a test that opened Chromium any other way would read the real one."""
+    for item in items:
+        fixtures = set(getattr(item, "fixturenames", ()))
+        marked = item.get_closest_marker("browser") is not None
+        if marked != ("browser_page" in fixtures) or (
+            "_chromium" in fixtures and "browser_page" not in fixtures
+        ):
+            raise pytest.UsageError(
+                f"{item.nodeid}: a browser test is marked `browser` and uses the"
+                " `browser_page` fixture (its page reads the test's clock)"
+            )
 
 
 @pytest.fixture(scope="session")

@@ -371,6 +371,7 @@ def _best_role(app: Flask, case: Any) -> str:
 
 @schema.parametrize()
 @pytest.mark.schemathesis
+@pytest.mark.slow
 def test_the_api_does_what_its_document_says(case: Any, app: Flask, programme: Programme) -> None:
     phase = case.meta.phase if case.meta is not None else None
     fuzzed = phase is not None and phase.name.value == "fuzzing"
@@ -428,6 +429,7 @@ def _urls(rule: Any, programme: Programme) -> list[str]:
     return [url + QUERIES.get(rule.rule, "") for url in urls[:12]]
 
 
+@pytest.mark.slow
 def test_no_api_answer_writes_a_date_as_an_http_date(app, client, programme):
     """Every JSON GET of the API, on the demo programme: dates leave as YYYY-MM-DD."""
     answered: dict[str, list[Any]] = {}

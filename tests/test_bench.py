@@ -17,6 +17,7 @@ ROOT = Path(__file__).resolve().parent.parent
 
 
 @pytest.mark.concurrency
+@pytest.mark.slow
 def test_tiny_benchmark_run_generates_serves_loads_and_writes_results(tmp_path: Path) -> None:
     results = tmp_path / "RESULTS.md"
     history = tmp_path / "results.jsonl"
@@ -115,6 +116,7 @@ def _generation_url(tmp_path: Path) -> str:
     return f"sqlite:///{tmp_path / 'food.db'}"
 
 
+@pytest.mark.slow
 def test_tiny_generation_feeds_food_and_survey_outcome(tmp_path: Path) -> None:
     done = subprocess.run(
         [sys.executable, "-c", FEED_SCRIPT, _generation_url(tmp_path)],

@@ -113,6 +113,7 @@ def test_demo_refuses_in_production(app, cli):
     assert find_user_by_email("jo.admin@example.org") is None
 
 
+@pytest.mark.slow
 def test_demo_loads_sites_and_staff_of_every_role_once(app, cli, tmp_path, monkeypatch):
     monkeypatch.setattr(app, "instance_path", str(tmp_path))
     result = cli.invoke(args=["demo"])

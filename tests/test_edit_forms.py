@@ -18,8 +18,8 @@ from supermarket.members.schemas import MemberIn
 from supermarket.sites.models import Site
 from supermarket.sites.services import create_site
 from supermarket.stock.models import Product
+from tests.factories import member_payload as payload
 from tests.html_forms import submit
-from tests.members.conftest import payload
 
 # Every setting away from its default, with more bands and tiers than the form's blank rows,
 # and a catchment that mixes a district and a sector.

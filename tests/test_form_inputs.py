@@ -233,6 +233,7 @@ def _sign_in(app: Flask, email: str, password: str) -> Client:
     return client
 
 
+@pytest.mark.slow
 def test_no_form_field_can_make_a_server_error(app, demo_programme):
     failures: list[tuple[str, str, str, str, str, int]] = []
     submitted = 0

@@ -640,6 +640,7 @@ QUERY_PROBES = [
 ]
 
 
+@pytest.mark.slow
 def test_every_query_parameter_of_every_get_route_takes_any_value_without_a_500(app, world):
     names = _query_names()
     assert {"q", "cursor", "limit", "period", "from", "to", "date", "status"} <= names

@@ -261,6 +261,7 @@ json_values = st.recursive(
     max_examples=30, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
 )
 @given(body=st.dictionaries(st.text(max_size=15), json_values, max_size=6))
+@pytest.mark.slow
 def test_fuzzed_json_never_causes_a_server_error(app, client, make_user, token_for, role, body):
     headers = token_for(make_user(role))
     for rule in _rules(app, WRITE_METHODS):

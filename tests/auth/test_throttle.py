@@ -72,6 +72,7 @@ def test_the_sixth_failure_from_one_address_is_refused_saying_when_to_retry(
     assert _sign_in(client, users[5].email, PASSWORD, "203.0.113.9").status_code == 303
 
 
+@pytest.mark.slow
 def test_an_address_that_keeps_failing_gets_one_guess_every_three_minutes(client, make_user, clock):
     user = make_user("volunteer")
     let_through = 0
@@ -166,6 +167,7 @@ def test_a_forged_device_cookie_counts_for_nothing(app, make_user, clock):
     assert _sign_in(forger, user.email, PASSWORD, "198.51.100.30").status_code == 429
 
 
+@pytest.mark.slow
 def test_an_attacker_with_many_addresses_gets_ten_guesses_then_one_every_two_minutes(
     app, make_user, clock
 ):
@@ -392,6 +394,7 @@ def _other_worker(app, email, addresses):
 
 
 @pytest.mark.concurrency
+@pytest.mark.slow
 def test_counters_are_shared_between_worker_processes(app, client, make_user):
     # Read once: the test thread must not open a transaction of its own between requests.
     email = make_user("volunteer").email

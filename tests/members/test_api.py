@@ -12,7 +12,7 @@ from sqlalchemy import func, select
 
 from supermarket.extensions import db
 from supermarket.members.models import Member
-from tests.members.conftest import payload
+from tests.factories import member_payload as payload
 
 
 @pytest.fixture

@@ -13,6 +13,7 @@ from tests.conftest import browser_login, screenshot
 pytestmark = [pytest.mark.browser, pytest.mark.concurrency]
 
 
+@pytest.mark.slow
 def test_volunteer_registers_a_household_at_the_desk(browser_page, make_site, make_user):
     site = make_site(
         code="harlow",

@@ -18,7 +18,7 @@ from supermarket.members.models import Member, MemberConsent
 from supermarket.members.schemas import MemberIn
 from supermarket.members.services import registration
 from tests.conftest import TEST_NOW
-from tests.members.conftest import payload
+from tests.factories import member_payload as payload
 
 
 def _load(**overrides):

@@ -1,7 +1,9 @@
-"""Factories for reporting tests: rows written straight to the ledgers, dated as the test says.
+"""Factories for reporting tests: rows inserted straight into the tables (`insert_member`,
+`insert_visit`, `insert_movement`, `insert_assessment`), dated as the test says.
 
 The statistics read the tables, not the services, so the tests build exactly the rows a hand
-calculation needs (the other domains' own tests cover how their services write them).
+calculation needs (the other domains' own tests cover how their services write them). For a
+member registered through the real service, use tests/factories.py's `make_member`.
 """
 
 from __future__ import annotations
@@ -10,7 +12,6 @@ import itertools
 from collections.abc import Callable
 from datetime import date, datetime, time
 from typing import Any
-from zoneinfo import ZoneInfo
 
 import pytest
 from sqlalchemy import insert, inspect
@@ -22,8 +23,8 @@ from supermarket.stock.models import Product, StockBatch, StockMovement
 from supermarket.surveys.models import SurveyAssessment
 from supermarket.surveys.scoring import CATEGORIES_10, INSECURE_10, RULE_VERSION
 from supermarket.visits.models import Visit
+from tests.conftest import LONDON
 
-LONDON = ZoneInfo("Europe/London")
 _numbers = itertools.count(1)
 # Raw 10-item scores that land in each category.
 RAW_FOR = {"high": 0, "marginal": 2, "low": 4, "very_low": 8}
@@ -40,7 +41,7 @@ def _number() -> str:
 
 
 @pytest.fixture
-def make_member() -> Callable[..., Member]:
+def insert_member() -> Callable[..., Member]:
     def make(
         site: Site,
         *,
@@ -86,7 +87,7 @@ def make_member() -> Callable[..., Member]:
 
 
 @pytest.fixture
-def make_visit() -> Callable[..., Visit]:
+def insert_visit() -> Callable[..., Visit]:
     def make(
         member: Member,
         day: date,
@@ -134,7 +135,7 @@ def make_visit() -> Callable[..., Visit]:
 
 
 @pytest.fixture
-def make_movement() -> Callable[..., StockMovement]:
+def insert_movement() -> Callable[..., StockMovement]:
     products: dict[str, Product] = {}
     batches: dict[tuple[int, str], StockBatch] = {}
 
@@ -204,7 +205,7 @@ def make_movement() -> Callable[..., StockMovement]:
 
 
 @pytest.fixture
-def make_assessment() -> Callable[..., SurveyAssessment]:
+def insert_assessment() -> Callable[..., SurveyAssessment]:
     def make(
         member: Member,
         day: date,
@@ -309,7 +310,7 @@ def _visit_row(member: Member, day: date, paid: int, retail: int, override: str)
 
 @pytest.fixture
 def seed_programme(
-    make_site, make_member, make_visit, make_movement, make_assessment
+    make_site, insert_member, insert_visit, insert_movement, insert_assessment
 ) -> Callable[..., dict[str, Any]]:
     """Sites with households visiting every fortnight from January to October 2026, food in
     and out, and surveys; sized so that the larger sites' figures are publishable and the
@@ -331,7 +332,7 @@ def seed_programme(
             site = sites[code]
             for index in range(count):
                 joined = date(2026, 1 + index % 9, 1 + index % 27)
-                member = make_member(
+                member = insert_member(
                     site,
                     joined_on=joined,
                     adults=1 + index % 2,
@@ -349,20 +350,20 @@ def seed_programme(
                         )
                     day = date.fromordinal(day.toordinal() + 14)
                 baseline, after = CHANGES[index % len(CHANGES)]
-                make_assessment(member, joined, baseline)
+                insert_assessment(member, joined, baseline)
                 due = date.fromordinal(joined.toordinal() + 91)
                 if due <= date(2026, 10, 31) and index % 4 != 3:  # three in four come back
-                    make_assessment(member, due, after, timepoint=3)
+                    insert_assessment(member, due, after, timepoint=3)
             for month in range(1, 11):
                 first = date(2026, month, 3)
-                make_movement(site, first, "received", 30_000 * count // 10, source="fareshare")
-                make_movement(site, first, "received", 8_000 * count // 10, source="retailer")
-                make_movement(site, first, "received", 2_000 * count // 10, source="purchase")
-                make_movement(site, date(2026, month, 10), "issued", 25_000 * count // 10)
-                make_movement(
+                insert_movement(site, first, "received", 30_000 * count // 10, source="fareshare")
+                insert_movement(site, first, "received", 8_000 * count // 10, source="retailer")
+                insert_movement(site, first, "received", 2_000 * count // 10, source="purchase")
+                insert_movement(site, date(2026, month, 10), "issued", 25_000 * count // 10)
+                insert_movement(
                     site, date(2026, month, 10), "issued", 1_500 * count // 10, source="purchase"
                 )
-                make_movement(
+                insert_movement(
                     site, date(2026, month, 20), "wasted", 900 * count // 10, reason="past_use_by"
                 )
         db.session.execute(insert(Visit), visits)
@@ -376,51 +377,51 @@ def seed_programme(
 
 
 @pytest.fixture
-def programme(make_site, make_member, make_visit, make_movement, make_assessment):
+def programme(make_site, insert_member, insert_visit, insert_movement, insert_assessment):
     alpha = make_site(code="alpha", name="Alpha Community Supermarket")
     beta = make_site(code="beta", name="Beta Community Supermarket")
-    m1 = make_member(alpha, joined_on=date(2026, 1, 5), adults=2, children=(1, 1, 0))
-    m2 = make_member(alpha, joined_on=date(2026, 8, 10), adults=1, children=(0, 0, 2))
-    m3 = make_member(
+    m1 = insert_member(alpha, joined_on=date(2026, 1, 5), adults=2, children=(1, 1, 0))
+    m2 = insert_member(alpha, joined_on=date(2026, 8, 10), adults=1, children=(0, 0, 2))
+    m3 = insert_member(
         alpha, joined_on=date(2026, 3, 1), status="closed", closed_on=date(2026, 6, 30)
     )
-    make_member(alpha, joined_on=date(2026, 7, 20), status="waiting")
-    m5 = make_member(
+    insert_member(alpha, joined_on=date(2026, 7, 20), status="waiting")
+    m5 = insert_member(
         alpha, joined_on=date(2026, 2, 1), status="lapsed", expires_on=date(2026, 7, 15)
     )
-    m6 = make_member(beta, joined_on=date(2026, 9, 30))
-    make_member(beta, joined_on=date(2026, 10, 1))
-    m8 = make_member(beta, joined_on=date(2026, 6, 1))
+    m6 = insert_member(beta, joined_on=date(2026, 9, 30))
+    insert_member(beta, joined_on=date(2026, 10, 1))
+    m8 = insert_member(beta, joined_on=date(2026, 6, 1))
 
-    make_visit(m1, date(2026, 7, 4), household=(2, 1, 1, 0), paid=350, retail=2000)
-    make_visit(m1, date(2026, 8, 1), household=(2, 1, 1, 1), paid=350, retail=2500)
-    make_visit(m1, date(2026, 9, 12), household=(2, 1, 1, 1), voided=True)
-    make_visit(m2, date(2026, 8, 15), paid=0, retail=1500, override="hardship")
-    make_visit(m1, date(2026, 9, 20), site=beta, household=(2, 1, 1, 1), paid=400, retail=3000)
-    make_visit(m6, date(2026, 9, 30), paid=400, retail=1800)
-    make_visit(m5, date(2026, 6, 30))
-    make_visit(m1, date(2026, 10, 1))
+    insert_visit(m1, date(2026, 7, 4), household=(2, 1, 1, 0), paid=350, retail=2000)
+    insert_visit(m1, date(2026, 8, 1), household=(2, 1, 1, 1), paid=350, retail=2500)
+    insert_visit(m1, date(2026, 9, 12), household=(2, 1, 1, 1), voided=True)
+    insert_visit(m2, date(2026, 8, 15), paid=0, retail=1500, override="hardship")
+    insert_visit(m1, date(2026, 9, 20), site=beta, household=(2, 1, 1, 1), paid=400, retail=3000)
+    insert_visit(m6, date(2026, 9, 30), paid=400, retail=1800)
+    insert_visit(m5, date(2026, 6, 30))
+    insert_visit(m1, date(2026, 10, 1))
 
-    make_movement(alpha, date(2026, 7, 2), "received", 38_000, source="fareshare")
-    make_movement(alpha, date(2026, 7, 2), "received", 5_000, source="purchase")
-    make_movement(alpha, date(2026, 8, 5), "received", 12_000, source="retailer")
-    make_movement(alpha, date(2026, 7, 4), "issued", 3_000, source="fareshare")
-    make_movement(alpha, date(2026, 8, 1), "issued", 1_000, source="purchase")
-    make_movement(alpha, date(2026, 9, 12), "returned", 500, source="fareshare")
-    make_movement(alpha, date(2026, 8, 10), "wasted", 2_000, reason="past_use_by")
-    make_movement(alpha, date(2026, 9, 1), "wasted", 700, source="retailer", reason="damaged")
-    make_movement(alpha, date(2026, 9, 5), "transferred_out", 4_000)
-    make_movement(alpha, date(2026, 6, 30), "received", 9_999)
-    make_movement(beta, date(2026, 9, 6), "transferred_in", 4_000)
-    make_movement(beta, date(2026, 9, 20), "issued", 2_000)
-    make_movement(beta, date(2026, 9, 25), "received", 6_000, source="community")
+    insert_movement(alpha, date(2026, 7, 2), "received", 38_000, source="fareshare")
+    insert_movement(alpha, date(2026, 7, 2), "received", 5_000, source="purchase")
+    insert_movement(alpha, date(2026, 8, 5), "received", 12_000, source="retailer")
+    insert_movement(alpha, date(2026, 7, 4), "issued", 3_000, source="fareshare")
+    insert_movement(alpha, date(2026, 8, 1), "issued", 1_000, source="purchase")
+    insert_movement(alpha, date(2026, 9, 12), "returned", 500, source="fareshare")
+    insert_movement(alpha, date(2026, 8, 10), "wasted", 2_000, reason="past_use_by")
+    insert_movement(alpha, date(2026, 9, 1), "wasted", 700, source="retailer", reason="damaged")
+    insert_movement(alpha, date(2026, 9, 5), "transferred_out", 4_000)
+    insert_movement(alpha, date(2026, 6, 30), "received", 9_999)
+    insert_movement(beta, date(2026, 9, 6), "transferred_in", 4_000)
+    insert_movement(beta, date(2026, 9, 20), "issued", 2_000)
+    insert_movement(beta, date(2026, 9, 25), "received", 6_000, source="community")
 
-    make_assessment(m1, date(2026, 7, 10), "very_low")
-    make_assessment(m2, date(2026, 8, 20), "low")
-    make_assessment(m6, date(2026, 9, 30), "low", complete=False)
-    make_assessment(m5, date(2026, 4, 15), "low")
-    make_assessment(m5, date(2026, 7, 14), "marginal", timepoint=3)
-    make_assessment(m3, date(2026, 5, 20), "very_low")
-    make_assessment(m8, date(2026, 6, 2), "high")
-    make_assessment(m8, date(2026, 9, 3), "low", timepoint=3)
+    insert_assessment(m1, date(2026, 7, 10), "very_low")
+    insert_assessment(m2, date(2026, 8, 20), "low")
+    insert_assessment(m6, date(2026, 9, 30), "low", complete=False)
+    insert_assessment(m5, date(2026, 4, 15), "low")
+    insert_assessment(m5, date(2026, 7, 14), "marginal", timepoint=3)
+    insert_assessment(m3, date(2026, 5, 20), "very_low")
+    insert_assessment(m8, date(2026, 6, 2), "high")
+    insert_assessment(m8, date(2026, 9, 3), "low", timepoint=3)
     return alpha, beta

@@ -13,6 +13,7 @@ from tests.conftest import LONDON, browser_login, screenshot
 pytestmark = [pytest.mark.browser, pytest.mark.concurrency]
 
 
+@pytest.mark.slow
 def test_programme_lead_reads_the_quarter_on_a_tablet(browser_page, make_user, seed_programme):
     seed_programme()
     refresh_rollups()

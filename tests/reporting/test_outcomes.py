@@ -45,6 +45,7 @@ def test_mcnemar_rejects_negative_counts() -> None:
         mcnemar_exact(-1, 3)
 
 
+@pytest.mark.slow
 def test_mcnemar_matches_scipy_binomtest() -> None:
     stats = pytest.importorskip("scipy.stats")
     for b in range(0, 30):

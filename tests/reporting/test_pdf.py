@@ -143,6 +143,7 @@ def test_the_monthly_report_is_for_one_month(client, seeded, make_user, token_fo
     assert "<10" in text
 
 
+@pytest.mark.slow
 def test_a_programme_of_many_sites_gets_its_report_pack(
     client, seed_programme, make_user, token_for
 ):
@@ -174,5 +175,5 @@ def test_a_bar_chart_of_any_length_fits_a_page():
         )
         assert chart.drawing.height <= charts.MAX_HEIGHT or count * charts.MIN_ROW > 600
         out = io.BytesIO()
-        SimpleDocTemplate(out, pagesize=A4).build(pdf._chart(chart))  # no LayoutError
+        SimpleDocTemplate(out, pagesize=A4).build(pdf.layout.chart_block(chart))  # no LayoutError
         assert PdfReader(io.BytesIO(out.getvalue())).pages

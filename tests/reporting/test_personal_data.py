@@ -71,6 +71,7 @@ def _readable(response) -> str:
 
 
 @pytest.mark.parametrize("how", ["session", "token"])
+@pytest.mark.slow
 def test_nothing_a_programme_lead_can_obtain_holds_personal_data(
     app, client, make_user, login, token_for, seed_programme, how
 ):

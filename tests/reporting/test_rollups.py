@@ -41,13 +41,13 @@ def _stale_count() -> int:
 
 
 def test_refresh_rolls_up_every_day_to_yesterday_and_the_periods_that_are_over(
-    make_site, make_member, make_visit, make_movement
+    make_site, insert_member, insert_visit, insert_movement
 ):
     site = make_site()
-    member = make_member(site, adults=2, children=(1, 0, 0))
-    make_visit(member, date(2026, 9, 29), paid=300, retail=2100)
-    make_visit(member, date(2026, 11, 9), paid=300, retail=2100)
-    make_movement(site, date(2026, 9, 29), "received", 5_000)
+    member = insert_member(site, adults=2, children=(1, 0, 0))
+    insert_visit(member, date(2026, 9, 29), paid=300, retail=2100)
+    insert_visit(member, date(2026, 11, 9), paid=300, retail=2100)
+    insert_movement(site, date(2026, 9, 29), "received", 5_000)
 
     report = refresh_rollups(now=NOW)
 
@@ -78,10 +78,10 @@ def test_refresh_rolls_up_every_day_to_yesterday_and_the_periods_that_are_over(
     }
 
 
-def test_statistics_read_rolled_up_days_from_the_rollup(make_site, make_member, make_visit):
+def test_statistics_read_rolled_up_days_from_the_rollup(make_site, insert_member, insert_visit):
     site = make_site()
-    member = make_member(site)
-    make_visit(member, date(2026, 8, 3), paid=350, retail=2000)
+    member = insert_member(site)
+    insert_visit(member, date(2026, 8, 3), paid=350, retail=2000)
     refresh_rollups(now=NOW)
     # A change behind the ORM's back (a bulk fix-up) is not seen until the rollup is rebuilt.
     db.session.execute(update(Visit).values(amount_paid_pence=0))
@@ -91,17 +91,17 @@ def test_statistics_read_rolled_up_days_from_the_rollup(make_site, make_member, 
 
 
 def test_a_back_dated_change_is_read_live_until_the_next_refresh(
-    make_site, make_member, make_visit, make_movement
+    make_site, insert_member, insert_visit, insert_movement
 ):
     site = make_site()
-    first = make_member(site)
-    make_visit(first, date(2026, 8, 3))
+    first = insert_member(site)
+    insert_visit(first, date(2026, 8, 3))
     refresh_rollups(now=NOW)
     assert _stale_count() == 0
 
-    late = make_member(site)
-    make_visit(late, date(2026, 8, 20), paid=100, retail=900)
-    make_movement(site, date(2026, 8, 20), "received", 7_000, source="retailer")
+    late = insert_member(site)
+    insert_visit(late, date(2026, 8, 20), paid=100, retail=900)
+    insert_movement(site, date(2026, 8, 20), "received", 7_000, source="retailer")
     assert _stale_count() == 2
     stats = period_statistics(Q3, today=TODAY)
     assert (stats.programme.visits, stats.programme.households) == (2, 2)
@@ -114,9 +114,9 @@ def test_a_back_dated_change_is_read_live_until_the_next_refresh(
     assert period_statistics(Q3, today=TODAY) == stats
 
 
-def test_voiding_a_rolled_up_visit_marks_its_day(make_site, make_member, make_visit):
+def test_voiding_a_rolled_up_visit_marks_its_day(make_site, insert_member, insert_visit):
     site = make_site()
-    visit = make_visit(make_member(site), date(2026, 8, 3))
+    visit = insert_visit(insert_member(site), date(2026, 8, 3))
     refresh_rollups(now=NOW)
     visit.voided_at = datetime(2026, 8, 3, 12, tzinfo=UTC)
     db.session.flush()
@@ -124,19 +124,19 @@ def test_voiding_a_rolled_up_visit_marks_its_day(make_site, make_member, make_vi
     assert period_statistics(Q3, today=TODAY).programme.visits == 0
 
 
-def test_todays_check_ins_never_touch_the_rollup_tables(make_site, make_member, make_visit):
+def test_todays_check_ins_never_touch_the_rollup_tables(make_site, insert_member, insert_visit):
     site = make_site()
     refresh_rollups()
     today = complete_through() + timedelta(days=1)
-    make_visit(make_member(site), today)
+    insert_visit(insert_member(site), today)
     assert _stale_count() == 0
     assert db.session.scalar(select(func.count()).select_from(DailyVisitStats)) == 0
 
 
-def test_refreshing_twice_changes_nothing(make_site, make_member, make_visit, make_movement):
+def test_refreshing_twice_changes_nothing(make_site, insert_member, insert_visit, insert_movement):
     site = make_site()
-    make_visit(make_member(site), date(2026, 7, 14))
-    make_movement(site, date(2026, 7, 14), "wasted", 300, reason="damaged")
+    insert_visit(insert_member(site), date(2026, 7, 14))
+    insert_movement(site, date(2026, 7, 14), "wasted", 300, reason="damaged")
     refresh_rollups(now=NOW)
     before = _rows()
     again = refresh_rollups(now=NOW)
@@ -159,9 +159,9 @@ def _rows():
     return sorted(visits), sorted(stock), periods
 
 
-def test_the_rollup_command_reports_what_it_did(app, make_site, make_member, make_visit):
+def test_the_rollup_command_reports_what_it_did(app, make_site, insert_member, insert_visit):
     site = make_site()
-    make_visit(make_member(site), date(2026, 10, 2))
+    insert_visit(insert_member(site), date(2026, 10, 2))
     result = app.test_cli_runner().invoke(args=["reporting", "rollup", "--since", "2026-10-01"])
     assert result.exit_code == 0, result.output
     assert "Rolled up" in result.output
@@ -169,10 +169,10 @@ def test_the_rollup_command_reports_what_it_did(app, make_site, make_member, mak
 
 
 @pytest.fixture
-def world(make_site, make_member):
+def world(make_site, insert_member):
     """Made once for all examples: make_site commits, which would end an example's savepoint."""
     sites = [make_site() for _ in range(3)]
-    return {"sites": sites, "members": [[make_member(site) for _ in range(4)] for site in sites]}
+    return {"sites": sites, "members": [[insert_member(site) for _ in range(4)] for site in sites]}
 
 
 days = st.integers(min_value=0, max_value=91).map(lambda n: date(2026, 7, 1) + timedelta(n))
@@ -203,18 +203,18 @@ days = st.integers(min_value=0, max_value=91).map(lambda n: date(2026, 7, 1) + t
     cut=days,
 )
 def test_rolled_up_statistics_always_equal_the_ledgers(
-    world, make_visit, make_movement, visits, moves, later, cut
+    world, insert_visit, insert_movement, visits, moves, later, cut
 ):
     sites, members = world["sites"], world["members"]
     with db.session.begin_nested() as example:
         for site_index, member_index, day, paid, voided in visits:
-            make_visit(members[site_index][member_index], day, paid=paid, voided=voided)
+            insert_visit(members[site_index][member_index], day, paid=paid, voided=voided)
         for site_index, day, kind, grams, source in moves:
             reason = "damaged" if kind == "wasted" else None
-            make_movement(sites[site_index], day, kind, grams, source=source, reason=reason)
+            insert_movement(sites[site_index], day, kind, grams, source=source, reason=reason)
         refresh_rollups(now=datetime.combine(cut, datetime.min.time(), UTC) + timedelta(days=1))
         for site_index, member_index, day in later:  # back-dated, after the refresh
-            make_visit(members[site_index][member_index], day, paid=123)
+            insert_visit(members[site_index][member_index], day, paid=123)
         for period in (Q3, Period.month(2026, 8)):
             assert period_statistics(period, today=TODAY) == _from_ledgers(period)
         example.rollback()

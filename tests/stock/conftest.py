@@ -1,9 +1,8 @@
-"""Stock factories: products, a site with its manager and volunteer, and deliveries."""
+"""Stock factories: products, a shop (a desk that knows its dates), and deliveries."""
 
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -12,11 +11,11 @@ import pytest
 
 from supermarket.auth.models import User
 from supermarket.extensions import db
-from supermarket.sites.models import Site
 from supermarket.stock.models import Donation, Product
 from supermarket.stock.services.common import site_today
 from supermarket.stock.services.ledger import ledger_discrepancies
 from supermarket.stock.services.receiving import receive_donation
+from tests.factories import Desk
 
 
 @pytest.fixture
@@ -42,13 +41,8 @@ def make_product() -> Callable[..., Product]:
     return make
 
 
-@dataclass
-class Shop:
-    """A site with a manager and a volunteer working there."""
-
-    site: Site
-    manager: User
-    volunteer: User
+class Shop(Desk):
+    """A desk (a site with a volunteer and a manager) that knows the site's dates."""
 
     @property
     def today(self) -> date:
@@ -64,14 +58,12 @@ class Shop:
 
 
 @pytest.fixture
-def make_shop(
-    make_site: Callable[..., Site], make_user: Callable[..., User]
-) -> Callable[..., Shop]:
+def make_shop(make_desk: Callable[..., Desk]) -> Callable[..., Shop]:
+    """make_shop(code=None, name=None, settings=None): as make_desk, as a Shop."""
+
     def make(code: str | None = None, **kwargs: Any) -> Shop:
-        site = make_site(code=code, **kwargs)
-        return Shop(
-            site, make_user("site_manager", sites=[site]), make_user("volunteer", sites=[site])
-        )
+        desk = make_desk(code, **kwargs)
+        return Shop(desk.site, desk.volunteer, desk.manager)
 
     return make
 

@@ -125,6 +125,7 @@ def test_one_tap_wastes_yesterdays_yoghurts(browser_page, basildon, receive):
     assert sorted(db.session.scalars(select(StockBatch.quantity)).all()) == [0, 12]
 
 
+@pytest.mark.slow
 def test_every_stock_page_reads_well_on_a_tablet(browser_page):
     """A tour of the pages over the demo data, for a person to look at the screenshots."""
     from supermarket.auth.services import create_user

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 
+import pytest
 from sqlalchemy import func, select
 
 from supermarket.auth.services import create_user
@@ -19,6 +20,7 @@ from supermarket.stock.services.reports import stock_report
 from tests.conftest import PASSWORD
 
 
+@pytest.mark.slow
 def test_demo_stock_is_sound_and_sets_the_tuesday_scene():
     sites = {spec["code"]: create_site(actor=None, **spec) for spec in DEMO_SITES}
     staff = {

@@ -15,7 +15,6 @@ from supermarket.members.models import Member
 from supermarket.sites.models import Site
 from supermarket.surveys import services
 from supermarket.surveys.models import SurveyAssessment
-from tests.members.conftest import make_member, staff_pair  # noqa: F401 (fixtures)
 
 NEVER = {"HH2": "never", "HH3": "never", "HH4": "never"}
 AD_NO = {"AD1": "no", "AD2": "no", "AD3": "no", "AD4": "no"}
@@ -43,7 +42,7 @@ WORKED_EXAMPLES = [
 
 
 @pytest.fixture
-def member_at(make_member: Any) -> Callable[..., Member]:  # noqa: F811
+def member_at(make_member: Any) -> Callable[..., Member]:
     """A member of `site` (survey consent by default) who joined on `joined_on`."""
 
     def make(

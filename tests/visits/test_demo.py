@@ -18,7 +18,7 @@ from supermarket.visits import demo
 from supermarket.visits.models import SiteSession, Visit
 from supermarket.visits.services import site_today
 from tests.conftest import PASSWORD
-from tests.visits.conftest import member_payload
+from tests.factories import desk_member_payload
 
 
 def test_demo_visits_are_quick_and_keep_the_rules():
@@ -39,7 +39,7 @@ def test_demo_visits_are_quick_and_keep_the_rules():
         actor = manager if code == "harlow" else staff["dev.manager@example.org"]
         for n in range(12):
             postcode = {"harlow": "CM20 1AB", "basildon": "SS14 1DL", "canvey": "SS8 7AA"}[code]
-            data = MemberIn().load(member_payload(first_name=f"Demo{n}", postcode=postcode))
+            data = MemberIn().load(desk_member_payload(first_name=f"Demo{n}", postcode=postcode))
             member = members.register_member(site, data, actor=actor).member
             member.joined_on -= timedelta(weeks=10)
     db.session.flush()

@@ -1,10 +1,5 @@
-"""The ledger: every change to stock is a movement, and a batch's level is the sum of them.
-
-A batch's cached quantity only changes through `move()`, which writes the movement and a
-conditional UPDATE (`quantity = quantity + :delta WHERE quantity + :delta >= 0`) in the same
-transaction: under concurrent issues and waste the database refuses the update that would go
-below zero, so no read-then-write race can make stock negative.
-"""
+"""Batches and the movements that change them: the one place a batch's quantity changes
+(`move()`), taking stock first-expiring first, and the check that the cache is sound."""
 
 from __future__ import annotations
 
@@ -14,12 +9,11 @@ from sqlalchemy import ColumnElement, Select, func, or_, select, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
-from supermarket.auth.access import ensure_works_at
 from supermarket.auth.models import User
-from supermarket.errors import InvalidInput, RuleViolation
+from supermarket.errors import RuleViolation
 from supermarket.extensions import db
 from supermarket.models import utcnow
-from supermarket.sites.calendar import local_date, now_or, site_today
+from supermarket.sites.calendar import local_date
 from supermarket.sites.models import Site
 from supermarket.stock.models import (
     DateKind,
@@ -27,9 +21,7 @@ from supermarket.stock.models import (
     Product,
     StockBatch,
     StockMovement,
-    WasteReason,
 )
-from supermarket.stock.services.common import product_by_sku
 
 # --- batches and movements ------------------------------------------------------------------
 
@@ -202,199 +194,24 @@ def take(
             if remaining == 0:
                 break
         if remaining > 0:
-            have, want = quantity - remaining, quantity
-            amounts = (
-                f"{have / 1000:,.1f} kg of {want / 1000:,.1f} kg"
-                if product.weight_only
-                else f"{have} of {want}"
-            )
-            raise RuleViolation(
-                f"Not enough {product.name} in stock: {amounts}.",
-                code="insufficient_stock",
-                fields={"quantity": "More than is in stock."},
-                details={
-                    "sku": product.sku,
-                    "requested": quantity,
-                    "available": quantity - remaining,
-                },
-            )
+            raise _not_enough(product, quantity, quantity - remaining)
         db.session.flush()
     return movements
 
 
-# --- issuing to visits (the visits feature calls these in its own transaction) -------------
-
-
-def issue(
-    site: Site,
-    sku: str,
-    quantity: int,
-    *,
-    actor: User,
-    visit_id: int | None = None,
-    at: datetime | None = None,
-) -> list[StockMovement]:
-    """Give stock out, earliest-expiring first, never from a batch past its use-by date."""
-    return _issue_usable(site, sku, quantity, actor=actor, at=at, visit_id=visit_id)
-
-
-GIVEN_OUT_NOTE = "given out without a scan"
-
-
-def give_out(
-    site: Site, sku: str, quantity: int, *, actor: User, at: datetime | None = None
-) -> list[StockMovement]:
-    """Record stock that left at a session without being scanned at check-in (free items,
-    weighed crates in grams, baskets counted by band): issued first-expiring first, with no
-    visit, so the levels stay true."""
-    return _issue_usable(site, sku, quantity, actor=actor, at=at, note=GIVEN_OUT_NOTE)
-
-
-def _issue_usable(
-    site: Site,
-    sku: str,
-    quantity: int,
-    *,
-    actor: User,
-    at: datetime | None,
-    visit_id: int | None = None,
-    note: str = "",
-) -> list[StockMovement]:
-    """Issue `quantity` by staff of the site from the usable batches, earliest-expiring first,
-    all or nothing (through `take`)."""
-    ensure_works_at(actor, site)
-    if quantity <= 0:
-        raise InvalidInput("Give a quantity of 1 or more.", fields={"quantity": "At least 1."})
-    product = product_by_sku(sku)
-    at = now_or(at)
-    stmt = fefo(site, product).where(usable(site_today(site, at)))
-    return take(
-        site,
-        product,
-        quantity,
-        stmt=stmt,
-        kind=MovementKind.ISSUED,
-        actor=actor,
-        at=at,
-        note=note,
-        visit_id=visit_id,
+def _not_enough(product: Product, want: int, have: int) -> RuleViolation:
+    """The refusal of a take that found `have` of the `want` asked for."""
+    amounts = (
+        f"{have / 1000:,.1f} kg of {want / 1000:,.1f} kg"
+        if product.weight_only
+        else f"{have} of {want}"
     )
-
-
-def return_issued(visit_id: int, *, actor: User, at: datetime | None = None) -> list[StockMovement]:
-    """Put back into their batches what a voided visit took; doing it twice changes nothing."""
-    rows = db.session.execute(
-        select(StockMovement.batch_id, func.sum(StockMovement.quantity))
-        .where(
-            StockMovement.visit_id == visit_id,
-            StockMovement.kind.in_([MovementKind.ISSUED, MovementKind.RETURNED]),
-        )
-        .group_by(StockMovement.batch_id)
-        .order_by(StockMovement.batch_id)
-    ).all()
-    at = now_or(at)
-    movements: list[StockMovement] = []
-    for batch_id, net in rows:
-        if net >= 0:
-            continue
-        batch = db.session.get_one(StockBatch, batch_id)
-        site = db.session.get_one(Site, batch.site_id)
-        ensure_works_at(actor, site)
-        movement = move(
-            batch,
-            -net,
-            kind=MovementKind.RETURNED,
-            actor=actor,
-            at=at,
-            site=site,
-            visit_id=visit_id,
-            note="visit voided",
-        )
-        assert movement is not None  # adding to a batch cannot go below zero
-        movements.append(movement)
-    db.session.flush()
-    return movements
-
-
-# --- waste ---------------------------------------------------------------------------------
-
-
-def waste(
-    site: Site,
-    sku: str,
-    quantity: int,
-    reason: str,
-    *,
-    actor: User,
-    note: str = "",
-    batch_id: int | None = None,
-    at: datetime | None = None,
-) -> list[StockMovement]:
-    """Write stock off with a reason: from one batch if named, else earliest-dated first
-    (only batches past their use-by for the reason "past use-by")."""
-    ensure_works_at(actor, site, managers_only=True)
-    if reason not in WasteReason.__members__.values():
-        raise InvalidInput("Choose a reason.", fields={"reason": "Choose a reason."})
-    if quantity <= 0:
-        raise InvalidInput("Give a quantity of 1 or more.", fields={"quantity": "At least 1."})
-    product = product_by_sku(sku)
-    at = now_or(at)
-    stmt = fefo(site, product)
-    if batch_id is not None:
-        stmt = stmt.where(StockBatch.id == batch_id)
-    if reason == WasteReason.PAST_USE_BY:
-        stmt = stmt.where(*expired(site_today(site, at)))
-    return take(
-        site,
-        product,
-        quantity,
-        stmt=stmt,
-        kind=MovementKind.WASTED,
-        actor=actor,
-        at=at,
-        reason=reason,
-        note=note,
+    return RuleViolation(
+        f"Not enough {product.name} in stock: {amounts}.",
+        code="insufficient_stock",
+        fields={"quantity": "More than is in stock."},
+        details={"sku": product.sku, "requested": want, "available": have},
     )
-
-
-def waste_expired(
-    site: Site,
-    *,
-    actor: User,
-    reason: str = WasteReason.PAST_USE_BY,
-    note: str = "",
-    at: datetime | None = None,
-) -> list[StockMovement]:
-    """Write off every batch past its use-by date in one action."""
-    ensure_works_at(actor, site, managers_only=True)
-    if reason not in WasteReason.__members__.values():
-        raise InvalidInput("Choose a reason.", fields={"reason": "Choose a reason."})
-    at = now_or(at)
-    batches = db.session.scalars(
-        select(StockBatch)
-        .where(
-            StockBatch.site_id == site.id, StockBatch.quantity > 0, *expired(site_today(site, at))
-        )
-        .order_by(StockBatch.id)
-        .execution_options(populate_existing=True)
-    ).all()
-    movements = []
-    for batch in batches:
-        if batch.quantity > 0:
-            movement = move(
-                batch,
-                -batch.quantity,
-                kind=MovementKind.WASTED,
-                actor=actor,
-                at=at,
-                site=site,
-                reason=reason,
-                note=note,
-            )
-            if movement is not None:
-                movements.append(movement)
-    db.session.flush()
-    return movements
 
 
 def ledger_discrepancies(site_id: int | None = None) -> list[tuple[int, int, int]]:
