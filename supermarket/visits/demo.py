@@ -30,6 +30,7 @@ from supermarket.visits.services import (
 )
 from supermarket.visits.services.allowance import savings
 from supermarket.visits.services.common import week_key
+from supermarket.visits.services.requests import CheckInRequest
 from supermarket.visits.services.rules import grace_ends
 
 WEEKS = 8
@@ -250,10 +251,7 @@ def _this_morning(shop: _Site, opens: time) -> None:
             with db.session.begin_nested():
                 check_in(
                     shop.site,
-                    {
-                        "membership_number": member.membership_number,
-                        "basket": _basket(shop, member),
-                    },
+                    CheckInRequest(member.membership_number, basket=_basket(shop, member)),
                     actor=shop.volunteer,
                     now=at,
                 )

@@ -15,6 +15,7 @@ from supermarket.surveys.services import survey_due
 from supermarket.visits.services.allowance import Allowance, allowance_for
 from supermarket.visits.services.checkin import can_override, find_member, home_settings
 from supermarket.visits.services.common import settings_of, site_today, spoken_date
+from supermarket.visits.services.requests import MAX_BAND_ITEMS
 from supermarket.visits.services.rules import (
     LimitState,
     Problem,
@@ -56,6 +57,7 @@ class Panel:
     can_override: bool
     home_site: Site | None = None  # set when the member belongs to another site
     override_reasons: tuple[str, ...] = OVERRIDE_REASONS
+    max_band_items: int = MAX_BAND_ITEMS  # the most one band's count may be
 
     @property
     def blocked(self) -> bool:
