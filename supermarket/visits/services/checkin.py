@@ -46,7 +46,6 @@ from supermarket.visits.services.common import (
     ensure_staff,
     local_date,
     now_or,
-    settings_of,
     week_key,
 )
 from supermarket.visits.services.requests import CheckInRequest, clean_key, request_fingerprint
@@ -91,7 +90,7 @@ def find_member(site: Site, number: str, *, actor: User, for_update: bool = Fals
 
 
 def home_settings(member: Member, site: Site, settings: SiteSettings) -> SiteSettings:
-    return settings if member.site_id == site.id else settings_of(member.site)
+    return settings if member.site_id == site.id else member.site.settings
 
 
 def can_override(site_settings: SiteSettings, actor: User) -> bool:
@@ -211,7 +210,7 @@ def check_in(
         request = CheckInRequest.from_dict(request)
     key = clean_key(key)
     now = now_or(now)
-    settings = settings_of(site)
+    settings = site.settings
     number = request.membership_number
     fingerprint = request_fingerprint(request)
     if key is not None and (found := _visit_by_key(site, key)) is not None:
@@ -314,11 +313,17 @@ def build_visit(
         overridden_by_id=actor.id if overridden else None,
         actor_id=actor.id,
     )
-    visit.bands = [
+    visit.bands, visit.lines = _basket_rows(basket)
+    return Draft(visit, basket, state, problems, overridden)
+
+
+def _basket_rows(basket: Basket) -> tuple[list[VisitBand], list[VisitLine]]:
+    """The basket as the visit keeps it: items per band, and the scanned products."""
+    bands = [
         VisitBand(band=band, quantity=count, value_pence=basket.values.get(band, 0))
         for band, count in basket.counts.items()
     ]
-    visit.lines = [
+    lines = [
         VisitLine(
             product_id=line.product_id,
             sku=line.sku,
@@ -329,7 +334,7 @@ def build_visit(
         )
         for line in basket.lines
     ]
-    return Draft(visit, basket, state, problems, overridden)
+    return bands, lines
 
 
 def _household(member: Member) -> dict[str, int]:

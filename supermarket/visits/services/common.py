@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-import json
 from datetime import date, datetime
-from functools import lru_cache
 from zoneinfo import ZoneInfo
 
 from supermarket.auth.access import works_at
@@ -12,7 +10,6 @@ from supermarket.auth.models import Role, User
 from supermarket.errors import NotFound, PermissionDenied
 from supermarket.models import utcnow
 from supermarket.sites.models import Site
-from supermarket.sites.settings import SiteSettings
 
 
 def ensure_staff(site: Site, actor: User, *, managers_only: bool = False) -> None:
@@ -22,18 +19,6 @@ def ensure_staff(site: Site, actor: User, *, managers_only: bool = False) -> Non
         raise NotFound("No such site.", code="site_not_found")
     if managers_only and actor.role != Role.SITE_MANAGER:
         raise PermissionDenied("Only a site manager can do this.")
-
-
-@lru_cache(maxsize=64)
-def _parsed(stored: str) -> SiteSettings:
-    return SiteSettings.from_dict(json.loads(stored))
-
-
-def settings_of(site: Site) -> SiteSettings:
-    """The site's settings, parsed once per distinct stored value: `site.settings` validates
-    them through marshmallow on every access, which costs more than the rest of a check-in's
-    own Python. Keyed by the stored JSON itself, so a change is seen at once."""
-    return _parsed(json.dumps(site.settings_data or {}, sort_keys=True))
 
 
 def now_or(at: datetime | None) -> datetime:

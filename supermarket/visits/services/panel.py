@@ -14,7 +14,7 @@ from supermarket.sites.settings import SiteSettings
 from supermarket.surveys.services import survey_due
 from supermarket.visits.services.allowance import Allowance, allowance_for
 from supermarket.visits.services.checkin import can_override, find_member, home_settings
-from supermarket.visits.services.common import settings_of, site_today, spoken_date
+from supermarket.visits.services.common import site_today, spoken_date
 from supermarket.visits.services.requests import MAX_BAND_ITEMS
 from supermarket.visits.services.rules import (
     LimitState,
@@ -148,7 +148,7 @@ def checkin_panel(site: Site, number: str, *, actor: User, now: datetime | None 
     """The member's panel at the desk, with the same rules check-in applies (audited: it
     shows household and dietary details)."""
     member = find_member(site, number, actor=actor)
-    settings = settings_of(site)
+    settings = site.settings
     home = home_settings(member, site, settings)
     today = site_today(site, now)
     state = limit_state(member, settings, today)
