@@ -140,6 +140,9 @@ def _outcome_section(report: ReleasedReport) -> list[Any]:
 
 
 def _methods(report: ReleasedReport) -> list[Any]:
+    """The methods page: how the figures were made and protected, section by section.
+
+    Long on purpose: mostly the page's text, in the order it prints."""
     policy = report.policy
     conv = report.conversions
     sections: list[tuple[str, list[str]]] = [

@@ -151,7 +151,9 @@ def _visit(
 def _day(
     shop: _Site, day: date, opens: time, closes: time, override: tuple[str, str] | None, void: bool
 ) -> None:
-    """One past opening day: a session, its visits, and its cash-up."""
+    """One past opening day: a session, its visits, and its cash-up.
+
+    Long on purpose: the day in the order it happens at the desk (open, visits, close)."""
     names = sorted({u.name for u in shop.rng.sample(shop.staff, min(2, len(shop.staff)))})
     session = SiteSession(
         site_id=shop.site.id,

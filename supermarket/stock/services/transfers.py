@@ -95,29 +95,7 @@ def send_transfer(
     if not isinstance(request, TransferRequest):
         request = TransferRequest.from_dict(request)
     at = now_or(at)
-    to_code = normalise_site_code(request.to_site)
-    to_site = db.session.scalar(select(Site).where(Site.code == to_code))
-    problems: dict[str, Any] = {}
-    if to_site is None or not to_site.active:
-        problems["to_site"] = "Choose an open site."
-    elif to_site.id == site.id:
-        problems["to_site"] = "Choose a different site."
-    if not request.lines:
-        problems["lines"] = "Add at least one line."
-    line_problems: dict[int, dict[str, str]] = {}
-    for index, raw in enumerate(request.lines):
-        qty = raw.quantity
-        if not isinstance(qty, int) or qty <= 0:
-            line_problems[index] = {"quantity": "Give a quantity of 1 or more."}
-        try:
-            product_by_sku(raw.sku)
-        except InvalidInput:
-            line_problems.setdefault(index, {})["sku"] = "No product has this code."
-    if line_problems:
-        problems["lines"] = line_problems
-    if problems:
-        raise InvalidInput("Some fields need correcting.", fields=problems)
-    assert to_site is not None
+    to_site = _destination(site, request)
     today = site_today(site, at)
     # All lines or none, even for a caller that carries on after a shortfall.
     with db.session.begin_nested():
@@ -157,6 +135,35 @@ def send_transfer(
                 )
         db.session.flush()
     return transfer
+
+
+def _destination(site: Site, request: TransferRequest) -> Site:
+    """The site the stock goes to, once the request is checked: an open site other than this
+    one, and at least one line, each a known product and a quantity of 1 or more."""
+    to_code = normalise_site_code(request.to_site)
+    to_site = db.session.scalar(select(Site).where(Site.code == to_code))
+    problems: dict[str, Any] = {}
+    if to_site is None or not to_site.active:
+        problems["to_site"] = "Choose an open site."
+    elif to_site.id == site.id:
+        problems["to_site"] = "Choose a different site."
+    if not request.lines:
+        problems["lines"] = "Add at least one line."
+    line_problems: dict[int, dict[str, str]] = {}
+    for index, raw in enumerate(request.lines):
+        qty = raw.quantity
+        if not isinstance(qty, int) or qty <= 0:
+            line_problems[index] = {"quantity": "Give a quantity of 1 or more."}
+        try:
+            product_by_sku(raw.sku)
+        except InvalidInput:
+            line_problems.setdefault(index, {})["sku"] = "No product has this code."
+    if line_problems:
+        problems["lines"] = line_problems
+    if problems:
+        raise InvalidInput("Some fields need correcting.", fields=problems)
+    assert to_site is not None
+    return to_site
 
 
 def _claim(transfer: StockTransfer, status: TransferStatus) -> None:
