@@ -114,7 +114,7 @@ def _fix_sequences(conn: Connection, tables: tuple[str, ...]) -> None:
 def _products(gen: Generator, conn: Connection, fmt: Fmt) -> dict[str, list[tuple[int, int]]]:
     """The demo catalogue and one weighed-crate product per category; (id, grams) by category
     for itemised products, and under "crate:<category>" the crate product."""
-    from supermarket.stock.demo_catalogue import CATALOGUE, barcode
+    from supermarket.stock.demo import CATALOGUE, _barcode
     from supermarket.stock.models import Category
     from supermarket.stock.services.products import crate_sku
 
@@ -133,7 +133,7 @@ def _products(gen: Generator, conn: Connection, fmt: Fmt) -> dict[str, list[tupl
                 "band": band,
                 "unit_weight_g": grams,
                 "reference_price_pence": price,
-                "barcode": barcode(index),
+                "barcode": _barcode(index),
                 "active": True,
                 "min_level": minimum,
                 "weight_only": False,
