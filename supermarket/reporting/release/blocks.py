@@ -24,12 +24,12 @@ from supermarket.reporting.release.pattern import (
     transition_key,
 )
 from supermarket.reporting.statistics import (
+    FOLLOW_UP_MONTHS,
     SOURCES,
     WASTE_REASONS,
     Conversions,
     Figures,
 )
-from supermarket.reporting.survey_counts import FOLLOW_UP_MONTHS
 from supermarket.surveys.scoring import CATEGORIES_10, INSTRUMENT
 
 COHORT_NOTE: Final = (
