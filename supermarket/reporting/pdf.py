@@ -7,15 +7,25 @@ figures, site names, and nothing about any person.
 from __future__ import annotations
 
 import io
-from typing import Any
+from collections.abc import Sequence
+from functools import cache
+from pathlib import Path
+from typing import Any, Final
+from xml.sax.saxutils import escape
 
+from reportlab.graphics.shapes import Drawing
 from reportlab.lib import colors
+from reportlab.lib.enums import TA_LEFT, TA_RIGHT
 from reportlab.lib.pagesizes import A4
+from reportlab.lib.styles import ParagraphStyle
 from reportlab.lib.units import mm
+from reportlab.pdfbase import pdfmetrics
+from reportlab.pdfbase.ttfonts import TTFont
 from reportlab.platypus import (
     CondPageBreak,
     KeepTogether,
     PageBreak,
+    Paragraph,
     SimpleDocTemplate,
     Spacer,
     Table,
@@ -25,30 +35,161 @@ from reportlab.platypus import (
 from supermarket.reporting import charts as chart_module
 from supermarket.reporting import tables as table_module
 from supermarket.reporting.charts import Chart, change_text
-from supermarket.reporting.pdf_layout import (
-    FRAME_WIDTH,
-    MARGIN,
-    MUTED,
-    PALE,
-    WARN,
-    box,
-    fonts,
-    paragraph,
-    scaled,
-    table_flowables,
-)
 from supermarket.reporting.release import ReleasedReport
 from supermarket.reporting.tables import Column
+
+BRAND: Final = colors.HexColor("#0b5d3b")
+INK: Final = colors.HexColor("#1b1f23")
+MUTED: Final = colors.HexColor("#4a5560")
+LINE: Final = colors.HexColor("#c9d1d9")
+PALE: Final = colors.HexColor("#eef4f0")
+WARN: Final = colors.HexColor("#fff4ce")
+MARGIN: Final = 18 * mm
+FRAME_WIDTH: Final = A4[0] - 2 * MARGIN
+# A chart and its title within one page's frame, whatever the chart.
+MAX_CHART_HEIGHT: Final = 660
+_FONT_DIRS: Final = (
+    Path("/usr/share/fonts/truetype/dejavu"),
+    Path("/usr/share/fonts/dejavu"),
+    Path("/usr/local/share/fonts"),
+)
+
+
+@cache
+def fonts() -> tuple[str, str]:
+    """A regular and a bold font with £ and accented letters (DejaVu, else reportlab's Vera)."""
+    for folder in _FONT_DIRS:
+        regular, bold = folder / "DejaVuSans.ttf", folder / "DejaVuSans-Bold.ttf"
+        if regular.exists() and bold.exists():
+            pdfmetrics.registerFont(TTFont("ReportSans", str(regular)))
+            pdfmetrics.registerFont(TTFont("ReportSans-Bold", str(bold)))
+            return "ReportSans", "ReportSans-Bold"
+    pdfmetrics.registerFont(TTFont("ReportSans", "Vera.ttf"))
+    pdfmetrics.registerFont(TTFont("ReportSans-Bold", "VeraBd.ttf"))
+    return "ReportSans", "ReportSans-Bold"
+
+
+@cache
+def styles() -> dict[str, ParagraphStyle]:
+    regular, bold = fonts()
+    base = ParagraphStyle("body", fontName=regular, fontSize=10, leading=14, textColor=INK)
+    return {
+        "body": base,
+        "small": ParagraphStyle("small", parent=base, fontSize=8.5, leading=11.5, textColor=MUTED),
+        "cell": ParagraphStyle("cell", parent=base, fontSize=8.5, leading=10.5),
+        "cell_bold": ParagraphStyle(
+            "cell_bold", parent=base, fontName=bold, fontSize=8.5, leading=10.5
+        ),
+        "head": ParagraphStyle("head", parent=base, fontName=bold, fontSize=8, leading=10),
+        "head_num": ParagraphStyle(
+            "head_num", parent=base, fontName=bold, fontSize=8, leading=10, alignment=TA_RIGHT
+        ),
+        "cell_num": ParagraphStyle(
+            "cell_num", parent=base, fontSize=8.5, leading=10.5, alignment=TA_RIGHT
+        ),
+        "title": ParagraphStyle(
+            "title", parent=base, fontName=bold, fontSize=26, leading=32, textColor=BRAND
+        ),
+        "subtitle": ParagraphStyle("subtitle", parent=base, fontSize=15, leading=20),
+        "h1": ParagraphStyle(
+            "h1",
+            parent=base,
+            fontName=bold,
+            fontSize=16,
+            leading=21,
+            spaceBefore=4,
+            spaceAfter=8,
+            textColor=BRAND,
+        ),
+        "h2": ParagraphStyle(
+            "h2",
+            parent=base,
+            fontName=bold,
+            fontSize=12,
+            leading=16,
+            spaceBefore=10,
+            spaceAfter=4,
+        ),
+        "big": ParagraphStyle("big", parent=base, fontName=bold, fontSize=18, leading=22),
+        "tile_label": ParagraphStyle("tile_label", parent=base, fontSize=9, leading=11.5),
+        "lead": ParagraphStyle("lead", parent=base, fontSize=11.5, leading=16, alignment=TA_LEFT),
+    }
+
+
+def _p(text: str, style: str = "body") -> Paragraph:
+    return Paragraph(escape(text), styles()[style])
+
+
+def _box(flowables: Sequence[Any], background: Any = PALE) -> Table:
+    table = Table([[list(flowables)]], colWidths=[FRAME_WIDTH])
+    table.setStyle(
+        TableStyle(
+            [
+                ("BACKGROUND", (0, 0), (-1, -1), background),
+                ("BOX", (0, 0), (-1, -1), 0.5, LINE),
+                ("LEFTPADDING", (0, 0), (-1, -1), 10),
+                ("RIGHTPADDING", (0, 0), (-1, -1), 10),
+                ("TOPPADDING", (0, 0), (-1, -1), 8),
+                ("BOTTOMPADDING", (0, 0), (-1, -1), 8),
+            ]
+        )
+    )
+    return table
+
+
+def _table(
+    table: table_module.Table, widths: Sequence[float] | None = None, *, notes: bool = True
+) -> list[Any]:
+    """A report table with its title and (unless the methods page has them) its notes."""
+    numeric = [
+        column.kind != "text" or (table.row_kinds is not None and index > 0)
+        for index, column in enumerate(table.columns)
+    ]
+    header = [
+        _p(column.title, "head_num" if numeric[index] else "head")
+        for index, column in enumerate(table.columns)
+    ]
+    body = [
+        [_p(cell, "cell_num" if numeric[index] else "cell") for index, cell in enumerate(row)]
+        for row in table.display_rows()
+    ]
+    grid = Table([header, *body], colWidths=widths, repeatRows=1, hAlign="LEFT")
+    style = [
+        ("LINEBELOW", (0, 0), (-1, 0), 1, BRAND),
+        ("LINEBELOW", (0, 1), (-1, -1), 0.25, LINE),
+        ("VALIGN", (0, 0), (-1, -1), "TOP"),
+        ("TOPPADDING", (0, 0), (-1, -1), 3),
+        ("BOTTOMPADDING", (0, 0), (-1, -1), 3),
+    ]
+    grid.setStyle(TableStyle(style))
+    flowables: list[Any] = [_p(table.title, "h2"), grid]
+    for note in table.notes if notes else ():
+        flowables.append(Spacer(1, 3))
+        flowables.append(_p(note, "small"))
+    return flowables
+
+
+def _scaled(drawing: Drawing, width: float, height: float = MAX_CHART_HEIGHT) -> Drawing:
+    """The chart scaled to fit the frame's width (drawings are made for pages, 520 pt wide)
+    and a page's height (a bar chart of very many sites would not fit otherwise)."""
+    factor = min(1.0, width / drawing.width, height / drawing.height)
+    if factor >= 1.0:
+        return drawing
+    scaled = Drawing(drawing.width * factor, drawing.height * factor)
+    for item in drawing.contents:
+        scaled.add(item)
+    scaled.scale(factor, factor)
+    return scaled
 
 
 def _chart(chart: Chart) -> list[Any]:
     if chart.empty:
         message = next((note for note in chart.notes if note), "Nothing to show for this period.")
-        return [paragraph(chart.title, "h2"), paragraph(message, "body"), Spacer(1, 6)]
-    block: list[Any] = [paragraph(chart.title, "h2"), scaled(chart.drawing, FRAME_WIDTH)]
+        return [_p(chart.title, "h2"), _p(message, "body"), Spacer(1, 6)]
+    block: list[Any] = [_p(chart.title, "h2"), _scaled(chart.drawing, FRAME_WIDTH)]
     for note in chart.notes:
         if note:
-            block.append(paragraph(note, "small"))
+            block.append(_p(note, "small"))
     return [KeepTogether(block), Spacer(1, 6)]
 
 
@@ -66,7 +207,7 @@ def _headline_tiles(report: ReleasedReport) -> Table:
         ("CO2e avoided", _co2e(f["food"]["co2e_avoided_kg"])),
         ("Members' savings", show(f["money"]["savings_pence"], "money")),
     ]
-    cells = [[paragraph(value, "big"), paragraph(label, "tile_label")] for label, value in tiles]
+    cells = [[_p(value, "big"), _p(label, "tile_label")] for label, value in tiles]
     rows = [cells[i : i + 3] for i in range(0, len(cells), 3)]
     width = FRAME_WIDTH / 3
     grid = Table(rows, colWidths=[width] * 3)
@@ -124,18 +265,16 @@ def outcome_sentence(report: ReleasedReport) -> str:
 def _outcome_section(report: ReleasedReport) -> list[Any]:
     outcome = report.outcome
     flowables: list[Any] = [
-        paragraph("Food insecurity: first survey and follow-up", "h1"),
-        paragraph(outcome_sentence(report), "lead"),
+        _p("Food insecurity: first survey and follow-up", "h1"),
+        _p(outcome_sentence(report), "lead"),
         Spacer(1, 6),
-        box([paragraph("Read with care", "cell_bold"), paragraph(outcome["caveat"], "body")], WARN),
+        _box([_p("Read with care", "cell_bold"), _p(outcome["caveat"], "body")], WARN),
         Spacer(1, 6),
     ]
     flowables += _chart(chart_module.food_insecurity(report))
-    flowables += table_flowables(
-        table_module.outcome(report), [FRAME_WIDTH * 0.7, FRAME_WIDTH * 0.3]
-    )
-    flowables += table_flowables(table_module.transitions(report))
-    flowables += table_flowables(table_module.baseline(report))
+    flowables += _table(table_module.outcome(report), [FRAME_WIDTH * 0.7, FRAME_WIDTH * 0.3])
+    flowables += _table(table_module.transitions(report))
+    flowables += _table(table_module.baseline(report))
     return flowables
 
 
@@ -205,11 +344,11 @@ def _methods(report: ReleasedReport) -> list[Any]:
             ],
         ),
     ]
-    flowables: list[Any] = [PageBreak(), paragraph("Methods", "h1")]
+    flowables: list[Any] = [PageBreak(), _p("Methods", "h1")]
     for title, paragraphs in sections:
-        flowables.append(paragraph(title, "h2"))
+        flowables.append(_p(title, "h2"))
         for text in paragraphs:
-            flowables.append(paragraph(text, "body"))
+            flowables.append(_p(text, "body"))
             flowables.append(Spacer(1, 4))
     return flowables
 
@@ -261,18 +400,18 @@ def _cover(report: ReleasedReport, programme: str, title: str) -> list[Any]:
     )
     return [
         Spacer(1, 50 * mm),
-        paragraph(programme, "subtitle"),
+        _p(programme, "subtitle"),
         Spacer(1, 4),
-        paragraph(title, "title"),
+        _p(title, "title"),
         Spacer(1, 6),
-        paragraph(f"{report.scope_label} · {report.period.long_label}", "subtitle"),
+        _p(f"{report.scope_label} · {report.period.long_label}", "subtitle"),
         Spacer(1, 14),
-        paragraph(f"Made on {report.generated_at.strftime('%d/%m/%Y')}.{status}", "body"),
+        _p(f"Made on {report.generated_at.strftime('%d/%m/%Y')}.{status}", "body"),
         Spacer(1, 30 * mm),
-        box(
+        _box(
             [
-                paragraph("Anonymised statistics", "cell_bold"),
-                paragraph(
+                _p("Anonymised statistics", "cell_bold"),
+                _p(
                     f"Every figure here has been through the programme's disclosure rule:"
                     f" {report.policy.description}. {report.policy.legend}",
                     "body",
@@ -298,7 +437,7 @@ def _site_tables(report: ReleasedReport) -> list[Any]:
         part = table_module.Table(full.key, title, columns, rows, notes)
         first = FRAME_WIDTH * 0.22
         rest = (FRAME_WIDTH - first) / (len(columns) - 1)
-        parts += table_flowables(part, [first] + [rest] * (len(columns) - 1))
+        parts += _table(part, [first] + [rest] * (len(columns) - 1))
     return parts
 
 
@@ -307,30 +446,28 @@ def programme_pdf(report: ReleasedReport, *, programme: str) -> bytes:
     title = "Programme report"
     story = _cover(report, programme, title)
     story += [
-        paragraph(f"Headline figures, {report.period.label}", "h1"),
+        _p(f"Headline figures, {report.period.label}", "h1"),
         _headline_tiles(report),
         Spacer(1, 8),
-        paragraph(outcome_sentence(report), "lead"),
+        _p(outcome_sentence(report), "lead"),
         Spacer(1, 6),
-        paragraph(report.outcome["caveat"], "small"),
+        _p(report.outcome["caveat"], "small"),
         Spacer(1, 6),
     ]
-    story += table_flowables(
+    story += _table(
         table_module.summary(report), [FRAME_WIDTH * 0.7, FRAME_WIDTH * 0.3], notes=False
     )
     story += [PageBreak()]
     story += _site_tables(report)
-    story += [CondPageBreak(120 * mm), paragraph("Charts", "h1")]
+    story += [CondPageBreak(120 * mm), _p("Charts", "h1")]
     for chart in (
         chart_module.over_time(report),
         chart_module.food_by_source(report),
         chart_module.savings(report),
     ):
         story += _chart(chart)
-    story += table_flowables(table_module.people(report), [FRAME_WIDTH * 0.7, FRAME_WIDTH * 0.3])
-    story += table_flowables(
-        table_module.food(report, compact=True), [FRAME_WIDTH * 0.7, FRAME_WIDTH * 0.3]
-    )
+    story += _table(table_module.people(report), [FRAME_WIDTH * 0.7, FRAME_WIDTH * 0.3])
+    story += _table(table_module.food(report, compact=True), [FRAME_WIDTH * 0.7, FRAME_WIDTH * 0.3])
     story += [PageBreak()]
     story += _outcome_section(report)
     story += _methods(report)
@@ -342,18 +479,16 @@ def monthly_site_pdf(report: ReleasedReport, *, programme: str) -> bytes:
     title = "Monthly site report"
     story = _cover(report, programme, title)
     story += [
-        paragraph(f"{report.scope_label}: {report.period.label}", "h1"),
+        _p(f"{report.scope_label}: {report.period.label}", "h1"),
         _headline_tiles(report),
         Spacer(1, 8),
     ]
-    story += table_flowables(
+    story += _table(
         table_module.summary(report), [FRAME_WIDTH * 0.7, FRAME_WIDTH * 0.3], notes=False
     )
-    story += table_flowables(table_module.people(report), [FRAME_WIDTH * 0.7, FRAME_WIDTH * 0.3])
-    story += table_flowables(
-        table_module.food(report, compact=True), [FRAME_WIDTH * 0.7, FRAME_WIDTH * 0.3]
-    )
-    story += [CondPageBreak(120 * mm), paragraph("Charts", "h1")]
+    story += _table(table_module.people(report), [FRAME_WIDTH * 0.7, FRAME_WIDTH * 0.3])
+    story += _table(table_module.food(report, compact=True), [FRAME_WIDTH * 0.7, FRAME_WIDTH * 0.3])
+    story += [CondPageBreak(120 * mm), _p("Charts", "h1")]
     for chart in (
         chart_module.over_time(report),
         chart_module.food_by_source(report),

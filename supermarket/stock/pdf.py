@@ -49,7 +49,7 @@ GRID = TableStyle(
 )
 
 
-def _paragraph(text: object, style: ParagraphStyle = BODY) -> Paragraph:
+def _p(text: object, style: ParagraphStyle = BODY) -> Paragraph:
     """User text is escaped: reportlab paragraphs read a little markup."""
     return Paragraph(escape(str(text)), style)
 
@@ -62,10 +62,10 @@ def _table(
     header: Sequence[str], rows: Sequence[Sequence[Any]], widths: Sequence[float] | None = None
 ) -> Table:
     data = [list(header)] + [
-        [c if isinstance(c, Paragraph) else _paragraph(c, CELL) for c in r] for r in rows
+        [c if isinstance(c, Paragraph) else _p(c, CELL) for c in r] for r in rows
     ]
     if len(data) == 1:
-        data.append([_paragraph("None.")] + [""] * (len(header) - 1))
+        data.append([_p("None.")] + [""] * (len(header) - 1))
     table = Table(data, colWidths=widths, repeatRows=1)
     table.setStyle(GRID)
     return table
@@ -106,15 +106,15 @@ def delivery_note(donation: Donation) -> bytes:
     """What the site received from a donor, to give or send them as a receipt."""
     site = donation.site
     story: list[Any] = [
-        _paragraph(site.name, H1),
-        _paragraph(", ".join(x for x in (site.address, site.postcode) if x)),
+        _p(site.name, H1),
+        _p(", ".join(x for x in (site.address, site.postcode) if x)),
         Spacer(1, 4 * mm),
-        _paragraph(f"Delivery note {donation.id}", H2),
-        _paragraph(f"From: {donation.donor.name} ({DonorKind(donation.donor.kind).label})"),
-        _paragraph(f"Received on: {uk_date(donation.received_on)}"),
+        _p(f"Delivery note {donation.id}", H2),
+        _p(f"From: {donation.donor.name} ({DonorKind(donation.donor.kind).label})"),
+        _p(f"Received on: {uk_date(donation.received_on)}"),
     ]
     if donation.note:
-        story.append(_paragraph(f"Note: {donation.note}"))
+        story.append(_p(f"Note: {donation.note}"))
     story.append(Spacer(1, 4 * mm))
     purchase = donation.donor.kind == DonorKind.PURCHASE
     header = ["Product", "Category", "Quantity", "Weight", "Date"] + (["Cost"] if purchase else [])
@@ -134,18 +134,18 @@ def delivery_note(donation: Donation) -> bytes:
     story.append(_table(header, rows))
     story += [
         Spacer(1, 4 * mm),
-        _paragraph(
+        _p(
             f"Total: {donation.total_quantity:,} items, {kg(donation.total_weight_g)}"
             + (f", cost {money(donation.total_cost_pence)}" if purchase else "")
         ),
         Spacer(1, 8 * mm),
-        _paragraph(
+        _p(
             "Thank you. Food from this delivery goes to local households through the "
             "community supermarket.",
             SMALL,
         ),
         Spacer(1, 10 * mm),
-        _paragraph("Received by (signature): ______________________________"),
+        _p("Received by (signature): ______________________________"),
     ]
     return _build(f"Delivery note {donation.id}", story)
 
@@ -155,9 +155,9 @@ def count_sheet(stocktake: Stocktake, lines: Sequence[StocktakeLine]) -> bytes:
     expects, so counters count rather than confirm)."""
     site = stocktake.site
     story: list[Any] = [
-        _paragraph(f"Stocktake {stocktake.id}: {site.name}", H1),
-        _paragraph(f"{stocktake.category_label}. Started {uk_datetime(stocktake.started_at)}."),
-        _paragraph(
+        _p(f"Stocktake {stocktake.id}: {site.name}", H1),
+        _p(f"{stocktake.category_label}. Started {uk_datetime(stocktake.started_at)}."),
+        _p(
             "Count what is on the shelves and in the store. Weighed crates in kilograms. "
             "Write 0 where there is none. Add anything not listed at the end.",
             SMALL,
@@ -180,7 +180,7 @@ def count_sheet(stocktake: Stocktake, lines: Sequence[StocktakeLine]) -> bytes:
                 ]
                 rows = []
             current = product.category
-            story.append(_paragraph(Category(product.category).label, H2))
+            story.append(_p(Category(product.category).label, H2))
         rows.append(
             [
                 product.name,
@@ -196,10 +196,10 @@ def count_sheet(stocktake: Stocktake, lines: Sequence[StocktakeLine]) -> bytes:
     extra = [["", "", "", ""] for _ in range(6)]
     story += [
         Spacer(1, 4 * mm),
-        _paragraph("Not listed", H2),
+        _p("Not listed", H2),
         _table(["Product", "Code", "Date", "Count"], extra, [80 * mm, 30 * mm, 40 * mm, 30 * mm]),
         Spacer(1, 8 * mm),
-        _paragraph("Counted by: ____________________   Date: ___________"),
+        _p("Counted by: ____________________   Date: ___________"),
     ]
     return _build(f"Count sheet {stocktake.id}", story)
 
@@ -210,12 +210,12 @@ def temperature_log(
     """Every reading in the period, oldest first, out-of-range readings with their action."""
     out = [c for c in checks if c.out_of_range]
     story: list[Any] = [
-        _paragraph(f"Fridge and freezer temperatures: {site.name}", H1),
-        _paragraph(
+        _p(f"Fridge and freezer temperatures: {site.name}", H1),
+        _p(
             f"{uk_date(start)} to {uk_date(end)}. {len(checks)} reading(s), "
             f"{len(out)} out of range."
         ),
-        _paragraph("Safe ranges: fridges 0 to 5 °C; freezers -18 °C or colder.", SMALL),
+        _p("Safe ranges: fridges 0 to 5 °C; freezers -18 °C or colder.", SMALL),
         Spacer(1, 4 * mm),
     ]
     rows = [
@@ -263,13 +263,13 @@ def stock_report(report: StockReport) -> bytes:
     """Levels now (items, weight, value at reference prices) and the period's flows."""
     site = report.site
     story: list[Any] = [
-        _paragraph(f"Stock report: {site.name}", H1),
-        _paragraph(
+        _p(f"Stock report: {site.name}", H1),
+        _p(
             f"{uk_date(report.start)} to {uk_date(report.end)}. Levels as printed. Items do "
             "not include crates weighed in by category; their weight does.",
             SMALL,
         ),
-        _paragraph("Held now", H2),
+        _p("Held now", H2),
         _table(
             ["Category", "Items", "Weight", "Value"],
             [
@@ -282,29 +282,29 @@ def stock_report(report: StockReport) -> bytes:
                 ],
             ],
         ),
-        _paragraph("In: received by source", H2),
+        _p("In: received by source", H2),
         _table(
             ["Source", "Items", "Weight"],
             _totals_rows(report.received_by_source, _label(DonorKind)),
         ),
-        _paragraph("In: received by category", H2),
+        _p("In: received by category", H2),
         _table(
             ["Category", "Items", "Weight"],
             _totals_rows(report.received_by_category, _label(Category)),
         ),
-        _paragraph("Out: issued to members by category", H2),
+        _p("Out: issued to members by category", H2),
         _table(
             ["Category", "Items", "Weight"],
             _totals_rows(report.issued_by_category, _label(Category)),
         ),
-        _paragraph("Wasted by reason", H2),
+        _p("Wasted by reason", H2),
         _table(
             ["Reason", "Items", "Weight"],
             _totals_rows(report.wasted_by_reason, _label(WasteReason)),
         ),
-        _paragraph("All movements", H2),
+        _p("All movements", H2),
         _table(["Kind", "Items", "Weight"], _totals_rows(report.flows, _label(MovementKind))),
     ]
     if report.purchases_cost_pence:
-        story.append(_paragraph(f"Spent on purchases: {money(report.purchases_cost_pence)}"))
+        story.append(_p(f"Spent on purchases: {money(report.purchases_cost_pence)}"))
     return _build(f"Stock report {site.name}", story)
