@@ -11,7 +11,13 @@ from supermarket.auth.models import Role
 from supermarket.auth.web import REPORTERS, actor, roles
 from supermarket.http import api_doc
 from supermarket.reporting import services
-from supermarket.reporting.schemas import MonthQuery, PeriodQuery, StatsOut, StatsQuery
+from supermarket.reporting.schemas import (
+    MonthQuery,
+    PeriodQuery,
+    StatsOut,
+    StatsQuery,
+    dump_stats,
+)
 
 bp = Blueprint("reporting_api", __name__, url_prefix="/api/v1")
 TAG = "reporting"
@@ -38,7 +44,8 @@ def _pdf(name: str, data: bytes) -> ResponseReturnValue:
 )
 def stats() -> ResponseReturnValue:
     args = StatsQuery().load(request.args.to_dict())
-    return services.stats_feed(actor=actor(), period=args["period"], site=args["site"])
+    report = services.stats_feed(actor=actor(), period=args["period"], site=args["site"])
+    return dump_stats(report.as_dict())
 
 
 @bp.get("/stats/tables/<name>.csv")

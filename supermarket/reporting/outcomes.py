@@ -275,6 +275,8 @@ def paired_outcome(pairs: Iterable[tuple[str, str, int, int]], *, z: float = Z_9
     Each pair is (baseline_category_10, followup_category_10, baseline_raw_10, followup_raw_10),
     for complete assessments only (see pairs_from_scores). Improved/worsened compare the
     10-item category order high < marginal < low < very low.
+
+    Long on purpose: one analysis, step by step in the order METHODS_NOTE describes it.
     """
     checked = [_checked(pair) for pair in pairs]
     n = len(checked)

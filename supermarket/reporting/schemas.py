@@ -11,6 +11,7 @@ from typing import Any
 from marshmallow import Schema, fields, validate
 
 from supermarket.inputs import Str
+from supermarket.reporting.periods import Period, parse_period
 from supermarket.reporting.statistics import SOURCES, WASTE_REASONS
 from supermarket.surveys.scoring import CATEGORIES_10
 
@@ -55,17 +56,35 @@ PERIOD_PATTERN = r"^[0-9]{4}(-(0[1-9]|1[0-2])|-[Qq][1-4])?$"
 WITHHELD_DOC = "null where withheld; `withheld` says why."
 
 
+class PeriodField(Str):
+    """A period in a query (2026-09, 2026-Q3 or 2026), loaded straight to a Period: text of
+    the wrong length is a field error like any other; text parse_period does not read is its
+    422 invalid_period. `pattern` and `example` are for the OpenAPI document."""
+
+    def __init__(self, description: str, pattern: str, example: str) -> None:
+        super().__init__(
+            required=True,
+            validate=validate.Length(min=4, max=7),
+            metadata={"description": description, "pattern": pattern, "example": example},
+        )
+
+    # A String to the OpenAPI document (and Str's checks), a Period once loaded.
+    def _deserialize(  # type: ignore[override]
+        self, value: Any, attr: str | None, data: Any, **kwargs: Any
+    ) -> Period:
+        text: str = super()._deserialize(value, attr, data, **kwargs)
+        super()._validate(text)
+        return parse_period(text)
+
+    def _validate(self, value: Any) -> None:
+        """The validators are for the text, run by _deserialize before it is parsed."""
+
+
 class StatsQuery(Schema):
     """?period=2026-Q3[&site=CODE]"""
 
-    period = Str(
-        required=True,
-        validate=validate.Length(min=4, max=7),
-        metadata={
-            "description": "A month (2026-09), a quarter (2026-Q3) or a year (2026).",
-            "pattern": PERIOD_PATTERN,
-            "example": "2026-Q3",
-        },
+    period = PeriodField(
+        "A month (2026-09), a quarter (2026-Q3) or a year (2026).", PERIOD_PATTERN, "2026-Q3"
     )
     site = Str(
         load_default=None,
@@ -77,29 +96,15 @@ class StatsQuery(Schema):
 class PeriodQuery(Schema):
     """?period= for the programme report: a quarter or a year."""
 
-    period = Str(
-        required=True,
-        validate=validate.Length(min=4, max=7),
-        metadata={
-            "description": "A quarter (2026-Q3) or a year (2026).",
-            "pattern": r"^[0-9]{4}(-[Qq][1-4])?$",
-            "example": "2026-Q3",
-        },
+    period = PeriodField(
+        "A quarter (2026-Q3) or a year (2026).", r"^[0-9]{4}(-[Qq][1-4])?$", "2026-Q3"
     )
 
 
 class MonthQuery(Schema):
     """?period= for a site's monthly report."""
 
-    period = Str(
-        required=True,
-        validate=validate.Length(min=4, max=7),
-        metadata={
-            "description": "A month (2026-09).",
-            "pattern": r"^[0-9]{4}-(0[1-9]|1[0-2])$",
-            "example": "2026-09",
-        },
-    )
+    period = PeriodField("A month (2026-09).", r"^[0-9]{4}-(0[1-9]|1[0-2])$", "2026-09")
 
 
 class PeriodOut(Schema):

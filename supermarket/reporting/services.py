@@ -9,7 +9,6 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date
-from typing import Any
 
 from supermarket.auth.access import require_role, site_for_reporting
 from supermarket.auth.models import Role, User
@@ -17,7 +16,7 @@ from supermarket.errors import InvalidInput
 from supermarket.reporting import pdf
 from supermarket.reporting.charts import Chart, charts_for
 from supermarket.reporting.exports import csv_for
-from supermarket.reporting.periods import Period, parse_period, recent_periods
+from supermarket.reporting.periods import Period, recent_periods
 from supermarket.reporting.release import (
     ReleasedReport,
     choose_period,
@@ -28,7 +27,6 @@ from supermarket.reporting.release import (
     sees_all_sites,
     trend_report,
 )
-from supermarket.reporting.schemas import dump_stats
 from supermarket.reporting.statistics import SiteRef, all_sites
 from supermarket.reporting.tables import Table, tables_for
 from supermarket.sites.calendar import programme_today
@@ -89,15 +87,15 @@ def site_dashboard(site: Site, *, actor: User, period: str | None = None) -> Das
     )
 
 
-def stats_feed(*, actor: User, period: str, site: str | None = None) -> dict[str, Any]:
+def stats_feed(*, actor: User, period: Period, site: str | None = None) -> ReleasedReport:
     """The JSON feed: a fixed period's released figures, naming the rule applied."""
-    return dump_stats(release_report(period, actor=actor, site_code=site).as_dict())
+    return release_report(period, actor=actor, site_code=site)
 
 
-def programme_report_pdf(*, actor: User, period: str, programme: str) -> tuple[str, bytes]:
+def programme_report_pdf(*, actor: User, period: Period, programme: str) -> tuple[str, bytes]:
     """The programme report pack for a quarter or a year (leads and admins)."""
     require_role(actor, Role.PROGRAMME_LEAD, Role.ADMIN)
-    chosen = parse_period(period)
+    chosen = period
     if chosen.kind == "month":
         raise InvalidInput(
             "The programme report is for a quarter or a year.",
@@ -109,11 +107,11 @@ def programme_report_pdf(*, actor: User, period: str, programme: str) -> tuple[s
 
 
 def monthly_site_report_pdf(
-    code: str, *, actor: User, period: str, programme: str
+    code: str, *, actor: User, period: Period, programme: str
 ) -> tuple[str, bytes]:
     """A site's report for one month (its managers, leads and admins)."""
     site = reporting_site(actor, code)
-    chosen = parse_period(period)
+    chosen = period
     if chosen.kind != "month":
         raise InvalidInput(
             "The site report is for one month.",
@@ -125,7 +123,7 @@ def monthly_site_report_pdf(
 
 
 def table_download(
-    name: str, *, actor: User, period: str, site: str | None = None
+    name: str, *, actor: User, period: Period, site: str | None = None
 ) -> tuple[str, str]:
     """One table of a report as CSV: (file name, text)."""
     if name == "trend":

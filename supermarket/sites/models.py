@@ -2,13 +2,41 @@
 
 from __future__ import annotations
 
-from typing import Any, cast
+import json
+from functools import lru_cache
+from typing import Any
 
-from sqlalchemy import JSON, Boolean, String
+from sqlalchemy import JSON, Boolean, Dialect, String, TypeDecorator
 from sqlalchemy.orm import Mapped, mapped_column
 
 from supermarket.models import Base, CreatedAt
 from supermarket.sites.settings import SiteSettings
+
+
+@lru_cache(maxsize=64)
+def _parsed(stored: str) -> SiteSettings:
+    return SiteSettings.from_dict(json.loads(stored))
+
+
+class SiteSettingsType(TypeDecorator[SiteSettings]):
+    """A site's settings: JSON in the database, a SiteSettings in Python, parsed once per
+    distinct stored value (validating them through marshmallow costs more than the rest of a
+    check-in's own Python; SiteSettings is frozen, so one parsed value can be shared)."""
+
+    impl = JSON
+    cache_ok = True
+
+    def process_bind_param(self, value: SiteSettings | None, dialect: Dialect) -> Any:
+        return None if value is None else value.to_dict()
+
+    def process_result_value(self, value: Any, dialect: Dialect) -> SiteSettings:
+        return _parsed(json.dumps(value or {}, sort_keys=True))
+
+
+def _defaults() -> SiteSettings:
+    """A new site's settings: the programme's defaults (a function of no arguments: a class
+    given as a column default would be handed SQLAlchemy's context)."""
+    return SiteSettings()
 
 
 class Site(CreatedAt, Base):
@@ -21,24 +49,18 @@ class Site(CreatedAt, Base):
     postcode: Mapped[str] = mapped_column(String(8), default="")
     timezone: Mapped[str] = mapped_column(String(50), default="Europe/London")
     active: Mapped[bool] = mapped_column(Boolean, default=True)
-    settings_data: Mapped[dict[str, Any]] = mapped_column("settings", JSON, default=dict)
+    settings: Mapped[SiteSettings] = mapped_column(SiteSettingsType, default=_defaults)
 
     @property
-    def settings(self) -> SiteSettings:
-        # Validating the stored JSON costs a marshmallow load (~1 ms); check-in reads the
-        # settings several times a request, so keep the parsed value while the stored
-        # dict is the same object (the setter and every load from the database replace it).
-        data = self.settings_data
-        cached = self.__dict__.get("_parsed_settings")
-        if cached is not None and cached[0] is data:
-            return cast(SiteSettings, cached[1])
-        parsed = SiteSettings.from_dict(data)
-        self.__dict__["_parsed_settings"] = (data, parsed)
-        return parsed
+    def settings_data(self) -> dict[str, Any]:
+        """The settings as stored (JSON): every setting, lists as lists."""
+        data: dict[str, Any] = json.loads(json.dumps(self.settings.to_dict()))
+        return data
 
-    @settings.setter
-    def settings(self, value: SiteSettings) -> None:
-        self.settings_data = value.to_dict()
+    @settings_data.setter
+    def settings_data(self, value: dict[str, Any]) -> None:
+        """Settings from a stored-shaped dictionary, merged over the defaults."""
+        self.settings = SiteSettings.from_dict(value)
 
     def __repr__(self) -> str:
         return f"<Site {self.code}>"

@@ -31,6 +31,7 @@ from supermarket.visits.services import (
 )
 from supermarket.visits.services.allowance import savings
 from supermarket.visits.services.common import week_key
+from supermarket.visits.services.requests import CheckInRequest
 from supermarket.visits.services.rules import grace_ends
 
 WEEKS = 8
@@ -151,7 +152,9 @@ def _visit(
 def _day(
     shop: _Site, day: date, opens: time, closes: time, override: tuple[str, str] | None, void: bool
 ) -> None:
-    """One past opening day: a session, its visits, and its cash-up."""
+    """One past opening day: a session, its visits, and its cash-up.
+
+    Long on purpose: the day in the order it happens at the desk (open, visits, close)."""
     names = sorted({u.name for u in shop.rng.sample(shop.staff, min(2, len(shop.staff)))})
     session = SiteSession(
         site_id=shop.site.id,
@@ -251,10 +254,7 @@ def _this_morning(shop: _Site, opens: time) -> None:
             with db.session.begin_nested():
                 check_in(
                     shop.site,
-                    {
-                        "membership_number": member.membership_number,
-                        "basket": _basket(shop, member),
-                    },
+                    CheckInRequest(member.membership_number, basket=_basket(shop, member)),
                     actor=shop.volunteer,
                     now=at,
                 )

@@ -56,7 +56,10 @@ def _table(rows: list[list[object]], widths: list[float]) -> Table:
 
 
 def session_sheet_pdf(sheet: SessionSheet) -> bytes:
-    """An A4 sheet of the session: cash-up, takings by method, every visit, the overrides."""
+    """An A4 sheet of the session: cash-up, takings by method, every visit, the overrides.
+
+    Long on purpose: the sheet's flowables in the order they print, top to bottom, so the
+    code reads as the page does."""
     s = _styles()
     session, takings = sheet.session, sheet.takings
     site = session.site

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from marshmallow import Schema, fields, validate
+from marshmallow import Schema, fields, post_load, validate
 
 from supermarket.inputs import Int, Str, limit_field
 from supermarket.members.identifiers import display_number
@@ -14,9 +14,16 @@ from supermarket.serialise import Computed
 from supermarket.sites.schemas import BandOut
 from supermarket.visits.models import PaymentMethod, Rule
 from supermarket.visits.services import CheckIn, Panel, Problem
+from supermarket.visits.services.requests import (
+    MAX_AMOUNT_PENCE,
+    MAX_BAND_ITEMS,
+    CheckInRequest,
+    Line,
+    Payment,
+)
+from supermarket.visits.services.stock_link import MAX_LINES
 
 BAND_NAME = validate.Regexp(r"^[a-z][a-z0-9_]{0,19}$", error="Use the band's name, e.g. red.")
-MAX_PENCE = 10_000
 
 
 # --- input ----------------------------------------------------------------------------------
@@ -32,17 +39,25 @@ class PaymentIn(Schema):
         load_default=None,
         allow_none=True,
         strict=True,
-        validate=validate.Range(min=0, max=MAX_PENCE),
+        validate=validate.Range(min=0, max=MAX_AMOUNT_PENCE),
         metadata={
             "description": "What was paid; the fee when left out. Another amount needs a reason."
         },
     )
     reason = Text(max_length=200, load_default="")
 
+    @post_load
+    def _payment(self, data: dict[str, Any], **_: Any) -> Payment:
+        return Payment(**data)
+
 
 class LineIn(Schema):
     sku = Str(required=True, validate=validate.Length(min=1, max=40))
     quantity = Int(required=True, strict=True, validate=validate.Range(min=1, max=100))
+
+    @post_load
+    def _line(self, data: dict[str, Any], **_: Any) -> Line:
+        return Line(**data)
 
 
 class CheckInIn(Schema):
@@ -51,14 +66,14 @@ class CheckInIn(Schema):
     membership_number = Str(required=True, validate=validate.Length(min=1, max=32))
     basket = fields.Dict(
         keys=Str(validate=BAND_NAME),
-        values=Int(strict=True, validate=validate.Range(min=0, max=200)),
+        values=Int(strict=True, validate=validate.Range(min=0, max=MAX_BAND_ITEMS)),
         load_default=dict,
         metadata={"description": 'Items per allowance band, e.g. {"red": 2, "blue": 8}'},
     )
     lines = fields.List(
         fields.Nested(LineIn),
         load_default=list,
-        validate=validate.Length(max=100),
+        validate=validate.Length(max=MAX_LINES),
         metadata={"description": "Products scanned one by one; issued from stock"},
     )
     payment = fields.Nested(PaymentIn, load_default=None, allow_none=True)
@@ -68,6 +83,16 @@ class CheckInIn(Schema):
         allow_none=True,
         metadata={"description": "Needed to go past a rule that may be overridden"},
     )
+
+    @post_load
+    def _request(self, data: dict[str, Any], **_: Any) -> CheckInRequest:
+        return CheckInRequest(
+            membership_number=data["membership_number"],
+            basket=data["basket"],
+            lines=tuple(data["lines"]),
+            payment=data["payment"],
+            override_reason=data["override_reason"] or "",
+        )
 
 
 class DayQuery(Schema):
@@ -86,12 +111,6 @@ class VoidIn(Schema):
 
 
 # --- output ---------------------------------------------------------------------------------
-
-
-class VisitBandOut(Schema):
-    band = fields.String()
-    quantity = fields.Integer()
-    value_pence = fields.Integer()
 
 
 class VisitLineOut(Schema):

@@ -86,7 +86,7 @@ def check_period(period: Period, actor: User, today: date) -> None:
 
 
 def release_report(
-    period_text: str | None,
+    period: Period,
     *,
     actor: User,
     site_code: str | None = None,
@@ -94,7 +94,6 @@ def release_report(
     with_trend: bool = True,
 ) -> ReleasedReport:
     """The figures an actor may see for a fixed period: the programme's or one site's."""
-    period = parse_period(period_text)
     site = reporting_site(actor, site_code)
     return report_for(period, site=site, actor=actor, today=today, with_trend=with_trend)
 
@@ -123,7 +122,7 @@ def report_for(
 
 
 def trend_report(
-    period_text: str | None,
+    period: Period,
     *,
     actor: User,
     site_code: str | None = None,
@@ -132,7 +131,6 @@ def trend_report(
 ) -> ReleasedReport:
     """Only the month-by-month trend to the end of a period (the trend table): two reads of
     the rollups whatever the number of months, without the rest of the period's figures."""
-    period = parse_period(period_text)
     site = reporting_site(actor, site_code)
     today = today or programme_today()
     check_period(period, actor, today)

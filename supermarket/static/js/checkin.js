@@ -187,6 +187,8 @@
         number: section.getAttribute("data-number"),
         firstName: section.getAttribute("data-first-name"),
         fee: toInt(section.getAttribute("data-fee")),
+        feeAmount: section.getAttribute("data-fee-amount"),
+        maxItems: toInt(section.getAttribute("data-max-items")),
         key: uuid(),
         lines: [],
         override: form.querySelector("#override"),
@@ -203,7 +205,7 @@
         Array.prototype.forEach.call(row.querySelectorAll(".step"), function (button) {
           button.addEventListener("click", function () {
             var delta = button.getAttribute("data-step") === "1" ? 1 : -1;
-            var next = Math.min(200, Math.max(0, toInt(input.value) + delta));
+            var next = Math.min(current.maxItems, Math.max(0, toInt(input.value) + delta));
             input.value = next ? String(next) : "";
             update();
           });
@@ -229,7 +231,7 @@
       var amount = form.querySelector("#pay-amount");
       var reason = form.querySelector("#pay-reason");
       var reasonField = form.querySelector(".reason-field");
-      var fee = (current.fee / 100).toFixed(2);
+      var fee = current.feeAmount;
       function payUpdate() {
         // The reason box shows only when it is needed: a waived fee or another amount.
         var method = form.querySelector("input[name=payment_method]:checked").value;
@@ -382,7 +384,9 @@
       var payment = { method: method, reason: form.querySelector("#pay-reason").value.trim() };
       if (method !== "waived") {
         var typed = form.querySelector("#pay-amount").value.replace("£", "").trim();
-        if (typed !== "") {
+        if (typed === current.feeAmount) {
+          payment.amount_pence = current.fee; // the fee, as the server gave it
+        } else if (typed !== "") {
           var pence = Math.round(parseFloat(typed) * 100);
           payment.amount_pence = isNaN(pence) ? -1 : pence;
         }

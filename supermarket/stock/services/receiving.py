@@ -198,42 +198,48 @@ def receive_donation(
     db.session.add(donation)
     db.session.flush()
     for line in lines:
-        date_kind = (
-            DateKind.USE_BY
-            if line.use_by
-            else DateKind.BEST_BEFORE
-            if line.best_before
-            else DateKind.NONE
-        )
-        batch = batch_for(
-            site, line.product, date_kind, line.use_by or line.best_before, donor.kind
-        )
-        db.session.add(
-            DonationLine(
-                donation=donation,
-                product_id=line.product.id,
-                product=line.product,
-                batch_id=batch.id,
-                quantity=line.quantity,
-                weight_g=line.weight_g,
-                best_before=line.best_before,
-                use_by=line.use_by,
-                cost_pence=line.cost_pence,
-            )
-        )
-        move(
-            batch,
-            line.quantity,
-            kind=MovementKind.RECEIVED,
-            actor=actor,
-            at=at,
-            site=site,
-            weight_g=line.weight_g,
-            day=received_on,
-            donation_id=donation.id,
-        )
+        _take_in(site, donation, line, actor=actor, at=at)
     db.session.flush()
     return donation
+
+
+def _take_in(site: Site, donation: Donation, line: _Line, *, actor: User, at: datetime) -> None:
+    """One checked line into stock: its batch (by product, date and source), the donation's
+    line and the movement that receives it."""
+    date_kind = (
+        DateKind.USE_BY
+        if line.use_by
+        else DateKind.BEST_BEFORE
+        if line.best_before
+        else DateKind.NONE
+    )
+    batch = batch_for(
+        site, line.product, date_kind, line.use_by or line.best_before, donation.donor.kind
+    )
+    db.session.add(
+        DonationLine(
+            donation=donation,
+            product_id=line.product.id,
+            product=line.product,
+            batch_id=batch.id,
+            quantity=line.quantity,
+            weight_g=line.weight_g,
+            best_before=line.best_before,
+            use_by=line.use_by,
+            cost_pence=line.cost_pence,
+        )
+    )
+    move(
+        batch,
+        line.quantity,
+        kind=MovementKind.RECEIVED,
+        actor=actor,
+        at=at,
+        site=site,
+        weight_g=line.weight_g,
+        day=donation.received_on,
+        donation_id=donation.id,
+    )
 
 
 def list_donors(site: Site, *, actor: User) -> list[Donor]:

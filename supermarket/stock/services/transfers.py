@@ -3,6 +3,8 @@ receiver, with what did not arrive recorded on each line."""
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
@@ -25,36 +27,77 @@ from supermarket.stock.services.common import product_by_sku
 from supermarket.stock.services.ledger import batch_for, fefo, move, take, usable
 
 
+@dataclass(frozen=True)
+class TransferLine:
+    """A product to send. The quantity is as given (None: left blank): send_transfer refuses
+    one that is not a whole number of 1 or more."""
+
+    sku: str
+    quantity: int | None
+
+
+@dataclass(frozen=True)
+class TransferRequest:
+    """Stock to send to another site, by its code (TransferIn's post_load builds it)."""
+
+    to_site: str
+    lines: tuple[TransferLine, ...] = ()
+    note: str = ""
+
+    @classmethod
+    def from_dict(cls, data: Mapping[str, Any]) -> TransferRequest:
+        """From a plain dictionary shaped like TransferIn's input (forms, the demo, tests)."""
+        return cls(
+            to_site=str(data.get("to_site", "")),
+            lines=tuple(
+                TransferLine(str(raw.get("sku", "")), raw.get("quantity"))
+                for raw in data.get("lines") or []
+            ),
+            note=str(data.get("note") or ""),
+        )
+
+
+@dataclass(frozen=True)
+class ReceivedLine:
+    """A line that arrived short: its id and the quantity that arrived, as given."""
+
+    id: int | None
+    quantity_received: int | None
+
+
+@dataclass(frozen=True)
+class TransferReceipt:
+    """What arrived: the lines that arrived short (the others in full), and a note."""
+
+    lines: tuple[ReceivedLine, ...] = ()
+    note: str = ""
+
+    @classmethod
+    def from_dict(cls, data: Mapping[str, Any]) -> TransferReceipt:
+        """From a plain dictionary shaped like TransferReceiveIn's input."""
+        return cls(
+            lines=tuple(
+                ReceivedLine(raw.get("id"), raw.get("quantity_received"))
+                for raw in data.get("lines") or []
+            ),
+            note=str(data.get("note") or ""),
+        )
+
+
 def send_transfer(
-    site: Site, data: dict[str, Any], *, actor: User, at: datetime | None = None
+    site: Site,
+    request: TransferRequest | Mapping[str, Any],
+    *,
+    actor: User,
+    at: datetime | None = None,
 ) -> StockTransfer:
-    """Send stock to another site, earliest-expiring first and never past its use-by date."""
+    """Send stock to another site, earliest-expiring first and never past its use-by date.
+    A plain mapping is read with TransferRequest.from_dict."""
     ensure_works_at(actor, site, managers_only=True)
+    if not isinstance(request, TransferRequest):
+        request = TransferRequest.from_dict(request)
     at = now_or(at)
-    to_code = normalise_site_code(data.get("to_site", ""))
-    to_site = db.session.scalar(select(Site).where(Site.code == to_code))
-    problems: dict[str, Any] = {}
-    if to_site is None or not to_site.active:
-        problems["to_site"] = "Choose an open site."
-    elif to_site.id == site.id:
-        problems["to_site"] = "Choose a different site."
-    raw_lines = data.get("lines") or []
-    if not raw_lines:
-        problems["lines"] = "Add at least one line."
-    line_problems: dict[int, dict[str, str]] = {}
-    for index, raw in enumerate(raw_lines):
-        qty = raw.get("quantity")
-        if not isinstance(qty, int) or qty <= 0:
-            line_problems[index] = {"quantity": "Give a quantity of 1 or more."}
-        try:
-            product_by_sku(str(raw.get("sku", "")))
-        except InvalidInput:
-            line_problems.setdefault(index, {})["sku"] = "No product has this code."
-    if line_problems:
-        problems["lines"] = line_problems
-    if problems:
-        raise InvalidInput("Some fields need correcting.", fields=problems)
-    assert to_site is not None
+    to_site = _destination(site, request)
     today = site_today(site, at)
     # All lines or none, even for a caller that carries on after a shortfall.
     with db.session.begin_nested():
@@ -63,19 +106,20 @@ def send_transfer(
             to_site_id=to_site.id,
             from_site=site,
             to_site=to_site,
-            note=str(data.get("note") or "")[:500],
+            note=request.note[:500],
             sent_by_id=actor.id,
             sent_at=at,
         )
         db.session.add(transfer)
         db.session.flush()
-        for raw in raw_lines:
-            product = product_by_sku(raw["sku"])
+        for raw in request.lines:
+            product = product_by_sku(raw.sku)
             stmt = fefo(site, product).where(usable(today))
+            assert raw.quantity is not None
             for movement in take(
                 site,
                 product,
-                raw["quantity"],
+                raw.quantity,
                 stmt=stmt,
                 kind=MovementKind.TRANSFERRED_OUT,
                 actor=actor,
@@ -93,6 +137,35 @@ def send_transfer(
                 )
         db.session.flush()
     return transfer
+
+
+def _destination(site: Site, request: TransferRequest) -> Site:
+    """The site the stock goes to, once the request is checked: an open site other than this
+    one, and at least one line, each a known product and a quantity of 1 or more."""
+    to_code = normalise_site_code(request.to_site)
+    to_site = db.session.scalar(select(Site).where(Site.code == to_code))
+    problems: dict[str, Any] = {}
+    if to_site is None or not to_site.active:
+        problems["to_site"] = "Choose an open site."
+    elif to_site.id == site.id:
+        problems["to_site"] = "Choose a different site."
+    if not request.lines:
+        problems["lines"] = "Add at least one line."
+    line_problems: dict[int, dict[str, str]] = {}
+    for index, raw in enumerate(request.lines):
+        qty = raw.quantity
+        if not isinstance(qty, int) or qty <= 0:
+            line_problems[index] = {"quantity": "Give a quantity of 1 or more."}
+        try:
+            product_by_sku(raw.sku)
+        except InvalidInput:
+            line_problems.setdefault(index, {})["sku"] = "No product has this code."
+    if line_problems:
+        problems["lines"] = line_problems
+    if problems:
+        raise InvalidInput("Some fields need correcting.", fields=problems)
+    assert to_site is not None
+    return to_site
 
 
 def _claim(transfer: StockTransfer, status: TransferStatus) -> None:
@@ -113,14 +186,17 @@ def _claim(transfer: StockTransfer, status: TransferStatus) -> None:
 def receive_transfer(
     site: Site,
     transfer_id: int,
-    data: dict[str, Any],
+    receipt: TransferReceipt | Mapping[str, Any],
     *,
     actor: User,
     at: datetime | None = None,
 ) -> StockTransfer:
     """Take a transfer into stock at the receiving site. Lines not listed arrive in full;
-    a line may arrive short, never over, and the difference stays on the line."""
+    a line may arrive short, never over, and the difference stays on the line. A plain
+    mapping is read with TransferReceipt.from_dict."""
     ensure_works_at(actor, site, managers_only=True)
+    if not isinstance(receipt, TransferReceipt):
+        receipt = TransferReceipt.from_dict(receipt)
     transfer = _transfer(site, transfer_id)
     if transfer.to_site_id != site.id:
         raise NotFound("No such transfer on its way here.", code="transfer_not_found")
@@ -129,7 +205,7 @@ def receive_transfer(
             "This transfer has already been dealt with.", code="transfer_not_in_transit"
         )
     at = now_or(at)
-    given = {r.get("id"): r.get("quantity_received") for r in data.get("lines") or []}
+    given = {r.id: r.quantity_received for r in receipt.lines}
     by_id = {line.id: line for line in transfer.lines}
     problems: dict[str, str] = {}
     for line_id, qty in given.items():
@@ -163,7 +239,7 @@ def receive_transfer(
             note=f"from {transfer.from_site.name}",
         )
     transfer.status = TransferStatus.SHORT_RECEIVED if short else TransferStatus.RECEIVED
-    transfer.receive_note = str(data.get("note") or "")[:500]
+    transfer.receive_note = receipt.note[:500]
     transfer.received_by_id = actor.id
     transfer.received_at = at
     db.session.flush()

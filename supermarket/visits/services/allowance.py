@@ -5,13 +5,11 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any
 
 from supermarket.errors import InvalidInput
 from supermarket.sites.settings import SiteSettings, Tier
 from supermarket.visits.models import PaymentMethod
-
-MAX_AMOUNT_PENCE = 10_000
+from supermarket.visits.services.requests import Payment
 
 
 @dataclass(frozen=True)
@@ -133,20 +131,22 @@ def describe_over(over: Mapping[str, tuple[int, int]]) -> str:
 
 
 @dataclass(frozen=True)
-class Payment:
+class SettledPayment:
+    """What a visit was paid: the method, the amount taken and the reason it is not the fee."""
+
     method: str
     amount_pence: int
     reason: str
 
 
-def settle_payment(fee_pence: int, payment: Mapping[str, Any] | None) -> Payment:
+def settle_payment(fee_pence: int, payment: Payment | None) -> SettledPayment:
     """The payment taken for a visit. Cash or card pay the fee unless an amount is given, and
     an amount other than the fee needs a reason; a waived fee needs a reason and takes
-    nothing."""
-    payment = payment or {}
-    method = PaymentMethod(payment.get("method") or PaymentMethod.CASH)
-    reason = (payment.get("reason") or "").strip()
-    amount = payment.get("amount_pence")
+    nothing. The amount's range (MAX_AMOUNT_PENCE) is the schema's to check."""
+    payment = payment or Payment()
+    method = PaymentMethod(payment.method or PaymentMethod.CASH)
+    reason = (payment.reason or "").strip()
+    amount = payment.amount_pence
     if method is PaymentMethod.WAIVED:
         if amount:
             raise InvalidInput(
@@ -157,20 +157,15 @@ def settle_payment(fee_pence: int, payment: Mapping[str, Any] | None) -> Payment
             raise InvalidInput(
                 "Say why the fee is waived.", fields={"payment": {"reason": ["Give a reason."]}}
             )
-        return Payment(method.value, 0, reason)
+        return SettledPayment(method.value, 0, reason)
     if amount is None:
         amount = fee_pence
-    if not 0 <= amount <= MAX_AMOUNT_PENCE:
-        raise InvalidInput(
-            "Give an amount from £0.00 to £100.00.",
-            fields={"payment": {"amount_pence": ["£0.00 to £100.00."]}},
-        )
     if amount != fee_pence and not reason:
         raise InvalidInput(
             "Say why the amount paid is not the fee.",
             fields={"payment": {"reason": ["Give a reason."]}},
         )
-    return Payment(method.value, amount, reason)
+    return SettledPayment(method.value, amount, reason)
 
 
 def savings(retail_value_pence: int, paid_pence: int) -> int:

@@ -12,10 +12,8 @@ never answered with a visit that dropped the new basket or payment.
 
 from __future__ import annotations
 
-import hashlib
-import json
-import re
 from collections.abc import Mapping
+from contextlib import AbstractContextManager, nullcontext
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any
@@ -26,7 +24,7 @@ from sqlalchemy.exc import IntegrityError
 from supermarket.auth import audit
 from supermarket.auth.access import ensure_works_at
 from supermarket.auth.models import Role, User
-from supermarket.errors import Conflict, InvalidInput, PermissionDenied, RuleViolation
+from supermarket.errors import Conflict, PermissionDenied, RuleViolation
 from supermarket.extensions import db
 from supermarket.members import services as members
 from supermarket.members.identifiers import normalise_membership_number
@@ -37,13 +35,19 @@ from supermarket.sites.settings import SiteSettings
 from supermarket.visits.models import SiteSession, Visit, VisitBand, VisitLine
 from supermarket.visits.services import stock_link
 from supermarket.visits.services.allowance import (
+    Allowance,
+    Basket,
+    ScannedLine,
+    SettledPayment,
     allowance_for,
     count_basket,
     savings,
     settle_payment,
 )
-from supermarket.visits.services.common import settings_of, week_key
+from supermarket.visits.services.common import week_key
+from supermarket.visits.services.requests import CheckInRequest, clean_key, request_fingerprint
 from supermarket.visits.services.rules import (
+    LimitState,
     Problem,
     allowance_problem,
     limit_problem,
@@ -51,9 +55,6 @@ from supermarket.visits.services.rules import (
     membership_problem,
     state_from,
 )
-
-_KEY = re.compile(r"^[A-Za-z0-9._:\-]{8,100}$")
-
 
 # --- finding the member ---------------------------------------------------------------------
 
@@ -67,7 +68,7 @@ def find_member(site: Site, number: str, *, actor: User, for_update: bool = Fals
 
 
 def home_settings(member: Member, site: Site, settings: SiteSettings) -> SiteSettings:
-    return settings if member.site_id == site.id else settings_of(member.site)
+    return settings if member.site_id == site.id else member.site.settings
 
 
 def can_override(site_settings: SiteSettings, actor: User) -> bool:
@@ -87,47 +88,6 @@ class CheckIn:
     visits_left: int
     next_visit_from: date | None = None
     problems: list[Problem] = field(default_factory=list)
-
-
-def clean_key(key: str | None) -> str | None:
-    """An Idempotency-Key header: 8 to 100 letters, digits or . _ : - (a UUID fits)."""
-    if key is None or key == "":
-        return None
-    if not _KEY.match(key):
-        raise InvalidInput(
-            "The Idempotency-Key must be 8 to 100 letters, digits, dots, colons, hyphens or "
-            "underscores (a UUID).",
-            code="invalid_idempotency_key",
-            fields={"Idempotency-Key": ["Send a UUID."]},
-        )
-    return key
-
-
-def request_fingerprint(number: str, data: Mapping[str, Any]) -> str:
-    """What makes two check-ins with one Idempotency-Key "the same", as a SHA-256 hex digest of
-    the request as CheckInIn loaded it: the member (the number normalised), the band counts
-    (a count of 0 is no count), the scanned products (codes upper-cased, the same code's
-    quantities added up, in any order), the payment (method, amount — none means the fee —
-    and reason; no payment at all is a cash payment of the fee) and the override reason.
-    Whitespace, key order and defaults the schema fills in make no difference."""
-    lines: dict[str, int] = {}
-    for line in data.get("lines") or []:
-        sku = str(line["sku"]).strip().upper()
-        lines[sku] = lines.get(sku, 0) + int(line["quantity"])
-    payment = data.get("payment") or {}
-    canonical = {
-        "member": normalise_membership_number(number) or number.strip().upper(),
-        "basket": {band: n for band, n in (data.get("basket") or {}).items() if n},
-        "lines": lines,
-        "payment": {
-            "method": payment.get("method") or "cash",
-            "amount_pence": payment.get("amount_pence"),
-            "reason": (payment.get("reason") or "").strip(),
-        },
-        "override_reason": (data.get("override_reason") or "").strip(),
-    }
-    text = json.dumps(canonical, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
-    return hashlib.sha256(text.encode()).hexdigest()
 
 
 def _visit_by_key(site: Site, key: str) -> Visit | None:
@@ -211,43 +171,98 @@ def _open_session_id(site: Site, today: date) -> int | None:
 
 def check_in(
     site: Site,
-    data: Mapping[str, Any],
+    request: CheckInRequest | Mapping[str, Any],
     *,
     actor: User,
     key: str | None = None,
     now: datetime | None = None,
 ) -> CheckIn:
-    """Record a visit from input loaded by CheckInIn, applying every rule.
+    """Record a visit as CheckInIn loaded it, applying every rule (build_visit), once.
+
+    A replay of `key` returns the first visit with `created` False. Scanned lines are issued
+    from stock in the same transaction. A plain mapping (the demo's, tests') is read with
+    CheckInRequest.from_dict.
+    """
+    ensure_works_at(actor, site)
+    if not isinstance(request, CheckInRequest):
+        request = CheckInRequest.from_dict(request)
+    key = clean_key(key)
+    now = now_or(now)
+    settings = site.settings
+    number = request.membership_number
+    fingerprint = request_fingerprint(request)
+    if key is not None and (found := _visit_by_key(site, key)) is not None:
+        return _replay(found, number, fingerprint, settings, now)
+    locks = _row_locks()
+    member = find_member(site, number, actor=actor, for_update=locks)
+    lines = stock_link.scanned_lines(request.lines)
+    if locks and key is not None and (found := _visit_by_key(site, key)) is not None:
+        # A first attempt with this key may have committed while we waited on the lock.
+        return _replay(found, number, fingerprint, settings, now)
+
+    draft = build_visit(site, member, request, lines, settings=settings, actor=actor, now=now)
+    visit = draft.visit
+    visit.idempotency_key = key
+    visit.request_hash = fingerprint if key is not None else None
+    first = _insert(visit, savepoint=locks)
+    if first is not None:
+        return _replay(first, number, fingerprint, settings, now)
+    stock_link.issue_lines(site, draft.basket.lines, visit_id=visit.id, actor=actor, at=now)
+    audit.record(
+        "visit.checked_in",
+        actor=actor,
+        object_type="visit",
+        object_id=visit.id,
+        site_id=site.id,
+        details={
+            "overridden_rules": draft.overridden,
+            "other_site": member.site_id != site.id,
+            "lines": len(draft.basket.lines),
+        },
+    )
+    after = state_from((*draft.state.dates, visit.local_date), settings, visit.local_date)
+    return CheckIn(
+        visit,
+        created=True,
+        visits_left=after.left,
+        next_visit_from=after.next_visit_from,
+        problems=draft.problems,
+    )
+
+
+@dataclass
+class Draft:
+    """A visit built and allowed by every rule, not yet stored; what check-in needs of the
+    rules after storing it."""
+
+    visit: Visit
+    basket: Basket
+    state: LimitState
+    problems: list[Problem]
+    overridden: list[str]
+
+
+def build_visit(
+    site: Site,
+    member: Member,
+    request: CheckInRequest,
+    lines: list[ScannedLine],
+    *,
+    settings: SiteSettings,
+    actor: User,
+    now: datetime,
+) -> Draft:
+    """The visit a check-in records, once every rule allows it.
 
     Refuses (409) a membership that is waiting, closed, suspended or past its term and grace
     period, a member over the visit limit (counted across sites in the ISO week or the last
     7 days) and a basket over the household's allowance, unless the problems may be
-    overridden and `override_reason` is given. Scanned lines are issued from stock in the
-    same transaction. A replay of `key` returns the first visit with `created` False.
+    overridden and `override_reason` is given.
     """
-    ensure_works_at(actor, site)
-    key = clean_key(key)
-    now = now_or(now)
-    settings = settings_of(site)
-    number = str(data["membership_number"])
-    fingerprint = request_fingerprint(number, data)
-    if key is not None:
-        found = _visit_by_key(site, key)
-        if found is not None:
-            return _replay(found, number, fingerprint, settings, now)
-    locks = _row_locks()
-    member = find_member(site, number, actor=actor, for_update=locks)
-    lines = stock_link.scanned_lines(data.get("lines") or [])
-    if locks and key is not None:
-        # A first attempt with this key may have committed while we waited on the lock.
-        found = _visit_by_key(site, key)
-        if found is not None:
-            return _replay(found, number, fingerprint, settings, now)
-
     today = local_date(site, now)
     allowance = allowance_for(settings, member.household_size)
-    basket = count_basket(allowance, data.get("basket") or {}, lines)
-    payment = settle_payment(allowance.fee_pence, data.get("payment"))
+    basket = count_basket(allowance, request.basket, lines)
+    payment = settle_payment(allowance.fee_pence, request.payment)
     state = limit_state(member, settings, today)
     problems = [
         p
@@ -258,9 +273,8 @@ def check_in(
         )
         if p is not None
     ]
-    reason = (data.get("override_reason") or "").strip()
+    reason = (request.override_reason or "").strip()
     overridden = _apply_overrides(problems, reason, settings, actor)
-
     visit = Visit(
         site_id=site.id,
         site=site,
@@ -270,29 +284,24 @@ def check_in(
         visited_at=now,
         local_date=today,
         week_key=week_key(today),
-        idempotency_key=key,
-        request_hash=fingerprint if key is not None else None,
-        adults=member.adults,
-        children_0_4=member.children_0_4,
-        children_5_11=member.children_5_11,
-        children_12_17=member.children_12_17,
-        tier=allowance.tier,
-        fee_pence=allowance.fee_pence,
-        payment_method=payment.method,
-        amount_paid_pence=payment.amount_pence,
-        payment_reason=payment.reason,
-        retail_value_pence=basket.retail_value_pence,
-        savings_pence=savings(basket.retail_value_pence, payment.amount_pence),
+        **_household(member),
+        **_takings(allowance, basket, payment),
         override_reason=reason if overridden else "",
         overridden_rules=overridden,
         overridden_by_id=actor.id if overridden else None,
         actor_id=actor.id,
     )
-    visit.bands = [
+    visit.bands, visit.lines = _basket_rows(basket)
+    return Draft(visit, basket, state, problems, overridden)
+
+
+def _basket_rows(basket: Basket) -> tuple[list[VisitBand], list[VisitLine]]:
+    """The basket as the visit keeps it: items per band, and the scanned products."""
+    bands = [
         VisitBand(band=band, quantity=count, value_pence=basket.values.get(band, 0))
         for band, count in basket.counts.items()
     ]
-    visit.lines = [
+    lines = [
         VisitLine(
             product_id=line.product_id,
             sku=line.sku,
@@ -303,40 +312,48 @@ def check_in(
         )
         for line in basket.lines
     ]
-    if not locks:
-        # SQLite: this request holds the write lock and found no visit with its key, so the
-        # unique key cannot be taken under it; no savepoint to fall back to is needed.
-        db.session.add(visit)
-        db.session.flush()
-    else:
-        try:
-            with db.session.begin_nested():
-                db.session.add(visit)
-                db.session.flush()
-        except IntegrityError:
-            # The unique key is the last guard: another request stored this key first.
-            found = _visit_by_key(site, key) if key is not None else None
-            if found is None:
-                raise
-            return _replay(found, number, fingerprint, settings, now)
-    stock_link.issue_lines(site, basket.lines, visit_id=visit.id, actor=actor, at=now)
-    audit.record(
-        "visit.checked_in",
-        actor=actor,
-        object_type="visit",
-        object_id=visit.id,
-        site_id=site.id,
-        details={
-            "overridden_rules": overridden,
-            "other_site": member.site_id != site.id,
-            "lines": len(basket.lines),
-        },
-    )
-    after = state_from((*state.dates, today), settings, today)
-    return CheckIn(
-        visit,
-        created=True,
-        visits_left=after.left,
-        next_visit_from=after.next_visit_from,
-        problems=problems,
-    )
+    return bands, lines
+
+
+def _household(member: Member) -> dict[str, int]:
+    """The household as it shops today, kept on the visit."""
+    return {
+        "adults": member.adults,
+        "children_0_4": member.children_0_4,
+        "children_5_11": member.children_5_11,
+        "children_12_17": member.children_12_17,
+    }
+
+
+def _takings(allowance: Allowance, basket: Basket, payment: SettledPayment) -> dict[str, Any]:
+    """The tier, fee, payment and value of a visit."""
+    return {
+        "tier": allowance.tier,
+        "fee_pence": allowance.fee_pence,
+        "payment_method": payment.method,
+        "amount_paid_pence": payment.amount_pence,
+        "payment_reason": payment.reason,
+        "retail_value_pence": basket.retail_value_pence,
+        "savings_pence": savings(basket.retail_value_pence, payment.amount_pence),
+    }
+
+
+def _insert(visit: Visit, *, savepoint: bool) -> Visit | None:
+    """Store the visit, once. Returns None, or the visit another request stored first with
+    the same key, when the unique key (the last guard) refused this one.
+
+    On SQLite (no savepoint) this request holds the write lock and found no visit with its
+    key, so the key cannot be taken under it and no savepoint to fall back to is needed.
+    """
+    guard: AbstractContextManager[Any] = db.session.begin_nested() if savepoint else nullcontext()
+    try:
+        with guard:
+            db.session.add(visit)
+            db.session.flush()
+    except IntegrityError:
+        key = visit.idempotency_key
+        first = _visit_by_key(visit.site, key) if savepoint and key is not None else None
+        if first is None:
+            raise
+        return first
+    return None

@@ -3,24 +3,7 @@ at a site: `auth.access.ensure_works_at`.)"""
 
 from __future__ import annotations
 
-import json
 from datetime import date
-from functools import lru_cache
-
-from supermarket.sites.models import Site
-from supermarket.sites.settings import SiteSettings
-
-
-@lru_cache(maxsize=64)
-def _parsed(stored: str) -> SiteSettings:
-    return SiteSettings.from_dict(json.loads(stored))
-
-
-def settings_of(site: Site) -> SiteSettings:
-    """The site's settings, parsed once per distinct stored value: `site.settings` validates
-    them through marshmallow on every access, which costs more than the rest of a check-in's
-    own Python. Keyed by the stored JSON itself, so a change is seen at once."""
-    return _parsed(json.dumps(site.settings_data or {}, sort_keys=True))
 
 
 def week_key(day: date) -> str:

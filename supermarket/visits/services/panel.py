@@ -16,7 +16,8 @@ from supermarket.sites.settings import SiteSettings
 from supermarket.surveys.services import survey_due
 from supermarket.visits.services.allowance import Allowance, allowance_for
 from supermarket.visits.services.checkin import can_override, find_member, home_settings
-from supermarket.visits.services.common import settings_of, spoken_date
+from supermarket.visits.services.common import spoken_date
+from supermarket.visits.services.requests import MAX_BAND_ITEMS
 from supermarket.visits.services.rules import (
     LimitState,
     Problem,
@@ -58,6 +59,7 @@ class Panel:
     can_override: bool
     home_site: Site | None = None  # set when the member belongs to another site
     override_reasons: tuple[str, ...] = OVERRIDE_REASONS
+    max_band_items: int = MAX_BAND_ITEMS  # the most one band's count may be
 
     @property
     def blocked(self) -> bool:
@@ -149,7 +151,7 @@ def checkin_panel(site: Site, number: str, *, actor: User, now: datetime | None 
     shows household and dietary details)."""
     ensure_works_at(actor, site)
     member = find_member(site, number, actor=actor)
-    settings = settings_of(site)
+    settings = site.settings
     home = home_settings(member, site, settings)
     today = site_today(site, now)
     state = limit_state(member, settings, today)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
@@ -11,25 +11,26 @@ from supermarket.errors import InvalidInput
 from supermarket.sites.models import Site
 from supermarket.stock import services as stock
 from supermarket.visits.services.allowance import ScannedLine
+from supermarket.visits.services.requests import Line
 
 MAX_LINES = 100
 
 
-def scanned_lines(raw: Sequence[Mapping[str, Any]]) -> list[ScannedLine]:
+def scanned_lines(raw: Sequence[Line]) -> list[ScannedLine]:
     """The scanned products of a check-in (the same sku twice is added up), or a 422 naming
     each line whose sku is not an active product."""
     if not raw:
         return []
-    products = stock.products_by_sku([str(line["sku"]) for line in raw])
+    products = stock.products_by_sku([line.sku for line in raw])
     errors: dict[str, Any] = {}
     merged: dict[str, ScannedLine] = {}
     for i, line in enumerate(raw):
-        sku = str(line["sku"]).strip().upper()
+        sku = line.sku.strip().upper()
         product = products.get(sku)
         if product is None or not product.active or product.weight_only:
             errors[str(i)] = {"sku": ["No active product has this code."]}
             continue
-        quantity = int(line["quantity"]) + (merged[sku].quantity if sku in merged else 0)
+        quantity = line.quantity + (merged[sku].quantity if sku in merged else 0)
         merged[sku] = ScannedLine(
             product_id=product.id,
             sku=product.sku,

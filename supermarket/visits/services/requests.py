@@ -1,0 +1,112 @@
+"""What a check-in asks for, as the schemas load it (CheckInIn's post_load builds these), and
+what makes two check-ins sent with one Idempotency-Key "the same"."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+from supermarket.errors import InvalidInput
+from supermarket.members.identifiers import normalise_membership_number
+from supermarket.visits.models import PaymentMethod
+
+# The most a visit may be paid, in pence (£100.00): the schema refuses more.
+MAX_AMOUNT_PENCE = 10_000
+# The most items of one band a check-in may count (the desk's steppers stop there too).
+MAX_BAND_ITEMS = 200
+
+_KEY = re.compile(r"^[A-Za-z0-9._:\-]{8,100}$")
+
+
+@dataclass(frozen=True)
+class Line:
+    """A product scanned at the desk, by its code."""
+
+    sku: str
+    quantity: int
+
+
+@dataclass(frozen=True)
+class Payment:
+    """The payment as asked: None for the amount means the fee."""
+
+    method: str = PaymentMethod.CASH.value
+    amount_pence: int | None = None
+    reason: str = ""
+
+
+@dataclass(frozen=True)
+class CheckInRequest:
+    """A check-in: the member, band counts and/or scanned products, the payment (None: cash,
+    the fee) and the reason to override a rule."""
+
+    membership_number: str
+    basket: Mapping[str, int] = field(default_factory=dict)
+    lines: tuple[Line, ...] = ()
+    payment: Payment | None = None
+    override_reason: str = ""
+
+    @classmethod
+    def from_dict(cls, data: Mapping[str, Any]) -> CheckInRequest:
+        """A request from a plain dictionary shaped like CheckInIn's input, not validated:
+        for code that builds check-ins itself (the demo data, tests)."""
+        payment = data.get("payment")
+        return cls(
+            membership_number=str(data["membership_number"]),
+            basket=dict(data.get("basket") or {}),
+            lines=tuple(Line(str(x["sku"]), int(x["quantity"])) for x in data.get("lines") or []),
+            payment=None
+            if payment is None
+            else Payment(
+                method=payment.get("method") or PaymentMethod.CASH.value,
+                amount_pence=payment.get("amount_pence"),
+                reason=payment.get("reason") or "",
+            ),
+            override_reason=data.get("override_reason") or "",
+        )
+
+
+def clean_key(key: str | None) -> str | None:
+    """An Idempotency-Key header: 8 to 100 letters, digits or . _ : - (a UUID fits)."""
+    if key is None or key == "":
+        return None
+    if not _KEY.match(key):
+        raise InvalidInput(
+            "The Idempotency-Key must be 8 to 100 letters, digits, dots, colons, hyphens or "
+            "underscores (a UUID).",
+            code="invalid_idempotency_key",
+            fields={"Idempotency-Key": ["Send a UUID."]},
+        )
+    return key
+
+
+def request_fingerprint(request: CheckInRequest) -> str:
+    """What makes two check-ins with one Idempotency-Key "the same", as a SHA-256 hex digest of
+    the request: the member (the number normalised), the band counts (a count of 0 is no
+    count), the scanned products (codes upper-cased, the same code's quantities added up, in
+    any order), the payment (method, amount — none means the fee — and reason; no payment at
+    all is a cash payment of the fee) and the override reason. Whitespace, key order and
+    defaults the schema fills in make no difference."""
+    number = request.membership_number
+    lines: dict[str, int] = {}
+    for line in request.lines:
+        sku = line.sku.strip().upper()
+        lines[sku] = lines.get(sku, 0) + line.quantity
+    payment = request.payment or Payment()
+    canonical = {
+        "member": normalise_membership_number(number) or number.strip().upper(),
+        "basket": {band: n for band, n in request.basket.items() if n},
+        "lines": lines,
+        "payment": {
+            "method": payment.method or "cash",
+            "amount_pence": payment.amount_pence,
+            "reason": (payment.reason or "").strip(),
+        },
+        "override_reason": (request.override_reason or "").strip(),
+    }
+    text = json.dumps(canonical, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+    return hashlib.sha256(text.encode()).hexdigest()
