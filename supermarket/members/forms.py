@@ -11,7 +11,6 @@ from supermarket.inputs import whole_number
 from supermarket.members.schemas import CONTACT_FIELDS
 
 HOUSEHOLD = ("adults", "children_0_4", "children_5_11", "children_12_17")
-ELIGIBILITY = ("referral_agency", "referral_reference", "benefit")
 # Error keys that differ from the form's input names.
 _ERROR_NAMES = {"route": "route", "_schema": "_form"}
 

@@ -201,10 +201,6 @@ class Member(CreatedAt, Base):
             "children_12_17": self.children_12_17,
         }
 
-    @property
-    def is_anonymised(self) -> bool:
-        return self.anonymised_at is not None
-
     def _status_on(self, today: date) -> MemberStatus:
         status = MemberStatus(self.status)
         if (

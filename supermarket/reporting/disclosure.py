@@ -77,11 +77,6 @@ class DisclosurePolicy:
             f" out from a total. Other counts are rounded to the nearest {self.rounding_base}."
         )
 
-    @property
-    def single_symbol(self) -> bool:
-        """True when every suppressed count, primary or secondary, reads the same."""
-        return self.secondary_symbol == self.suppressed_symbol
-
 
 DEFAULT_POLICY = DisclosurePolicy()
 

@@ -24,7 +24,6 @@ from supermarket.members.schemas.input import (
     clean_text,
 )
 from supermarket.members.schemas.output import (
-    CONSENT_KINDS,
     ActivityOut,
     AnonymisedOut,
     ConsentFlagsOut,
@@ -40,7 +39,6 @@ from supermarket.members.schemas.output import (
 )
 
 __all__ = [
-    "CONSENT_KINDS",
     "CONTACT_FIELDS",
     "ActivityOut",
     "AnonymisedOut",

@@ -10,7 +10,6 @@ from marshmallow import (
 
 from supermarket.members.identifiers import display_number
 from supermarket.members.models import (
-    ConsentKind,
     Member,
     MemberStatus,
 )
@@ -184,6 +183,3 @@ class MemberExportOut(Schema):
         metadata={"description": "Table name -> the rows in it that refer to the member"},
     )
     activity = fields.List(fields.Nested(ActivityOut))
-
-
-CONSENT_KINDS = tuple(k.value for k in ConsentKind)

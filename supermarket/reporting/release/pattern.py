@@ -32,7 +32,6 @@ RELEASE_POLICY: Final = dataclasses.replace(
 
 Scope = int | None  # a site id, or None for the whole programme
 Key = tuple[str, Scope]
-PAIR_CELLS: Final = tuple(f"pairs.t.{b}.{a}" for b in CATEGORIES_10 for a in CATEGORIES_10)
 _SECURE: Final = tuple(c for c in CATEGORIES_10 if c not in INSECURE_10)
 _INSECURE: Final = tuple(c for c in CATEGORIES_10 if c in INSECURE_10)
 _SEVERITY: Final = {category: rank for rank, category in enumerate(CATEGORIES_10)}
