@@ -30,7 +30,7 @@ from supermarket.visits.services import (
     site_today,
 )
 from supermarket.visits.services.allowance import savings
-from supermarket.visits.services.common import week_key
+from supermarket.visits.services.dates import week_key
 from supermarket.visits.services.requests import CheckInRequest
 from supermarket.visits.services.rules import grace_ends
 

@@ -11,8 +11,8 @@ import pytest
 
 from supermarket.auth.models import User
 from supermarket.extensions import db
+from supermarket.sites.calendar import site_today
 from supermarket.stock.models import Donation, Product
-from supermarket.stock.services.common import site_today
 from supermarket.stock.services.ledger import ledger_discrepancies
 from supermarket.stock.services.receiving import receive_donation
 from tests.factories import Desk

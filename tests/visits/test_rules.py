@@ -11,7 +11,7 @@ from supermarket.errors import RuleViolation
 from supermarket.members.models import MemberStatus
 from supermarket.sites.calendar import site_today
 from supermarket.sites.settings import SiteSettings
-from supermarket.visits.services.common import week_key
+from supermarket.visits.services.dates import week_key
 from supermarket.visits.services.rules import state_from, window
 from tests.visits.conftest import local
 

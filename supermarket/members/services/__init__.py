@@ -15,12 +15,6 @@ date is `Member.status_on` (Python and SQL). `importing` (the spreadsheet import
 
 from __future__ import annotations
 
-from supermarket.members.services.common import (
-    OPEN_STATUSES,
-    get_member,
-    places_taken,
-    view_member,
-)
 from supermarket.members.services.consent import give_consent, withdraw_consent
 from supermarket.members.services.lifecycle import (
     admit_from_waiting_list,
@@ -30,6 +24,12 @@ from supermarket.members.services.lifecycle import (
     renew_member,
     suspend_member,
     waiting_position,
+)
+from supermarket.members.services.lookup import (
+    OPEN_STATUSES,
+    get_member,
+    places_taken,
+    view_member,
 )
 from supermarket.members.services.maintenance import lapse_expired_members, rehash_members
 from supermarket.members.services.registration import (

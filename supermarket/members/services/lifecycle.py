@@ -14,7 +14,7 @@ from supermarket.errors import InvalidInput, RuleViolation
 from supermarket.extensions import db
 from supermarket.members import rules
 from supermarket.members.models import Member, MemberStatus
-from supermarket.members.services.common import _site_is_full
+from supermarket.members.services.lookup import _site_is_full
 from supermarket.members.terms import add_months
 from supermarket.sites.calendar import site_today
 

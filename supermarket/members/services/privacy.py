@@ -24,7 +24,7 @@ from supermarket.auth.models import AuditEvent, User
 from supermarket.extensions import db
 from supermarket.members.identifiers import ALPHABET, check_character, new_membership_number
 from supermarket.members.models import Member, MemberStatus
-from supermarket.members.services.common import get_member
+from supermarket.members.services.lookup import get_member
 from supermarket.members.terms import add_months
 from supermarket.models import utcnow
 from supermarket.sites.calendar import site_today

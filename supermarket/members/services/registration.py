@@ -22,8 +22,8 @@ from supermarket.members.inputs import MemberChanges, NewMember
 from supermarket.members.matching import match_key
 from supermarket.members.models import ConsentKind, ConsentMethod, Member
 from supermarket.members.schemas import CONTACT_FIELDS
-from supermarket.members.services.common import OPEN_STATUSES, _site_is_full
 from supermarket.members.services.consent import _add_consent
+from supermarket.members.services.lookup import OPEN_STATUSES, _site_is_full
 from supermarket.members.terms import age_band
 from supermarket.postcodes import in_catchment
 from supermarket.sites.calendar import site_today

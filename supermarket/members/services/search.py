@@ -22,7 +22,7 @@ from supermarket.inputs import fits_int, text_problem
 from supermarket.members.identifiers import is_valid_membership_number, normalise_membership_number
 from supermarket.members.models import Member, MemberStatus
 from supermarket.members.names import prefix_upper_bound, search_key
-from supermarket.members.services.common import get_member
+from supermarket.members.services.lookup import get_member
 from supermarket.postcodes import normalise_catchment_entry, normalise_postcode
 from supermarket.sites.calendar import site_today
 from supermarket.sites.models import Site

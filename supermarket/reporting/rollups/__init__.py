@@ -18,7 +18,12 @@ How they stay right (the decision, and why):
 """
 
 from supermarket.reporting.rollups import listeners
-from supermarket.reporting.rollups.common import PEOPLE, VISIT_SUMS, complete_through, stale_days
+from supermarket.reporting.rollups.definitions import (
+    PEOPLE,
+    VISIT_SUMS,
+    complete_through,
+    stale_days,
+)
 from supermarket.reporting.rollups.read import (
     Reach,
     daily_visits,

@@ -21,7 +21,7 @@ from supermarket.reporting.models import (
     RollupStaleDay,
     RollupState,
 )
-from supermarket.reporting.rollups.common import (
+from supermarket.reporting.rollups.definitions import (
     PEOPLE,
     STATE_ID,
 )

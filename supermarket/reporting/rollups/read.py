@@ -18,7 +18,7 @@ from supermarket.reporting.models import (
     PeriodHouseholdStats,
 )
 from supermarket.reporting.periods import Period
-from supermarket.reporting.rollups.common import (
+from supermarket.reporting.rollups.definitions import (
     PEOPLE,
     VISIT_SUMS,
     complete_through,

@@ -25,7 +25,7 @@ from supermarket.reporting.models import (
     RollupState,
 )
 from supermarket.reporting.periods import Period
-from supermarket.reporting.rollups.common import (
+from supermarket.reporting.rollups.definitions import (
     PERIOD_KINDS,
     STATE_ID,
     VISIT_SUMS,

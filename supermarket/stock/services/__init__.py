@@ -8,7 +8,7 @@ from sqlalchemy import select
 from supermarket.extensions import db
 from supermarket.sites.calendar import site_today
 from supermarket.stock.models import Product
-from supermarket.stock.services.common import find_product
+from supermarket.stock.services.catalogue import find_product
 from supermarket.stock.services.ledger import issue, return_issued
 from supermarket.stock.services.products import lookup_product
 

@@ -15,7 +15,7 @@ from supermarket.extensions import db
 from supermarket.sites.calendar import site_today
 from supermarket.sites.models import Site
 from supermarket.stock.models import DateKind, Product, SiteMinimum, StockBatch, StockMovement
-from supermarket.stock.services.common import product_by_sku
+from supermarket.stock.services.catalogue import product_by_sku
 from supermarket.stock.services.ledger import fefo
 from supermarket.stock.services.products import products_query
 

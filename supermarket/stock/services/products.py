@@ -19,7 +19,7 @@ from supermarket.extensions import db
 from supermarket.inputs import INT_MAX, parse_decimal, text_problem, whole_number
 from supermarket.stock.barcodes import normalise_barcode
 from supermarket.stock.models import Category, Product
-from supermarket.stock.services.common import ensure_catalogue_editor, find_product
+from supermarket.stock.services.catalogue import ensure_catalogue_editor, find_product
 
 SKU_RE = re.compile(r"^[A-Z0-9][A-Z0-9-]{1,19}$")
 BAND_RE = re.compile(r"^[a-z][a-z0-9_]{0,19}$")

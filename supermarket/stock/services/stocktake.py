@@ -25,7 +25,7 @@ from supermarket.stock.models import (
     StocktakeLine,
     StocktakeStatus,
 )
-from supermarket.stock.services.common import product_by_sku
+from supermarket.stock.services.catalogue import product_by_sku
 from supermarket.stock.services.ledger import batch_for, move
 
 MAX_COUNT = 10_000_000

@@ -23,7 +23,7 @@ from supermarket.stock.models import (
     StockTransferLine,
     TransferStatus,
 )
-from supermarket.stock.services.common import product_by_sku
+from supermarket.stock.services.catalogue import product_by_sku
 from supermarket.stock.services.ledger import batch_for, fefo, move, take, usable
 
 

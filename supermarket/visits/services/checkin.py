@@ -44,7 +44,7 @@ from supermarket.visits.services.allowance import (
     savings,
     settle_payment,
 )
-from supermarket.visits.services.common import week_key
+from supermarket.visits.services.dates import week_key
 from supermarket.visits.services.requests import CheckInRequest, clean_key, request_fingerprint
 from supermarket.visits.services.rules import (
     LimitState,

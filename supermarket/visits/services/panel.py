@@ -16,7 +16,7 @@ from supermarket.sites.settings import SiteSettings
 from supermarket.surveys.services import survey_due
 from supermarket.visits.services.allowance import Allowance, allowance_for
 from supermarket.visits.services.checkin import can_override, find_member, home_settings
-from supermarket.visits.services.common import spoken_date
+from supermarket.visits.services.dates import spoken_date
 from supermarket.visits.services.requests import MAX_BAND_ITEMS
 from supermarket.visits.services.rules import (
     LimitState,

@@ -16,7 +16,7 @@ from supermarket.members.models import Member, MemberStatus
 from supermarket.sites.settings import SiteSettings
 from supermarket.visits.models import OVERRIDABLE, Rule, Visit
 from supermarket.visits.services.allowance import Basket, describe_over
-from supermarket.visits.services.common import spoken_date, spoken_day, times
+from supermarket.visits.services.dates import spoken_date, spoken_day, times
 
 ROLLING = "rolling_7_days"
 

@@ -15,10 +15,10 @@ from supermarket.extensions import db
 from supermarket.members import rules
 from supermarket.members.matching import match_key
 from supermarket.members.models import Member
-from supermarket.members.services.common import OPEN_STATUSES, places_taken
 from supermarket.members.services.importing.insert import Places, insert_rows
 from supermarket.members.services.importing.report import KEEP_ERRORS, ImportReport, RowError
 from supermarket.members.services.importing.rows import Problem, Row, RowReader
+from supermarket.members.services.lookup import OPEN_STATUSES, places_taken
 from supermarket.sites.calendar import site_today
 from supermarket.sites.models import Site
 

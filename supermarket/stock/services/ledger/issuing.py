@@ -18,7 +18,7 @@ from supermarket.stock.models import (
     StockBatch,
     StockMovement,
 )
-from supermarket.stock.services.common import product_by_sku
+from supermarket.stock.services.catalogue import product_by_sku
 from supermarket.stock.services.ledger.batches import fefo, move, take, usable
 
 

@@ -18,7 +18,7 @@ from supermarket.stock.models import (
     StockMovement,
     WasteReason,
 )
-from supermarket.stock.services.common import product_by_sku
+from supermarket.stock.services.catalogue import product_by_sku
 from supermarket.stock.services.ledger.batches import expired, fefo, move, take
 
 

@@ -1,4 +1,4 @@
-"""What every members service shares: finding one member, and the places a site's member
+"""Finding one member of a site (for its staff only), and the places a site's member
 cap counts. (Who may act on a site's members: `auth.access.ensure_works_at`.)"""
 
 from __future__ import annotations

@@ -1,5 +1,5 @@
-"""What every visits service shares: the site's settings and its own calendar. (Who may act
-at a site: `auth.access.ensure_works_at`.)"""
+"""Visits' weeks and dates as the desk says them: the ISO week key, "3 March", "Monday",
+"twice". (The site's own calendar: `sites.calendar`.)"""
 
 from __future__ import annotations
 

@@ -1,4 +1,5 @@
-"""What every stock service shares: who may act at a site, and finding products."""
+"""The catalogue as every stock service reads it: who may edit it, and finding a product by
+sku, barcode or code. (Who may act at a site: `auth.access.ensure_works_at`.)"""
 
 from __future__ import annotations
 
@@ -7,9 +8,6 @@ from sqlalchemy import select
 from supermarket.auth.models import Role, User
 from supermarket.errors import InvalidInput, PermissionDenied
 from supermarket.extensions import db
-from supermarket.sites.calendar import (
-    site_today as site_today,  # tests/stock/conftest reads it here
-)
 from supermarket.stock.barcodes import normalise_barcode
 from supermarket.stock.models import Product
 
