@@ -5,8 +5,8 @@ from __future__ import annotations
 import csv
 import io
 import re
-from collections.abc import Iterable
-from dataclasses import dataclass, field
+from collections.abc import Iterable, Mapping
+from dataclasses import asdict, dataclass, field
 from decimal import ROUND_HALF_UP
 from typing import Any
 
@@ -37,12 +37,59 @@ EDITABLE = (
 )
 
 
+@dataclass(frozen=True)
+class NewProduct:
+    """A product to add, as ProductIn's post_load builds it: typed, not yet held to the
+    catalogue's rules (create_product checks those, with the form's messages)."""
+
+    sku: str
+    name: str
+    category: str
+    unit_weight_g: int
+    band: str = "blue"
+    reference_price_pence: int = 0
+    barcode: str | None = None
+    active: bool = True
+    min_level: int | None = None
+
+    def values(self) -> dict[str, Any]:
+        """Every field by name."""
+        return asdict(self)
+
+
+@dataclass(frozen=True)
+class ProductChanges:
+    """A change to a product, as ProductIn(partial=True) loads it: only the fields named in
+    `sent` change (a barcode or minimum sent as None is cleared)."""
+
+    sent: frozenset[str]
+    sku: str = ""
+    name: str = ""
+    category: str = ""
+    band: str = ""
+    unit_weight_g: int = 1
+    reference_price_pence: int = 0
+    barcode: str | None = None
+    active: bool = True
+    min_level: int | None = None
+
+    @classmethod
+    def sending(cls, **values: Any) -> ProductChanges:
+        """The changes with these fields sent."""
+        return cls(sent=frozenset(values), **values)
+
+    def values(self) -> dict[str, Any]:
+        """The fields sent, by name."""
+        return {name: getattr(self, name) for name in sorted(self.sent)}
+
+
 def crate_sku(category: str) -> str:
     return CRATE_PREFIX + category.upper().replace("_", "-")
 
 
-def _problems(data: dict[str, Any]) -> dict[str, str]:
-    """Every rule a catalogue entry must meet, by field (types are the schema's job)."""
+def _problems(data: Mapping[str, Any]) -> dict[str, str]:
+    """Every rule a catalogue entry must meet, by field (types are the schema's job; a CSV
+    row's cells come here as read, so a number may still be text)."""
     problems: dict[str, str] = {
         name: problem
         for name, value in data.items()
@@ -74,7 +121,7 @@ def _problems(data: dict[str, Any]) -> dict[str, str]:
     return problems
 
 
-def _clean(data: dict[str, Any]) -> dict[str, Any]:
+def _clean(data: Mapping[str, Any]) -> dict[str, Any]:
     out = {k: v for k, v in data.items() if k in EDITABLE}
     if "sku" in out:
         out["sku"] = str(out["sku"]).strip().upper()
@@ -99,9 +146,10 @@ def _conflicts(data: dict[str, Any], product: Product | None) -> dict[str, str]:
     return problems
 
 
-def create_product(data: dict[str, Any], *, actor: User) -> Product:
+def create_product(new: NewProduct, *, actor: User) -> Product:
     """Add a product to the catalogue (site managers and administrators)."""
     ensure_catalogue_editor(actor)
+    data = new.values()
     problems = _problems(data)
     if problems:
         raise InvalidInput("Some fields need correcting.", fields=problems)
@@ -116,9 +164,10 @@ def create_product(data: dict[str, Any], *, actor: User) -> Product:
     return product
 
 
-def update_product(product: Product, changes: dict[str, Any], *, actor: User) -> Product:
+def update_product(product: Product, sent: ProductChanges, *, actor: User) -> Product:
     """Change catalogue fields; the stock already held keeps its ledger."""
     ensure_catalogue_editor(actor)
+    changes = sent.values()
     if product.weight_only:
         changes = {k: v for k, v in changes.items() if k in ("name", "reference_price_pence")}
     problems = _problems(changes)
@@ -269,61 +318,52 @@ def _row_data(row: dict[str, str]) -> dict[str, Any]:
     return data
 
 
-def import_products(
-    lines: Iterable[str], *, actor: User, good_rows_only: bool = False
-) -> ImportResult:
-    """Add or update products from CSV (header row first). Every bad row is reported with its
-    line number; with good_rows_only the good rows are imported, otherwise none unless all are.
-    """
-    ensure_catalogue_editor(actor)
-    result = ImportResult()
-    reader = csv.DictReader(lines)
-    columns = [c.strip().lower() for c in reader.fieldnames or []]
+def _header_problems(columns: list[str]) -> list[tuple[int, str]]:
+    """The header row's problems: a required column missing, or a column given twice."""
+    errors: list[tuple[int, str]] = []
     missing = [c for c in REQUIRED_COLUMNS if c not in columns]
+    if missing:
+        errors.append((1, f"Missing column(s): {', '.join(missing)}."))
     twice = sorted({c for c in columns if c and columns.count(c) > 1})
-    if missing or twice:
-        if missing:
-            result.errors.append((1, f"Missing column(s): {', '.join(missing)}."))
-        if twice:  # csv.DictReader would silently take the last one's values
-            result.errors.append((1, f"Column(s) given twice: {', '.join(twice)}."))
-        result.imported = False
-        return result
-    reader.fieldnames = columns
-    seen_sku: dict[str, int] = {}
-    seen_barcode: dict[str, int] = {}
-    good: list[tuple[int, dict[str, Any]]] = []
-    for row in reader:
-        line = reader.line_num
-        data = _row_data({k: (v or "") for k, v in row.items() if isinstance(k, str)})
+    if twice:  # csv.DictReader would silently take the last one's values
+        errors.append((1, f"Column(s) given twice: {', '.join(twice)}."))
+    return errors
+
+
+@dataclass
+class _Rows:
+    """The rows checked so far: the good ones, and where each sku and barcode was first seen."""
+
+    good: list[tuple[int, dict[str, Any]]] = field(default_factory=list)
+    sku_lines: dict[str, int] = field(default_factory=dict)
+    barcode_lines: dict[str, int] = field(default_factory=dict)
+
+    def check(self, line: int, row: dict[str, str]) -> str | None:
+        """What is wrong with a row (None: it is kept among the good ones)."""
+        data = _row_data(row)
         problems = _problems(data)
         if problems:
-            result.errors.append((line, "; ".join(f"{k}: {v}" for k, v in problems.items())))
-            continue
+            return "; ".join(f"{k}: {v}" for k, v in problems.items())
         data = _clean(data)
-        if data["sku"] in seen_sku:
-            result.errors.append(
-                (line, f"sku {data['sku']} is also on line {seen_sku[data['sku']]}.")
-            )
-            continue
-        seen_sku[data["sku"]] = line
+        if data["sku"] in self.sku_lines:
+            return f"sku {data['sku']} is also on line {self.sku_lines[data['sku']]}."
+        self.sku_lines[data["sku"]] = line
         if data.get("barcode"):
-            if data["barcode"] in seen_barcode:
-                result.errors.append(
-                    (line, f"barcode is also on line {seen_barcode[data['barcode']]}.")
-                )
-                continue
-            seen_barcode[data["barcode"]] = line
+            if data["barcode"] in self.barcode_lines:
+                return f"barcode is also on line {self.barcode_lines[data['barcode']]}."
+            self.barcode_lines[data["barcode"]] = line
         existing = db.session.scalar(select(Product).where(Product.sku == data["sku"]))
         conflicts = _conflicts(data, existing)
         conflicts.pop("sku", None)
         if conflicts:
-            result.errors.append((line, "; ".join(f"{k}: {v}" for k, v in conflicts.items())))
-            continue
-        good.append((line, data))
-    if result.errors and not good_rows_only:
-        result.imported = False
-        return result
-    for _line, data in good:
+            return "; ".join(f"{k}: {v}" for k, v in conflicts.items())
+        self.good.append((line, data))
+        return None
+
+
+def _save_rows(rows: list[tuple[int, dict[str, Any]]], result: ImportResult) -> None:
+    """Add each good row's product, or update the one with its sku."""
+    for _line, data in rows:
         existing = db.session.scalar(select(Product).where(Product.sku == data["sku"]))
         if existing is None:
             db.session.add(Product(**data, name_key=data["name"].lower()))
@@ -334,6 +374,33 @@ def import_products(
             existing.name_key = existing.name.lower()
             result.updated += 1
     db.session.flush()
+
+
+def import_products(
+    lines: Iterable[str], *, actor: User, good_rows_only: bool = False
+) -> ImportResult:
+    """Add or update products from CSV (header row first). Every bad row is reported with its
+    line number; with good_rows_only the good rows are imported, otherwise none unless all are.
+    """
+    ensure_catalogue_editor(actor)
+    result = ImportResult()
+    reader = csv.DictReader(lines)
+    columns = [c.strip().lower() for c in reader.fieldnames or []]
+    result.errors = _header_problems(columns)
+    if result.errors:
+        result.imported = False
+        return result
+    reader.fieldnames = columns
+    rows = _Rows()
+    for row in reader:
+        line = reader.line_num
+        problem = rows.check(line, {k: (v or "") for k, v in row.items() if isinstance(k, str)})
+        if problem is not None:
+            result.errors.append((line, problem))
+    if result.errors and not good_rows_only:
+        result.imported = False
+        return result
+    _save_rows(rows.good, result)
     audit.record(
         "product.imported",
         actor=actor,
