@@ -119,7 +119,7 @@ def test_parallel_deliveries_of_a_new_product_share_one_batch_and_one_donor(
     app, shop, make_product
 ):
     from supermarket.stock.models import Donor
-    from supermarket.stock.services.receiving import receive_donation
+    from supermarket.stock.services.receiving import DonationRequest, receive_donation
 
     beans = make_product()
     site_id, _, volunteer_id = _ids(shop)
@@ -128,10 +128,12 @@ def test_parallel_deliveries_of_a_new_product_share_one_batch_and_one_donor(
     def deliver(i: int) -> None:
         receive_donation(
             db.session.get_one(Site, site_id),
-            {
-                "donor": {"name": "St Mary's Church", "kind": "community"},
-                "lines": [{"sku": sku, "quantity": 2, "best_before": best_before}],
-            },
+            DonationRequest.from_dict(
+                {
+                    "donor": {"name": "St Mary's Church", "kind": "community"},
+                    "lines": [{"sku": sku, "quantity": 2, "best_before": best_before}],
+                }
+            ),
             actor=db.session.get_one(User, volunteer_id),
         )
 
