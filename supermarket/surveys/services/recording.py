@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
 from datetime import date
-from typing import Any, Final
+from typing import Final
 
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
@@ -30,6 +31,16 @@ from supermarket.surveys.services.due import (
 )
 
 KEY_PATTERN: Final = re.compile(r"^[A-Za-z0-9_-]{16,64}$")
+
+
+@dataclass(frozen=True)
+class SurveyRequest:
+    """One survey as answered, as SurveyIn's post_load builds it: its kind (baseline or
+    follow-up), its mode (self or interviewer) and the answers by item."""
+
+    kind: str
+    mode: str
+    answers: Mapping[str, object]
 
 
 def can_see_scores(actor: User) -> bool:
@@ -113,14 +124,14 @@ def _replay(member: Member, key: str | None) -> SurveyAssessment | None:
     return found
 
 
-def _same_request(assessment: SurveyAssessment, data: Mapping[str, Any]) -> SurveyAssessment:
+def _same_request(assessment: SurveyAssessment, data: SurveyRequest) -> SurveyAssessment:
     """The survey first recorded with a key, if a retry sends the same one (kind, mode and
     answers, as they were stored); a different survey with that key is refused (409)."""
-    answers: Mapping[str, object] = data.get("answers") or {}
+    answers = data.answers
     asked = {item: answers[item] for item in scoring.ITEMS if item in answers}
     if (
-        SurveyKind(data["kind"]).value != assessment.kind
-        or SurveyMode(data["mode"]).value != assessment.mode
+        SurveyKind(data.kind).value != assessment.kind
+        or SurveyMode(data.mode).value != assessment.mode
         or asked != assessment.answers
         or set(answers) - set(scoring.ITEMS)
     ):
@@ -135,7 +146,7 @@ def _same_request(assessment: SurveyAssessment, data: Mapping[str, Any]) -> Surv
 
 def record_survey(
     member: Member,
-    data: Mapping[str, Any],
+    data: SurveyRequest,
     *,
     actor: User,
     today: date | None = None,
@@ -165,9 +176,9 @@ def record_survey(
     # One submission per member at a time (PostgreSQL; SQLite's writes are already serial).
     db.session.execute(select(Member.id).where(Member.id == member.id).with_for_update())
     assessments = assessments_of(member)
-    kind = SurveyKind(data["kind"]).value
+    kind = SurveyKind(data.kind).value
     timepoint = _timepoint_for(member, kind, assessments, today)
-    answers: Mapping[str, object] = data["answers"]
+    answers = data.answers
     errors = answer_errors(answers)
     if errors:
         raise InvalidInput(
@@ -181,7 +192,7 @@ def record_survey(
         member_id=member.id,
         kind=kind,
         timepoint=timepoint,
-        mode=SurveyMode(data["mode"]).value,
+        mode=SurveyMode(data.mode).value,
         answers={item: answers[item] for item in scoring.ITEMS if item in answers},
         raw_score_10=score.raw_score_10,
         category_10=score.category_10,
