@@ -153,14 +153,21 @@ def test_a_transfer_is_received_once_and_a_stocktake_approved_once(
         record_counts,
         start_stocktake,
     )
-    from supermarket.stock.services.transfers import receive_transfer, send_transfer
+    from supermarket.stock.services.transfers import (
+        TransferReceipt,
+        TransferRequest,
+        receive_transfer,
+        send_transfer,
+    )
 
     basildon, canvey = make_shop(code="basildon"), make_shop(code="canvey")
     beans = make_product()
     receive(basildon, [(beans, 10)])
     transfer = send_transfer(
         basildon.site,
-        {"to_site": "canvey", "lines": [{"sku": beans.sku, "quantity": 4}]},
+        TransferRequest.from_dict(
+            {"to_site": "canvey", "lines": [{"sku": beans.sku, "quantity": 4}]}
+        ),
         actor=basildon.manager,
     )
     take = start_stocktake(basildon.site, category=None, actor=basildon.manager)
@@ -181,7 +188,7 @@ def test_a_transfer_is_received_once_and_a_stocktake_approved_once(
             receive_transfer(
                 db.session.get_one(Site, canvey_id),
                 transfer_id,
-                {},
+                TransferReceipt(),
                 actor=db.session.get_one(User, canvey_manager),
             )
         else:
