@@ -11,11 +11,11 @@ from supermarket.errors import Conflict, InvalidInput, PermissionDenied
 from supermarket.extensions import db
 from supermarket.stock.barcodes import check_digit, normalise_barcode
 from supermarket.stock.models import Product
+from supermarket.stock.services.product_import import import_products_text
 from supermarket.stock.services.products import (
     NewProduct,
     ProductChanges,
     create_product,
-    import_products_text,
     list_products,
     update_product,
 )

@@ -2,12 +2,9 @@
 
 from __future__ import annotations
 
-import csv
-import io
 import re
-from collections.abc import Iterable, Mapping
-from dataclasses import asdict, dataclass, field
-from decimal import ROUND_HALF_UP
+from collections.abc import Mapping
+from dataclasses import asdict, dataclass
 from typing import Any
 
 from sqlalchemy import Select, or_, select
@@ -16,7 +13,7 @@ from supermarket.auth import audit
 from supermarket.auth.models import User
 from supermarket.errors import Conflict, InvalidInput, NotFound
 from supermarket.extensions import db
-from supermarket.inputs import INT_MAX, parse_decimal, text_problem, whole_number
+from supermarket.inputs import text_problem
 from supermarket.stock.barcodes import normalise_barcode
 from supermarket.stock.models import Category, Product
 from supermarket.stock.services.common import ensure_catalogue_editor, find_product
@@ -87,7 +84,7 @@ def crate_sku(category: str) -> str:
     return CRATE_PREFIX + category.upper().replace("_", "-")
 
 
-def _problems(data: Mapping[str, Any]) -> dict[str, str]:
+def product_problems(data: Mapping[str, Any]) -> dict[str, str]:
     """Every rule a catalogue entry must meet, by field (types are the schema's job; a CSV
     row's cells come here as read, so a number may still be text)."""
     problems: dict[str, str] = {
@@ -121,7 +118,9 @@ def _problems(data: Mapping[str, Any]) -> dict[str, str]:
     return problems
 
 
-def _clean(data: Mapping[str, Any]) -> dict[str, Any]:
+def cleaned_product(data: Mapping[str, Any]) -> dict[str, Any]:
+    """The editable fields as stored: the sku upper-cased, the name's spaces tidied and the
+    barcode in its normal form (None when empty)."""
     out = {k: v for k, v in data.items() if k in EDITABLE}
     if "sku" in out:
         out["sku"] = str(out["sku"]).strip().upper()
@@ -132,7 +131,8 @@ def _clean(data: Mapping[str, Any]) -> dict[str, Any]:
     return out
 
 
-def _conflicts(data: dict[str, Any], product: Product | None) -> dict[str, str]:
+def product_conflicts(data: dict[str, Any], product: Product | None) -> dict[str, str]:
+    """The sku or barcode another product than `product` already has, by field."""
     problems = {}
     own_id = product.id if product is not None else -1
     if "sku" in data and db.session.scalar(
@@ -150,11 +150,11 @@ def create_product(new: NewProduct, *, actor: User) -> Product:
     """Add a product to the catalogue (site managers and administrators)."""
     ensure_catalogue_editor(actor)
     data = new.values()
-    problems = _problems(data)
+    problems = product_problems(data)
     if problems:
         raise InvalidInput("Some fields need correcting.", fields=problems)
-    data = _clean(data)
-    conflicts = _conflicts(data, None)
+    data = cleaned_product(data)
+    conflicts = product_conflicts(data, None)
     if conflicts:
         raise Conflict("That code or barcode is taken.", code="product_exists", fields=conflicts)
     product = Product(**data, name_key=data["name"].lower())
@@ -170,11 +170,11 @@ def update_product(product: Product, sent: ProductChanges, *, actor: User) -> Pr
     changes = sent.values()
     if product.weight_only:
         changes = {k: v for k, v in changes.items() if k in ("name", "reference_price_pence")}
-    problems = _problems(changes)
+    problems = product_problems(changes)
     if problems:
         raise InvalidInput("Some fields need correcting.", fields=problems)
-    changes = _clean(changes)
-    conflicts = _conflicts(changes, product)
+    changes = cleaned_product(changes)
+    conflicts = product_conflicts(changes, product)
     if conflicts:
         raise Conflict("That code or barcode is taken.", code="product_exists", fields=conflicts)
     for name, value in changes.items():
@@ -258,163 +258,3 @@ def crate_product(category: str) -> Product:
         db.session.add(product)
         db.session.flush()
     return product
-
-
-# --- CSV import ----------------------------------------------------------------------------
-
-REQUIRED_COLUMNS = ("sku", "name", "category", "unit_weight_g")
-OPTIONAL_COLUMNS = (
-    "band",
-    "reference_price_pence",
-    "reference_price",
-    "barcode",
-    "active",
-    "min_level",
-)
-
-
-@dataclass
-class ImportResult:
-    created: int = 0
-    updated: int = 0
-    errors: list[tuple[int, str]] = field(default_factory=list)
-    imported: bool = True
-
-
-def _int_cell(value: str) -> int | str:
-    value = value.strip().replace(",", "")
-    number = whole_number(value)
-    return value if number is None else number
-
-
-def _price_cell(value: str) -> int | str:
-    value = value.strip().lstrip("£")
-    try:
-        pounds = parse_decimal(value, minimum=-INT_MAX // 100, maximum=INT_MAX // 100)
-    except ValueError:
-        return value
-    return int((pounds * 100).to_integral_value(ROUND_HALF_UP))
-
-
-def _row_data(row: dict[str, str]) -> dict[str, Any]:
-    data: dict[str, Any] = {
-        "sku": row.get("sku", ""),
-        "name": row.get("name", ""),
-        "category": row.get("category", "").strip().lower().replace(" ", "_"),
-        "unit_weight_g": _int_cell(row.get("unit_weight_g", "")),
-    }
-    if (row.get("band") or "").strip():
-        data["band"] = row["band"].strip().lower()
-    if (row.get("reference_price_pence") or "").strip():
-        data["reference_price_pence"] = _int_cell(row["reference_price_pence"])
-    elif (row.get("reference_price") or "").strip():
-        data["reference_price_pence"] = _price_cell(row["reference_price"])
-    if "barcode" in row:  # an empty cell clears the barcode; a missing column keeps it
-        data["barcode"] = (row.get("barcode") or "").strip() or None
-    if (row.get("active") or "").strip():
-        data["active"] = row["active"].strip().lower() in ("1", "yes", "true", "y")
-    if (row.get("min_level") or "").strip():
-        data["min_level"] = _int_cell(row["min_level"])
-    return data
-
-
-def _header_problems(columns: list[str]) -> list[tuple[int, str]]:
-    """The header row's problems: a required column missing, or a column given twice."""
-    errors: list[tuple[int, str]] = []
-    missing = [c for c in REQUIRED_COLUMNS if c not in columns]
-    if missing:
-        errors.append((1, f"Missing column(s): {', '.join(missing)}."))
-    twice = sorted({c for c in columns if c and columns.count(c) > 1})
-    if twice:  # csv.DictReader would silently take the last one's values
-        errors.append((1, f"Column(s) given twice: {', '.join(twice)}."))
-    return errors
-
-
-@dataclass
-class _Rows:
-    """The rows checked so far: the good ones, and where each sku and barcode was first seen."""
-
-    good: list[tuple[int, dict[str, Any]]] = field(default_factory=list)
-    sku_lines: dict[str, int] = field(default_factory=dict)
-    barcode_lines: dict[str, int] = field(default_factory=dict)
-
-    def check(self, line: int, row: dict[str, str]) -> str | None:
-        """What is wrong with a row (None: it is kept among the good ones)."""
-        data = _row_data(row)
-        problems = _problems(data)
-        if problems:
-            return "; ".join(f"{k}: {v}" for k, v in problems.items())
-        data = _clean(data)
-        if data["sku"] in self.sku_lines:
-            return f"sku {data['sku']} is also on line {self.sku_lines[data['sku']]}."
-        self.sku_lines[data["sku"]] = line
-        if data.get("barcode"):
-            if data["barcode"] in self.barcode_lines:
-                return f"barcode is also on line {self.barcode_lines[data['barcode']]}."
-            self.barcode_lines[data["barcode"]] = line
-        existing = db.session.scalar(select(Product).where(Product.sku == data["sku"]))
-        conflicts = _conflicts(data, existing)
-        conflicts.pop("sku", None)
-        if conflicts:
-            return "; ".join(f"{k}: {v}" for k, v in conflicts.items())
-        self.good.append((line, data))
-        return None
-
-
-def _save_rows(rows: list[tuple[int, dict[str, Any]]], result: ImportResult) -> None:
-    """Add each good row's product, or update the one with its sku."""
-    for _line, data in rows:
-        existing = db.session.scalar(select(Product).where(Product.sku == data["sku"]))
-        if existing is None:
-            db.session.add(Product(**data, name_key=data["name"].lower()))
-            result.created += 1
-        else:
-            for name, value in data.items():
-                setattr(existing, name, value)
-            existing.name_key = existing.name.lower()
-            result.updated += 1
-    db.session.flush()
-
-
-def import_products(
-    lines: Iterable[str], *, actor: User, good_rows_only: bool = False
-) -> ImportResult:
-    """Add or update products from CSV (header row first). Every bad row is reported with its
-    line number; with good_rows_only the good rows are imported, otherwise none unless all are.
-    """
-    ensure_catalogue_editor(actor)
-    result = ImportResult()
-    reader = csv.DictReader(lines)
-    columns = [c.strip().lower() for c in reader.fieldnames or []]
-    result.errors = _header_problems(columns)
-    if result.errors:
-        result.imported = False
-        return result
-    reader.fieldnames = columns
-    rows = _Rows()
-    for row in reader:
-        line = reader.line_num
-        problem = rows.check(line, {k: (v or "") for k, v in row.items() if isinstance(k, str)})
-        if problem is not None:
-            result.errors.append((line, problem))
-    if result.errors and not good_rows_only:
-        result.imported = False
-        return result
-    _save_rows(rows.good, result)
-    audit.record(
-        "product.imported",
-        actor=actor,
-        object_type="product",
-        details={
-            "created": result.created,
-            "updated": result.updated,
-            "rejected": len(result.errors),
-        },
-    )
-    return result
-
-
-def import_products_text(text: str, *, actor: User, good_rows_only: bool = False) -> ImportResult:
-    return import_products(
-        io.StringIO(text.lstrip("\ufeff")), actor=actor, good_rows_only=good_rows_only
-    )
