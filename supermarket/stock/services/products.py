@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, fields
 from typing import Any
 
 from sqlalchemy import Select, or_, select
@@ -77,7 +77,7 @@ class ProductChanges:
 
     def values(self) -> dict[str, Any]:
         """The fields sent, by name."""
-        return {name: getattr(self, name) for name in sorted(self.sent)}
+        return {f.name: getattr(self, f.name) for f in fields(self) if f.name in self.sent}
 
 
 def crate_sku(category: str) -> str:
