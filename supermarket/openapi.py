@@ -295,44 +295,58 @@ def build_spec() -> dict[str, Any]:
             _path_parameter(rule.rule, conv, name) for conv, name in _PARAM.findall(rule.rule)
         ]
         public_op = getattr(view, "_public", False)
-        operations: dict[str, Any] = {}
-        for method in sorted((rule.methods or set()) - {"HEAD", "OPTIONS"}):
-            op: dict[str, Any] = {
-                "summary": doc["summary"],
-                "operationId": f"{rule.endpoint}.{method.lower()}",
-                "security": [] if public_op else [{"bearer": []}],
-                "responses": {},
-            }
-            if doc["tag"]:
-                op["tags"] = [doc["tag"]]
-            if params:
-                op["parameters"] = list(params)
-            if doc["query"] is not None:
-                op.setdefault("parameters", []).append({"in": "query", "schema": doc["query"]})
-            if rule.endpoint in IDEMPOTENCY_KEYS:
-                op.setdefault("parameters", []).append(_idempotency_key(rule.endpoint))
-            if doc["body"] is not None:
-                content: dict[str, Any] = {"schema": doc["body"]}
-                if _schema_name(doc["body"]) in BODY_EXAMPLES:
-                    content["example"] = BODY_EXAMPLES[_schema_name(doc["body"])]
-                op["requestBody"] = {
-                    "required": doc.get("body_required", True),
-                    "content": {"application/json": content},
-                }
-            for status, schema in sorted(doc["responses"].items()):
-                op["responses"][str(status)] = _response(status, schema)
-            for status in _statuses(
-                method,
-                public_op=public_op,
-                params=bool(params),
-                query=doc["query"] is not None,
-                body=doc["body"] is not None,
-            ):
-                name = ERROR_RESPONSES[status][0]
-                op["responses"].setdefault(str(status), {"$ref": f"#/components/responses/{name}"})
-            operations[method.lower()] = op
+        operations = {
+            method.lower(): _operation(rule.endpoint, method, doc, params, public_op=public_op)
+            for method in sorted((rule.methods or set()) - {"HEAD", "OPTIONS"})
+        }
         spec.path(path=path, operations=operations)
     return spec.to_dict()
+
+
+def _operation(
+    endpoint: str,
+    method: str,
+    doc: dict[str, Any],
+    params: list[dict[str, Any]],
+    *,
+    public_op: bool,
+) -> dict[str, Any]:
+    """One operation of a path: its summary, parameters, body (with its example) and every
+    answer it may give, the errors included."""
+    op: dict[str, Any] = {
+        "summary": doc["summary"],
+        "operationId": f"{endpoint}.{method.lower()}",
+        "security": [] if public_op else [{"bearer": []}],
+        "responses": {},
+    }
+    if doc["tag"]:
+        op["tags"] = [doc["tag"]]
+    if params:
+        op["parameters"] = list(params)
+    if doc["query"] is not None:
+        op.setdefault("parameters", []).append({"in": "query", "schema": doc["query"]})
+    if endpoint in IDEMPOTENCY_KEYS:
+        op.setdefault("parameters", []).append(_idempotency_key(endpoint))
+    if doc["body"] is not None:
+        content: dict[str, Any] = {"schema": doc["body"]}
+        if _schema_name(doc["body"]) in BODY_EXAMPLES:
+            content["example"] = BODY_EXAMPLES[_schema_name(doc["body"])]
+        op["requestBody"] = {
+            "required": doc.get("body_required", True),
+            "content": {"application/json": content},
+        }
+    for status, schema in sorted(doc["responses"].items()):
+        op["responses"][str(status)] = _response(status, schema)
+    for status in _statuses(
+        method,
+        public_op=public_op,
+        params=bool(params),
+        query=doc["query"] is not None,
+        body=doc["body"] is not None,
+    ):
+        name = ERROR_RESPONSES[status][0]
+        op["responses"].setdefault(str(status), {"$ref": f"#/components/responses/{name}"})
+    return op
 
 
 @bp.get("/openapi.json")

@@ -22,6 +22,7 @@ from supermarket.members.models import Member
 from supermarket.members.schemas import MemberIn
 from supermarket.sites.models import Site
 from supermarket.visits import services as visits
+from supermarket.visits.schemas import CheckInIn
 from supermarket.visits.services import CheckIn
 
 _counter = itertools.count(1)
@@ -101,7 +102,7 @@ class Desk:
     ) -> CheckIn:
         result = visits.check_in(
             self.site,
-            {"membership_number": member.membership_number, **data},
+            CheckInIn().load({"membership_number": member.membership_number, **data}),
             actor=actor or self.volunteer,
             key=key,
             now=now,

@@ -588,7 +588,7 @@ def test_a_streamed_body_within_the_limit_is_read_whole(world):
 
 def test_a_catalogue_file_with_numbers_and_text_no_database_holds_is_refused_by_line(world):
     from supermarket.stock.models import Product
-    from supermarket.stock.services.products import import_products_text
+    from supermarket.stock.services.product_import import import_products_text
 
     rows = [
         "sku,name,category,unit_weight_g,reference_price,min_level",

@@ -27,7 +27,7 @@ def import_products(path: Path, email: str, good_rows: bool) -> None:
     """Add or update products from a CSV file (sku, name, category, unit_weight_g, ...)."""
     from supermarket.auth.services import find_user_by_email
     from supermarket.errors import DomainError
-    from supermarket.stock.services.products import import_products as run_import
+    from supermarket.stock.services.product_import import import_products as run_import
 
     user = find_user_by_email(email)
     if user is None:

@@ -22,7 +22,12 @@ from supermarket.members.models import ConsentKind, Member, MemberConsent, Membe
 from supermarket.members.terms import add_months
 from supermarket.sites.calendar import site_today
 from supermarket.surveys import scoring
-from supermarket.surveys.services import FOLLOW_UP_MONTHS, WINDOW_DAYS, record_survey
+from supermarket.surveys.services import (
+    FOLLOW_UP_MONTHS,
+    WINDOW_DAYS,
+    SurveyRequest,
+    record_survey,
+)
 
 BASELINE_SHARE: Final = 0.7
 FOLLOW_UP_SHARE: Final = 0.6
@@ -135,7 +140,7 @@ def _record(
     rng: random.Random,
 ) -> None:
     mode = "self" if rng.random() < 0.7 else "interviewer"
-    data = {"kind": kind, "mode": mode, "answers": answers_for(rng, theta)}
+    data = SurveyRequest(kind, mode, answers_for(rng, theta))
     assessment = record_survey(member, data, actor=rng.choice(recorders), today=day)
     assessment.taken_at = _taken_at(member, day, rng)
 

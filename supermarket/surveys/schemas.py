@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
-from marshmallow import Schema, fields, validate
+from typing import Any
+
+from marshmallow import Schema, fields, post_load, validate
 
 from supermarket.inputs import Str
 from supermarket.surveys import scoring
 from supermarket.surveys.models import SurveyKind, SurveyMode
+from supermarket.surveys.services import SurveyRequest
 
 _ANSWERS_HELP = (
     "Item code -> answer. HH2-HH4: often, sometimes, never; AD1-AD5: yes, no; AD1a and AD5a: "
@@ -35,6 +38,10 @@ class SurveyIn(Schema):
         required=True,
         metadata={"description": _ANSWERS_HELP},
     )
+
+    @post_load
+    def _request(self, data: dict[str, Any], **_: Any) -> SurveyRequest:
+        return SurveyRequest(**data)
 
 
 class SurveyDueOut(Schema):

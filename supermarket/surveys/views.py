@@ -52,7 +52,7 @@ def answer(number: str) -> ResponseReturnValue:
         return _start_page(member, progress.key, back)
     item = progress.next_item
     if item is None:
-        data = {"kind": progress.kind, "mode": progress.mode, "answers": progress.answers}
+        data = services.SurveyRequest(progress.kind, progress.mode, progress.answers)
         services.record_survey(member, data, actor=actor(), key=progress.key)
         db.session.commit()
         return redirect(url_for("surveys.thanks", number=member.membership_number, next=back), 303)

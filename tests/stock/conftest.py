@@ -14,7 +14,7 @@ from supermarket.extensions import db
 from supermarket.sites.calendar import site_today
 from supermarket.stock.models import Donation, Product
 from supermarket.stock.services.ledger import ledger_discrepancies
-from supermarket.stock.services.receiving import receive_donation
+from supermarket.stock.services.receiving import DonationRequest, receive_donation
 from tests.factories import Desk
 
 
@@ -98,7 +98,9 @@ def receive() -> Callable[..., Donation]:
             )
         donation = receive_donation(
             shop.site,
-            {"donor": {"name": donor, "kind": kind}, "lines": payload_lines, **data},
+            DonationRequest.from_dict(
+                {"donor": {"name": donor, "kind": kind}, "lines": payload_lines, **data}
+            ),
             actor=actor or shop.manager,
             at=at,
         )

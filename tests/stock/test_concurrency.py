@@ -119,7 +119,7 @@ def test_parallel_deliveries_of_a_new_product_share_one_batch_and_one_donor(
     app, shop, make_product
 ):
     from supermarket.stock.models import Donor
-    from supermarket.stock.services.receiving import receive_donation
+    from supermarket.stock.services.receiving import DonationRequest, receive_donation
 
     beans = make_product()
     site_id, _, volunteer_id = _ids(shop)
@@ -128,10 +128,12 @@ def test_parallel_deliveries_of_a_new_product_share_one_batch_and_one_donor(
     def deliver(i: int) -> None:
         receive_donation(
             db.session.get_one(Site, site_id),
-            {
-                "donor": {"name": "St Mary's Church", "kind": "community"},
-                "lines": [{"sku": sku, "quantity": 2, "best_before": best_before}],
-            },
+            DonationRequest.from_dict(
+                {
+                    "donor": {"name": "St Mary's Church", "kind": "community"},
+                    "lines": [{"sku": sku, "quantity": 2, "best_before": best_before}],
+                }
+            ),
             actor=db.session.get_one(User, volunteer_id),
         )
 
@@ -151,14 +153,21 @@ def test_a_transfer_is_received_once_and_a_stocktake_approved_once(
         record_counts,
         start_stocktake,
     )
-    from supermarket.stock.services.transfers import receive_transfer, send_transfer
+    from supermarket.stock.services.transfers import (
+        TransferReceipt,
+        TransferRequest,
+        receive_transfer,
+        send_transfer,
+    )
 
     basildon, canvey = make_shop(code="basildon"), make_shop(code="canvey")
     beans = make_product()
     receive(basildon, [(beans, 10)])
     transfer = send_transfer(
         basildon.site,
-        {"to_site": "canvey", "lines": [{"sku": beans.sku, "quantity": 4}]},
+        TransferRequest.from_dict(
+            {"to_site": "canvey", "lines": [{"sku": beans.sku, "quantity": 4}]}
+        ),
         actor=basildon.manager,
     )
     take = start_stocktake(basildon.site, category=None, actor=basildon.manager)
@@ -179,7 +188,7 @@ def test_a_transfer_is_received_once_and_a_stocktake_approved_once(
             receive_transfer(
                 db.session.get_one(Site, canvey_id),
                 transfer_id,
-                {},
+                TransferReceipt(),
                 actor=db.session.get_one(User, canvey_manager),
             )
         else:

@@ -11,9 +11,11 @@ from supermarket.errors import Conflict, InvalidInput, PermissionDenied
 from supermarket.extensions import db
 from supermarket.stock.barcodes import check_digit, normalise_barcode
 from supermarket.stock.models import Product
+from supermarket.stock.services.product_import import import_products_text
 from supermarket.stock.services.products import (
+    NewProduct,
+    ProductChanges,
     create_product,
-    import_products_text,
     list_products,
     update_product,
 )
@@ -61,26 +63,30 @@ def test_any_body_with_its_check_digit_is_valid_and_any_other_digit_is_not(body)
 
 def test_managers_and_admins_add_products_volunteers_do_not(make_user):
     manager, admin = make_user("site_manager"), make_user("admin")
-    product = create_product(dict(GOOD), actor=manager)
+    product = create_product(NewProduct(**GOOD), actor=manager)
     assert (product.sku, product.barcode, product.name_key) == (
         "BEANS-415",
         "5000157024671",
         "baked beans 415g",
     )
-    create_product({**GOOD, "sku": "BEANS-2", "barcode": None}, actor=admin)
+    create_product(NewProduct(**{**GOOD, "sku": "BEANS-2", "barcode": None}), actor=admin)
     for role in ("volunteer", "programme_lead"):
         with pytest.raises(PermissionDenied):
-            create_product({**GOOD, "sku": "X1", "barcode": None}, actor=make_user(role))
+            create_product(
+                NewProduct(**{**GOOD, "sku": "X1", "barcode": None}), actor=make_user(role)
+            )
 
 
 def test_codes_and_barcodes_are_unique(make_user):
     manager = make_user("site_manager")
-    create_product(dict(GOOD), actor=manager)
+    create_product(NewProduct(**GOOD), actor=manager)
     with pytest.raises(Conflict) as caught:
-        create_product({**GOOD, "barcode": None}, actor=manager)
+        create_product(NewProduct(**{**GOOD, "barcode": None}), actor=manager)
     assert "sku" in caught.value.fields
     with pytest.raises(Conflict) as caught:
-        create_product({**GOOD, "sku": "OTHER", "barcode": "5000157024671"}, actor=manager)
+        create_product(
+            NewProduct(**{**GOOD, "sku": "OTHER", "barcode": "5000157024671"}), actor=manager
+        )
     assert "barcode" in caught.value.fields
 
 
@@ -100,7 +106,7 @@ def test_codes_and_barcodes_are_unique(make_user):
 )
 def test_bad_product_fields_are_refused(make_user, changes, field):
     with pytest.raises(InvalidInput) as caught:
-        create_product({**GOOD, **changes}, actor=make_user("admin"))
+        create_product(NewProduct(**{**GOOD, **changes}), actor=make_user("admin"))
     assert field in caught.value.fields
 
 
@@ -109,8 +115,8 @@ def test_updating_keeps_the_barcode_unique_and_the_name_key(make_user, make_prod
     make_product(barcode="5000157024671")
     other = make_product(name="Soup")
     with pytest.raises(Conflict):
-        update_product(other, {"barcode": "5000157024671"}, actor=admin)
-    update_product(other, {"name": "Tomato soup", "active": False}, actor=admin)
+        update_product(other, ProductChanges.sending(barcode="5000157024671"), actor=admin)
+    update_product(other, ProductChanges.sending(name="Tomato soup", active=False), actor=admin)
     assert (other.name_key, other.active) == ("tomato soup", False)
 
 

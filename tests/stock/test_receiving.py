@@ -8,7 +8,7 @@ from sqlalchemy import func, select
 from supermarket.errors import InvalidInput, NotFound
 from supermarket.extensions import db
 from supermarket.stock.models import Donation, Donor, StockBatch, StockMovement
-from supermarket.stock.services.receiving import receive_donation
+from supermarket.stock.services.receiving import DonationRequest, receive_donation
 
 
 def _count(model) -> int:
@@ -118,10 +118,12 @@ def test_a_bad_line_stores_nothing_and_names_the_field(shop, make_product, recei
     with pytest.raises(InvalidInput) as caught:
         receive_donation(
             shop.site,
-            {
-                "donor": {"name": "Tesco", "kind": "retailer"},
-                "lines": [{"sku": good.sku, "quantity": 2}, bad],
-            },
+            DonationRequest.from_dict(
+                {
+                    "donor": {"name": "Tesco", "kind": "retailer"},
+                    "lines": [{"sku": good.sku, "quantity": 2}, bad],
+                }
+            ),
             actor=shop.manager,
         )
     db.session.rollback()
@@ -135,11 +137,13 @@ def test_a_delivery_cannot_arrive_in_the_future(shop, make_product):
     with pytest.raises(InvalidInput) as caught:
         receive_donation(
             shop.site,
-            {
-                "donor": {"name": "A", "kind": "public"},
-                "received_on": shop.days(1),
-                "lines": [{"sku": beans.sku, "quantity": 1}],
-            },
+            DonationRequest.from_dict(
+                {
+                    "donor": {"name": "A", "kind": "public"},
+                    "received_on": shop.days(1),
+                    "lines": [{"sku": beans.sku, "quantity": 1}],
+                }
+            ),
             actor=shop.volunteer,
         )
     assert "received_on" in caught.value.fields
@@ -156,7 +160,12 @@ def test_inactive_products_cannot_be_received(shop, make_product):
     with pytest.raises(InvalidInput):
         receive_donation(
             shop.site,
-            {"donor": {"name": "A", "kind": "public"}, "lines": [{"sku": old.sku, "quantity": 1}]},
+            DonationRequest.from_dict(
+                {
+                    "donor": {"name": "A", "kind": "public"},
+                    "lines": [{"sku": old.sku, "quantity": 1}],
+                }
+            ),
             actor=shop.manager,
         )
 
@@ -176,7 +185,9 @@ def test_a_donor_of_another_site_cannot_be_named_by_id(make_shop, make_product, 
     with pytest.raises(InvalidInput) as caught:
         receive_donation(
             harlow.site,
-            {"donor": {"id": donation.donor_id}, "lines": [{"sku": beans.sku, "quantity": 1}]},
+            DonationRequest.from_dict(
+                {"donor": {"id": donation.donor_id}, "lines": [{"sku": beans.sku, "quantity": 1}]}
+            ),
             actor=harlow.manager,
         )
     assert "id" in caught.value.fields["donor"]

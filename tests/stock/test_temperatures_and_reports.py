@@ -13,7 +13,12 @@ from supermarket.stock.services.temperatures import (
     record_temperature,
     to_tenths,
 )
-from supermarket.stock.services.transfers import receive_transfer, send_transfer
+from supermarket.stock.services.transfers import (
+    TransferReceipt,
+    TransferRequest,
+    receive_transfer,
+    send_transfer,
+)
 
 
 @pytest.mark.parametrize(
@@ -109,10 +114,12 @@ def test_the_report_adds_up_levels_and_flows_by_source_category_and_reason(
     waste(shop.site, yoghurt.sku, 3, "temperature", actor=shop.manager)
     transfer = send_transfer(
         shop.site,
-        {"to_site": "canvey", "lines": [{"sku": beans.sku, "quantity": 2}]},
+        TransferRequest.from_dict(
+            {"to_site": "canvey", "lines": [{"sku": beans.sku, "quantity": 2}]}
+        ),
         actor=shop.manager,
     )
-    receive_transfer(other.site, transfer.id, {}, actor=other.manager)
+    receive_transfer(other.site, transfer.id, TransferReceipt(), actor=other.manager)
     report = stock_report(shop.site, actor=shop.manager)
     assert (report.held.items, report.held.weight_g) == (9 + 5, 9 * 400 + 5 * 125 + 20_000)
     assert report.held.value_pence == 9 * 100 + 5 * 50

@@ -18,6 +18,8 @@ from supermarket.stock.services.stocktake import (
     start_stocktake,
 )
 from supermarket.stock.services.transfers import (
+    TransferReceipt,
+    TransferRequest,
     cancel_transfer,
     get_transfer,
     receive_transfer,
@@ -54,11 +56,13 @@ def test_a_transfer_leaves_the_sender_then_arrives_with_its_dates_and_source(
     )
     transfer = send_transfer(
         basildon.site,
-        {
-            "to_site": "canvey",
-            "note": "Canvey is short",
-            "lines": [{"sku": tins.sku, "quantity": 40}],
-        },
+        TransferRequest.from_dict(
+            {
+                "to_site": "canvey",
+                "note": "Canvey is short",
+                "lines": [{"sku": tins.sku, "quantity": 40}],
+            }
+        ),
         actor=basildon.manager,
     )
     db.session.commit()
@@ -66,7 +70,7 @@ def test_a_transfer_leaves_the_sender_then_arrives_with_its_dates_and_source(
     assert sorted(ln.quantity_sent for ln in transfer.lines) == [20, 20]
     assert _held(basildon, tins) == 10
     assert _held(canvey, tins) == 0
-    receive_transfer(canvey.site, transfer.id, {}, actor=canvey.manager)
+    receive_transfer(canvey.site, transfer.id, TransferReceipt(), actor=canvey.manager)
     db.session.commit()
     assert transfer.status == "received"
     assert _held(canvey, tins) == 40
@@ -92,14 +96,18 @@ def test_a_short_delivery_records_the_difference(pair, make_product, receive, le
     receive(basildon, [(tins, 40)])
     transfer = send_transfer(
         basildon.site,
-        {"to_site": "canvey", "lines": [{"sku": tins.sku, "quantity": 40}]},
+        TransferRequest.from_dict(
+            {"to_site": "canvey", "lines": [{"sku": tins.sku, "quantity": 40}]}
+        ),
         actor=basildon.manager,
     )
     line = transfer.lines[0]
     receive_transfer(
         canvey.site,
         transfer.id,
-        {"lines": [{"id": line.id, "quantity_received": 37}], "note": "3 dented, binned"},
+        TransferReceipt.from_dict(
+            {"lines": [{"id": line.id, "quantity_received": 37}], "note": "3 dented, binned"}
+        ),
         actor=canvey.manager,
     )
     assert (transfer.status, line.quantity_received, line.quantity_short) == (
@@ -109,7 +117,7 @@ def test_a_short_delivery_records_the_difference(pair, make_product, receive, le
     )
     assert _held(canvey, tins) == 37
     with pytest.raises(RuleViolation):
-        receive_transfer(canvey.site, transfer.id, {}, actor=canvey.manager)
+        receive_transfer(canvey.site, transfer.id, TransferReceipt(), actor=canvey.manager)
     ledger_sound()
 
 
@@ -120,18 +128,22 @@ def test_a_transfer_cannot_arrive_over_or_at_the_wrong_site(pair, make_shop, mak
     receive(basildon, [(tins, 5)])
     transfer = send_transfer(
         basildon.site,
-        {"to_site": "canvey", "lines": [{"sku": tins.sku, "quantity": 5}]},
+        TransferRequest.from_dict(
+            {"to_site": "canvey", "lines": [{"sku": tins.sku, "quantity": 5}]}
+        ),
         actor=basildon.manager,
     )
     with pytest.raises(InvalidInput):
         receive_transfer(
             canvey.site,
             transfer.id,
-            {"lines": [{"id": transfer.lines[0].id, "quantity_received": 6}]},
+            TransferReceipt.from_dict(
+                {"lines": [{"id": transfer.lines[0].id, "quantity_received": 6}]}
+            ),
             actor=canvey.manager,
         )
     with pytest.raises(NotFound):
-        receive_transfer(basildon.site, transfer.id, {}, actor=basildon.manager)
+        receive_transfer(basildon.site, transfer.id, TransferReceipt(), actor=basildon.manager)
     with pytest.raises(NotFound):
         get_transfer(harlow.site, transfer.id, actor=harlow.manager)
     with pytest.raises(NotFound):
@@ -148,7 +160,9 @@ def test_sending_refuses_too_much_expired_stock_and_bad_destinations(
     with pytest.raises(RuleViolation):
         send_transfer(
             basildon.site,
-            {"to_site": "canvey", "lines": [{"sku": milk.sku, "quantity": 1}]},
+            TransferRequest.from_dict(
+                {"to_site": "canvey", "lines": [{"sku": milk.sku, "quantity": 1}]}
+            ),
             actor=basildon.manager,
             at=tomorrow,
         )
@@ -156,14 +170,18 @@ def test_sending_refuses_too_much_expired_stock_and_bad_destinations(
         with pytest.raises(InvalidInput) as caught:
             send_transfer(
                 basildon.site,
-                {"to_site": to_site, "lines": [{"sku": milk.sku, "quantity": 1}]},
+                TransferRequest.from_dict(
+                    {"to_site": to_site, "lines": [{"sku": milk.sku, "quantity": 1}]}
+                ),
                 actor=basildon.manager,
             )
         assert "to_site" in caught.value.fields
     with pytest.raises(PermissionDenied):
         send_transfer(
             basildon.site,
-            {"to_site": "canvey", "lines": [{"sku": milk.sku, "quantity": 1}]},
+            TransferRequest.from_dict(
+                {"to_site": "canvey", "lines": [{"sku": milk.sku, "quantity": 1}]}
+            ),
             actor=basildon.volunteer,
         )
     db.session.commit()
@@ -179,7 +197,9 @@ def test_cancelling_a_transfer_in_transit_puts_the_stock_back(
     receive(basildon, [(tins, 10)])
     transfer = send_transfer(
         basildon.site,
-        {"to_site": "canvey", "lines": [{"sku": tins.sku, "quantity": 6}]},
+        TransferRequest.from_dict(
+            {"to_site": "canvey", "lines": [{"sku": tins.sku, "quantity": 6}]}
+        ),
         actor=basildon.manager,
     )
     with pytest.raises(NotFound):
@@ -188,7 +208,7 @@ def test_cancelling_a_transfer_in_transit_puts_the_stock_back(
     assert transfer.status == "cancelled"
     assert _held(basildon, tins) == 10
     with pytest.raises(RuleViolation):
-        receive_transfer(canvey.site, transfer.id, {}, actor=canvey.manager)
+        receive_transfer(canvey.site, transfer.id, TransferReceipt(), actor=canvey.manager)
     ledger_sound()
 
 
@@ -304,7 +324,9 @@ def test_levels_equal_the_ledger_after_every_kind_of_movement(
     def send():
         sent["transfer"] = send_transfer(
             basildon.site,
-            {"to_site": "canvey", "lines": [{"sku": beans.sku, "quantity": 6}]},
+            TransferRequest.from_dict(
+                {"to_site": "canvey", "lines": [{"sku": beans.sku, "quantity": 6}]}
+            ),
             actor=basildon.manager,
         )
 
@@ -314,7 +336,9 @@ def test_levels_equal_the_ledger_after_every_kind_of_movement(
         lambda: return_issued(31, actor=basildon.manager),
         lambda: waste(basildon.site, beans.sku, 2, "damaged", actor=basildon.manager),
         send,
-        lambda: receive_transfer(canvey.site, sent["transfer"].id, {}, actor=canvey.manager),
+        lambda: receive_transfer(
+            canvey.site, sent["transfer"].id, TransferReceipt(), actor=canvey.manager
+        ),
         lambda: approve_stocktake(basildon.site, _counted(basildon, 10), actor=basildon.manager),
     ]
     kinds = []

@@ -86,7 +86,7 @@ def record(make_user: Callable[..., User]) -> Callable[..., SurveyAssessment]:
         actor: User | None = None,
     ) -> SurveyAssessment:
         actor = actor or make_user("site_manager", sites=[member.site])
-        data = {"kind": kind, "mode": mode, "answers": dict(NEVER if answers is None else answers)}
+        data = services.SurveyRequest(kind, mode, dict(NEVER if answers is None else answers))
         assessment = services.record_survey(member, data, actor=actor, today=today)
         db.session.commit()
         return assessment

@@ -35,7 +35,7 @@ def test_two_simultaneous_baselines_for_one_member_record_one(app, staff_pair, m
                 actor = db.session.get(User, actor_id)
                 assert member is not None
                 assert actor is not None
-                data = {"kind": "baseline", "mode": "self", "answers": answers}
+                data = services.SurveyRequest("baseline", "self", answers)
                 services.record_survey(member, data, actor=actor)
                 db.session.commit()
                 outcomes.append("recorded")

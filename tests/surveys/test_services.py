@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import date, timedelta
 
 import pytest
@@ -45,7 +46,7 @@ def site_staff(staff_pair):
 def test_a_baseline_is_stored_with_its_answers_and_scores(site_staff, member_at, answers, expected):
     site, volunteer, _ = site_staff
     member = member_at(site, joined_on=JOINED)
-    data = {"kind": "baseline", "mode": "interviewer", "answers": answers}
+    data = services.SurveyRequest("baseline", "interviewer", answers)
     row = services.record_survey(member, data, actor=volunteer, today=JOINED)
     db.session.commit()
     assert (row.raw_score_10, row.category_10, row.raw_score_6, row.category_6) == expected[:4]
@@ -133,7 +134,7 @@ def test_staff_of_another_site_get_not_found(site_staff, member_at, make_user, m
     stranger = make_user("volunteer", sites=[make_site()])
     with pytest.raises(NotFound):
         services.record_survey(
-            member, {"kind": "baseline", "mode": "self", "answers": NEVER}, actor=stranger
+            member, services.SurveyRequest("baseline", "self", NEVER), actor=stranger
         )
 
 
@@ -344,7 +345,7 @@ def test_dont_know_and_refused_are_recorded_and_three_make_it_incomplete(
 def test_a_retry_with_the_same_key_returns_the_first_survey(site_staff, member_at):
     site, volunteer, _ = site_staff
     member = member_at(site)
-    data = {"kind": "baseline", "mode": "self", "answers": NEVER}
+    data = services.SurveyRequest("baseline", "self", NEVER)
     key = "k" * 24
     first = services.record_survey(member, data, actor=volunteer, key=key)
     db.session.commit()
@@ -364,12 +365,12 @@ def test_a_retry_with_the_same_key_returns_the_first_survey(site_staff, member_a
 def test_the_same_key_with_another_survey_is_refused(site_staff, member_at, change):
     site, volunteer, _ = site_staff
     member = member_at(site)
-    data = {"kind": "baseline", "mode": "self", "answers": NEVER}
+    data = services.SurveyRequest("baseline", "self", NEVER)
     key = "k" * 24
     first = services.record_survey(member, data, actor=volunteer, key=key)
     db.session.commit()
     with pytest.raises(Conflict) as caught:
-        services.record_survey(member, {**data, **change}, actor=volunteer, key=key)
+        services.record_survey(member, replace(data, **change), actor=volunteer, key=key)
     assert caught.value.code == "key_reused"
     assert _count() == 1
     assert first.answers == NEVER
@@ -377,7 +378,7 @@ def test_the_same_key_with_another_survey_is_refused(site_staff, member_at, chan
 
 def test_a_key_used_for_another_member_is_refused(site_staff, member_at):
     site, volunteer, _ = site_staff
-    data = {"kind": "baseline", "mode": "self", "answers": NEVER}
+    data = services.SurveyRequest("baseline", "self", NEVER)
     key = "k" * 24
     services.record_survey(member_at(site), data, actor=volunteer, key=key)
     db.session.commit()
@@ -388,7 +389,7 @@ def test_a_key_used_for_another_member_is_refused(site_staff, member_at):
 
 def test_a_malformed_key_is_refused(site_staff, member_at):
     site, volunteer, _ = site_staff
-    data = {"kind": "baseline", "mode": "self", "answers": NEVER}
+    data = services.SurveyRequest("baseline", "self", NEVER)
     with pytest.raises(InvalidInput):
         services.record_survey(member_at(site), data, actor=volunteer, key="short")
 

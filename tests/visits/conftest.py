@@ -24,7 +24,7 @@ def stocked() -> Callable[..., Any]:
     """Add a product and receive stock of it at the desk's site: stocked(desk, "BEANS",
     [(quantity, {"use_by": date}), ...], band="red", price=120)."""
     from supermarket.stock.models import Product
-    from supermarket.stock.services.receiving import receive_donation
+    from supermarket.stock.services.receiving import DonationRequest, receive_donation
 
     def make(
         desk: Desk,
@@ -52,10 +52,12 @@ def stocked() -> Callable[..., Any]:
         if batches:
             receive_donation(
                 desk.site,
-                {
-                    "donor": {"name": "FareShare", "kind": "fareshare"},
-                    "lines": [{"sku": sku, "quantity": q, **dates} for q, dates in batches],
-                },
+                DonationRequest.from_dict(
+                    {
+                        "donor": {"name": "FareShare", "kind": "fareshare"},
+                        "lines": [{"sku": sku, "quantity": q, **dates} for q, dates in batches],
+                    }
+                ),
                 actor=desk.manager,
                 at=at,
             )

@@ -13,6 +13,7 @@ from supermarket.errors import Conflict, InvalidInput, NotFound, PermissionDenie
 from supermarket.extensions import db
 from supermarket.visits import services
 from supermarket.visits.models import Visit
+from supermarket.visits.schemas import CheckInIn
 from tests.visits.conftest import local
 
 CANVEY = {
@@ -232,7 +233,9 @@ def test_staff_of_another_site_cannot_check_in_here(desk, make_desk):
     other = make_desk()
     with pytest.raises(NotFound):
         services.check_in(
-            desk.site, {"membership_number": desk.member().membership_number}, actor=other.volunteer
+            desk.site,
+            CheckInIn().load({"membership_number": desk.member().membership_number}),
+            actor=other.volunteer,
         )
 
 
@@ -240,7 +243,9 @@ def test_a_mistyped_number_is_invalid_input_not_someone_else(desk):
     number = desk.member().membership_number
     wrong = number[:-1] + ("0" if number[-1] != "0" else "1")
     with pytest.raises(InvalidInput):
-        services.check_in(desk.site, {"membership_number": wrong}, actor=desk.volunteer)
+        services.check_in(
+            desk.site, CheckInIn().load({"membership_number": wrong}), actor=desk.volunteer
+        )
 
 
 # --- idempotency ------------------------------------------------------------------------------
@@ -269,17 +274,19 @@ def test_the_same_check_in_is_the_same_however_it_is_written(desk, stocked):
     )
     again = services.check_in(
         desk.site,
-        {
-            "membership_number": " " + member.membership_number.lower() + " ",
-            "basket": {"blue": 0, "red": 1},
-            "lines": [
-                {"sku": "rice-1", "quantity": 1},
-                {"sku": "beans-1", "quantity": 1},
-                {"sku": "BEANS-1", "quantity": 1},
-            ],
-            "payment": {"method": "cash", "amount_pence": None, "reason": " "},
-            "override_reason": None,
-        },
+        CheckInIn().load(
+            {
+                "membership_number": " " + member.membership_number.lower() + " ",
+                "basket": {"blue": 0, "red": 1},
+                "lines": [
+                    {"sku": "rice-1", "quantity": 1},
+                    {"sku": "beans-1", "quantity": 1},
+                    {"sku": "BEANS-1", "quantity": 1},
+                ],
+                "payment": {"method": "cash", "amount_pence": None, "reason": " "},
+                "override_reason": None,
+            }
+        ),
         actor=desk.volunteer,
         key="tablet-1-attempt-0005",
     )

@@ -15,6 +15,7 @@ from supermarket.stock.models import MovementKind, StockBatch, StockMovement
 from supermarket.stock.services.ledger import ledger_discrepancies
 from supermarket.visits import services
 from supermarket.visits.models import Visit
+from supermarket.visits.schemas import CheckInIn
 from supermarket.visits.services import site_today
 
 
@@ -79,10 +80,12 @@ def test_not_enough_stock_refuses_the_whole_check_in_and_records_nothing(desk, s
     with pytest.raises(RuleViolation) as excinfo:
         services.check_in(
             desk.site,
-            {
-                "membership_number": member.membership_number,
-                "lines": [{"sku": "RICE", "quantity": 2}],
-            },
+            CheckInIn().load(
+                {
+                    "membership_number": member.membership_number,
+                    "lines": [{"sku": "RICE", "quantity": 2}],
+                }
+            ),
             actor=desk.volunteer,
         )
     db.session.rollback()

@@ -171,50 +171,15 @@ def refresh_rollups(
         start = following if since is None else min(since, following)
 
     last_mark = db.session.scalar(select(func.max(RollupStaleDay.id)))
-    marked: list[tuple[int, date]] = []
-    if last_mark is not None:
-        marked = sorted(
-            {
-                (site_id, day)
-                for site_id, day in db.session.execute(
-                    select(RollupStaleDay.site_id, RollupStaleDay.local_date).where(
-                        RollupStaleDay.id <= last_mark
-                    )
-                )
-                if day <= through and (start is None or day < start)
-            }
-        )
-
+    marked = _stale_days_before(start, through, last_mark)
     days = 0
     touched: list[date] = []
     if start is not None and start <= through:
-        db.session.execute(
-            delete(DailyVisitStats).where(DailyVisitStats.local_date.between(start, through))
-        )
-        db.session.execute(
-            delete(DailyStockStats).where(DailyStockStats.local_date.between(start, through))
-        )
-        _rebuild_days(
-            Visit.local_date.between(start, through),
-            StockMovement.local_date.between(start, through),
-        )
+        _roll_up_range(start, through)
         days = (through - start).days + 1
         touched.extend(_months_between(start, through))
     if marked:
-        db.session.execute(
-            delete(DailyVisitStats).where(
-                day_filter(DailyVisitStats.site_id, DailyVisitStats.local_date, marked)
-            )
-        )
-        db.session.execute(
-            delete(DailyStockStats).where(
-                day_filter(DailyStockStats.site_id, DailyStockStats.local_date, marked)
-            )
-        )
-        _rebuild_days(
-            day_filter(Visit.site_id, Visit.local_date, marked),
-            day_filter(StockMovement.site_id, StockMovement.local_date, marked),
-        )
+        _roll_up_days(marked)
         touched.extend(day for _site, day in marked)
     if last_mark is not None:
         db.session.execute(delete(RollupStaleDay).where(RollupStaleDay.id <= last_mark))
@@ -228,4 +193,56 @@ def refresh_rollups(
     db.session.flush()
     return RefreshReport(
         since=start, through=through, days=days, stale_days=len(marked), periods=len(periods)
+    )
+
+
+def _stale_days_before(
+    start: date | None, through: date, last_mark: int | None
+) -> list[tuple[int, date]]:
+    """The (site, day) pairs marked stale up to mark `last_mark`, through `through`, that the
+    range from `start` does not already cover."""
+    if last_mark is None:
+        return []
+    return sorted(
+        {
+            (site_id, day)
+            for site_id, day in db.session.execute(
+                select(RollupStaleDay.site_id, RollupStaleDay.local_date).where(
+                    RollupStaleDay.id <= last_mark
+                )
+            )
+            if day <= through and (start is None or day < start)
+        }
+    )
+
+
+def _roll_up_range(start: date, through: date) -> None:
+    """Every site's days from start to through, inclusive, rolled up afresh."""
+    db.session.execute(
+        delete(DailyVisitStats).where(DailyVisitStats.local_date.between(start, through))
+    )
+    db.session.execute(
+        delete(DailyStockStats).where(DailyStockStats.local_date.between(start, through))
+    )
+    _rebuild_days(
+        Visit.local_date.between(start, through),
+        StockMovement.local_date.between(start, through),
+    )
+
+
+def _roll_up_days(marked: list[tuple[int, date]]) -> None:
+    """These (site, day) pairs rolled up afresh."""
+    db.session.execute(
+        delete(DailyVisitStats).where(
+            day_filter(DailyVisitStats.site_id, DailyVisitStats.local_date, marked)
+        )
+    )
+    db.session.execute(
+        delete(DailyStockStats).where(
+            day_filter(DailyStockStats.site_id, DailyStockStats.local_date, marked)
+        )
+    )
+    _rebuild_days(
+        day_filter(Visit.site_id, Visit.local_date, marked),
+        day_filter(StockMovement.site_id, StockMovement.local_date, marked),
     )

@@ -10,7 +10,13 @@ from supermarket.stock.demo.seeder import SESSION_WEEKDAYS, WEEKS, Seeder, at_si
 from supermarket.stock.services.ledger import waste
 from supermarket.stock.services.stocktake import approve_stocktake, record_counts, start_stocktake
 from supermarket.stock.services.temperatures import record_temperature
-from supermarket.stock.services.transfers import receive_transfer, send_transfer
+from supermarket.stock.services.transfers import (
+    TransferLine,
+    TransferReceipt,
+    TransferRequest,
+    receive_transfer,
+    send_transfer,
+)
 
 
 def donors_of(code: str) -> dict[str, tuple[str, str]]:
@@ -119,24 +125,20 @@ def transfers(basildon: Seeder, canvey: Seeder) -> None:
     friday = today - timedelta(days=(today.weekday() - 4) % 7 or 7)
     sent = send_transfer(
         basildon.site,
-        {
-            "to_site": "canvey",
-            "note": "Canvey is short of tins",
-            "lines": [{"sku": "TOM-CHOP-400", "quantity": 40}],
-        },
+        TransferRequest("canvey", (TransferLine("TOM-CHOP-400", 40),), "Canvey is short of tins"),
         actor=basildon.manager,
         at=at_site(basildon.site, friday, 15),
     )
     receive_transfer(
-        canvey.site, sent.id, {}, actor=canvey.manager, at=at_site(canvey.site, friday, 17)
+        canvey.site,
+        sent.id,
+        TransferReceipt(),
+        actor=canvey.manager,
+        at=at_site(canvey.site, friday, 17),
     )
     send_transfer(
         canvey.site,
-        {
-            "to_site": "basildon",
-            "note": "Spare pasta",
-            "lines": [{"sku": "PASTA-FUS-500", "quantity": 10}],
-        },
+        TransferRequest("basildon", (TransferLine("PASTA-FUS-500", 10),), "Spare pasta"),
         actor=canvey.manager,
         at=utcnow() - timedelta(hours=3),
     )

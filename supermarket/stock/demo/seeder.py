@@ -14,7 +14,7 @@ from supermarket.extensions import db
 from supermarket.sites.models import Site
 from supermarket.stock.models import Product, StockBatch
 from supermarket.stock.services.ledger import give_out, waste, waste_expired
-from supermarket.stock.services.receiving import receive_donation
+from supermarket.stock.services.receiving import DonationRequest, receive_donation
 
 SHORT_LIFE = {
     "chilled": (3, 8),
@@ -84,12 +84,14 @@ class Seeder:
     ) -> None:
         receive_donation(
             self.site,
-            {
-                "donor": {"name": donor[0], "kind": donor[1]},
-                "received_on": day,
-                "note": note,
-                "lines": lines,
-            },
+            DonationRequest.from_dict(
+                {
+                    "donor": {"name": donor[0], "kind": donor[1]},
+                    "received_on": day,
+                    "note": note,
+                    "lines": lines,
+                }
+            ),
             actor=self.volunteer if by_volunteer else self.manager,
             at=at_site(self.site, day),
         )

@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
-from marshmallow import Schema, fields, validate
+from typing import Any
+
+from marshmallow import Schema, fields, post_load, validate
 
 from supermarket.inputs import Int, Str, limit_field
 from supermarket.stock.schemas.base import (
     CATEGORIES,
 )
+from supermarket.stock.services.products import NewProduct, ProductChanges
 
 
 class ProductIn(Schema):
@@ -27,6 +30,15 @@ class ProductIn(Schema):
         strict=True,
         validate=validate.Range(min=0, max=1_000_000),
     )
+
+    @post_load
+    def _product(
+        self, data: dict[str, Any], *, partial: Any = None, **_: Any
+    ) -> NewProduct | ProductChanges:
+        """A new product; loaded with partial=True, the changes sent."""
+        if partial:
+            return ProductChanges(sent=frozenset(data), **data)
+        return NewProduct(**data)
 
 
 class ProductPatch(ProductIn):

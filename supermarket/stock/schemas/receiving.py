@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from marshmallow import Schema, ValidationError, fields, validate, validates_schema
+from marshmallow import Schema, ValidationError, fields, post_load, validate, validates_schema
 
 from supermarket.inputs import Id, Int, Str
 from supermarket.stock.schemas.base import (
@@ -13,6 +13,7 @@ from supermarket.stock.schemas.base import (
     one_date_only,
     unit_field,
 )
+from supermarket.stock.services.receiving import DeliveryLine, DonationRequest, DonorChoice
 
 
 class DonorIn(Schema):
@@ -24,6 +25,10 @@ class DonorIn(Schema):
     def _check(self, data: dict[str, Any], **_: Any) -> None:
         if "id" not in data and not ("name" in data and "kind" in data):
             raise ValidationError("Give the donor's id, or its name and kind.", "name")
+
+    @post_load
+    def _choice(self, data: dict[str, Any], **_: Any) -> DonorChoice:
+        return DonorChoice(**data)
 
 
 class DonationLineIn(Schema):
@@ -45,6 +50,10 @@ class DonationLineIn(Schema):
         if "sku" in data and "quantity" not in data:
             raise ValidationError("Give the quantity.", "quantity")
 
+    @post_load
+    def _line(self, data: dict[str, Any], **_: Any) -> DeliveryLine:
+        return DeliveryLine(**data)
+
 
 class DonationIn(Schema):
     donor = fields.Nested(DonorIn, required=True)
@@ -57,6 +66,12 @@ class DonationIn(Schema):
         required=True,
         validate=validate.Length(min=1, max=500, error="Add from 1 to 500 lines."),
     )
+
+    @post_load
+    def _request(self, data: dict[str, Any], **_: Any) -> DonationRequest:
+        return DonationRequest(
+            data["donor"], tuple(data["lines"]), data["received_on"], data["note"]
+        )
 
 
 class DonorOut(Schema):

@@ -2,12 +2,9 @@
 
 from __future__ import annotations
 
-import csv
-import io
 import re
-from collections.abc import Iterable
-from dataclasses import dataclass, field
-from decimal import ROUND_HALF_UP
+from collections.abc import Mapping
+from dataclasses import asdict, dataclass, fields
 from typing import Any
 
 from sqlalchemy import Select, or_, select
@@ -16,7 +13,7 @@ from supermarket.auth import audit
 from supermarket.auth.models import User
 from supermarket.errors import Conflict, InvalidInput, NotFound
 from supermarket.extensions import db
-from supermarket.inputs import INT_MAX, parse_decimal, text_problem, whole_number
+from supermarket.inputs import text_problem
 from supermarket.stock.barcodes import normalise_barcode
 from supermarket.stock.models import Category, Product
 from supermarket.stock.services.catalogue import ensure_catalogue_editor, find_product
@@ -37,12 +34,59 @@ EDITABLE = (
 )
 
 
+@dataclass(frozen=True)
+class NewProduct:
+    """A product to add, as ProductIn's post_load builds it: typed, not yet held to the
+    catalogue's rules (create_product checks those, with the form's messages)."""
+
+    sku: str
+    name: str
+    category: str
+    unit_weight_g: int
+    band: str = "blue"
+    reference_price_pence: int = 0
+    barcode: str | None = None
+    active: bool = True
+    min_level: int | None = None
+
+    def values(self) -> dict[str, Any]:
+        """Every field by name."""
+        return asdict(self)
+
+
+@dataclass(frozen=True)
+class ProductChanges:
+    """A change to a product, as ProductIn(partial=True) loads it: only the fields named in
+    `sent` change (a barcode or minimum sent as None is cleared)."""
+
+    sent: frozenset[str]
+    sku: str = ""
+    name: str = ""
+    category: str = ""
+    band: str = ""
+    unit_weight_g: int = 1
+    reference_price_pence: int = 0
+    barcode: str | None = None
+    active: bool = True
+    min_level: int | None = None
+
+    @classmethod
+    def sending(cls, **values: Any) -> ProductChanges:
+        """The changes with these fields sent."""
+        return cls(sent=frozenset(values), **values)
+
+    def values(self) -> dict[str, Any]:
+        """The fields sent, by name."""
+        return {f.name: getattr(self, f.name) for f in fields(self) if f.name in self.sent}
+
+
 def crate_sku(category: str) -> str:
     return CRATE_PREFIX + category.upper().replace("_", "-")
 
 
-def _problems(data: dict[str, Any]) -> dict[str, str]:
-    """Every rule a catalogue entry must meet, by field (types are the schema's job)."""
+def product_problems(data: Mapping[str, Any]) -> dict[str, str]:
+    """Every rule a catalogue entry must meet, by field (types are the schema's job; a CSV
+    row's cells come here as read, so a number may still be text)."""
     problems: dict[str, str] = {
         name: problem
         for name, value in data.items()
@@ -74,7 +118,9 @@ def _problems(data: dict[str, Any]) -> dict[str, str]:
     return problems
 
 
-def _clean(data: dict[str, Any]) -> dict[str, Any]:
+def cleaned_product(data: Mapping[str, Any]) -> dict[str, Any]:
+    """The editable fields as stored: the sku upper-cased, the name's spaces tidied and the
+    barcode in its normal form (None when empty)."""
     out = {k: v for k, v in data.items() if k in EDITABLE}
     if "sku" in out:
         out["sku"] = str(out["sku"]).strip().upper()
@@ -85,7 +131,8 @@ def _clean(data: dict[str, Any]) -> dict[str, Any]:
     return out
 
 
-def _conflicts(data: dict[str, Any], product: Product | None) -> dict[str, str]:
+def product_conflicts(data: dict[str, Any], product: Product | None) -> dict[str, str]:
+    """The sku or barcode another product than `product` already has, by field."""
     problems = {}
     own_id = product.id if product is not None else -1
     if "sku" in data and db.session.scalar(
@@ -99,14 +146,15 @@ def _conflicts(data: dict[str, Any], product: Product | None) -> dict[str, str]:
     return problems
 
 
-def create_product(data: dict[str, Any], *, actor: User) -> Product:
+def create_product(new: NewProduct, *, actor: User) -> Product:
     """Add a product to the catalogue (site managers and administrators)."""
     ensure_catalogue_editor(actor)
-    problems = _problems(data)
+    data = new.values()
+    problems = product_problems(data)
     if problems:
         raise InvalidInput("Some fields need correcting.", fields=problems)
-    data = _clean(data)
-    conflicts = _conflicts(data, None)
+    data = cleaned_product(data)
+    conflicts = product_conflicts(data, None)
     if conflicts:
         raise Conflict("That code or barcode is taken.", code="product_exists", fields=conflicts)
     product = Product(**data, name_key=data["name"].lower())
@@ -116,16 +164,17 @@ def create_product(data: dict[str, Any], *, actor: User) -> Product:
     return product
 
 
-def update_product(product: Product, changes: dict[str, Any], *, actor: User) -> Product:
+def update_product(product: Product, sent: ProductChanges, *, actor: User) -> Product:
     """Change catalogue fields; the stock already held keeps its ledger."""
     ensure_catalogue_editor(actor)
+    changes = sent.values()
     if product.weight_only:
         changes = {k: v for k, v in changes.items() if k in ("name", "reference_price_pence")}
-    problems = _problems(changes)
+    problems = product_problems(changes)
     if problems:
         raise InvalidInput("Some fields need correcting.", fields=problems)
-    changes = _clean(changes)
-    conflicts = _conflicts(changes, product)
+    changes = cleaned_product(changes)
+    conflicts = product_conflicts(changes, product)
     if conflicts:
         raise Conflict("That code or barcode is taken.", code="product_exists", fields=conflicts)
     for name, value in changes.items():
@@ -209,145 +258,3 @@ def crate_product(category: str) -> Product:
         db.session.add(product)
         db.session.flush()
     return product
-
-
-# --- CSV import ----------------------------------------------------------------------------
-
-REQUIRED_COLUMNS = ("sku", "name", "category", "unit_weight_g")
-OPTIONAL_COLUMNS = (
-    "band",
-    "reference_price_pence",
-    "reference_price",
-    "barcode",
-    "active",
-    "min_level",
-)
-
-
-@dataclass
-class ImportResult:
-    created: int = 0
-    updated: int = 0
-    errors: list[tuple[int, str]] = field(default_factory=list)
-    imported: bool = True
-
-
-def _int_cell(value: str) -> int | str:
-    value = value.strip().replace(",", "")
-    number = whole_number(value)
-    return value if number is None else number
-
-
-def _price_cell(value: str) -> int | str:
-    value = value.strip().lstrip("£")
-    try:
-        pounds = parse_decimal(value, minimum=-INT_MAX // 100, maximum=INT_MAX // 100)
-    except ValueError:
-        return value
-    return int((pounds * 100).to_integral_value(ROUND_HALF_UP))
-
-
-def _row_data(row: dict[str, str]) -> dict[str, Any]:
-    data: dict[str, Any] = {
-        "sku": row.get("sku", ""),
-        "name": row.get("name", ""),
-        "category": row.get("category", "").strip().lower().replace(" ", "_"),
-        "unit_weight_g": _int_cell(row.get("unit_weight_g", "")),
-    }
-    if (row.get("band") or "").strip():
-        data["band"] = row["band"].strip().lower()
-    if (row.get("reference_price_pence") or "").strip():
-        data["reference_price_pence"] = _int_cell(row["reference_price_pence"])
-    elif (row.get("reference_price") or "").strip():
-        data["reference_price_pence"] = _price_cell(row["reference_price"])
-    if "barcode" in row:  # an empty cell clears the barcode; a missing column keeps it
-        data["barcode"] = (row.get("barcode") or "").strip() or None
-    if (row.get("active") or "").strip():
-        data["active"] = row["active"].strip().lower() in ("1", "yes", "true", "y")
-    if (row.get("min_level") or "").strip():
-        data["min_level"] = _int_cell(row["min_level"])
-    return data
-
-
-def import_products(
-    lines: Iterable[str], *, actor: User, good_rows_only: bool = False
-) -> ImportResult:
-    """Add or update products from CSV (header row first). Every bad row is reported with its
-    line number; with good_rows_only the good rows are imported, otherwise none unless all are.
-    """
-    ensure_catalogue_editor(actor)
-    result = ImportResult()
-    reader = csv.DictReader(lines)
-    columns = [c.strip().lower() for c in reader.fieldnames or []]
-    missing = [c for c in REQUIRED_COLUMNS if c not in columns]
-    twice = sorted({c for c in columns if c and columns.count(c) > 1})
-    if missing or twice:
-        if missing:
-            result.errors.append((1, f"Missing column(s): {', '.join(missing)}."))
-        if twice:  # csv.DictReader would silently take the last one's values
-            result.errors.append((1, f"Column(s) given twice: {', '.join(twice)}."))
-        result.imported = False
-        return result
-    reader.fieldnames = columns
-    seen_sku: dict[str, int] = {}
-    seen_barcode: dict[str, int] = {}
-    good: list[tuple[int, dict[str, Any]]] = []
-    for row in reader:
-        line = reader.line_num
-        data = _row_data({k: (v or "") for k, v in row.items() if isinstance(k, str)})
-        problems = _problems(data)
-        if problems:
-            result.errors.append((line, "; ".join(f"{k}: {v}" for k, v in problems.items())))
-            continue
-        data = _clean(data)
-        if data["sku"] in seen_sku:
-            result.errors.append(
-                (line, f"sku {data['sku']} is also on line {seen_sku[data['sku']]}.")
-            )
-            continue
-        seen_sku[data["sku"]] = line
-        if data.get("barcode"):
-            if data["barcode"] in seen_barcode:
-                result.errors.append(
-                    (line, f"barcode is also on line {seen_barcode[data['barcode']]}.")
-                )
-                continue
-            seen_barcode[data["barcode"]] = line
-        existing = db.session.scalar(select(Product).where(Product.sku == data["sku"]))
-        conflicts = _conflicts(data, existing)
-        conflicts.pop("sku", None)
-        if conflicts:
-            result.errors.append((line, "; ".join(f"{k}: {v}" for k, v in conflicts.items())))
-            continue
-        good.append((line, data))
-    if result.errors and not good_rows_only:
-        result.imported = False
-        return result
-    for _line, data in good:
-        existing = db.session.scalar(select(Product).where(Product.sku == data["sku"]))
-        if existing is None:
-            db.session.add(Product(**data, name_key=data["name"].lower()))
-            result.created += 1
-        else:
-            for name, value in data.items():
-                setattr(existing, name, value)
-            existing.name_key = existing.name.lower()
-            result.updated += 1
-    db.session.flush()
-    audit.record(
-        "product.imported",
-        actor=actor,
-        object_type="product",
-        details={
-            "created": result.created,
-            "updated": result.updated,
-            "rejected": len(result.errors),
-        },
-    )
-    return result
-
-
-def import_products_text(text: str, *, actor: User, good_rows_only: bool = False) -> ImportResult:
-    return import_products(
-        io.StringIO(text.lstrip("\ufeff")), actor=actor, good_rows_only=good_rows_only
-    )

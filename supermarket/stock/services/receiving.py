@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from typing import Any
@@ -37,6 +38,65 @@ LATEST_DATE = timedelta(days=5 * 366)
 OLDEST_RECEIPT = timedelta(days=366)
 
 
+@dataclass(frozen=True)
+class DonorChoice:
+    """The donor: an existing one by id, or a name and kind to find or add."""
+
+    id: int | None = None
+    name: str = ""
+    kind: str = ""
+
+
+@dataclass(frozen=True)
+class DeliveryLine:
+    """An item line (sku and quantity) or a weigh-in line (category and weight_g), with the
+    values as given: receive_donation checks them, with the form's messages."""
+
+    sku: str = ""
+    category: str = ""
+    quantity: int | None = None
+    weight_g: int | None = None
+    best_before: date | None = None
+    use_by: date | None = None
+    cost_pence: int | None = None
+
+
+@dataclass(frozen=True)
+class DonationRequest:
+    """A delivery to take in, as DonationIn's post_load builds it (None for received_on: today
+    at the site)."""
+
+    donor: DonorChoice
+    lines: tuple[DeliveryLine, ...] = ()
+    received_on: date | None = None
+    note: str = ""
+
+    @classmethod
+    def from_dict(cls, data: Mapping[str, Any]) -> DonationRequest:
+        """From a plain dictionary shaped like DonationIn's input, not validated (the demo data,
+        tests): receive_donation's own checks still apply."""
+        donor = data.get("donor") or {}
+        return cls(
+            donor=DonorChoice(
+                donor.get("id"), str(donor.get("name") or ""), str(donor.get("kind") or "")
+            ),
+            lines=tuple(
+                DeliveryLine(
+                    sku=str(raw.get("sku") or ""),
+                    category=str(raw.get("category") or ""),
+                    quantity=raw.get("quantity"),
+                    weight_g=raw.get("weight_g"),
+                    best_before=raw.get("best_before"),
+                    use_by=raw.get("use_by"),
+                    cost_pence=raw.get("cost_pence"),
+                )
+                for raw in data.get("lines") or []
+            ),
+            received_on=data.get("received_on"),
+            note=str(data.get("note") or ""),
+        )
+
+
 @dataclass
 class _Line:
     product: Product
@@ -68,44 +128,42 @@ def find_or_create_donor(site: Site, name: str, kind: str) -> Donor:
     return donor
 
 
-def _donor(site: Site, data: dict[str, Any]) -> Donor | tuple[str, str] | dict[str, str]:
+def _donor(site: Site, choice: DonorChoice) -> Donor | tuple[str, str] | dict[str, str]:
     """The donor chosen by id, or (name, kind) for one to find or create, or the problems."""
-    if data.get("id") is not None:
-        donor = db.session.get(Donor, data["id"])
+    if choice.id is not None:
+        donor = db.session.get(Donor, choice.id)
         if donor is None or donor.site_id != site.id:
             return {"id": "No such donor at this site."}
         return donor
     problems = {}
-    name = " ".join(str(data.get("name") or "").split())
+    name = " ".join(choice.name.split())
     if not 1 <= len(name) <= 120:
         problems["name"] = "Enter the donor's name."
-    if data.get("kind") not in DonorKind.__members__.values():
+    if choice.kind not in DonorKind.__members__.values():
         problems["kind"] = "Choose the kind of donor."
     if problems:
         return problems
-    return name, str(data["kind"])
+    return name, choice.kind
 
 
 def _check_line(
-    raw: dict[str, Any], *, kind: str, received_on: date, today: date
+    raw: DeliveryLine, *, kind: str, received_on: date, today: date
 ) -> _Line | dict[str, str]:
     problems: dict[str, str] = {}
     product: Product | None = None
-    quantity = raw.get("quantity")
-    weight = raw.get("weight_g")
-    if raw.get("sku"):
-        product = db.session.scalar(
-            select(Product).where(Product.sku == str(raw["sku"]).strip().upper())
-        )
+    quantity = raw.quantity
+    weight = raw.weight_g
+    if raw.sku:
+        product = db.session.scalar(select(Product).where(Product.sku == raw.sku.strip().upper()))
         if product is None or not product.active or product.weight_only:
             problems["sku"] = "No product has this code."
         if not isinstance(quantity, int) or not 1 <= quantity <= MAX_QUANTITY:
             problems["quantity"] = "Give a quantity of 1 or more."
-    elif raw.get("category"):
-        if raw["category"] not in Category.__members__.values():
+    elif raw.category:
+        if raw.category not in Category.__members__.values():
             problems["category"] = "Choose a category."
         else:
-            product = crate_product(raw["category"])
+            product = crate_product(raw.category)
         if quantity is not None:
             problems["quantity"] = "A weigh-in line has a weight, not a quantity."
         if weight is None:
@@ -114,7 +172,7 @@ def _check_line(
         problems["sku"] = "Choose a product (or a category for a weigh-in)."
     if weight is not None and (not isinstance(weight, int) or not 1 <= weight <= MAX_WEIGHT_G):
         problems["weight_g"] = "Give a weight of 1 g to 10 tonnes."
-    best_before, use_by = raw.get("best_before"), raw.get("use_by")
+    best_before, use_by = raw.best_before, raw.use_by
     if best_before is not None and use_by is not None:
         problems["use_by"] = "Give a use-by or a best-before date, not both."
     if use_by is not None:
@@ -126,7 +184,7 @@ def _check_line(
         received_on - LATEST_DATE <= best_before <= received_on + LATEST_DATE
     ):
         problems["best_before"] = "Check this date: it is years away."
-    cost = raw.get("cost_pence")
+    cost = raw.cost_pence
     if cost is not None:
         if kind != DonorKind.PURCHASE:
             problems["cost_pence"] = "Only purchases have a cost."
@@ -148,7 +206,7 @@ def _check_line(
 
 
 def receive_donation(
-    site: Site, data: dict[str, Any], *, actor: User, at: datetime | None = None
+    site: Site, data: DonationRequest, *, actor: User, at: datetime | None = None
 ) -> Donation:
     """Take a delivery into stock. Every line is checked first; one bad line and nothing is
     stored (422 with the fields at fault, e.g. lines.2.use_by)."""
@@ -156,18 +214,18 @@ def receive_donation(
     at = now_or(at)
     today = site_today(site, at)
     problems: dict[str, Any] = {}
-    received_on = data.get("received_on") or today
+    received_on = data.received_on or today
     if received_on > today:
         problems["received_on"] = "A delivery cannot arrive in the future."
     elif received_on < today - OLDEST_RECEIPT:
         problems["received_on"] = "That is more than a year ago."
-    donor = _donor(site, data.get("donor") or {})
+    donor = _donor(site, data.donor)
     if isinstance(donor, dict):
         problems["donor"] = donor
-        kind = str((data.get("donor") or {}).get("kind", ""))
+        kind = data.donor.kind
     else:
         kind = donor.kind if isinstance(donor, Donor) else donor[1]
-    raw_lines = data.get("lines") or []
+    raw_lines = data.lines
     if not raw_lines:
         problems["lines"] = "Add at least one line."
     lines: list[_Line] = []
@@ -189,7 +247,7 @@ def receive_donation(
         site_id=site.id,
         donor=donor,
         received_on=received_on,
-        note=str(data.get("note") or "")[:500],
+        note=data.note[:500],
         actor_id=actor.id,
         total_quantity=sum(ln.quantity for ln in lines if not ln.product.weight_only),
         total_weight_g=sum(ln.weight_g for ln in lines),

@@ -75,13 +75,35 @@ def stock_report(
     if end - start > timedelta(days=MAX_PERIOD_DAYS):
         raise InvalidInput("Choose a period of three years or less.", fields={"start": "Too long."})
     report = StockReport(site=site, start=start, end=end)
-    report.levels = levels_of(site, at=at)
-    for level in report.levels:
+    _add_levels(report, levels_of(site, at=at))
+    _add_movements(report)
+    report.purchases_cost_pence = int(
+        db.session.scalar(
+            select(func.coalesce(func.sum(Donation.total_cost_pence), 0)).where(
+                Donation.site_id == site.id,
+                Donation.received_on >= start,
+                Donation.received_on <= end,
+            )
+        )
+        or 0
+    )
+    return report
+
+
+def _add_levels(report: StockReport, levels: list[Level]) -> None:
+    """What is held now, by category and in all."""
+    report.levels = levels
+    for level in levels:
         items = 0 if level.product.weight_only else level.quantity
         report.held_by_category.setdefault(level.product.category, Totals()).add(
             items, level.weight_g, level.value_pence
         )
         report.held.add(items, level.weight_g, level.value_pence)
+
+
+def _add_movements(report: StockReport) -> None:
+    """The period's movements: each kind's flow, and what came in, went out and was wasted by
+    source, category and reason."""
     item_qty = case((Product.weight_only.is_(True), 0), else_=StockMovement.quantity)
     rows = db.session.execute(
         select(
@@ -94,9 +116,9 @@ def stock_report(
         )
         .join(Product, Product.id == StockMovement.product_id)
         .where(
-            StockMovement.site_id == site.id,
-            StockMovement.local_date >= start,
-            StockMovement.local_date <= end,
+            StockMovement.site_id == report.site.id,
+            StockMovement.local_date >= report.start,
+            StockMovement.local_date <= report.end,
         )
         .group_by(
             StockMovement.kind, StockMovement.source, StockMovement.category, StockMovement.reason
@@ -119,14 +141,3 @@ def stock_report(
             buckets["wasted_by_category"].setdefault(category, Totals()).add(-items, -grams)
     for name, values in buckets.items():
         setattr(report, name, dict(sorted(values.items())))
-    report.purchases_cost_pence = int(
-        db.session.scalar(
-            select(func.coalesce(func.sum(Donation.total_cost_pence), 0)).where(
-                Donation.site_id == site.id,
-                Donation.received_on >= start,
-                Donation.received_on <= end,
-            )
-        )
-        or 0
-    )
-    return report

@@ -46,7 +46,8 @@ class TransferRequest:
 
     @classmethod
     def from_dict(cls, data: Mapping[str, Any]) -> TransferRequest:
-        """From a plain dictionary shaped like TransferIn's input (forms, the demo, tests)."""
+        """From a plain dictionary shaped like TransferIn's input, not validated (the form, the
+        demo, tests): send_transfer's own checks give the form's messages."""
         return cls(
             to_site=str(data.get("to_site", "")),
             lines=tuple(
@@ -86,16 +87,13 @@ class TransferReceipt:
 
 def send_transfer(
     site: Site,
-    request: TransferRequest | Mapping[str, Any],
+    request: TransferRequest,
     *,
     actor: User,
     at: datetime | None = None,
 ) -> StockTransfer:
-    """Send stock to another site, earliest-expiring first and never past its use-by date.
-    A plain mapping is read with TransferRequest.from_dict."""
+    """Send stock to another site, earliest-expiring first and never past its use-by date."""
     ensure_works_at(actor, site, managers_only=True)
-    if not isinstance(request, TransferRequest):
-        request = TransferRequest.from_dict(request)
     at = now_or(at)
     to_site = _destination(site, request)
     today = site_today(site, at)
@@ -186,17 +184,14 @@ def _claim(transfer: StockTransfer, status: TransferStatus) -> None:
 def receive_transfer(
     site: Site,
     transfer_id: int,
-    receipt: TransferReceipt | Mapping[str, Any],
+    receipt: TransferReceipt,
     *,
     actor: User,
     at: datetime | None = None,
 ) -> StockTransfer:
     """Take a transfer into stock at the receiving site. Lines not listed arrive in full;
-    a line may arrive short, never over, and the difference stays on the line. A plain
-    mapping is read with TransferReceipt.from_dict."""
+    a line may arrive short, never over, and the difference stays on the line."""
     ensure_works_at(actor, site, managers_only=True)
-    if not isinstance(receipt, TransferReceipt):
-        receipt = TransferReceipt.from_dict(receipt)
     transfer = _transfer(site, transfer_id)
     if transfer.to_site_id != site.id:
         raise NotFound("No such transfer on its way here.", code="transfer_not_found")

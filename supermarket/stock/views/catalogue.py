@@ -19,7 +19,7 @@ from supermarket.forms import whole
 from supermarket.stock.forms import form_errors_from, scaled
 from supermarket.stock.models import Category, Product
 from supermarket.stock.schemas import ProductIn
-from supermarket.stock.services import products
+from supermarket.stock.services import product_import, products
 from supermarket.stock.views import bp
 
 EDITORS = (Role.SITE_MANAGER, Role.ADMIN)
@@ -126,7 +126,7 @@ def products_import() -> ResponseReturnValue:
         else:
             stream = io.TextIOWrapper(upload.stream, encoding="utf-8-sig", newline="")
             try:
-                result = products.import_products(
+                result = product_import.import_products(
                     stream,
                     actor=current_actor(),
                     good_rows_only=request.form.get("mode") == "good_rows",

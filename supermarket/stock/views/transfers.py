@@ -38,11 +38,13 @@ def transfer_new() -> ResponseReturnValue:
     site = require_current_site()
     errors: dict[str, str] = {}
     if request.method == "POST":
-        data = {
-            "to_site": request.form.get("to_site", ""),
-            "lines": item_lines(request.form),
-            "note": request.form.get("note", "").strip()[:500],
-        }
+        data = xfers.TransferRequest.from_dict(
+            {
+                "to_site": request.form.get("to_site", ""),
+                "lines": item_lines(request.form),
+                "note": request.form.get("note", "").strip()[:500],
+            }
+        )
         try:
             transfer = xfers.send_transfer(site, data, actor=actor())
         except DomainError as exc:
@@ -89,7 +91,9 @@ def transfer_receive(transfer_id: int) -> ResponseReturnValue:
         found = xfers.receive_transfer(
             site,
             transfer_id,
-            {"lines": lines, "note": request.form.get("note", "").strip()[:500]},
+            xfers.TransferReceipt.from_dict(
+                {"lines": lines, "note": request.form.get("note", "").strip()[:500]}
+            ),
             actor=actor(),
         )
     except DomainError as exc:

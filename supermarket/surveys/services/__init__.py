@@ -5,7 +5,8 @@ imports them):
 
 - `survey_due(member, today)`: the survey the check-in panel should offer, or None.
 - `list_due(site, today, actor=...)`: a site's members with a survey due now.
-- `record_survey(member, data, actor=...)`: store and score one survey (the tablet and the API).
+- `record_survey(member, SurveyRequest(...), actor=...)`: store and score one survey (the
+  tablet and the API).
 - `site_overview(site, today, actor=...)`: counts and the due list for the site manager's page.
 - `survey_figures(site_ids, start=..., end=..., today=...)`: unrounded outcome figures for
   reporting, which applies disclosure control before anything leaves a site.
@@ -31,6 +32,7 @@ from supermarket.surveys.services.due import (
 from supermarket.surveys.services.figures import SurveyFigures, survey_figures
 from supermarket.surveys.services.recording import (
     KEY_PATTERN,
+    SurveyRequest,
     answer_errors,
     can_see_scores,
     record_survey,
@@ -44,6 +46,7 @@ __all__ = [
     "SiteOverview",
     "SurveyDue",
     "SurveyFigures",
+    "SurveyRequest",
     "SurveyStart",
     "answer_errors",
     "can_see_scores",

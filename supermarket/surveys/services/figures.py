@@ -55,25 +55,7 @@ def survey_figures(
     """
     if timepoint not in FOLLOW_UP_MONTHS:
         raise ValueError(f"timepoint must be one of {FOLLOW_UP_MONTHS}.")
-    ids = list(site_ids)
-    follow_up = aliased(SurveyAssessment)
-    rows = db.session.execute(
-        select(SurveyAssessment, follow_up)
-        .outerjoin(
-            follow_up,
-            and_(
-                follow_up.member_id == SurveyAssessment.member_id,
-                follow_up.timepoint == timepoint,
-            ),
-        )
-        .where(
-            SurveyAssessment.site_id.in_(ids),
-            SurveyAssessment.kind == SurveyKind.BASELINE.value,
-            SurveyAssessment.local_date >= start,
-            SurveyAssessment.local_date < end,
-        )
-        .order_by(SurveyAssessment.id)
-    ).all()
+    rows = _baselines_and_follow_ups(list(site_ids), start=start, end=end, timepoint=timepoint)
     categories: dict[str, int] = dict.fromkeys(scoring.CATEGORIES_10, 0)
     complete = insecure = expected = done = 0
     pairs: list[tuple[str, str, int, int]] = []
@@ -106,3 +88,29 @@ def survey_figures(
         follow_ups_done=done,
         pairs=pairs,
     )
+
+
+def _baselines_and_follow_ups(
+    site_ids: list[int], *, start: date, end: date, timepoint: int
+) -> list[tuple[SurveyAssessment, SurveyAssessment | None]]:
+    """Each baseline taken from start to end (exclusive) at the sites, in the order taken, with
+    its follow-up at `timepoint` months, or None."""
+    follow_up = aliased(SurveyAssessment)
+    rows = db.session.execute(
+        select(SurveyAssessment, follow_up)
+        .outerjoin(
+            follow_up,
+            and_(
+                follow_up.member_id == SurveyAssessment.member_id,
+                follow_up.timepoint == timepoint,
+            ),
+        )
+        .where(
+            SurveyAssessment.site_id.in_(site_ids),
+            SurveyAssessment.kind == SurveyKind.BASELINE.value,
+            SurveyAssessment.local_date >= start,
+            SurveyAssessment.local_date < end,
+        )
+        .order_by(SurveyAssessment.id)
+    )
+    return [(baseline, later) for baseline, later in rows]

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
 from datetime import date
-from typing import Any, Final
+from typing import Final
 
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
@@ -30,6 +31,16 @@ from supermarket.surveys.services.due import (
 )
 
 KEY_PATTERN: Final = re.compile(r"^[A-Za-z0-9_-]{16,64}$")
+
+
+@dataclass(frozen=True)
+class SurveyRequest:
+    """One survey as answered, as SurveyIn's post_load builds it: its kind (baseline or
+    follow-up), its mode (self or interviewer) and the answers by item."""
+
+    kind: str
+    mode: str
+    answers: Mapping[str, object]
 
 
 def can_see_scores(actor: User) -> bool:
@@ -113,14 +124,14 @@ def _replay(member: Member, key: str | None) -> SurveyAssessment | None:
     return found
 
 
-def _same_request(assessment: SurveyAssessment, data: Mapping[str, Any]) -> SurveyAssessment:
+def _same_request(assessment: SurveyAssessment, data: SurveyRequest) -> SurveyAssessment:
     """The survey first recorded with a key, if a retry sends the same one (kind, mode and
     answers, as they were stored); a different survey with that key is refused (409)."""
-    answers: Mapping[str, object] = data.get("answers") or {}
+    answers = data.answers
     asked = {item: answers[item] for item in scoring.ITEMS if item in answers}
     if (
-        SurveyKind(data["kind"]).value != assessment.kind
-        or SurveyMode(data["mode"]).value != assessment.mode
+        SurveyKind(data.kind).value != assessment.kind
+        or SurveyMode(data.mode).value != assessment.mode
         or asked != assessment.answers
         or set(answers) - set(scoring.ITEMS)
     ):
@@ -135,7 +146,7 @@ def _same_request(assessment: SurveyAssessment, data: Mapping[str, Any]) -> Surv
 
 def record_survey(
     member: Member,
-    data: Mapping[str, Any],
+    data: SurveyRequest,
     *,
     actor: User,
     today: date | None = None,
@@ -154,20 +165,13 @@ def record_survey(
     if replayed is not None:
         return _same_request(replayed, data)
     today = today or site_today(member.site)
-    if not open_membership(member):
-        raise RuleViolation("This membership is closed.", code="membership_closed")
-    if not has_survey_consent(member):
-        raise RuleViolation(
-            "This member has not agreed to answer the food survey, or has withdrawn their "
-            "agreement. Ask them first, and record their agreement on their member page.",
-            code="no_survey_consent",
-        )
+    _ensure_may_answer(member)
     # One submission per member at a time (PostgreSQL; SQLite's writes are already serial).
     db.session.execute(select(Member.id).where(Member.id == member.id).with_for_update())
     assessments = assessments_of(member)
-    kind = SurveyKind(data["kind"]).value
+    kind = SurveyKind(data.kind).value
     timepoint = _timepoint_for(member, kind, assessments, today)
-    answers: Mapping[str, object] = data["answers"]
+    answers = data.answers
     errors = answer_errors(answers)
     if errors:
         raise InvalidInput(
@@ -175,27 +179,7 @@ def record_survey(
             code="invalid_answers",
             fields={"answers": {item: [message] for item, message in errors.items()}},
         )
-    score = scoring.score(answers)
-    assessment = SurveyAssessment(
-        site_id=member.site_id,
-        member_id=member.id,
-        kind=kind,
-        timepoint=timepoint,
-        mode=SurveyMode(data["mode"]).value,
-        answers={item: answers[item] for item in scoring.ITEMS if item in answers},
-        raw_score_10=score.raw_score_10,
-        category_10=score.category_10,
-        raw_score_6=score.raw_score_6,
-        category_6=score.category_6,
-        food_insecure=score.food_insecure_10,
-        hunger_vital_sign_positive=score.hunger_vital_sign_positive,
-        dont_know_or_refused=score.dont_know_or_refused,
-        complete=score.complete,
-        rule_version=score.rule_version,
-        local_date=today,
-        recorded_by_id=actor.id,
-        client_key=key,
-    )
+    assessment = _scored(member, data, timepoint=timepoint, today=today, actor=actor, key=key)
     try:
         with db.session.begin_nested():
             db.session.add(assessment)
@@ -217,3 +201,49 @@ def record_survey(
         details={"kind": kind, "timepoint": timepoint, "mode": assessment.mode},
     )
     return assessment
+
+
+def _ensure_may_answer(member: Member) -> None:
+    """Refuse (409) a closed membership, or a member without a live survey consent."""
+    if not open_membership(member):
+        raise RuleViolation("This membership is closed.", code="membership_closed")
+    if not has_survey_consent(member):
+        raise RuleViolation(
+            "This member has not agreed to answer the food survey, or has withdrawn their "
+            "agreement. Ask them first, and record their agreement on their member page.",
+            code="no_survey_consent",
+        )
+
+
+def _scored(
+    member: Member,
+    data: SurveyRequest,
+    *,
+    timepoint: int,
+    today: date,
+    actor: User,
+    key: str | None,
+) -> SurveyAssessment:
+    """The survey's record, scored: the items the screening order asks, as answered."""
+    answers = data.answers
+    score = scoring.score(answers)
+    return SurveyAssessment(
+        site_id=member.site_id,
+        member_id=member.id,
+        kind=SurveyKind(data.kind).value,
+        timepoint=timepoint,
+        mode=SurveyMode(data.mode).value,
+        answers={item: answers[item] for item in scoring.ITEMS if item in answers},
+        raw_score_10=score.raw_score_10,
+        category_10=score.category_10,
+        raw_score_6=score.raw_score_6,
+        category_6=score.category_6,
+        food_insecure=score.food_insecure_10,
+        hunger_vital_sign_positive=score.hunger_vital_sign_positive,
+        dont_know_or_refused=score.dont_know_or_refused,
+        complete=score.complete,
+        rule_version=score.rule_version,
+        local_date=today,
+        recorded_by_id=actor.id,
+        client_key=key,
+    )

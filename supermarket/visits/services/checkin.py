@@ -12,7 +12,6 @@ never answered with a visit that dropped the new basket or payment.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
 from contextlib import AbstractContextManager, nullcontext
 from dataclasses import dataclass, field
 from datetime import date, datetime
@@ -171,7 +170,7 @@ def _open_session_id(site: Site, today: date) -> int | None:
 
 def check_in(
     site: Site,
-    request: CheckInRequest | Mapping[str, Any],
+    request: CheckInRequest,
     *,
     actor: User,
     key: str | None = None,
@@ -180,12 +179,9 @@ def check_in(
     """Record a visit as CheckInIn loaded it, applying every rule (build_visit), once.
 
     A replay of `key` returns the first visit with `created` False. Scanned lines are issued
-    from stock in the same transaction. A plain mapping (the demo's, tests') is read with
-    CheckInRequest.from_dict.
+    from stock in the same transaction.
     """
     ensure_works_at(actor, site)
-    if not isinstance(request, CheckInRequest):
-        request = CheckInRequest.from_dict(request)
     key = clean_key(key)
     now = now_or(now)
     settings = site.settings

@@ -8,7 +8,6 @@ import json
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import Any
 
 from supermarket.errors import InvalidInput
 from supermarket.members.identifiers import normalise_membership_number
@@ -49,25 +48,6 @@ class CheckInRequest:
     lines: tuple[Line, ...] = ()
     payment: Payment | None = None
     override_reason: str = ""
-
-    @classmethod
-    def from_dict(cls, data: Mapping[str, Any]) -> CheckInRequest:
-        """A request from a plain dictionary shaped like CheckInIn's input, not validated:
-        for code that builds check-ins itself (the demo data, tests)."""
-        payment = data.get("payment")
-        return cls(
-            membership_number=str(data["membership_number"]),
-            basket=dict(data.get("basket") or {}),
-            lines=tuple(Line(str(x["sku"]), int(x["quantity"])) for x in data.get("lines") or []),
-            payment=None
-            if payment is None
-            else Payment(
-                method=payment.get("method") or PaymentMethod.CASH.value,
-                amount_pence=payment.get("amount_pence"),
-                reason=payment.get("reason") or "",
-            ),
-            override_reason=data.get("override_reason") or "",
-        )
 
 
 def clean_key(key: str | None) -> str | None:

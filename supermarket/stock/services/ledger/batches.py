@@ -151,7 +151,8 @@ def take(
     """Take `quantity` from the batches `stmt` lists, in its order; all or nothing.
 
     Spanning batches runs in a savepoint, so a shortfall undoes the batches already taken
-    even when the caller carries on with its transaction.
+    even when the caller carries on with its transaction. Long on purpose: the one-batch
+    fast path and the retrying loop are read together to see that neither oversells.
     """
 
     def take_from(batch: StockBatch, amount: int) -> StockMovement | None:
