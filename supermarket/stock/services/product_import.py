@@ -17,7 +17,7 @@ from supermarket.auth.models import User
 from supermarket.extensions import db
 from supermarket.inputs import INT_MAX, parse_decimal, whole_number
 from supermarket.stock.models import Product
-from supermarket.stock.services.common import ensure_catalogue_editor
+from supermarket.stock.services.catalogue import ensure_catalogue_editor
 from supermarket.stock.services.products import (
     cleaned_product,
     product_conflicts,
@@ -25,14 +25,6 @@ from supermarket.stock.services.products import (
 )
 
 REQUIRED_COLUMNS = ("sku", "name", "category", "unit_weight_g")
-OPTIONAL_COLUMNS = (
-    "band",
-    "reference_price_pence",
-    "reference_price",
-    "barcode",
-    "active",
-    "min_level",
-)
 
 
 @dataclass
