@@ -4,22 +4,20 @@ from __future__ import annotations
 
 from flask.typing import ResponseReturnValue
 
-from supermarket.auth.web import MANAGERS, actor, roles
-from supermarket.http import api_doc
+from supermarket.api_routes import ApiRoutes
+from supermarket.auth.web import MANAGERS, actor
 from supermarket.stock import schemas as s
 from supermarket.stock.api.base import bp, query_args, staff_site
 from supermarket.stock.services import reports
 
+api = ApiRoutes(bp, tag="stock")
 
-@bp.get("/sites/<code>/stock/report")
-@roles(*MANAGERS)
-@api_doc(
-    "Stock held (items, weight, value) and in/out/waste in a period (default: this month).",
-    query=s.PeriodQuery,
-    responses={200: s.ReportOut},
-    tag="stock",
+
+@api.route(
+    "GET", "/sites/<code>/stock/report", MANAGERS, query=s.PeriodQuery, responses={200: s.ReportOut}
 )
 def report(code: str) -> ResponseReturnValue:
+    """Stock held (items, weight, value) and in/out/waste in a period (default: this month)."""
     site = staff_site(code, managers_only=True)
     args = query_args(s.PeriodQuery())
     return s.ReportOut().dump(reports.stock_report(site, actor=actor(), **args))

@@ -4,88 +4,92 @@ from __future__ import annotations
 
 from flask.typing import ResponseReturnValue
 
-from supermarket.auth.web import MANAGERS, actor, roles
-from supermarket.http import api_doc, json_body
+from supermarket.api_routes import ApiRoutes
+from supermarket.auth.web import MANAGERS, actor
+from supermarket.http import json_body
 from supermarket.stock import schemas as s
 from supermarket.stock.api.base import bp, saved, staff_site
 from supermarket.stock.services import stocktake
 
+api = ApiRoutes(bp, tag="stocktakes")
 
-@bp.post("/sites/<code>/stocktakes")
-@roles(*MANAGERS)
-@api_doc(
-    "Start a stocktake (one category, or all).",
+
+@api.route(
+    "POST",
+    "/sites/<code>/stocktakes",
+    MANAGERS,
     body=s.StocktakeIn,
     responses={201: s.StocktakeOut},
-    tag="stocktakes",
 )
 def start_stocktake(code: str) -> ResponseReturnValue:
+    """Start a stocktake (one category, or all)."""
     site = staff_site(code, managers_only=True)
     data = s.StocktakeIn().load(json_body())
     take = stocktake.start_stocktake(site, actor=actor(), **data)
     return saved(s.StocktakeOut(), take, 201)
 
 
-@bp.get("/sites/<code>/stocktakes/<int:stocktake_id>")
-@roles(*MANAGERS)
-@api_doc(
-    "A stocktake with its lines and differences.", responses={200: s.StocktakeOut}, tag="stocktakes"
+@api.route(
+    "GET", "/sites/<code>/stocktakes/<int:stocktake_id>", MANAGERS, responses={200: s.StocktakeOut}
 )
 def get_stocktake(code: str, stocktake_id: int) -> ResponseReturnValue:
+    """A stocktake with its lines and differences."""
     site = staff_site(code, managers_only=True)
     return s.StocktakeOut().dump(stocktake.get_stocktake(site, stocktake_id, actor=actor()))
 
 
-@bp.put("/sites/<code>/stocktakes/<int:stocktake_id>/counts")
-@roles(*MANAGERS)
-@api_doc(
-    "Save counts by line id (null clears a count).",
+@api.route(
+    "PUT",
+    "/sites/<code>/stocktakes/<int:stocktake_id>/counts",
+    MANAGERS,
     body=s.CountsIn,
     responses={200: s.StocktakeOut},
-    tag="stocktakes",
 )
 def put_counts(code: str, stocktake_id: int) -> ResponseReturnValue:
+    """Save counts by line id (null clears a count)."""
     site = staff_site(code, managers_only=True)
     counts = {c["id"]: c["counted"] for c in s.CountsIn().load(json_body())["counts"]}
     take = stocktake.record_counts(site, stocktake_id, counts, actor=actor())
     return saved(s.StocktakeOut(), take)
 
 
-@bp.post("/sites/<code>/stocktakes/<int:stocktake_id>/lines")
-@roles(*MANAGERS)
-@api_doc(
-    "Count stock the sheet did not list.",
+@api.route(
+    "POST",
+    "/sites/<code>/stocktakes/<int:stocktake_id>/lines",
+    MANAGERS,
     body=s.FoundLineIn,
     responses={201: s.StocktakeOut},
-    tag="stocktakes",
 )
 def add_found(code: str, stocktake_id: int) -> ResponseReturnValue:
+    """Count stock the sheet did not list."""
     site = staff_site(code, managers_only=True)
     data = s.FoundLineIn().load(json_body())
     line = stocktake.add_found_line(site, stocktake_id, actor=actor(), **data)
     return saved(s.StocktakeOut(), line.stocktake, 201)
 
 
-@bp.post("/sites/<code>/stocktakes/<int:stocktake_id>/approve")
-@roles(*MANAGERS)
-@api_doc(
-    "Approve: every difference becomes an adjustment.",
+@api.route(
+    "POST",
+    "/sites/<code>/stocktakes/<int:stocktake_id>/approve",
+    MANAGERS,
     responses={200: s.StocktakeOut},
-    tag="stocktakes",
 )
 def approve(code: str, stocktake_id: int) -> ResponseReturnValue:
+    """Approve: every difference becomes an adjustment."""
     take = stocktake.approve_stocktake(
         staff_site(code, managers_only=True), stocktake_id, actor=actor()
     )
     return saved(s.StocktakeOut(), take)
 
 
-@bp.post("/sites/<code>/stocktakes/<int:stocktake_id>/cancel")
-@roles(*MANAGERS)
-@api_doc(
-    "Abandon an open stocktake; nothing changes.", responses={200: s.StocktakeOut}, tag="stocktakes"
+@api.route(
+    "POST",
+    "/sites/<code>/stocktakes/<int:stocktake_id>/cancel",
+    MANAGERS,
+    responses={200: s.StocktakeOut},
 )
 def cancel_stocktake(code: str, stocktake_id: int) -> ResponseReturnValue:
+    """Abandon an open stocktake; nothing changes."""
     take = stocktake.cancel_stocktake(
         staff_site(code, managers_only=True), stocktake_id, actor=actor()
     )

@@ -1,0 +1,68 @@
+"""One declaration for each JSON endpoint: its method and rule on the blueprint, the roles
+allowed (supermarket.auth.web.roles: 401 signed out, 403 and an audited access.denied for
+another role) and its OpenAPI description (supermarket.http.api_doc), whose summary is the
+view's docstring.
+
+    api = ApiRoutes(bp, tag="members")
+
+    @api.route("POST", "/<number>/renew", MANAGERS, responses={200: MemberOut})
+    def renew(code: str, number: str) -> ResponseReturnValue:
+        \"\"\"Extend the membership by the site's term.\"\"\"
+
+is `@bp.post(...)`, `@roles(*MANAGERS)` and `@api_doc("Extend ...", tag="members")` one above
+the other: the endpoint is named after the function, and routes register in the order the
+module declares them. Web layer only: services and models never import it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from typing import Any, TypeVar
+
+from flask import Blueprint
+from marshmallow import Schema
+
+from supermarket.auth.models import Role
+from supermarket.auth.web import roles
+from supermarket.http import api_doc
+
+F = TypeVar("F", bound=Callable[..., Any])
+Doc = type[Schema] | Schema | None
+
+
+class ApiRoutes:
+    """Declares a blueprint's API endpoints; `tag` is the OpenAPI tag of each unless one is
+    given."""
+
+    def __init__(self, bp: Blueprint, *, tag: str | None = None) -> None:
+        self.bp = bp
+        self.tag = tag
+
+    def route(
+        self,
+        method: str,
+        rule: str,
+        allowed: Sequence[Role],
+        *,
+        body: Doc = None,
+        body_required: bool = True,
+        query: Doc = None,
+        responses: dict[int, type[Schema] | Schema | str] | None = None,
+        tag: str | None = None,
+    ) -> Callable[[F], F]:
+        def decorate(fn: F) -> F:
+            if not fn.__doc__:
+                raise TypeError(f"{fn.__name__}: an API endpoint's docstring is its summary")
+            documented = api_doc(
+                " ".join(fn.__doc__.split()),
+                body=body,
+                body_required=body_required,
+                query=query,
+                responses=responses,
+                tag=tag or self.tag,
+            )(fn)
+            view = roles(*allowed)(documented)
+            self.bp.add_url_rule(rule, view_func=view, methods=[method])
+            return view
+
+        return decorate
