@@ -3,21 +3,24 @@
 from __future__ import annotations
 
 import io
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from datetime import date
+from functools import wraps
 from typing import Any
 
 from flask import Blueprint, request, send_file
 from flask.typing import ResponseReturnValue
-from marshmallow import ValidationError
+from marshmallow import Schema, ValidationError
 
 from supermarket.api_routes import ApiRoutes
 from supermarket.auth.access import site_for_staff
+from supermarket.auth.models import Role
 from supermarket.auth.web import MANAGERS, STAFF, actor
 from supermarket.extensions import db
 from supermarket.http import json_body, page_limit
 from supermarket.members import pdf, services
-from supermarket.members.models import Member, MemberConsent
+from supermarket.members.inputs import MemberChanges
+from supermarket.members.models import Member
 from supermarket.members.schemas import (
     AnonymisedOut,
     CardsQuery,
@@ -102,138 +105,96 @@ def detail(code: str, number: str) -> ResponseReturnValue:
     return MemberOut().dump(member)
 
 
-@api.route("PATCH", "/<number>", STAFF, body=MemberUpdateIn, responses={200: MemberOut})
-def update(code: str, number: str) -> ResponseReturnValue:
+def _action_body(schema: type[Schema], *, required: bool) -> Any:
+    """The body of an action on a member: required, or an optional JSON object (EmptyIn: none
+    at all, or {})."""
+    if required:
+        return schema().load(json_body())
+    data = _optional_body()
+    if schema is EmptyIn:
+        if data:
+            raise ValidationError({"_schema": ["This action takes no fields."]})
+        return {}
+    return schema().load(data)
+
+
+Change = Callable[..., object]
+
+
+def _member_change(
+    method: str, rule: str, allowed: Sequence[Role], body: type[Schema], *, required: bool = False
+) -> Callable[[Change], Change]:
+    """An endpoint that changes one member: the member (managers-only where only managers may
+    call it), the body through `body`, then the decorated step(member, data, **path args),
+    commit, and the member as MemberOut. The step's docstring is the endpoint's summary."""
+
+    def decorate(step: Change) -> Change:
+        @wraps(step)
+        def view(code: str, number: str, **path: str) -> ResponseReturnValue:
+            member = _member(code, number, managers_only=tuple(allowed) == MANAGERS)
+            step(member, _action_body(body, required=required), **path)
+            db.session.commit()
+            return MemberOut().dump(member)
+
+        return api.route(
+            method, rule, allowed, body=body, body_required=required, responses={200: MemberOut}
+        )(view)
+
+    return decorate
+
+
+@_member_change("PATCH", "/<number>", STAFF, MemberUpdateIn, required=True)
+def update(member: Member, changes: MemberChanges) -> None:
     """Change a member's details (volunteers: phone, email and postcode only)."""
-    member = _member(code, number)
-    changes = MemberUpdateIn().load(json_body())
     services.update_member(member, changes, actor=actor())
-    db.session.commit()
-    return MemberOut().dump(member)
 
 
-@api.route("POST", "/<number>/suspend", MANAGERS, body=ReasonIn, responses={200: MemberOut})
-def suspend(code: str, number: str) -> ResponseReturnValue:
+@_member_change("POST", "/<number>/suspend", MANAGERS, ReasonIn, required=True)
+def suspend(member: Member, data: dict[str, Any]) -> None:
     """Suspend a membership, with a reason."""
-    member = _member(code, number, managers_only=True)
-    data = ReasonIn().load(json_body())
     services.suspend_member(member, data["reason"], actor=actor())
-    db.session.commit()
-    return MemberOut().dump(member)
 
 
-def _simple_action(code: str, number: str, action: Any) -> ResponseReturnValue:
-    member = _member(code, number, managers_only=True)
-    if _optional_body():
-        raise ValidationError({"_schema": ["This action takes no fields."]})
-    action(member, actor=actor())
-    db.session.commit()
-    return MemberOut().dump(member)
-
-
-@api.route(
-    "POST",
-    "/<number>/reinstate",
-    MANAGERS,
-    body=EmptyIn,
-    body_required=False,
-    responses={200: MemberOut},
-)
-def reinstate(code: str, number: str) -> ResponseReturnValue:
+@_member_change("POST", "/<number>/reinstate", MANAGERS, EmptyIn)
+def reinstate(member: Member, _: dict[str, Any]) -> None:
     """Lift a suspension."""
-    return _simple_action(code, number, services.reinstate_member)
+    services.reinstate_member(member, actor=actor())
 
 
-@api.route(
-    "POST",
-    "/<number>/renew",
-    MANAGERS,
-    body=EmptyIn,
-    body_required=False,
-    responses={200: MemberOut},
-)
-def renew(code: str, number: str) -> ResponseReturnValue:
+@_member_change("POST", "/<number>/renew", MANAGERS, EmptyIn)
+def renew(member: Member, _: dict[str, Any]) -> None:
     """Extend the membership by the site's term and start a new review interval."""
-    return _simple_action(code, number, services.renew_member)
+    services.renew_member(member, actor=actor())
 
 
-@api.route(
-    "POST",
-    "/<number>/review",
-    MANAGERS,
-    body=EmptyIn,
-    body_required=False,
-    responses={200: MemberOut},
-)
-def review(code: str, number: str) -> ResponseReturnValue:
+@_member_change("POST", "/<number>/review", MANAGERS, EmptyIn)
+def review(member: Member, _: dict[str, Any]) -> None:
     """Record that the membership was reviewed today."""
-    return _simple_action(code, number, services.record_review)
+    services.record_review(member, actor=actor())
 
 
-@api.route(
-    "POST",
-    "/<number>/admit",
-    MANAGERS,
-    body=EmptyIn,
-    body_required=False,
-    responses={200: MemberOut},
-)
-def admit(code: str, number: str) -> ResponseReturnValue:
+@_member_change("POST", "/<number>/admit", MANAGERS, EmptyIn)
+def admit(member: Member, _: dict[str, Any]) -> None:
     """Give a household on the waiting list its place."""
-    return _simple_action(code, number, services.admit_from_waiting_list)
+    services.admit_from_waiting_list(member, actor=actor())
 
 
-@api.route(
-    "POST",
-    "/<number>/close",
-    MANAGERS,
-    body=OptionalReasonIn,
-    body_required=False,
-    responses={200: MemberOut},
-)
-def close(code: str, number: str) -> ResponseReturnValue:
+@_member_change("POST", "/<number>/close", MANAGERS, OptionalReasonIn)
+def close(member: Member, data: dict[str, Any]) -> None:
     """Close a membership."""
-    member = _member(code, number, managers_only=True)
-    data = OptionalReasonIn().load(_optional_body())
     services.close_member(member, data["reason"], actor=actor())
-    db.session.commit()
-    return MemberOut().dump(member)
 
 
-def _consent_change(
-    code: str, number: str, kind: str, change: Callable[..., MemberConsent]
-) -> ResponseReturnValue:
-    member = _member(code, number)
-    data = ConsentChangeIn().load(_optional_body())
-    change(member, kind, data["method"], actor=actor())
-    db.session.commit()
-    return MemberOut().dump(member)
-
-
-@api.route(
-    "POST",
-    "/<number>/consents/<kind>",
-    STAFF,
-    body=ConsentChangeIn,
-    body_required=False,
-    responses={200: MemberOut},
-)
-def give_consent(code: str, number: str, kind: str) -> ResponseReturnValue:
+@_member_change("POST", "/<number>/consents/<kind>", STAFF, ConsentChangeIn)
+def give_consent(member: Member, data: dict[str, Any], kind: str) -> None:
     """Record a consent the member gives (survey, contact)."""
-    return _consent_change(code, number, kind, services.give_consent)
+    services.give_consent(member, kind, data["method"], actor=actor())
 
 
-@api.route(
-    "POST",
-    "/<number>/consents/<kind>/withdraw",
-    STAFF,
-    body=ConsentChangeIn,
-    body_required=False,
-    responses={200: MemberOut},
-)
-def withdraw_consent(code: str, number: str, kind: str) -> ResponseReturnValue:
+@_member_change("POST", "/<number>/consents/<kind>/withdraw", STAFF, ConsentChangeIn)
+def withdraw_consent(member: Member, data: dict[str, Any], kind: str) -> None:
     """Withdraw a consent (survey, contact) in one action."""
-    return _consent_change(code, number, kind, services.withdraw_consent)
+    services.withdraw_consent(member, kind, data["method"], actor=actor())
 
 
 @api.route("GET", "/<number>/card.pdf", STAFF, responses={200: "application/pdf"})
@@ -287,8 +248,7 @@ def export_pdf(code: str, number: str) -> ResponseReturnValue:
 )
 def anonymise(code: str, number: str) -> ResponseReturnValue:
     """Erase the member: personal fields cleared for good, statistics kept (audited)."""
-    if _optional_body():
-        raise ValidationError({"_schema": ["This action takes no fields."]})
+    _action_body(EmptyIn, required=False)
     member = privacy.anonymise_member(_site(code), number, actor=actor())
     db.session.commit()
     return AnonymisedOut().dump(member)
