@@ -17,17 +17,23 @@ module declares them. Web layer only: services and models never import it.
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
+from functools import wraps
 from typing import Any, TypeVar
 
 from flask import Blueprint
+from flask.typing import ResponseReturnValue
 from marshmallow import Schema
 
+from supermarket.auth.access import site_for_staff
 from supermarket.auth.models import Role
-from supermarket.auth.web import roles
-from supermarket.http import api_doc
+from supermarket.auth.web import MANAGERS, actor, roles
+from supermarket.extensions import db
+from supermarket.http import api_doc, json_body
+from supermarket.sites.models import Site
 
 F = TypeVar("F", bound=Callable[..., Any])
 Doc = type[Schema] | Schema | None
+Step = Callable[..., Any]
 
 
 class ApiRoutes:
@@ -64,5 +70,35 @@ class ApiRoutes:
             view = roles(*allowed)(documented)
             self.bp.add_url_rule(rule, view_func=view, methods=[method])
             return view
+
+        return decorate
+
+    def site_change(
+        self,
+        method: str,
+        rule: str,
+        allowed: Sequence[Role],
+        *,
+        body: type[Schema] | None = None,
+        out: type[Schema],
+        status: int = 200,
+    ) -> Callable[[Step], Step]:
+        """An endpoint that changes something at the site in the URL (`<code>`): the site
+        (managers-only where only managers may call it), the body through `body` (if any),
+        then the decorated step(site, data, **path args), commit, and what the step returns
+        dumped through `out`, with `status`. The step's docstring is the endpoint's summary."""
+
+        def decorate(step: Step) -> Step:
+            @wraps(step)
+            def view(code: str, **path: Any) -> ResponseReturnValue:
+                managers_only = tuple(allowed) == MANAGERS
+                site: Site = site_for_staff(code, actor(), managers_only=managers_only)
+                data = None if body is None else body().load(json_body())
+                result = step(site, data, **path)
+                db.session.commit()
+                return out().dump(result), status
+
+            responses: dict[int, type[Schema] | Schema | str] = {status: out}
+            return self.route(method, rule, allowed, body=body, responses=responses)(view)
 
         return decorate

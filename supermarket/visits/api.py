@@ -12,6 +12,7 @@ from supermarket.auth.access import site_for_staff
 from supermarket.auth.web import MANAGERS, STAFF, actor
 from supermarket.extensions import db
 from supermarket.http import json_body, keyset_page, page_limit
+from supermarket.sites.models import Site
 from supermarket.transactions import late_write_lock, take_write_lock
 from supermarket.visits import services
 from supermarket.visits.models import Visit
@@ -92,11 +93,7 @@ def panel(code: str, number: str) -> ResponseReturnValue:
     return PanelOut().dump(found)
 
 
-@api.route("POST", "/visits/<int:visit_id>/void", MANAGERS, body=VoidIn, responses={200: VisitOut})
-def void(code: str, visit_id: int) -> ResponseReturnValue:
+@api.site_change("POST", "/visits/<int:visit_id>/void", MANAGERS, body=VoidIn, out=VisitOut)
+def void(site: Site, data: dict[str, Any], visit_id: int) -> Visit:
     """Void a visit made today, with a reason (site managers); its stock goes back."""
-    site = site_for_staff(code, actor(), managers_only=True)
-    data = VoidIn().load(json_body())
-    visit = services.void_visit(site, visit_id, data["reason"], actor=actor())
-    db.session.commit()
-    return VisitOut().dump(visit)
+    return services.void_visit(site, visit_id, data["reason"], actor=actor())

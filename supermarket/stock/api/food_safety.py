@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from flask.typing import ResponseReturnValue
 
 from supermarket.api_routes import ApiRoutes
 from supermarket.auth.web import MANAGERS, actor
-from supermarket.http import json_body
+from supermarket.sites.models import Site
 from supermarket.stock import schemas as s
-from supermarket.stock.api.base import bp, page, query_args, saved, staff_site
+from supermarket.stock.api.base import bp, page, query_args, staff_site
 from supermarket.stock.models import (
     TemperatureCheck,
 )
@@ -17,19 +19,17 @@ from supermarket.stock.services import temperatures as temps
 api = ApiRoutes(bp, tag="food safety")
 
 
-@api.route(
+@api.site_change(
     "POST",
     "/sites/<code>/temperatures",
     MANAGERS,
     body=s.TemperatureIn,
-    responses={201: s.TemperatureOut},
+    out=s.TemperatureOut,
+    status=201,
 )
-def record_temperature(code: str) -> ResponseReturnValue:
+def record_temperature(site: Site, data: dict[str, Any]) -> TemperatureCheck:
     """Record a fridge or freezer reading; out of range needs the action taken."""
-    site = staff_site(code, managers_only=True)
-    data = s.TemperatureIn().load(json_body())
-    check = temps.record_temperature(site, actor=actor(), **data)
-    return saved(s.TemperatureOut(), check, 201)
+    return temps.record_temperature(site, actor=actor(), **data)
 
 
 @api.route(

@@ -2,19 +2,24 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from flask.typing import ResponseReturnValue
 
 from supermarket.api_routes import ApiRoutes
 from supermarket.auth.web import MANAGERS, STAFF, actor
-from supermarket.http import json_body
+from supermarket.sites.models import Site
 from supermarket.stock import schemas as s
-from supermarket.stock.api.base import bp, page, query_args, saved, staff_site
+from supermarket.stock.api.base import bp, page, query_args, staff_site
 from supermarket.stock.models import (
     StockMovement,
 )
 from supermarket.stock.services import ledger, levels
+from supermarket.stock.services.levels import Item
 
 api = ApiRoutes(bp, tag="stock")
+# What the ledger's actions answer: the movements they recorded.
+Movements = dict[str, list[StockMovement]]
 
 
 @api.route("GET", "/sites/<code>/stock", STAFF, query=s.LevelQuery, responses={200: s.LevelListOut})
@@ -38,28 +43,20 @@ def item(code: str, sku: str) -> ResponseReturnValue:
     return s.ItemOut().dump(levels.stock_item(staff_site(code), sku, actor=actor()))
 
 
-@api.route(
-    "PUT",
-    "/sites/<code>/stock/items/<sku>/minimum",
-    MANAGERS,
-    body=s.MinimumIn,
-    responses={200: s.ItemOut},
+@api.site_change(
+    "PUT", "/sites/<code>/stock/items/<sku>/minimum", MANAGERS, body=s.MinimumIn, out=s.ItemOut
 )
-def set_minimum(code: str, sku: str) -> ResponseReturnValue:
+def set_minimum(site: Site, data: dict[str, Any], sku: str) -> Item:
     """Set the site's own minimum level for a product (null: use the catalogue's)."""
-    site = staff_site(code, managers_only=True)
-    data = s.MinimumIn().load(json_body())
     levels.set_site_minimum(site, sku, data["min_level"], actor=actor())
-    return saved(s.ItemOut(), levels.stock_item(site, sku, actor=actor()))
+    return levels.stock_item(site, sku, actor=actor())
 
 
-@api.route(
-    "POST", "/sites/<code>/stock/waste", MANAGERS, body=s.WasteIn, responses={201: s.MovementsOut}
+@api.site_change(
+    "POST", "/sites/<code>/stock/waste", MANAGERS, body=s.WasteIn, out=s.MovementsOut, status=201
 )
-def waste(code: str) -> ResponseReturnValue:
+def waste(site: Site, data: dict[str, Any]) -> Movements:
     """Write stock off with a reason, earliest-dated first (or from one batch)."""
-    site = staff_site(code, managers_only=True)
-    data = s.WasteIn().load(json_body())
     moved = ledger.waste(
         site,
         data.pop("sku"),
@@ -68,34 +65,29 @@ def waste(code: str) -> ResponseReturnValue:
         actor=actor(),
         **data,
     )
-    return saved(s.MovementsOut(), {"movements": moved}, 201)
+    return {"movements": moved}
 
 
-@api.route(
-    "POST", "/sites/<code>/stock/give-out", STAFF, body=s.GiveOutIn, responses={201: s.MovementsOut}
+@api.site_change(
+    "POST", "/sites/<code>/stock/give-out", STAFF, body=s.GiveOutIn, out=s.MovementsOut, status=201
 )
-def give_out(code: str) -> ResponseReturnValue:
+def give_out(site: Site, data: dict[str, Any]) -> Movements:
     """Record stock given out at a session without a scan (free items, band-counted baskets,
     weighed crates in grams)."""
-    site = staff_site(code)
-    data = s.GiveOutIn().load(json_body())
-    moved = ledger.give_out(site, data["sku"], data["quantity"], actor=actor())
-    return saved(s.MovementsOut(), {"movements": moved}, 201)
+    return {"movements": ledger.give_out(site, data["sku"], data["quantity"], actor=actor())}
 
 
-@api.route(
+@api.site_change(
     "POST",
     "/sites/<code>/stock/waste-expired",
     MANAGERS,
     body=s.WasteExpiredIn,
-    responses={201: s.MovementsOut},
+    out=s.MovementsOut,
+    status=201,
 )
-def waste_expired(code: str) -> ResponseReturnValue:
+def waste_expired(site: Site, data: dict[str, Any]) -> Movements:
     """Write off everything past its use-by date in one action."""
-    site = staff_site(code, managers_only=True)
-    data = s.WasteExpiredIn().load(json_body())
-    moved = ledger.waste_expired(site, actor=actor(), **data)
-    return saved(s.MovementsOut(), {"movements": moved}, 201)
+    return {"movements": ledger.waste_expired(site, actor=actor(), **data)}
 
 
 @api.route(

@@ -2,31 +2,27 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from flask.typing import ResponseReturnValue
 
 from supermarket.api_routes import ApiRoutes
 from supermarket.auth.web import MANAGERS, actor
-from supermarket.http import json_body
+from supermarket.sites.models import Site
 from supermarket.stock import schemas as s
-from supermarket.stock.api.base import bp, saved, staff_site
+from supermarket.stock.api.base import bp, staff_site
+from supermarket.stock.models import Stocktake
 from supermarket.stock.services import stocktake
 
 api = ApiRoutes(bp, tag="stocktakes")
 
 
-@api.route(
-    "POST",
-    "/sites/<code>/stocktakes",
-    MANAGERS,
-    body=s.StocktakeIn,
-    responses={201: s.StocktakeOut},
+@api.site_change(
+    "POST", "/sites/<code>/stocktakes", MANAGERS, body=s.StocktakeIn, out=s.StocktakeOut, status=201
 )
-def start_stocktake(code: str) -> ResponseReturnValue:
+def start_stocktake(site: Site, data: dict[str, Any]) -> Stocktake:
     """Start a stocktake (one category, or all)."""
-    site = staff_site(code, managers_only=True)
-    data = s.StocktakeIn().load(json_body())
-    take = stocktake.start_stocktake(site, actor=actor(), **data)
-    return saved(s.StocktakeOut(), take, 201)
+    return stocktake.start_stocktake(site, actor=actor(), **data)
 
 
 @api.route(
@@ -38,59 +34,43 @@ def get_stocktake(code: str, stocktake_id: int) -> ResponseReturnValue:
     return s.StocktakeOut().dump(stocktake.get_stocktake(site, stocktake_id, actor=actor()))
 
 
-@api.route(
+@api.site_change(
     "PUT",
     "/sites/<code>/stocktakes/<int:stocktake_id>/counts",
     MANAGERS,
     body=s.CountsIn,
-    responses={200: s.StocktakeOut},
+    out=s.StocktakeOut,
 )
-def put_counts(code: str, stocktake_id: int) -> ResponseReturnValue:
+def put_counts(site: Site, data: dict[str, Any], stocktake_id: int) -> Stocktake:
     """Save counts by line id (null clears a count)."""
-    site = staff_site(code, managers_only=True)
-    counts = {c["id"]: c["counted"] for c in s.CountsIn().load(json_body())["counts"]}
-    take = stocktake.record_counts(site, stocktake_id, counts, actor=actor())
-    return saved(s.StocktakeOut(), take)
+    counts = {c["id"]: c["counted"] for c in data["counts"]}
+    return stocktake.record_counts(site, stocktake_id, counts, actor=actor())
 
 
-@api.route(
+@api.site_change(
     "POST",
     "/sites/<code>/stocktakes/<int:stocktake_id>/lines",
     MANAGERS,
     body=s.FoundLineIn,
-    responses={201: s.StocktakeOut},
+    out=s.StocktakeOut,
+    status=201,
 )
-def add_found(code: str, stocktake_id: int) -> ResponseReturnValue:
+def add_found(site: Site, data: dict[str, Any], stocktake_id: int) -> Stocktake:
     """Count stock the sheet did not list."""
-    site = staff_site(code, managers_only=True)
-    data = s.FoundLineIn().load(json_body())
-    line = stocktake.add_found_line(site, stocktake_id, actor=actor(), **data)
-    return saved(s.StocktakeOut(), line.stocktake, 201)
+    return stocktake.add_found_line(site, stocktake_id, actor=actor(), **data).stocktake
 
 
-@api.route(
-    "POST",
-    "/sites/<code>/stocktakes/<int:stocktake_id>/approve",
-    MANAGERS,
-    responses={200: s.StocktakeOut},
+@api.site_change(
+    "POST", "/sites/<code>/stocktakes/<int:stocktake_id>/approve", MANAGERS, out=s.StocktakeOut
 )
-def approve(code: str, stocktake_id: int) -> ResponseReturnValue:
+def approve(site: Site, _: None, stocktake_id: int) -> Stocktake:
     """Approve: every difference becomes an adjustment."""
-    take = stocktake.approve_stocktake(
-        staff_site(code, managers_only=True), stocktake_id, actor=actor()
-    )
-    return saved(s.StocktakeOut(), take)
+    return stocktake.approve_stocktake(site, stocktake_id, actor=actor())
 
 
-@api.route(
-    "POST",
-    "/sites/<code>/stocktakes/<int:stocktake_id>/cancel",
-    MANAGERS,
-    responses={200: s.StocktakeOut},
+@api.site_change(
+    "POST", "/sites/<code>/stocktakes/<int:stocktake_id>/cancel", MANAGERS, out=s.StocktakeOut
 )
-def cancel_stocktake(code: str, stocktake_id: int) -> ResponseReturnValue:
+def cancel_stocktake(site: Site, _: None, stocktake_id: int) -> Stocktake:
     """Abandon an open stocktake; nothing changes."""
-    take = stocktake.cancel_stocktake(
-        staff_site(code, managers_only=True), stocktake_id, actor=actor()
-    )
-    return saved(s.StocktakeOut(), take)
+    return stocktake.cancel_stocktake(site, stocktake_id, actor=actor())

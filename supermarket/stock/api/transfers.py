@@ -6,26 +6,24 @@ from flask.typing import ResponseReturnValue
 
 from supermarket.api_routes import ApiRoutes
 from supermarket.auth.web import MANAGERS, actor
-from supermarket.http import json_body
+from supermarket.sites.models import Site
 from supermarket.stock import schemas as s
-from supermarket.stock.api.base import bp, page, query_args, saved, staff_site
+from supermarket.stock.api.base import bp, page, query_args, staff_site
 from supermarket.stock.models import (
     StockTransfer,
 )
 from supermarket.stock.services import transfers as xfers
+from supermarket.stock.services.transfers import TransferReceipt, TransferRequest
 
 api = ApiRoutes(bp, tag="transfers")
 
 
-@api.route(
-    "POST", "/sites/<code>/transfers", MANAGERS, body=s.TransferIn, responses={201: s.TransferOut}
+@api.site_change(
+    "POST", "/sites/<code>/transfers", MANAGERS, body=s.TransferIn, out=s.TransferOut, status=201
 )
-def send_transfer(code: str) -> ResponseReturnValue:
+def send_transfer(site: Site, data: TransferRequest) -> StockTransfer:
     """Send stock to another site (earliest-expiring first, never past use-by)."""
-    site = staff_site(code, managers_only=True)
-    data = s.TransferIn().load(json_body())
-    transfer = xfers.send_transfer(site, data, actor=actor())
-    return saved(s.TransferOut(), transfer, 201)
+    return xfers.send_transfer(site, data, actor=actor())
 
 
 @api.route(
@@ -52,30 +50,21 @@ def get_transfer(code: str, transfer_id: int) -> ResponseReturnValue:
     return s.TransferOut().dump(xfers.get_transfer(site, transfer_id, actor=actor()))
 
 
-@api.route(
+@api.site_change(
     "POST",
     "/sites/<code>/transfers/<int:transfer_id>/receive",
     MANAGERS,
     body=s.TransferReceiveIn,
-    responses={200: s.TransferOut},
+    out=s.TransferOut,
 )
-def receive_transfer(code: str, transfer_id: int) -> ResponseReturnValue:
+def receive_transfer(site: Site, data: TransferReceipt, transfer_id: int) -> StockTransfer:
     """Receive a transfer at this site; list only the lines that arrived short."""
-    site = staff_site(code, managers_only=True)
-    data = s.TransferReceiveIn().load(json_body())
-    transfer = xfers.receive_transfer(site, transfer_id, data, actor=actor())
-    return saved(s.TransferOut(), transfer)
+    return xfers.receive_transfer(site, transfer_id, data, actor=actor())
 
 
-@api.route(
-    "POST",
-    "/sites/<code>/transfers/<int:transfer_id>/cancel",
-    MANAGERS,
-    responses={200: s.TransferOut},
+@api.site_change(
+    "POST", "/sites/<code>/transfers/<int:transfer_id>/cancel", MANAGERS, out=s.TransferOut
 )
-def cancel_transfer(code: str, transfer_id: int) -> ResponseReturnValue:
+def cancel_transfer(site: Site, _: None, transfer_id: int) -> StockTransfer:
     """Call back a transfer still in transit."""
-    transfer = xfers.cancel_transfer(
-        staff_site(code, managers_only=True), transfer_id, actor=actor()
-    )
-    return saved(s.TransferOut(), transfer)
+    return xfers.cancel_transfer(site, transfer_id, actor=actor())
