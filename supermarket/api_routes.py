@@ -36,6 +36,12 @@ Doc = type[Schema] | Schema | None
 Step = Callable[..., Any]
 
 
+def site_in_url(code: str, allowed: Sequence[Role]) -> Site:
+    """The site of the URL's `<code>` if the actor works there (managers-only where only
+    managers may call the endpoint), else 404."""
+    return site_for_staff(code, actor(), managers_only=tuple(allowed) == MANAGERS)
+
+
 class ApiRoutes:
     """Declares a blueprint's API endpoints; `tag` is the OpenAPI tag of each unless one is
     given."""
@@ -91,8 +97,7 @@ class ApiRoutes:
         def decorate(step: Step) -> Step:
             @wraps(step)
             def view(code: str, **path: Any) -> ResponseReturnValue:
-                managers_only = tuple(allowed) == MANAGERS
-                site: Site = site_for_staff(code, actor(), managers_only=managers_only)
+                site = site_in_url(code, allowed)
                 data = None if body is None else body().load(json_body())
                 result = step(site, data, **path)
                 db.session.commit()

@@ -6,17 +6,16 @@ from typing import Any
 
 from flask.typing import ResponseReturnValue
 
-from supermarket.api_routes import ApiRoutes
 from supermarket.auth.web import MANAGERS, actor
 from supermarket.sites.models import Site
 from supermarket.stock import schemas as s
-from supermarket.stock.api.base import bp, page, query_args, staff_site
+from supermarket.stock.api.base import StockRoutes, bp, page
 from supermarket.stock.models import (
     TemperatureCheck,
 )
 from supermarket.stock.services import temperatures as temps
 
-api = ApiRoutes(bp, tag="food safety")
+api = StockRoutes(bp, tag="food safety")
 
 
 @api.site_change(
@@ -32,16 +31,13 @@ def record_temperature(site: Site, data: dict[str, Any]) -> TemperatureCheck:
     return temps.record_temperature(site, actor=actor(), **data)
 
 
-@api.route(
-    "GET",
+@api.site_read(
     "/sites/<code>/temperatures",
     MANAGERS,
     query=s.PeriodPageQuery,
     responses={200: s.TemperatureListOut},
 )
-def list_temperatures(code: str) -> ResponseReturnValue:
+def list_temperatures(site: Site, args: dict[str, Any]) -> ResponseReturnValue:
     """Temperature readings, oldest first (filter from, to)."""
-    site = staff_site(code, managers_only=True)
-    args = query_args(s.PeriodPageQuery())
     stmt = temps.temperatures_query(site, actor=actor(), start=args["start"], end=args["end"])
     return page(stmt, TemperatureCheck.id, s.TemperatureOut, args.get("cursor"))

@@ -6,41 +6,38 @@ from typing import Any
 
 from flask.typing import ResponseReturnValue
 
-from supermarket.api_routes import ApiRoutes
 from supermarket.auth.web import MANAGERS, STAFF, actor
 from supermarket.sites.models import Site
 from supermarket.stock import schemas as s
-from supermarket.stock.api.base import bp, page, query_args, staff_site
+from supermarket.stock.api.base import StockRoutes, bp, page
 from supermarket.stock.models import (
     StockMovement,
 )
 from supermarket.stock.services import ledger, levels
 from supermarket.stock.services.levels import Item
 
-api = ApiRoutes(bp, tag="stock")
+api = StockRoutes(bp, tag="stock")
 # What the ledger's actions answer: the movements they recorded.
 Movements = dict[str, list[StockMovement]]
 
 
-@api.route("GET", "/sites/<code>/stock", STAFF, query=s.LevelQuery, responses={200: s.LevelListOut})
-def list_levels(code: str) -> ResponseReturnValue:
+@api.site_read("/sites/<code>/stock", STAFF, query=s.LevelQuery, responses={200: s.LevelListOut})
+def list_levels(site: Site, args: dict[str, Any]) -> ResponseReturnValue:
     """Stock levels: every product held or with a minimum, with its earliest dates and flags."""
-    site = staff_site(code)
-    args = query_args(s.LevelQuery())
     rows = levels.stock_levels(site, actor=actor(), category=args["category"])
     return {"items": s.LevelOut(many=True).dump(rows), "next": None}
 
 
-@api.route("GET", "/sites/<code>/stock/alerts", STAFF, responses={200: s.AlertsOut})
-def alerts(code: str) -> ResponseReturnValue:
+@api.site_read("/sites/<code>/stock/alerts", STAFF, responses={200: s.AlertsOut})
+def alerts(site: Site, _: None) -> ResponseReturnValue:
     """Below minimum, use-by soon, past best-before (move to free), past use-by (waste)."""
-    return s.AlertsOut().dump(levels.alerts(staff_site(code), actor=actor()))
+    return s.AlertsOut().dump(levels.alerts(site, actor=actor()))
 
 
-@api.route("GET", "/sites/<code>/stock/items/<sku>", STAFF, responses={200: s.ItemOut})
-def item(code: str, sku: str) -> ResponseReturnValue:
+@api.site_read("/sites/<code>/stock/items/<sku>", STAFF, responses={200: s.ItemOut})
+def item(site: Site, _: None, sku: str) -> ResponseReturnValue:
     """One product at the site with its batches in issuing order."""
-    return s.ItemOut().dump(levels.stock_item(staff_site(code), sku, actor=actor()))
+    return s.ItemOut().dump(levels.stock_item(site, sku, actor=actor()))
 
 
 @api.site_change(
@@ -90,17 +87,14 @@ def waste_expired(site: Site, data: dict[str, Any]) -> Movements:
     return {"movements": ledger.waste_expired(site, actor=actor(), **data)}
 
 
-@api.route(
-    "GET",
+@api.site_read(
     "/sites/<code>/stock/movements",
     STAFF,
     query=s.MovementQuery,
     responses={200: s.MovementListOut},
 )
-def movements(code: str) -> ResponseReturnValue:
+def movements(site: Site, args: dict[str, Any]) -> ResponseReturnValue:
     """The site's stock ledger, oldest first (filter by kind, sku, from, to)."""
-    site = staff_site(code)
-    args = query_args(s.MovementQuery())
     stmt = levels.movements_query(
         site,
         actor=actor(),

@@ -2,22 +2,22 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from flask.typing import ResponseReturnValue
 
-from supermarket.api_routes import ApiRoutes
 from supermarket.auth.web import MANAGERS, actor
+from supermarket.sites.models import Site
 from supermarket.stock import schemas as s
-from supermarket.stock.api.base import bp, query_args, staff_site
+from supermarket.stock.api.base import StockRoutes, bp
 from supermarket.stock.services import reports
 
-api = ApiRoutes(bp, tag="stock")
+api = StockRoutes(bp, tag="stock")
 
 
-@api.route(
-    "GET", "/sites/<code>/stock/report", MANAGERS, query=s.PeriodQuery, responses={200: s.ReportOut}
+@api.site_read(
+    "/sites/<code>/stock/report", MANAGERS, query=s.PeriodQuery, responses={200: s.ReportOut}
 )
-def report(code: str) -> ResponseReturnValue:
+def report(site: Site, args: dict[str, Any]) -> ResponseReturnValue:
     """Stock held (items, weight, value) and in/out/waste in a period (default: this month)."""
-    site = staff_site(code, managers_only=True)
-    args = query_args(s.PeriodQuery())
     return s.ReportOut().dump(reports.stock_report(site, actor=actor(), **args))

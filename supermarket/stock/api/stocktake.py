@@ -6,15 +6,14 @@ from typing import Any
 
 from flask.typing import ResponseReturnValue
 
-from supermarket.api_routes import ApiRoutes
 from supermarket.auth.web import MANAGERS, actor
 from supermarket.sites.models import Site
 from supermarket.stock import schemas as s
-from supermarket.stock.api.base import bp, staff_site
+from supermarket.stock.api.base import StockRoutes, bp
 from supermarket.stock.models import Stocktake
 from supermarket.stock.services import stocktake
 
-api = ApiRoutes(bp, tag="stocktakes")
+api = StockRoutes(bp, tag="stocktakes")
 
 
 @api.site_change(
@@ -25,12 +24,11 @@ def start_stocktake(site: Site, data: dict[str, Any]) -> Stocktake:
     return stocktake.start_stocktake(site, actor=actor(), **data)
 
 
-@api.route(
-    "GET", "/sites/<code>/stocktakes/<int:stocktake_id>", MANAGERS, responses={200: s.StocktakeOut}
+@api.site_read(
+    "/sites/<code>/stocktakes/<int:stocktake_id>", MANAGERS, responses={200: s.StocktakeOut}
 )
-def get_stocktake(code: str, stocktake_id: int) -> ResponseReturnValue:
+def get_stocktake(site: Site, _: None, stocktake_id: int) -> ResponseReturnValue:
     """A stocktake with its lines and differences."""
-    site = staff_site(code, managers_only=True)
     return s.StocktakeOut().dump(stocktake.get_stocktake(site, stocktake_id, actor=actor()))
 
 

@@ -2,20 +2,21 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from flask.typing import ResponseReturnValue
 
-from supermarket.api_routes import ApiRoutes
 from supermarket.auth.web import MANAGERS, actor
 from supermarket.sites.models import Site
 from supermarket.stock import schemas as s
-from supermarket.stock.api.base import bp, page, query_args, staff_site
+from supermarket.stock.api.base import StockRoutes, bp, page
 from supermarket.stock.models import (
     StockTransfer,
 )
 from supermarket.stock.services import transfers as xfers
 from supermarket.stock.services.transfers import TransferReceipt, TransferRequest
 
-api = ApiRoutes(bp, tag="transfers")
+api = StockRoutes(bp, tag="transfers")
 
 
 @api.site_change(
@@ -26,27 +27,20 @@ def send_transfer(site: Site, data: TransferRequest) -> StockTransfer:
     return xfers.send_transfer(site, data, actor=actor())
 
 
-@api.route(
-    "GET",
-    "/sites/<code>/transfers",
-    MANAGERS,
-    query=s.PageQuery,
-    responses={200: s.TransferListOut},
+@api.site_read(
+    "/sites/<code>/transfers", MANAGERS, query=s.PageQuery, responses={200: s.TransferListOut}
 )
-def list_transfers(code: str) -> ResponseReturnValue:
+def list_transfers(site: Site, args: dict[str, Any]) -> ResponseReturnValue:
     """Transfers sent from or coming to the site."""
-    site = staff_site(code, managers_only=True)
-    args = query_args(s.PageQuery())
     stmt = xfers.transfers_query(site, actor=actor())
     return page(stmt, StockTransfer.id, s.TransferOut, args.get("cursor"))
 
 
-@api.route(
-    "GET", "/sites/<code>/transfers/<int:transfer_id>", MANAGERS, responses={200: s.TransferOut}
+@api.site_read(
+    "/sites/<code>/transfers/<int:transfer_id>", MANAGERS, responses={200: s.TransferOut}
 )
-def get_transfer(code: str, transfer_id: int) -> ResponseReturnValue:
+def get_transfer(site: Site, _: None, transfer_id: int) -> ResponseReturnValue:
     """One transfer."""
-    site = staff_site(code, managers_only=True)
     return s.TransferOut().dump(xfers.get_transfer(site, transfer_id, actor=actor()))
 
 
