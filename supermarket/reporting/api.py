@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import io
+from collections.abc import Callable
 
 from flask import Blueprint, Response, current_app, request, send_file
 from flask.typing import ResponseReturnValue
+from marshmallow import Schema
 
 from supermarket.api_routes import ApiRoutes
 from supermarket.auth.models import Role
@@ -24,9 +26,17 @@ TAG = "reporting"
 api = ApiRoutes(bp, tag=TAG)
 LEADS = (Role.PROGRAMME_LEAD, Role.ADMIN)
 PERIOD_NOT_OVER = "period_not_over: programme figures are published once the period is over"
+PDF_ANSWERS: dict[int, type[Schema] | Schema | str] = {200: "application/pdf", 409: PERIOD_NOT_OVER}
 
 
-def _pdf(name: str, data: bytes) -> ResponseReturnValue:
+def _report_pdf(
+    query: type[Schema], make: Callable[..., tuple[str, bytes]], *site: str
+) -> ResponseReturnValue:
+    """A report pack made for the period in the query string, as a PDF download."""
+    args = query().load(request.args.to_dict())
+    name, data = make(
+        *site, actor=actor(), period=args["period"], programme=current_app.config["PROGRAMME_NAME"]
+    )
     return send_file(
         io.BytesIO(data), mimetype="application/pdf", download_name=name, as_attachment=True
     )
@@ -70,33 +80,15 @@ def table_csv(name: str) -> ResponseReturnValue:
     )
 
 
-@api.route(
-    "GET",
-    "/reports/programme.pdf",
-    LEADS,
-    query=PeriodQuery,
-    responses={200: "application/pdf", 409: PERIOD_NOT_OVER},
-)
+@api.route("GET", "/reports/programme.pdf", LEADS, query=PeriodQuery, responses=PDF_ANSWERS)
 def programme_pdf() -> ResponseReturnValue:
     """The programme report pack (PDF) for a quarter (2026-Q3) or a year (2026)."""
-    args = PeriodQuery().load(request.args.to_dict())
-    name, data = services.programme_report_pdf(
-        actor=actor(), period=args["period"], programme=current_app.config["PROGRAMME_NAME"]
-    )
-    return _pdf(name, data)
+    return _report_pdf(PeriodQuery, services.programme_report_pdf)
 
 
 @api.route(
-    "GET",
-    "/sites/<code>/reports/monthly.pdf",
-    REPORTERS,
-    query=MonthQuery,
-    responses={200: "application/pdf", 409: PERIOD_NOT_OVER},
+    "GET", "/sites/<code>/reports/monthly.pdf", REPORTERS, query=MonthQuery, responses=PDF_ANSWERS
 )
 def monthly_pdf(code: str) -> ResponseReturnValue:
     """A site's monthly report (PDF) for period=2026-09: its managers, leads and admins."""
-    args = MonthQuery().load(request.args.to_dict())
-    name, data = services.monthly_site_report_pdf(
-        code, actor=actor(), period=args["period"], programme=current_app.config["PROGRAMME_NAME"]
-    )
-    return _pdf(name, data)
+    return _report_pdf(MonthQuery, services.monthly_site_report_pdf, code)

@@ -15,6 +15,7 @@ from supermarket.sites import services
 from supermarket.sites.schemas import SiteIn, SiteListOut, SiteOut, SiteWithSettingsOut
 from supermarket.sites.settings import CompleteSiteSettingsSchema, SiteSettingsChangesSchema
 
+SETTINGS_EDITORS = (Role.SITE_MANAGER, Role.ADMIN)
 bp = Blueprint("sites_api", __name__, url_prefix="/api/v1/sites")
 api = ApiRoutes(bp, tag="sites")
 
@@ -45,33 +46,34 @@ def get_site(code: str) -> ResponseReturnValue:
     return SiteWithSettingsOut().dump(site_for_reporting(code, actor()))
 
 
+def _change_settings(code: str, *, replace: bool) -> ResponseReturnValue:
+    site = site_for_reporting(code, actor())
+    services.update_settings(site, json_body(), actor=actor(), replace=replace)
+    db.session.commit()
+    return SiteWithSettingsOut().dump(site)
+
+
 @api.route(
     "PUT",
     "/<code>/settings",
-    (Role.SITE_MANAGER, Role.ADMIN),
+    SETTINGS_EDITORS,
     body=CompleteSiteSettingsSchema,
     responses={200: SiteWithSettingsOut},
 )
 def put_settings(code: str) -> ResponseReturnValue:
     """Replace a site's settings: every setting must be given (as GET answers them); a missing
     one is refused, never reset to its default. To change some settings, use PATCH."""
-    site = site_for_reporting(code, actor())
-    services.update_settings(site, json_body(), actor=actor(), replace=True)
-    db.session.commit()
-    return SiteWithSettingsOut().dump(site)
+    return _change_settings(code, replace=True)
 
 
 @api.route(
     "PATCH",
     "/<code>/settings",
-    (Role.SITE_MANAGER, Role.ADMIN),
+    SETTINGS_EDITORS,
     body=SiteSettingsChangesSchema,
     responses={200: SiteWithSettingsOut},
 )
 def patch_settings(code: str) -> ResponseReturnValue:
     """Change some of a site's settings: those named change, the others are kept (an empty object
     changes nothing). A list given (bands, tiers, routes, catchment) replaces that list."""
-    site = site_for_reporting(code, actor())
-    services.update_settings(site, json_body(), actor=actor())
-    db.session.commit()
-    return SiteWithSettingsOut().dump(site)
+    return _change_settings(code, replace=False)

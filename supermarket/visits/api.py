@@ -6,6 +6,7 @@ from typing import Any
 
 from flask import Blueprint, request
 from flask.typing import ResponseReturnValue
+from sqlalchemy import Select
 
 from supermarket.api_routes import ApiRoutes
 from supermarket.auth.access import site_for_staff
@@ -62,6 +63,11 @@ def check_in(code: str) -> ResponseReturnValue:
     return body, 201 if result.created else 200, headers
 
 
+def _visits_page(stmt: Select[Visit], cursor: str | None) -> dict[str, Any]:
+    items, nxt = keyset_page(stmt, Visit.id, limit=page_limit(), cursor=cursor)
+    return {"items": VisitOut(many=True).dump(items), "next": nxt}
+
+
 @api.route("GET", "/visits", STAFF, query=DayQuery, responses={200: VisitListOut})
 def day_list(code: str) -> ResponseReturnValue:
     """The visits made at the site on a day (today by default)."""
@@ -69,8 +75,7 @@ def day_list(code: str) -> ResponseReturnValue:
     args = _args(DayQuery())
     day = args["date"] or services.site_today(site)
     stmt = services.day_visits(site, day, actor=actor())
-    items, cursor = keyset_page(stmt, Visit.id, limit=page_limit(), cursor=args["cursor"])
-    return {"items": VisitOut(many=True).dump(items), "next": cursor}
+    return _visits_page(stmt, args["cursor"])
 
 
 @api.route("GET", "/members/<number>/visits", STAFF, query=PageQuery, responses={200: VisitListOut})
@@ -79,8 +84,7 @@ def member_history(code: str, number: str) -> ResponseReturnValue:
     site = site_for_staff(code, actor())
     args = _args(PageQuery())
     _, stmt = services.member_visits(site, number, actor=actor())
-    items, cursor = keyset_page(stmt, Visit.id, limit=page_limit(), cursor=args["cursor"])
-    return {"items": VisitOut(many=True).dump(items), "next": cursor}
+    return _visits_page(stmt, args["cursor"])
 
 
 @api.route("GET", "/checkin/<number>", STAFF, responses={200: PanelOut})
