@@ -33,6 +33,8 @@ from supermarket.sites.models import Site
 
 F = TypeVar("F", bound=Callable[..., Any])
 Doc = type[Schema] | Schema | None
+# Status -> the schema answered, a media type ("application/pdf") or what an error means.
+Answers = dict[int, type[Schema] | Schema | str]
 Step = Callable[..., Any]
 
 
@@ -59,14 +61,19 @@ class ApiRoutes:
         body: Doc = None,
         body_required: bool = True,
         query: Doc = None,
-        responses: dict[int, type[Schema] | Schema | str] | None = None,
+        responses: Answers | None = None,
         tag: str | None = None,
+        summary: str | None = None,
     ) -> Callable[[F], F]:
+        """Declare `method rule` for `allowed`; the summary is the view's docstring (its lines
+        joined), or `summary` for a view without one."""
+
         def decorate(fn: F) -> F:
-            if not fn.__doc__:
-                raise TypeError(f"{fn.__name__}: an API endpoint's docstring is its summary")
+            text = summary or " ".join((fn.__doc__ or "").split())
+            if not text:
+                raise TypeError(f"{fn.__name__}: an API endpoint needs a docstring (its summary)")
             documented = api_doc(
-                " ".join(fn.__doc__.split()),
+                text,
                 body=body,
                 body_required=body_required,
                 query=query,
@@ -103,7 +110,7 @@ class ApiRoutes:
                 db.session.commit()
                 return out().dump(result), status
 
-            responses: dict[int, type[Schema] | Schema | str] = {status: out}
+            responses: Answers = {status: out}
             return self.route(method, rule, allowed, body=body, responses=responses)(view)
 
         return decorate

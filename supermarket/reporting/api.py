@@ -9,7 +9,7 @@ from flask import Blueprint, Response, current_app, request, send_file
 from flask.typing import ResponseReturnValue
 from marshmallow import Schema
 
-from supermarket.api_routes import ApiRoutes
+from supermarket.api_routes import Answers, ApiRoutes
 from supermarket.auth.models import Role
 from supermarket.auth.web import REPORTERS, actor
 from supermarket.reporting import services
@@ -26,7 +26,7 @@ TAG = "reporting"
 api = ApiRoutes(bp, tag=TAG)
 LEADS = (Role.PROGRAMME_LEAD, Role.ADMIN)
 PERIOD_NOT_OVER = "period_not_over: programme figures are published once the period is over"
-PDF_ANSWERS: dict[int, type[Schema] | Schema | str] = {200: "application/pdf", 409: PERIOD_NOT_OVER}
+PDF_ANSWERS: Answers = {200: "application/pdf", 409: PERIOD_NOT_OVER}
 
 
 def _report_pdf(

@@ -13,7 +13,7 @@ from marshmallow import Schema
 from sqlalchemy import Select
 from sqlalchemy.orm import InstrumentedAttribute
 
-from supermarket.api_routes import ApiRoutes, Step, site_in_url
+from supermarket.api_routes import Answers, ApiRoutes, Step, site_in_url
 from supermarket.auth.access import site_for_staff
 from supermarket.auth.models import Role
 from supermarket.auth.web import actor
@@ -56,7 +56,7 @@ class StockRoutes(ApiRoutes):
         allowed: Sequence[Role],
         *,
         query: type[Schema] | None = None,
-        responses: dict[int, type[Schema] | Schema | str],
+        responses: Answers,
     ) -> Callable[[Step], Step]:
         """A GET at the site in the URL: the guarded site and the query arguments through
         `query` (if any), then the decorated step(site, args, **path args) answers. The step's

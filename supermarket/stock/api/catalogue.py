@@ -17,24 +17,41 @@ from supermarket.stock.services import products
 api = ApiRoutes(bp, tag="products")
 
 
-@api.route("GET", "/products", ALL_ROLES, query=s.ProductQuery, responses={200: s.ProductListOut})
+@api.route(
+    "GET",
+    "/products",
+    ALL_ROLES,
+    query=s.ProductQuery,
+    responses={200: s.ProductListOut},
+    summary="Search the catalogue: a scanned barcode or sku finds that product, else name words.",
+)
 def list_products() -> ResponseReturnValue:
-    """Search the catalogue: a scanned barcode or sku finds that product, else name words."""
     args = query_args(s.ProductQuery())
     stmt = products.products_query(q=args.get("q", ""), category=args.get("category"))
     return page(stmt, Product.id, s.ProductOut, args.get("cursor"))
 
 
-@api.route("POST", "/products", EDITORS, body=s.ProductIn, responses={201: s.ProductOut})
+@api.route(
+    "POST",
+    "/products",
+    EDITORS,
+    body=s.ProductIn,
+    responses={201: s.ProductOut},
+    summary="Add a product (site managers, administrators).",
+)
 def create_product() -> ResponseReturnValue:
-    """Add a product (site managers, administrators)."""
     product = products.create_product(s.ProductIn().load(json_body()), actor=actor())
     return saved(s.ProductOut(), product, 201)
 
 
-@api.route("GET", "/products/<code>", ALL_ROLES, responses={200: s.ProductOut})
+@api.route(
+    "GET",
+    "/products/<code>",
+    ALL_ROLES,
+    responses={200: s.ProductOut},
+    summary="A product by sku or barcode.",
+)
 def get_product(code: str) -> ResponseReturnValue:
-    """A product by sku or barcode."""
     return s.ProductOut().dump(products.lookup_product(code))
 
 
@@ -44,9 +61,9 @@ def get_product(code: str) -> ResponseReturnValue:
     EDITORS,
     body=s.ProductPatch(partial=True),
     responses={200: s.ProductOut},
+    summary="Change some of a product's fields.",
 )
 def update_product(code: str) -> ResponseReturnValue:
-    """Change some of a product's fields."""
     changes = s.ProductPatch(partial=True).load(json_body())
     product = products.update_product(products.lookup_product(code), changes, actor=actor())
     return saved(s.ProductOut(), product)
