@@ -5,19 +5,15 @@ from __future__ import annotations
 from flask import Blueprint
 from flask.typing import ResponseReturnValue
 
+from supermarket.api_routes import ApiRoutes
 from supermarket.auth.schemas import MeOut
-from supermarket.auth.web import ALL_ROLES, actor, roles
-from supermarket.http import api_doc
+from supermarket.auth.web import ALL_ROLES, actor
 
 bp = Blueprint("auth_api", __name__, url_prefix="/api/v1")
+api = ApiRoutes(bp, tag="auth")
 
 
-@bp.get("/me")
-@roles(*ALL_ROLES)
-@api_doc(
-    "The signed-in user or token owner: email, name, role and site codes.",
-    responses={200: MeOut},
-    tag="auth",
-)
+@api.route("GET", "/me", ALL_ROLES, responses={200: MeOut})
 def me() -> ResponseReturnValue:
+    """The signed-in user or token owner: email, name, role and site codes."""
     return MeOut().dump(actor())

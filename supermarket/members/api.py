@@ -3,20 +3,24 @@
 from __future__ import annotations
 
 import io
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from datetime import date
+from functools import wraps
 from typing import Any
 
 from flask import Blueprint, request, send_file
 from flask.typing import ResponseReturnValue
-from marshmallow import ValidationError
+from marshmallow import Schema, ValidationError
 
+from supermarket.api_routes import ApiRoutes
 from supermarket.auth.access import site_for_staff
-from supermarket.auth.web import MANAGERS, STAFF, actor, roles
+from supermarket.auth.models import Role
+from supermarket.auth.web import MANAGERS, STAFF, actor
 from supermarket.extensions import db
-from supermarket.http import api_doc, json_body, page_limit
+from supermarket.http import json_body, page_limit
 from supermarket.members import pdf, services
-from supermarket.members.models import Member, MemberConsent
+from supermarket.members.inputs import MemberChanges
+from supermarket.members.models import Member
 from supermarket.members.schemas import (
     AnonymisedOut,
     CardsQuery,
@@ -38,6 +42,7 @@ from supermarket.sites.models import Site
 
 bp = Blueprint("members_api", __name__, url_prefix="/api/v1/sites/<code>/members")
 TAG = "members"
+api = ApiRoutes(bp, tag=TAG)
 
 
 def _site(code: str, *, managers_only: bool = False) -> Site:
@@ -60,16 +65,10 @@ def _pdf(data: bytes, name: str) -> ResponseReturnValue:
     return send_file(io.BytesIO(data), mimetype="application/pdf", download_name=name)
 
 
-@bp.get("")
-@roles(*STAFF)
-@api_doc(
-    "Search a site's members: exact membership number, name prefix (any case or accent) "
-    "or postcode/district.",
-    query=SearchQuery,
-    responses={200: MemberListOut},
-    tag=TAG,
-)
+@api.route("GET", "", STAFF, query=SearchQuery, responses={200: MemberListOut})
 def search(code: str) -> ResponseReturnValue:
+    """Search a site's members: exact membership number, name prefix (any case or accent) or
+    postcode/district."""
     args = SearchQuery().load({k: v for k, v in request.args.items() if k != "limit"})
     found = services.search_members(
         _site(code),
@@ -86,15 +85,9 @@ def search(code: str) -> ResponseReturnValue:
     }
 
 
-@bp.post("")
-@roles(*STAFF)
-@api_doc(
-    "Register a household (201); 409 possible_duplicate names the existing member.",
-    body=MemberIn,
-    responses={201: RegistrationOut},
-    tag=TAG,
-)
+@api.route("POST", "", STAFF, body=MemberIn, responses={201: RegistrationOut})
 def register(code: str) -> ResponseReturnValue:
+    """Register a household (201); 409 possible_duplicate names the existing member."""
     site = _site(code)
     data = MemberIn().load(json_body())
     result = services.register_member(site, data, actor=actor())
@@ -104,175 +97,118 @@ def register(code: str) -> ResponseReturnValue:
     return body, 201
 
 
-@bp.get("/<number>")
-@roles(*STAFF)
-@api_doc("One member (viewing is audited).", responses={200: MemberOut}, tag=TAG)
+@api.route("GET", "/<number>", STAFF, responses={200: MemberOut})
 def detail(code: str, number: str) -> ResponseReturnValue:
+    """One member (viewing is audited)."""
     member = services.view_member(_site(code), number, actor=actor())
     db.session.commit()
     return MemberOut().dump(member)
 
 
-@bp.patch("/<number>")
-@roles(*STAFF)
-@api_doc(
-    "Change a member's details (volunteers: phone, email and postcode only).",
-    body=MemberUpdateIn,
-    responses={200: MemberOut},
-    tag=TAG,
-)
-def update(code: str, number: str) -> ResponseReturnValue:
-    member = _member(code, number)
-    changes = MemberUpdateIn().load(json_body())
+def _action_body(schema: type[Schema], *, required: bool) -> Any:
+    """The body of an action on a member: required, or an optional JSON object (EmptyIn: none
+    at all, or {})."""
+    if required:
+        return schema().load(json_body())
+    data = _optional_body()
+    if schema is EmptyIn:
+        if data:
+            raise ValidationError({"_schema": ["This action takes no fields."]})
+        return {}
+    return schema().load(data)
+
+
+Change = Callable[..., object]
+
+
+def _member_change(
+    method: str, rule: str, allowed: Sequence[Role], body: type[Schema], *, required: bool = False
+) -> Callable[[Change], Change]:
+    """An endpoint that changes one member: the member (managers-only where only managers may
+    call it), the body through `body`, then the decorated step(member, data, **path args),
+    commit, and the member as MemberOut. The step's docstring is the endpoint's summary."""
+
+    def decorate(step: Change) -> Change:
+        @wraps(step)
+        def view(code: str, number: str, **path: str) -> ResponseReturnValue:
+            member = _member(code, number, managers_only=tuple(allowed) == MANAGERS)
+            step(member, _action_body(body, required=required), **path)
+            db.session.commit()
+            return MemberOut().dump(member)
+
+        return api.route(
+            method, rule, allowed, body=body, body_required=required, responses={200: MemberOut}
+        )(view)
+
+    return decorate
+
+
+@_member_change("PATCH", "/<number>", STAFF, MemberUpdateIn, required=True)
+def update(member: Member, changes: MemberChanges) -> None:
+    """Change a member's details (volunteers: phone, email and postcode only)."""
     services.update_member(member, changes, actor=actor())
-    db.session.commit()
-    return MemberOut().dump(member)
 
 
-@bp.post("/<number>/suspend")
-@roles(*MANAGERS)
-@api_doc("Suspend a membership, with a reason.", body=ReasonIn, responses={200: MemberOut}, tag=TAG)
-def suspend(code: str, number: str) -> ResponseReturnValue:
-    member = _member(code, number, managers_only=True)
-    data = ReasonIn().load(json_body())
+@_member_change("POST", "/<number>/suspend", MANAGERS, ReasonIn, required=True)
+def suspend(member: Member, data: dict[str, Any]) -> None:
+    """Suspend a membership, with a reason."""
     services.suspend_member(member, data["reason"], actor=actor())
-    db.session.commit()
-    return MemberOut().dump(member)
 
 
-def _simple_action(code: str, number: str, action: Any) -> ResponseReturnValue:
-    member = _member(code, number, managers_only=True)
-    if _optional_body():
-        raise ValidationError({"_schema": ["This action takes no fields."]})
-    action(member, actor=actor())
-    db.session.commit()
-    return MemberOut().dump(member)
+@_member_change("POST", "/<number>/reinstate", MANAGERS, EmptyIn)
+def reinstate(member: Member, _: dict[str, Any]) -> None:
+    """Lift a suspension."""
+    services.reinstate_member(member, actor=actor())
 
 
-@bp.post("/<number>/reinstate")
-@roles(*MANAGERS)
-@api_doc(
-    "Lift a suspension.", body=EmptyIn, body_required=False, responses={200: MemberOut}, tag=TAG
-)
-def reinstate(code: str, number: str) -> ResponseReturnValue:
-    return _simple_action(code, number, services.reinstate_member)
+@_member_change("POST", "/<number>/renew", MANAGERS, EmptyIn)
+def renew(member: Member, _: dict[str, Any]) -> None:
+    """Extend the membership by the site's term and start a new review interval."""
+    services.renew_member(member, actor=actor())
 
 
-@bp.post("/<number>/renew")
-@roles(*MANAGERS)
-@api_doc(
-    "Extend the membership by the site's term and start a new review interval.",
-    body=EmptyIn,
-    body_required=False,
-    responses={200: MemberOut},
-    tag=TAG,
-)
-def renew(code: str, number: str) -> ResponseReturnValue:
-    return _simple_action(code, number, services.renew_member)
+@_member_change("POST", "/<number>/review", MANAGERS, EmptyIn)
+def review(member: Member, _: dict[str, Any]) -> None:
+    """Record that the membership was reviewed today."""
+    services.record_review(member, actor=actor())
 
 
-@bp.post("/<number>/review")
-@roles(*MANAGERS)
-@api_doc(
-    "Record that the membership was reviewed today.",
-    body=EmptyIn,
-    body_required=False,
-    responses={200: MemberOut},
-    tag=TAG,
-)
-def review(code: str, number: str) -> ResponseReturnValue:
-    return _simple_action(code, number, services.record_review)
+@_member_change("POST", "/<number>/admit", MANAGERS, EmptyIn)
+def admit(member: Member, _: dict[str, Any]) -> None:
+    """Give a household on the waiting list its place."""
+    services.admit_from_waiting_list(member, actor=actor())
 
 
-@bp.post("/<number>/admit")
-@roles(*MANAGERS)
-@api_doc(
-    "Give a household on the waiting list its place.",
-    body=EmptyIn,
-    body_required=False,
-    responses={200: MemberOut},
-    tag=TAG,
-)
-def admit(code: str, number: str) -> ResponseReturnValue:
-    return _simple_action(code, number, services.admit_from_waiting_list)
-
-
-@bp.post("/<number>/close")
-@roles(*MANAGERS)
-@api_doc(
-    "Close a membership.",
-    body=OptionalReasonIn,
-    body_required=False,
-    responses={200: MemberOut},
-    tag=TAG,
-)
-def close(code: str, number: str) -> ResponseReturnValue:
-    member = _member(code, number, managers_only=True)
-    data = OptionalReasonIn().load(_optional_body())
+@_member_change("POST", "/<number>/close", MANAGERS, OptionalReasonIn)
+def close(member: Member, data: dict[str, Any]) -> None:
+    """Close a membership."""
     services.close_member(member, data["reason"], actor=actor())
-    db.session.commit()
-    return MemberOut().dump(member)
 
 
-def _consent_change(
-    code: str, number: str, kind: str, change: Callable[..., MemberConsent]
-) -> ResponseReturnValue:
-    member = _member(code, number)
-    data = ConsentChangeIn().load(_optional_body())
-    change(member, kind, data["method"], actor=actor())
-    db.session.commit()
-    return MemberOut().dump(member)
+@_member_change("POST", "/<number>/consents/<kind>", STAFF, ConsentChangeIn)
+def give_consent(member: Member, data: dict[str, Any], kind: str) -> None:
+    """Record a consent the member gives (survey, contact)."""
+    services.give_consent(member, kind, data["method"], actor=actor())
 
 
-@bp.post("/<number>/consents/<kind>")
-@roles(*STAFF)
-@api_doc(
-    "Record a consent the member gives (survey, contact).",
-    body=ConsentChangeIn,
-    body_required=False,
-    responses={200: MemberOut},
-    tag=TAG,
-)
-def give_consent(code: str, number: str, kind: str) -> ResponseReturnValue:
-    return _consent_change(code, number, kind, services.give_consent)
+@_member_change("POST", "/<number>/consents/<kind>/withdraw", STAFF, ConsentChangeIn)
+def withdraw_consent(member: Member, data: dict[str, Any], kind: str) -> None:
+    """Withdraw a consent (survey, contact) in one action."""
+    services.withdraw_consent(member, kind, data["method"], actor=actor())
 
 
-@bp.post("/<number>/consents/<kind>/withdraw")
-@roles(*STAFF)
-@api_doc(
-    "Withdraw a consent (survey, contact) in one action.",
-    body=ConsentChangeIn,
-    body_required=False,
-    responses={200: MemberOut},
-    tag=TAG,
-)
-def withdraw_consent(code: str, number: str, kind: str) -> ResponseReturnValue:
-    return _consent_change(code, number, kind, services.withdraw_consent)
-
-
-@bp.get("/<number>/card.pdf")
-@roles(*STAFF)
-@api_doc(
-    "The membership card, credit-card size; its codes hold only the number.",
-    responses={200: "application/pdf"},
-    tag=TAG,
-)
+@api.route("GET", "/<number>/card.pdf", STAFF, responses={200: "application/pdf"})
 def card(code: str, number: str) -> ResponseReturnValue:
+    """The membership card, credit-card size; its codes hold only the number."""
     site = _site(code)
     member = services.card_for(site, number, actor=actor())
     db.session.commit()
     return _pdf(pdf.card_pdf(member, site), f"card-{member.membership_number}.pdf")
 
 
-@bp.get("/cards.pdf")
-@roles(*STAFF)
-@api_doc(
-    "An A4 sheet of cards (8 a page): ?number=...&number=... or ?registered_on=YYYY-MM-DD.",
-    query=CardsQuery,
-    responses={200: "application/pdf"},
-    tag=TAG,
-)
+@api.route("GET", "/cards.pdf", STAFF, query=CardsQuery, responses={200: "application/pdf"})
 def cards(code: str) -> ResponseReturnValue:
+    """An A4 sheet of cards (8 a page): ?number=...&number=... or ?registered_on=YYYY-MM-DD."""
     site = _site(code)
     day = request.args.get("registered_on")
     try:
@@ -286,40 +222,33 @@ def cards(code: str) -> ResponseReturnValue:
     return _pdf(pdf.card_sheet_pdf(members, site), "cards.pdf")
 
 
-@bp.get("/<number>/export")
-@roles(*MANAGERS)
-@api_doc(
-    "Subject access: everything held about the member, from every table (audited).",
-    responses={200: MemberExportOut},
-    tag=TAG,
-)
+@api.route("GET", "/<number>/export", MANAGERS, responses={200: MemberExportOut})
 def export(code: str, number: str) -> ResponseReturnValue:
+    """Subject access: everything held about the member, from every table (audited)."""
     data = privacy.export_member(_site(code), number, actor=actor())
     db.session.commit()
     return data
 
 
-@bp.get("/<number>/export.pdf")
-@roles(*MANAGERS)
-@api_doc("Subject access as a PDF (audited).", responses={200: "application/pdf"}, tag=TAG)
+@api.route("GET", "/<number>/export.pdf", MANAGERS, responses={200: "application/pdf"})
 def export_pdf(code: str, number: str) -> ResponseReturnValue:
+    """Subject access as a PDF (audited)."""
     data = privacy.export_member(_site(code), number, actor=actor())
     db.session.commit()
     return _pdf(pdf.export_pdf(data), f"member-data-{number}.pdf")
 
 
-@bp.post("/<number>/anonymise")
-@roles(*MANAGERS)
-@api_doc(
-    "Erase the member: personal fields cleared for good, statistics kept (audited).",
+@api.route(
+    "POST",
+    "/<number>/anonymise",
+    MANAGERS,
     body=EmptyIn,
     body_required=False,
     responses={200: AnonymisedOut},
-    tag=TAG,
 )
 def anonymise(code: str, number: str) -> ResponseReturnValue:
-    if _optional_body():
-        raise ValidationError({"_schema": ["This action takes no fields."]})
+    """Erase the member: personal fields cleared for good, statistics kept (audited)."""
+    _action_body(EmptyIn, required=False)
     member = privacy.anonymise_member(_site(code), number, actor=actor())
     db.session.commit()
     return AnonymisedOut().dump(member)

@@ -3,13 +3,15 @@
 from __future__ import annotations
 
 import io
+from collections.abc import Callable
 
 from flask import Blueprint, Response, current_app, request, send_file
 from flask.typing import ResponseReturnValue
+from marshmallow import Schema
 
+from supermarket.api_routes import Answers, ApiRoutes
 from supermarket.auth.models import Role
-from supermarket.auth.web import REPORTERS, actor, roles
-from supermarket.http import api_doc
+from supermarket.auth.web import REPORTERS, actor
 from supermarket.reporting import services
 from supermarket.reporting.schemas import (
     MonthQuery,
@@ -21,43 +23,52 @@ from supermarket.reporting.schemas import (
 
 bp = Blueprint("reporting_api", __name__, url_prefix="/api/v1")
 TAG = "reporting"
+api = ApiRoutes(bp, tag=TAG)
 LEADS = (Role.PROGRAMME_LEAD, Role.ADMIN)
 PERIOD_NOT_OVER = "period_not_over: programme figures are published once the period is over"
+PDF_ANSWERS: Answers = {200: "application/pdf", 409: PERIOD_NOT_OVER}
 
 
-def _pdf(name: str, data: bytes) -> ResponseReturnValue:
+def _report_pdf(
+    query: type[Schema], make: Callable[..., tuple[str, bytes]], *site: str
+) -> ResponseReturnValue:
+    """A report pack made for the period in the query string, as a PDF download."""
+    args = query().load(request.args.to_dict())
+    name, data = make(
+        *site, actor=actor(), period=args["period"], programme=current_app.config["PROGRAMME_NAME"]
+    )
     return send_file(
         io.BytesIO(data), mimetype="application/pdf", download_name=name, as_attachment=True
     )
 
 
-@bp.get("/stats")
-@roles(*REPORTERS)
-@api_doc(
-    "A fixed period's anonymised statistics (all sites, or one with site=CODE), after the"
-    " disclosure rule, which the answer names. Leads and admins: every site; site managers:"
-    " their own. Programme figures are published once the period is over (409"
-    " period_not_over before).",
+@api.route(
+    "GET",
+    "/stats",
+    REPORTERS,
     query=StatsQuery,
     responses={200: StatsOut, 404: "site_not_found", 409: PERIOD_NOT_OVER},
-    tag=TAG,
 )
 def stats() -> ResponseReturnValue:
+    """A fixed period's anonymised statistics (all sites, or one with site=CODE), after the
+    disclosure rule, which the answer names. Leads and admins: every site; site managers:
+    their own. Programme figures are published once the period is over (409 period_not_over
+    before)."""
     args = StatsQuery().load(request.args.to_dict())
     report = services.stats_feed(actor=actor(), period=args["period"], site=args["site"])
     return dump_stats(report.as_dict())
 
 
-@bp.get("/stats/tables/<name>.csv")
-@roles(*REPORTERS)
-@api_doc(
-    "One table of the statistics as CSV (summary, sites, people, food, baseline, outcome,"
-    " transitions, trend), with the disclosure rule at the top; safe to open in a spreadsheet.",
+@api.route(
+    "GET",
+    "/stats/tables/<name>.csv",
+    REPORTERS,
     query=StatsQuery,
     responses={200: "text/csv", 404: "site_not_found or table_not_found", 409: PERIOD_NOT_OVER},
-    tag=TAG,
 )
 def table_csv(name: str) -> ResponseReturnValue:
+    """One table of the statistics as CSV (summary, sites, people, food, baseline, outcome,
+    transitions, trend), with the disclosure rule at the top; safe to open in a spreadsheet."""
     args = StatsQuery().load(request.args.to_dict())
     filename, text = services.table_download(
         name, actor=actor(), period=args["period"], site=args["site"]
@@ -69,33 +80,15 @@ def table_csv(name: str) -> ResponseReturnValue:
     )
 
 
-@bp.get("/reports/programme.pdf")
-@roles(*LEADS)
-@api_doc(
-    "The programme report pack (PDF) for a quarter (2026-Q3) or a year (2026).",
-    query=PeriodQuery,
-    responses={200: "application/pdf", 409: PERIOD_NOT_OVER},
-    tag=TAG,
-)
+@api.route("GET", "/reports/programme.pdf", LEADS, query=PeriodQuery, responses=PDF_ANSWERS)
 def programme_pdf() -> ResponseReturnValue:
-    args = PeriodQuery().load(request.args.to_dict())
-    name, data = services.programme_report_pdf(
-        actor=actor(), period=args["period"], programme=current_app.config["PROGRAMME_NAME"]
-    )
-    return _pdf(name, data)
+    """The programme report pack (PDF) for a quarter (2026-Q3) or a year (2026)."""
+    return _report_pdf(PeriodQuery, services.programme_report_pdf)
 
 
-@bp.get("/sites/<code>/reports/monthly.pdf")
-@roles(*REPORTERS)
-@api_doc(
-    "A site's monthly report (PDF) for period=2026-09: its managers, leads and admins.",
-    query=MonthQuery,
-    responses={200: "application/pdf", 409: PERIOD_NOT_OVER},
-    tag=TAG,
+@api.route(
+    "GET", "/sites/<code>/reports/monthly.pdf", REPORTERS, query=MonthQuery, responses=PDF_ANSWERS
 )
 def monthly_pdf(code: str) -> ResponseReturnValue:
-    args = MonthQuery().load(request.args.to_dict())
-    name, data = services.monthly_site_report_pdf(
-        code, actor=actor(), period=args["period"], programme=current_app.config["PROGRAMME_NAME"]
-    )
-    return _pdf(name, data)
+    """A site's monthly report (PDF) for period=2026-09: its managers, leads and admins."""
+    return _report_pdf(MonthQuery, services.monthly_site_report_pdf, code)

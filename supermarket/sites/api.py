@@ -5,75 +5,75 @@ from __future__ import annotations
 from flask import Blueprint
 from flask.typing import ResponseReturnValue
 
+from supermarket.api_routes import ApiRoutes
 from supermarket.auth.access import site_for_reporting, sites_for
 from supermarket.auth.models import Role
-from supermarket.auth.web import ALL_ROLES, actor, roles
+from supermarket.auth.web import ALL_ROLES, actor
 from supermarket.extensions import db
-from supermarket.http import api_doc, json_body
+from supermarket.http import json_body
 from supermarket.sites import services
 from supermarket.sites.schemas import SiteIn, SiteListOut, SiteOut, SiteWithSettingsOut
 from supermarket.sites.settings import CompleteSiteSettingsSchema, SiteSettingsChangesSchema
 
+SETTINGS_EDITORS = (Role.SITE_MANAGER, Role.ADMIN)
 bp = Blueprint("sites_api", __name__, url_prefix="/api/v1/sites")
+api = ApiRoutes(bp, tag="sites")
 
 
-@bp.get("")
-@roles(*ALL_ROLES)
-@api_doc(
-    "Sites the caller works at (staff) or reports on (leads, admins).",
-    responses={200: SiteListOut},
-    tag="sites",
-)
+@api.route("GET", "", ALL_ROLES, responses={200: SiteListOut})
 def list_sites() -> ResponseReturnValue:
+    """Sites the caller works at (staff) or reports on (leads, admins)."""
     return {"items": SiteOut(many=True).dump(sites_for(actor())), "next": None}
 
 
-@bp.post("")
-@roles(Role.ADMIN)
-@api_doc(
-    "Add a site (administrators).", body=SiteIn, responses={201: SiteWithSettingsOut}, tag="sites"
-)
+@api.route("POST", "", (Role.ADMIN,), body=SiteIn, responses={201: SiteWithSettingsOut})
 def create_site() -> ResponseReturnValue:
+    """Add a site (administrators)."""
     data = SiteIn().load(json_body())
     site = services.create_site(actor=actor(), **data)
     db.session.commit()
     return SiteWithSettingsOut().dump(site), 201
 
 
-@bp.get("/<code>")
-@roles(Role.SITE_MANAGER, Role.PROGRAMME_LEAD, Role.ADMIN)
-@api_doc("A site with its settings.", responses={200: SiteWithSettingsOut}, tag="sites")
+@api.route(
+    "GET",
+    "/<code>",
+    (Role.SITE_MANAGER, Role.PROGRAMME_LEAD, Role.ADMIN),
+    responses={200: SiteWithSettingsOut},
+)
 def get_site(code: str) -> ResponseReturnValue:
+    """A site with its settings."""
     return SiteWithSettingsOut().dump(site_for_reporting(code, actor()))
 
 
-@bp.put("/<code>/settings")
-@roles(Role.SITE_MANAGER, Role.ADMIN)
-@api_doc(
-    "Replace a site's settings: every setting must be given (as GET answers them); a missing "
-    "one is refused, never reset to its default. To change some settings, use PATCH.",
+def _change_settings(code: str, *, replace: bool) -> ResponseReturnValue:
+    site = site_for_reporting(code, actor())
+    services.update_settings(site, json_body(), actor=actor(), replace=replace)
+    db.session.commit()
+    return SiteWithSettingsOut().dump(site)
+
+
+@api.route(
+    "PUT",
+    "/<code>/settings",
+    SETTINGS_EDITORS,
     body=CompleteSiteSettingsSchema,
     responses={200: SiteWithSettingsOut},
-    tag="sites",
 )
 def put_settings(code: str) -> ResponseReturnValue:
-    site = site_for_reporting(code, actor())
-    services.update_settings(site, json_body(), actor=actor(), replace=True)
-    db.session.commit()
-    return SiteWithSettingsOut().dump(site)
+    """Replace a site's settings: every setting must be given (as GET answers them); a missing
+    one is refused, never reset to its default. To change some settings, use PATCH."""
+    return _change_settings(code, replace=True)
 
 
-@bp.patch("/<code>/settings")
-@roles(Role.SITE_MANAGER, Role.ADMIN)
-@api_doc(
-    "Change some of a site's settings: those named change, the others are kept (an empty "
-    "object changes nothing). A list given (bands, tiers, routes, catchment) replaces that list.",
+@api.route(
+    "PATCH",
+    "/<code>/settings",
+    SETTINGS_EDITORS,
     body=SiteSettingsChangesSchema,
     responses={200: SiteWithSettingsOut},
-    tag="sites",
 )
 def patch_settings(code: str) -> ResponseReturnValue:
-    site = site_for_reporting(code, actor())
-    services.update_settings(site, json_body(), actor=actor())
-    db.session.commit()
-    return SiteWithSettingsOut().dump(site)
+    """Change some of a site's settings: those named change, the others are kept (an empty object
+    changes nothing). A list given (bands, tiers, routes, catchment) replaces that list."""
+    return _change_settings(code, replace=False)

@@ -6,11 +6,14 @@ from typing import Any
 
 from flask import Blueprint, request
 from flask.typing import ResponseReturnValue
+from sqlalchemy import Select
 
+from supermarket.api_routes import ApiRoutes
 from supermarket.auth.access import site_for_staff
-from supermarket.auth.web import MANAGERS, STAFF, actor, roles
+from supermarket.auth.web import MANAGERS, STAFF, actor
 from supermarket.extensions import db
-from supermarket.http import api_doc, json_body, keyset_page, page_limit
+from supermarket.http import json_body, keyset_page, page_limit
+from supermarket.sites.models import Site
 from supermarket.transactions import late_write_lock, take_write_lock
 from supermarket.visits import services
 from supermarket.visits.models import Visit
@@ -28,6 +31,7 @@ from supermarket.visits.schemas import (
 
 bp = Blueprint("visits_api", __name__, url_prefix="/api/v1/sites/<code>")
 TAG = "visits"
+api = ApiRoutes(bp, tag=TAG)
 # Built once: a marshmallow schema deep-copies its fields each time one is made, which is a
 # measurable share of a check-in. Loading and dumping keep no state in the instance.
 CHECKIN_IN = CheckInIn()
@@ -37,22 +41,16 @@ def _args(schema: DayQuery | PageQuery) -> dict[str, Any]:
     return dict(schema.load({k: v for k, v in request.args.items() if k != "limit"}))
 
 
-@bp.post("/visits")
-@roles(*STAFF)
-@api_doc(
-    "Check a member in (201). Send an Idempotency-Key header (a UUID) and reuse it on retry: "
-    "a retry of the same request answers 200 with the first visit and never records a second; "
-    "the key reused for a different member, basket, payment or override is 409 "
-    "idempotency_key_reused (error.details.visit_id: the first visit). Other refusals are 409 "
-    "with error.code visit_limit_reached, membership_expired, membership_suspended, "
-    "membership_closed, membership_waiting, allowance_exceeded, insufficient_stock or "
-    "not_allowed_at_this_site; send override_reason to go past those that allow it.",
-    body=CheckInIn,
-    responses={201: CheckInOut, 200: CheckInOut},
-    tag=TAG,
-)
+@api.route("POST", "/visits", STAFF, body=CheckInIn, responses={201: CheckInOut, 200: CheckInOut})
 @late_write_lock
 def check_in(code: str) -> ResponseReturnValue:
+    """Check a member in (201). Send an Idempotency-Key header (a UUID) and reuse it on retry: a
+    retry of the same request answers 200 with the first visit and never records a second; the
+    key reused for a different member, basket, payment or override is 409
+    idempotency_key_reused (error.details.visit_id: the first visit). Other refusals are 409
+    with error.code visit_limit_reached, membership_expired, membership_suspended,
+    membership_closed, membership_waiting, allowance_exceeded, insufficient_stock or
+    not_allowed_at_this_site; send override_reason to go past those that allow it."""
     site = site_for_staff(code, actor())
     data = CHECKIN_IN.load(json_body())
     take_write_lock()  # the rules below count visits under the lock: never over the limit
@@ -65,65 +63,41 @@ def check_in(code: str) -> ResponseReturnValue:
     return body, 201 if result.created else 200, headers
 
 
-@bp.get("/visits")
-@roles(*STAFF)
-@api_doc(
-    "The visits made at the site on a day (today by default).",
-    query=DayQuery,
-    responses={200: VisitListOut},
-    tag=TAG,
-)
+def _visits_page(stmt: Select[Visit], cursor: str | None) -> dict[str, Any]:
+    items, nxt = keyset_page(stmt, Visit.id, limit=page_limit(), cursor=cursor)
+    return {"items": VisitOut(many=True).dump(items), "next": nxt}
+
+
+@api.route("GET", "/visits", STAFF, query=DayQuery, responses={200: VisitListOut})
 def day_list(code: str) -> ResponseReturnValue:
+    """The visits made at the site on a day (today by default)."""
     site = site_for_staff(code, actor())
     args = _args(DayQuery())
     day = args["date"] or services.site_today(site)
     stmt = services.day_visits(site, day, actor=actor())
-    items, cursor = keyset_page(stmt, Visit.id, limit=page_limit(), cursor=args["cursor"])
-    return {"items": VisitOut(many=True).dump(items), "next": cursor}
+    return _visits_page(stmt, args["cursor"])
 
 
-@bp.get("/members/<number>/visits")
-@roles(*STAFF)
-@api_doc(
-    "A member's visits at every site, oldest first.",
-    query=PageQuery,
-    responses={200: VisitListOut},
-    tag=TAG,
-)
+@api.route("GET", "/members/<number>/visits", STAFF, query=PageQuery, responses={200: VisitListOut})
 def member_history(code: str, number: str) -> ResponseReturnValue:
+    """A member's visits at every site, oldest first."""
     site = site_for_staff(code, actor())
     args = _args(PageQuery())
     _, stmt = services.member_visits(site, number, actor=actor())
-    items, cursor = keyset_page(stmt, Visit.id, limit=page_limit(), cursor=args["cursor"])
-    return {"items": VisitOut(many=True).dump(items), "next": cursor}
+    return _visits_page(stmt, args["cursor"])
 
 
-@bp.get("/checkin/<number>")
-@roles(*STAFF)
-@api_doc(
-    "The check-in panel for a scanned or typed card number: who, what they may take, "
-    "and any rule in the way (viewing is audited).",
-    responses={200: PanelOut},
-    tag=TAG,
-)
+@api.route("GET", "/checkin/<number>", STAFF, responses={200: PanelOut})
 def panel(code: str, number: str) -> ResponseReturnValue:
+    """The check-in panel for a scanned or typed card number: who, what they may take, and any
+    rule in the way (viewing is audited)."""
     site = site_for_staff(code, actor())
     found = services.checkin_panel(site, number, actor=actor())
     db.session.commit()
     return PanelOut().dump(found)
 
 
-@bp.post("/visits/<int:visit_id>/void")
-@roles(*MANAGERS)
-@api_doc(
-    "Void a visit made today, with a reason (site managers); its stock goes back.",
-    body=VoidIn,
-    responses={200: VisitOut},
-    tag=TAG,
-)
-def void(code: str, visit_id: int) -> ResponseReturnValue:
-    site = site_for_staff(code, actor(), managers_only=True)
-    data = VoidIn().load(json_body())
-    visit = services.void_visit(site, visit_id, data["reason"], actor=actor())
-    db.session.commit()
-    return VisitOut().dump(visit)
+@api.site_change("POST", "/visits/<int:visit_id>/void", MANAGERS, body=VoidIn, out=VisitOut)
+def void(site: Site, data: dict[str, Any], visit_id: int) -> Visit:
+    """Void a visit made today, with a reason (site managers); its stock goes back."""
+    return services.void_visit(site, visit_id, data["reason"], actor=actor())

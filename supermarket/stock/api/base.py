@@ -3,6 +3,8 @@ query arguments, and the shapes of acting on one site's stock."""
 
 from __future__ import annotations
 
+from collections.abc import Callable, Sequence
+from functools import wraps
 from typing import Any
 
 from flask import Blueprint, request
@@ -11,6 +13,7 @@ from marshmallow import Schema
 from sqlalchemy import Select
 from sqlalchemy.orm import InstrumentedAttribute
 
+from supermarket.api_routes import Answers, ApiRoutes, Step, site_in_url
 from supermarket.auth.access import site_for_staff
 from supermarket.auth.models import Role
 from supermarket.auth.web import actor
@@ -42,3 +45,30 @@ def saved(out: Schema, result: Any, status: int = 200) -> ResponseReturnValue:
     """Commit what the use case changed, then answer with its result dumped through `out`."""
     db.session.commit()
     return out.dump(result), status
+
+
+class StockRoutes(ApiRoutes):
+    """The stock API's endpoints, with the shape of reading one site's stock."""
+
+    def site_read(
+        self,
+        rule: str,
+        allowed: Sequence[Role],
+        *,
+        query: type[Schema] | None = None,
+        responses: Answers,
+    ) -> Callable[[Step], Step]:
+        """A GET at the site in the URL: the guarded site and the query arguments through
+        `query` (if any), then the decorated step(site, args, **path args) answers. The step's
+        docstring is the endpoint's summary."""
+
+        def decorate(step: Step) -> Step:
+            @wraps(step)
+            def view(code: str, **path: Any) -> ResponseReturnValue:
+                site = site_in_url(code, allowed)
+                args = None if query is None else query_args(query())
+                return step(site, args, **path)
+
+            return self.route("GET", rule, allowed, query=query, responses=responses)(view)
+
+        return decorate

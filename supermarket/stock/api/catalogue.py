@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from flask.typing import ResponseReturnValue
 
-from supermarket.auth.web import ALL_ROLES, actor, roles
-from supermarket.http import api_doc, json_body
+from supermarket.api_routes import ApiRoutes
+from supermarket.auth.web import ALL_ROLES, actor
+from supermarket.http import json_body
 from supermarket.stock import schemas as s
 from supermarket.stock.api.base import EDITORS, bp, page, query_args, saved
 from supermarket.stock.models import (
@@ -13,14 +14,16 @@ from supermarket.stock.models import (
 )
 from supermarket.stock.services import products
 
+api = ApiRoutes(bp, tag="products")
 
-@bp.get("/products")
-@roles(*ALL_ROLES)
-@api_doc(
-    "Search the catalogue: a scanned barcode or sku finds that product, else name words.",
+
+@api.route(
+    "GET",
+    "/products",
+    ALL_ROLES,
     query=s.ProductQuery,
     responses={200: s.ProductListOut},
-    tag="products",
+    summary="Search the catalogue: a scanned barcode or sku finds that product, else name words.",
 )
 def list_products() -> ResponseReturnValue:
     args = query_args(s.ProductQuery())
@@ -28,33 +31,37 @@ def list_products() -> ResponseReturnValue:
     return page(stmt, Product.id, s.ProductOut, args.get("cursor"))
 
 
-@bp.post("/products")
-@roles(*EDITORS)
-@api_doc(
-    "Add a product (site managers, administrators).",
+@api.route(
+    "POST",
+    "/products",
+    EDITORS,
     body=s.ProductIn,
     responses={201: s.ProductOut},
-    tag="products",
+    summary="Add a product (site managers, administrators).",
 )
 def create_product() -> ResponseReturnValue:
     product = products.create_product(s.ProductIn().load(json_body()), actor=actor())
     return saved(s.ProductOut(), product, 201)
 
 
-@bp.get("/products/<code>")
-@roles(*ALL_ROLES)
-@api_doc("A product by sku or barcode.", responses={200: s.ProductOut}, tag="products")
+@api.route(
+    "GET",
+    "/products/<code>",
+    ALL_ROLES,
+    responses={200: s.ProductOut},
+    summary="A product by sku or barcode.",
+)
 def get_product(code: str) -> ResponseReturnValue:
     return s.ProductOut().dump(products.lookup_product(code))
 
 
-@bp.patch("/products/<code>")
-@roles(*EDITORS)
-@api_doc(
-    "Change some of a product's fields.",
+@api.route(
+    "PATCH",
+    "/products/<code>",
+    EDITORS,
     body=s.ProductPatch(partial=True),
     responses={200: s.ProductOut},
-    tag="products",
+    summary="Change some of a product's fields.",
 )
 def update_product(code: str) -> ResponseReturnValue:
     changes = s.ProductPatch(partial=True).load(json_body())

@@ -2,43 +2,42 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from flask.typing import ResponseReturnValue
 
-from supermarket.auth.web import MANAGERS, actor, roles
-from supermarket.http import api_doc, json_body
+from supermarket.auth.web import MANAGERS, actor
+from supermarket.sites.models import Site
 from supermarket.stock import schemas as s
-from supermarket.stock.api.base import bp, page, query_args, saved, staff_site
+from supermarket.stock.api.base import StockRoutes, bp, page
 from supermarket.stock.models import (
     TemperatureCheck,
 )
 from supermarket.stock.services import temperatures as temps
 
+api = StockRoutes(bp, tag="food safety")
 
-@bp.post("/sites/<code>/temperatures")
-@roles(*MANAGERS)
-@api_doc(
-    "Record a fridge or freezer reading; out of range needs the action taken.",
+
+@api.site_change(
+    "POST",
+    "/sites/<code>/temperatures",
+    MANAGERS,
     body=s.TemperatureIn,
-    responses={201: s.TemperatureOut},
-    tag="food safety",
+    out=s.TemperatureOut,
+    status=201,
 )
-def record_temperature(code: str) -> ResponseReturnValue:
-    site = staff_site(code, managers_only=True)
-    data = s.TemperatureIn().load(json_body())
-    check = temps.record_temperature(site, actor=actor(), **data)
-    return saved(s.TemperatureOut(), check, 201)
+def record_temperature(site: Site, data: dict[str, Any]) -> TemperatureCheck:
+    """Record a fridge or freezer reading; out of range needs the action taken."""
+    return temps.record_temperature(site, actor=actor(), **data)
 
 
-@bp.get("/sites/<code>/temperatures")
-@roles(*MANAGERS)
-@api_doc(
-    "Temperature readings, oldest first (filter from, to).",
+@api.site_read(
+    "/sites/<code>/temperatures",
+    MANAGERS,
     query=s.PeriodPageQuery,
     responses={200: s.TemperatureListOut},
-    tag="food safety",
 )
-def list_temperatures(code: str) -> ResponseReturnValue:
-    site = staff_site(code, managers_only=True)
-    args = query_args(s.PeriodPageQuery())
+def list_temperatures(site: Site, args: dict[str, Any]) -> ResponseReturnValue:
+    """Temperature readings, oldest first (filter from, to)."""
     stmt = temps.temperatures_query(site, actor=actor(), start=args["start"], end=args["end"])
     return page(stmt, TemperatureCheck.id, s.TemperatureOut, args.get("cursor"))

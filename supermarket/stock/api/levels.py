@@ -2,81 +2,58 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from flask.typing import ResponseReturnValue
 
-from supermarket.auth.web import MANAGERS, STAFF, actor, roles
-from supermarket.http import api_doc, json_body
+from supermarket.auth.web import MANAGERS, STAFF, actor
+from supermarket.sites.models import Site
 from supermarket.stock import schemas as s
-from supermarket.stock.api.base import bp, page, query_args, saved, staff_site
+from supermarket.stock.api.base import StockRoutes, bp, page
 from supermarket.stock.models import (
     StockMovement,
 )
 from supermarket.stock.services import ledger, levels
+from supermarket.stock.services.levels import Item
+
+api = StockRoutes(bp, tag="stock")
+# What the ledger's actions answer: the movements they recorded.
+Movements = dict[str, list[StockMovement]]
 
 
-@bp.get("/sites/<code>/stock")
-@roles(*STAFF)
-@api_doc(
-    "Stock levels: every product held or with a minimum, with its earliest dates and flags.",
-    query=s.LevelQuery,
-    responses={200: s.LevelListOut},
-    tag="stock",
-)
-def list_levels(code: str) -> ResponseReturnValue:
-    site = staff_site(code)
-    args = query_args(s.LevelQuery())
+@api.site_read("/sites/<code>/stock", STAFF, query=s.LevelQuery, responses={200: s.LevelListOut})
+def list_levels(site: Site, args: dict[str, Any]) -> ResponseReturnValue:
+    """Stock levels: every product held or with a minimum, with its earliest dates and flags."""
     rows = levels.stock_levels(site, actor=actor(), category=args["category"])
     return {"items": s.LevelOut(many=True).dump(rows), "next": None}
 
 
-@bp.get("/sites/<code>/stock/alerts")
-@roles(*STAFF)
-@api_doc(
-    "Below minimum, use-by soon, past best-before (move to free), past use-by (waste).",
-    responses={200: s.AlertsOut},
-    tag="stock",
+@api.site_read("/sites/<code>/stock/alerts", STAFF, responses={200: s.AlertsOut})
+def alerts(site: Site, _: None) -> ResponseReturnValue:
+    """Below minimum, use-by soon, past best-before (move to free), past use-by (waste)."""
+    return s.AlertsOut().dump(levels.alerts(site, actor=actor()))
+
+
+@api.site_read("/sites/<code>/stock/items/<sku>", STAFF, responses={200: s.ItemOut})
+def item(site: Site, _: None, sku: str) -> ResponseReturnValue:
+    """One product at the site with its batches in issuing order."""
+    return s.ItemOut().dump(levels.stock_item(site, sku, actor=actor()))
+
+
+@api.site_change(
+    "PUT", "/sites/<code>/stock/items/<sku>/minimum", MANAGERS, body=s.MinimumIn, out=s.ItemOut
 )
-def alerts(code: str) -> ResponseReturnValue:
-    return s.AlertsOut().dump(levels.alerts(staff_site(code), actor=actor()))
-
-
-@bp.get("/sites/<code>/stock/items/<sku>")
-@roles(*STAFF)
-@api_doc(
-    "One product at the site with its batches in issuing order.",
-    responses={200: s.ItemOut},
-    tag="stock",
-)
-def item(code: str, sku: str) -> ResponseReturnValue:
-    return s.ItemOut().dump(levels.stock_item(staff_site(code), sku, actor=actor()))
-
-
-@bp.put("/sites/<code>/stock/items/<sku>/minimum")
-@roles(*MANAGERS)
-@api_doc(
-    "Set the site's own minimum level for a product (null: use the catalogue's).",
-    body=s.MinimumIn,
-    responses={200: s.ItemOut},
-    tag="stock",
-)
-def set_minimum(code: str, sku: str) -> ResponseReturnValue:
-    site = staff_site(code, managers_only=True)
-    data = s.MinimumIn().load(json_body())
+def set_minimum(site: Site, data: dict[str, Any], sku: str) -> Item:
+    """Set the site's own minimum level for a product (null: use the catalogue's)."""
     levels.set_site_minimum(site, sku, data["min_level"], actor=actor())
-    return saved(s.ItemOut(), levels.stock_item(site, sku, actor=actor()))
+    return levels.stock_item(site, sku, actor=actor())
 
 
-@bp.post("/sites/<code>/stock/waste")
-@roles(*MANAGERS)
-@api_doc(
-    "Write stock off with a reason, earliest-dated first (or from one batch).",
-    body=s.WasteIn,
-    responses={201: s.MovementsOut},
-    tag="stock",
+@api.site_change(
+    "POST", "/sites/<code>/stock/waste", MANAGERS, body=s.WasteIn, out=s.MovementsOut, status=201
 )
-def waste(code: str) -> ResponseReturnValue:
-    site = staff_site(code, managers_only=True)
-    data = s.WasteIn().load(json_body())
+def waste(site: Site, data: dict[str, Any]) -> Movements:
+    """Write stock off with a reason, earliest-dated first (or from one batch)."""
     moved = ledger.waste(
         site,
         data.pop("sku"),
@@ -85,51 +62,39 @@ def waste(code: str) -> ResponseReturnValue:
         actor=actor(),
         **data,
     )
-    return saved(s.MovementsOut(), {"movements": moved}, 201)
+    return {"movements": moved}
 
 
-@bp.post("/sites/<code>/stock/give-out")
-@roles(*STAFF)
-@api_doc(
-    "Record stock given out at a session without a scan (free items, band-counted baskets, "
-    "weighed crates in grams).",
-    body=s.GiveOutIn,
-    responses={201: s.MovementsOut},
-    tag="stock",
+@api.site_change(
+    "POST", "/sites/<code>/stock/give-out", STAFF, body=s.GiveOutIn, out=s.MovementsOut, status=201
 )
-def give_out(code: str) -> ResponseReturnValue:
-    site = staff_site(code)
-    data = s.GiveOutIn().load(json_body())
-    moved = ledger.give_out(site, data["sku"], data["quantity"], actor=actor())
-    return saved(s.MovementsOut(), {"movements": moved}, 201)
+def give_out(site: Site, data: dict[str, Any]) -> Movements:
+    """Record stock given out at a session without a scan (free items, band-counted baskets,
+    weighed crates in grams)."""
+    return {"movements": ledger.give_out(site, data["sku"], data["quantity"], actor=actor())}
 
 
-@bp.post("/sites/<code>/stock/waste-expired")
-@roles(*MANAGERS)
-@api_doc(
-    "Write off everything past its use-by date in one action.",
+@api.site_change(
+    "POST",
+    "/sites/<code>/stock/waste-expired",
+    MANAGERS,
     body=s.WasteExpiredIn,
-    responses={201: s.MovementsOut},
-    tag="stock",
+    out=s.MovementsOut,
+    status=201,
 )
-def waste_expired(code: str) -> ResponseReturnValue:
-    site = staff_site(code, managers_only=True)
-    data = s.WasteExpiredIn().load(json_body())
-    moved = ledger.waste_expired(site, actor=actor(), **data)
-    return saved(s.MovementsOut(), {"movements": moved}, 201)
+def waste_expired(site: Site, data: dict[str, Any]) -> Movements:
+    """Write off everything past its use-by date in one action."""
+    return {"movements": ledger.waste_expired(site, actor=actor(), **data)}
 
 
-@bp.get("/sites/<code>/stock/movements")
-@roles(*STAFF)
-@api_doc(
-    "The site's stock ledger, oldest first (filter by kind, sku, from, to).",
+@api.site_read(
+    "/sites/<code>/stock/movements",
+    STAFF,
     query=s.MovementQuery,
     responses={200: s.MovementListOut},
-    tag="stock",
 )
-def movements(code: str) -> ResponseReturnValue:
-    site = staff_site(code)
-    args = query_args(s.MovementQuery())
+def movements(site: Site, args: dict[str, Any]) -> ResponseReturnValue:
+    """The site's stock ledger, oldest first (filter by kind, sku, from, to)."""
     stmt = levels.movements_query(
         site,
         actor=actor(),

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from flask.typing import ResponseReturnValue
 
-from supermarket.auth.web import STAFF, actor, roles
-from supermarket.http import api_doc, json_body
+from supermarket.api_routes import ApiRoutes
+from supermarket.auth.web import STAFF, actor
+from supermarket.http import json_body
 from supermarket.stock import schemas as s
 from supermarket.stock.api.base import bp, page, query_args, saved, staff_site
 from supermarket.stock.models import (
@@ -13,23 +14,29 @@ from supermarket.stock.models import (
 )
 from supermarket.stock.services import receiving
 
+api = ApiRoutes(bp, tag="donations")
 
-@bp.get("/sites/<code>/donors")
-@roles(*STAFF)
-@api_doc("The site's donors.", responses={200: s.DonorListOut}, tag="donations")
+
+@api.route(
+    "GET",
+    "/sites/<code>/donors",
+    STAFF,
+    responses={200: s.DonorListOut},
+    summary="The site's donors.",
+)
 def donors(code: str) -> ResponseReturnValue:
     rows = receiving.list_donors(staff_site(code), actor=actor())
     return {"items": s.DonorOut(many=True).dump(rows), "next": None}
 
 
-@bp.post("/sites/<code>/donations")
-@roles(*STAFF)
-@api_doc(
-    "Receive a delivery or purchase: item lines (sku, quantity) and weigh-in lines "
-    "(category, weight_g). One bad line and nothing is stored.",
+@api.route(
+    "POST",
+    "/sites/<code>/donations",
+    STAFF,
     body=s.DonationIn,
     responses={201: s.DonationOut},
-    tag="donations",
+    summary="Receive a delivery or purchase: item lines (sku, quantity) and weigh-in lines "
+    "(category, weight_g). One bad line and nothing is stored.",
 )
 def receive(code: str) -> ResponseReturnValue:
     site = staff_site(code)
@@ -37,13 +44,13 @@ def receive(code: str) -> ResponseReturnValue:
     return saved(s.DonationOut(), donation, 201)
 
 
-@bp.get("/sites/<code>/donations")
-@roles(*STAFF)
-@api_doc(
-    "Donations received at the site, oldest first.",
+@api.route(
+    "GET",
+    "/sites/<code>/donations",
+    STAFF,
     query=s.PageQuery,
     responses={200: s.DonationListOut},
-    tag="donations",
+    summary="Donations received at the site, oldest first.",
 )
 def donations(code: str) -> ResponseReturnValue:
     site = staff_site(code)
@@ -52,9 +59,13 @@ def donations(code: str) -> ResponseReturnValue:
     return page(stmt, Donation.id, s.DonationSummaryOut, args.get("cursor"))
 
 
-@bp.get("/sites/<code>/donations/<int:donation_id>")
-@roles(*STAFF)
-@api_doc("One donation with its lines.", responses={200: s.DonationOut}, tag="donations")
+@api.route(
+    "GET",
+    "/sites/<code>/donations/<int:donation_id>",
+    STAFF,
+    responses={200: s.DonationOut},
+    summary="One donation with its lines.",
+)
 def donation(code: str, donation_id: int) -> ResponseReturnValue:
     return s.DonationOut().dump(
         receiving.get_donation(staff_site(code), donation_id, actor=actor())

@@ -2,24 +2,22 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from flask.typing import ResponseReturnValue
 
-from supermarket.auth.web import MANAGERS, actor, roles
-from supermarket.http import api_doc
+from supermarket.auth.web import MANAGERS, actor
+from supermarket.sites.models import Site
 from supermarket.stock import schemas as s
-from supermarket.stock.api.base import bp, query_args, staff_site
+from supermarket.stock.api.base import StockRoutes, bp
 from supermarket.stock.services import reports
 
+api = StockRoutes(bp, tag="stock")
 
-@bp.get("/sites/<code>/stock/report")
-@roles(*MANAGERS)
-@api_doc(
-    "Stock held (items, weight, value) and in/out/waste in a period (default: this month).",
-    query=s.PeriodQuery,
-    responses={200: s.ReportOut},
-    tag="stock",
+
+@api.site_read(
+    "/sites/<code>/stock/report", MANAGERS, query=s.PeriodQuery, responses={200: s.ReportOut}
 )
-def report(code: str) -> ResponseReturnValue:
-    site = staff_site(code, managers_only=True)
-    args = query_args(s.PeriodQuery())
+def report(site: Site, args: dict[str, Any]) -> ResponseReturnValue:
+    """Stock held (items, weight, value) and in/out/waste in a period (default: this month)."""
     return s.ReportOut().dump(reports.stock_report(site, actor=actor(), **args))

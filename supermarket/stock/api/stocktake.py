@@ -2,91 +2,73 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from flask.typing import ResponseReturnValue
 
-from supermarket.auth.web import MANAGERS, actor, roles
-from supermarket.http import api_doc, json_body
+from supermarket.auth.web import MANAGERS, actor
+from supermarket.sites.models import Site
 from supermarket.stock import schemas as s
-from supermarket.stock.api.base import bp, saved, staff_site
+from supermarket.stock.api.base import StockRoutes, bp
+from supermarket.stock.models import Stocktake
 from supermarket.stock.services import stocktake
 
+api = StockRoutes(bp, tag="stocktakes")
 
-@bp.post("/sites/<code>/stocktakes")
-@roles(*MANAGERS)
-@api_doc(
-    "Start a stocktake (one category, or all).",
-    body=s.StocktakeIn,
-    responses={201: s.StocktakeOut},
-    tag="stocktakes",
+
+@api.site_change(
+    "POST", "/sites/<code>/stocktakes", MANAGERS, body=s.StocktakeIn, out=s.StocktakeOut, status=201
 )
-def start_stocktake(code: str) -> ResponseReturnValue:
-    site = staff_site(code, managers_only=True)
-    data = s.StocktakeIn().load(json_body())
-    take = stocktake.start_stocktake(site, actor=actor(), **data)
-    return saved(s.StocktakeOut(), take, 201)
+def start_stocktake(site: Site, data: dict[str, Any]) -> Stocktake:
+    """Start a stocktake (one category, or all)."""
+    return stocktake.start_stocktake(site, actor=actor(), **data)
 
 
-@bp.get("/sites/<code>/stocktakes/<int:stocktake_id>")
-@roles(*MANAGERS)
-@api_doc(
-    "A stocktake with its lines and differences.", responses={200: s.StocktakeOut}, tag="stocktakes"
+@api.site_read(
+    "/sites/<code>/stocktakes/<int:stocktake_id>", MANAGERS, responses={200: s.StocktakeOut}
 )
-def get_stocktake(code: str, stocktake_id: int) -> ResponseReturnValue:
-    site = staff_site(code, managers_only=True)
+def get_stocktake(site: Site, _: None, stocktake_id: int) -> ResponseReturnValue:
+    """A stocktake with its lines and differences."""
     return s.StocktakeOut().dump(stocktake.get_stocktake(site, stocktake_id, actor=actor()))
 
 
-@bp.put("/sites/<code>/stocktakes/<int:stocktake_id>/counts")
-@roles(*MANAGERS)
-@api_doc(
-    "Save counts by line id (null clears a count).",
+@api.site_change(
+    "PUT",
+    "/sites/<code>/stocktakes/<int:stocktake_id>/counts",
+    MANAGERS,
     body=s.CountsIn,
-    responses={200: s.StocktakeOut},
-    tag="stocktakes",
+    out=s.StocktakeOut,
 )
-def put_counts(code: str, stocktake_id: int) -> ResponseReturnValue:
-    site = staff_site(code, managers_only=True)
-    counts = {c["id"]: c["counted"] for c in s.CountsIn().load(json_body())["counts"]}
-    take = stocktake.record_counts(site, stocktake_id, counts, actor=actor())
-    return saved(s.StocktakeOut(), take)
+def put_counts(site: Site, data: dict[str, Any], stocktake_id: int) -> Stocktake:
+    """Save counts by line id (null clears a count)."""
+    counts = {c["id"]: c["counted"] for c in data["counts"]}
+    return stocktake.record_counts(site, stocktake_id, counts, actor=actor())
 
 
-@bp.post("/sites/<code>/stocktakes/<int:stocktake_id>/lines")
-@roles(*MANAGERS)
-@api_doc(
-    "Count stock the sheet did not list.",
+@api.site_change(
+    "POST",
+    "/sites/<code>/stocktakes/<int:stocktake_id>/lines",
+    MANAGERS,
     body=s.FoundLineIn,
-    responses={201: s.StocktakeOut},
-    tag="stocktakes",
+    out=s.StocktakeOut,
+    status=201,
 )
-def add_found(code: str, stocktake_id: int) -> ResponseReturnValue:
-    site = staff_site(code, managers_only=True)
-    data = s.FoundLineIn().load(json_body())
-    line = stocktake.add_found_line(site, stocktake_id, actor=actor(), **data)
-    return saved(s.StocktakeOut(), line.stocktake, 201)
+def add_found(site: Site, data: dict[str, Any], stocktake_id: int) -> Stocktake:
+    """Count stock the sheet did not list."""
+    return stocktake.add_found_line(site, stocktake_id, actor=actor(), **data).stocktake
 
 
-@bp.post("/sites/<code>/stocktakes/<int:stocktake_id>/approve")
-@roles(*MANAGERS)
-@api_doc(
-    "Approve: every difference becomes an adjustment.",
-    responses={200: s.StocktakeOut},
-    tag="stocktakes",
+@api.site_change(
+    "POST", "/sites/<code>/stocktakes/<int:stocktake_id>/approve", MANAGERS, out=s.StocktakeOut
 )
-def approve(code: str, stocktake_id: int) -> ResponseReturnValue:
-    take = stocktake.approve_stocktake(
-        staff_site(code, managers_only=True), stocktake_id, actor=actor()
-    )
-    return saved(s.StocktakeOut(), take)
+def approve(site: Site, _: None, stocktake_id: int) -> Stocktake:
+    """Approve: every difference becomes an adjustment."""
+    return stocktake.approve_stocktake(site, stocktake_id, actor=actor())
 
 
-@bp.post("/sites/<code>/stocktakes/<int:stocktake_id>/cancel")
-@roles(*MANAGERS)
-@api_doc(
-    "Abandon an open stocktake; nothing changes.", responses={200: s.StocktakeOut}, tag="stocktakes"
+@api.site_change(
+    "POST", "/sites/<code>/stocktakes/<int:stocktake_id>/cancel", MANAGERS, out=s.StocktakeOut
 )
-def cancel_stocktake(code: str, stocktake_id: int) -> ResponseReturnValue:
-    take = stocktake.cancel_stocktake(
-        staff_site(code, managers_only=True), stocktake_id, actor=actor()
-    )
-    return saved(s.StocktakeOut(), take)
+def cancel_stocktake(site: Site, _: None, stocktake_id: int) -> Stocktake:
+    """Abandon an open stocktake; nothing changes."""
+    return stocktake.cancel_stocktake(site, stocktake_id, actor=actor())

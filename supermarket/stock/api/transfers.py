@@ -2,76 +2,63 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from flask.typing import ResponseReturnValue
 
-from supermarket.auth.web import MANAGERS, actor, roles
-from supermarket.http import api_doc, json_body
+from supermarket.auth.web import MANAGERS, actor
+from supermarket.sites.models import Site
 from supermarket.stock import schemas as s
-from supermarket.stock.api.base import bp, page, query_args, saved, staff_site
+from supermarket.stock.api.base import StockRoutes, bp, page
 from supermarket.stock.models import (
     StockTransfer,
 )
 from supermarket.stock.services import transfers as xfers
+from supermarket.stock.services.transfers import TransferReceipt, TransferRequest
+
+api = StockRoutes(bp, tag="transfers")
 
 
-@bp.post("/sites/<code>/transfers")
-@roles(*MANAGERS)
-@api_doc(
-    "Send stock to another site (earliest-expiring first, never past use-by).",
-    body=s.TransferIn,
-    responses={201: s.TransferOut},
-    tag="transfers",
+@api.site_change(
+    "POST", "/sites/<code>/transfers", MANAGERS, body=s.TransferIn, out=s.TransferOut, status=201
 )
-def send_transfer(code: str) -> ResponseReturnValue:
-    site = staff_site(code, managers_only=True)
-    data = s.TransferIn().load(json_body())
-    transfer = xfers.send_transfer(site, data, actor=actor())
-    return saved(s.TransferOut(), transfer, 201)
+def send_transfer(site: Site, data: TransferRequest) -> StockTransfer:
+    """Send stock to another site (earliest-expiring first, never past use-by)."""
+    return xfers.send_transfer(site, data, actor=actor())
 
 
-@bp.get("/sites/<code>/transfers")
-@roles(*MANAGERS)
-@api_doc(
-    "Transfers sent from or coming to the site.",
-    query=s.PageQuery,
-    responses={200: s.TransferListOut},
-    tag="transfers",
+@api.site_read(
+    "/sites/<code>/transfers", MANAGERS, query=s.PageQuery, responses={200: s.TransferListOut}
 )
-def list_transfers(code: str) -> ResponseReturnValue:
-    site = staff_site(code, managers_only=True)
-    args = query_args(s.PageQuery())
+def list_transfers(site: Site, args: dict[str, Any]) -> ResponseReturnValue:
+    """Transfers sent from or coming to the site."""
     stmt = xfers.transfers_query(site, actor=actor())
     return page(stmt, StockTransfer.id, s.TransferOut, args.get("cursor"))
 
 
-@bp.get("/sites/<code>/transfers/<int:transfer_id>")
-@roles(*MANAGERS)
-@api_doc("One transfer.", responses={200: s.TransferOut}, tag="transfers")
-def get_transfer(code: str, transfer_id: int) -> ResponseReturnValue:
-    site = staff_site(code, managers_only=True)
+@api.site_read(
+    "/sites/<code>/transfers/<int:transfer_id>", MANAGERS, responses={200: s.TransferOut}
+)
+def get_transfer(site: Site, _: None, transfer_id: int) -> ResponseReturnValue:
+    """One transfer."""
     return s.TransferOut().dump(xfers.get_transfer(site, transfer_id, actor=actor()))
 
 
-@bp.post("/sites/<code>/transfers/<int:transfer_id>/receive")
-@roles(*MANAGERS)
-@api_doc(
-    "Receive a transfer at this site; list only the lines that arrived short.",
+@api.site_change(
+    "POST",
+    "/sites/<code>/transfers/<int:transfer_id>/receive",
+    MANAGERS,
     body=s.TransferReceiveIn,
-    responses={200: s.TransferOut},
-    tag="transfers",
+    out=s.TransferOut,
 )
-def receive_transfer(code: str, transfer_id: int) -> ResponseReturnValue:
-    site = staff_site(code, managers_only=True)
-    data = s.TransferReceiveIn().load(json_body())
-    transfer = xfers.receive_transfer(site, transfer_id, data, actor=actor())
-    return saved(s.TransferOut(), transfer)
+def receive_transfer(site: Site, data: TransferReceipt, transfer_id: int) -> StockTransfer:
+    """Receive a transfer at this site; list only the lines that arrived short."""
+    return xfers.receive_transfer(site, transfer_id, data, actor=actor())
 
 
-@bp.post("/sites/<code>/transfers/<int:transfer_id>/cancel")
-@roles(*MANAGERS)
-@api_doc("Call back a transfer still in transit.", responses={200: s.TransferOut}, tag="transfers")
-def cancel_transfer(code: str, transfer_id: int) -> ResponseReturnValue:
-    transfer = xfers.cancel_transfer(
-        staff_site(code, managers_only=True), transfer_id, actor=actor()
-    )
-    return saved(s.TransferOut(), transfer)
+@api.site_change(
+    "POST", "/sites/<code>/transfers/<int:transfer_id>/cancel", MANAGERS, out=s.TransferOut
+)
+def cancel_transfer(site: Site, _: None, transfer_id: int) -> StockTransfer:
+    """Call back a transfer still in transit."""
+    return xfers.cancel_transfer(site, transfer_id, actor=actor())
