@@ -63,13 +63,12 @@ class ApiRoutes:
         query: Doc = None,
         responses: Answers | None = None,
         tag: str | None = None,
-        summary: str | None = None,
     ) -> Callable[[F], F]:
         """Declare `method rule` for `allowed`; the summary is the view's docstring (its lines
-        joined), or `summary` for a view without one."""
+        joined)."""
 
         def decorate(fn: F) -> F:
-            text = summary or " ".join((fn.__doc__ or "").split())
+            text = " ".join((fn.__doc__ or "").split())
             if not text:
                 raise TypeError(f"{fn.__name__}: an API endpoint needs a docstring (its summary)")
             documented = api_doc(

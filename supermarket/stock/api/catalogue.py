@@ -23,9 +23,9 @@ api = ApiRoutes(bp, tag="products")
     ALL_ROLES,
     query=s.ProductQuery,
     responses={200: s.ProductListOut},
-    summary="Search the catalogue: a scanned barcode or sku finds that product, else name words.",
 )
 def list_products() -> ResponseReturnValue:
+    """Search the catalogue: a scanned barcode or sku finds that product, else name words."""
     args = query_args(s.ProductQuery())
     stmt = products.products_query(q=args.get("q", ""), category=args.get("category"))
     return page(stmt, Product.id, s.ProductOut, args.get("cursor"))
@@ -37,9 +37,9 @@ def list_products() -> ResponseReturnValue:
     EDITORS,
     body=s.ProductIn,
     responses={201: s.ProductOut},
-    summary="Add a product (site managers, administrators).",
 )
 def create_product() -> ResponseReturnValue:
+    """Add a product (site managers, administrators)."""
     product = products.create_product(s.ProductIn().load(json_body()), actor=actor())
     return saved(s.ProductOut(), product, 201)
 
@@ -49,9 +49,9 @@ def create_product() -> ResponseReturnValue:
     "/products/<code>",
     ALL_ROLES,
     responses={200: s.ProductOut},
-    summary="A product by sku or barcode.",
 )
 def get_product(code: str) -> ResponseReturnValue:
+    """A product by sku or barcode."""
     return s.ProductOut().dump(products.lookup_product(code))
 
 
@@ -61,9 +61,9 @@ def get_product(code: str) -> ResponseReturnValue:
     EDITORS,
     body=s.ProductPatch(partial=True),
     responses={200: s.ProductOut},
-    summary="Change some of a product's fields.",
 )
 def update_product(code: str) -> ResponseReturnValue:
+    """Change some of a product's fields."""
     changes = s.ProductPatch(partial=True).load(json_body())
     product = products.update_product(products.lookup_product(code), changes, actor=actor())
     return saved(s.ProductOut(), product)

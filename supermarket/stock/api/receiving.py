@@ -22,9 +22,9 @@ api = ApiRoutes(bp, tag="donations")
     "/sites/<code>/donors",
     STAFF,
     responses={200: s.DonorListOut},
-    summary="The site's donors.",
 )
 def donors(code: str) -> ResponseReturnValue:
+    """The site's donors."""
     rows = receiving.list_donors(staff_site(code), actor=actor())
     return {"items": s.DonorOut(many=True).dump(rows), "next": None}
 
@@ -35,10 +35,10 @@ def donors(code: str) -> ResponseReturnValue:
     STAFF,
     body=s.DonationIn,
     responses={201: s.DonationOut},
-    summary="Receive a delivery or purchase: item lines (sku, quantity) and weigh-in lines "
-    "(category, weight_g). One bad line and nothing is stored.",
 )
 def receive(code: str) -> ResponseReturnValue:
+    """Receive a delivery or purchase: item lines (sku, quantity) and weigh-in lines
+    (category, weight_g). One bad line and nothing is stored."""
     site = staff_site(code)
     donation = receiving.receive_donation(site, s.DonationIn().load(json_body()), actor=actor())
     return saved(s.DonationOut(), donation, 201)
@@ -50,9 +50,9 @@ def receive(code: str) -> ResponseReturnValue:
     STAFF,
     query=s.PageQuery,
     responses={200: s.DonationListOut},
-    summary="Donations received at the site, oldest first.",
 )
 def donations(code: str) -> ResponseReturnValue:
+    """Donations received at the site, oldest first."""
     site = staff_site(code)
     args = query_args(s.PageQuery())
     stmt = receiving.donations_query(site, actor=actor())
@@ -64,9 +64,9 @@ def donations(code: str) -> ResponseReturnValue:
     "/sites/<code>/donations/<int:donation_id>",
     STAFF,
     responses={200: s.DonationOut},
-    summary="One donation with its lines.",
 )
 def donation(code: str, donation_id: int) -> ResponseReturnValue:
+    """One donation with its lines."""
     return s.DonationOut().dump(
         receiving.get_donation(staff_site(code), donation_id, actor=actor())
     )
