@@ -6,6 +6,7 @@ import sqlite3
 import sys
 from contextlib import closing
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import click
 from flask import Flask, current_app
@@ -14,6 +15,9 @@ from sqlalchemy import select
 
 from supermarket.errors import DomainError
 from supermarket.extensions import db
+
+if TYPE_CHECKING:
+    from supermarket.auth.models import User
 
 
 def _fail(error: DomainError) -> None:
@@ -119,14 +123,22 @@ def users_list() -> None:
         click.echo(f"{user.email:<36} {user.role:<15} {state:<12} {','.join(user.site_codes)}")
 
 
-@users_group.command("deactivate")
-@click.argument("email")
-def users_deactivate(email: str) -> None:
-    from supermarket.auth.services import deactivate_user, find_user_by_email
+def _account(email: str) -> User:
+    """The account with this email, or the command fails saying there is none."""
+    from supermarket.auth.services import find_user_by_email
 
     user = find_user_by_email(email)
     if user is None:
         raise click.ClickException(f"No account for {email}")
+    return user
+
+
+@users_group.command("deactivate")
+@click.argument("email")
+def users_deactivate(email: str) -> None:
+    from supermarket.auth.services import deactivate_user
+
+    user = _account(email)
     deactivate_user(user, actor=None)
     db.session.commit()
     click.echo(f"Deactivated {user.email}; their sessions and tokens have ended.")
@@ -144,11 +156,9 @@ def tokens_group() -> None:
 @click.option("--email", required=True)
 @click.option("--label", default="")
 def tokens_create(email: str, label: str) -> None:
-    from supermarket.auth.services import create_token, find_user_by_email
+    from supermarket.auth.services import create_token
 
-    user = find_user_by_email(email)
-    if user is None:
-        raise click.ClickException(f"No account for {email}")
+    user = _account(email)
     try:
         token, secret = create_token(user, label=label, actor=None)
     except DomainError as exc:

@@ -14,15 +14,20 @@ A view's form handling is then one short try/except:
         thing = service.do(site, Schema().load(from_form(request.form)), actor=actor())
     except (ValidationError, DomainError) as exc:
         errors = form_errors(exc)
+    else:
+        ...
+    return form_page("thing.html", errors, form=request.form)  # 422 when it shows errors
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Mapping
 from decimal import ROUND_HALF_UP
 from typing import Any
 
+from flask import flash, redirect, render_template
 from marshmallow import ValidationError
+from werkzeug.wrappers import Response
 
 from supermarket.errors import DomainError
 from supermarket.extensions import db
@@ -129,3 +134,16 @@ def form_errors(
     if summary is not None and refused:
         errors[summary] = str(error)
     return errors
+
+
+def form_page(template: str, errors: Mapping[str, str], **context: Any) -> tuple[str, int]:
+    """A form's page with its errors (if any) beside their fields: 422 when it shows any."""
+    return render_template(template, errors=errors, **context), 422 if errors else 200
+
+
+def commit_and_redirect(message: str, location: str) -> Response:
+    """A form's change done: commit it (the one commit of the request), say so on the next
+    page, and go there (303, so reloading it does not post the form again)."""
+    db.session.commit()
+    flash(message, "info")
+    return redirect(location, 303)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import enum
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, Self
 
 from sqlalchemy import DateTime, MetaData
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
@@ -27,16 +27,21 @@ class Base(DeclarativeBase):
 
 class LabelledEnum(enum.StrEnum):
     """Stored values with the words a page shows for them: `member.label`, and `choices()`
-    for a form's options. An enum lists its labels by value in `_labels` (an
-    `enum.nonmember`); without one, a label is the value in words ("fresh_produce" is
-    "Fresh produce")."""
+    for a form's options. A member is declared with its label beside its value
+    (`WAITING = "waiting", "On the waiting list"`); without one, a label is the value in
+    words ("fresh_produce" is "Fresh produce")."""
+
+    _label: str
+
+    def __new__(cls, value: str, label: str | None = None) -> Self:
+        member = str.__new__(cls, value)
+        member._value_ = value
+        member._label = label if label is not None else value.replace("_", " ").capitalize()
+        return member
 
     @property
     def label(self) -> str:
-        labels: dict[str, str] | None = getattr(type(self), "_labels", None)
-        if labels is None:
-            return self.value.replace("_", " ").capitalize()
-        return labels[self.value]
+        return self._label
 
     @classmethod
     def choices(cls) -> list[tuple[str, str]]:

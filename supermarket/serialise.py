@@ -58,3 +58,10 @@ class Computed(fields.Field[Any]):
         if result is None:
             return None
         return self.as_field._serialize(result, attr, obj, **kwargs)
+
+
+class PageOut(Schema):
+    """A page of results: each page's schema declares its `items`; `next` is the cursor of the
+    page after it, null on the last."""
+
+    next = fields.String(allow_none=True)

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import enum
 from datetime import date, datetime
 from typing import Any, cast
 
@@ -32,55 +31,27 @@ SearchKey = String(100).with_variant(String(100, collation="C"), "postgresql")
 
 
 class MemberStatus(LabelledEnum):
-    WAITING = "waiting"
-    ACTIVE = "active"
-    SUSPENDED = "suspended"
-    LAPSED = "lapsed"
-    CLOSED = "closed"
-
-    _labels = enum.nonmember(
-        {
-            "waiting": "On the waiting list",
-            "active": "Active",
-            "suspended": "Suspended",
-            "lapsed": "Lapsed",
-            "closed": "Closed",
-        }
-    )
+    WAITING = "waiting", "On the waiting list"
+    ACTIVE = "active", "Active"
+    SUSPENDED = "suspended", "Suspended"
+    LAPSED = "lapsed", "Lapsed"
+    CLOSED = "closed", "Closed"
 
 
 class ConsentKind(LabelledEnum):
-    PRIVACY_NOTICE = "privacy_notice"
-    SURVEY = "survey"
-    CONTACT = "contact"
-
-    _labels = enum.nonmember(
-        {
-            "privacy_notice": "Privacy notice given",
-            "survey": "Answers the food survey",
-            "contact": "May be contacted",
-        }
-    )
+    PRIVACY_NOTICE = "privacy_notice", "Privacy notice given"
+    SURVEY = "survey", "Answers the food survey"
+    CONTACT = "contact", "May be contacted"
 
 
 class ConsentMethod(LabelledEnum):
     """How a consent was given or withdrawn."""
 
-    IN_PERSON = "in_person"
-    PHONE = "phone"
-    EMAIL = "email"
-    LETTER = "letter"
-    IMPORT = "import"
-
-    _labels = enum.nonmember(
-        {
-            "in_person": "in person",
-            "phone": "by phone",
-            "email": "by email",
-            "letter": "by letter",
-            "import": "imported from the site's records",
-        }
-    )
+    IN_PERSON = "in_person", "in person"
+    PHONE = "phone", "by phone"
+    EMAIL = "email", "by email"
+    LETTER = "letter", "by letter"
+    IMPORT = "import", "imported from the site's records"
 
 
 DIETARY_NEEDS = (

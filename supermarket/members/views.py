@@ -25,6 +25,7 @@ from supermarket.auth.models import Role
 from supermarket.auth.web import MANAGERS, STAFF, actor, require_current_site, roles
 from supermarket.errors import Conflict, InvalidInput, PermissionDenied
 from supermarket.extensions import db
+from supermarket.forms import commit_and_redirect, form_page
 from supermarket.members import pdf, services
 from supermarket.members.forms import member_form_errors, registration_from_form, update_from_form
 from supermarket.members.identifiers import display_number
@@ -115,14 +116,14 @@ def register() -> ResponseReturnValue:
                     url_for("surveys.take", number=member.membership_number, next=detail), 303
                 )
             return redirect(detail, 303)
-    return render_template(
+    return form_page(
         "members/register.html",
+        errors,
         site=site,
         settings=site.settings,
         form=request.form,
-        errors=errors,
         duplicate=duplicate,
-    ), 422 if errors else 200
+    )
 
 
 @bp.get("/<number>")
@@ -154,17 +155,12 @@ def edit(number: str) -> ResponseReturnValue:
         except (ValidationError, InvalidInput, PermissionDenied, Conflict) as exc:
             errors = member_form_errors(exc)
         else:
-            db.session.commit()
-            flash("Changes saved.", "info")
-            return redirect(url_for("members.detail", number=member.membership_number), 303)
-    return render_template(
-        "members/edit.html",
-        site=site,
-        member=member,
-        manager=manager,
-        form=request.form,
-        errors=errors,
-    ), 422 if errors else 200
+            return commit_and_redirect(
+                "Changes saved.", url_for("members.detail", number=member.membership_number)
+            )
+    return form_page(
+        "members/edit.html", errors, site=site, member=member, manager=manager, form=request.form
+    )
 
 
 _ACTIONS: dict[str, Callable[..., Member]] = {
@@ -197,9 +193,9 @@ def change_status(number: str, action: str) -> ResponseReturnValue:
         _ACTIONS[action](member, actor=actor())
     else:
         return render_template("errors/404.html"), 404
-    db.session.commit()
-    flash(_DONE[action], "info")
-    return redirect(url_for("members.detail", number=member.membership_number), 303)
+    return commit_and_redirect(
+        _DONE[action], url_for("members.detail", number=member.membership_number)
+    )
 
 
 @bp.post("/<number>/consents/<kind>/<change>")
@@ -269,13 +265,11 @@ def anonymise(number: str) -> ResponseReturnValue:
         flash("Tick the box to confirm the member asked to be forgotten.", "error")
         return redirect(url_for("members.detail", number=number) + "#erase", 303)
     privacy.anonymise_member(site, number, actor=actor())
-    db.session.commit()
-    flash(
+    return commit_and_redirect(
         "The member has been anonymised. Their visits still count in the statistics, "
         "without anything that identifies them.",
-        "info",
+        url_for("members.search"),
     )
-    return redirect(url_for("members.search"), 303)
 
 
 @bp.route("/import", methods=["GET", "POST"])

@@ -281,35 +281,33 @@ def food_by_source(report: ReleasedReport) -> Chart:
 def savings(report: ReleasedReport) -> Chart:
     """Members' savings: by site for the programme, by kind of money for one site."""
     if report.site is None:
+        title = "Members' savings, by site (£)"
+        summary = f"What members saved against shop prices in {report.period.label}, site by site."
         items = [(row["name"], row["figures"]["money"]["savings_pence"]) for row in report.sites]
-        return _horizontal(
-            "savings",
-            "Members' savings, by site (£)",
-            f"What members saved against shop prices in {report.period.label}, site by site.",
-            items,
-            unit="",
-            scale=100,
-            colour=BLUE,
-            empty="No visits in this period.",
-            headers=("Site", "Savings (£)"),
+        headers = ("Site", "Savings (£)")
+    else:
+        title = "Retail value, fees and savings (£)"
+        summary = (
+            f"The shop value of the food members took in {report.period.label}, what they paid,"
+            " and what they saved."
         )
-    money = report.figures["money"]
-    items = [
-        ("Retail value of food", money["retail_value_pence"]),
-        ("Fees paid by members", money["fees_collected_pence"]),
-        ("Members' savings", money["savings_pence"]),
-    ]
+        money = report.figures["money"]
+        items = [
+            ("Retail value of food", money["retail_value_pence"]),
+            ("Fees paid by members", money["fees_collected_pence"]),
+            ("Members' savings", money["savings_pence"]),
+        ]
+        headers = ("", "£")
     return _horizontal(
         "savings",
-        "Retail value, fees and savings (£)",
-        f"The shop value of the food members took in {report.period.label}, what they paid,"
-        " and what they saved.",
+        title,
+        summary,
         items,
         unit="",
         scale=100,
         colour=BLUE,
         empty="No visits in this period.",
-        headers=("", "£"),
+        headers=headers,
     )
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 from marshmallow import Schema, fields, validate
 
 from supermarket.inputs import Str
+from supermarket.serialise import PageOut
 from supermarket.sites.settings import ELIGIBILITY_ROUTES, VISIT_WINDOWS, SiteSettingsSchema
 
 
@@ -71,6 +72,5 @@ class SiteIn(Schema):
     )
 
 
-class SiteListOut(Schema):
+class SiteListOut(PageOut):
     items = fields.List(fields.Nested(SiteOut))
-    next = fields.String(allow_none=True)

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from typing import TypedDict
 
-from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask import Blueprint, render_template, request, url_for
 from flask.typing import ResponseReturnValue
 from marshmallow import ValidationError
 from werkzeug.datastructures import MultiDict
@@ -14,8 +14,7 @@ from supermarket.auth.access import site_for_reporting
 from supermarket.auth.models import Role
 from supermarket.auth.web import actor, roles
 from supermarket.errors import DomainError
-from supermarket.extensions import db
-from supermarket.forms import form_errors
+from supermarket.forms import commit_and_redirect, form_errors, form_page
 from supermarket.sites import services
 from supermarket.sites.forms import (
     BAND_ROWS,
@@ -69,12 +68,11 @@ def site_new() -> ResponseReturnValue:
         except DomainError as exc:
             errors = form_errors(exc)
         else:
-            db.session.commit()
-            flash(f"{site.name} added. Now check its settings.", "info")
-            return redirect(url_for("sites.settings", code=site.code), 303)
-    return render_template("admin/site_form.html", site=None, errors=errors, form=request.form), (
-        422 if errors else 200
-    )
+            return commit_and_redirect(
+                f"{site.name} added. Now check its settings.",
+                url_for("sites.settings", code=site.code),
+            )
+    return form_page("admin/site_form.html", errors, site=None, form=request.form)
 
 
 @bp.route("/admin/sites/<code>", methods=["GET", "POST"])
@@ -93,12 +91,8 @@ def site_edit(code: str) -> ResponseReturnValue:
         except DomainError as exc:
             errors = form_errors(exc)
         else:
-            db.session.commit()
-            flash(f"{site.name} saved.", "info")
-            return redirect(url_for("sites.site_list"), 303)
-    return render_template("admin/site_form.html", site=site, errors=errors, form=request.form), (
-        422 if errors else 200
-    )
+            return commit_and_redirect(f"{site.name} saved.", url_for("sites.site_list"))
+    return form_page("admin/site_form.html", errors, site=site, form=request.form)
 
 
 @bp.route("/sites/<code>/settings", methods=["GET", "POST"])
@@ -115,14 +109,14 @@ def settings(code: str) -> ResponseReturnValue:
         except ValidationError as exc:
             errors = form_errors(exc, friendly=settings_message)
         else:
-            db.session.commit()
-            flash(f"Settings for {site.name} saved.", "info")
-            return redirect(url_for("sites.settings", code=site.code), 303)
-    return render_template(
+            return commit_and_redirect(
+                f"Settings for {site.name} saved.", url_for("sites.settings", code=site.code)
+            )
+    return form_page(
         "sites/settings.html",
+        errors,
         site=site,
         s=values,
-        errors=errors,
         form=request.form,
         routes=ELIGIBILITY_ROUTES,
         band_rows=row_count(
@@ -131,4 +125,4 @@ def settings(code: str) -> ResponseReturnValue:
         tier_rows=row_count(
             len(values.tiers), len(posted_rows(request.form, "tier")), TIER_ROWS, MAX_TIERS
         ),
-    ), 422 if errors else 200
+    )

@@ -280,29 +280,18 @@ def stock_report(report: StockReport) -> bytes:
                 ],
             ],
         ),
-        plain_paragraph("In: received by source", H2),
-        _table(
-            ["Source", "Items", "Weight"],
-            _totals_rows(report.received_by_source, _label(DonorKind)),
-        ),
-        plain_paragraph("In: received by category", H2),
-        _table(
-            ["Category", "Items", "Weight"],
-            _totals_rows(report.received_by_category, _label(Category)),
-        ),
-        plain_paragraph("Out: issued to members by category", H2),
-        _table(
-            ["Category", "Items", "Weight"],
-            _totals_rows(report.issued_by_category, _label(Category)),
-        ),
-        plain_paragraph("Wasted by reason", H2),
-        _table(
-            ["Reason", "Items", "Weight"],
-            _totals_rows(report.wasted_by_reason, _label(WasteReason)),
-        ),
-        plain_paragraph("All movements", H2),
-        _table(["Kind", "Items", "Weight"], _totals_rows(report.flows, _label(MovementKind))),
     ]
+    for heading, by, totals, kind in (
+        ("In: received by source", "Source", report.received_by_source, DonorKind),
+        ("In: received by category", "Category", report.received_by_category, Category),
+        ("Out: issued to members by category", "Category", report.issued_by_category, Category),
+        ("Wasted by reason", "Reason", report.wasted_by_reason, WasteReason),
+        ("All movements", "Kind", report.flows, MovementKind),
+    ):
+        story += [
+            plain_paragraph(heading, H2),
+            _table([by, "Items", "Weight"], _totals_rows(totals, _label(kind))),
+        ]
     if report.purchases_cost_pence:
         story.append(plain_paragraph(f"Spent on purchases: {money(report.purchases_cost_pence)}"))
     return _build(f"Stock report {site.name}", story)

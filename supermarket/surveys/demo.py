@@ -14,11 +14,9 @@ from datetime import UTC, date, datetime, time, timedelta
 from typing import Any, Final
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import exists, select
-
 from supermarket.auth.models import Role, User
 from supermarket.extensions import db
-from supermarket.members.models import ConsentKind, Member, MemberConsent, MemberStatus
+from supermarket.members.models import Member
 from supermarket.members.terms import add_months
 from supermarket.sites.calendar import site_today
 from supermarket.surveys import scoring
@@ -28,6 +26,7 @@ from supermarket.surveys.services import (
     SurveyRequest,
     record_survey,
 )
+from supermarket.surveys.services.due import survey_members
 
 BASELINE_SHARE: Final = 0.7
 FOLLOW_UP_SHARE: Final = 0.6
@@ -80,23 +79,8 @@ def _change(rng: random.Random) -> float:
 
 
 def _consenting_members(site_ids: list[int]) -> list[Member]:
-    consented = exists().where(
-        MemberConsent.member_id == Member.id,
-        MemberConsent.kind == ConsentKind.SURVEY.value,
-        MemberConsent.withdrawn_at.is_(None),
-    )
-    return list(
-        db.session.scalars(
-            select(Member)
-            .where(
-                Member.site_id.in_(site_ids),
-                Member.anonymised_at.is_(None),
-                Member.status != MemberStatus.CLOSED.value,
-                consented,
-            )
-            .order_by(Member.id)
-        )
-    )
+    stmt = survey_members().where(Member.site_id.in_(site_ids)).order_by(Member.id)
+    return list(db.session.scalars(stmt))
 
 
 def _backdate_if_all_recent(members: list[Member], rng: random.Random) -> None:

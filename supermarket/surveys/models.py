@@ -36,12 +36,8 @@ class SurveyKind(enum.StrEnum):
 class SurveyMode(LabelledEnum):
     """Who held the tablet: the member (self) or a volunteer reading the questions aloud."""
 
-    SELF = "self"
-    INTERVIEWER = "interviewer"
-
-    _labels = enum.nonmember(
-        {"self": "Answered on the tablet", "interviewer": "Read by a volunteer"}
-    )
+    SELF = "self", "Answered on the tablet"
+    INTERVIEWER = "interviewer", "Read by a volunteer"
 
 
 def _in(column: str, values: tuple[str, ...]) -> str:

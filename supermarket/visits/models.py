@@ -21,7 +21,6 @@ How the tables fit together:
 
 from __future__ import annotations
 
-import enum
 from datetime import date, datetime
 
 from sqlalchemy import (
@@ -48,31 +47,17 @@ class PaymentMethod(LabelledEnum):
     CARD = "card"
     WAIVED = "waived"
 
-    _labels = enum.nonmember({"cash": "Cash", "card": "Card", "waived": "Waived"})
-
 
 class Rule(LabelledEnum):
     """The check-in rules, by the error code a refusal carries."""
 
-    VISIT_LIMIT_REACHED = "visit_limit_reached"
-    MEMBERSHIP_EXPIRED = "membership_expired"
-    MEMBERSHIP_SUSPENDED = "membership_suspended"
-    MEMBERSHIP_CLOSED = "membership_closed"
-    MEMBERSHIP_WAITING = "membership_waiting"
-    ALLOWANCE_EXCEEDED = "allowance_exceeded"
-    NOT_ALLOWED_AT_THIS_SITE = "not_allowed_at_this_site"
-
-    _labels = enum.nonmember(
-        {
-            "visit_limit_reached": "Visit limit reached",
-            "membership_expired": "Membership ended",
-            "membership_suspended": "Suspended",
-            "membership_closed": "Membership closed",
-            "membership_waiting": "On the waiting list",
-            "allowance_exceeded": "Over the allowance",
-            "not_allowed_at_this_site": "Member of another site",
-        }
-    )
+    VISIT_LIMIT_REACHED = "visit_limit_reached", "Visit limit reached"
+    MEMBERSHIP_EXPIRED = "membership_expired", "Membership ended"
+    MEMBERSHIP_SUSPENDED = "membership_suspended", "Suspended"
+    MEMBERSHIP_CLOSED = "membership_closed", "Membership closed"
+    MEMBERSHIP_WAITING = "membership_waiting", "On the waiting list"
+    ALLOWANCE_EXCEEDED = "allowance_exceeded", "Over the allowance"
+    NOT_ALLOWED_AT_THIS_SITE = "not_allowed_at_this_site", "Member of another site"
 
 
 # A volunteer may override these with a reason; the others need a manager to change the

@@ -10,7 +10,7 @@ from supermarket.inputs import Int, Str, limit_field
 from supermarket.members.identifiers import display_number
 from supermarket.members.models import DIETARY_LABELS, MemberStatus
 from supermarket.members.schemas import HouseholdOut, Text
-from supermarket.serialise import Computed
+from supermarket.serialise import Computed, PageOut
 from supermarket.sites.schemas import BandOut
 from supermarket.visits.models import PaymentMethod, Rule
 from supermarket.visits.services import CheckIn, Panel, Problem
@@ -182,9 +182,8 @@ def checkin_body(result: CheckIn) -> dict[str, Any]:
     return body
 
 
-class VisitListOut(Schema):
+class VisitListOut(PageOut):
     items = fields.List(fields.Nested(VisitOut))
-    next = fields.String(allow_none=True)
 
 
 class OverBandOut(Schema):

@@ -20,7 +20,7 @@ from supermarket.auth.web import STAFF, actor, current_site, require_current_sit
 from supermarket.errors import DomainError
 from supermarket.extensions import db
 from supermarket.formatting import LONDON, money
-from supermarket.forms import dotted_field, form_errors, pence
+from supermarket.forms import commit_and_redirect, dotted_field, form_errors, pence
 from supermarket.members import services as members
 from supermarket.members.identifiers import normalise_membership_number
 from supermarket.transactions import late_write_lock, take_write_lock
@@ -205,9 +205,10 @@ def day() -> ResponseReturnValue:
 def void(visit_id: int) -> ResponseReturnValue:
     site = require_current_site()
     visit = services.void_visit(site, visit_id, request.form.get("reason", ""), actor=actor())
-    db.session.commit()
-    flash(f"Visit at {local_time(visit.visited_at)} voided; it no longer counts.", "info")
-    return redirect(url_for("visits.day", date=visit.local_date.isoformat()), 303)
+    return commit_and_redirect(
+        f"Visit at {local_time(visit.visited_at)} voided; it no longer counts.",
+        url_for("visits.day", date=visit.local_date.isoformat()),
+    )
 
 
 @bp.get("/sessions")
@@ -243,9 +244,9 @@ def open_session() -> ResponseReturnValue:
         volunteers=request.form.get("volunteers", ""),
         float_pence=float_pence or 0,
     )
-    db.session.commit()
-    flash("Session opened. Visits from now on are part of it.", "info")
-    return redirect(url_for("visits.checkin"), 303)
+    return commit_and_redirect(
+        "Session opened. Visits from now on are part of it.", url_for("visits.checkin")
+    )
 
 
 @bp.post("/sessions/<int:session_id>/close")
@@ -263,13 +264,11 @@ def close_session(session_id: int) -> ResponseReturnValue:
         counted_cash_pence=counted,
         note=request.form.get("note", ""),
     )
-    db.session.commit()
-    flash(
+    return commit_and_redirect(
         f"Session closed: {session.visits_count} visits, difference "
         f"{money(session.difference_pence)}.",
-        "info",
+        url_for("visits.sessions"),
     )
-    return redirect(url_for("visits.sessions"), 303)
 
 
 @bp.get("/sessions/<int:session_id>/sheet.pdf")

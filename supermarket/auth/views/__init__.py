@@ -31,6 +31,7 @@ from supermarket.auth.redirects import safe_next
 from supermarket.auth.web import ALL_ROLES, SITE_COOKIE, SITE_SESSION_KEY, actor, public, roles
 from supermarket.errors import InvalidInput
 from supermarket.extensions import db
+from supermarket.forms import commit_and_redirect, form_page
 from supermarket.sites.codes import normalise_site_code
 from supermarket.transactions import late_write_lock, take_write_lock
 
@@ -312,11 +313,12 @@ def account() -> ResponseReturnValue:
                 session.clear()
                 user.auth_session_id = token
                 login_user(user)
-                db.session.commit()
-                flash("Your password has been changed. Other devices have been signed out.", "info")
-                return redirect(url_for("auth.account"), 303)
+                return commit_and_redirect(
+                    "Your password has been changed. Other devices have been signed out.",
+                    url_for("auth.account"),
+                )
         db.session.rollback()
-    return render_template("auth/account.html", errors=errors), 422 if errors else 200
+    return form_page("auth/account.html", errors)
 
 
 @bp.route("/account/mfa", methods=["GET", "POST"])
@@ -333,9 +335,10 @@ def mfa() -> ResponseReturnValue:
             error = exc.message
         else:
             session.pop("enrol_secret", None)
-            db.session.commit()
-            flash("Two-step sign-in is on. You will be asked for a code each time.", "info")
-            return redirect(url_for("auth.account"), 303)
+            return commit_and_redirect(
+                "Two-step sign-in is on. You will be asked for a code each time.",
+                url_for("auth.account"),
+            )
     uri = auth.totp_uri(user, secret, current_app.config["PROGRAMME_NAME"])
     return render_template(
         "auth/enrol.html", secret=secret, qr=_qr_svg(uri), error=error, during_login=False

@@ -6,7 +6,7 @@ from __future__ import annotations
 import secrets
 from datetime import date
 
-from flask import flash, redirect, render_template, request, url_for
+from flask import render_template, request, url_for
 from flask.typing import ResponseReturnValue
 
 from supermarket.auth import audit
@@ -16,7 +16,7 @@ from supermarket.auth.views import bp
 from supermarket.auth.web import actor, roles
 from supermarket.errors import DomainError
 from supermarket.extensions import db
-from supermarket.forms import form_errors
+from supermarket.forms import commit_and_redirect, form_errors, form_page
 
 
 @bp.get("/admin")
@@ -33,14 +33,14 @@ def user_list() -> ResponseReturnValue:
 
 
 def _user_form(user: User | None, errors: dict[str, str]) -> ResponseReturnValue:
-    return render_template(
+    return form_page(
         "admin/user_form.html",
+        errors,
         user=user,
-        errors=errors,
         form=request.form,
         all_sites=auth.all_sites(),
         roles=list(Role),
-    ), 422 if errors else 200
+    )
 
 
 @bp.route("/admin/users/new", methods=["GET", "POST"])
@@ -87,9 +87,7 @@ def user_edit(user_id: int) -> ResponseReturnValue:
         except DomainError as exc:
             errors = form_errors(exc)
         else:
-            db.session.commit()
-            flash(f"{user.name} saved.", "info")
-            return redirect(url_for("auth.user_list"), 303)
+            return commit_and_redirect(f"{user.name} saved.", url_for("auth.user_list"))
     return _user_form(user, errors)
 
 

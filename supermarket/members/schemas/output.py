@@ -13,7 +13,7 @@ from supermarket.members.models import (
     Member,
     MemberStatus,
 )
-from supermarket.serialise import Computed
+from supermarket.serialise import Computed, PageOut
 from supermarket.sites.calendar import site_today
 from supermarket.sites.settings import ELIGIBILITY_ROUTES
 
@@ -120,9 +120,8 @@ class RegistrationOut(MemberOut):
     warnings = fields.List(fields.Nested(WarningOut))
 
 
-class MemberListOut(Schema):
+class MemberListOut(PageOut):
     items = fields.List(fields.Nested(MemberSummaryOut))
-    next = fields.String(allow_none=True)
     hint = fields.String(
         allow_none=True,
         metadata={

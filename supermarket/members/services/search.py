@@ -24,6 +24,7 @@ from supermarket.members.models import Member, MemberStatus
 from supermarket.members.names import prefix_upper_bound, search_key
 from supermarket.members.services.lookup import get_member
 from supermarket.postcodes import normalise_catchment_entry, normalise_postcode
+from supermarket.rows import locked
 from supermarket.sites.calendar import site_today
 from supermarket.sites.models import Site
 
@@ -73,7 +74,7 @@ def find_member_for_checkin(
         )
     stmt = select(Member).where(Member.membership_number == number, Member.anonymised_at.is_(None))
     if for_update:
-        stmt = stmt.with_for_update().execution_options(populate_existing=True)
+        stmt = locked(stmt)
     member = db.session.scalar(stmt.where(Member.site_id == site.id))
     if member is None and site.settings.allow_other_site_members:
         member = db.session.scalar(stmt)

@@ -4,8 +4,10 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import date
+from typing import Any
 
 from sqlalchemy import (
+    Select,
     func,
     literal,
     select,
@@ -35,6 +37,41 @@ from supermarket.visits.models import Visit
 # --- reading: rolled-up days plus live days -------------------------------------------------------
 
 
+def _rolled_up_and_live(
+    site_ids: Sequence[int],
+    start: date,
+    end: date,
+    *,
+    rolled_up: Select[*tuple[Any, ...]],
+    rollup: type[DailyVisitStats] | type[DailyStockStats],
+    live: Select[*tuple[Any, ...]],
+    source: type[Visit] | type[StockMovement],
+) -> list[Select[*tuple[Any, ...]]]:
+    """The queries that together read the sites' days from start to end: `rolled_up` over
+    the `rollup` table for the days it holds and has not marked stale, and `live` over the
+    `source` rows for the days after those and the stale ones (each only when it has days)."""
+    through = complete_through()
+    stale = stale_days(site_ids, start, min(end, through)) if through is not None else []
+    queries = []
+    if through is not None and start <= through:
+        queries.append(
+            rolled_up.where(
+                rollup.site_id.in_(site_ids),
+                rollup.local_date.between(start, min(end, through)),
+                ~day_filter(rollup.site_id, rollup.local_date, stale),
+            )
+        )
+    if through is None or end > through or stale:
+        queries.append(
+            live.where(
+                source.site_id.in_(site_ids),
+                source.local_date.between(start, end),
+                live_condition(source.site_id, source.local_date, through, stale),
+            )
+        )
+    return queries
+
+
 def visit_sums(site_ids: Sequence[int], start: date, end: date) -> dict[int, dict[str, int]]:
     """Per site, the sums of VISIT_SUMS over the non-voided visits from start to end."""
     totals: dict[int, dict[str, int]] = {
@@ -42,33 +79,20 @@ def visit_sums(site_ids: Sequence[int], start: date, end: date) -> dict[int, dic
     }
     if not site_ids:
         return totals
-    through = complete_through()
-    stale = stale_days(site_ids, start, min(end, through)) if through is not None else []
-    queries = []
-    if through is not None and start <= through:
-        queries.append(
-            select(
-                DailyVisitStats.site_id,
-                *(func.coalesce(func.sum(getattr(DailyVisitStats, n)), 0) for n in VISIT_SUMS),
-            )
-            .where(
-                DailyVisitStats.site_id.in_(site_ids),
-                DailyVisitStats.local_date.between(start, min(end, through)),
-                ~day_filter(DailyVisitStats.site_id, DailyVisitStats.local_date, stale),
-            )
-            .group_by(DailyVisitStats.site_id)
-        )
-    if through is None or end > through or stale:
-        queries.append(
-            select(Visit.site_id, *visit_columns())
-            .where(
-                Visit.site_id.in_(site_ids),
-                Visit.local_date.between(start, end),
-                counted_visits(),
-                live_condition(Visit.site_id, Visit.local_date, through, stale),
-            )
-            .group_by(Visit.site_id)
-        )
+    queries = _rolled_up_and_live(
+        site_ids,
+        start,
+        end,
+        rolled_up=select(
+            DailyVisitStats.site_id,
+            *(func.coalesce(func.sum(getattr(DailyVisitStats, n)), 0) for n in VISIT_SUMS),
+        ).group_by(DailyVisitStats.site_id),
+        rollup=DailyVisitStats,
+        live=select(Visit.site_id, *visit_columns())
+        .where(counted_visits())
+        .group_by(Visit.site_id),
+        source=Visit,
+    )
     for query in queries:
         for row in db.session.execute(query):
             site_total = totals[row[0]]
@@ -85,48 +109,21 @@ def stock_sums(site_ids: Sequence[int], start: date, end: date) -> dict[int, dic
     totals: dict[int, dict[StockKey, int]] = {site_id: {} for site_id in site_ids}
     if not site_ids:
         return totals
-    through = complete_through()
-    stale = stale_days(site_ids, start, min(end, through)) if through is not None else []
-    queries = []
-    if through is not None and start <= through:
-        queries.append(
-            select(
-                DailyStockStats.site_id,
-                DailyStockStats.kind,
-                DailyStockStats.source,
-                DailyStockStats.reason,
-                func.sum(DailyStockStats.weight_g),
-            )
-            .where(
-                DailyStockStats.site_id.in_(site_ids),
-                DailyStockStats.local_date.between(start, min(end, through)),
-                ~day_filter(DailyStockStats.site_id, DailyStockStats.local_date, stale),
-            )
-            .group_by(
-                DailyStockStats.site_id,
-                DailyStockStats.kind,
-                DailyStockStats.source,
-                DailyStockStats.reason,
-            )
-        )
-    if through is None or end > through or stale:
-        queries.append(
-            select(
-                StockMovement.site_id,
-                StockMovement.kind,
-                StockMovement.source,
-                stock_reason(),
-                func.sum(StockMovement.weight_g),
-            )
-            .where(
-                StockMovement.site_id.in_(site_ids),
-                StockMovement.local_date.between(start, end),
-                live_condition(StockMovement.site_id, StockMovement.local_date, through, stale),
-            )
-            .group_by(
-                StockMovement.site_id, StockMovement.kind, StockMovement.source, stock_reason()
-            )
-        )
+    keys = (DailyStockStats.site_id, DailyStockStats.kind, DailyStockStats.source)
+    live_keys = (StockMovement.site_id, StockMovement.kind, StockMovement.source)
+    queries = _rolled_up_and_live(
+        site_ids,
+        start,
+        end,
+        rolled_up=select(
+            *keys, DailyStockStats.reason, func.sum(DailyStockStats.weight_g)
+        ).group_by(*keys, DailyStockStats.reason),
+        rollup=DailyStockStats,
+        live=select(*live_keys, stock_reason(), func.sum(StockMovement.weight_g)).group_by(
+            *live_keys, stock_reason()
+        ),
+        source=StockMovement,
+    )
     for query in queries:
         for site_id, kind, source, reason, grams in db.session.execute(query):
             key = (kind, source, reason)
@@ -236,30 +233,19 @@ def daily_visits(site_ids: Sequence[int], start: date, end: date) -> dict[tuple[
     found: dict[tuple[int, date], int] = {}
     if not site_ids:
         return found
-    through = complete_through()
-    stale = stale_days(site_ids, start, min(end, through)) if through is not None else []
-    queries = []
-    if through is not None and start <= through:
-        queries.append(
-            select(
-                DailyVisitStats.site_id, DailyVisitStats.local_date, DailyVisitStats.visits
-            ).where(
-                DailyVisitStats.site_id.in_(site_ids),
-                DailyVisitStats.local_date.between(start, min(end, through)),
-                ~day_filter(DailyVisitStats.site_id, DailyVisitStats.local_date, stale),
-            )
-        )
-    if through is None or end > through or stale:
-        queries.append(
-            select(Visit.site_id, Visit.local_date, func.count())
-            .where(
-                Visit.site_id.in_(site_ids),
-                Visit.local_date.between(start, end),
-                counted_visits(),
-                live_condition(Visit.site_id, Visit.local_date, through, stale),
-            )
-            .group_by(Visit.site_id, Visit.local_date)
-        )
+    queries = _rolled_up_and_live(
+        site_ids,
+        start,
+        end,
+        rolled_up=select(
+            DailyVisitStats.site_id, DailyVisitStats.local_date, DailyVisitStats.visits
+        ),
+        rollup=DailyVisitStats,
+        live=select(Visit.site_id, Visit.local_date, func.count())
+        .where(counted_visits())
+        .group_by(Visit.site_id, Visit.local_date),
+        source=Visit,
+    )
     for query in queries:
         for site_id, day, visits in db.session.execute(query):
             found[(site_id, day)] = found.get((site_id, day), 0) + int(visits)

@@ -20,21 +20,11 @@ class Category(LabelledEnum):
 
 
 class DonorKind(LabelledEnum):
-    FARESHARE = "fareshare"
-    RETAILER = "retailer"
-    PUBLIC = "public"
-    COMMUNITY = "community"
-    PURCHASE = "purchase"
-
-    _labels = enum.nonmember(
-        {
-            "fareshare": "FareShare",
-            "retailer": "Retailer surplus",
-            "public": "Public donation",
-            "community": "Community group",
-            "purchase": "Purchased",
-        }
-    )
+    FARESHARE = "fareshare", "FareShare"
+    RETAILER = "retailer", "Retailer surplus"
+    PUBLIC = "public", "Public donation"
+    COMMUNITY = "community", "Community group"
+    PURCHASE = "purchase", "Purchased"
 
 
 # A batch made by a stocktake (stock found that no delivery explains) has no known source.
@@ -52,21 +42,11 @@ class MovementKind(LabelledEnum):
 
 
 class WasteReason(LabelledEnum):
-    PAST_USE_BY = "past_use_by"
-    DAMAGED = "damaged"
-    TEMPERATURE = "temperature"
-    RECALLED = "recalled"
-    OTHER = "other"
-
-    _labels = enum.nonmember(
-        {
-            "past_use_by": "Past its use-by date",
-            "damaged": "Damaged",
-            "temperature": "Temperature (fridge or freezer fault)",
-            "recalled": "Recalled",
-            "other": "Other",
-        }
-    )
+    PAST_USE_BY = "past_use_by", "Past its use-by date"
+    DAMAGED = "damaged", "Damaged"
+    TEMPERATURE = "temperature", "Temperature (fridge or freezer fault)"
+    RECALLED = "recalled", "Recalled"
+    OTHER = "other", "Other"
 
 
 class DateKind(enum.StrEnum):

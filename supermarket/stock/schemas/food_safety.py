@@ -5,7 +5,7 @@ from __future__ import annotations
 from marshmallow import Schema, fields, validate
 
 from supermarket.inputs import Decimal, Str
-from supermarket.serialise import Computed
+from supermarket.serialise import Computed, PageOut
 from supermarket.stock.models import (
     UnitKind,
 )
@@ -35,6 +35,5 @@ class TemperatureOut(Schema):
     local_date = fields.Date()
 
 
-class TemperatureListOut(Schema):
+class TemperatureListOut(PageOut):
     items = fields.List(fields.Nested(TemperatureOut))
-    next = fields.String(allow_none=True)

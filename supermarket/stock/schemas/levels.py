@@ -6,7 +6,7 @@ from __future__ import annotations
 from marshmallow import Schema, fields, validate
 
 from supermarket.inputs import Id, Int, Str, limit_field
-from supermarket.serialise import Computed
+from supermarket.serialise import Computed, PageOut
 from supermarket.stock.models import (
     MovementKind,
     WasteReason,
@@ -38,9 +38,8 @@ class LevelOut(Schema):
     )
 
 
-class LevelListOut(Schema):
+class LevelListOut(PageOut):
     items = fields.List(fields.Nested(LevelOut))
-    next = fields.String(allow_none=True)
 
 
 class BatchOut(Schema):
@@ -91,9 +90,8 @@ class MovementOut(Schema):
     local_date = fields.Date()
 
 
-class MovementListOut(Schema):
+class MovementListOut(PageOut):
     items = fields.List(fields.Nested(MovementOut))
-    next = fields.String(allow_none=True)
 
 
 class MovementQuery(Schema):

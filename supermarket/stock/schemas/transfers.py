@@ -7,6 +7,7 @@ from typing import Any
 from marshmallow import Schema, fields, post_load, validate
 
 from supermarket.inputs import Id, Int, Str
+from supermarket.serialise import PageOut
 from supermarket.stock.schemas.base import (
     unit_field,
 )
@@ -87,6 +88,5 @@ class TransferOut(Schema):
     lines = fields.List(fields.Nested(TransferLineOut))
 
 
-class TransferListOut(Schema):
+class TransferListOut(PageOut):
     items = fields.List(fields.Nested(TransferOut))
-    next = fields.String(allow_none=True)

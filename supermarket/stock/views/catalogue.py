@@ -5,7 +5,7 @@ from __future__ import annotations
 import io
 from typing import Any
 
-from flask import flash, redirect, render_template, request, url_for
+from flask import flash, render_template, request, url_for
 from flask.typing import ResponseReturnValue
 from marshmallow import ValidationError
 from werkzeug.datastructures import MultiDict
@@ -15,7 +15,7 @@ from supermarket.auth.web import ALL_ROLES, roles
 from supermarket.auth.web import actor as current_actor
 from supermarket.errors import DomainError
 from supermarket.extensions import db
-from supermarket.forms import whole
+from supermarket.forms import commit_and_redirect, form_page, whole
 from supermarket.stock.forms import form_errors_from, scaled
 from supermarket.stock.models import Category, Product
 from supermarket.stock.schemas import ProductIn
@@ -85,12 +85,11 @@ def product_new() -> ResponseReturnValue:
         except (DomainError, ValidationError) as exc:
             errors = _errors(exc)
         else:
-            db.session.commit()
-            flash(f"{product.name} added to the catalogue.", "info")
-            return redirect(url_for("stock.products_list", q=product.sku), 303)
-    return render_template(
-        "stock/product_form.html", product=None, form=request.form, errors=errors
-    ), 422 if errors else 200
+            return commit_and_redirect(
+                f"{product.name} added to the catalogue.",
+                url_for("stock.products_list", q=product.sku),
+            )
+    return form_page("stock/product_form.html", errors, product=None, form=request.form)
 
 
 @bp.route("/products/<sku>/edit", methods=["GET", "POST"])
@@ -106,12 +105,10 @@ def product_edit(sku: str) -> ResponseReturnValue:
             errors = _errors(exc)
             product = products.get_product(sku)
         else:
-            db.session.commit()
-            flash(f"{product.name} saved.", "info")
-            return redirect(url_for("stock.products_list", q=product.sku), 303)
-    return render_template(
-        "stock/product_form.html", product=product, form=request.form, errors=errors
-    ), 422 if errors else 200
+            return commit_and_redirect(
+                f"{product.name} saved.", url_for("stock.products_list", q=product.sku)
+            )
+    return form_page("stock/product_form.html", errors, product=product, form=request.form)
 
 
 @bp.route("/products/import", methods=["GET", "POST"])

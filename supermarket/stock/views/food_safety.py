@@ -4,12 +4,13 @@ from __future__ import annotations
 
 from datetime import date, timedelta
 
-from flask import flash, redirect, render_template, request, url_for
+from flask import flash, redirect, request, url_for
 from flask.typing import ResponseReturnValue
 
 from supermarket.auth.web import MANAGERS, actor, require_current_site, roles
 from supermarket.errors import DomainError
 from supermarket.extensions import db
+from supermarket.forms import form_page
 from supermarket.sites.calendar import site_today
 from supermarket.stock import pdf
 from supermarket.stock.forms import form_errors_from
@@ -58,16 +59,16 @@ def temperatures() -> ResponseReturnValue:
             )
             return redirect(url_for("stock.temperatures"), 303)
     start, end = _period(site_today(site))
-    return render_template(
+    return form_page(
         "stock/temperatures.html",
+        errors,
         site=site,
         form=request.form,
-        errors=errors,
         checks=temps.list_temperatures(site, actor=actor(), start=start, end=end),
         units=temps.unit_names(site),
         start=start,
         end=end,
-    ), 422 if errors else 200
+    )
 
 
 @bp.get("/temperatures/log.pdf")

@@ -8,7 +8,7 @@ from flask.typing import ResponseReturnValue
 from supermarket.auth.web import MANAGERS, STAFF, actor, require_current_site, roles
 from supermarket.errors import DomainError
 from supermarket.extensions import db
-from supermarket.forms import whole
+from supermarket.forms import commit_and_redirect, form_page, whole
 from supermarket.stock.forms import form_errors_from, scaled
 from supermarket.stock.models import Category, WasteReason
 from supermarket.stock.services import ledger, levels
@@ -50,9 +50,7 @@ def set_minimum(sku: str) -> ResponseReturnValue:
         errors = form_errors_from(exc)
         found = levels.stock_item(site, sku, actor=actor())
         return render_template("stock/item.html", site=site, item=found, errors=errors), 422
-    db.session.commit()
-    flash("Minimum level saved.", "info")
-    return redirect(url_for("stock.item", sku=sku.upper()), 303)
+    return commit_and_redirect("Minimum level saved.", url_for("stock.item", sku=sku.upper()))
 
 
 @bp.post("/items/<sku>/give-out")
@@ -71,9 +69,10 @@ def give_out(sku: str) -> ResponseReturnValue:
         return render_template(
             "stock/item.html", site=site, item=found, errors={"given": exc.message}
         ), 422
-    db.session.commit()
-    flash(f"Recorded {quantity_text(amount, moved[0].product.unit)} given out.", "info")
-    return redirect(url_for("stock.item", sku=sku.upper()), 303)
+    return commit_and_redirect(
+        f"Recorded {quantity_text(amount, moved[0].product.unit)} given out.",
+        url_for("stock.item", sku=sku.upper()),
+    )
 
 
 @bp.get("/alerts")
@@ -93,14 +92,12 @@ def waste_expired() -> ResponseReturnValue:
     moved = ledger.waste_expired(
         site, actor=actor(), reason=reason, note=request.form.get("note", "")[:300]
     )
-    db.session.commit()
-    flash(
+    return commit_and_redirect(
         f"Wasted {len(moved)} batch(es) past their use-by date."
         if moved
         else "Nothing was past its use-by date.",
-        "info",
+        url_for("stock.alerts"),
     )
-    return redirect(url_for("stock.alerts"), 303)
 
 
 @bp.route("/waste", methods=["GET", "POST"])
@@ -134,10 +131,10 @@ def waste() -> ResponseReturnValue:
                 "info",
             )
             return redirect(url_for("stock.item", sku=product.sku), 303)
-    return render_template(
+    return form_page(
         "stock/waste.html",
+        errors,
         site=site,
         form=form,
-        errors=errors,
         in_stock=[lv for lv in levels.stock_levels(site, actor=actor()) if lv.quantity > 0],
-    ), 422 if errors else 200
+    )

@@ -3,13 +3,14 @@ category), the donations list and the donor's delivery note."""
 
 from __future__ import annotations
 
-from flask import flash, redirect, render_template, request, url_for
+from flask import render_template, request, url_for
 from flask.typing import ResponseReturnValue
 from marshmallow import ValidationError
 
 from supermarket.auth.web import STAFF, actor, require_current_site, roles
 from supermarket.errors import DomainError
 from supermarket.extensions import db
+from supermarket.forms import commit_and_redirect, form_page
 from supermarket.sites.calendar import site_today
 from supermarket.stock import pdf
 from supermarket.stock.forms import donation_from_form, form_errors_from
@@ -54,24 +55,22 @@ def receive() -> ResponseReturnValue:
         except (DomainError, ValidationError) as exc:
             errors = _by_input(form_errors_from(exc, prefixes), mode)
         else:
-            db.session.commit()
-            flash(
+            return commit_and_redirect(
                 f"Received {len(donation.lines)} line(s), "
                 f"{quantity_text(donation.total_weight_g, 'g')}.",
-                "info",
+                url_for("stock.donation", donation_id=donation.id),
             )
-            return redirect(url_for("stock.donation", donation_id=donation.id), 303)
-    return render_template(
+    return form_page(
         "stock/receive.html",
+        errors,
         site=site,
         mode=mode,
         form=request.form,
-        errors=errors,
         rows=rows,
         today=site_today(site),
         donors=receiving.list_donors(site, actor=actor()),
         products=products.list_products(),
-    ), 422 if errors else 200
+    )
 
 
 @bp.get("/donations")

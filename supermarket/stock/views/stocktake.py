@@ -4,13 +4,13 @@ from __future__ import annotations
 
 from datetime import date
 
-from flask import flash, redirect, render_template, request, url_for
+from flask import render_template, request, url_for
 from flask.typing import ResponseReturnValue
 
 from supermarket.auth.web import MANAGERS, actor, require_current_site, roles
 from supermarket.errors import DomainError
 from supermarket.extensions import db
-from supermarket.forms import whole
+from supermarket.forms import commit_and_redirect, whole
 from supermarket.stock import pdf
 from supermarket.stock.forms import form_errors_from, scaled
 from supermarket.stock.models import Stocktake
@@ -41,9 +41,10 @@ def stocktake_start() -> ResponseReturnValue:
     found = takes.start_stocktake(
         site, category=category, actor=actor(), note=request.form.get("note", "").strip()[:500]
     )
-    db.session.commit()
-    flash(f"Stocktake started: {len(found.lines)} line(s) to count.", "info")
-    return redirect(url_for("stock.stocktake", stocktake_id=found.id), 303)
+    return commit_and_redirect(
+        f"Stocktake started: {len(found.lines)} line(s) to count.",
+        url_for("stock.stocktake", stocktake_id=found.id),
+    )
 
 
 def _render(found: Stocktake, errors: dict[str, str], status: int = 200) -> ResponseReturnValue:
@@ -88,9 +89,9 @@ def stocktake(stocktake_id: int) -> ResponseReturnValue:
         errors = errors or form_errors_from(exc)
         db.session.rollback()
         return _render(takes.get_stocktake(site, stocktake_id, actor=actor()), errors, 422)
-    db.session.commit()
-    flash("Counts saved.", "info")
-    return redirect(url_for("stock.stocktake", stocktake_id=stocktake_id), 303)
+    return commit_and_redirect(
+        "Counts saved.", url_for("stock.stocktake", stocktake_id=stocktake_id)
+    )
 
 
 @bp.post("/stocktakes/<int:stocktake_id>/found")
@@ -115,9 +116,9 @@ def stocktake_found(stocktake_id: int) -> ResponseReturnValue:
     except DomainError as exc:
         errors = form_errors_from(exc)
     else:
-        db.session.commit()
-        flash("Line added.", "info")
-        return redirect(url_for("stock.stocktake", stocktake_id=stocktake_id), 303)
+        return commit_and_redirect(
+            "Line added.", url_for("stock.stocktake", stocktake_id=stocktake_id)
+        )
     db.session.rollback()
     return _render(takes.get_stocktake(site, stocktake_id, actor=actor()), errors, 422)
 
@@ -137,9 +138,10 @@ def stocktake_sheet(stocktake_id: int) -> ResponseReturnValue:
 def stocktake_approve(stocktake_id: int) -> ResponseReturnValue:
     site = require_current_site()
     takes.approve_stocktake(site, stocktake_id, actor=actor())
-    db.session.commit()
-    flash("Stocktake approved: the differences are now adjustments in the ledger.", "info")
-    return redirect(url_for("stock.stocktake", stocktake_id=stocktake_id), 303)
+    return commit_and_redirect(
+        "Stocktake approved: the differences are now adjustments in the ledger.",
+        url_for("stock.stocktake", stocktake_id=stocktake_id),
+    )
 
 
 @bp.post("/stocktakes/<int:stocktake_id>/cancel")
@@ -147,6 +149,4 @@ def stocktake_approve(stocktake_id: int) -> ResponseReturnValue:
 def stocktake_cancel(stocktake_id: int) -> ResponseReturnValue:
     site = require_current_site()
     takes.cancel_stocktake(site, stocktake_id, actor=actor())
-    db.session.commit()
-    flash("Stocktake cancelled; nothing changed.", "info")
-    return redirect(url_for("stock.stocktakes"), 303)
+    return commit_and_redirect("Stocktake cancelled; nothing changed.", url_for("stock.stocktakes"))

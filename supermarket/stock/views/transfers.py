@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-from flask import flash, redirect, render_template, request, url_for
+from flask import render_template, request, url_for
 from flask.typing import ResponseReturnValue
 
 from supermarket.auth.web import MANAGERS, actor, require_current_site, roles
 from supermarket.errors import DomainError
 from supermarket.extensions import db
-from supermarket.forms import whole
+from supermarket.forms import commit_and_redirect, form_page, whole
 from supermarket.stock.forms import form_errors_from, item_lines
 from supermarket.stock.models import StockTransfer
 from supermarket.stock.services import levels
@@ -50,21 +50,20 @@ def transfer_new() -> ResponseReturnValue:
         except DomainError as exc:
             errors = form_errors_from(exc)
         else:
-            db.session.commit()
-            flash(
-                f"Sent to {transfer.to_site.name}: it is in transit until they receive it.", "info"
+            return commit_and_redirect(
+                f"Sent to {transfer.to_site.name}: it is in transit until they receive it.",
+                url_for("stock.transfer", transfer_id=transfer.id),
             )
-            return redirect(url_for("stock.transfer", transfer_id=transfer.id), 303)
     in_stock = [lv for lv in levels.stock_levels(site, actor=actor()) if lv.usable_quantity]
-    return render_template(
+    return form_page(
         "stock/transfer_new.html",
+        errors,
         site=site,
         form=request.form,
-        errors=errors,
         destinations=xfers.transfer_destinations(site),
         in_stock=in_stock,
         rows=BLANK_ROWS,
-    ), 422 if errors else 200
+    )
 
 
 @bp.get("/transfers/<int:transfer_id>")
@@ -100,14 +99,12 @@ def transfer_receive(transfer_id: int) -> ResponseReturnValue:
         errors = form_errors_from(exc)
         found = xfers.get_transfer(site, transfer_id, actor=actor())
         return render_template("stock/transfer.html", site=site, transfer=found, errors=errors), 422
-    db.session.commit()
-    flash(
+    return commit_and_redirect(
         "Transfer received into stock."
         if found.status == "received"
         else "Transfer received; what did not arrive is recorded as short.",
-        "info",
+        url_for("stock.transfer", transfer_id=found.id),
     )
-    return redirect(url_for("stock.transfer", transfer_id=found.id), 303)
 
 
 @bp.post("/transfers/<int:transfer_id>/cancel")
@@ -115,6 +112,7 @@ def transfer_receive(transfer_id: int) -> ResponseReturnValue:
 def transfer_cancel(transfer_id: int) -> ResponseReturnValue:
     site = require_current_site()
     xfers.cancel_transfer(site, transfer_id, actor=actor())
-    db.session.commit()
-    flash("Transfer cancelled: the stock is back on your shelves.", "info")
-    return redirect(url_for("stock.transfer", transfer_id=transfer_id), 303)
+    return commit_and_redirect(
+        "Transfer cancelled: the stock is back on your shelves.",
+        url_for("stock.transfer", transfer_id=transfer_id),
+    )

@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 from typing import Final
 
-from sqlalchemy import exists, func, select
+from sqlalchemy import Select, exists, func, select
 
 from supermarket.auth.access import ensure_works_at
 from supermarket.auth.models import User
@@ -153,22 +153,20 @@ def survey_due(member: Member, today: date) -> SurveyDue | None:
     return _due_from(member, assessments_of(member), today)
 
 
-def _consenting_members(site: Site) -> list[Member]:
+def survey_members() -> Select[Member]:
+    """Members who may be asked the survey: not closed, not anonymised, and consenting to it."""
     consented = exists().where(
         MemberConsent.member_id == Member.id,
         MemberConsent.kind == ConsentKind.SURVEY.value,
         MemberConsent.withdrawn_at.is_(None),
     )
-    return list(
-        db.session.scalars(
-            select(Member).where(
-                Member.site_id == site.id,
-                Member.anonymised_at.is_(None),
-                Member.status != MemberStatus.CLOSED.value,
-                consented,
-            )
-        )
+    return select(Member).where(
+        Member.anonymised_at.is_(None), Member.status != MemberStatus.CLOSED.value, consented
     )
+
+
+def _consenting_members(site: Site) -> list[Member]:
+    return list(db.session.scalars(survey_members().where(Member.site_id == site.id)))
 
 
 def _assessments_by_member(site: Site) -> dict[int, list[SurveyAssessment]]:

@@ -14,8 +14,9 @@ from sqlalchemy.orm import selectinload
 from supermarket.auth import audit
 from supermarket.auth.access import ensure_works_at
 from supermarket.auth.models import User
-from supermarket.errors import Conflict, InvalidInput, NotFound
+from supermarket.errors import Conflict, InvalidInput
 from supermarket.extensions import db
+from supermarket.rows import one_or_not_found
 from supermarket.sites.calendar import local_date, now_or, site_today
 from supermarket.sites.models import Site
 from supermarket.visits.models import PaymentMethod, SiteSession, Visit
@@ -161,12 +162,7 @@ def open_session(
 def get_session(site: Site, session_id: int, *, actor: User, lock: bool = False) -> SiteSession:
     ensure_works_at(actor, site)
     stmt = select(SiteSession).where(SiteSession.id == session_id, SiteSession.site_id == site.id)
-    if lock:
-        stmt = stmt.with_for_update().execution_options(populate_existing=True)
-    session = db.session.scalar(stmt)
-    if session is None:
-        raise NotFound("No such session.", code="session_not_found")
-    return session
+    return one_or_not_found(stmt, "No such session.", code="session_not_found", lock=lock)
 
 
 def close_session(

@@ -9,8 +9,9 @@ from sqlalchemy import select
 from supermarket.auth import audit
 from supermarket.auth.access import ensure_works_at
 from supermarket.auth.models import User
-from supermarket.errors import InvalidInput, NotFound, RuleViolation
+from supermarket.errors import InvalidInput, RuleViolation
 from supermarket.extensions import db
+from supermarket.rows import one_or_not_found
 from supermarket.sites.calendar import local_date, now_or
 from supermarket.sites.models import Site
 from supermarket.visits.models import Visit
@@ -25,12 +26,7 @@ def get_visit(site: Site, visit_id: int, *, actor: User, lock: bool = False) -> 
 
 def _visit(site: Site, visit_id: int, *, lock: bool = False) -> Visit:
     stmt = select(Visit).where(Visit.id == visit_id, Visit.site_id == site.id)
-    if lock:
-        stmt = stmt.with_for_update().execution_options(populate_existing=True)
-    visit = db.session.scalar(stmt)
-    if visit is None:
-        raise NotFound("No such visit.", code="visit_not_found")
-    return visit
+    return one_or_not_found(stmt, "No such visit.", code="visit_not_found", lock=lock)
 
 
 def void_visit(
