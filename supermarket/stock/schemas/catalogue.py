@@ -7,6 +7,7 @@ from typing import Any
 from marshmallow import Schema, fields, post_load, validate
 
 from supermarket.inputs import Int, Str, limit_field
+from supermarket.serialise import PageOut
 from supermarket.stock.schemas.base import (
     CATEGORIES,
 )
@@ -59,9 +60,8 @@ class ProductOut(Schema):
     unit = fields.String(metadata={"description": "item, or g for weight-only products"})
 
 
-class ProductListOut(Schema):
+class ProductListOut(PageOut):
     items = fields.List(fields.Nested(ProductOut))
-    next = fields.String(allow_none=True)
 
 
 class ProductQuery(Schema):

@@ -7,6 +7,7 @@ from typing import Any
 from marshmallow import Schema, ValidationError, fields, post_load, validate, validates_schema
 
 from supermarket.inputs import Id, Int, Str
+from supermarket.serialise import PageOut
 from supermarket.stock.schemas.base import (
     CATEGORIES,
     DONOR_KINDS,
@@ -110,11 +111,9 @@ class DonationSummaryOut(DonationOut):
         exclude = ("lines",)
 
 
-class DonationListOut(Schema):
+class DonationListOut(PageOut):
     items = fields.List(fields.Nested(DonationSummaryOut))
-    next = fields.String(allow_none=True)
 
 
-class DonorListOut(Schema):
+class DonorListOut(PageOut):
     items = fields.List(fields.Nested(DonorOut))
-    next = fields.String(allow_none=True)
