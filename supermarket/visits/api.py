@@ -41,7 +41,7 @@ def _args(schema: DayQuery | PageQuery) -> dict[str, Any]:
     return dict(schema.load({k: v for k, v in request.args.items() if k != "limit"}))
 
 
-@api.route("POST", "/visits", STAFF, body=CheckInIn, responses={201: CheckInOut, 200: CheckInOut})
+@api.post("/visits", STAFF, body=CheckInIn, created=CheckInOut, ok=CheckInOut)
 @late_write_lock
 def check_in(code: str) -> ResponseReturnValue:
     """Check a member in (201). Send an Idempotency-Key header (a UUID) and reuse it on retry: a
@@ -68,7 +68,7 @@ def _visits_page(stmt: Select[Visit], cursor: str | None) -> dict[str, Any]:
     return {"items": VisitOut(many=True).dump(items), "next": nxt}
 
 
-@api.route("GET", "/visits", STAFF, query=DayQuery, responses={200: VisitListOut})
+@api.get("/visits", STAFF, query=DayQuery, ok=VisitListOut)
 def day_list(code: str) -> ResponseReturnValue:
     """The visits made at the site on a day (today by default)."""
     site = site_for_staff(code, actor())
@@ -78,7 +78,7 @@ def day_list(code: str) -> ResponseReturnValue:
     return _visits_page(stmt, args["cursor"])
 
 
-@api.route("GET", "/members/<number>/visits", STAFF, query=PageQuery, responses={200: VisitListOut})
+@api.get("/members/<number>/visits", STAFF, query=PageQuery, ok=VisitListOut)
 def member_history(code: str, number: str) -> ResponseReturnValue:
     """A member's visits at every site, oldest first."""
     site = site_for_staff(code, actor())
@@ -87,7 +87,7 @@ def member_history(code: str, number: str) -> ResponseReturnValue:
     return _visits_page(stmt, args["cursor"])
 
 
-@api.route("GET", "/checkin/<number>", STAFF, responses={200: PanelOut})
+@api.get("/checkin/<number>", STAFF, ok=PanelOut)
 def panel(code: str, number: str) -> ResponseReturnValue:
     """The check-in panel for a scanned or typed card number: who, what they may take, and any
     rule in the way (viewing is audited)."""
@@ -97,7 +97,7 @@ def panel(code: str, number: str) -> ResponseReturnValue:
     return PanelOut().dump(found)
 
 
-@api.site_change("POST", "/visits/<int:visit_id>/void", MANAGERS, body=VoidIn, out=VisitOut)
+@api.site_change("POST", "/visits/<int:visit_id>/void", MANAGERS, body=VoidIn, ok=VisitOut)
 def void(site: Site, data: dict[str, Any], visit_id: int) -> Visit:
     """Void a visit made today, with a reason (site managers); its stock goes back."""
     return services.void_visit(site, visit_id, data["reason"], actor=actor())

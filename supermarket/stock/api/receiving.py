@@ -8,34 +8,21 @@ from supermarket.api_routes import ApiRoutes
 from supermarket.auth.web import STAFF, actor
 from supermarket.http import json_body
 from supermarket.stock import schemas as s
-from supermarket.stock.api.base import bp, page, query_args, saved, staff_site
-from supermarket.stock.models import (
-    Donation,
-)
+from supermarket.stock.api.base import SITE, bp, page, query_args, saved, staff_site
+from supermarket.stock.models import Donation
 from supermarket.stock.services import receiving
 
-api = ApiRoutes(bp, tag="donations")
+api = ApiRoutes(bp, tag="donations", prefix=SITE)
 
 
-@api.route(
-    "GET",
-    "/sites/<code>/donors",
-    STAFF,
-    responses={200: s.DonorListOut},
-)
+@api.get("/donors", STAFF, ok=s.DonorListOut)
 def donors(code: str) -> ResponseReturnValue:
     """The site's donors."""
     rows = receiving.list_donors(staff_site(code), actor=actor())
     return {"items": s.DonorOut(many=True).dump(rows), "next": None}
 
 
-@api.route(
-    "POST",
-    "/sites/<code>/donations",
-    STAFF,
-    body=s.DonationIn,
-    responses={201: s.DonationOut},
-)
+@api.post("/donations", STAFF, body=s.DonationIn, created=s.DonationOut)
 def receive(code: str) -> ResponseReturnValue:
     """Receive a delivery or purchase: item lines (sku, quantity) and weigh-in lines
     (category, weight_g). One bad line and nothing is stored."""
@@ -44,13 +31,7 @@ def receive(code: str) -> ResponseReturnValue:
     return saved(s.DonationOut(), donation, 201)
 
 
-@api.route(
-    "GET",
-    "/sites/<code>/donations",
-    STAFF,
-    query=s.PageQuery,
-    responses={200: s.DonationListOut},
-)
+@api.get("/donations", STAFF, query=s.PageQuery, ok=s.DonationListOut)
 def donations(code: str) -> ResponseReturnValue:
     """Donations received at the site, oldest first."""
     site = staff_site(code)
@@ -59,12 +40,7 @@ def donations(code: str) -> ResponseReturnValue:
     return page(stmt, Donation.id, s.DonationSummaryOut, args.get("cursor"))
 
 
-@api.route(
-    "GET",
-    "/sites/<code>/donations/<int:donation_id>",
-    STAFF,
-    responses={200: s.DonationOut},
-)
+@api.get("/donations/<int:donation_id>", STAFF, ok=s.DonationOut)
 def donation(code: str, donation_id: int) -> ResponseReturnValue:
     """One donation with its lines."""
     return s.DonationOut().dump(
