@@ -26,12 +26,14 @@ from typing import Any, TypedDict, TypeVar, Unpack
 from flask import Blueprint
 from flask.typing import ResponseReturnValue
 from marshmallow import Schema
+from sqlalchemy import Select
+from sqlalchemy.orm import InstrumentedAttribute
 
 from supermarket.auth.access import site_for_staff
 from supermarket.auth.models import Role
 from supermarket.auth.web import MANAGERS, actor, roles
 from supermarket.extensions import db
-from supermarket.http import api_doc, json_body
+from supermarket.http import api_doc, json_body, keyset_page, page_limit
 from supermarket.sites.models import Site
 
 F = TypeVar("F", bound=Callable[..., Any])
@@ -57,6 +59,14 @@ class RouteDoc(TypedDict, total=False):
     created: Doc
     responses: Answers | None
     tag: str | None
+
+
+def page(
+    stmt: Select[Any], key: InstrumentedAttribute[int], out: type[Schema], cursor: str | None
+) -> dict[str, Any]:
+    """One page of a list: its rows dumped through `out`, and the cursor of the next page."""
+    rows, nxt = keyset_page(stmt, key, limit=page_limit(), cursor=cursor)
+    return {"items": out(many=True).dump(rows), "next": nxt}
 
 
 def answers(ok: Doc = None, created: Doc = None, responses: Answers | None = None) -> Answers:

@@ -12,13 +12,7 @@ from marshmallow import Schema
 from supermarket.api_routes import LEADS, PDF, Answers, ApiRoutes
 from supermarket.auth.web import REPORTERS, actor
 from supermarket.reporting import services
-from supermarket.reporting.schemas import (
-    MonthQuery,
-    PeriodQuery,
-    StatsOut,
-    StatsQuery,
-    dump_stats,
-)
+from supermarket.reporting.schemas import MonthQuery, PeriodQuery, StatsOut, StatsQuery, dump_stats
 
 bp = Blueprint("reporting_api", __name__, url_prefix="/api/v1")
 TAG = "reporting"

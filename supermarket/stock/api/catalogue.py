@@ -4,11 +4,11 @@ from __future__ import annotations
 
 from flask.typing import ResponseReturnValue
 
-from supermarket.api_routes import EDITORS, ApiRoutes
+from supermarket.api_routes import EDITORS, ApiRoutes, page
 from supermarket.auth.web import ALL_ROLES, actor
 from supermarket.http import json_body
 from supermarket.stock import schemas as s
-from supermarket.stock.api.base import bp, page, query_args, saved
+from supermarket.stock.api.base import bp, query_args, saved
 from supermarket.stock.models import Product
 from supermarket.stock.services import products
 

@@ -6,10 +6,11 @@ from typing import Any
 
 from flask.typing import ResponseReturnValue
 
+from supermarket.api_routes import page
 from supermarket.auth.web import MANAGERS, actor
 from supermarket.sites.models import Site
 from supermarket.stock import schemas as s
-from supermarket.stock.api.base import SITE, StockRoutes, bp, page
+from supermarket.stock.api.base import SITE, StockRoutes, bp
 from supermarket.stock.models import StockTransfer
 from supermarket.stock.services import transfers as xfers
 from supermarket.stock.services.transfers import TransferReceipt, TransferRequest
