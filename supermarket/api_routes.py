@@ -79,10 +79,16 @@ def answers(ok: Doc = None, created: Doc = None, responses: Answers | None = Non
     return found | (responses or {})
 
 
+def staff_site(code: str, *, managers_only: bool = False) -> Site:
+    """The site of the URL's `<code>` if the actor works there (and manages it, if
+    `managers_only`), else 404."""
+    return site_for_staff(code, actor(), managers_only=managers_only)
+
+
 def site_in_url(code: str, allowed: Sequence[Role]) -> Site:
     """The site of the URL's `<code>` if the actor works there (managers-only where only
     managers may call the endpoint), else 404."""
-    return site_for_staff(code, actor(), managers_only=tuple(allowed) == MANAGERS)
+    return staff_site(code, managers_only=tuple(allowed) == MANAGERS)
 
 
 class ApiRoutes:

@@ -12,8 +12,7 @@ from flask import Blueprint, request, send_file
 from flask.typing import ResponseReturnValue
 from marshmallow import Schema, ValidationError
 
-from supermarket.api_routes import PDF, ApiRoutes
-from supermarket.auth.access import site_for_staff
+from supermarket.api_routes import PDF, ApiRoutes, staff_site
 from supermarket.auth.models import Role
 from supermarket.auth.web import MANAGERS, STAFF, actor
 from supermarket.extensions import db
@@ -38,19 +37,14 @@ from supermarket.members.schemas import (
     SearchQuery,
 )
 from supermarket.members.services import privacy
-from supermarket.sites.models import Site
 
 bp = Blueprint("members_api", __name__, url_prefix="/api/v1/sites/<code>/members")
 TAG = "members"
 api = ApiRoutes(bp, tag=TAG)
 
 
-def _site(code: str, *, managers_only: bool = False) -> Site:
-    return site_for_staff(code, actor(), managers_only=managers_only)
-
-
 def _member(code: str, number: str, *, managers_only: bool = False) -> Member:
-    site = _site(code)
+    site = staff_site(code)
     return services.get_member(site, number, actor=actor(), managers_only=managers_only)
 
 
@@ -71,7 +65,7 @@ def search(code: str) -> ResponseReturnValue:
     postcode/district."""
     args = SearchQuery().load({k: v for k, v in request.args.items() if k != "limit"})
     found = services.search_members(
-        _site(code),
+        staff_site(code),
         args["q"],
         actor=actor(),
         status=args["status"],
@@ -88,7 +82,7 @@ def search(code: str) -> ResponseReturnValue:
 @api.post("", STAFF, body=MemberIn, created=RegistrationOut)
 def register(code: str) -> ResponseReturnValue:
     """Register a household (201); 409 possible_duplicate names the existing member."""
-    site = _site(code)
+    site = staff_site(code)
     data = MemberIn().load(json_body())
     result = services.register_member(site, data, actor=actor())
     db.session.commit()
@@ -100,7 +94,7 @@ def register(code: str) -> ResponseReturnValue:
 @api.get("/<number>", STAFF, ok=MemberOut)
 def detail(code: str, number: str) -> ResponseReturnValue:
     """One member (viewing is audited)."""
-    member = services.view_member(_site(code), number, actor=actor())
+    member = services.view_member(staff_site(code), number, actor=actor())
     db.session.commit()
     return MemberOut().dump(member)
 
@@ -199,7 +193,7 @@ def withdraw_consent(member: Member, data: dict[str, Any], kind: str) -> None:
 @api.get("/<number>/card.pdf", STAFF, responses=PDF)
 def card(code: str, number: str) -> ResponseReturnValue:
     """The membership card, credit-card size; its codes hold only the number."""
-    site = _site(code)
+    site = staff_site(code)
     member = services.card_for(site, number, actor=actor())
     db.session.commit()
     return _pdf(pdf.card_pdf(member, site), f"card-{member.membership_number}.pdf")
@@ -208,7 +202,7 @@ def card(code: str, number: str) -> ResponseReturnValue:
 @api.get("/cards.pdf", STAFF, query=CardsQuery, responses=PDF)
 def cards(code: str) -> ResponseReturnValue:
     """An A4 sheet of cards (8 a page): ?number=...&number=... or ?registered_on=YYYY-MM-DD."""
-    site = _site(code)
+    site = staff_site(code)
     day = request.args.get("registered_on")
     try:
         registered_on = date.fromisoformat(day) if day else None
@@ -224,7 +218,7 @@ def cards(code: str) -> ResponseReturnValue:
 @api.get("/<number>/export", MANAGERS, ok=MemberExportOut)
 def export(code: str, number: str) -> ResponseReturnValue:
     """Subject access: everything held about the member, from every table (audited)."""
-    data = privacy.export_member(_site(code), number, actor=actor())
+    data = privacy.export_member(staff_site(code), number, actor=actor())
     db.session.commit()
     return data
 
@@ -232,7 +226,7 @@ def export(code: str, number: str) -> ResponseReturnValue:
 @api.get("/<number>/export.pdf", MANAGERS, responses=PDF)
 def export_pdf(code: str, number: str) -> ResponseReturnValue:
     """Subject access as a PDF (audited)."""
-    data = privacy.export_member(_site(code), number, actor=actor())
+    data = privacy.export_member(staff_site(code), number, actor=actor())
     db.session.commit()
     return _pdf(pdf.export_pdf(data), f"member-data-{number}.pdf")
 
@@ -241,6 +235,6 @@ def export_pdf(code: str, number: str) -> ResponseReturnValue:
 def anonymise(code: str, number: str) -> ResponseReturnValue:
     """Erase the member: personal fields cleared for good, statistics kept (audited)."""
     _action_body(EmptyIn, required=False)
-    member = privacy.anonymise_member(_site(code), number, actor=actor())
+    member = privacy.anonymise_member(staff_site(code), number, actor=actor())
     db.session.commit()
     return AnonymisedOut().dump(member)

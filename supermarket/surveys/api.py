@@ -5,8 +5,7 @@ from __future__ import annotations
 from flask import Blueprint, request
 from flask.typing import ResponseReturnValue
 
-from supermarket.api_routes import ApiRoutes
-from supermarket.auth.access import site_for_staff
+from supermarket.api_routes import ApiRoutes, staff_site
 from supermarket.auth.web import STAFF, actor
 from supermarket.extensions import db
 from supermarket.http import json_body
@@ -22,7 +21,7 @@ api = ApiRoutes(bp, tag=TAG)
 
 
 def _member(code: str, number: str) -> Member:
-    return get_member(site_for_staff(code, actor()), number, actor=actor())
+    return get_member(staff_site(code), number, actor=actor())
 
 
 @api.post("", STAFF, body=SurveyIn, created=SurveyOut)

@@ -7,8 +7,7 @@ from typing import Any
 from flask import Blueprint, request
 from flask.typing import ResponseReturnValue
 
-from supermarket.api_routes import ApiRoutes, page
-from supermarket.auth.access import site_for_staff
+from supermarket.api_routes import ApiRoutes, page, staff_site
 from supermarket.auth.web import MANAGERS, STAFF, actor
 from supermarket.extensions import db
 from supermarket.http import json_body
@@ -40,7 +39,7 @@ def check_in(code: str) -> ResponseReturnValue:
     with error.code visit_limit_reached, membership_expired, membership_suspended,
     membership_closed, membership_waiting, allowance_exceeded, insufficient_stock or
     not_allowed_at_this_site; send override_reason to go past those that allow it."""
-    site = site_for_staff(code, actor())
+    site = staff_site(code)
     data = CHECKIN_IN.load(json_body())
     take_write_lock()  # the rules below count visits under the lock: never over the limit
     result = services.check_in(
@@ -55,7 +54,7 @@ def check_in(code: str) -> ResponseReturnValue:
 @api.get("/visits", STAFF, query=s.DayQuery, ok=s.VisitListOut)
 def day_list(code: str) -> ResponseReturnValue:
     """The visits made at the site on a day (today by default)."""
-    site = site_for_staff(code, actor())
+    site = staff_site(code)
     args = _args(s.DayQuery())
     day = args["date"] or services.site_today(site)
     stmt = services.day_visits(site, day, actor=actor())
@@ -65,7 +64,7 @@ def day_list(code: str) -> ResponseReturnValue:
 @api.get("/members/<number>/visits", STAFF, query=s.PageQuery, ok=s.VisitListOut)
 def member_history(code: str, number: str) -> ResponseReturnValue:
     """A member's visits at every site, oldest first."""
-    site = site_for_staff(code, actor())
+    site = staff_site(code)
     args = _args(s.PageQuery())
     _, stmt = services.member_visits(site, number, actor=actor())
     return page(stmt, Visit.id, s.VisitOut, args["cursor"])
@@ -75,7 +74,7 @@ def member_history(code: str, number: str) -> ResponseReturnValue:
 def panel(code: str, number: str) -> ResponseReturnValue:
     """The check-in panel for a scanned or typed card number: who, what they may take, and any
     rule in the way (viewing is audited)."""
-    site = site_for_staff(code, actor())
+    site = staff_site(code)
     found = services.checkin_panel(site, number, actor=actor())
     db.session.commit()
     return s.PanelOut().dump(found)

@@ -12,19 +12,12 @@ from flask.typing import ResponseReturnValue
 from marshmallow import Schema
 
 from supermarket.api_routes import ApiRoutes, Step, site_in_url
-from supermarket.auth.access import site_for_staff
 from supermarket.auth.models import Role
-from supermarket.auth.web import actor
 from supermarket.extensions import db
-from supermarket.sites.models import Site
 
 bp = Blueprint("stock_api", __name__, url_prefix="/api/v1")
 # The prefix of the rules of the stock at one site.
 SITE = "/sites/<code>"
-
-
-def staff_site(code: str, *, managers_only: bool = False) -> Site:
-    return site_for_staff(code, actor(), managers_only=managers_only)
 
 
 def query_args(schema: Schema) -> dict[str, Any]:

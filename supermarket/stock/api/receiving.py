@@ -4,11 +4,11 @@ from __future__ import annotations
 
 from flask.typing import ResponseReturnValue
 
-from supermarket.api_routes import ApiRoutes, page
+from supermarket.api_routes import ApiRoutes, page, staff_site
 from supermarket.auth.web import STAFF, actor
 from supermarket.http import json_body
 from supermarket.stock import schemas as s
-from supermarket.stock.api.base import SITE, bp, query_args, saved, staff_site
+from supermarket.stock.api.base import SITE, bp, query_args, saved
 from supermarket.stock.models import Donation
 from supermarket.stock.services import receiving
 
