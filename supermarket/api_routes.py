@@ -13,8 +13,9 @@ is `@bp.post(...)`, `@roles(*MANAGERS)` and `@api_doc("Extend ...", tag="members
 the other: the endpoint is named after the function, and routes register in the order the
 module declares them. As with Flask's `bp.get`/`bp.post`, `api.get/post/put/patch/delete` are
 `route` with the method given; `ok=X` documents `responses={200: X}` and `created=X`
-`{201: X}` (`responses=` for any other answer, added after them). Web layer only: services and
-models never import it.
+`{201: X}` (`responses=` for any other answer, added after them). Beside it: the site of the
+URL (`staff_site`) and one page of a list (`page`). Web layer only: services and models never
+import it.
 """
 
 from __future__ import annotations
@@ -93,7 +94,7 @@ def site_in_url(code: str, allowed: Sequence[Role]) -> Site:
 
 class ApiRoutes:
     """Declares a blueprint's API endpoints; `tag` is the OpenAPI tag of each unless one is
-    given."""
+    given, and `prefix` (e.g. "/sites/<code>") comes before each rule."""
 
     def __init__(self, bp: Blueprint, *, tag: str | None = None, prefix: str = "") -> None:
         self.bp = bp
