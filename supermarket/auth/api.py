@@ -13,7 +13,7 @@ bp = Blueprint("auth_api", __name__, url_prefix="/api/v1")
 api = ApiRoutes(bp, tag="auth")
 
 
-@api.route("GET", "/me", ALL_ROLES, responses={200: MeOut})
+@api.get("/me", ALL_ROLES, ok=MeOut)
 def me() -> ResponseReturnValue:
     """The signed-in user or token owner: email, name, role and site codes."""
     return MeOut().dump(actor())

@@ -12,8 +12,7 @@ from flask import Blueprint, request, send_file
 from flask.typing import ResponseReturnValue
 from marshmallow import Schema, ValidationError
 
-from supermarket.api_routes import ApiRoutes
-from supermarket.auth.access import site_for_staff
+from supermarket.api_routes import PDF, ApiRoutes, staff_site
 from supermarket.auth.models import Role
 from supermarket.auth.web import MANAGERS, STAFF, actor
 from supermarket.extensions import db
@@ -38,19 +37,14 @@ from supermarket.members.schemas import (
     SearchQuery,
 )
 from supermarket.members.services import privacy
-from supermarket.sites.models import Site
 
 bp = Blueprint("members_api", __name__, url_prefix="/api/v1/sites/<code>/members")
 TAG = "members"
 api = ApiRoutes(bp, tag=TAG)
 
 
-def _site(code: str, *, managers_only: bool = False) -> Site:
-    return site_for_staff(code, actor(), managers_only=managers_only)
-
-
 def _member(code: str, number: str, *, managers_only: bool = False) -> Member:
-    site = _site(code)
+    site = staff_site(code)
     return services.get_member(site, number, actor=actor(), managers_only=managers_only)
 
 
@@ -65,13 +59,13 @@ def _pdf(data: bytes, name: str) -> ResponseReturnValue:
     return send_file(io.BytesIO(data), mimetype="application/pdf", download_name=name)
 
 
-@api.route("GET", "", STAFF, query=SearchQuery, responses={200: MemberListOut})
+@api.get("", STAFF, query=SearchQuery, ok=MemberListOut)
 def search(code: str) -> ResponseReturnValue:
     """Search a site's members: exact membership number, name prefix (any case or accent) or
     postcode/district."""
     args = SearchQuery().load({k: v for k, v in request.args.items() if k != "limit"})
     found = services.search_members(
-        _site(code),
+        staff_site(code),
         args["q"],
         actor=actor(),
         status=args["status"],
@@ -85,10 +79,10 @@ def search(code: str) -> ResponseReturnValue:
     }
 
 
-@api.route("POST", "", STAFF, body=MemberIn, responses={201: RegistrationOut})
+@api.post("", STAFF, body=MemberIn, created=RegistrationOut)
 def register(code: str) -> ResponseReturnValue:
     """Register a household (201); 409 possible_duplicate names the existing member."""
-    site = _site(code)
+    site = staff_site(code)
     data = MemberIn().load(json_body())
     result = services.register_member(site, data, actor=actor())
     db.session.commit()
@@ -97,10 +91,10 @@ def register(code: str) -> ResponseReturnValue:
     return body, 201
 
 
-@api.route("GET", "/<number>", STAFF, responses={200: MemberOut})
+@api.get("/<number>", STAFF, ok=MemberOut)
 def detail(code: str, number: str) -> ResponseReturnValue:
     """One member (viewing is audited)."""
-    member = services.view_member(_site(code), number, actor=actor())
+    member = services.view_member(staff_site(code), number, actor=actor())
     db.session.commit()
     return MemberOut().dump(member)
 
@@ -136,9 +130,8 @@ def _member_change(
             db.session.commit()
             return MemberOut().dump(member)
 
-        return api.route(
-            method, rule, allowed, body=body, body_required=required, responses={200: MemberOut}
-        )(view)
+        doc = api.route(method, rule, allowed, body=body, body_required=required, ok=MemberOut)
+        return doc(view)
 
     return decorate
 
@@ -197,19 +190,19 @@ def withdraw_consent(member: Member, data: dict[str, Any], kind: str) -> None:
     services.withdraw_consent(member, kind, data["method"], actor=actor())
 
 
-@api.route("GET", "/<number>/card.pdf", STAFF, responses={200: "application/pdf"})
+@api.get("/<number>/card.pdf", STAFF, responses=PDF)
 def card(code: str, number: str) -> ResponseReturnValue:
     """The membership card, credit-card size; its codes hold only the number."""
-    site = _site(code)
+    site = staff_site(code)
     member = services.card_for(site, number, actor=actor())
     db.session.commit()
     return _pdf(pdf.card_pdf(member, site), f"card-{member.membership_number}.pdf")
 
 
-@api.route("GET", "/cards.pdf", STAFF, query=CardsQuery, responses={200: "application/pdf"})
+@api.get("/cards.pdf", STAFF, query=CardsQuery, responses=PDF)
 def cards(code: str) -> ResponseReturnValue:
     """An A4 sheet of cards (8 a page): ?number=...&number=... or ?registered_on=YYYY-MM-DD."""
-    site = _site(code)
+    site = staff_site(code)
     day = request.args.get("registered_on")
     try:
         registered_on = date.fromisoformat(day) if day else None
@@ -222,33 +215,26 @@ def cards(code: str) -> ResponseReturnValue:
     return _pdf(pdf.card_sheet_pdf(members, site), "cards.pdf")
 
 
-@api.route("GET", "/<number>/export", MANAGERS, responses={200: MemberExportOut})
+@api.get("/<number>/export", MANAGERS, ok=MemberExportOut)
 def export(code: str, number: str) -> ResponseReturnValue:
     """Subject access: everything held about the member, from every table (audited)."""
-    data = privacy.export_member(_site(code), number, actor=actor())
+    data = privacy.export_member(staff_site(code), number, actor=actor())
     db.session.commit()
     return data
 
 
-@api.route("GET", "/<number>/export.pdf", MANAGERS, responses={200: "application/pdf"})
+@api.get("/<number>/export.pdf", MANAGERS, responses=PDF)
 def export_pdf(code: str, number: str) -> ResponseReturnValue:
     """Subject access as a PDF (audited)."""
-    data = privacy.export_member(_site(code), number, actor=actor())
+    data = privacy.export_member(staff_site(code), number, actor=actor())
     db.session.commit()
     return _pdf(pdf.export_pdf(data), f"member-data-{number}.pdf")
 
 
-@api.route(
-    "POST",
-    "/<number>/anonymise",
-    MANAGERS,
-    body=EmptyIn,
-    body_required=False,
-    responses={200: AnonymisedOut},
-)
+@api.post("/<number>/anonymise", MANAGERS, body=EmptyIn, body_required=False, ok=AnonymisedOut)
 def anonymise(code: str, number: str) -> ResponseReturnValue:
     """Erase the member: personal fields cleared for good, statistics kept (audited)."""
     _action_body(EmptyIn, required=False)
-    member = privacy.anonymise_member(_site(code), number, actor=actor())
+    member = privacy.anonymise_member(staff_site(code), number, actor=actor())
     db.session.commit()
     return AnonymisedOut().dump(member)

@@ -9,24 +9,19 @@ from flask import Blueprint, Response, current_app, request, send_file
 from flask.typing import ResponseReturnValue
 from marshmallow import Schema
 
-from supermarket.api_routes import Answers, ApiRoutes
-from supermarket.auth.models import Role
+from supermarket.api_routes import LEADS, PDF, Answers, ApiRoutes
 from supermarket.auth.web import REPORTERS, actor
 from supermarket.reporting import services
-from supermarket.reporting.schemas import (
-    MonthQuery,
-    PeriodQuery,
-    StatsOut,
-    StatsQuery,
-    dump_stats,
-)
+from supermarket.reporting.schemas import MonthQuery, PeriodQuery, StatsOut, StatsQuery, dump_stats
 
 bp = Blueprint("reporting_api", __name__, url_prefix="/api/v1")
 TAG = "reporting"
 api = ApiRoutes(bp, tag=TAG)
-LEADS = (Role.PROGRAMME_LEAD, Role.ADMIN)
 PERIOD_NOT_OVER = "period_not_over: programme figures are published once the period is over"
-PDF_ANSWERS: Answers = {200: "application/pdf", 409: PERIOD_NOT_OVER}
+NOT_OVER: Answers = {409: PERIOD_NOT_OVER}
+PDF_ANSWERS = PDF | NOT_OVER
+STATS_REFUSALS = {404: "site_not_found"} | NOT_OVER
+CSV_ANSWERS = {200: "text/csv", 404: "site_not_found or table_not_found"} | NOT_OVER
 
 
 def _report_pdf(
@@ -42,13 +37,7 @@ def _report_pdf(
     )
 
 
-@api.route(
-    "GET",
-    "/stats",
-    REPORTERS,
-    query=StatsQuery,
-    responses={200: StatsOut, 404: "site_not_found", 409: PERIOD_NOT_OVER},
-)
+@api.get("/stats", REPORTERS, query=StatsQuery, ok=StatsOut, responses=STATS_REFUSALS)
 def stats() -> ResponseReturnValue:
     """A fixed period's anonymised statistics (all sites, or one with site=CODE), after the
     disclosure rule, which the answer names. Leads and admins: every site; site managers:
@@ -59,13 +48,7 @@ def stats() -> ResponseReturnValue:
     return dump_stats(report.as_dict())
 
 
-@api.route(
-    "GET",
-    "/stats/tables/<name>.csv",
-    REPORTERS,
-    query=StatsQuery,
-    responses={200: "text/csv", 404: "site_not_found or table_not_found", 409: PERIOD_NOT_OVER},
-)
+@api.get("/stats/tables/<name>.csv", REPORTERS, query=StatsQuery, responses=CSV_ANSWERS)
 def table_csv(name: str) -> ResponseReturnValue:
     """One table of the statistics as CSV (summary, sites, people, food, baseline, outcome,
     transitions, trend), with the disclosure rule at the top; safe to open in a spreadsheet."""
@@ -80,15 +63,13 @@ def table_csv(name: str) -> ResponseReturnValue:
     )
 
 
-@api.route("GET", "/reports/programme.pdf", LEADS, query=PeriodQuery, responses=PDF_ANSWERS)
+@api.get("/reports/programme.pdf", LEADS, query=PeriodQuery, responses=PDF_ANSWERS)
 def programme_pdf() -> ResponseReturnValue:
     """The programme report pack (PDF) for a quarter (2026-Q3) or a year (2026)."""
     return _report_pdf(PeriodQuery, services.programme_report_pdf)
 
 
-@api.route(
-    "GET", "/sites/<code>/reports/monthly.pdf", REPORTERS, query=MonthQuery, responses=PDF_ANSWERS
-)
+@api.get("/sites/<code>/reports/monthly.pdf", REPORTERS, query=MonthQuery, responses=PDF_ANSWERS)
 def monthly_pdf(code: str) -> ResponseReturnValue:
     """A site's monthly report (PDF) for period=2026-09: its managers, leads and admins."""
     return _report_pdf(MonthQuery, services.monthly_site_report_pdf, code)

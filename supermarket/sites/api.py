@@ -5,28 +5,26 @@ from __future__ import annotations
 from flask import Blueprint
 from flask.typing import ResponseReturnValue
 
-from supermarket.api_routes import ApiRoutes
+from supermarket.api_routes import ADMINS, EDITORS, ApiRoutes
 from supermarket.auth.access import site_for_reporting, sites_for
-from supermarket.auth.models import Role
-from supermarket.auth.web import ALL_ROLES, actor
+from supermarket.auth.web import ALL_ROLES, REPORTERS, actor
 from supermarket.extensions import db
 from supermarket.http import json_body
 from supermarket.sites import services
 from supermarket.sites.schemas import SiteIn, SiteListOut, SiteOut, SiteWithSettingsOut
 from supermarket.sites.settings import CompleteSiteSettingsSchema, SiteSettingsChangesSchema
 
-SETTINGS_EDITORS = (Role.SITE_MANAGER, Role.ADMIN)
 bp = Blueprint("sites_api", __name__, url_prefix="/api/v1/sites")
 api = ApiRoutes(bp, tag="sites")
 
 
-@api.route("GET", "", ALL_ROLES, responses={200: SiteListOut})
+@api.get("", ALL_ROLES, ok=SiteListOut)
 def list_sites() -> ResponseReturnValue:
     """Sites the caller works at (staff) or reports on (leads, admins)."""
     return {"items": SiteOut(many=True).dump(sites_for(actor())), "next": None}
 
 
-@api.route("POST", "", (Role.ADMIN,), body=SiteIn, responses={201: SiteWithSettingsOut})
+@api.post("", ADMINS, body=SiteIn, created=SiteWithSettingsOut)
 def create_site() -> ResponseReturnValue:
     """Add a site (administrators)."""
     data = SiteIn().load(json_body())
@@ -35,12 +33,7 @@ def create_site() -> ResponseReturnValue:
     return SiteWithSettingsOut().dump(site), 201
 
 
-@api.route(
-    "GET",
-    "/<code>",
-    (Role.SITE_MANAGER, Role.PROGRAMME_LEAD, Role.ADMIN),
-    responses={200: SiteWithSettingsOut},
-)
+@api.get("/<code>", REPORTERS, ok=SiteWithSettingsOut)
 def get_site(code: str) -> ResponseReturnValue:
     """A site with its settings."""
     return SiteWithSettingsOut().dump(site_for_reporting(code, actor()))
@@ -53,26 +46,14 @@ def _change_settings(code: str, *, replace: bool) -> ResponseReturnValue:
     return SiteWithSettingsOut().dump(site)
 
 
-@api.route(
-    "PUT",
-    "/<code>/settings",
-    SETTINGS_EDITORS,
-    body=CompleteSiteSettingsSchema,
-    responses={200: SiteWithSettingsOut},
-)
+@api.put("/<code>/settings", EDITORS, body=CompleteSiteSettingsSchema, ok=SiteWithSettingsOut)
 def put_settings(code: str) -> ResponseReturnValue:
     """Replace a site's settings: every setting must be given (as GET answers them); a missing
     one is refused, never reset to its default. To change some settings, use PATCH."""
     return _change_settings(code, replace=True)
 
 
-@api.route(
-    "PATCH",
-    "/<code>/settings",
-    SETTINGS_EDITORS,
-    body=SiteSettingsChangesSchema,
-    responses={200: SiteWithSettingsOut},
-)
+@api.patch("/<code>/settings", EDITORS, body=SiteSettingsChangesSchema, ok=SiteWithSettingsOut)
 def patch_settings(code: str) -> ResponseReturnValue:
     """Change some of a site's settings: those named change, the others are kept (an empty object
     changes nothing). A list given (bands, tiers, routes, catchment) replaces that list."""

@@ -5,8 +5,7 @@ from __future__ import annotations
 from flask import Blueprint, request
 from flask.typing import ResponseReturnValue
 
-from supermarket.api_routes import ApiRoutes
-from supermarket.auth.access import site_for_staff
+from supermarket.api_routes import ApiRoutes, staff_site
 from supermarket.auth.web import STAFF, actor
 from supermarket.extensions import db
 from supermarket.http import json_body
@@ -22,10 +21,10 @@ api = ApiRoutes(bp, tag=TAG)
 
 
 def _member(code: str, number: str) -> Member:
-    return get_member(site_for_staff(code, actor()), number, actor=actor())
+    return get_member(staff_site(code), number, actor=actor())
 
 
-@api.route("POST", "", STAFF, body=SurveyIn, responses={201: SurveyOut})
+@api.post("", STAFF, body=SurveyIn, created=SurveyOut)
 def record(code: str, number: str) -> ResponseReturnValue:
     """Record a food survey the member answered (201). Site managers get the scores back;
     volunteers get the record without them. 409 no_survey_consent, baseline_exists,
@@ -42,7 +41,7 @@ def record(code: str, number: str) -> ResponseReturnValue:
     return shown.dump(assessment), 201
 
 
-@api.route("GET", "/due", STAFF, responses={200: SurveyDueAnswer})
+@api.get("/due", STAFF, ok=SurveyDueAnswer)
 def due(code: str, number: str) -> ResponseReturnValue:
     """The food survey due for the member today, or null (no consent, nothing due)."""
     member = _member(code, number)

@@ -6,42 +6,30 @@ from typing import Any
 
 from flask import Blueprint, request
 from flask.typing import ResponseReturnValue
-from sqlalchemy import Select
 
-from supermarket.api_routes import ApiRoutes
-from supermarket.auth.access import site_for_staff
+from supermarket.api_routes import ApiRoutes, page, staff_site
 from supermarket.auth.web import MANAGERS, STAFF, actor
 from supermarket.extensions import db
-from supermarket.http import json_body, keyset_page, page_limit
+from supermarket.http import json_body
 from supermarket.sites.models import Site
 from supermarket.transactions import late_write_lock, take_write_lock
+from supermarket.visits import schemas as s
 from supermarket.visits import services
 from supermarket.visits.models import Visit
-from supermarket.visits.schemas import (
-    CheckInIn,
-    CheckInOut,
-    DayQuery,
-    PageQuery,
-    PanelOut,
-    VisitListOut,
-    VisitOut,
-    VoidIn,
-    checkin_body,
-)
 
 bp = Blueprint("visits_api", __name__, url_prefix="/api/v1/sites/<code>")
 TAG = "visits"
 api = ApiRoutes(bp, tag=TAG)
 # Built once: a marshmallow schema deep-copies its fields each time one is made, which is a
 # measurable share of a check-in. Loading and dumping keep no state in the instance.
-CHECKIN_IN = CheckInIn()
+CHECKIN_IN = s.CheckInIn()
 
 
-def _args(schema: DayQuery | PageQuery) -> dict[str, Any]:
+def _args(schema: s.DayQuery | s.PageQuery) -> dict[str, Any]:
     return dict(schema.load({k: v for k, v in request.args.items() if k != "limit"}))
 
 
-@api.route("POST", "/visits", STAFF, body=CheckInIn, responses={201: CheckInOut, 200: CheckInOut})
+@api.post("/visits", STAFF, body=s.CheckInIn, created=s.CheckInOut, ok=s.CheckInOut)
 @late_write_lock
 def check_in(code: str) -> ResponseReturnValue:
     """Check a member in (201). Send an Idempotency-Key header (a UUID) and reuse it on retry: a
@@ -51,53 +39,48 @@ def check_in(code: str) -> ResponseReturnValue:
     with error.code visit_limit_reached, membership_expired, membership_suspended,
     membership_closed, membership_waiting, allowance_exceeded, insufficient_stock or
     not_allowed_at_this_site; send override_reason to go past those that allow it."""
-    site = site_for_staff(code, actor())
+    site = staff_site(code)
     data = CHECKIN_IN.load(json_body())
     take_write_lock()  # the rules below count visits under the lock: never over the limit
     result = services.check_in(
         site, data, actor=actor(), key=request.headers.get("Idempotency-Key")
     )
-    body = checkin_body(result)  # before the commit, which would expire what it reads
+    body = s.checkin_body(result)  # before the commit, which would expire what it reads
     db.session.commit()  # an acknowledged check-in is committed before the answer is sent
     headers = {} if result.created else {"Idempotent-Replayed": "true"}
     return body, 201 if result.created else 200, headers
 
 
-def _visits_page(stmt: Select[Visit], cursor: str | None) -> dict[str, Any]:
-    items, nxt = keyset_page(stmt, Visit.id, limit=page_limit(), cursor=cursor)
-    return {"items": VisitOut(many=True).dump(items), "next": nxt}
-
-
-@api.route("GET", "/visits", STAFF, query=DayQuery, responses={200: VisitListOut})
+@api.get("/visits", STAFF, query=s.DayQuery, ok=s.VisitListOut)
 def day_list(code: str) -> ResponseReturnValue:
     """The visits made at the site on a day (today by default)."""
-    site = site_for_staff(code, actor())
-    args = _args(DayQuery())
+    site = staff_site(code)
+    args = _args(s.DayQuery())
     day = args["date"] or services.site_today(site)
     stmt = services.day_visits(site, day, actor=actor())
-    return _visits_page(stmt, args["cursor"])
+    return page(stmt, Visit.id, s.VisitOut, args["cursor"])
 
 
-@api.route("GET", "/members/<number>/visits", STAFF, query=PageQuery, responses={200: VisitListOut})
+@api.get("/members/<number>/visits", STAFF, query=s.PageQuery, ok=s.VisitListOut)
 def member_history(code: str, number: str) -> ResponseReturnValue:
     """A member's visits at every site, oldest first."""
-    site = site_for_staff(code, actor())
-    args = _args(PageQuery())
+    site = staff_site(code)
+    args = _args(s.PageQuery())
     _, stmt = services.member_visits(site, number, actor=actor())
-    return _visits_page(stmt, args["cursor"])
+    return page(stmt, Visit.id, s.VisitOut, args["cursor"])
 
 
-@api.route("GET", "/checkin/<number>", STAFF, responses={200: PanelOut})
+@api.get("/checkin/<number>", STAFF, ok=s.PanelOut)
 def panel(code: str, number: str) -> ResponseReturnValue:
     """The check-in panel for a scanned or typed card number: who, what they may take, and any
     rule in the way (viewing is audited)."""
-    site = site_for_staff(code, actor())
+    site = staff_site(code)
     found = services.checkin_panel(site, number, actor=actor())
     db.session.commit()
-    return PanelOut().dump(found)
+    return s.PanelOut().dump(found)
 
 
-@api.site_change("POST", "/visits/<int:visit_id>/void", MANAGERS, body=VoidIn, out=VisitOut)
+@api.site_change("POST", "/visits/<int:visit_id>/void", MANAGERS, body=s.VoidIn, ok=s.VisitOut)
 def void(site: Site, data: dict[str, Any], visit_id: int) -> Visit:
     """Void a visit made today, with a reason (site managers); its stock goes back."""
     return services.void_visit(site, visit_id, data["reason"], actor=actor())

@@ -10,35 +10,18 @@ from typing import Any
 from flask import Blueprint, request
 from flask.typing import ResponseReturnValue
 from marshmallow import Schema
-from sqlalchemy import Select
-from sqlalchemy.orm import InstrumentedAttribute
 
-from supermarket.api_routes import Answers, ApiRoutes, Step, site_in_url
-from supermarket.auth.access import site_for_staff
+from supermarket.api_routes import ApiRoutes, Step, site_in_url
 from supermarket.auth.models import Role
-from supermarket.auth.web import actor
 from supermarket.extensions import db
-from supermarket.http import keyset_page, page_limit
-from supermarket.sites.models import Site
 
 bp = Blueprint("stock_api", __name__, url_prefix="/api/v1")
-EDITORS = (Role.SITE_MANAGER, Role.ADMIN)
-
-
-def staff_site(code: str, *, managers_only: bool = False) -> Site:
-    return site_for_staff(code, actor(), managers_only=managers_only)
+# The prefix of the rules of the stock at one site.
+SITE = "/sites/<code>"
 
 
 def query_args(schema: Schema) -> dict[str, Any]:
     return dict(schema.load(request.args.to_dict()))
-
-
-def page(
-    stmt: Select[Any], key: InstrumentedAttribute[int], out: type[Schema], cursor: str | None
-) -> dict[str, Any]:
-    """One page of a list: its rows dumped through `out`, and the cursor of the next page."""
-    rows, nxt = keyset_page(stmt, key, limit=page_limit(), cursor=cursor)
-    return {"items": out(many=True).dump(rows), "next": nxt}
 
 
 def saved(out: Schema, result: Any, status: int = 200) -> ResponseReturnValue:
@@ -56,11 +39,11 @@ class StockRoutes(ApiRoutes):
         allowed: Sequence[Role],
         *,
         query: type[Schema] | None = None,
-        responses: Answers,
+        ok: type[Schema],
     ) -> Callable[[Step], Step]:
         """A GET at the site in the URL: the guarded site and the query arguments through
-        `query` (if any), then the decorated step(site, args, **path args) answers. The step's
-        docstring is the endpoint's summary."""
+        `query` (if any), then the decorated step(site, args, **path args) answers, as `ok`
+        documents. The step's docstring is the endpoint's summary."""
 
         def decorate(step: Step) -> Step:
             @wraps(step)
@@ -69,6 +52,6 @@ class StockRoutes(ApiRoutes):
                 args = None if query is None else query_args(query())
                 return step(site, args, **path)
 
-            return self.route("GET", rule, allowed, query=query, responses=responses)(view)
+            return self.get(rule, allowed, query=query, ok=ok)(view)
 
         return decorate

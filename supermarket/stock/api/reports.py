@@ -9,15 +9,13 @@ from flask.typing import ResponseReturnValue
 from supermarket.auth.web import MANAGERS, actor
 from supermarket.sites.models import Site
 from supermarket.stock import schemas as s
-from supermarket.stock.api.base import StockRoutes, bp
+from supermarket.stock.api.base import SITE, StockRoutes, bp
 from supermarket.stock.services import reports
 
-api = StockRoutes(bp, tag="stock")
+api = StockRoutes(bp, tag="stock", prefix=SITE)
 
 
-@api.site_read(
-    "/sites/<code>/stock/report", MANAGERS, query=s.PeriodQuery, responses={200: s.ReportOut}
-)
+@api.site_read("/stock/report", MANAGERS, query=s.PeriodQuery, ok=s.ReportOut)
 def report(site: Site, args: dict[str, Any]) -> ResponseReturnValue:
     """Stock held (items, weight, value) and in/out/waste in a period (default: this month)."""
     return s.ReportOut().dump(reports.stock_report(site, actor=actor(), **args))
