@@ -32,7 +32,7 @@ from sqlalchemy.orm import InstrumentedAttribute
 
 from supermarket.auth.access import site_for_staff
 from supermarket.auth.models import Role
-from supermarket.auth.web import MANAGERS, actor, roles
+from supermarket.auth.web import actor, roles
 from supermarket.extensions import db
 from supermarket.http import api_doc, json_body, keyset_page, page_limit
 from supermarket.sites.models import Site
@@ -87,9 +87,9 @@ def staff_site(code: str, *, managers_only: bool = False) -> Site:
 
 
 def site_in_url(code: str, allowed: Sequence[Role]) -> Site:
-    """The site of the URL's `<code>` if the actor works there (managers-only where only
-    managers may call the endpoint), else 404."""
-    return staff_site(code, managers_only=tuple(allowed) == MANAGERS)
+    """The site of the URL's `<code>` if the actor works there (managers-only where
+    volunteers may not call the endpoint), else 404."""
+    return staff_site(code, managers_only=Role.VOLUNTEER not in allowed)
 
 
 class ApiRoutes:
