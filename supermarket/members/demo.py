@@ -9,8 +9,9 @@ are put in ctx.extra["members"] (a dict of site code -> list of Member) for late
 from __future__ import annotations
 
 import random
-from datetime import timedelta
+from datetime import datetime, time, timedelta
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from supermarket.auth.models import Role, User
 from supermarket.members import services
@@ -195,8 +196,8 @@ def seed(ctx: Any) -> None:
             member = services.register_member(site, schema.load(payload), actor=manager).member
             # Spread the joining dates over the past year so terms and reviews vary.
             joined = today - timedelta(days=rng.randint(0, 360))
-            for fee in member.fees:  # the joining fee was taken the day they joined
-                fee.recorded_at -= timedelta(days=(today - joined).days)
+            for fee in member.fees:  # taken the day they joined, before the till opened
+                fee.recorded_at = datetime.combine(joined, time(9, 30), ZoneInfo(site.timezone))
                 fee.local_date = joined
             member.joined_on = joined
             member.expires_on = add_months(joined, site.settings.membership_term_months)
