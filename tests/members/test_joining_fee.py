@@ -15,6 +15,7 @@ from sqlalchemy import func, select
 
 from supermarket.extensions import db
 from supermarket.members.models import Member, MembershipFee
+from supermarket.members.services import privacy
 from supermarket.reporting.periods import Period
 from supermarket.reporting.release import release_statistics
 from supermarket.reporting.statistics import (
@@ -125,6 +126,15 @@ def test_a_site_without_a_joining_fee_asks_nothing_and_refuses_one_sent(
     assert refused.status_code == 422
     assert set(refused.json["error"]["fields"]) == {"joining_fee"}
     assert (_count(Member), _count(MembershipFee)) == (1, 0)
+
+
+def test_anonymising_a_member_clears_why_the_fee_was_waived_and_keeps_the_fee(make_desk):
+    desk = make_desk(settings=FEE)
+    member = desk.member(joining_fee={"method": "waived", "reason": "Fleeing violence"})
+    privacy.anonymise_member(desk.site, member.membership_number, actor=desk.manager)
+    db.session.commit()
+    (fee,) = _fees()
+    assert (fee.method, fee.fee_pence, fee.reason) == ("waived", 350, "")
 
 
 # --- the registration page ------------------------------------------------------------------
