@@ -470,3 +470,36 @@ def test_the_migration_upgrades_a_fresh_database_to_the_models(tmp_path: Path):
         )
         assert done.returncode == 0, done.stderr
     assert "No new upgrade operations detected" in done.stdout + done.stderr
+
+
+def test_a_sites_withheld_joining_fees_cannot_be_worked_out_from_the_programmes():
+    period = Period.quarter(2026, 3)
+    common: dict[str, Any] = {"visits": 40, "households": 30, "fees_pence": 14_000}
+    by_site = {
+        1: Figures(new_households=4, joining_fees_pence=1_400, takes_joining_fees=True, **common),
+        2: Figures(new_households=30, **common),
+        3: Figures(new_households=25, **common),
+    }
+    programme = Figures(
+        visits=120,
+        households=90,
+        fees_pence=42_000,
+        new_households=59,
+        joining_fees_pence=1_400,
+        takes_joining_fees=True,
+    )
+    stats = PeriodStatistics(
+        period=period,
+        today=period.end,
+        sites=tuple(SiteRef(i, f"s{i}", f"Site {i}", True) for i in by_site),
+        by_site=by_site,
+        programme=programme,
+        conversions=Conversions(),
+    )
+    report = release_statistics(stats, site=None)
+    rows = {row["code"]: row["figures"]["money"] for row in report.sites}
+    assert rows["s1"]["joining_fees_pence"] is None
+    # Site 1 is the only site taking joining fees whose fees are withheld: the programme's
+    # joining fees (and so its fees collected) would give them away.
+    assert report.figures["money"]["joining_fees_pence"] is None
+    assert report.figures["money"]["fees_collected_pence"] is None

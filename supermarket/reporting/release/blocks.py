@@ -58,6 +58,9 @@ class ScopeFigures:
     conversions: Conversions
     withheld: dict[str, str]
     outcome: PairedOutcome
+    # The programme only: exactly one site that takes joining fees has them withheld, so the
+    # programme's joining fees less the other sites' would give that site's away.
+    lone_joining_withheld: bool = False
 
     @property
     def policy(self) -> DisclosurePolicy:
@@ -137,7 +140,7 @@ def figures_block(s: ScopeFigures) -> dict[str, Any]:
 
 def _joining_fees(s: ScopeFigures) -> int | None:
     """Joining fees: withheld wherever the new households they come from are."""
-    if s.hidden("new_households"):
+    if s.hidden("new_households") or s.lone_joining_withheld:
         s.withheld["money.joining_fees_pence"] = (
             f"Not shown: it comes from fewer than {s.policy.min_count} new households, or"
             " would give away a figure that does."
