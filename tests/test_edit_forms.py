@@ -223,6 +223,7 @@ def test_the_member_form_changes_only_the_field_changed(client, make_user, login
             },
             dietary=["halal", "vegetarian"],
             dietary_notes="No nuts",
+            joining_fee={"method": "cash"},  # the site charges a joining fee
         )
     )
     member = members.register_member(site, data, actor=manager).member

@@ -34,6 +34,7 @@ from supermarket.members.schemas import (
     OptionalReasonIn,
     ReasonIn,
     RegistrationOut,
+    RenewIn,
     SearchQuery,
 )
 from supermarket.members.services import privacy
@@ -81,7 +82,9 @@ def search(code: str) -> ResponseReturnValue:
 
 @api.post("", STAFF, body=MemberIn, created=RegistrationOut)
 def register(code: str) -> ResponseReturnValue:
-    """Register a household (201); 409 possible_duplicate names the existing member."""
+    """Register a household (201); 409 possible_duplicate names the existing member. Where
+    the site charges a joining fee, joining_fee says how it was settled (422 naming it when
+    missing or wrong); the member and the fee are written together."""
     site = staff_site(code)
     data = MemberIn().load(json_body())
     result = services.register_member(site, data, actor=actor())
@@ -154,10 +157,11 @@ def reinstate(member: Member, _: dict[str, Any]) -> None:
     services.reinstate_member(member, actor=actor())
 
 
-@_member_change("POST", "/<number>/renew", MANAGERS, EmptyIn)
-def renew(member: Member, _: dict[str, Any]) -> None:
-    """Extend the membership by the site's term and start a new review interval."""
-    services.renew_member(member, actor=actor())
+@_member_change("POST", "/<number>/renew", MANAGERS, RenewIn)
+def renew(member: Member, data: dict[str, Any]) -> None:
+    """Extend the membership by the site's term and start a new review interval; where the
+    site takes its joining fee again at renewal, joining_fee says how it was settled."""
+    services.renew_member(member, actor=actor(), fee=data["joining_fee"])
 
 
 @_member_change("POST", "/<number>/review", MANAGERS, EmptyIn)

@@ -9,8 +9,9 @@ are put in ctx.extra["members"] (a dict of site code -> list of Member) for late
 from __future__ import annotations
 
 import random
-from datetime import timedelta
+from datetime import datetime, time, timedelta
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from supermarket.auth.models import Role, User
 from supermarket.members import services
@@ -169,6 +170,16 @@ def _payload(rng: random.Random, site: Site, first: str, last: str) -> dict[str,
     }
 
 
+def _joining_fee(site: Site, index: int) -> dict[str, Any] | None:
+    """How a demo household settled the site's joining fee: mostly cash, some by card, a few
+    waived (by position, so the demo's random draws stay as they were)."""
+    if not site.settings.joining_fee_pence:
+        return None
+    if index % 11 == 4:
+        return {"method": "waived", "reason": "Referred in crisis by the council"}
+    return {"method": "card" if index % 3 == 1 else "cash"}
+
+
 def seed(ctx: Any) -> None:
     """Register 40-60 member households at each demo site (a fixed seed, so always the same)."""
     rng = random.Random(20240601)  # noqa: S311 - repeatable demo data, not a secret
@@ -180,11 +191,14 @@ def seed(ctx: Any) -> None:
         people = rng.sample(PEOPLE, k=min(len(PEOPLE), rng.randint(40, 60)))
         members = []
         for index, (first, last) in enumerate(people):
-            member = services.register_member(
-                site, schema.load(_payload(rng, site, first, last)), actor=manager
-            ).member
+            payload = _payload(rng, site, first, last)
+            payload["joining_fee"] = _joining_fee(site, index)
+            member = services.register_member(site, schema.load(payload), actor=manager).member
             # Spread the joining dates over the past year so terms and reviews vary.
             joined = today - timedelta(days=rng.randint(0, 360))
+            for fee in member.fees:  # taken the day they joined, before the till opened
+                fee.recorded_at = datetime.combine(joined, time(9, 30), ZoneInfo(site.timezone))
+                fee.local_date = joined
             member.joined_on = joined
             member.expires_on = add_months(joined, site.settings.membership_term_months)
             member.review_due_on = add_months(joined, site.settings.review_interval_months)

@@ -6,7 +6,7 @@ from typing import Any
 
 from werkzeug.datastructures import MultiDict
 
-from supermarket.forms import Path, form_errors, whole
+from supermarket.forms import Path, form_errors, pence, whole
 from supermarket.inputs import whole_number
 from supermarket.members.schemas import CONTACT_FIELDS
 
@@ -51,6 +51,19 @@ def registration_from_form(form: MultiDict[str, str]) -> dict[str, Any]:
     return data
 
 
+def fee_from_form(form: MultiDict[str, str]) -> dict[str, Any] | None:
+    """The joining fee's boxes (method, Paid (£), reason) as the schema's `joining_fee`; None
+    when no method was chosen (the service then names the fee as missing). A waived fee takes
+    nothing, so the Paid box, filled in with the fee, is not sent with it."""
+    method = form.get("joining_fee_method", "").strip()
+    if not method:
+        return None
+    fee: dict[str, Any] = {"method": method, "reason": form.get("joining_fee_reason", "")}
+    if method != "waived":
+        fee["paid_pence"] = pence(form.get("joining_fee_paid"))
+    return fee
+
+
 def _eligibility(form: MultiDict[str, str]) -> dict[str, Any]:
     route = form.get("route", "")
     eligibility: dict[str, Any] = {"route": route}
@@ -91,11 +104,20 @@ def member_form_errors(error: Exception) -> dict[str, str]:
 
 
 def _form_field(path: Path) -> str:
-    """The input a message sits by: its innermost field (list positions do not count)."""
+    """The input a message sits by: its innermost field (list positions do not count); the
+    joining fee's own boxes by their names."""
     names = [str(key) for key in path if not isinstance(key, int)]
+    if names[:1] == ["joining_fee"]:
+        return _FEE_BOXES.get(names[-1], "joining_fee")
     name = _ERROR_NAMES.get(names[-1], names[-1]) if names else "_form"
     return "dob" if name in ("dob_day", "date_of_birth") else name
 
+
+_FEE_BOXES = {
+    "method": "joining_fee_method",
+    "paid_pence": "joining_fee_paid",
+    "reason": "joining_fee_reason",
+}
 
 # What a missing or empty field is called in its error message.
 _NEEDED = {
@@ -113,6 +135,8 @@ def _friendly(name: str, message: str) -> str:
         return "Enter a real date of birth, for example 12 4 1988."
     if message in ("Missing data for required field.", "Enter a name.", "Field may not be null."):
         return _NEEDED.get(name, "This is needed.")
+    if name == "joining_fee_paid" and message == "Not a valid integer.":
+        return "Enter the amount in pounds, for example 3.50."
     if message == "Not a valid integer.":
         return "Enter a whole number."
     return message

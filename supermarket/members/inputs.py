@@ -40,6 +40,16 @@ class Consents:
 
 
 @dataclass(frozen=True)
+class FeePayment:
+    """How a joining (or renewal) fee was settled at the desk: cash or card (the fee when
+    `paid_pence` is left out), or waived (with a reason)."""
+
+    method: str
+    paid_pence: int | None = None
+    reason: str = ""
+
+
+@dataclass(frozen=True)
 class NewMember:
     """A household to register: everything the desk (or a row of an import) collects."""
 
@@ -54,6 +64,7 @@ class NewMember:
     email: str | None = None
     dietary: list[str] = field(default_factory=list)
     dietary_notes: str = ""
+    joining_fee: FeePayment | None = None
 
 
 @dataclass(frozen=True)

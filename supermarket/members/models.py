@@ -154,6 +154,9 @@ class Member(CreatedAt, Base):
     consents: Mapped[list[MemberConsent]] = relationship(
         back_populates="member", order_by="MemberConsent.id"
     )
+    fees: Mapped[list[MembershipFee]] = relationship(
+        back_populates="member", order_by="MembershipFee.id"
+    )
 
     @property
     def children(self) -> int:
@@ -235,3 +238,70 @@ class MemberConsent(Base):
     member: Mapped[Member] = relationship(back_populates="consents")
     given_by: Mapped[User | None] = relationship(foreign_keys=[given_by_id])
     withdrawn_by: Mapped[User | None] = relationship(foreign_keys=[withdrawn_by_id])
+
+
+class FeeKind(LabelledEnum):
+    """What a membership fee was paid for."""
+
+    JOINING = "joining", "Joining fee"
+    RENEWAL = "renewal", "Renewal fee"
+
+
+class FeeMethod(LabelledEnum):
+    """How a membership fee was settled: the payment methods a visit uses."""
+
+    CASH = "cash", "Cash"
+    CARD = "card", "Card"
+    WAIVED = "waived", "Waived"
+
+
+_FEE_KINDS = ", ".join(f"'{k.value}'" for k in FeeKind)
+_FEE_METHODS = ", ".join(f"'{m.value}'" for m in FeeMethod)
+
+
+class MembershipFee(Base):
+    """A joining (or renewal) fee taken at the desk: paid in cash or by card, or waived.
+
+    Kept apart from visits: it is paid once for the membership, not for a shop. `local_date`
+    is the site's day it was taken (reports sum fees by site and day). `session_id` is the
+    till session whose cash-up counted it, filled in when that session closes (the visits'
+    cash-up; `site_sessions` belongs to visits, above members, so it is a plain integer, as
+    `visit_lines.product_id` is); NULL while the session is open or when none was.
+    """
+
+    __tablename__ = "membership_fees"
+    __table_args__ = (
+        Index("ix_membership_fees_site_local_date", "site_id", "local_date"),
+        CheckConstraint(f"kind IN ({_FEE_KINDS})", name="kind"),
+        CheckConstraint(f"method IN ({_FEE_METHODS})", name="method"),
+        CheckConstraint("fee_pence >= 0 AND amount_pence >= 0", name="money_not_negative"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    site_id: Mapped[int] = mapped_column(ForeignKey("sites.id"))  # indexed with local_date
+    member_id: Mapped[int] = mapped_column(ForeignKey("members.id"), index=True)
+    kind: Mapped[str] = mapped_column(String(10))
+    fee_pence: Mapped[int] = mapped_column(Integer)  # the site's fee when it was taken
+    amount_pence: Mapped[int] = mapped_column(Integer)  # paid: the fee, or 0 when waived
+    method: Mapped[str] = mapped_column(String(10))
+    reason: Mapped[str] = mapped_column(String(200), default="")
+    recorded_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    local_date: Mapped[date] = mapped_column(Date)
+    recorded_by_id: Mapped[int | None] = mapped_column(
+        ForeignKey("users.id", ondelete="SET NULL"), default=None
+    )
+    session_id: Mapped[int | None] = mapped_column(Integer, default=None, index=True)
+
+    member: Mapped[Member] = relationship(back_populates="fees")
+    recorded_by: Mapped[User | None] = relationship(foreign_keys=[recorded_by_id])
+
+    @property
+    def kind_label(self) -> str:
+        return FeeKind(self.kind).label
+
+    @property
+    def method_label(self) -> str:
+        return FeeMethod(self.method).label
+
+    def __repr__(self) -> str:
+        return f"<MembershipFee {self.kind} member={self.member_id} {self.amount_pence}p>"

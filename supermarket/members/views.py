@@ -27,7 +27,12 @@ from supermarket.errors import Conflict, InvalidInput, PermissionDenied
 from supermarket.extensions import db
 from supermarket.forms import commit_and_redirect, form_page
 from supermarket.members import pdf, services
-from supermarket.members.forms import member_form_errors, registration_from_form, update_from_form
+from supermarket.members.forms import (
+    fee_from_form,
+    member_form_errors,
+    registration_from_form,
+    update_from_form,
+)
 from supermarket.members.identifiers import display_number
 from supermarket.members.models import (
     DIETARY_LABELS,
@@ -37,7 +42,7 @@ from supermarket.members.models import (
     Member,
     MemberStatus,
 )
-from supermarket.members.schemas import MemberIn, MemberUpdateIn
+from supermarket.members.schemas import FeePaymentIn, MemberIn, MemberUpdateIn
 from supermarket.members.services import importing, privacy
 from supermarket.sites.calendar import site_today
 
@@ -94,7 +99,10 @@ def register() -> ResponseReturnValue:
     duplicate = None
     if request.method == "POST":
         try:
-            data = MemberIn().load(registration_from_form(request.form))
+            fields = registration_from_form(request.form)
+            if site.settings.joining_fee_pence:
+                fields["joining_fee"] = fee_from_form(request.form)
+            data = MemberIn().load(fields)
             result = services.register_member(site, data, actor=actor())
         except (ValidationError, InvalidInput, Conflict) as exc:
             errors = member_form_errors(exc)
@@ -165,7 +173,6 @@ def edit(number: str) -> ResponseReturnValue:
 
 _ACTIONS: dict[str, Callable[..., Member]] = {
     "reinstate": services.reinstate_member,
-    "renew": services.renew_member,
     "review": services.record_review,
     "admit": services.admit_from_waiting_list,
 }
@@ -187,6 +194,10 @@ def change_status(number: str, action: str) -> ResponseReturnValue:
     reason = request.form.get("reason", "")
     if action == "suspend":
         services.suspend_member(member, reason, actor=actor())
+    elif action == "renew":
+        fee = fee_from_form(request.form)
+        payment = FeePaymentIn().load(fee) if fee is not None else None
+        services.renew_member(member, actor=actor(), fee=payment)
     elif action == "close":
         services.close_member(member, reason, actor=actor())
     elif action in _ACTIONS:

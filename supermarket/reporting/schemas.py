@@ -161,7 +161,15 @@ class PeopleOut(Schema):
 
 
 class MoneyOut(Schema):
-    fees_collected_pence = Optional(fields.Integer(), f"Nearest pound; {WITHHELD_DOC}")
+    fees_collected_pence = Optional(
+        fields.Integer(),
+        f"Fees paid at visits and joining fees together, nearest pound; {WITHHELD_DOC}",
+    )
+    joining_fees_pence = Optional(
+        fields.Integer(),
+        "Joining fees paid (at registration, and at renewal where a site takes it again),"
+        f" nearest pound; {WITHHELD_DOC}",
+    )
     retail_value_pence = Optional(
         fields.Integer(), f"Reference retail value of the food given; {WITHHELD_DOC}"
     )

@@ -142,6 +142,7 @@ def summary(report: ReleasedReport) -> Table:
         ("CO2e avoided (kg)", f["food"]["co2e_avoided_kg"], "number"),
         ("Retail value of food given (£)", f["money"]["retail_value_pence"], "money"),
         ("Fees collected (£)", f["money"]["fees_collected_pence"], "money"),
+        ("Of which joining fees (£)", f["money"]["joining_fees_pence"], "money"),
         ("Members' savings (£)", f["money"]["savings_pence"], "money"),
         ("Savings per visit (£)", f["money"]["savings_per_visit_pence"], "money2"),
         ("Savings per household (£)", f["money"]["savings_per_household_pence"], "money2"),

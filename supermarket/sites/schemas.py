@@ -41,6 +41,7 @@ class SiteSettingsOut(Schema):
     grace_days = fields.Integer()
     fee_pence = fields.Integer()
     joining_fee_pence = fields.Integer()
+    joining_fee_at_renewal = fields.Boolean()
     bands = fields.List(fields.Nested(BandOut))
     tiers = fields.List(fields.Nested(TierOut))
     eligibility_routes = fields.List(fields.String(metadata={"enum": list(ELIGIBILITY_ROUTES)}))

@@ -50,6 +50,8 @@ class SiteSettings:
     grace_days: int = 0
     fee_pence: int = 350
     joining_fee_pence: int = 0
+    # The joining fee is taken again when a membership is renewed.
+    joining_fee_at_renewal: bool = False
     bands: tuple[Band, ...] = (
         Band("red", 2, 250),
         Band("blue", 8, 120),
@@ -134,6 +136,7 @@ class SiteSettingsSchema(Schema):
     grace_days = Int(load_default=0, validate=validate.Range(min=0, max=90))
     fee_pence = Int(load_default=350, validate=validate.Range(min=0, max=10_000))
     joining_fee_pence = Int(load_default=0, validate=validate.Range(min=0, max=10_000))
+    joining_fee_at_renewal = fields.Boolean(load_default=False)
     bands = fields.List(
         fields.Nested(BandSchema), load_default=None, validate=ListBound(MAX_BANDS, "bands")
     )

@@ -250,7 +250,9 @@ class SiteSession(CreatedAt, Base):
     closed_by_id: Mapped[int | None] = mapped_column(
         ForeignKey("users.id", ondelete="SET NULL"), default=None
     )
-    # Filled in at closing, from the visits recorded in the session.
+    # Filled in at closing, from the visits recorded in the session; the cash and card
+    # expected include the membership fees taken in it (members' `membership_fees`, stamped
+    # with the session's id at closing).
     visits_count: Mapped[int | None] = mapped_column(Integer, default=None)
     expected_cash_pence: Mapped[int | None] = mapped_column(Integer, default=None)
     expected_card_pence: Mapped[int | None] = mapped_column(Integer, default=None)

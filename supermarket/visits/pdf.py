@@ -81,10 +81,20 @@ def session_sheet_pdf(sheet: SessionSheet) -> bytes:
         p(f"On shift: {session.volunteers or 'not recorded'}", "body"),
         p("Cash-up", "h2"),
     ]
-    expected = session.float_pence + takings.cash_pence
+    expected = session.float_pence + takings.all_cash_pence
+    joining_rows = (
+        [
+            [p("Joining fees in cash", "head"), p(money(takings.joining_cash_pence))],
+            [p("Joining fees by card", "head"), p(money(takings.joining_card_pence))],
+            [p("Joining fees waived", "head"), p(str(takings.joining_waived))],
+        ]
+        if takings.joining_fees
+        else []
+    )
     cash_rows = [
         [p("Visits", "head"), p(str(takings.visits))],
         [p("Cash taken", "head"), p(money(takings.cash_pence))],
+        *joining_rows,
         [p("Float", "head"), p(money(session.float_pence))],
         [p("Cash expected", "head"), p(money(expected))],
         [p("Cash counted", "head"), p(money(session.counted_cash_pence))],

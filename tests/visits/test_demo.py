@@ -39,7 +39,10 @@ def test_demo_visits_are_quick_and_keep_the_rules():
         actor = manager if code == "harlow" else staff["dev.manager@example.org"]
         for n in range(12):
             postcode = {"harlow": "CM20 1AB", "basildon": "SS14 1DL", "canvey": "SS8 7AA"}[code]
-            data = MemberIn().load(desk_member_payload(first_name=f"Demo{n}", postcode=postcode))
+            fee = {"method": "cash"} if site.settings.joining_fee_pence else None
+            data = MemberIn().load(
+                desk_member_payload(first_name=f"Demo{n}", postcode=postcode, joining_fee=fee)
+            )
             member = members.register_member(site, data, actor=actor).member
             member.joined_on -= timedelta(weeks=10)
     db.session.flush()

@@ -21,6 +21,7 @@ from supermarket.inputs import Email, Int, Str, limit_field
 from supermarket.members.inputs import (
     Consents,
     Eligibility,
+    FeePayment,
     Household,
     MemberChanges,
     NewMember,
@@ -28,6 +29,7 @@ from supermarket.members.inputs import (
 from supermarket.members.models import (
     DIETARY_NEEDS,
     ConsentMethod,
+    FeeMethod,
     MemberStatus,
 )
 from supermarket.members.names import clean_name
@@ -183,6 +185,32 @@ class ConsentsIn(Schema):
         return Consents(**data)
 
 
+class FeePaymentIn(Schema):
+    """How the joining fee (or the fee again at renewal) was settled at the desk."""
+
+    method = Str(
+        required=True,
+        validate=validate.OneOf([m.value for m in FeeMethod], error="Choose cash, card or waived."),
+        metadata={"enum": [m.value for m in FeeMethod]},
+    )
+    paid_pence = WholeNumber(
+        load_default=None,
+        allow_none=True,
+        validate=validate.Range(min=0, max=10_000, error="Enter £0.00 to £100.00."),
+        metadata={
+            "description": "Pence paid: the whole fee for cash or card (the fee when left "
+            "out); empty or 0 when waived."
+        },
+    )
+    reason = Text(
+        max_length=200, load_default="", metadata={"description": "Why the fee is waived."}
+    )
+
+    @post_load
+    def _make(self, data: dict[str, Any], **_: Any) -> FeePayment:
+        return FeePayment(**data)
+
+
 class _MemberFields(Schema):
     first_name = Name()
     last_name = Name()
@@ -238,6 +266,15 @@ class MemberIn(_MemberFields):
     )
     dietary_notes = Text(max_length=500, multiline=True, load_default="")
     consents = fields.Nested(ConsentsIn, required=True)
+    joining_fee = fields.Nested(
+        FeePaymentIn,
+        load_default=None,
+        allow_none=True,
+        metadata={
+            "description": "How the site's joining fee was settled: required where the site "
+            "charges one (422 naming it otherwise), refused where it charges none."
+        },
+    )
 
     def _make(self, data: dict[str, Any]) -> NewMember:
         return NewMember(**data)
@@ -254,6 +291,20 @@ class MemberUpdateIn(_MemberFields):
 
 
 CONTACT_FIELDS = frozenset({"phone", "email", "postcode"})
+
+
+class RenewIn(Schema):
+    """A renewal: how the fee was settled where the site takes its joining fee again."""
+
+    joining_fee = fields.Nested(
+        FeePaymentIn,
+        load_default=None,
+        allow_none=True,
+        metadata={
+            "description": "Required where the site takes its joining fee again at renewal; "
+            "refused otherwise."
+        },
+    )
 
 
 class ReasonIn(Schema):

@@ -10,6 +10,8 @@ from marshmallow import (
 
 from supermarket.members.identifiers import display_number
 from supermarket.members.models import (
+    FeeKind,
+    FeeMethod,
     Member,
     MemberStatus,
 )
@@ -82,6 +84,18 @@ class ConsentFlagsOut(Schema):
     contact = fields.Boolean()
 
 
+class MembershipFeeOut(Schema):
+    """A joining fee (or the fee again at renewal) taken at the desk."""
+
+    kind = fields.String(metadata={"enum": [k.value for k in FeeKind]})
+    fee_pence = fields.Integer(metadata={"description": "The site's fee when it was taken"})
+    amount_pence = fields.Integer(metadata={"description": "Paid: the fee, or 0 when waived"})
+    method = fields.String(metadata={"enum": [m.value for m in FeeMethod]})
+    reason = fields.String()
+    recorded_at = fields.DateTime()
+    local_date = fields.Date()
+
+
 class MemberOut(MemberSummaryOut):
     """Everything held on the member, for the staff of the member's site."""
 
@@ -109,6 +123,7 @@ class MemberOut(MemberSummaryOut):
     anonymised = Computed(lambda m: m.anonymised_at is not None, fields.Boolean())
     consents = Computed(lambda m: m.consent_flags(), fields.Nested(ConsentFlagsOut))
     consent_history = fields.List(fields.Nested(ConsentOut), attribute="consents")
+    fees = fields.List(fields.Nested(MembershipFeeOut))
 
 
 class WarningOut(Schema):

@@ -13,7 +13,9 @@ from supermarket.auth.models import User
 from supermarket.errors import InvalidInput, RuleViolation
 from supermarket.extensions import db
 from supermarket.members import rules
-from supermarket.members.models import Member, MemberStatus
+from supermarket.members.inputs import FeePayment
+from supermarket.members.models import FeeKind, Member, MemberStatus
+from supermarket.members.services.fees import fee_due, record_fee, settle_fee
 from supermarket.members.services.lookup import _site_is_full
 from supermarket.members.terms import add_months
 from supermarket.sites.calendar import site_today
@@ -57,15 +59,19 @@ def reinstate_member(member: Member, *, actor: User) -> Member:
     return member
 
 
-def renew_member(member: Member, *, actor: User) -> Member:
+def renew_member(member: Member, *, actor: User, fee: FeePayment | None = None) -> Member:
     """Extend the term by the site's term from its end (or from today once lapsed) and start a
-    new review interval (site managers). A suspended member stays suspended."""
+    new review interval (site managers). A suspended member stays suspended. Where the site
+    takes its joining fee again at renewal, `fee` says how it was settled (members.services.
+    fees) and it is written with the renewal."""
     ensure_works_at(actor, member.site, managers_only=True, hidden_as="member")
     if member.status in (MemberStatus.CLOSED, MemberStatus.WAITING):
         raise RuleViolation(
             "A closed membership or a place on the waiting list cannot be renewed.",
             code="cannot_renew",
         )
+    renewal_fee = fee_due(member.site, FeeKind.RENEWAL)
+    settled = settle_fee(renewal_fee, fee, kind=FeeKind.RENEWAL)
     settings = member.site.settings
     today = site_today(member.site)
     start = member.expires_on if member.expires_on and member.expires_on >= today else today
@@ -73,6 +79,8 @@ def renew_member(member: Member, *, actor: User) -> Member:
     member.review_due_on = add_months(today, settings.review_interval_months)
     if member.status == MemberStatus.LAPSED:
         member.status = MemberStatus.ACTIVE.value
+    if settled is not None:
+        record_fee(member, FeeKind.RENEWAL, renewal_fee, settled, actor=actor)
     _lifecycle(member, "renewed", actor, expires_on=member.expires_on.isoformat())
     return member
 

@@ -139,6 +139,8 @@ def _anonymise(member: Member, today: date) -> None:
     member.benefit = ""
     member.status_reason = ""
     member.match_hash = None
+    for fee in member.fees:  # why a fee was waived may say something about the household
+        fee.reason = ""
     member.membership_number = _retired_number()
     if member.status != MemberStatus.CLOSED:
         member.status = MemberStatus.CLOSED.value

@@ -20,9 +20,10 @@ from supermarket.members import rules
 from supermarket.members.identifiers import new_membership_number
 from supermarket.members.inputs import MemberChanges, NewMember
 from supermarket.members.matching import match_key
-from supermarket.members.models import ConsentKind, ConsentMethod, Member
+from supermarket.members.models import ConsentKind, ConsentMethod, FeeKind, Member
 from supermarket.members.schemas import CONTACT_FIELDS
 from supermarket.members.services.consent import _add_consent
+from supermarket.members.services.fees import fee_due, record_fee, settle_fee
 from supermarket.members.services.lookup import OPEN_STATUSES, _site_is_full
 from supermarket.members.terms import age_band
 from supermarket.postcodes import in_catchment
@@ -138,10 +139,14 @@ def register_member(
     Refuses an eligibility route the site does not accept, a postcode outside the catchment
     for the postcode route, and a possible duplicate at the same site (409 with its number).
     A possible membership at another site is only a warning, found by keyed hash. At a site
-    whose member cap is reached the household joins the waiting list.
+    whose member cap is reached the household joins the waiting list. Where the site charges
+    a joining fee, `data.joining_fee` says how it was settled (members.services.fees) and the
+    fee is written with the member.
     """
     ensure_works_at(actor, site, hidden_as="member")
     settings = site.settings
+    joining_fee = fee_due(site, FeeKind.JOINING)
+    settled = settle_fee(joining_fee, data.joining_fee, kind=FeeKind.JOINING)
     check_eligibility(site, settings, data.eligibility.route, data.postcode)
     keys = rules.household_keys(
         data.first_name, data.last_name, data.date_of_birth, data.postcode, match_key()
@@ -158,6 +163,8 @@ def register_member(
     for kind in ConsentKind:
         if kind is ConsentKind.PRIVACY_NOTICE or data.consents.given(kind):
             _add_consent(member, kind, method, actor)
+    if settled is not None:
+        record_fee(member, FeeKind.JOINING, joining_fee, settled, actor=actor)
     db.session.flush()
     audit.record(
         "member.registered",

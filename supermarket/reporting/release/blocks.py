@@ -58,6 +58,9 @@ class ScopeFigures:
     conversions: Conversions
     withheld: dict[str, str]
     outcome: PairedOutcome
+    # The programme only: exactly one site that takes joining fees has them withheld, so the
+    # programme's joining fees less the other sites' would give that site's away.
+    lone_joining_withheld: bool = False
 
     @property
     def policy(self) -> DisclosurePolicy:
@@ -135,13 +138,39 @@ def figures_block(s: ScopeFigures) -> dict[str, Any]:
     }
 
 
+def _joining_fees(s: ScopeFigures) -> int | None:
+    """Joining fees: withheld wherever the new households they come from are."""
+    if s.hidden("new_households") or s.lone_joining_withheld:
+        s.withheld["money.joining_fees_pence"] = (
+            f"Not shown: it comes from fewer than {s.policy.min_count} new households, or"
+            " would give away a figure that does."
+        )
+        return None
+    return _round_to(s.figures.joining_fees_pence, 100)
+
+
+def _fees_collected(s: ScopeFigures, joining: int | None) -> int | None:
+    """Visits' fees and joining fees together: as the visits' figures, and also withheld
+    where the scope takes joining fees and they are withheld (the visits' fees can be worked
+    out from the retail value and the savings, so the total would give them away)."""
+    path = "money.fees_collected_pence"
+    total = s.from_visits(path, s.figures.fees_collected_pence, 100)
+    if total is not None and joining is None and s.figures.takes_joining_fees:
+        s.withheld[path] = (
+            "Not shown: it includes joining fees from fewer than"
+            f" {s.policy.min_count} new households, or would give them away."
+        )
+        return None
+    return total
+
+
 def _money_block(s: ScopeFigures) -> dict[str, Any]:
     f = s.figures
     money_path = "money."
+    joining = _joining_fees(s)
     return {
-        "fees_collected_pence": s.from_visits(
-            money_path + "fees_collected_pence", f.fees_pence, 100
-        ),
+        "fees_collected_pence": _fees_collected(s, joining),
+        "joining_fees_pence": joining,
         "retail_value_pence": s.from_visits(
             money_path + "retail_value_pence", f.retail_value_pence, 100
         ),

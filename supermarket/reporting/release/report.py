@@ -161,7 +161,22 @@ def release_statistics(
     pattern = linked_pattern(scopes, site_ids, policy, outcomes)
     scope: Scope = None if site is None else site.id
     withheld: dict[str, str] = {}
-    main = ScopeFigures(pattern, scope, scopes[scope], stats.conversions, withheld, outcomes[scope])
+    # A site's withheld joining fees could be worked out from the programme's if it were the
+    # only site taking them whose fees are withheld.
+    withholding = [
+        site_id
+        for site_id in site_ids
+        if scopes[site_id].takes_joining_fees and pattern.hidden("new_households", site_id)
+    ]
+    main = ScopeFigures(
+        pattern,
+        scope,
+        scopes[scope],
+        stats.conversions,
+        withheld,
+        outcomes[scope],
+        lone_joining_withheld=scope is None and len(withholding) == 1,
+    )
     figures = figures_block(main)
     outcome = outcome_block(main)
     rows: list[dict[str, Any]] = []

@@ -19,8 +19,9 @@ page of every report):
 - Meals equivalent: food given to members / MEAL_GRAMS (420 g, WRAP) - an equivalence, not a
   count of meals. CO2e avoided: surplus food given to members (FareShare, retailer, public
   and community sources; never purchased stock) x CO2E_KG_PER_TONNE (1.6 t per tonne).
-- Fees collected: amounts paid at visits. Savings: the visits' reference retail value less
-  the fee paid.
+- Fees collected: amounts paid at visits, plus joining fees (paid at registration, and at
+  renewal where a site takes its joining fee again), which are also given on their own.
+  Savings: the visits' reference retail value less the fee paid at the visit.
 - Food insecurity: baselines taken in the period (complete ones) by 10-item category; the
   paired outcome for members whose 3-month follow-up fell due in the period (their baseline
   was three months before it), with the follow-up rate among them.
@@ -42,7 +43,9 @@ from supermarket.reporting.rollups import (
 )
 from supermarket.reporting.statistics.counts import (
     all_sites,
+    joining_fees,
     member_counts,
+    sites_taking_joining_fees,
     stock_figures,
     survey_counts,
 )
@@ -86,6 +89,8 @@ def period_statistics(
     reach = households(ids, period)
     members = member_counts(ids, period)
     surveys = survey_counts(ids, period, today)
+    joining = joining_fees(ids, period.start, end)
+    taking = sites_taking_joining_fees(ids)
     by_site: dict[int, Figures] = {}
     for site in sites:
         sums = visits[site.id]
@@ -98,6 +103,8 @@ def period_statistics(
             people={name: reach[site.id][name] for name in PEOPLE},
             overrides=sums["overrides"],
             fees_pence=sums["fees_pence"],
+            joining_fees_pence=joining[site.id],
+            takes_joining_fees=site.id in taking,
             retail_value_pence=sums["retail_value_pence"],
             savings_pence=sums["savings_pence"],
             **stock_figures(stock[site.id]),  # type: ignore[arg-type]

@@ -11,7 +11,7 @@ from sqlalchemy import and_, case, func, or_, select
 from sqlalchemy.orm import aliased
 
 from supermarket.extensions import db
-from supermarket.members.models import Member, MemberStatus
+from supermarket.members.models import Member, MembershipFee, MemberStatus
 from supermarket.members.terms import add_months
 from supermarket.reporting.outcomes import AssessmentPair
 from supermarket.reporting.periods import Period
@@ -61,6 +61,41 @@ def member_counts(site_ids: Sequence[int], period: Period) -> dict[int, tuple[in
     for site_id, active, new in rows:
         found[site_id] = (int(active), int(new))
     return found
+
+
+def joining_fees(site_ids: Sequence[int], start: date, end: date) -> dict[int, int]:
+    """Per site: the joining fees (at registration, and again at renewal where a site takes
+    it) paid from start to end, in pence. Read from the fees themselves: a few a day."""
+    found = dict.fromkeys(site_ids, 0)
+    rows = db.session.execute(
+        select(MembershipFee.site_id, func.coalesce(func.sum(MembershipFee.amount_pence), 0))
+        .where(MembershipFee.site_id.in_(site_ids), MembershipFee.local_date.between(start, end))
+        .group_by(MembershipFee.site_id)
+    ).all()
+    for site_id, paid in rows:
+        found[site_id] = int(paid)
+    return found
+
+
+def sites_taking_joining_fees(site_ids: Sequence[int]) -> set[int]:
+    """The sites that take a joining fee: their settings charge one, or they have recorded one
+    paid. Whether a site does is known from its settings, not from who joined when, so the
+    disclosure rule may depend on it."""
+    charging = {
+        site_id
+        for site_id, settings in db.session.execute(
+            select(Site.id, Site.settings).where(Site.id.in_(site_ids))
+        )
+        if settings.joining_fee_pence
+    }
+    recorded = set(
+        db.session.scalars(
+            select(MembershipFee.site_id)
+            .where(MembershipFee.site_id.in_(site_ids), MembershipFee.amount_pence > 0)
+            .distinct()
+        )
+    )
+    return charging | recorded
 
 
 def stock_figures(by_key: Mapping[tuple[str, str, str], int]) -> dict[str, object]:

@@ -44,7 +44,11 @@ class Figures:
     households: int = 0
     people: Mapping[str, int] = field(default_factory=lambda: dict.fromkeys(PEOPLE, 0))
     overrides: int = 0
-    fees_pence: int = 0
+    fees_pence: int = 0  # paid at visits
+    # Joining fees (and the joining fee taken again at renewal) paid, and whether the scope
+    # takes them at all: a site whose settings charge one, or that has ever recorded one paid.
+    joining_fees_pence: int = 0
+    takes_joining_fees: bool = False
     retail_value_pence: int = 0
     savings_pence: int = 0
     food_in_g: Mapping[str, int] = field(default_factory=dict)
@@ -61,6 +65,11 @@ class Figures:
     follow_ups_expected: int = 0
     follow_ups_done: int = 0
     pairs: tuple[AssessmentPair, ...] = ()
+
+    @property
+    def fees_collected_pence(self) -> int:
+        """Fees paid at visits and joining fees together."""
+        return self.fees_pence + self.joining_fees_pence
 
     @property
     def children(self) -> int:
@@ -156,6 +165,8 @@ def programme_figures(by_site: Mapping[int, Figures], reach: Mapping[str, int]) 
         people={name: reach[name] for name in PEOPLE},
         overrides=sum(f.overrides for f in figures),
         fees_pence=sum(f.fees_pence for f in figures),
+        joining_fees_pence=sum(f.joining_fees_pence for f in figures),
+        takes_joining_fees=any(f.takes_joining_fees for f in figures),
         retail_value_pence=sum(f.retail_value_pence for f in figures),
         savings_pence=sum(f.savings_pence for f in figures),
         food_in_g=food_in or {source: 0 for source in SOURCES},

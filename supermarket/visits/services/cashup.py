@@ -1,13 +1,19 @@
 """Till sessions and the cash-up: open a session with the volunteers on shift; close it
-with the cash counted against the fees its visits recorded; the difference is kept with a
-note."""
+with the cash counted against the fees its visits recorded and the membership (joining)
+fees taken while it was open; the difference is kept with a note.
+
+A membership fee belongs to the session open at its site when it was taken, on that
+session's day (as a check-in does). Members sit below visits and cannot name the session, so
+the cash-up finds the fees by site, day and time while the session is open, and stamps them
+with the session's id when it closes; from then on the session's fees are exactly those.
+"""
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from sqlalchemy import func, select
+from sqlalchemy import ColumnElement, func, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import selectinload
 
@@ -16,6 +22,7 @@ from supermarket.auth.access import ensure_works_at
 from supermarket.auth.models import User
 from supermarket.errors import Conflict, InvalidInput
 from supermarket.extensions import db
+from supermarket.members.models import FeeMethod, MembershipFee
 from supermarket.rows import one_or_not_found
 from supermarket.sites.calendar import local_date, now_or, site_today
 from supermarket.sites.models import Site
@@ -34,10 +41,41 @@ class Takings:
     counts: dict[str, int] = field(default_factory=dict)
     overrides: int = 0
     fees_due_pence: int = 0
+    # Membership (joining and renewal) fees taken in the session, by method: pence, and how
+    # many.
+    joining_by_method: dict[str, int] = field(default_factory=dict)
+    joining_counts: dict[str, int] = field(default_factory=dict)
 
     @property
     def cash_pence(self) -> int:
+        """Cash taken at visits."""
         return self.by_method.get(PaymentMethod.CASH.value, 0)
+
+    @property
+    def joining_fees(self) -> int:
+        """How many joining (or renewal) fees were settled in the session, waived ones too."""
+        return sum(self.joining_counts.values())
+
+    @property
+    def joining_cash_pence(self) -> int:
+        return self.joining_by_method.get(FeeMethod.CASH.value, 0)
+
+    @property
+    def joining_card_pence(self) -> int:
+        return self.joining_by_method.get(FeeMethod.CARD.value, 0)
+
+    @property
+    def joining_waived(self) -> int:
+        return self.joining_counts.get(FeeMethod.WAIVED.value, 0)
+
+    @property
+    def all_cash_pence(self) -> int:
+        """Cash that should be in the tin besides the float: visits and joining fees."""
+        return self.cash_pence + self.joining_cash_pence
+
+    @property
+    def all_card_pence(self) -> int:
+        return self.card_pence + self.joining_card_pence
 
     @property
     def card_pence(self) -> int:
@@ -79,7 +117,36 @@ def takings(session: SiteSession) -> Takings:
         )
         or 0
     )
+    _add_membership_fees(result, session)
     return result
+
+
+def _session_fees(session: SiteSession) -> ColumnElement[bool]:
+    """The membership fees that belong to the session: stamped with it once it is closed;
+    while it is open, those taken at its site on its day since it opened, not yet stamped."""
+    if session.closed_at is not None:
+        return MembershipFee.session_id == session.id
+    return (
+        (MembershipFee.site_id == session.site_id)
+        & MembershipFee.session_id.is_(None)
+        & (MembershipFee.local_date == session.local_date)
+        & (MembershipFee.recorded_at >= session.opened_at)
+    )
+
+
+def _add_membership_fees(result: Takings, session: SiteSession) -> None:
+    rows = db.session.execute(
+        select(
+            MembershipFee.method,
+            func.count(MembershipFee.id),
+            func.coalesce(func.sum(MembershipFee.amount_pence), 0),
+        )
+        .where(_session_fees(session))
+        .group_by(MembershipFee.method)
+    ).all()
+    for method, count, paid in rows:
+        result.joining_counts[method] = int(count)
+        result.joining_by_method[method] = int(paid)
 
 
 def as_cashed_up(session: SiteSession) -> Takings:
@@ -88,16 +155,20 @@ def as_cashed_up(session: SiteSession) -> Takings:
     live = takings(session)
     if session.closed_at is None:
         return live
+    # The session keeps all the cash and card expected (visits and membership fees); the
+    # membership fees are the ones stamped with it, so the visits' part is the rest.
     return Takings(
         visits=session.visits_count or 0,
         voided=live.voided,
         by_method={
-            PaymentMethod.CASH.value: session.expected_cash_pence or 0,
-            PaymentMethod.CARD.value: session.expected_card_pence or 0,
+            PaymentMethod.CASH.value: (session.expected_cash_pence or 0) - live.joining_cash_pence,
+            PaymentMethod.CARD.value: (session.expected_card_pence or 0) - live.joining_card_pence,
         },
         counts={PaymentMethod.WAIVED.value: session.waived_count or 0},
         overrides=session.overrides_count or 0,
         fees_due_pence=live.fees_due_pence,
+        joining_by_method=live.joining_by_method,
+        joining_counts=live.joining_counts,
     )
 
 
@@ -175,7 +246,8 @@ def close_session(
     now: datetime | None = None,
 ) -> SiteSession:
     """Close a session with the cash counted. Expected cash is the float plus the cash fees its
-    visits recorded; a difference needs a note ("50p short")."""
+    visits recorded and the joining fees taken in cash while it was open; a difference needs a
+    note ("50p short"). The joining fees are stamped with the session."""
     session = get_session(site, session_id, actor=actor, lock=True)
     if session.closed_at is not None:
         raise Conflict("This session is already closed.", code="session_closed")
@@ -186,18 +258,24 @@ def close_session(
         )
     note = " ".join(note.split())[:500]
     summary = takings(session)
-    difference = counted_cash_pence - (session.float_pence + summary.cash_pence)
+    difference = counted_cash_pence - (session.float_pence + summary.all_cash_pence)
     if difference and not note:
         raise InvalidInput(
             "The cash counted is not what was expected: add a note saying why.",
             fields={"note": ['Say why, e.g. "50p short".']},
             details={"difference_pence": difference},
         )
+    db.session.execute(
+        update(MembershipFee)
+        .where(_session_fees(session))
+        .values(session_id=session.id)
+        .execution_options(synchronize_session=False)
+    )
     session.closed_at = now_or(now)
     session.closed_by_id = actor.id
     session.visits_count = summary.visits
-    session.expected_cash_pence = summary.cash_pence
-    session.expected_card_pence = summary.card_pence
+    session.expected_cash_pence = summary.all_cash_pence
+    session.expected_card_pence = summary.all_card_pence
     session.waived_count = summary.waived
     session.overrides_count = summary.overrides
     session.counted_cash_pence = counted_cash_pence
