@@ -179,17 +179,21 @@ def sign_in_text(logins: list[tuple[str, str, str]]) -> str:
     return "\n".join(f"  {who:<{width}}  {email:<27} {password}" for who, email, password in rows)
 
 
-def urls(host: str, port: int, interface_ip: Callable[[], str] | None = None) -> list[str]:
-    """Where a browser reaches the app served on host:port: on every address (0.0.0.0),
-    this computer's own and its address on the network, which a tablet uses."""
+def urls(
+    host: str, port: int, interface_ip: Callable[[], str] | None = None
+) -> list[tuple[str, str]]:
+    """Where a browser reaches the app served on host:port, as (who, URL): on every address
+    (0.0.0.0), this computer's own and its address on the network, which a tablet uses."""
     if host in ("0.0.0.0", "::", ""):  # noqa: S104 - naming the address, not binding it
         found = (interface_ip or _interface_ip)()
-        here = f"http://127.0.0.1:{port} (on this computer)"
         if found.startswith("127.") or found == "::1":
-            return [here, f"http://<this computer's address>:{port} (on a tablet on the network)"]
-        return [here, f"http://{found}:{port} (on a tablet on the same network)"]
+            found = "<this computer's address>"
+        return [
+            ("on this computer", f"http://127.0.0.1:{port}"),
+            ("on a tablet on the same network", f"http://{found}:{port}"),
+        ]
     shown = f"[{host}]" if ":" in host else host
-    return [f"http://{shown}:{port}"]
+    return [("", f"http://{shown}:{port}")]
 
 
 def _interface_ip() -> str:
@@ -220,8 +224,14 @@ def start_up_text(
         lines = ["The database already has accounts, so no demo data was loaded."]
     if host is not None and port is not None:
         found = urls(host, port, interface_ip)
-        lines += ["", f"The app is starting. Open {found[0]} in a browser."]
-        lines += [f"  or {url}" for url in found[1:]]
+        if len(found) == 1:
+            lines += ["", f"The app is starting. Open {found[0][1]} in a browser."]
+        else:
+            lines += ["", "The app is starting. Open it in a browser:"]
+            lines += [f"  {who + ':':<33} {url}" for who, url in found]
+            lines.append("Only on a network you trust: anyone on it can reach the sign-in page.")
+    else:
+        lines += ["", "Start the app with `make run` (or `supermarket run`)."]
     if sign_ins:
         lines += ["", "Sign in as (demo passwords, also kept in instance/demo-logins.txt):"]
         lines += [sign_ins, "", _first_try()]

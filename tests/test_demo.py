@@ -184,8 +184,10 @@ def test_start_up_says_where_to_go_who_to_sign_in_as_and_how_to_stop():
 
 def test_on_every_address_the_start_up_names_this_computers_address_for_a_tablet():
     found = urls("0.0.0.0", 5000, interface_ip=lambda: "192.0.2.7")
-    assert found[0].startswith("http://127.0.0.1:5000")
-    assert found[1].startswith("http://192.0.2.7:5000")
+    assert [url for _, url in found] == ["http://127.0.0.1:5000", "http://192.0.2.7:5000"]
     unknown = urls("0.0.0.0", 5000, interface_ip=lambda: "127.0.0.1")
-    assert "this computer's address" in unknown[1]
-    assert urls("192.0.2.7", 8080) == ["http://192.0.2.7:8080"]
+    assert "this computer's address" in unknown[1][1]
+    assert urls("192.0.2.7", 8080) == [("", "http://192.0.2.7:8080")]
+    text = start_up_text(None, loaded=True, host="0.0.0.0", port=5000, interface_ip=lambda: "1.2")
+    assert "http://1.2:5000" in text
+    assert "network you trust" in text
