@@ -4,6 +4,8 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 PORT ?= 5000
+# 127.0.0.1: this computer only. HOST=0.0.0.0 lets a tablet on the same (trusted) network in.
+HOST ?= 127.0.0.1
 
 .PHONY: install run test lint format bench clean
 
@@ -17,11 +19,10 @@ $(STAMP): pyproject.toml
 install: $(STAMP)
 
 run: $(STAMP)
-	$(BIN)/supermarket db upgrade heads
-	$(BIN)/supermarket demo --if-empty
-	@test -f instance/demo-logins.txt && cat instance/demo-logins.txt || true
-	@echo "Serving on http://127.0.0.1:$(PORT) (Ctrl+C to stop)"
-	$(BIN)/supermarket run --host 127.0.0.1 --port $(PORT)
+	@echo "Preparing the database..."
+	@out=$$($(BIN)/supermarket db upgrade heads 2>&1) || { echo "$$out"; exit 1; }
+	@$(BIN)/supermarket demo --if-empty --host $(HOST) --port $(PORT)
+	@$(BIN)/supermarket run --host $(HOST) --port $(PORT)
 
 test: $(STAMP)
 	$(BIN)/python -m pytest $(PYTEST_ARGS)

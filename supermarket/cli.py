@@ -225,26 +225,29 @@ def backup(path: Path) -> None:
 
 @click.command("demo", help="Load realistic demonstration data (development only).")
 @click.option("--if-empty", is_flag=True, help="Do nothing if the database already has users.")
-def demo(if_empty: bool) -> None:
+@click.option("--host", help="Where the app is about to be served, for the start-up message.")
+@click.option("--port", type=int, help="The port it is about to be served on.")
+def demo(if_empty: bool, host: str | None, port: int | None) -> None:
     if current_app.config["PRODUCTION"]:
         raise click.ClickException("The demo data is for development only; refusing in production.")
     from supermarket.auth.models import User
-    from supermarket.demo import load_demo
+    from supermarket.demo import load_demo, quiet_audit_log, sign_in_text, start_up_text
 
+    logins_file = Path(current_app.instance_path) / "demo-logins.txt"
     if db.session.scalar(select(User.id).limit(1)) is not None:
         if if_empty:
-            click.echo("Demo data already loaded; leaving the database as it is.")
+            sign_ins = logins_file.read_text("utf-8").rstrip() if logins_file.exists() else None
+            click.echo(start_up_text(sign_ins, loaded=False, host=host, port=port))
             return
         raise click.ClickException("The database already has data; demo loads into an empty one.")
-    logins = load_demo()
+    click.echo("Loading the demonstration data (it takes a little while, once)...")
+    with quiet_audit_log():
+        logins = load_demo()
     db.session.commit()
-    lines = [f"  {role:<15} {email:<34} {password}" for role, email, password in logins]
-    text = "Demo sign-ins (development only; shown here and in instance/demo-logins.txt):\n"
-    text += "\n".join(lines) + "\n"
-    logins_file = Path(current_app.instance_path) / "demo-logins.txt"
-    logins_file.write_text(text, encoding="utf-8")
+    sign_ins = sign_in_text(logins)
+    logins_file.write_text(sign_ins + "\n", encoding="utf-8")
     logins_file.chmod(0o600)
-    click.echo(text)
+    click.echo(start_up_text(sign_ins, loaded=True, host=host, port=port))
 
 
 def main() -> None:

@@ -3,8 +3,11 @@
 from __future__ import annotations
 
 import importlib
+import logging
 import secrets
-from collections.abc import Callable
+import socket
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -13,6 +16,8 @@ from flask import Flask
 from supermarket.auth.models import User
 from supermarket.auth.services import create_user
 from supermarket.extensions import db
+from supermarket.members.demo import DESK_CAST
+from supermarket.members.identifiers import display_number
 from supermarket.sites.models import Site
 from supermarket.sites.services import create_site
 
@@ -133,6 +138,115 @@ def load_demo() -> list[tuple[str, str, str]]:
             seeder(ctx)
             db.session.flush()
     return logins
+
+
+@contextmanager
+def quiet_audit_log() -> Iterator[None]:
+    """Keep the audit log's lines off the console while the demo loads (hundreds of them);
+    the audit rows are still written to the database."""
+    log = logging.getLogger("supermarket.audit")
+    level = log.level
+    log.setLevel(logging.WARNING)
+    try:
+        yield
+    finally:
+        log.setLevel(level)
+
+
+# --- what the demo command says -------------------------------------------------------------
+
+ROLE_NAMES = {
+    "admin": "Administrator",
+    "programme_lead": "Programme lead",
+    "site_manager": "Site manager",
+    "volunteer": "Volunteer",
+}
+
+
+def sign_in_text(logins: list[tuple[str, str, str]]) -> str:
+    """Who to sign in as: one line per demo login, the password last (kept in the instance
+    folder so that later runs can show it again)."""
+    sites = {email: codes for _, email, _, codes in DEMO_STAFF}
+    names = {spec["code"]: spec["name"].split(" Community")[0] for spec in DEMO_SITES}
+    rows = []
+    order = {role: n for n, role in enumerate(reversed(ROLE_NAMES))}  # volunteers first
+    for role, email, password in sorted(logins, key=lambda login: order.get(login[0], 9)):
+        where = " and ".join(names.get(code, code) for code in sites.get(email, ()))
+        rows.append(
+            (f"{ROLE_NAMES.get(role, role)}{' at ' + where if where else ''}", email, password)
+        )
+    width = max(len(r[0]) for r in rows)
+    return "\n".join(f"  {who:<{width}}  {email:<27} {password}" for who, email, password in rows)
+
+
+def urls(
+    host: str, port: int, interface_ip: Callable[[], str] | None = None
+) -> list[tuple[str, str]]:
+    """Where a browser reaches the app served on host:port, as (who, URL): on every address
+    (0.0.0.0), this computer's own and its address on the network, which a tablet uses."""
+    if host in ("0.0.0.0", "::", ""):  # noqa: S104 - naming the address, not binding it
+        found = (interface_ip or _interface_ip)()
+        if found.startswith("127.") or found == "::1":
+            found = "<this computer's address>"
+        return [
+            ("on this computer", f"http://127.0.0.1:{port}"),
+            ("on a tablet on the same network", f"http://{found}:{port}"),
+        ]
+    shown = f"[{host}]" if ":" in host else host
+    return [("", f"http://{shown}:{port}")]
+
+
+def _interface_ip() -> str:
+    """This computer's address on its network, found as the development server finds it."""
+    try:
+        from werkzeug.serving import get_interface_ip
+
+        return get_interface_ip(socket.AF_INET)
+    except (ImportError, OSError):
+        return "127.0.0.1"
+
+
+def start_up_text(
+    sign_ins: str | None,
+    *,
+    loaded: bool,
+    host: str | None = None,
+    port: int | None = None,
+    interface_ip: Callable[[], str] | None = None,
+) -> str:
+    """The few lines `make run` shows before the server starts: where to go, who to sign in
+    as, what to try first and how to stop."""
+    if loaded:
+        lines = ["The demo programme is loaded: three sites, their staff, members and stock."]
+    elif sign_ins:
+        lines = ["The demo data is already loaded (to start afresh, see README.md)."]
+    else:
+        lines = ["The database already has accounts, so no demo data was loaded."]
+    if host is not None and port is not None:
+        found = urls(host, port, interface_ip)
+        if len(found) == 1:
+            lines += ["", f"The app is starting. Open {found[0][1]} in a browser."]
+        else:
+            lines += ["", "The app is starting. Open it in a browser:"]
+            lines += [f"  {who + ':':<33} {url}" for who, url in found]
+            lines.append("Only on a network you trust: anyone on it can reach the sign-in page.")
+    else:
+        lines += ["", "Start the app with `make run` (or `supermarket run`)."]
+    if sign_ins:
+        lines += ["", "Sign in as (demo passwords, also kept in instance/demo-logins.txt):"]
+        lines += [sign_ins, "", _first_try()]
+    if host is not None and port is not None:
+        lines += ["", "Stop the app with Ctrl+C.", ""]
+    return "\n".join(lines).lstrip("\n")
+
+
+def _first_try() -> str:
+    first = DESK_CAST[0]  # a Harlow household that can be checked in
+    return (
+        f"At Harlow's check-in desk, try {first.first_name} {first.last_name} (card "
+        f'{display_number(first.membership_number)}).\nREADME.md, under "Trying it", names '
+        "households that show each answer the desk gives."
+    )
 
 
 def _optional(module: str, attr: str) -> Callable[..., Any] | None:

@@ -2,11 +2,17 @@
 
 from __future__ import annotations
 
+import logging
 import sqlite3
+import subprocess
+from pathlib import Path
 
 import pytest
+from sqlalchemy import func, select
 
+from supermarket.auth.models import AuditEvent
 from supermarket.auth.services import authenticate, find_user_by_email
+from supermarket.demo import DEMO_STAFF
 from supermarket.extensions import db
 from tests.conftest import PASSWORD
 
@@ -114,16 +120,45 @@ def test_demo_refuses_in_production(app, cli):
 
 
 @pytest.mark.slow
-def test_demo_loads_sites_and_staff_of_every_role_once(app, cli, tmp_path, monkeypatch):
+def test_demo_loads_sites_and_staff_of_every_role_once(app, cli, tmp_path, monkeypatch, caplog):
     monkeypatch.setattr(app, "instance_path", str(tmp_path))
-    result = cli.invoke(args=["demo"])
+    caplog.set_level(logging.INFO)
+    result = cli.invoke(args=["demo", "--host", "127.0.0.1", "--port", "5055"])
     assert result.exit_code == 0, result.output
-    for role in ("admin", "programme_lead", "site_manager", "volunteer"):
+    for role in ("Administrator", "Programme lead", "Site manager", "Volunteer"):
         assert role in result.output
     line = next(line for line in result.output.splitlines() if "sue.volunteer" in line)
     password = line.split()[-1]
     assert authenticate("sue.volunteer@example.org", password) is not None
     assert (tmp_path / "demo-logins.txt").exists()
+    # A short start-up: where to go, each demo login and its password once, how to stop; the
+    # audit log's lines stay off the console (its rows are in the database).
+    assert "http://127.0.0.1:5055" in result.output
+    assert "Ctrl+C" in result.output
+    assert len(result.output.splitlines()) < 25
+    for _, email, _, _ in DEMO_STAFF:
+        assert result.output.count(email) == 1
+    assert result.output.count(password) == 1
+    assert not [r for r in caplog.records if r.name == "supermarket.audit"]
+    assert db.session.scalar(select(func.count()).select_from(AuditEvent)) > 100
     again = cli.invoke(args=["demo", "--if-empty"])
     assert again.exit_code == 0
     assert "already loaded" in again.output
+    assert again.output.count(password) == 1
+
+
+@pytest.mark.parametrize(
+    ("args", "host"), [((), "127.0.0.1"), (("HOST=0.0.0.0", "PORT=5099"), "0.0.0.0")]
+)
+def test_make_run_serves_on_the_host_it_is_given(args, host):
+    root = Path(__file__).resolve().parents[1]
+    # -n: print the commands without running them; the stamp keeps the install out of it.
+    done = subprocess.run(
+        ["make", "-n", "-o", ".venv/.installed", "run", *args],
+        cwd=root,
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    assert f"run --host {host} " in done.stdout
+    assert f"demo --if-empty --host {host} " in done.stdout

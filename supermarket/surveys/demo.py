@@ -16,6 +16,7 @@ from zoneinfo import ZoneInfo
 
 from supermarket.auth.models import Role, User
 from supermarket.extensions import db
+from supermarket.members.demo import SURVEY_DUE
 from supermarket.members.models import Member
 from supermarket.members.terms import add_months
 from supermarket.sites.calendar import site_today
@@ -144,9 +145,15 @@ def _follow_up_day(baseline: date, months: int, today: date, rng: random.Random)
 
 
 def seed(ctx: Any) -> None:
-    """Surveys for the demo members who agreed to them (runs after the members seeder)."""
+    """Surveys for the demo members who agreed to them (runs after the members seeder), but
+    for the desk's cast whose first survey is to be due."""
     rng = random.Random(6)  # noqa: S311 (repeatable demo data, not a secret)
-    members = _consenting_members([site.id for site in ctx.sites.values()])
+    due_now = {id_ for id_, shows in ctx.extra.get("desk", {}).items() if shows == SURVEY_DUE}
+    members = [
+        m
+        for m in _consenting_members([site.id for site in ctx.sites.values()])
+        if m.id not in due_now
+    ]
     if not members:
         return
     _backdate_if_all_recent(members, rng)

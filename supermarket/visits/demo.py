@@ -1,5 +1,10 @@
 """Demo visits: eight weeks of sessions at each site's opening days with their cash-ups, a few
-overrides and one voided visit, and this morning's session still open at Harlow."""
+overrides and one voided visit, and this morning's session still open at Harlow.
+
+The current week is left part-filled, so the desk has households to check in on the day the
+demo is loaded and on the days after: a third of each site's members, and the desk's cast
+(members.demo.DESK_CAST), have not been this week; the cast's VISITED households were checked
+in this morning at Harlow."""
 
 from __future__ import annotations
 
@@ -16,6 +21,7 @@ from supermarket.auth.access import works_at
 from supermarket.auth.models import Role, User
 from supermarket.errors import DomainError
 from supermarket.extensions import db
+from supermarket.members.demo import VISITED
 from supermarket.members.models import Member, MemberStatus
 from supermarket.models import utcnow
 from supermarket.sites.models import Site
@@ -59,6 +65,8 @@ class _Site:
     rng: random.Random
     tz: ZoneInfo
     visits_in_week: dict[tuple[int, str], int] = field(default_factory=dict)
+    # Members who have not been this week (the week the demo is loaded in).
+    resting: set[int] = field(default_factory=set)
 
     def at(self, day: date, clock: time) -> datetime:
         return datetime.combine(day, clock, tzinfo=self.tz).astimezone(UTC)
@@ -168,11 +176,13 @@ def _day(
     db.session.flush()
     minutes = int((datetime.combine(day, closes) - datetime.combine(day, opens)).seconds / 60)
     wk = week_key(day)
+    this_week = wk == week_key(site_today(shop.site))
     eligible = [
         m
         for m in shop.members
         if _can_shop(m, shop.settings, day)
         and shop.visits_in_week.get((m.id, wk), 0) < shop.settings.visits_per_week
+        and not (this_week and m.id in shop.resting)
     ]
     shopping = [m for m in eligible if shop.rng.random() < 0.55]
     shopping.sort(key=lambda _: shop.rng.random())
@@ -228,8 +238,9 @@ def _day(
     )
 
 
-def _this_morning(shop: _Site, opens: time) -> None:
-    """Harlow's desk is open now: a session with the first few visits of the morning."""
+def _this_morning(shop: _Site, opens: time, visited: list[Member]) -> None:
+    """Harlow's desk is open now: a session with the first few visits of the morning, the
+    cast's `visited` households first."""
     now = utcnow()
     today = site_today(shop.site)
     opened = min(now - timedelta(minutes=30), shop.at(today, opens))
@@ -247,8 +258,9 @@ def _this_morning(shop: _Site, opens: time) -> None:
         for m in shop.members
         if _can_shop(m, shop.settings, today)
         and shop.visits_in_week.get((m.id, week_key(today)), 0) == 0
+        and m.id not in shop.resting
     ]
-    for i, member in enumerate(candidates[:4]):
+    for i, member in enumerate(visited + candidates[:4]):
         at = min(now, opened + timedelta(minutes=4 * i + 3))
         try:
             with db.session.begin_nested():
@@ -263,6 +275,7 @@ def _this_morning(shop: _Site, opens: time) -> None:
 
 
 def _sites(ctx: Any, rng: random.Random) -> list[tuple[str, _Site]]:
+    cast: dict[int, str] = ctx.extra.get("desk", {})
     found = []
     for code, site in ctx.sites.items():
         members = list(
@@ -274,9 +287,9 @@ def _sites(ctx: Any, rng: random.Random) -> list[tuple[str, _Site]]:
         )
         staff = [u for u in ctx.staff.values() if works_at(u, site)]
         if members and staff:
-            found.append(
-                (code, _Site(site, site.settings, members, staff, rng, ZoneInfo(site.timezone)))
-            )
+            shop = _Site(site, site.settings, members, staff, rng, ZoneInfo(site.timezone))
+            shop.resting = {m.id for i, m in enumerate(members) if i % 3 == 0 or m.id in cast}
+            found.append((code, shop))
     return found
 
 
@@ -304,5 +317,6 @@ def seed(ctx: Any) -> None:
             _day(shop, day, opens, closes, override, void)
             voided = voided or void
         if code == "harlow":
-            _this_morning(shop, opens)
+            visited = [m for m in shop.members if ctx.extra.get("desk", {}).get(m.id) == VISITED]
+            _this_morning(shop, opens, visited)
     db.session.flush()
