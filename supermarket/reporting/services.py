@@ -162,11 +162,19 @@ def best_period(
     choices: Sequence[PeriodChoice], today: date, *, kinds: Sequence[str] = tuple(_KIND_ORDER)
 ) -> Period | None:
     """The most recent period (of these kinds) whose figures are mostly shown: the one that
-    ends (or runs to) latest, a month before a quarter before a year on a tie."""
+    ends latest (a period still running counts from its start, so this month so far comes
+    before last month, but the year so far after it), a month before a quarter before a year
+    on a tie."""
     found = [c.period for c in choices if c.has_data and c.period.kind in kinds]
     if not found:
         return None
-    return max(found, key=lambda p: (min(p.end, today), -_KIND_ORDER[p.kind]))
+
+    def recency(period: Period) -> tuple[date, int]:
+        return (period.end if period.is_complete(today) else period.start), -_KIND_ORDER[
+            period.kind
+        ]
+
+    return max(found, key=recency)
 
 
 def _pack_period(

@@ -8,6 +8,7 @@ sentence says so in words and gives no number for it.
 
 from __future__ import annotations
 
+import math
 from typing import Any, Final
 
 from supermarket.reporting.disclosure import DisclosurePolicy
@@ -59,52 +60,53 @@ def suppressed_note(policy: DisclosurePolicy) -> str:
 
 
 def reach_sentences(report: ReleasedReport) -> list[str]:
-    """Who used the supermarkets, how often, the food and the savings, in two sentences."""
+    """Who used the supermarkets, how often, the food and the savings, in a sentence or two.
+
+    "1,240 households (3,100 people, 1,200 of them children) used the supermarkets in
+    October 2026, making 14,300 visits. Members took home 52 tonnes of food (about 124,000
+    meals) and saved £38,000 against shop prices."
+    """
     f = report.figures
     where = "the supermarkets" if report.site is None else report.site.name
+    when = report.period.label if report.complete else f"{report.period.label} so far"
     households = _count(f["visits"]["unique_households"])
     visits = _count(f["visits"]["visits"])
-    when = report.period.label if report.complete else f"{report.period.label} so far"
     if households is None:
-        opening = (
-            f"Too few households used {where} in {when} to publish how many, to protect"
-            " their privacy"
-        )
-    else:
-        opening = f"{_plural(households, 'household', 'households')} used {where} in {when}"
-    parts = [opening]
-    if visits is not None:
-        parts.append(_plural(visits, "visit", "visits"))
+        sentences = [f"Too few households used {where} in {when} to publish figures about them."]
+        if visits is not None:
+            sentences.append(f"There were {_plural(visits, 'visit', 'visits')}.")
+        return sentences
+    who = _plural(households, "household", "households")
     people = _count(f["people"]["total"])
     children = _count(f["people"]["children"])
     if people is not None:
-        reach = _plural(people, "person", "people")
-        if children is not None:
-            reach += f" ({_plural(children, 'child', 'children')})"
-        parts.append(f"{reach} in those households")
-    sentences = [_listed(parts) + "."]
+        of_them = f", {children:,} of them children" if children is not None else ""
+        who += f" ({_plural(people, 'person', 'people')}{of_them})"
+    making = f", making {_plural(visits, 'visit', 'visits')}" if visits is not None else ""
+    sentences = [f"{who} used {where} in {when}{making}."]
     food = f["food"]["given_to_members_g"]
     savings = f["money"]["savings_pence"]
     meals = f["food"]["meals_equivalent"]
     if isinstance(food, int) and isinstance(savings, int):
-        meal_text = f" (about {meals:,} meals)" if isinstance(meals, int) else ""
-        sentences.append(
-            f"Members took home {weight_text(food)} of food{meal_text} and saved"
-            f" {money_text(savings)} against shop prices."
-        )
-    elif households is not None:
-        sentences.append("The food and money figures are hidden to protect privacy.")
+        meal_text = f" (about {meals:,} meals)" if isinstance(meals, int) and meals else ""
+        took = f"took home {weight_text(food)} of food{meal_text} and " if food else ""
+        sentences.append(f"Members {took}saved {money_text(savings)} against shop prices.")
+    else:
+        sentences.append("The food and money figures are not shown.")
     return sentences
 
 
-def _listed(parts: list[str]) -> str:
-    if len(parts) == 1:
-        return parts[0]
-    return ", ".join(parts[:-1]) + " and " + parts[-1]
+def _whole(value: float) -> int:
+    """Half up, as people round: 56.5 -> 57."""
+    return math.floor(value + 0.5)
+
+
+def _pct(value: float) -> str:
+    return f"{_whole(value)}%"
 
 
 def _points(value: float) -> str:
-    return f"{abs(value):.0f}"
+    return str(_whole(abs(value)))
 
 
 def _range_text(low: float, high: float) -> str:
@@ -145,11 +147,11 @@ def outcome_sentences(report: ReleasedReport) -> list[str]:
             if pairs is not None
             else f"Of the members surveyed again after {months} months"
         )
-        if round(before) == round(after):
-            moved = f"the share who were food insecure stayed at about {before:.0f}%"
+        if _whole(before) == _whole(after):
+            moved = f"the share who were food insecure stayed at about {_pct(before)}"
         else:
             verb = "fell" if change > 0 else "rose"
-            moved = f"the share who were food insecure {verb} from {before:.0f}% to {after:.0f}%"
+            moved = f"the share who were food insecure {verb} from {_pct(before)} to {_pct(after)}"
         sentences.append(f"{who}, {moved}.")
         ci = paired["ci95_pct_points"]
         p = paired["mcnemar_exact_p"]
@@ -167,7 +169,7 @@ def outcome_sentences(report: ReleasedReport) -> list[str]:
             sentences.append("Too few members changed to say how sure we can be of the change.")
     rate = outcome["follow_up"]["rate_pct"]
     if rate is not None:
-        sentences.append(f"{rate:.0f}% of the members due a follow-up survey answered it.")
+        sentences.append(f"{_pct(rate)} of the members due a follow-up survey answered it.")
     return sentences
 
 
