@@ -48,6 +48,8 @@ class PeriodChoice:
     period: Period
     has_data: bool
     any_visits: bool
+    # The last day of the period's last month with visits (None: none).
+    visits_to: date | None = None
 
     @property
     def key(self) -> str:
@@ -108,8 +110,8 @@ def period_choices(
     Cheap, from the rollups: visits per site and day (one read over all the periods), then
     the distinct households of the periods with at least `min_count` visits (stored for the
     periods that are over). A scope's figures are mostly shown when its households are (the
-    money and food follow them), after the same site-to-programme protection the report
-    applies; for the programme, also at least half of the sites that had visits.
+    money, the food and the people follow them), after the same site-to-programme protection
+    the report applies. (A small site's row in the programme's table may still read "<10".)
     """
     if not periods:
         return []
@@ -138,6 +140,14 @@ def period_choices(
         counts = visits[key]
         return sum(counts.values()) if scope is None else counts.get(scope, 0)
 
+    def visits_to(period: Period) -> date | None:
+        months = [
+            m
+            for m in period.months()
+            if any(n for (s, key), n in by_month.items() if key == m.key and scope in (None, s))
+        ]
+        return months[-1].end if months else None
+
     candidates = [p for p in periods if scope_visits(p.key) >= policy.min_count]
     reach = households_for(site_ids, candidates) if candidates else {}
     choices = []
@@ -148,33 +158,30 @@ def period_choices(
             lines: list[tuple[list[int | None], int | None]] = [(list(site_ids), None)]
             primary, secondary = suppress_linked(found, lines, policy)
             hidden = primary | secondary
-            if scope is not None:
-                shown = scope not in hidden
-            else:
-                visited = [s for s in site_ids if visits[period.key][s] > 0]
-                shown_sites = [s for s in visited if s not in hidden]
-                shown = None not in hidden and 2 * len(shown_sites) >= len(visited)
-        choices.append(PeriodChoice(period, shown, scope_visits(period.key) > 0))
+            shown = scope not in hidden
+        choices.append(PeriodChoice(period, shown, scope_visits(period.key) > 0, visits_to(period)))
     return choices
 
 
 def best_period(
     choices: Sequence[PeriodChoice], today: date, *, kinds: Sequence[str] = tuple(_KIND_ORDER)
 ) -> Period | None:
-    """The most recent period (of these kinds) whose figures are mostly shown: the one that
-    ends latest (a period still running counts from its start, so this month so far comes
-    before last month, but the year so far after it), a month before a quarter before a year
-    on a tie."""
-    found = [c.period for c in choices if c.has_data and c.period.kind in kinds]
+    """The most recent period (of these kinds) whose figures are mostly shown: the one whose
+    figures run latest (to its end, or to its last month with visits if that is earlier; a
+    period still running counts from its start, so this month so far comes before last
+    month, but the year so far after it), a month before a quarter before a year on a tie."""
+    found = [c for c in choices if c.has_data and c.period.kind in kinds]
     if not found:
         return None
 
-    def recency(period: Period) -> tuple[date, int]:
-        return (period.end if period.is_complete(today) else period.start), -_KIND_ORDER[
-            period.kind
-        ]
+    def recency(choice: PeriodChoice) -> tuple[date, int]:
+        period = choice.period
+        runs_to = period.end if period.is_complete(today) else period.start
+        if choice.visits_to is not None:
+            runs_to = min(runs_to, choice.visits_to)
+        return runs_to, -_KIND_ORDER[period.kind]
 
-    return max(found, key=recency)
+    return max(found, key=recency).period
 
 
 def _pack_period(
