@@ -66,7 +66,6 @@ class Dashboard:
     periods: list[Period]
     sites: Sequence[SiteRef]
     notice: str | None
-    outcome_sentence: str
     pack_period: Period | None
     choices: list[PeriodChoice] = field(default_factory=list)
     reach_sentences: list[str] = field(default_factory=list)
@@ -232,7 +231,6 @@ def _dashboard(
         periods=[c.period for c in choices],
         sites=all_sites() if sees_all_sites(actor) else (),
         notice=notice,
-        outcome_sentence=wording.outcome_sentence(report),
         pack_period=_pack_period(report, choices, today),
         choices=choices,
         reach_sentences=wording.reach_sentences(report),
