@@ -348,8 +348,11 @@ def food_insecurity(report: ReleasedReport) -> Chart:
         ci = paired["ci95_pct_points"]
         lines = [change_text(paired["reduction_pct_points"])]
         if ci is not None:
-            lines.append(f"95% CI {ci[0]:.1f} to {ci[1]:.1f}")
-            lines.append(f"McNemar p {_p_text(paired['mcnemar_exact_p'])}")
+            lines.append(f"95% sure: {ci[0]:.1f} to {ci[1]:.1f}")
+            p = paired["mcnemar_exact_p"]
+            lines.append(
+                "Unlikely to be chance" if p is not None and p < 0.05 else "Could be chance"
+            )
         lines.append(f"Pairs: {_label(paired['pairs'])}")
         for index, text in enumerate(lines):
             drawing.add(

@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, render_template, request
+from flask import Blueprint, render_template, request, url_for
 from flask.typing import ResponseReturnValue
 
 from supermarket.auth.models import Role
 from supermarket.auth.web import actor, require_current_site, roles
 from supermarket.reporting import services
+from supermarket.reporting.release import sees_all_sites
 from supermarket.reporting.tables import NOT_SHOWN, show
 
 bp = Blueprint("reporting", __name__, url_prefix="/reporting")
@@ -40,3 +41,16 @@ def site_dashboard() -> ResponseReturnValue:
         require_current_site(), actor=actor(), period=request.args.get("period")
     )
     return render_template("reporting/dashboard.html", d=dashboard, programme_view=False)
+
+
+@bp.get("/methods")
+@roles(Role.PROGRAMME_LEAD, Role.ADMIN, Role.SITE_MANAGER)
+def methods() -> ResponseReturnValue:
+    """How the figures are made: the disclosure rule, the conversions and the statistics."""
+    return render_template(
+        "reporting/methods.html",
+        sections=services.methods_page(),
+        back=url_for(
+            "reporting.programme" if sees_all_sites(actor()) else "reporting.site_dashboard"
+        ),
+    )

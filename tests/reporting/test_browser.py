@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
+import re
+from datetime import date, datetime
 
 import pytest
 
 from supermarket.extensions import db
 from supermarket.reporting.rollups import refresh_rollups
-from tests.conftest import LONDON, browser_login, screenshot
+from tests.conftest import ARTIFACTS, LONDON, browser_login, screenshot
 
 pytestmark = [pytest.mark.browser, pytest.mark.concurrency]
 
@@ -24,12 +25,11 @@ def test_programme_lead_reads_the_quarter_on_a_tablet(browser_page, make_user, s
 
     assert "/reporting/programme" in page.url
     assert page.get_by_role("heading", name="Programme dashboard").is_visible()
-    # It opens on the latest month that is over in London, with the last quarter's pack.
+    # It opens on the latest month with figures (the seeded visits end in October 2026), with
+    # the pack for the latest quarter with figures that is over in London.
     today = datetime.now(LONDON).date()
-    last_month = today.replace(day=1) - timedelta(days=1)
-    quarter = (today.month - 1) // 3  # the last quarter that is over; 0: Q4 of last year
-    last_quarter = f"Q{quarter or 4} {today.year if quarter else today.year - 1}"
-    assert f"{last_month:%B %Y}" in page.locator(".scope-line").inner_text()
+    last_quarter = "Q4 2026" if today >= date(2027, 1, 1) else "Q3 2026"
+    assert "October 2026" in page.locator(".scope-line").inner_text()
     assert page.get_by_role("link", name=f"Report pack for {last_quarter} (PDF)").is_visible()
     # The board looks at the quarter.
     page.get_by_label("Period").select_option("2026-Q3")
@@ -75,3 +75,36 @@ def test_a_site_manager_reads_their_month_on_a_tablet(browser_page, make_user, s
     assert "September 2026" in page.locator(".scope-line").inner_text()
     assert page.get_by_role("link", name="Download the monthly report (PDF)").is_visible()
     screenshot(page, "reporting-site-dashboard")
+
+
+@pytest.mark.slow
+def test_the_programme_leads_first_look_at_1024_by_768(browser_page, make_user, seed_programme):
+    """The first screen says what happened in plain words, explains "<10" once and offers a
+    pack with figures in it; the methods are a link away."""
+    seed_programme()
+    refresh_rollups()
+    db.session.commit()
+    page = browser_page
+    page.set_viewport_size({"width": 1024, "height": 768})
+    browser_login(page, make_user("programme_lead", name="Priya Shah"))
+    lead = page.locator(".in-short .lead").first
+    assert "households" in lead.inner_text()
+    assert "used the supermarkets" in lead.inner_text()
+    box = lead.bounding_box()
+    assert box is not None
+    assert box["y"] + box["height"] <= 768  # read without scrolling
+    note = page.locator("#suppressed-note")
+    assert "hidden to protect privacy" in note.inner_text()
+    assert page.get_by_text("hidden to protect privacy").count() == 1
+    assert page.get_by_role("link", name=re.compile(r"Report pack for .* \(PDF\)")).is_visible()
+    assert page.evaluate("document.documentElement.scrollWidth <= window.innerWidth")
+    ARTIFACTS.mkdir(exist_ok=True)
+    page.screenshot(path=str(ARTIFACTS / "reporting-programme-first-look-1024x768.png"))
+    body = page.locator("main").inner_text()
+    for word in ("McNemar", "Newcombe", "Hyndman"):
+        assert word not in body
+    page.get_by_role("link", name="how the figures are made", exact=True).click()
+    page.wait_for_load_state("networkidle")
+    assert page.get_by_role("heading", name="How the figures are made").is_visible()
+    assert "McNemar" in page.locator("main").inner_text()
+    screenshot(page, "reporting-methods")

@@ -28,6 +28,7 @@ from supermarket.reporting.pdf.layout import (
 from supermarket.reporting.pdf.sections import (
     cover,
     headline_tiles,
+    lead_sentences,
     methods,
     outcome_section,
     outcome_sentence,
@@ -100,14 +101,13 @@ def programme_pdf(report: ReleasedReport, *, programme: str) -> bytes:
     """The programme report pack for a quarter or a year."""
     title = "Programme report"
     story = cover(report, programme, title)
+    story += [plain_paragraph(f"Headline figures, {report.period.label}", "h1")]
+    story += lead_sentences(report)
     story += [
-        plain_paragraph(f"Headline figures, {report.period.label}", "h1"),
+        plain_paragraph(report.outcome["caveat"], "small"),
+        Spacer(1, 8),
         headline_tiles(report),
         Spacer(1, 8),
-        plain_paragraph(outcome_sentence(report), "lead"),
-        Spacer(1, 6),
-        plain_paragraph(report.outcome["caveat"], "small"),
-        Spacer(1, 6),
     ]
     story += report_table(table_module.summary(report), LABEL_AND_FIGURE, notes=False)
     story += [PageBreak()]
@@ -124,6 +124,7 @@ def monthly_site_pdf(report: ReleasedReport, *, programme: str) -> bytes:
     story = cover(report, programme, title)
     story += [
         plain_paragraph(f"{report.scope_label}: {report.period.label}", "h1"),
+        *lead_sentences(report),
         headline_tiles(report),
         Spacer(1, 8),
     ]

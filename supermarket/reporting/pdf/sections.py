@@ -3,6 +3,7 @@ the cover and the site-by-site tables."""
 
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import Any
 
 from reportlab.lib import colors
@@ -11,7 +12,6 @@ from reportlab.platypus import PageBreak, Spacer, Table, TableStyle
 
 from supermarket.reporting import charts as chart_module
 from supermarket.reporting import tables as table_module
-from supermarket.reporting.charts import change_text
 from supermarket.reporting.pdf.layout import (
     FRAME_WIDTH,
     PALE,
@@ -21,7 +21,7 @@ from supermarket.reporting.pdf.layout import (
     plain_paragraph,
     report_table,
 )
-from supermarket.reporting.release import ReleasedReport
+from supermarket.reporting.release import ReleasedReport, wording
 from supermarket.reporting.tables import Column
 
 
@@ -69,31 +69,26 @@ def co2e_text(kg: int | None) -> str:
 
 
 def outcome_sentence(report: ReleasedReport) -> str:
-    """The food-insecurity result in one plain sentence, or why it is not shown."""
-    outcome = report.outcome
-    paired = outcome["paired"]
-    rate = outcome["follow_up"]["rate_pct"]
-    rate_text = f"follow-up rate {rate:.0f}%" if rate is not None else "follow-up rate not shown"
-    if paired["reduction_pct_points"] is None:
-        pairs = table_module.show(paired["pairs"], "count")
-        why = report.withheld.get("outcome.paired.analysis", "").removeprefix("Not shown: ")
-        return (
-            f"Members who answered both surveys: {pairs}. The change in food insecurity is not"
-            f" shown: {why} {rate_text[0].upper()}{rate_text[1:]}."
-        )
-    change = change_text(paired["reduction_pct_points"]).lower()
-    if paired["ci95_pct_points"] is not None:
-        low, high = paired["ci95_pct_points"]
-        p = paired["mcnemar_exact_p"]
-        p_text = "p < 0.001" if p < 0.001 else f"p = {p:.3f}"
-        change += f"; 95% CI {low:.1f} to {high:.1f} points; exact McNemar {p_text}"
-    else:
-        change += "; too few changed in one direction to show the interval and test"
-    return (
-        f"Of {table_module.show(paired['pairs'], 'count')} households surveyed when they"
-        f" joined and again at {outcome['follow_up_months']} months, the share food insecure"
-        f" went from {paired['pct_food_insecure_at_baseline']:.0f}% to"
-        f" {paired['pct_food_insecure_at_follow_up']:.0f}% ({change}); {rate_text}."
+    """The food-insecurity result in plain sentences, or why it cannot be given yet."""
+    return wording.outcome_sentence(report)
+
+
+def lead_sentences(report: ReleasedReport) -> list[Any]:
+    """The plain sentences a report opens with: who was reached, the food and the savings,
+    and the change in food insecurity."""
+    return [
+        plain_paragraph(" ".join(wording.reach_sentences(report)), "lead"),
+        Spacer(1, 4),
+        plain_paragraph(outcome_sentence(report), "lead"),
+        Spacer(1, 6),
+    ]
+
+
+def plain_outcome_table(report: ReleasedReport) -> table_module.Table:
+    """The outcome table with plain labels; its methods are at the end of the report."""
+    table = table_module.outcome(report)
+    return replace(
+        table, rows=wording.plain_outcome_rows(table.rows), notes=(report.outcome["cohort"],)
     )
 
 
@@ -112,89 +107,25 @@ def outcome_section(report: ReleasedReport) -> list[Any]:
         ),
         Spacer(1, 6),
     ]
-    flowables += chart_block(chart_module.food_insecurity(report))
-    flowables += report_table(table_module.outcome(report), [FRAME_WIDTH * 0.7, FRAME_WIDTH * 0.3])
+    chart = chart_module.food_insecurity(report)
+    if not chart.empty:  # the sentence above already says why there is nothing to draw
+        flowables += chart_block(chart)
+    flowables += report_table(plain_outcome_table(report), [FRAME_WIDTH * 0.7, FRAME_WIDTH * 0.3])
     flowables += report_table(table_module.transitions(report))
     flowables += report_table(table_module.baseline(report))
     return flowables
 
 
 def methods(report: ReleasedReport) -> list[Any]:
-    """The methods page: the disclosure rule, the conversions, the definitions and the survey.
-    Long only because it holds the page's text."""
-    policy = report.policy
-    conv = report.conversions
-    sections: list[tuple[str, list[str]]] = [
-        (
-            "The disclosure rule",
-            [
-                f"{policy.description}.",
-                policy.legend,
-                'Some "<10" cells hold more than 9: they are withheld so that a count below'
-                " 10 cannot be worked out by subtracting the other figures from a total. One"
-                " pattern covers every site and the programme, so a site's own report cannot"
-                " be set against this one to undo it.",
-                *report.notes[2:],
-                "Only aggregates leave a site: no names, dates of birth, postcodes, contact"
-                " details, notes or membership numbers are in any report.",
-            ],
-        ),
-        (
-            "Conversions",
-            [
-                report.notes[0],
-                report.notes[1],
-                f"Settings: {conv.meal_grams} g per meal; {conv.co2e_kg_per_tonne:,} kg CO2e"
-                " per tonne.",
-                "Savings: the reference retail value of the food a member took less the fee"
-                " they paid. Retail value: from the products' reference prices (for typed"
-                " items, the band's average value).",
-            ],
-        ),
-        (
-            "Definitions",
-            [
-                "Active member households: memberships that covered any day of the period."
-                " New: joined during it.",
-                "Visits leave out visits voided on the day. Households that visited: each"
-                " household once; in the all-sites figures a household that visited two sites"
-                " counts once.",
-                "People reached: the people in those households as recorded at each"
-                " household's last visit in the period (adults; children aged 0-4, 5-11 and"
-                " 12-17).",
-                "Food received: deliveries and purchases, not transfers between sites. Food"
-                " given to members: issued at visits, less anything returned when a visit was"
-                " voided.",
-            ],
-        ),
-        (
-            "The survey",
-            [
-                "The USDA ERS U.S. Adult Food Security Survey Module (10 items, item wording"
-                " unchanged), asked over the last 30 days at every time point, with its"
-                " screening order. Raw score = affirmative answers; 0 high, 1-2 marginal, 3-5"
-                " low, 6-10 very low food security; food insecure = low or very low. A survey"
-                " with 3 or more don't-know or refused answers is left out.",
-                "It is optional, asked with the member's consent, and answers never affect"
-                " membership. The UK Food Standards Agency's Food and You 2 uses the same"
-                " module (Wave 9: 21% of households food insecure).",
-                outcome_methods(report),
-                report.outcome["methods"],
-                report.outcome["caveat"],
-            ],
-        ),
-    ]
+    """The methods, at the end: the disclosure rule, the conversions, the definitions, the
+    survey and the statistics (wording.methods_sections, shared with the methods page)."""
     flowables: list[Any] = [PageBreak(), plain_paragraph("Methods", "h1")]
-    for title, paragraphs in sections:
+    for title, paragraphs in wording.methods_sections(report.policy, report.conversions):
         flowables.append(plain_paragraph(title, "h2"))
         for text in paragraphs:
             flowables.append(plain_paragraph(text, "body"))
             flowables.append(Spacer(1, 4))
     return flowables
-
-
-def outcome_methods(report: ReleasedReport) -> str:
-    return str(report.outcome["cohort"])
 
 
 def cover(report: ReleasedReport, programme: str, title: str) -> list[Any]:
@@ -216,9 +147,11 @@ def cover(report: ReleasedReport, programme: str, title: str) -> list[Any]:
         boxed(
             [
                 plain_paragraph("Anonymised statistics", "cell_bold"),
+                plain_paragraph(wording.suppressed_note(report.policy), "body"),
                 plain_paragraph(
-                    f"Every figure here has been through the programme's disclosure rule:"
-                    f" {report.policy.description}. {report.policy.legend}",
+                    f"Every figure has been through the programme's disclosure rule (the"
+                    f" {report.policy.name}); the methods at the end explain it and how each"
+                    " figure is made.",
                     "body",
                 ),
             ]
@@ -235,7 +168,7 @@ def site_tables(report: ReleasedReport) -> list[Any]:
     parts = []
     for title, chosen, notes in (
         ("Site by site: members and reach", reach_columns, ()),
-        ("Site by site: food, money and surveys", other_columns, full.notes),
+        ("Site by site: food, money and surveys", other_columns, _site_notes(full)),
     ):
         columns: tuple[Column, ...] = tuple(full.columns[i] for i in chosen)
         rows = tuple(tuple(row[i] for i in chosen) for row in full.rows)
@@ -244,3 +177,8 @@ def site_tables(report: ReleasedReport) -> list[Any]:
         rest = (FRAME_WIDTH - first) / (len(columns) - 1)
         parts += report_table(part, [first] + [rest] * (len(columns) - 1))
     return parts
+
+
+def _site_notes(table: table_module.Table) -> tuple[str, ...]:
+    """The site table's notes less its own explanation of "<10" (the cover gives it once)."""
+    return tuple(note for note in table.notes if "<10" not in note)

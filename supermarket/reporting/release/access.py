@@ -176,11 +176,16 @@ def latest_pack_period(today: date | None = None) -> Period:
 
 
 def choose_period(
-    requested: str | None, actor: User, today: date | None = None
+    requested: str | None,
+    actor: User,
+    today: date | None = None,
+    *,
+    fallback: Period | None = None,
 ) -> tuple[Period, str | None]:
-    """The period a dashboard shows, and a note when the one asked for cannot be shown."""
+    """The period a dashboard shows, and a note when the one asked for cannot be shown;
+    with none asked for (or one refused), `fallback` (default_period() if not given)."""
     today = today or programme_today()
-    fallback = default_period(actor, today)
+    fallback = fallback or default_period(actor, today)
     if not requested:
         return fallback, None
     try:

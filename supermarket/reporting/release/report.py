@@ -84,12 +84,7 @@ class ReleasedReport:
 
     @property
     def notes(self) -> list[str]:
-        return [
-            MEALS_NOTE.format(meal_grams=self.conversions.meal_grams),
-            CO2E_NOTE.format(factor=_tonnes_factor(self.conversions)),
-            MAGNITUDE_NOTE,
-            PERIOD_NOTE,
-        ]
+        return notes_for(self.conversions)
 
     def disclosure(self) -> dict[str, Any]:
         return disclosure_block(self.policy)
@@ -124,6 +119,16 @@ class ReleasedReport:
         if self.site is None:
             body["sites"] = list(self.sites)
         return body
+
+
+def notes_for(conversions: Conversions) -> list[str]:
+    """The notes every report carries: meals, CO2e, money and food, periods."""
+    return [
+        MEALS_NOTE.format(meal_grams=conversions.meal_grams),
+        CO2E_NOTE.format(factor=_tonnes_factor(conversions)),
+        MAGNITUDE_NOTE,
+        PERIOD_NOTE,
+    ]
 
 
 def _tonnes_factor(conversions: Conversions) -> str:
