@@ -20,7 +20,7 @@ from supermarket.auth.web import STAFF, actor, current_site, require_current_sit
 from supermarket.errors import DomainError
 from supermarket.extensions import db
 from supermarket.formatting import LONDON, money
-from supermarket.forms import commit_and_redirect, dotted_field, form_errors, pence
+from supermarket.forms import Path, commit_and_redirect, dotted_field, form_errors, pence
 from supermarket.members import services as members
 from supermarket.members.identifiers import normalise_membership_number
 from supermarket.transactions import late_write_lock, take_write_lock
@@ -28,6 +28,7 @@ from supermarket.visits import pdf, services
 from supermarket.visits.forms import checkin_from_form
 from supermarket.visits.models import Visit
 from supermarket.visits.schemas import CheckInIn
+from supermarket.visits.services.requests import MAX_AMOUNT_PENCE, MAX_BAND_ITEMS
 
 bp = Blueprint("visits", __name__)
 MATCHES = 8
@@ -35,7 +36,36 @@ MATCHES = 8
 
 @bp.context_processor
 def _helpers() -> dict[str, Any]:
-    return {"local_time": local_time}
+    # The most the Paid box takes, for the desk to say so in pounds before sending.
+    return {"local_time": local_time, "max_amount_pence": MAX_AMOUNT_PENCE}
+
+
+# What the desk's boxes take, said in the units they show (the schema counts pence).
+AMOUNT_WORDS = f"Enter the amount paid in pounds, from £0.00 to {money(MAX_AMOUNT_PENCE)}."
+ITEMS_WORDS = f"Enter a whole number of items, from 0 to {MAX_BAND_ITEMS}."
+REASON_WORDS = "Keep the reason to 200 characters or fewer."
+DESK_WORDS = {
+    "payment.amount_pence": AMOUNT_WORDS,
+    "payment.reason": REASON_WORDS,
+    "payment.method": "Choose cash, card or waived.",
+    "override_reason": REASON_WORDS,
+    "membership_number": "Scan the card again.",
+}
+
+
+def desk_field(path: Path) -> str:
+    """The desk's box a message belongs to: "payment.amount_pence", "basket.red" (whatever
+    the schema says about the band's key or value)."""
+    if path and path[0] == "basket":
+        return ".".join(str(key) for key in path[:2])
+    return dotted_field(path)
+
+
+def desk_words(field: str, _message: str) -> str:
+    """A schema's message for a desk box, in the box's units and plain words."""
+    if field.startswith("basket."):
+        return ITEMS_WORDS
+    return DESK_WORDS.get(field, "Check this and send it again.")
 
 
 def local_time(at: datetime) -> str:
@@ -138,10 +168,18 @@ def checkin_submit() -> ResponseReturnValue:
             site, data, actor=actor(), key=request.form.get("idempotency_key")
         )
     except (DomainError, ValidationError) as error:
-        errors = form_errors(error, field=dotted_field, summary=None)
+        # A rule's own words are plain already; a schema's are put in the desk's.
+        schema = isinstance(error, ValidationError)
+        errors = form_errors(
+            error, field=desk_field, friendly=desk_words if schema else None, summary=None
+        )
         number = request.form.get("membership_number", "")
         panel, message, _ = _panel_or_message(site, number)
-        text = error.message if isinstance(error, DomainError) else "Some fields need correcting."
+        text = (
+            error.message
+            if isinstance(error, DomainError)
+            else " ".join(dict.fromkeys(errors.values()))
+        )
         status = error.status if isinstance(error, DomainError) else 422
         key = request.form.get("idempotency_key") or str(uuid.uuid4())
         if isinstance(error, DomainError) and error.code == "idempotency_key_reused":
@@ -169,9 +207,13 @@ def checkin_submit() -> ResponseReturnValue:
         return render_template("visits/checkin.html", **context), status
     db.session.commit()
     visit = result.visit
+    paid = (
+        "nothing to pay"
+        if visit.fee_pence == 0 and visit.amount_paid_pence == 0
+        else f"{money(visit.amount_paid_pence)} {visit.payment_label.lower()}"
+    )
     flash(
-        f"{visit.member.first_name} checked in: {money(visit.amount_paid_pence)} "
-        f"{visit.payment_label.lower()}. {result.visits_left} left this week.",
+        f"{visit.member.first_name} checked in: {paid}. {result.visits_left} left this week.",
         "info",
     )
     return redirect(url_for("visits.checkin"), 303)
