@@ -28,7 +28,7 @@ from supermarket.visits import pdf, services
 from supermarket.visits.forms import checkin_from_form
 from supermarket.visits.models import Visit
 from supermarket.visits.schemas import CheckInIn
-from supermarket.visits.services.requests import MAX_AMOUNT_PENCE, MAX_BAND_ITEMS
+from supermarket.visits.services.requests import MAX_AMOUNT_PENCE, MAX_BAND_ITEMS, CheckInRequest
 
 bp = Blueprint("visits", __name__)
 MATCHES = 8
@@ -163,6 +163,8 @@ def checkin_submit() -> ResponseReturnValue:
     bands = [b.name for b in site.settings.bands]
     try:
         data = CheckInIn().load(checkin_from_form(request.form, bands))
+        if _empty_override(data) and request.form.get("empty_basket") != "yes":
+            return _form_again(site, {}, "", 422, ask_empty=True)
         take_write_lock()  # the rules count visits under the lock: never over the limit
         result = services.check_in(
             site, data, actor=actor(), key=request.form.get("idempotency_key")
@@ -173,38 +175,9 @@ def checkin_submit() -> ResponseReturnValue:
         errors = form_errors(
             error, field=desk_field, friendly=desk_words if schema else None, summary=None
         )
-        number = request.form.get("membership_number", "")
-        panel, message, _ = _panel_or_message(site, number)
-        text = (
-            error.message
-            if isinstance(error, DomainError)
-            else " ".join(dict.fromkeys(errors.values()))
-        )
-        status = error.status if isinstance(error, DomainError) else 422
-        key = request.form.get("idempotency_key") or str(uuid.uuid4())
-        if isinstance(error, DomainError) and error.code == "idempotency_key_reused":
-            # The form was sent again changed (the browser's Back button): the first check-in
-            # stands. A new key lets the volunteer record another visit, knowingly.
-            text = (
-                "This form was already used to check the member in, with a different basket "
-                "or payment: that first check-in stands and this one was not recorded. To "
-                "change it, a site manager voids it in today's visits; to record another "
-                "visit, check the form and send it again."
-            )
-            key = str(uuid.uuid4())
-        context = _page(
-            site,
-            q="",
-            panel=panel,
-            message=message,
-            matches=[],
-            searched=False,
-            key=key,
-            errors=errors,
-            error=text,
-            form=request.form,
-        )
-        return render_template("visits/checkin.html", **context), status
+        if isinstance(error, DomainError):
+            return _form_again(site, errors, error.message, error.status, code=error.code)
+        return _form_again(site, errors, " ".join(dict.fromkeys(errors.values())), 422)
     db.session.commit()
     visit = result.visit
     paid = (
@@ -217,6 +190,55 @@ def checkin_submit() -> ResponseReturnValue:
         "info",
     )
     return redirect(url_for("visits.checkin"), 303)
+
+
+def _empty_override(data: CheckInRequest) -> bool:
+    """An override with nothing in the basket: asked about first, as the desk's script does."""
+    return bool(data.override_reason) and not any(data.basket.values()) and not data.lines
+
+
+def _form_again(
+    site: Any,
+    errors: dict[str, str],
+    text: str,
+    status: int,
+    *,
+    code: str = "",
+    ask_empty: bool = False,
+) -> ResponseReturnValue:
+    """The desk again with the form as it was sent, saying what to put right."""
+    panel, message, _ = _panel_or_message(site, request.form.get("membership_number", ""))
+    key = request.form.get("idempotency_key") or str(uuid.uuid4())
+    if code == "idempotency_key_reused":
+        # The form was sent again changed (the browser's Back button): the first check-in
+        # stands. A new key lets the volunteer record another visit, knowingly.
+        text = (
+            "This form was already used to check the member in, with a different basket "
+            "or payment: that first check-in stands and this one was not recorded. To "
+            "change it, a site manager voids it in today's visits; to record another "
+            "visit, check the form and send it again."
+        )
+        key = str(uuid.uuid4())
+    if ask_empty and panel is not None:
+        name = panel.member.first_name
+        text = (
+            f"Nothing is in {name}'s basket. An override is recorded and reported: add the "
+            f"basket, or tick the box to check {name} in with nothing."
+        )
+    context = _page(
+        site,
+        q="",
+        panel=panel,
+        message=message,
+        matches=[],
+        searched=False,
+        key=key,
+        errors=errors,
+        error=text,
+        ask_empty=ask_empty,
+        form=request.form,
+    )
+    return render_template("visits/checkin.html", **context), status
 
 
 @bp.get("/visits")

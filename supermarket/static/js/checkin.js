@@ -115,7 +115,7 @@
       if (!head) { return; }
       var bar = panelBox.querySelector(".action-bar");
       if (onScreen(head) && (!bar || onScreen(bar))) { return; }
-      window.scrollTo(0, Math.max(0, window.pageYOffset + head.getBoundingClientRect().top - 8));
+      window.scrollTo(0, Math.max(0, window.pageYOffset + head.getBoundingClientRect().top - 16));
     }
 
     function signedOut(response) {
@@ -610,7 +610,7 @@
           if (!Object.keys(inner).length) { found.push(problem(null, null, "", NOT_SENT_AS_IT_WAS)); }
         } else if (name === "lines") {
           found.push(problem(form.querySelector("#product-code"), form.querySelector("#lines-error"), "the products scanned", LINE_REFUSED));
-        } else if (name === "override_reason" && form.querySelector("input[name=override_reason]")) {
+        } else if (name === "override_reason" && !current.override.hidden && form.querySelector("input[name=override_reason]")) {
           found.push(overrideProblem(REASON_TOO_LONG));
         } else {
           found.push(problem(null, null, "", NOT_SENT_AS_IT_WAS));
