@@ -112,8 +112,7 @@ def test_a_refusal_shows_the_name_the_reason_and_the_button_together(browser_pag
     reason = bar.locator("#action-reason")
     assert in_view(reason)
     assert reason.inner_text().startswith("Aisha · Already visited once this week — next visit")
-    if size != "phone":
-        assert in_view(info.locator(".problem"))
+    assert in_view(info.locator(".problem"))
     assert page.evaluate(NO_SIDEWAYS_SCROLL)
     # The scanner still types into the search box.
     assert page.evaluate("document.activeElement.id") == "checkin-q"
@@ -124,6 +123,17 @@ def test_a_refusal_shows_the_name_the_reason_and_the_button_together(browser_pag
     page.get_by_text("Emergency referral").scroll_into_view_if_needed()
     assert in_view(reason)
     assert in_view(button)
+    # Tapped without a reason: the reasons come into view above the bar, with what to do.
+    page.evaluate("window.scrollTo(0, 0)")
+    button.click()
+    choose = page.locator("#override-error").get_by_text(
+        "Choose a reason to override, or type one."
+    )
+    choose.wait_for()
+    page.wait_for_timeout(100)
+    assert in_view(page.get_by_text("Hardship — manager agreed"))
+    assert in_view(button)
+    view_shot(page, f"desk-refusal-no-reason-{size}-{width}x{height}")
 
 
 @pytest.mark.parametrize("size", list(SIZES))
@@ -299,7 +309,8 @@ def test_an_override_with_an_empty_basket_asks_first(browser_page, harlow):
 
     ask = page.locator("#confirm-empty")
     ask.get_by_text("Nothing is in Aisha's basket.").wait_for()
-    assert page.get_by_role("alertdialog").is_visible()
+    assert page.get_by_role("alert").filter(has_text="Nothing is in Aisha's basket.").is_visible()
+    assert page.evaluate("document.activeElement.id") == "checkin-q"  # ready for a scan
     assert page.locator("#checkin-submit").is_hidden()
     assert in_view(page.get_by_role("button", name="Check in with nothing"))
     assert sent == []

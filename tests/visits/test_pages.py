@@ -477,3 +477,4 @@ def test_a_free_site_asks_for_no_payment_and_checks_in_without_one(make_desk, lo
     visit = db.session.scalar(select(Visit).where(Visit.member_id == member.id))
     assert (visit.fee_pence, visit.amount_paid_pence) == (0, 0)
     assert "Femi checked in: nothing to pay. 0 left this week." in page(client.get("/checkin"))
+    assert "nothing due" in page(client.get("/visits"))

@@ -659,6 +659,8 @@
       if (!panel.override.hidden && basketIsEmpty() && !panel.emptyConfirmed) {
         showError("");
         askEmpty(true);
+        // The button that had the focus is gone: the next card scanned still lands in the box.
+        focusSearch(false, true);
         return;
       }
       showError("");
