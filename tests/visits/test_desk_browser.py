@@ -361,3 +361,20 @@ def test_a_free_site_asks_for_no_payment(browser_page, make_desk):
     assert "payment" not in sent[0]
     [visit] = visits_of(member)
     assert (visit.fee_pence, visit.amount_paid_pence) == (0, 0)
+
+
+def test_a_panel_opened_by_its_address_on_a_phone_shows_the_name_and_the_button(
+    browser_page, harlow
+):
+    member = harlow.member(first_name="Aisha")
+    harlow.check_in(member)
+    page = browser_page
+    page.set_viewport_size({"width": 390, "height": 844})
+    browser_login(page, harlow.volunteer)
+    page.goto(f"/checkin?number={member.membership_number}")
+    page.locator("#member-name").wait_for()
+    page.wait_for_function("window.pageYOffset > 0")  # the page brings the member into view
+    assert in_view(page.locator("#member-name"))
+    assert in_view(page.locator("#action-reason"))
+    assert in_view(page.get_by_role("button", name="Override and check in"))
+    assert page.evaluate(NO_SIDEWAYS_SCROLL)

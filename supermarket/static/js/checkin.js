@@ -725,6 +725,11 @@
     }
 
     if (panelBox.querySelector("#checkin-form")) { wirePanel(); }
-    focusSearch(Boolean(search.value));
+    if (panelBox.querySelector(".member-panel")) {
+      focusSearch(Boolean(search.value), true);
+      showMember();
+    } else {
+      focusSearch(Boolean(search.value));
+    }
   });
 })();
