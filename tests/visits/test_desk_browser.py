@@ -378,3 +378,23 @@ def test_a_panel_opened_by_its_address_on_a_phone_shows_the_name_and_the_button(
     assert in_view(page.locator("#action-reason"))
     assert in_view(page.get_by_role("button", name="Override and check in"))
     assert page.evaluate(NO_SIDEWAYS_SCROLL)
+
+
+def test_a_basket_over_the_allowance_says_so_beside_the_button(browser_page, harlow):
+    member = harlow.member(first_name="Tasha")
+    page = browser_page
+    page.set_viewport_size({"width": 768, "height": 1024})
+    browser_login(page, harlow.volunteer)
+    scan(page, member.membership_number)
+    reason = page.locator("#action-reason")
+    page.locator("#member-name").wait_for()
+    assert reason.is_hidden()  # nothing in the way yet
+    for _ in range(3):
+        page.get_by_role("button", name="One more red").click()
+    assert reason.inner_text() == "Tasha · More than the allowance: Red 3 of 2."
+    button = page.get_by_role("button", name="Override and check in")
+    assert in_view(reason)
+    assert in_view(button)
+    page.get_by_role("button", name="One less red").click()
+    assert reason.is_hidden()
+    assert page.get_by_role("button", name="Check in Tasha").is_visible()
