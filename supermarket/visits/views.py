@@ -34,12 +34,6 @@ bp = Blueprint("visits", __name__)
 MATCHES = 8
 
 
-@bp.context_processor
-def _helpers() -> dict[str, Any]:
-    # The most the Paid box takes, for the desk to say so in pounds before sending.
-    return {"local_time": local_time, "max_amount_pence": MAX_AMOUNT_PENCE}
-
-
 # What the desk's boxes take, said in the units they show (the schema counts pence).
 AMOUNT_WORDS = f"Enter the amount paid in pounds, from £0.00 to {money(MAX_AMOUNT_PENCE)}."
 ITEMS_WORDS = f"Enter a whole number of items, from 0 to {MAX_BAND_ITEMS}."
@@ -51,6 +45,17 @@ DESK_WORDS = {
     "override_reason": REASON_WORDS,
     "membership_number": "Scan the card again.",
 }
+
+
+@bp.context_processor
+def _helpers() -> dict[str, Any]:
+    # What the desk's boxes take, for the page to say it before anything is sent.
+    return {
+        "local_time": local_time,
+        "max_amount_pence": MAX_AMOUNT_PENCE,
+        "amount_words": AMOUNT_WORDS,
+        "items_words": ITEMS_WORDS,
+    }
 
 
 def desk_field(path: Path) -> str:
