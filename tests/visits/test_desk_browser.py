@@ -54,6 +54,13 @@ def in_view(locator: Any) -> bool:
     return bool(locator.evaluate(IN_VIEW))
 
 
+def full_shot(page: Any, name: str) -> None:
+    """The whole page through the helper, scrolled to its foot first: there the action bar
+    sits in its own place (a full-page shot draws a stuck bar where the screen's foot was)."""
+    page.evaluate("window.scrollTo(0, document.documentElement.scrollHeight)")
+    screenshot(page, name)
+
+
 def view_shot(page: Any, name: str) -> None:
     """What the screen shows (the helper's full-page shot shows the whole page)."""
     ARTIFACTS.mkdir(exist_ok=True)
@@ -116,8 +123,8 @@ def test_a_refusal_shows_the_name_the_reason_and_the_button_together(browser_pag
     assert page.evaluate(NO_SIDEWAYS_SCROLL)
     # The scanner still types into the search box.
     assert page.evaluate("document.activeElement.id") == "checkin-q"
-    screenshot(page, f"desk-refusal-{size}-{width}x{height}")
     view_shot(page, f"desk-refusal-{size}-{width}x{height}")
+    full_shot(page, f"desk-refusal-{size}-{width}x{height}")
 
     # Scrolled down to the override reasons, the bar still says whose and why.
     page.get_by_text("Emergency referral").scroll_into_view_if_needed()
@@ -185,7 +192,7 @@ def test_the_paid_box_says_what_it_takes_in_pounds_before_sending(browser_page, 
         assert paid.get_attribute("aria-invalid") == "true"
         assert page.locator("#checkin-error").inner_text() == "Not checked in yet: check Paid (£)."
         no_schema_words(page)
-    screenshot(page, "desk-paid-in-pounds")
+    full_shot(page, "desk-paid-in-pounds")
     assert sent == []  # nothing was sent
     assert visits_of(member) == []
 
@@ -258,7 +265,7 @@ def test_the_servers_refusal_is_put_in_the_desks_words_beside_the_boxes(browser_
     assert page.locator("#band-red-error").inner_text() == ITEMS_WORDS
     assert page.locator("#checkin-error").inner_text().startswith("Not checked in yet: check ")
     no_schema_words(page)
-    screenshot(page, "desk-server-refusal-in-plain-words")
+    full_shot(page, "desk-server-refusal-in-plain-words")
     assert visits_of(member) == []
 
 
@@ -353,7 +360,7 @@ def test_a_free_site_asks_for_no_payment(browser_page, make_desk):
     page.get_by_text("Nothing to pay: no fee is due.").wait_for()
     for label in ("Cash", "Card", "Waived", "Paid (£)"):
         assert page.get_by_label(label, exact=True).count() == 0
-    screenshot(page, "desk-free-site")
+    full_shot(page, "desk-free-site")
     page.get_by_role("button", name="Check in Femi").click()
     page.locator("#checkin-status").get_by_text(
         "Femi checked in — nothing to pay. No visits left this week."
