@@ -405,3 +405,24 @@ def test_a_basket_over_the_allowance_says_so_beside_the_button(browser_page, har
     page.get_by_role("button", name="One less red").click()
     assert reason.is_hidden()
     assert page.get_by_role("button", name="Check in Tasha").is_visible()
+
+
+@pytest.mark.parametrize("size", ["portrait", "phone"])
+def test_the_other_reason_box_is_not_hidden_under_the_action_bar(browser_page, harlow, size):
+    member = harlow.member(first_name="Aisha")
+    harlow.check_in(member)
+    page = browser_page
+    width, height = SIZES[size]
+    page.set_viewport_size({"width": width, "height": height})
+    browser_login(page, harlow.volunteer)
+    scan(page, member.membership_number)
+    page.locator("#member-name").wait_for()
+    page.get_by_text("Other", exact=True).click()
+    page.wait_for_function("document.activeElement.id === 'override-other'")
+    page.wait_for_timeout(100)
+    assert in_view(page.locator("#override-other"))
+    page.keyboard.type("Lost her card and came back")
+    page.get_by_role("button", name="One more red").click()
+    page.get_by_role("button", name="Override and check in").click()
+    page.locator("#checkin-status").get_by_text("Aisha checked in").wait_for()
+    assert visits_of(member)[-1].override_reason == "Lost her card and came back"
