@@ -20,7 +20,7 @@ from supermarket.auth.web import STAFF, actor, current_site, require_current_sit
 from supermarket.errors import DomainError
 from supermarket.extensions import db
 from supermarket.formatting import LONDON, money
-from supermarket.forms import commit_and_redirect, dotted_field, form_errors, pence
+from supermarket.forms import Path, commit_and_redirect, dotted_field, form_errors, pence
 from supermarket.members import services as members
 from supermarket.members.identifiers import normalise_membership_number
 from supermarket.transactions import late_write_lock, take_write_lock
@@ -28,14 +28,49 @@ from supermarket.visits import pdf, services
 from supermarket.visits.forms import checkin_from_form
 from supermarket.visits.models import Visit
 from supermarket.visits.schemas import CheckInIn
+from supermarket.visits.services.requests import MAX_AMOUNT_PENCE, MAX_BAND_ITEMS, CheckInRequest
 
 bp = Blueprint("visits", __name__)
 MATCHES = 8
 
 
+# What the desk's boxes take, said in the units they show (the schema counts pence).
+AMOUNT_WORDS = f"Enter the amount paid in pounds, from £0.00 to {money(MAX_AMOUNT_PENCE)}."
+ITEMS_WORDS = f"Enter a whole number of items, from 0 to {MAX_BAND_ITEMS}."
+REASON_WORDS = "Keep the reason to 200 characters or fewer."
+DESK_WORDS = {
+    "payment.amount_pence": AMOUNT_WORDS,
+    "payment.reason": REASON_WORDS,
+    "payment.method": "Choose cash, card or waived.",
+    "override_reason": REASON_WORDS,
+    "membership_number": "Scan the card again.",
+}
+
+
 @bp.context_processor
 def _helpers() -> dict[str, Any]:
-    return {"local_time": local_time}
+    # What the desk's boxes take, for the page to say it before anything is sent.
+    return {
+        "local_time": local_time,
+        "max_amount_pence": MAX_AMOUNT_PENCE,
+        "amount_words": AMOUNT_WORDS,
+        "items_words": ITEMS_WORDS,
+    }
+
+
+def desk_field(path: Path) -> str:
+    """The desk's box a message belongs to: "payment.amount_pence", "basket.red" (whatever
+    the schema says about the band's key or value)."""
+    if path and path[0] == "basket":
+        return ".".join(str(key) for key in path[:2])
+    return dotted_field(path)
+
+
+def desk_words(field: str, _message: str) -> str:
+    """A schema's message for a desk box, in the box's units and plain words."""
+    if field.startswith("basket."):
+        return ITEMS_WORDS
+    return DESK_WORDS.get(field, "Check this and send it again.")
 
 
 def local_time(at: datetime) -> str:
@@ -133,48 +168,82 @@ def checkin_submit() -> ResponseReturnValue:
     bands = [b.name for b in site.settings.bands]
     try:
         data = CheckInIn().load(checkin_from_form(request.form, bands))
+        if _empty_override(data) and request.form.get("empty_basket") != "yes":
+            return _form_again(site, {}, "", 422, ask_empty=True)
         take_write_lock()  # the rules count visits under the lock: never over the limit
         result = services.check_in(
             site, data, actor=actor(), key=request.form.get("idempotency_key")
         )
     except (DomainError, ValidationError) as error:
-        errors = form_errors(error, field=dotted_field, summary=None)
-        number = request.form.get("membership_number", "")
-        panel, message, _ = _panel_or_message(site, number)
-        text = error.message if isinstance(error, DomainError) else "Some fields need correcting."
-        status = error.status if isinstance(error, DomainError) else 422
-        key = request.form.get("idempotency_key") or str(uuid.uuid4())
-        if isinstance(error, DomainError) and error.code == "idempotency_key_reused":
-            # The form was sent again changed (the browser's Back button): the first check-in
-            # stands. A new key lets the volunteer record another visit, knowingly.
-            text = (
-                "This form was already used to check the member in, with a different basket "
-                "or payment: that first check-in stands and this one was not recorded. To "
-                "change it, a site manager voids it in today's visits; to record another "
-                "visit, check the form and send it again."
-            )
-            key = str(uuid.uuid4())
-        context = _page(
-            site,
-            q="",
-            panel=panel,
-            message=message,
-            matches=[],
-            searched=False,
-            key=key,
-            errors=errors,
-            error=text,
-            form=request.form,
+        # A rule's own words are plain already; a schema's are put in the desk's.
+        schema = isinstance(error, ValidationError)
+        errors = form_errors(
+            error, field=desk_field, friendly=desk_words if schema else None, summary=None
         )
-        return render_template("visits/checkin.html", **context), status
+        if isinstance(error, DomainError):
+            return _form_again(site, errors, error.message, error.status, code=error.code)
+        return _form_again(site, errors, " ".join(dict.fromkeys(errors.values())), 422)
     db.session.commit()
     visit = result.visit
+    paid = (
+        "nothing to pay"
+        if visit.fee_pence == 0 and visit.amount_paid_pence == 0
+        else f"{money(visit.amount_paid_pence)} {visit.payment_label.lower()}"
+    )
     flash(
-        f"{visit.member.first_name} checked in: {money(visit.amount_paid_pence)} "
-        f"{visit.payment_label.lower()}. {result.visits_left} left this week.",
+        f"{visit.member.first_name} checked in: {paid}. {result.visits_left} left this week.",
         "info",
     )
     return redirect(url_for("visits.checkin"), 303)
+
+
+def _empty_override(data: CheckInRequest) -> bool:
+    """An override with nothing in the basket: asked about first, as the desk's script does."""
+    return bool(data.override_reason) and not any(data.basket.values()) and not data.lines
+
+
+def _form_again(
+    site: Any,
+    errors: dict[str, str],
+    text: str,
+    status: int,
+    *,
+    code: str = "",
+    ask_empty: bool = False,
+) -> ResponseReturnValue:
+    """The desk again with the form as it was sent, saying what to put right."""
+    panel, message, _ = _panel_or_message(site, request.form.get("membership_number", ""))
+    key = request.form.get("idempotency_key") or str(uuid.uuid4())
+    if code == "idempotency_key_reused":
+        # The form was sent again changed (the browser's Back button): the first check-in
+        # stands. A new key lets the volunteer record another visit, knowingly.
+        text = (
+            "This form was already used to check the member in, with a different basket "
+            "or payment: that first check-in stands and this one was not recorded. To "
+            "change it, a site manager voids it in today's visits; to record another "
+            "visit, check the form and send it again."
+        )
+        key = str(uuid.uuid4())
+    if ask_empty and panel is not None:
+        name = panel.member.first_name
+        text = (
+            f"Nothing is in {name}'s basket. An override is recorded and reported: add the "
+            f"basket, or tick the box to check {name} in with nothing."
+        )
+    context = _page(
+        site,
+        q="",
+        panel=panel,
+        message=message,
+        matches=[],
+        searched=False,
+        key=key,
+        errors=errors,
+        error=text,
+        ask_empty=ask_empty,
+        form=request.form,
+    )
+    return render_template("visits/checkin.html", **context), status
 
 
 @bp.get("/visits")

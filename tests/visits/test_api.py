@@ -315,3 +315,18 @@ def test_a_manager_voids_through_the_api_and_a_volunteer_cannot(desk, api):
     assert api(desk.manager).post(path, json={"reason": "again"}).status_code == 409
     missing = f"/api/v1/sites/{desk.site.code}/visits/999999/void"
     assert api(desk.manager).post(missing, json={"reason": "x"}).status_code == 404
+
+
+def test_a_free_site_checks_in_with_no_payment_given(make_desk, api):
+    free = make_desk(fee_pence=0)
+    for payment in ({}, {"payment": None}):
+        member = free.member()
+        response = api(free.volunteer).post(
+            f"/api/v1/sites/{free.site.code}/visits",
+            json={"membership_number": member.membership_number, **payment},
+            key=str(uuid.uuid4()),
+        )
+        assert response.status_code == 201, response.json
+        body = response.json
+        assert (body["fee_pence"], body["amount_paid_pence"]) == (0, 0)
+        assert body["payment_method"] == "cash"  # nothing due: no method to choose

@@ -107,12 +107,16 @@ def test_a_second_visit_this_week_is_explained_and_overridden_with_a_reason(brow
     page = browser_page
     browser_login(page, harlow.volunteer)
     scan(page, member.membership_number)
-    page.get_by_text("Already visited once this week — next visit from").wait_for()
+    # The reason shows under the name and again beside the button (the action bar).
+    page.locator(".member-info").get_by_text(
+        "Already visited once this week — next visit from"
+    ).wait_for()
     assert page.get_by_text("No visits left this week").is_visible()
     assert page.get_by_text("Override (reason)").is_visible()
     page.get_by_role("button", name="Override and check in").click()
     page.get_by_text("Choose a reason to override, or type one.").wait_for()
     page.get_by_text("Hardship — manager agreed").click()
+    page.get_by_role("button", name="One more red").click()  # an empty basket asks first
     screenshot(page, "visits-5-override")
     page.get_by_role("button", name="Override and check in").click()
     page.locator("#checkin-status").get_by_text("Aisha checked in").wait_for()

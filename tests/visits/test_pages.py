@@ -177,6 +177,7 @@ def test_a_second_visit_is_explained_kindly_with_the_override_offered(desk, logi
             "payment_method": "cash",
             "amount": "3.50",
             "override_reason": "Hardship — manager agreed",
+            "empty_basket": "yes",  # nothing in the basket: asked first, and confirmed
         },
     )
     assert response.status_code == 303
@@ -371,3 +372,109 @@ def test_a_visit_voided_after_the_cash_up_leaves_the_cash_up_as_counted(desk, lo
     text = "".join(p.extract_text() for p in PdfReader(io.BytesIO(response.data)).pages)
     assert "£7.00" in text  # cash expected and counted, as at the cash-up
     assert "VOIDED after the cash-up: Card belonged to her sister" in " ".join(text.split()), text
+
+
+# --- the desk's words, in the boxes' units (without JavaScript) ---------------------------------
+
+SCHEMA_WORDS = ("Must be", "Not a valid", "Length must be", "invalid fields")
+
+
+def plain_checkin(client, member, **fields):
+    html = page(client.get(f"/checkin?number={member.membership_number}"))
+    data = {
+        "csrf_token": csrf_token(client, "/checkin"),
+        "membership_number": member.membership_number,
+        "idempotency_key": form_key(html),
+        "payment_method": "cash",
+        "amount": "3.50",
+        **fields,
+    }
+    return client.post("/checkin", data={k: v for k, v in data.items() if v is not None})
+
+
+@pytest.mark.parametrize("typed", ["abc", "-2", "150", "3.505"])
+def test_a_bad_amount_paid_is_explained_in_pounds(desk, login, typed):
+    member = desk.member()
+    client = login(desk.volunteer)
+    response = plain_checkin(client, member, amount=typed)
+    assert response.status_code == 422
+    html = page(response)
+    assert "Enter the amount paid in pounds, from £0.00 to £100.00." in html
+    assert 'class="amount-field has-error"' in html
+    assert f'value="{typed}"' in html  # what was typed stays
+    assert not any(words in html for words in SCHEMA_WORDS)
+    assert db.session.scalar(select(func.count(Visit.id))) == 0
+
+
+@pytest.mark.parametrize("typed", ["-2", "500", "2.5"])
+def test_a_bad_basket_count_is_explained_beside_its_band(desk, login, typed):
+    member = desk.member()
+    client = login(desk.volunteer)
+    response = plain_checkin(client, member, band_blue=typed)
+    assert response.status_code == 422
+    html = page(response)
+    assert '<p class="field-error" id="band-blue-error" data-hint' in html
+    assert "Enter a whole number of items, from 0 to 200." in html
+    assert not any(words in html for words in SCHEMA_WORDS)
+
+
+def test_the_panel_says_the_limits_the_boxes_take(desk, login):
+    member = desk.member()
+    client = login(desk.volunteer)
+    html = page(client.get(f"/checkin/panel/{member.membership_number}"))
+    assert 'data-max-amount-pence="10000"' in html
+    assert 'data-max-items="200"' in html
+    assert 'data-hint="Enter the amount paid in pounds, from £0.00 to £100.00."' in html
+
+
+def test_an_override_with_an_empty_basket_is_asked_about_first(desk, login):
+    member = desk.member(first_name="Aisha")
+    desk.check_in(member)
+    client = login(desk.volunteer)
+    reason = {"override_reason": "Emergency referral"}
+    response = plain_checkin(client, member, **reason)
+    assert response.status_code == 422
+    html = page(response)
+    assert "Nothing is in Aisha&#39;s basket." in html
+    assert 'name="empty_basket"' in html
+    assert db.session.scalar(select(func.count(Visit.id))) == 1
+    response = plain_checkin(client, member, empty_basket="yes", **reason)
+    assert response.status_code == 303
+    assert db.session.scalar(select(func.count(Visit.id))) == 2
+
+
+def test_an_override_with_a_basket_is_not_asked_about(desk, login):
+    member = desk.member()
+    desk.check_in(member)
+    client = login(desk.volunteer)
+    response = plain_checkin(client, member, band_red="1", override_reason="Emergency referral")
+    assert response.status_code == 303
+
+
+@pytest.mark.parametrize(
+    ("status", "reason"),
+    [("suspended", "Suspended: Under review."), ("closed", "Membership closed")],
+)
+def test_a_member_who_cannot_be_checked_in_has_no_visits_left_figure(desk, login, status, reason):
+    member = desk.member(status=status, status_reason="Under review")
+    client = login(desk.volunteer)
+    html = page(client.get(f"/checkin?number={member.membership_number}"))
+    assert reason in html
+    assert "left this week" not in html
+    assert "cannot be checked in here today" in html
+
+
+def test_a_free_site_asks_for_no_payment_and_checks_in_without_one(make_desk, login):
+    free = make_desk(fee_pence=0)
+    member = free.member(first_name="Femi")
+    client = login(free.volunteer)
+    html = page(client.get(f"/checkin?number={member.membership_number}"))
+    assert "Nothing to pay: no fee is due." in html
+    assert 'name="payment_method"' not in html
+    assert 'name="amount"' not in html
+    response = plain_checkin(client, member, payment_method=None, amount=None)
+    assert response.status_code == 303
+    visit = db.session.scalar(select(Visit).where(Visit.member_id == member.id))
+    assert (visit.fee_pence, visit.amount_paid_pence) == (0, 0)
+    assert "Femi checked in: nothing to pay. 0 left this week." in page(client.get("/checkin"))
+    assert "nothing due" in page(client.get("/visits"))

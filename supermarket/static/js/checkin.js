@@ -10,6 +10,14 @@
   var LOOKUP_OFFLINE = "Could not reach the server — check the Wi-Fi and try again.";
   var SIGNED_OUT = "You have been signed out. Sign in again to carry on.";
   var NUMBER_SHAPE = /^[0-9A-Za-z]{4}[\s-]?[0-9A-Za-z]{4}$/;
+  // Pounds as typed in the Paid box: "3", "3.5", "3.50", ".50" (a £ sign is allowed too).
+  var POUNDS_SHAPE = /^(\d{1,7}(\.\d{0,2})?|\.\d{1,2})$/;
+  var COUNT_SHAPE = /^\d{1,7}$/;
+  // When the server refuses the input anyway: the desk's own words, never the schema's.
+  var NOT_SENT_AS_IT_WAS = "The check-in could not be sent as it was: check the boxes and tap again.";
+  var BAND_UNKNOWN = "The basket names a band this site does not have: reload the page and try again.";
+  var LINE_REFUSED = "A scanned product cannot be used here: remove it and scan it again, or count it by band.";
+  var REASON_TOO_LONG = "Keep the reason to 200 characters or fewer.";
   var TIMEOUT_MS = 15000;
 
   function ready(fn) {
@@ -35,6 +43,28 @@
   function toInt(text) {
     var n = parseInt(String(text || "").trim(), 10);
     return isNaN(n) || n < 0 ? 0 : n;
+  }
+
+  // Pence from the Paid box: null when it is empty (the fee), NaN when it is not an amount.
+  function poundsToPence(text) {
+    text = String(text || "").replace("£", "").trim();
+    if (text === "") { return null; }
+    if (!POUNDS_SHAPE.test(text)) { return NaN; }
+    var parts = text.split(".");
+    var pence = parts.length > 1 ? parseInt((parts[1] + "00").slice(0, 2), 10) : 0;
+    return parseInt(parts[0] || "0", 10) * 100 + pence;
+  }
+
+  // A count typed in a band's box: 0 when empty, NaN when it is not a whole number.
+  function countOf(text) {
+    text = String(text || "").trim();
+    if (text === "") { return 0; }
+    return COUNT_SHAPE.test(text) ? parseInt(text, 10) : NaN;
+  }
+
+  function listed(names) {
+    if (names.length < 2) { return names.join(""); }
+    return names.slice(0, -1).join(", ") + " and " + names[names.length - 1];
   }
 
   function withTimeout(url, options) {
@@ -68,9 +98,24 @@
       statusBox.textContent = text;
     }
 
-    function focusSearch(select) {
-      search.focus();
+    function focusSearch(select, keepScroll) {
+      if (keepScroll) { search.focus({ preventScroll: true }); } else { search.focus(); }
       if (select) { search.select(); }
+    }
+
+    function onScreen(element) {
+      var box = element.getBoundingClientRect();
+      return box.top >= 0 && box.bottom <= (window.innerHeight || document.documentElement.clientHeight);
+    }
+
+    // The member's name and any refusal at the top of the screen when they, or the action
+    // bar below them (which stays at the foot of the screen), would be out of sight.
+    function showMember() {
+      var head = panelBox.querySelector(".member-head") || panelBox.querySelector(".member-panel");
+      if (!head) { return; }
+      var bar = panelBox.querySelector(".action-bar");
+      if (onScreen(head) && (!bar || onScreen(bar))) { return; }
+      window.scrollTo(0, Math.max(0, window.pageYOffset + head.getBoundingClientRect().top - 16));
     }
 
     function signedOut(response) {
@@ -101,10 +146,9 @@
           }
           panelBox.innerHTML = result.html;
           wirePanel();
-          focusSearch(true);
-          // Keep the check-in button on screen; the search box keeps the focus for the scanner.
-          var button = panelBox.querySelector("#checkin-submit") || panelBox.querySelector(".member-panel");
-          if (button && button.scrollIntoView) { button.scrollIntoView({ block: "nearest" }); }
+          // The search box keeps the focus for the scanner, without scrolling back to it.
+          focusSearch(true, true);
+          showMember();
         })
         .catch(function (error) {
           if (seq !== panelSeq) { return; }
@@ -153,14 +197,21 @@
     search.addEventListener("input", function () {
       clearTimeout(typingTimer);
       var text = search.value.trim();
-      // Names as you type; numbers and postcodes (with digits) wait for Enter.
-      if (text.length < 2 || /[0-9]/.test(text)) { return; }
+      // Names as you type; numbers and postcodes (with digits) wait for Enter. Matches for
+      // an earlier name go as soon as the box no longer holds one.
+      if (text.length < 2 || /[0-9]/.test(text)) {
+        matchSeq++;
+        matchesBox.innerHTML = "";
+        return;
+      }
       typingTimer = setTimeout(function () { loadMatches(text); }, 250);
     });
 
     search.addEventListener("keydown", function (event) {
       if (event.key === "Escape") {
         search.value = "";
+        matchSeq++;
+        panelSeq++;
         matchesBox.innerHTML = "";
         panelBox.innerHTML = "";
         current = null;
@@ -181,6 +232,7 @@
       var form = panelBox.querySelector("#checkin-form");
       current = null;
       if (!section || !form) { return; }
+      var reasonText = form.querySelector("#action-reason-text");
       current = {
         section: section,
         form: form,
@@ -189,6 +241,7 @@
         fee: toInt(section.getAttribute("data-fee")),
         feeAmount: section.getAttribute("data-fee-amount"),
         maxItems: toInt(section.getAttribute("data-max-items")),
+        maxAmount: toInt(section.getAttribute("data-max-amount-pence")),
         key: uuid(),
         lines: [],
         override: form.querySelector("#override"),
@@ -196,6 +249,12 @@
         button: form.querySelector("#checkin-submit"),
         error: form.querySelector("#checkin-error"),
         total: form.querySelector("#basket-total"),
+        reason: form.querySelector("#action-reason"),
+        reasonText: reasonText,
+        rules: reasonText ? reasonText.textContent.trim() : "", // the refusals the server gave
+        confirm: form.querySelector("#confirm-empty"),
+        emptyConfirmed: false,
+        amount: form.querySelector("#pay-amount"), // none when nothing is due
         busy: false,
       };
       form.querySelector("input[name=idempotency_key]").value = current.key;
@@ -208,9 +267,10 @@
             var next = Math.min(current.maxItems, Math.max(0, toInt(input.value) + delta));
             input.value = next ? String(next) : "";
             update();
+            recheck();
           });
         });
-        input.addEventListener("input", update);
+        input.addEventListener("input", function () { update(); recheck(); });
         input.addEventListener("keydown", function (event) {
           // A card scanned while a count has focus goes to the search box, not the count.
           if (event.key && event.key.length === 1 && /[A-Za-z]/.test(event.key)) {
@@ -228,40 +288,61 @@
         }
       });
 
-      var amount = form.querySelector("#pay-amount");
-      var reason = form.querySelector("#pay-reason");
-      var reasonField = form.querySelector(".reason-field");
-      var fee = current.feeAmount;
-      function payUpdate() {
-        // The reason box shows only when it is needed: a waived fee or another amount.
-        var method = form.querySelector("input[name=payment_method]:checked").value;
-        var usual = method !== "waived" && (amount.value.replace("£", "").trim() === fee || amount.value.trim() === "");
-        reasonField.classList.toggle("quiet", usual && !reason.value);
-      }
-      Array.prototype.forEach.call(form.querySelectorAll("input[name=payment_method]"), function (radio) {
-        radio.addEventListener("change", function () {
-          if (radio.value === "waived") {
-            amount.value = "0.00";
-            amount.disabled = true;
-            payUpdate();
-            reason.focus();
-          } else {
-            amount.disabled = false;
-            if (amount.value === "0.00" || amount.value === "") { amount.value = fee; }
-            payUpdate();
-          }
+      var amount = current.amount;
+      if (amount) {
+        var reason = form.querySelector("#pay-reason");
+        var reasonField = form.querySelector(".reason-field");
+        var fee = current.feeAmount;
+        var payUpdate = function () {
+          // The reason box shows only when it is needed: a waived fee or another amount.
+          var method = form.querySelector("input[name=payment_method]:checked").value;
+          var usual = method !== "waived" && (amount.value.replace("£", "").trim() === fee || amount.value.trim() === "");
+          reasonField.classList.toggle("quiet", usual && !reason.value && reason.getAttribute("aria-invalid") !== "true");
+        };
+        Array.prototype.forEach.call(form.querySelectorAll("input[name=payment_method]"), function (radio) {
+          radio.addEventListener("change", function () {
+            if (radio.value === "waived") {
+              amount.value = "0.00";
+              amount.disabled = true;
+              recheck();
+              payUpdate();
+              reason.focus();
+            } else {
+              amount.disabled = false;
+              if (amount.value === "0.00" || amount.value === "") { amount.value = fee; }
+              recheck();
+              payUpdate();
+            }
+          });
         });
-      });
-      amount.addEventListener("input", payUpdate);
-      payUpdate();
+        amount.addEventListener("input", function () { recheck(); payUpdate(); });
+        reason.addEventListener("input", function () { recheck(); payUpdate(); });
+        payUpdate();
+      }
       Array.prototype.forEach.call(form.querySelectorAll("input[name=override_reason]"), function (radio) {
-        radio.addEventListener("change", function () { showError(""); });
+        radio.addEventListener("change", function () { recheck(); });
       });
       var other = form.querySelector("#reason-other");
       if (other) {
         other.addEventListener("change", function () { form.querySelector("#override-other").focus(); });
-        form.querySelector("#override-other").addEventListener("input", function () { other.checked = true; });
+        form.querySelector("#override-other").addEventListener("input", function () {
+          other.checked = true;
+          recheck();
+        });
       }
+
+      form.querySelector("#confirm-empty-yes").addEventListener("click", function () {
+        if (!current) { return; }
+        current.emptyConfirmed = true;
+        askEmpty(false);
+        checkIn();
+      });
+      form.querySelector("#confirm-empty-no").addEventListener("click", function () {
+        if (!current) { return; }
+        askEmpty(false);
+        var first = current.form.querySelector(".count");
+        if (first) { first.focus(); } else { focusSearch(false); }
+      });
 
       var scan = form.querySelector(".scan-products");
       if (scan && productUrl) {
@@ -334,9 +415,14 @@
       return counts;
     }
 
+    function basketIsEmpty() {
+      return Object.keys(basket()).length === 0 && current.lines.length === 0;
+    }
+
     function update() {
       if (!current) { return; }
       var parts = [];
+      var overParts = [];
       var value = 0;
       var over = false;
       var typed = basket();
@@ -354,9 +440,20 @@
         if (limit === "" && !n) { return; } // an uncounted band says nothing until used
         var label = band.charAt(0).toUpperCase() + band.slice(1) + " " + n + (limit !== "" ? " of " + limit : "");
         parts.push(isOver ? label + " (over)" : label);
+        if (isOver) { overParts.push(label); }
       });
       current.total.textContent = parts.join(" · ") + " · worth about " + money(value);
       current.total.classList.toggle("over", over);
+      // Beside the button: why an override is needed, the server's reasons and the basket's.
+      var why = current.rules;
+      if (overParts.length) { why = (why ? why + " " : "") + "More than the allowance: " + overParts.join(", ") + "."; }
+      if (current.reasonText) {
+        current.reasonText.textContent = why;
+        current.reason.hidden = !why;
+      }
+      // A changed basket asks again before checking in with nothing.
+      current.emptyConfirmed = false;
+      askEmpty(false);
       showOverride(current.needsOverride || over);
     }
 
@@ -371,6 +468,18 @@
       current.error.hidden = !text;
     }
 
+    // The app's own confirm step, in the action bar in place of the button.
+    function askEmpty(ask) {
+      if (!current || !current.confirm) { return; }
+      if (ask) {
+        current.confirm.querySelector("#confirm-empty-text").textContent =
+          "Nothing is in " + current.firstName + "'s basket. An override is recorded and " +
+          "reported: check " + current.firstName + " in with nothing?";
+      }
+      current.confirm.hidden = !ask;
+      current.button.hidden = ask;
+    }
+
     function overrideReason() {
       var chosen = current.form.querySelector("input[name=override_reason]:checked");
       if (!chosen) { return ""; }
@@ -378,25 +487,161 @@
       return chosen.value;
     }
 
-    function body() {
+    // --- what is wrong, box by box, in the box's units ------------------------------------------
+
+    function problem(input, box, name, text) {
+      return { input: input, box: box, name: name, text: text };
+    }
+
+    function bandName(row) {
+      var band = row.getAttribute("data-band");
+      return band.charAt(0).toUpperCase() + band.slice(1);
+    }
+
+    function hintOf(box) { return box.getAttribute("data-hint"); }
+
+    function amountProblem() {
+      var box = current.form.querySelector("#pay-amount-error");
+      return problem(current.amount, box, "Paid (£)", hintOf(box));
+    }
+
+    function reasonProblem(text) {
       var form = current.form;
-      var method = form.querySelector("input[name=payment_method]:checked").value;
-      var payment = { method: method, reason: form.querySelector("#pay-reason").value.trim() };
-      if (method !== "waived") {
-        var typed = form.querySelector("#pay-amount").value.replace("£", "").trim();
-        if (typed === current.feeAmount) {
-          payment.amount_pence = current.fee; // the fee, as the server gave it
-        } else if (typed !== "") {
-          var pence = Math.round(parseFloat(typed) * 100);
-          payment.amount_pence = isNaN(pence) ? -1 : pence;
+      if (!text) {
+        var waived = form.querySelector("input[name=payment_method]:checked").value === "waived";
+        text = waived ? "Say why the fee is waived." : "Say why the amount paid is not the fee.";
+      }
+      return problem(form.querySelector("#pay-reason"), form.querySelector("#pay-reason-error"),
+                     "the reason for the fee", text);
+    }
+
+    function overrideProblem(text) {
+      var form = current.form;
+      var input = form.querySelector("input[name=override_reason]:checked") || form.querySelector("input[name=override_reason]");
+      return problem(input, form.querySelector("#override-error"), "the override reason", text);
+    }
+
+    // Everything wrong with the form, all at once, before anything is sent.
+    function check() {
+      var form = current.form;
+      var found = [];
+      Array.prototype.forEach.call(form.querySelectorAll(".band-row"), function (row) {
+        var n = countOf(row.querySelector(".count").value);
+        if (isNaN(n) || n > current.maxItems) {
+          var box = row.querySelector(".field-error");
+          found.push(problem(row.querySelector(".count"), box, bandName(row), hintOf(box)));
+        }
+      });
+      if (current.amount) {
+        var waived = form.querySelector("input[name=payment_method]:checked").value === "waived";
+        var pence = waived ? 0 : poundsToPence(current.amount.value);
+        var reason = form.querySelector("#pay-reason").value.trim();
+        if (pence !== null && (isNaN(pence) || pence > current.maxAmount)) {
+          found.push(amountProblem());
+        } else if (!reason && (waived || (pence !== null && pence !== current.fee))) {
+          found.push(reasonProblem());
         }
       }
+      if (!current.override.hidden && form.querySelector("input[name=override_reason]") && !overrideReason()) {
+        found.push(overrideProblem("Choose a reason to override, or type one."));
+      }
+      return found;
+    }
+
+    function clearProblems() {
+      Array.prototype.forEach.call(current.form.querySelectorAll(".field-error"), function (box) {
+        box.textContent = "";
+        box.hidden = true;
+      });
+      Array.prototype.forEach.call(current.form.querySelectorAll("[aria-invalid]"), function (input) {
+        input.removeAttribute("aria-invalid");
+      });
+    }
+
+    // Each problem beside its box, and a summary by the button naming the boxes.
+    function showProblems(found, focus) {
+      clearProblems();
+      var names = [];
+      var loose = [];
+      found.forEach(function (p) {
+        if (p.box) {
+          p.box.textContent = p.text;
+          p.box.hidden = false;
+          if (p.input) { p.input.setAttribute("aria-invalid", "true"); }
+          if (names.indexOf(p.name) === -1) { names.push(p.name); }
+        } else if (loose.indexOf(p.text) === -1) {
+          loose.push(p.text);
+        }
+      });
+      var summary = loose.slice();
+      if (names.length) { summary.unshift("Not checked in yet: check " + listed(names) + "."); }
+      showError(summary.join(" "));
+      if (focus && found.length && found[0].input) { found[0].input.focus(); }
+    }
+
+    // Once a problem shows, each change says at once whether it is put right.
+    function recheck() {
+      if (!current) { return; }
+      if (!current.form.querySelector(".field-error:not([hidden])")) { return; }
+      showProblems(check(), false);
+    }
+
+    // The server's refusal of the input, box by box, in the desk's own words.
+    function fromFields(fields) {
+      var found = [];
+      var form = current.form;
+      Object.keys(fields).forEach(function (name) {
+        var value = fields[name];
+        var inner = value && typeof value === "object" && !Array.isArray(value) ? value : {};
+        if (name === "payment" && current.amount) {
+          if (inner.amount_pence) { found.push(amountProblem()); }
+          if (inner.reason) { found.push(reasonProblem()); }
+          if (!inner.amount_pence && !inner.reason) { found.push(problem(null, null, "", NOT_SENT_AS_IT_WAS)); }
+        } else if (name === "basket") {
+          Object.keys(inner).forEach(function (band) {
+            var row = form.querySelector('.band-row[data-band="' + band.replace(/[^a-z0-9_]/g, "") + '"]');
+            if (row) {
+              var box = row.querySelector(".field-error");
+              found.push(problem(row.querySelector(".count"), box, bandName(row), hintOf(box)));
+            } else {
+              found.push(problem(null, null, "", BAND_UNKNOWN));
+            }
+          });
+          if (!Object.keys(inner).length) { found.push(problem(null, null, "", NOT_SENT_AS_IT_WAS)); }
+        } else if (name === "lines") {
+          found.push(problem(form.querySelector("#product-code"), form.querySelector("#lines-error"), "the products scanned", LINE_REFUSED));
+        } else if (name === "override_reason" && !current.override.hidden && form.querySelector("input[name=override_reason]")) {
+          found.push(overrideProblem(REASON_TOO_LONG));
+        } else {
+          found.push(problem(null, null, "", NOT_SENT_AS_IT_WAS));
+        }
+      });
+      return found.length ? found : [problem(null, null, "", NOT_SENT_AS_IT_WAS)];
+    }
+
+    // --- checking in -------------------------------------------------------------------------
+
+    function body() {
+      var form = current.form;
       var data = {
         membership_number: current.number,
         basket: basket(),
         lines: current.lines.map(function (l) { return { sku: l.sku, quantity: l.quantity }; }),
-        payment: payment,
       };
+      if (current.amount) { // nothing due: no payment, and the server records the fee of £0.00
+        var method = form.querySelector("input[name=payment_method]:checked").value;
+        var payment = { method: method, reason: form.querySelector("#pay-reason").value.trim() };
+        if (method !== "waived") {
+          var typed = current.amount.value.replace("£", "").trim();
+          if (typed === current.feeAmount) {
+            payment.amount_pence = current.fee; // the fee, as the server gave it
+          } else {
+            var pence = poundsToPence(typed);
+            if (pence !== null) { payment.amount_pence = pence; }
+          }
+        }
+        data.payment = payment;
+      }
       if (!current.override.hidden) { data.override_reason = overrideReason(); }
       return data;
     }
@@ -404,12 +649,18 @@
     function checkIn() {
       if (!current || current.busy) { return; }
       var panel = current;
-      if (!panel.override.hidden && panel.form.querySelector("input[name=override_reason]") && !overrideReason()) {
-        showError("Choose a reason to override, or type one.");
-        return;
-      }
+      var found = check();
+      if (found.length) { showProblems(found, true); return; }
+      clearProblems();
       if (!panel.override.hidden && !panel.form.querySelector("input[name=override_reason]")) {
         showError("Only a site manager can override a rule at this site. Ask the manager on shift.");
+        return;
+      }
+      if (!panel.override.hidden && basketIsEmpty() && !panel.emptyConfirmed) {
+        showError("");
+        askEmpty(true);
+        // The button that had the focus is gone: the next card scanned still lands in the box.
+        focusSearch(false, true);
         return;
       }
       showError("");
@@ -431,6 +682,7 @@
           panel.busy = false;
           panel.button.disabled = false;
           panel.button.textContent = label;
+          if (panel !== current) { return; }
           if (result.status >= 500) { showError(OFFLINE); return; }
           if (result.status === 401) { showError(SIGNED_OUT); return; }
           refused((result.data && result.data.error) || {});
@@ -445,21 +697,11 @@
     }
 
     function refused(error) {
-      var text = error.message || "The check-in was refused.";
-      var fields = error.fields || {};
-      var detail = [];
-      Object.keys(fields).forEach(function (name) {
-        var value = fields[name];
-        if (typeof value === "string") { detail.push(value); }
-        else if (Array.isArray(value)) { detail.push(value.join(" ")); }
-        else if (value && typeof value === "object") {
-          Object.keys(value).forEach(function (k) {
-            var v = value[k];
-            detail.push(Array.isArray(v) ? v.join(" ") : (typeof v === "string" ? v : ""));
-          });
-        }
-      });
-      showError(detail.length ? text + " " + detail.join(" ") : text);
+      if (error.code === "validation_error") {
+        showProblems(fromFields(error.fields || {}), true);
+        return;
+      }
+      showError(error.message || "The check-in was refused.");
       if (error.details && error.details.overridable) {
         current.needsOverride = true;
         showOverride(true);
@@ -468,7 +710,9 @@
 
     function done(visit) {
       var left = visit.visits_left_this_week;
-      var paid = visit.payment_method === "waived" ? "fee waived" : money(visit.amount_paid_pence) + " " + visit.payment_method;
+      var paid = visit.payment_method === "waived" ? "fee waived"
+        : (visit.fee_pence === 0 && visit.amount_paid_pence === 0) ? "nothing to pay"
+        : money(visit.amount_paid_pence) + " " + visit.payment_method;
       var text = "✓ " + visit.first_name + " checked in — " + paid + ". " +
         (left === 0 ? "No visits left this week." : left + " visit" + (left === 1 ? "" : "s") + " left this week.");
       if (visit.replayed) { text += " (It had already been recorded.)"; }
@@ -481,6 +725,11 @@
     }
 
     if (panelBox.querySelector("#checkin-form")) { wirePanel(); }
-    focusSearch(Boolean(search.value));
+    if (panelBox.querySelector(".member-panel")) {
+      focusSearch(Boolean(search.value), true);
+      showMember();
+    } else {
+      focusSearch(Boolean(search.value));
+    }
   });
 })();
