@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from typing import Any
 
+from marshmallow import Schema
 from werkzeug.datastructures import MultiDict
 
-from supermarket.forms import Path, form_errors, whole
+from supermarket.forms import KILOGRAMS, MONEY, Path, Shown, form_errors, whole
 from supermarket.forms import scaled as _scaled
 from supermarket.stock.models import Category
 
@@ -96,11 +97,85 @@ def item_lines(form: MultiDict[str, str]) -> list[dict[str, Any]]:
     return lines
 
 
-def form_errors_from(error: Exception, prefixes: list[str] | None = None) -> dict[str, str]:
+# The delivery form's fields as the page shows them (weights in kg, costs in pounds).
+_PACK_DATE = Shown("the date on the pack")
+DELIVERY_SHOWN: dict[str, Shown] = {
+    "donor.id": Shown("a donor", choice=True),
+    "donor.name": Shown("the new donor's name"),
+    "donor.kind": Shown("the kind of donor", choice=True),
+    "received_on": Shown("the date it was received"),
+    "note": Shown("the note"),
+    "lines": Shown(
+        "the lines",
+        said={"Add from 1 to 500 lines.": "Add at least one line (up to 500)."},
+    ),
+    "lines.sku": Shown("a product", choice=True),
+    "lines.category": Shown("a category", choice=True),
+    "lines.quantity": Shown("a quantity", said={"Give the quantity.": "Enter how many."}),
+    "lines.weight_g": Shown("the weight", **KILOGRAMS),
+    "lines.cost_pence": Shown("the cost", **MONEY),
+    "lines.use_by": _PACK_DATE,
+    "lines.best_before": _PACK_DATE,
+}
+
+
+# The product form's fields as the page shows them (the price in pounds).
+PRODUCT_SHOWN: dict[str, Shown] = {
+    "sku": Shown("a code"),
+    "name": Shown("the name"),
+    "category": Shown("a category", choice=True),
+    "band": Shown("an allowance band"),
+    "unit_weight_g": Shown("the weight of one", unit="g"),
+    "reference_price_pence": Shown("the shop price", **MONEY),
+    "barcode": Shown(
+        "the barcode",
+        said={
+            "Not a valid EAN-13, UPC-A or EAN-8 barcode (check the digits).": (
+                "Enter the 8, 12 or 13 digits of an EAN or UPC barcode (check the digits)."
+            )
+        },
+    ),
+    "min_level": Shown("a minimum level"),
+}
+
+
+def form_errors_from(
+    error: Exception,
+    prefixes: list[str] | None = None,
+    *,
+    shown: Mapping[str, Shown] | None = None,
+    schema: Schema | None = None,
+) -> dict[str, str]:
     """A failed stock form's errors by input name ("line-3-sku" when prefixes maps line 0 to
-    row 3, "donor_name"), after undoing whatever the attempt wrote; a refusal's own message
-    as well, unless it is only bad input."""
-    return form_errors(error, field=_input_name(prefixes), refusal_summary=True)
+    row 3, "donor_name"), in plain words for the fields as `shown`, each line's named ("Line
+    4: ...", "Chilled: ..."), after undoing whatever the attempt wrote; a refusal's own
+    message as well, unless it is only bad input."""
+    return form_errors(
+        error,
+        field=_input_name(prefixes),
+        refusal_summary=True,
+        shown=shown,
+        schema=schema,
+        line=_line_name(prefixes),
+    )
+
+
+def _line_name(prefixes: list[str] | None) -> Callable[[Path], str | None]:
+    """The line a message is on, as the page shows it: "Line 4" for row line-3, the category
+    ("Chilled") for a weigh-in's crate row."""
+
+    def name(path: Path) -> str | None:
+        if len(path) < 2 or path[0] != "lines" or not isinstance(path[1], int):
+            return None
+        index = path[1]
+        prefix = prefixes[index] if prefixes and index < len(prefixes) else f"line-{index}"
+        kind, _, rest = prefix.partition("-")
+        if kind == "crate" and rest in Category.__members__.values():
+            return Category(rest).label
+        number = whole(rest)
+        return f"Line {number + 1}" if isinstance(number, int) else None
+
+    return name
 
 
 def _input_name(prefixes: list[str] | None) -> Callable[[Path], str]:

@@ -1,0 +1,275 @@
+"""Every back-office form, given bad input, answers as a person needs: all its errors at once,
+each beside its field and in the summary at the top, in the units the field shows (naming the
+line in a multi-line form), in plain words and never a schema's, with every value typed shown
+again and nothing written.
+
+Each form is opened as a browser would, the named fields changed, and posted (`post_bad`);
+`assert_plain_errors` then holds the answer to all of the above.
+"""
+
+from __future__ import annotations
+
+import html as html_lib
+import re
+from typing import Any
+
+from flask.testing import FlaskClient
+from sqlalchemy import func, select
+
+from supermarket.extensions import db
+from supermarket.forms import SCHEMA_PHRASES
+from supermarket.stock.models import Category, DonorKind, WasteReason
+from tests.conftest import csrf_token
+from tests.html_forms import _Forms
+from tests.stock import conftest as stock_fixtures
+
+# The stock package's factories, for the stock forms.
+make_product = stock_fixtures.make_product
+make_shop = stock_fixtures.make_shop
+shop = stock_fixtures.shop
+receive = stock_fixtures.receive
+
+# Raw values of the app's choices that a page must show by their labels instead.
+RAW_ENUMS = sorted(
+    {c.value for c in Category if "_" in c.value}
+    | {k.value for k in DonorKind if "_" in k.value}
+    | {r.value for r in WasteReason if "_" in r.value}
+)
+_BESIDE = re.compile(r'<p class="error" id="f-(?P<name>[^"]+)-error"[^>]*>(?P<msg>.*?)</p>', re.S)
+_SUMMARY = re.compile(r'<div class="error-summary".*?</ul>', re.S)
+_SUMMARY_ITEM = re.compile(r'<a href="#f-(?P<name>[^"]+)">(?P<msg>.*?)</a>', re.S)
+
+
+def _text(fragment: str) -> str:
+    return " ".join(html_lib.unescape(re.sub(r"<[^>]+>", "", fragment)).split())
+
+
+def table_counts() -> dict[str, int]:
+    """Rows in every table: a refused form must leave each as it was."""
+    db.session.expire_all()
+    return {
+        table.name: db.session.scalar(select(func.count()).select_from(table)) or 0
+        for table in db.metadata.sorted_tables
+    }
+
+
+def _form_with(html: str, names: set[str]) -> dict[str, Any]:
+    forms = [f for f in _Forms(html).forms if f["method"].lower() == "post" and names <= f["names"]]
+    assert forms, f"no form on the page has the fields {sorted(names)}"
+    return forms[0]
+
+
+def post_bad(
+    client: FlaskClient,
+    url: str,
+    changes: dict[str, str | list[str] | None],
+    *,
+    page: str | None = None,
+) -> tuple[Any, dict[str, str | list[str] | None]]:
+    """Open `page` (else `url`), change the named fields of its form that has them (None
+    empties a choice), and post it to `url` as a browser would."""
+    opened = client.get(page or url)
+    assert opened.status_code == 200, opened.status_code
+    form = _form_with(opened.get_data(as_text=True), set(changes))
+    pairs: list[tuple[str, str]] = list(form["pairs"])
+    for name, value in changes.items():
+        kept = [(n, v) for n, v in pairs if n != name]
+        values = [] if value is None else [value] if isinstance(value, str) else value
+        pairs = kept + [(name, v) for v in values]
+    data: dict[str, list[str]] = {}
+    for name, value in pairs:
+        data.setdefault(name, []).append(value)
+    if "csrf_token" not in data:
+        data["csrf_token"] = [csrf_token(client)]
+    return client.post(url, data=data), changes
+
+
+def assert_plain_errors(
+    response: Any,
+    typed: dict[str, str | list[str] | None],
+    before: dict[str, int],
+    *,
+    fields: set[str],
+) -> dict[str, str]:
+    """The answer to a bad form: 422; an error beside each of `fields` (and maybe more), each
+    in the summary at the top and each there beside its field; no schema wording or raw
+    choice; every value typed shown again; no table changed. The errors by field."""
+    html = response.get_data(as_text=True)
+    assert response.status_code == 422, (response.status_code, html[:2000])
+    beside = {m["name"]: _text(m["msg"]) for m in _BESIDE.finditer(html)}
+    summary_block = _SUMMARY.search(html)
+    assert summary_block, "no error summary at the top"
+    summary = {m["name"]: _text(m["msg"]) for m in _SUMMARY_ITEM.finditer(summary_block[0])}
+    assert summary_block.start() < min(
+        (html.index(f'id="f-{name}-error"') for name in beside), default=len(html)
+    ), "the summary is not above the fields"
+    missing = fields - beside.keys()
+    assert not missing, f"no error beside {sorted(missing)}: {beside}"
+    for name, message in beside.items():
+        assert summary.get(name) == message, (name, message, summary)
+    for name, message in summary.items():
+        if name != "_" and name != "_form":
+            assert beside.get(name) == message, (name, message, beside)
+    for message in summary.values():
+        for phrase in (*SCHEMA_PHRASES, *RAW_ENUMS):
+            assert phrase not in message, (phrase, message)
+    form = _form_with(html, {k for k, v in typed.items() if isinstance(v, str) and v})
+    shown = form["pairs"]
+    for name, value in typed.items():
+        if isinstance(value, str) and value:
+            assert (name, value) in shown, f"{name}={value!r} not shown again"
+    assert table_counts() == before, "a refused form wrote to the database"
+    return summary
+
+
+# --- receiving a delivery ---------------------------------------------------------------------
+
+
+def test_receiving_names_each_line_and_says_kilograms_and_pounds(client, login, shop, make_product):
+    beans = make_product(name="Beans")
+    login(shop.volunteer)
+    before = table_counts()
+    response, typed = post_bad(
+        client,
+        "/stock/receive",
+        {
+            "donor_name": "x" * 121,
+            "donor_kind": "retailer",
+            "line-0-sku": beans.sku,
+            "line-0-quantity": "0",
+            "line-1-sku": beans.sku,
+            "line-1-quantity": "100001",
+            "line-1-weight_kg": "10001",
+            "line-2-sku": beans.sku,
+            "line-2-quantity": "lots",
+            "line-2-cost": "1000000",
+        },
+    )
+    errors = assert_plain_errors(
+        response,
+        typed,
+        before,
+        fields={
+            "donor_name",
+            "line-0-quantity",
+            "line-1-quantity",
+            "line-1-weight_kg",
+            "line-2-quantity",
+            "line-2-cost",
+        },
+    )
+    assert errors["donor_name"] == "Enter the new donor's name, up to 120 characters."
+    assert errors["line-0-quantity"] == "Line 1: enter a quantity from 1 to 100,000."
+    assert errors["line-1-quantity"] == "Line 2: enter a quantity from 1 to 100,000."
+    assert errors["line-2-quantity"] == "Line 3: enter a quantity from 1 to 100,000."
+    assert errors["line-1-weight_kg"] == "Line 2: enter the weight above 0 kg, up to 10,000 kg."
+    assert errors["line-2-cost"] == "Line 3: enter the cost from £0.00 to £100,000.00."
+
+
+def test_receiving_without_a_donor_says_choose_one(client, login, shop, make_product):
+    beans = make_product(name="Beans")
+    login(shop.volunteer)
+    before = table_counts()
+    response, typed = post_bad(
+        client, "/stock/receive", {"line-0-sku": beans.sku, "line-0-quantity": "2"}
+    )
+    errors = assert_plain_errors(response, typed, before, fields={"donor_name"})
+    assert errors["donor_name"] == "Choose a donor, or give a new donor's name and kind."
+
+
+def test_weighing_in_names_the_category_and_says_kilograms(client, login, shop):
+    login(shop.volunteer)
+    before = table_counts()
+    response, typed = post_bad(
+        client,
+        "/stock/receive",
+        {
+            "donor_name": "FareShare",
+            "donor_kind": "fareshare",
+            "crate-chilled-kg": "20000",
+            "crate-ambient-kg": "heavy",
+        },
+        page="/stock/receive?mode=weigh",
+    )
+    errors = assert_plain_errors(
+        response, typed, before, fields={"crate-chilled-kg", "crate-ambient-kg"}
+    )
+    assert errors["crate-chilled-kg"] == "Chilled: enter the weight above 0 kg, up to 10,000 kg."
+    assert errors["crate-ambient-kg"].startswith("Ambient: enter the weight")
+
+
+# --- the catalogue ----------------------------------------------------------------------------
+
+
+def test_adding_a_product_says_every_problem_plainly(client, login, shop):
+    login(shop.manager)
+    before = table_counts()
+    response, typed = post_bad(
+        client,
+        "/stock/products/new",
+        {
+            "sku": "X",
+            "name": "",
+            "category": "",
+            "band": "purple",
+            "unit_weight_g": "heavy",
+            "price": "1500",
+            "barcode": "12345",
+            "min_level": "-1",
+        },
+    )
+    errors = assert_plain_errors(
+        response,
+        typed,
+        before,
+        fields={"sku", "name", "category", "unit_weight_g", "price", "min_level"},
+    )
+    assert errors["category"] == "Choose a category."
+    assert errors["unit_weight_g"] == "Enter the weight of one from 1 g to 100,000 g."
+    assert errors["price"] == "Enter the shop price from £0.00 to £1,000.00."
+    assert errors["min_level"] == "Enter a minimum level from 0 to 1,000,000."
+
+
+def test_a_band_no_site_has_is_refused_on_the_page_and_through_the_api(
+    client, login, make_shop, token_for
+):
+    harlow = make_shop(
+        settings={"bands": [{"name": "red", "limit": 2}, {"name": "green", "limit": 4}]}
+    )
+    login(harlow.manager)
+    headers = token_for(harlow.manager)
+    before = table_counts()
+    response, typed = post_bad(
+        client,
+        "/stock/products/new",
+        {
+            "sku": "JAM-1",
+            "name": "Jam",
+            "category": "ambient",
+            "band": "purple",
+            "unit_weight_g": "340",
+            "price": "1.20",
+        },
+    )
+    errors = assert_plain_errors(response, typed, before, fields={"band"})
+    assert errors["band"] == (
+        "No site has a purple band: choose blue, free, green or red, "
+        "or add the band in a site's settings first."
+    )
+    assert "One of the sites’ bands: blue, free, green, red" in response.get_data(as_text=True)
+    body = {
+        "sku": "JAM-1",
+        "name": "Jam",
+        "category": "ambient",
+        "band": "purple",
+        "unit_weight_g": 340,
+    }
+    api = client.post("/api/v1/products", json=body, headers=headers)
+    assert api.status_code == 422
+    assert api.json["error"]["code"] == "validation_error"
+    assert set(api.json["error"]["fields"]) == {"band"}
+    assert table_counts() == before
+    assert (
+        client.post("/api/v1/products", json={**body, "band": "green"}, headers=headers).status_code
+        == 201
+    )
