@@ -273,3 +273,85 @@ def test_a_band_no_site_has_is_refused_on_the_page_and_through_the_api(
         client.post("/api/v1/products", json={**body, "band": "green"}, headers=headers).status_code
         == 201
     )
+
+
+# --- writing stock off, and giving it out ------------------------------------------------------
+
+
+def test_the_waste_form_shows_every_problem_at_once(client, login, shop, make_product, receive):
+    bread = make_product(name="Bread", category="bakery")
+    receive(shop, [(bread, 6)])
+    login(shop.manager)
+    before = table_counts()
+    response, typed = post_bad(
+        client, "/stock/waste", {"sku": None, "quantity": "some", "reason": None}
+    )
+    errors = assert_plain_errors(response, typed, before, fields={"sku", "quantity", "reason"})
+    assert errors == {
+        "sku": "Choose a product that is in stock.",
+        "quantity": "Enter how many were written off: a whole number of 1 or more.",
+        "reason": "Choose a reason.",
+    }
+
+
+def test_writing_off_more_than_there_is_says_so_once(client, login, shop, make_product, receive):
+    bread = make_product(name="Bread", category="bakery")
+    receive(shop, [(bread, 6)])
+    login(shop.manager)
+    before = table_counts()
+    response, typed = post_bad(
+        client, "/stock/waste", {"sku": bread.sku, "quantity": "50", "reason": "damaged"}
+    )
+    errors = assert_plain_errors(response, typed, before, fields={"quantity"})
+    assert errors == {"quantity": "Not enough Bread in stock: only 6, so enter 6 or fewer."}
+
+
+def test_crates_are_written_off_in_kilograms_as_the_list_shows_them(client, login, shop, receive):
+    receive(shop, [{"category": "chilled", "weight_g": 6000}])
+    login(shop.manager)
+    page = client.get("/stock/waste").get_data(as_text=True)
+    assert "(6.0 kg in stock)" in page
+    assert "kilograms for weighed crates" in page
+    before = table_counts()
+    response, typed = post_bad(
+        client,
+        "/stock/waste",
+        {"sku": "CRATE-CHILLED", "quantity": "20", "reason": "damaged"},
+    )
+    errors = assert_plain_errors(response, typed, before, fields={"quantity"})
+    assert errors["quantity"].endswith("only 6.0 kg, so enter 6.0 kg or less.")
+    done, _ = post_bad(
+        client, "/stock/waste", {"sku": "CRATE-CHILLED", "quantity": "1.5", "reason": "damaged"}
+    )
+    assert done.status_code == 303
+    assert "4.5 kg" in client.get("/stock/items/CRATE-CHILLED").get_data(as_text=True)
+
+
+def test_giving_out_says_what_to_type_and_keeps_it(client, login, shop, make_product, receive):
+    bread = make_product(name="Bread", category="bakery")
+    receive(shop, [(bread, 6)])
+    login(shop.volunteer)
+    before = table_counts()
+    response, typed = post_bad(
+        client,
+        f"/stock/items/{bread.sku}/give-out",
+        {"given": "-2"},
+        page=f"/stock/items/{bread.sku}",
+    )
+    errors = assert_plain_errors(response, typed, before, fields={"given"})
+    assert errors["given"] == "Enter how many were given out: a whole number of 1 or more."
+
+
+def test_the_minimum_level_form_says_its_range(client, login, shop, make_product, receive):
+    bread = make_product(name="Bread", category="bakery")
+    receive(shop, [(bread, 6)])
+    login(shop.manager)
+    before = table_counts()
+    response, typed = post_bad(
+        client,
+        f"/stock/items/{bread.sku}/minimum",
+        {"min_level": "ten"},
+        page=f"/stock/items/{bread.sku}",
+    )
+    errors = assert_plain_errors(response, typed, before, fields={"min_level"})
+    assert errors["min_level"] == "Enter a minimum from 0 to 1,000,000, or leave it empty."
