@@ -355,3 +355,79 @@ def test_the_minimum_level_form_says_its_range(client, login, shop, make_product
     )
     errors = assert_plain_errors(response, typed, before, fields={"min_level"})
     assert errors["min_level"] == "Enter a minimum from 0 to 1,000,000, or leave it empty."
+
+
+# --- members ----------------------------------------------------------------------------------
+
+
+def test_registration_says_every_problem_plainly_and_keeps_what_was_typed(client, login, desk):
+    login(desk.volunteer)
+    page = client.get("/members/new").get_data(as_text=True)
+    assert page.count("Up to 100 characters") == 2
+    before = table_counts()
+    response, typed = post_bad(
+        client,
+        "/members/new",
+        {
+            "first_name": "A" * 5000,
+            "last_name": "",
+            "dob_day": "31",
+            "dob_month": "2",
+            "dob_year": "1990",
+            "postcode": "nowhere",
+            "phone": "12",
+            "email": "not-an-address",
+            "adults": "many",
+            "children_0_4": "\u22123",
+            "children_5_11": "21",
+            "route": None,
+        },
+    )
+    errors = assert_plain_errors(
+        response,
+        typed,
+        before,
+        fields={
+            "first_name",
+            "last_name",
+            "dob",
+            "postcode",
+            "phone",
+            "email",
+            "adults",
+            "children_0_4",
+            "children_5_11",
+            "route",
+            "privacy_notice_given",
+        },
+    )
+    assert errors["first_name"] == "Use up to 100 characters for the first name."
+    assert errors["adults"] == "Enter a number of adults from 1 to 20."
+    assert errors["children_0_4"] == "Enter a number of children aged 0–4 from 0 to 20."
+    assert errors["children_5_11"] == "Enter a number of children aged 5–11 from 0 to 20."
+    assert errors["email"] == "Enter an email address, for example name@example.org."
+
+
+def test_editing_a_member_says_every_problem_plainly(client, login, desk):
+    member = desk.member()
+    login(desk.manager)
+    url = f"/members/{member.membership_number}/edit"
+    before = table_counts()
+    response, typed = post_bad(
+        client,
+        url,
+        {
+            "last_name": "B" * 101,
+            "adults": "0",
+            "children_12_17": "lots",
+            "email": "nope",
+            "notes": "n" * 2001,
+        },
+    )
+    errors = assert_plain_errors(
+        response,
+        typed,
+        before,
+        fields={"last_name", "adults", "children_12_17", "email", "notes"},
+    )
+    assert errors["children_12_17"] == "Enter a number of children aged 12–17 from 0 to 20."

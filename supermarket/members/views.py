@@ -93,11 +93,12 @@ def register() -> ResponseReturnValue:
     errors: dict[str, str] = {}
     duplicate = None
     if request.method == "POST":
+        schema = MemberIn()
         try:
-            data = MemberIn().load(registration_from_form(request.form))
+            data = schema.load(registration_from_form(request.form))
             result = services.register_member(site, data, actor=actor())
         except (ValidationError, InvalidInput, Conflict) as exc:
-            errors = member_form_errors(exc)
+            errors = member_form_errors(exc, schema)
             duplicate = exc.details.get("membership_number") if isinstance(exc, Conflict) else None
         else:
             db.session.commit()
@@ -149,11 +150,12 @@ def edit(number: str) -> ResponseReturnValue:
     manager = actor().role == Role.SITE_MANAGER
     errors: dict[str, str] = {}
     if request.method == "POST":
+        schema = MemberUpdateIn()
         try:
-            changes = MemberUpdateIn().load(update_from_form(request.form, manager=manager))
+            changes = schema.load(update_from_form(request.form, manager=manager))
             services.update_member(member, changes, actor=actor())
         except (ValidationError, InvalidInput, PermissionDenied, Conflict) as exc:
-            errors = member_form_errors(exc)
+            errors = member_form_errors(exc, schema)
         else:
             return commit_and_redirect(
                 "Changes saved.", url_for("members.detail", number=member.membership_number)
