@@ -13,6 +13,7 @@ import html as html_lib
 import re
 from typing import Any
 
+import pytest
 from flask.testing import FlaskClient
 from sqlalchemy import func, select
 
@@ -431,3 +432,34 @@ def test_editing_a_member_says_every_problem_plainly(client, login, desk):
         fields={"last_name", "adults", "children_12_17", "email", "notes"},
     )
     assert errors["children_12_17"] == "Enter a number of children aged 12–17 from 0 to 20."
+
+
+# --- fridge and freezer checks ----------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("typed", "message"),
+    [
+        (
+            "500",
+            "Enter a temperature between -40 and 40 °C: a fridge or freezer reads in that range.",
+        ),
+        ("warm", "Enter a temperature in °C as a number, e.g. 4.5 (or -18 for a freezer)."),
+        ("", "Enter the reading in °C, e.g. 4.5 (or -18 for a freezer)."),
+    ],
+)
+def test_a_reading_out_of_bounds_is_told_apart_from_one_that_is_not_a_number(
+    client, login, shop, typed, message
+):
+    login(shop.manager)
+    before = table_counts()
+    response, changes = post_bad(
+        client,
+        "/stock/temperatures",
+        {"unit_name": "F" * 61, "celsius": typed, "action_taken": "x" * 501},
+    )
+    errors = assert_plain_errors(
+        response, changes, before, fields={"unit_name", "celsius", "action_taken"}
+    )
+    assert errors["celsius"] == message
+    assert errors["unit_name"] == "Use up to 60 characters for the fridge's or freezer's name."

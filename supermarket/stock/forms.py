@@ -11,6 +11,7 @@ from werkzeug.datastructures import MultiDict
 from supermarket.forms import KILOGRAMS, MONEY, Path, Shown, form_errors, whole
 from supermarket.forms import scaled as _scaled
 from supermarket.stock.models import Category
+from supermarket.stock.services.temperatures import PLAUSIBLE
 
 MAX_LINES = 200
 
@@ -137,6 +138,33 @@ PRODUCT_SHOWN: dict[str, Shown] = {
     ),
     "min_level": Shown("a minimum level"),
 }
+
+
+def temperature_errors(error: Exception, form: MultiDict[str, str]) -> dict[str, str]:
+    """The temperature form's errors, a reading's saying whether it was not a number or
+    not a plausible reading, and a name's its limit."""
+    errors = form_errors_from(error)
+    if "celsius" in errors:
+        errors["celsius"] = _reading_problem(form.get("celsius", ""))
+    if "unit_name" in errors and len(" ".join(form.get("unit_name", "").split())) > 60:
+        errors["unit_name"] = "Use up to 60 characters for the fridge's or freezer's name."
+    return errors
+
+
+def _reading_problem(raw: str) -> str:
+    text = raw.strip().replace("\u2212", "-").replace("°C", "").replace("°", "").strip()
+    if not text:
+        return "Enter the reading in °C, e.g. 4.5 (or -18 for a freezer)."
+    try:
+        number = float(text)
+    except ValueError:
+        return "Enter a temperature in °C as a number, e.g. 4.5 (or -18 for a freezer)."
+    if number != number or number in (float("inf"), float("-inf")):
+        return "Enter a temperature in °C as a number, e.g. 4.5 (or -18 for a freezer)."
+    low, high = PLAUSIBLE[0] // 10, PLAUSIBLE[1] // 10
+    return (
+        f"Enter a temperature between {low} and {high} °C: a fridge or freezer reads in that range."
+    )
 
 
 def form_errors_from(
