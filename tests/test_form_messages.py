@@ -463,3 +463,77 @@ def test_a_reading_out_of_bounds_is_told_apart_from_one_that_is_not_a_number(
     )
     assert errors["celsius"] == message
     assert errors["unit_name"] == "Use up to 60 characters for the fridge's or freezer's name."
+
+
+# --- transfers --------------------------------------------------------------------------------
+
+
+def test_sending_stock_names_each_line(client, login, make_shop, make_product, receive):
+    harlow, canvey = make_shop("harlow"), make_shop("canvey")
+    beans = make_product(name="Beans")
+    receive(harlow, [(beans, 6)])
+    login(harlow.manager)
+    before = table_counts()
+    response, typed = post_bad(
+        client,
+        "/stock/transfers/new",
+        {
+            "to_site": None,
+            "line-0-sku": beans.sku,
+            "line-0-quantity": "0",
+            "line-2-sku": beans.sku,
+            "line-2-quantity": "some",
+        },
+    )
+    errors = assert_plain_errors(
+        response, typed, before, fields={"to_site", "line-0-quantity", "line-2-quantity"}
+    )
+    assert errors["to_site"] == "Choose an open site."
+    assert errors["line-2-quantity"] == "Line 3: give a quantity of 1 or more."
+    response, typed = post_bad(
+        client,
+        "/stock/transfers/new",
+        {"to_site": canvey.site.code, "line-1-sku": beans.sku, "line-1-quantity": "50"},
+    )
+    errors = assert_plain_errors(response, typed, before, fields={"line-1-quantity"})
+    assert errors == {"line-1-quantity": "Line 2: not enough Beans in stock: 6 of 50."}
+
+
+def test_receiving_a_transfer_says_the_range_of_each_line(
+    client, login, make_shop, make_product, receive
+):
+    from supermarket.stock.services.transfers import TransferRequest, send_transfer
+
+    harlow, canvey = make_shop("harlow"), make_shop("canvey")
+    beans = make_product(name="Beans")
+    receive(harlow, [(beans, 6), {"category": "chilled", "weight_g": 5000}])
+    transfer = send_transfer(
+        harlow.site,
+        TransferRequest.from_dict(
+            {
+                "to_site": canvey.site.code,
+                "lines": [
+                    {"sku": beans.sku, "quantity": 4},
+                    {"sku": "CRATE-CHILLED", "quantity": 2000},
+                ],
+            }
+        ),
+        actor=harlow.manager,
+    )
+    db.session.commit()
+    line_ids = {line.product.sku: line.id for line in transfer.lines}
+    login(canvey.manager)
+    url = f"/stock/transfers/{transfer.id}"
+    page = client.get(url).get_data(as_text=True)
+    assert f'name="received-{line_ids["CRATE-CHILLED"]}"' in page and 'value="2.0"' in page
+    before = table_counts()
+    beans_box = f"received-{line_ids[beans.sku]}"
+    crate_box = f"received-{line_ids['CRATE-CHILLED']}"
+    response, typed = post_bad(
+        client, f"{url}/receive", {beans_box: "5", crate_box: "2.5", "note": "wet"}, page=url
+    )
+    errors = assert_plain_errors(response, typed, before, fields={beans_box, crate_box})
+    assert errors[beans_box] == "Beans: enter how many arrived, from 0 to 4."
+    assert errors[crate_box].endswith("enter how many arrived, from 0 to 2.0 kg.")
+    done, _ = post_bad(client, f"{url}/receive", {crate_box: "1.5"}, page=url)
+    assert done.status_code == 303

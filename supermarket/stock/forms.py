@@ -85,17 +85,43 @@ def donation_from_form(form: MultiDict[str, str], mode: str) -> tuple[dict[str, 
     return data, prefixes
 
 
-def item_lines(form: MultiDict[str, str]) -> list[dict[str, Any]]:
-    """sku and quantity rows (transfers), blank rows left out."""
-    lines = []
+def item_lines(form: MultiDict[str, str]) -> tuple[list[dict[str, Any]], list[str]]:
+    """sku and quantity rows (transfers), blank rows left out, and each line's form prefix
+    (for its errors). Weighed crates (CRATE-...) are typed in kilograms, kept as grams."""
+    lines, prefixes = [], []
     for i in range(MAX_LINES):
-        if f"line-{i}-sku" not in form:
+        prefix = f"line-{i}"
+        if f"{prefix}-sku" not in form:
             break
-        sku = form.get(f"line-{i}-sku", "").strip()
-        quantity = whole(form.get(f"line-{i}-quantity"), commas=True)
+        sku = form.get(f"{prefix}-sku", "").strip()
+        raw = form.get(f"{prefix}-quantity")
+        weighed = sku.upper().startswith("CRATE-")
+        quantity = scaled(raw, 1000) if weighed else whole(raw, commas=True)
         if sku or quantity is not None:
             lines.append({"sku": sku, "quantity": quantity})
-    return lines
+            prefixes.append(prefix)
+    return lines, prefixes
+
+
+def line_errors(
+    error: Exception, lines: list[dict[str, Any]], prefixes: list[str]
+) -> dict[str, str]:
+    """A multi-line stock form's errors (transfers), each line's named; a refusal for want of
+    stock beside the quantity of the line that asked for too much."""
+    errors = form_errors_from(error, prefixes)
+    details = getattr(error, "details", {}) or {}
+    if getattr(error, "code", "") == "insufficient_stock" and "sku" in details:
+        errors.pop("quantity", None)
+        errors.pop("_", None)
+        for index, line in enumerate(lines):
+            if str(line["sku"]).upper() == details["sku"]:
+                where = _line_name(prefixes)(("lines", index)) or f"Line {index + 1}"
+                text = str(error)
+                errors[f"{prefixes[index]}-quantity"] = f"{where}: {text[:1].lower()}{text[1:]}"
+                break
+        else:
+            errors["_"] = str(error)
+    return errors
 
 
 # The delivery form's fields as the page shows them (weights in kg, costs in pounds).
