@@ -538,3 +538,34 @@ def test_receiving_a_transfer_says_the_range_of_each_line(
     assert errors[crate_box].endswith("enter how many arrived, from 0 to 2.0 kg.")
     done, _ = post_bad(client, f"{url}/receive", {crate_box: "1.5"}, page=url)
     assert done.status_code == 303
+
+
+# --- stocktakes -------------------------------------------------------------------------------
+
+
+def test_a_stocktake_says_what_each_count_needs(client, login, shop, make_product, receive):
+    from supermarket.stock.services.stocktake import start_stocktake
+
+    beans = make_product(name="Beans")
+    receive(shop, [(beans, 6), {"category": "chilled", "weight_g": 5000}])
+    found = start_stocktake(shop.site, category=None, actor=shop.manager)
+    db.session.commit()
+    names = {line.batch.product.sku: f"count-{line.id}" for line in found.lines}
+    login(shop.manager)
+    url = f"/stock/stocktakes/{found.id}"
+    before = table_counts()
+    response, typed = post_bad(
+        client, url, {names[beans.sku]: "-1", names["CRATE-CHILLED"]: "heavy"}
+    )
+    errors = assert_plain_errors(response, typed, before, fields=set(names.values()))
+    assert errors[names[beans.sku]] == (
+        "Give a number for Beans: how many were counted (0 for none)."
+    )
+    response, typed = post_bad(
+        client,
+        f"{url}/found",
+        {"sku": None, "date": "2026-02-31", "counted": "0"},
+        page=url,
+    )
+    errors = assert_plain_errors(response, typed, before, fields={"sku", "date", "counted"})
+    assert errors["counted"] == "Enter how many were found: a whole number of 1 or more."
