@@ -569,3 +569,147 @@ def test_a_stocktake_says_what_each_count_needs(client, login, shop, make_produc
     )
     errors = assert_plain_errors(response, typed, before, fields={"sku", "date", "counted"})
     assert errors["counted"] == "Enter how many were found: a whole number of 1 or more."
+
+
+# --- a site's settings, sites and staff accounts ---------------------------------------------
+
+
+def test_the_settings_page_names_the_band_and_tier_rows_in_pounds(client, login, desk):
+    login(desk.manager)
+    before = table_counts()
+    response, typed = post_bad(
+        client,
+        f"/sites/{desk.site.code}/settings",
+        {
+            "visits_per_week": "0",
+            "fee_pence": "abc",
+            "joining_fee_pence": "200",
+            "grace_days": "",
+            "retention_months": "999",
+            "opening_hours": "o" * 501,
+            "band_1_limit": "500",
+            "band_2_name": "Big Band!",
+            "tier_0_name": "Large",
+            "tier_0_min_people": "0",
+            "tier_0_fee": "3.00",
+        },
+    )
+    errors = assert_plain_errors(
+        response,
+        typed,
+        before,
+        fields={
+            "visits_per_week",
+            "fee_pence",
+            "joining_fee_pence",
+            "grace_days",
+            "retention_months",
+            "opening_hours",
+            "band_1_limit",
+            "band_2_name",
+            "tier_0_min_people",
+        },
+    )
+    assert errors["fee_pence"] == "Enter a fee per visit from £0.00 to £100.00."
+    assert errors["joining_fee_pence"] == "Enter a joining fee from £0.00 to £100.00."
+    assert errors["band_1_limit"].startswith("Band 2: enter a number of items per visit")
+    assert errors["tier_0_min_people"] == "Tier 1: enter a household size from 1 to 40."
+
+
+def test_the_admin_site_forms_say_every_problem(client, login, make_user, make_site):
+    make_site(code="harlow")
+    login(make_user("admin"))
+    before = table_counts()
+    response, typed = post_bad(
+        client,
+        "/admin/sites/new",
+        {"code": "Har low!", "name": "", "postcode": "nowhere", "timezone": "Mars/Base"},
+    )
+    assert_plain_errors(response, typed, before, fields={"code", "name"})
+    response, typed = post_bad(
+        client, "/admin/sites/harlow", {"name": "n" * 121, "timezone": "Mars/Base"}
+    )
+    assert_plain_errors(response, typed, before, fields={"name", "timezone"})
+
+
+def test_the_admin_user_forms_say_every_problem(client, login, make_user, make_site):
+    make_site(code="harlow")
+    person = make_user("volunteer")
+    login(make_user("admin"))
+    before = table_counts()
+    response, typed = post_bad(
+        client,
+        "/admin/users/new",
+        {"email": "not-an-address", "name": "", "role": "site_manager", "sites": None},
+    )
+    assert_plain_errors(response, typed, before, fields={"email", "name", "sites"})
+    response, typed = post_bad(
+        client, f"/admin/users/{person.id}", {"name": "n" * 101, "sites": None}
+    )
+    assert_plain_errors(response, typed, before, fields={"name", "sites"})
+
+
+def test_the_account_page_says_what_is_wrong(client, login, make_user):
+    person = make_user("volunteer")
+    login(person)
+    before = table_counts()
+    response, _typed = post_bad(
+        client,
+        "/account",
+        {
+            "current_password": "correct horse battery staple",
+            "new_password": "tiny",
+            "confirm_password": "other",
+        },
+    )
+    # Passwords are never shown again, so the values typed are not checked.
+    errors = assert_plain_errors(response, {}, before, fields={"new_password", "confirm_password"})
+    assert errors["confirm_password"] == "The two new passwords are different."
+    assert "tiny" not in response.get_data(as_text=True)
+
+
+# --- imports ----------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("url", ["/members/import", "/stock/products/import"])
+def test_an_import_without_a_file_says_so_beside_it_and_keeps_the_choices(client, login, desk, url):
+    login(desk.manager)
+    before = table_counts()
+    page = client.get(url).get_data(as_text=True)
+    mode = "skip" if url.startswith("/members") else "good_rows"
+    response = client.post(
+        url,
+        data={"csrf_token": csrf_token(client, url), "mode": mode},
+        content_type="multipart/form-data",
+    )
+    html = response.get_data(as_text=True)
+    assert response.status_code == 422
+    assert _BESIDE.search(html)["name"] == "file"
+    assert _SUMMARY.search(html)
+    assert f'value="{mode}" checked' in html
+    assert 'name="mode"' in page
+    assert table_counts() == before
+
+
+def test_import_reports_are_in_plain_words(client, login, desk):
+    import io
+
+    login(desk.manager)
+    csv_text = (
+        "sku,name,category,unit_weight_g,band,reference_price\n"
+        "JAM-1,Jam,fresh_stuff,heavy,purple,lots\n"
+    )
+    response = client.post(
+        "/stock/products/import",
+        data={
+            "csrf_token": csrf_token(client, "/stock/products/import"),
+            "mode": "all_or_nothing",
+            "file": (io.BytesIO(csv_text.encode()), "products.csv"),
+        },
+        content_type="multipart/form-data",
+    )
+    html = response.get_data(as_text=True)
+    assert response.status_code == 422
+    table = html[html.index("<table") : html.index("</table>")]
+    for phrase in SCHEMA_PHRASES:
+        assert phrase not in table, phrase

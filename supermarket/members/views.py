@@ -25,7 +25,7 @@ from supermarket.auth.models import Role
 from supermarket.auth.web import MANAGERS, STAFF, actor, require_current_site, roles
 from supermarket.errors import Conflict, InvalidInput, PermissionDenied
 from supermarket.extensions import db
-from supermarket.forms import commit_and_redirect, form_page
+from supermarket.forms import commit_and_redirect, form_page, plain
 from supermarket.members import pdf, services
 from supermarket.members.forms import member_form_errors, registration_from_form, update_from_form
 from supermarket.members.identifiers import display_number
@@ -279,26 +279,30 @@ def anonymise(number: str) -> ResponseReturnValue:
 def import_members() -> ResponseReturnValue:
     site = require_current_site()
     report = None
+    errors: dict[str, str] = {}
     if request.method == "POST":
         upload = request.files.get("file")
         if upload is None or not upload.filename:
-            flash("Choose the CSV file to import.", "error")
-            return redirect(url_for("members.import_members"), 303)
-        report = importing.import_members(
-            site,
-            upload.stream,
-            actor=actor(),
-            dry_run=request.form.get("dry_run") == "on",
-            skip_bad_rows=request.form.get("mode") == "skip",
-            source=upload.filename,
-        )
-        db.session.commit()  # the import rolled back its own rows if it was refused
-    return render_template(
+            errors["file"] = "Choose the CSV file to import."
+        else:
+            report = importing.import_members(
+                site,
+                upload.stream,
+                actor=actor(),
+                dry_run=request.form.get("dry_run") == "on",
+                skip_bad_rows=request.form.get("mode") == "skip",
+                source=upload.filename,
+            )
+            db.session.commit()  # the import rolled back its own rows if it was refused
+    return form_page(
         "members/import.html",
+        errors,
         site=site,
         report=report,
+        form=request.form,
         columns=importing.COLUMNS,
         error_csv=importing.errors_csv(report.errors) if report else "",
+        plain=plain,
     )
 
 

@@ -15,7 +15,7 @@ from supermarket.auth.web import ALL_ROLES, roles
 from supermarket.auth.web import actor as current_actor
 from supermarket.errors import DomainError
 from supermarket.extensions import db
-from supermarket.forms import commit_and_redirect, form_page, whole
+from supermarket.forms import commit_and_redirect, form_page, plain, whole
 from supermarket.stock.forms import PRODUCT_SHOWN, form_errors_from, scaled
 from supermarket.stock.models import Category, Product
 from supermarket.stock.schemas import ProductIn
@@ -130,6 +130,7 @@ def product_edit(sku: str) -> ResponseReturnValue:
 def products_import() -> ResponseReturnValue:
     result = None
     error = ""
+    errors: dict[str, str] = {}
     if request.method == "POST":
         upload = request.files.get("file")
         if upload is None or not upload.filename:
@@ -147,6 +148,12 @@ def products_import() -> ResponseReturnValue:
                 error = "The file is not UTF-8 text: save it from your spreadsheet as CSV UTF-8."
             else:
                 db.session.commit()
-    return render_template("stock/products_import.html", result=result, error=error), (
-        422 if error or (result and not result.imported) else 200
-    )
+    if error:
+        errors["file"] = error
+    return render_template(
+        "stock/products_import.html",
+        result=result,
+        errors=errors,
+        form=request.form,
+        plain=plain,
+    ), (422 if errors or (result and not result.imported) else 200)
