@@ -713,3 +713,56 @@ def test_import_reports_are_in_plain_words(client, login, desk):
     table = html[html.index("<table") : html.index("</table>")]
     for phrase in SCHEMA_PHRASES:
         assert phrase not in table, phrase
+
+
+# --- as a person sees it ----------------------------------------------------------------------
+
+
+@pytest.mark.browser
+@pytest.mark.concurrency
+def test_a_delivery_and_a_registration_with_errors_read_well_on_a_tablet(
+    browser_page, make_shop, make_product
+):
+    from tests.conftest import browser_login, screenshot
+
+    shop = make_shop(code="basildon", name="Basildon Community Supermarket")
+    beans = make_product(sku="BEANS-415", name="Baked beans 415g", unit_weight_g=415)
+    page = browser_page
+    page.set_viewport_size({"width": 1024, "height": 768})
+    browser_login(page, shop.manager)
+
+    page.goto("/stock/receive")
+    page.get_by_label("New donor's name").fill("Tesco Basildon")
+    page.get_by_label("Product (line 1)").select_option(beans.sku)
+    page.get_by_label("How many (line 1)").fill("0")
+    page.get_by_label("Product (line 2)").select_option(beans.sku)
+    page.get_by_label("How many (line 2)").fill("100001")
+    page.get_by_label("Weight, kg (line 2)").fill("10001")
+    page.get_by_role("button", name="Receive into stock").click()
+    summary = page.locator(".error-summary")
+    summary.wait_for()
+    text = summary.inner_text()
+    assert "Line 1: enter a quantity from 1 to 100,000." in text
+    assert "Line 2: enter the weight above 0 kg, up to 10,000 kg." in text
+    assert "Choose the kind of donor." in text
+    assert page.get_by_label("How many (line 2)").input_value() == "100001"
+    screenshot(page, "form-errors-receive-1024x768")
+
+    page.goto("/members/new")
+    page.get_by_label("First name").fill("Tasha")
+    page.get_by_label("Day").fill("31")
+    page.get_by_label("Month").fill("2")
+    page.get_by_label("Year").fill("1990")
+    page.get_by_label("Postcode").fill("nowhere")
+    page.get_by_label("Email (optional)").fill("tasha-at-example")
+    page.get_by_label("Children 0–4", exact=True).fill("-3")
+    page.get_by_role("button", name="Register").click()
+    summary = page.locator(".error-summary")
+    summary.wait_for()
+    text = summary.inner_text()
+    assert "Enter a number of children aged 0–4 from 0 to 20." in text
+    assert "Enter the surname." in text
+    for phrase in SCHEMA_PHRASES:
+        assert phrase not in text
+    assert page.get_by_label("Postcode").input_value() == "nowhere"
+    screenshot(page, "form-errors-registration-1024x768")
