@@ -766,3 +766,14 @@ def test_a_delivery_and_a_registration_with_errors_read_well_on_a_tablet(
         assert phrase not in text
     assert page.get_by_label("Postcode").input_value() == "nowhere"
     screenshot(page, "form-errors-registration-1024x768")
+
+
+def test_suspending_without_a_reason_says_so_beside_the_box(client, login, desk):
+    member = desk.member()
+    login(desk.manager)
+    url = f"/members/{member.membership_number}"
+    token = csrf_token(client, url)  # opening the member's page is audited: before counting
+    before = table_counts()
+    response = client.post(f"{url}/status/suspend", data={"csrf_token": token, "reason": "  "})
+    errors = assert_plain_errors(response, {}, before, fields={"suspend-reason"})
+    assert errors == {"suspend-reason": "Give a reason for suspending the membership."}

@@ -187,6 +187,17 @@ def change_status(number: str, action: str) -> ResponseReturnValue:
     site = require_current_site()
     member = services.get_member(site, number, actor=actor(), managers_only=True)
     reason = request.form.get("reason", "")
+    if action == "suspend" and not reason.strip():
+        # Said beside the box, with the reason's form kept, as every form does.
+        return render_template(
+            "members/detail.html",
+            site=site,
+            member=member,
+            today=site_today(site),
+            waiting_position=services.waiting_position(member),
+            errors={"suspend-reason": "Give a reason for suspending the membership."},
+            form=request.form,
+        ), 422
     if action == "suspend":
         services.suspend_member(member, reason, actor=actor())
     elif action == "close":
