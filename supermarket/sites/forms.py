@@ -171,18 +171,6 @@ def settings_errors(
     return form_errors(error, field=field, shown=SETTINGS_SHOWN, schema=schema, line=line)
 
 
-def settings_message(field: str, message: str) -> str:
-    """The settings schema's message for a field, worded for the page's box."""
-    return _FRIENDLY.get((field in MONEY_FIELDS, message), message)
-
-
-# Messages for a number field left empty or not a number, by (money field?, schema message).
-_FRIENDLY = {
-    (False, "Not a valid integer."): "Enter a whole number.",
-    (True, "Not a valid integer."): "Enter an amount in pounds, for example 3.50.",
-}
-
-
 __all__ = [
     "BAND_ROWS",
     "ELIGIBILITY_ROUTES",
@@ -194,5 +182,4 @@ __all__ = [
     "row_count",
     "settings_errors",
     "settings_from_form",
-    "settings_message",
 ]
