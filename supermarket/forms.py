@@ -270,7 +270,9 @@ def plain(
     if message.startswith(_NOT_CHOICE):
         return f"Choose {d.noun if shown else 'one of the options'}."
     if message in _NOT_DATE:
-        return f"Enter {d.noun if shown else 'a date'} as a real date, for example 20/11/2026."
+        if shown is None:
+            return "Enter a real date, for example 20/11/2026."
+        return f"Enter {d.noun} as a real date, for example 20/11/2026."
     if m := (_RANGE.fullmatch(message) or _ENTER_FROM.fullmatch(message)):
         return _between(d, shown, _number(m.group(1)), _number(m.group(2)))
     if m := _AT_LEAST.fullmatch(message):
@@ -287,17 +289,31 @@ def plain(
         return f"Enter {d.noun}{unit} as a number{example}."
     if m := _BETWEEN.fullmatch(message):
         least, most = int(m.group(1)), int(m.group(2))
+        if shown is None:
+            return f"Use {least:,} to {most:,} characters."
         if least <= 1:
             return f"Enter {noun}, up to {most:,} characters."
         return f"Enter {noun} of {least:,} to {most:,} characters."
     if m := _LONGER.fullmatch(message):
-        return f"Use up to {int(m.group(1)):,} characters for {noun}."
+        most = int(m.group(1))
+        return (
+            f"Use up to {most:,} characters for {noun}."
+            if shown
+            else (f"Use up to {most:,} characters.")
+        )
     if m := _SHORTER.fullmatch(message):
-        return f"Enter {noun} of at least {int(m.group(1)):,} characters."
+        least = int(m.group(1))
+        return (
+            f"Enter {noun} of at least {least:,} characters."
+            if shown
+            else (f"Use at least {least:,} characters.")
+        )
     if message == "Not a valid email address.":
         return "Enter an email address, for example name@example.org."
     if message == "Not a valid boolean.":
-        return f"Tick or untick {noun}."
+        return "Tick the box, or leave it empty."
+    if message == "Unknown field.":
+        return "This is not part of the form: leave it out."
     if message in _NOT_TEXT or _is_schema_wording(message):
         return f"Check {noun}: enter it again." if shown else "Check this and enter it again."
     return message

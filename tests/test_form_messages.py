@@ -18,7 +18,7 @@ from flask.testing import FlaskClient
 from sqlalchemy import func, select
 
 from supermarket.extensions import db
-from supermarket.forms import SCHEMA_PHRASES
+from supermarket.forms import KILOGRAMS, MONEY, SCHEMA_PHRASES, Shown, plain
 from supermarket.stock.models import Category, DonorKind, WasteReason
 from tests.conftest import csrf_token
 from tests.html_forms import _Forms
@@ -777,3 +777,43 @@ def test_suspending_without_a_reason_says_so_beside_the_box(client, login, desk)
     response = client.post(f"{url}/status/suspend", data={"csrf_token": token, "reason": "  "})
     errors = assert_plain_errors(response, {}, before, fields={"suspend-reason"})
     assert errors == {"suspend-reason": "Give a reason for suspending the membership."}
+
+
+# --- the one translation ----------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("message", "shown", "bounds", "said"),
+    [
+        (
+            "Must be greater than or equal to 0 and less than or equal to 10000.",
+            Shown("an amount", **MONEY),
+            None,
+            "Enter an amount from £0.00 to £100.00.",
+        ),
+        (
+            "Not a valid integer.",
+            Shown("the weight", **KILOGRAMS),
+            (1, 10_000_000),
+            "Enter the weight above 0 kg, up to 10,000 kg.",
+        ),
+        (
+            "Must be one of: ambient, fresh_produce.",
+            Shown("a storage type", choice=True),
+            None,
+            "Choose a storage type.",
+        ),
+        (
+            "Length must be between 1 and 120.",
+            Shown("the name"),
+            None,
+            "Enter the name, up to 120 characters.",
+        ),
+        ("Missing data for required field.", Shown("a quantity"), None, "Enter a quantity."),
+        ("Must be one of: a, b.", None, None, "Choose one of the options."),
+        ("Not a valid integer.", None, None, "Enter a number."),
+        ("Not enough Beans in stock: 6 of 50.", None, None, "Not enough Beans in stock: 6 of 50."),
+    ],
+)
+def test_plain_says_a_schema_message_in_the_field_s_units(message, shown, bounds, said):
+    assert plain(message, shown, bounds=bounds) == said
