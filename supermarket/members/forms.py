@@ -4,10 +4,12 @@ from __future__ import annotations
 
 from typing import Any
 
+from marshmallow import Schema
 from werkzeug.datastructures import MultiDict
 
-from supermarket.forms import Path, form_errors, pence, whole
+from supermarket.forms import MONEY, Path, Shown, form_errors, pence, whole
 from supermarket.inputs import whole_number
+from supermarket.members.names import MAX_NAME_LENGTH
 from supermarket.members.schemas import CONTACT_FIELDS
 
 HOUSEHOLD = ("adults", "children_0_4", "children_5_11", "children_12_17")
@@ -97,10 +99,59 @@ def update_from_form(form: MultiDict[str, str], *, manager: bool) -> dict[str, A
     return data
 
 
-def member_form_errors(error: Exception) -> dict[str, str]:
+_TOO_LONG = f"Names must be {MAX_NAME_LENGTH} characters or fewer."
+
+
+def _name(noun: str) -> Shown:
+    return Shown(noun, said={_TOO_LONG: f"Use up to {MAX_NAME_LENGTH} characters for {noun}."})
+
+
+def _children(ages: str) -> Shown:
+    noun = f"a number of children aged {ages}"
+    return Shown(noun, said={"Enter 0 to 20.": f"Enter {noun} from 0 to 20."})
+
+
+# The member forms' fields as the tablet shows them, for their messages.
+MEMBER_SHOWN: dict[str, Shown] = {
+    "first_name": _name("the first name"),
+    "last_name": _name("the surname"),
+    "adults": Shown(
+        "a number of adults",
+        said={"Enter 1 to 20 adults.": "Enter a number of adults from 1 to 20."},
+    ),
+    "children_0_4": _children("0–4"),
+    "children_5_11": _children("5–11"),
+    "children_12_17": _children("12–17"),
+    "route": Shown("how the household is eligible", choice=True),
+    "dietary": Shown("dietary needs from the list", choice=True),
+    "referral_agency": Shown("the referring agency"),
+    "referral_reference": Shown("their reference"),
+    "benefit": Shown("the benefit"),
+    "dietary_notes": Shown("the allergies and other needs"),
+    "notes": Shown("the notes"),
+    "email": Shown("an email address"),
+    "joining_fee_method": Shown("how the joining fee was settled", choice=True),
+    "joining_fee_paid": Shown(
+        "the amount paid",
+        **MONEY,
+        said={"Not a valid integer.": "Enter the amount in pounds, for example 3.50."},
+    ),
+    "joining_fee_reason": Shown("the reason for waiving the fee"),
+}
+
+
+def member_form_errors(error: Exception, schema: Schema | None = None) -> dict[str, str]:
     """{"household": {"adults": ["..."]}} -> {"adults": "..."}: one message per form field,
-    worded for the tablet; a refusal without fields is the form's message."""
-    return form_errors(error, field=_form_field, friendly=_friendly, summary="_form")
+    worded for the tablet (with the bounds `schema` gives a number); a refusal without fields
+    is the form's message."""
+    return form_errors(
+        error,
+        field=_form_field,
+        friendly=_friendly,
+        summary="_form",
+        shown=MEMBER_SHOWN,
+        schema=schema,
+    )
 
 
 def _form_field(path: Path) -> str:
@@ -135,8 +186,4 @@ def _friendly(name: str, message: str) -> str:
         return "Enter a real date of birth, for example 12 4 1988."
     if message in ("Missing data for required field.", "Enter a name.", "Field may not be null."):
         return _NEEDED.get(name, "This is needed.")
-    if name == "joining_fee_paid" and message == "Not a valid integer.":
-        return "Enter the amount in pounds, for example 3.50."
-    if message == "Not a valid integer.":
-        return "Enter a whole number."
     return message

@@ -25,7 +25,7 @@ from supermarket.auth.models import Role
 from supermarket.auth.web import MANAGERS, STAFF, actor, require_current_site, roles
 from supermarket.errors import Conflict, InvalidInput, PermissionDenied
 from supermarket.extensions import db
-from supermarket.forms import commit_and_redirect, form_page
+from supermarket.forms import commit_and_redirect, form_page, plain
 from supermarket.members import pdf, services
 from supermarket.members.forms import (
     fee_from_form,
@@ -98,14 +98,15 @@ def register() -> ResponseReturnValue:
     errors: dict[str, str] = {}
     duplicate = None
     if request.method == "POST":
+        schema = MemberIn()
         try:
             fields = registration_from_form(request.form)
             if site.settings.joining_fee_pence:
                 fields["joining_fee"] = fee_from_form(request.form)
-            data = MemberIn().load(fields)
+            data = schema.load(fields)
             result = services.register_member(site, data, actor=actor())
         except (ValidationError, InvalidInput, Conflict) as exc:
-            errors = member_form_errors(exc)
+            errors = member_form_errors(exc, schema)
             duplicate = exc.details.get("membership_number") if isinstance(exc, Conflict) else None
         else:
             db.session.commit()
@@ -157,11 +158,12 @@ def edit(number: str) -> ResponseReturnValue:
     manager = actor().role == Role.SITE_MANAGER
     errors: dict[str, str] = {}
     if request.method == "POST":
+        schema = MemberUpdateIn()
         try:
-            changes = MemberUpdateIn().load(update_from_form(request.form, manager=manager))
+            changes = schema.load(update_from_form(request.form, manager=manager))
             services.update_member(member, changes, actor=actor())
         except (ValidationError, InvalidInput, PermissionDenied, Conflict) as exc:
-            errors = member_form_errors(exc)
+            errors = member_form_errors(exc, schema)
         else:
             return commit_and_redirect(
                 "Changes saved.", url_for("members.detail", number=member.membership_number)
@@ -192,6 +194,17 @@ def change_status(number: str, action: str) -> ResponseReturnValue:
     site = require_current_site()
     member = services.get_member(site, number, actor=actor(), managers_only=True)
     reason = request.form.get("reason", "")
+    if action == "suspend" and not reason.strip():
+        # Said beside the box, with the reason's form kept, as every form does.
+        return render_template(
+            "members/detail.html",
+            site=site,
+            member=member,
+            today=site_today(site),
+            waiting_position=services.waiting_position(member),
+            errors={"suspend-reason": "Give a reason for suspending the membership."},
+            form=request.form,
+        ), 422
     if action == "suspend":
         services.suspend_member(member, reason, actor=actor())
     elif action == "renew":
@@ -288,26 +301,30 @@ def anonymise(number: str) -> ResponseReturnValue:
 def import_members() -> ResponseReturnValue:
     site = require_current_site()
     report = None
+    errors: dict[str, str] = {}
     if request.method == "POST":
         upload = request.files.get("file")
         if upload is None or not upload.filename:
-            flash("Choose the CSV file to import.", "error")
-            return redirect(url_for("members.import_members"), 303)
-        report = importing.import_members(
-            site,
-            upload.stream,
-            actor=actor(),
-            dry_run=request.form.get("dry_run") == "on",
-            skip_bad_rows=request.form.get("mode") == "skip",
-            source=upload.filename,
-        )
-        db.session.commit()  # the import rolled back its own rows if it was refused
-    return render_template(
+            errors["file"] = "Choose the CSV file to import."
+        else:
+            report = importing.import_members(
+                site,
+                upload.stream,
+                actor=actor(),
+                dry_run=request.form.get("dry_run") == "on",
+                skip_bad_rows=request.form.get("mode") == "skip",
+                source=upload.filename,
+            )
+            db.session.commit()  # the import rolled back its own rows if it was refused
+    return form_page(
         "members/import.html",
+        errors,
         site=site,
         report=report,
+        form=request.form,
         columns=importing.COLUMNS,
         error_csv=importing.errors_csv(report.errors) if report else "",
+        plain=plain,
     )
 
 

@@ -7,7 +7,7 @@ from typing import Any
 
 from werkzeug.datastructures import MultiDict
 
-from supermarket.forms import pence, whole
+from supermarket.forms import MONEY, Path, Shown, form_errors, pence, whole
 from supermarket.sites.settings import ELIGIBILITY_ROUTES, MAX_BANDS, MAX_TIERS, SiteSettings
 
 # Rows shown for bands and tiers: at least these, and one spare below the stored ones while
@@ -104,16 +104,72 @@ def settings_from_form(form: MultiDict[str, str]) -> dict[str, Any]:
     return data
 
 
-def settings_message(field: str, message: str) -> str:
-    """The settings schema's message for a field, worded for the page's box."""
-    return _FRIENDLY.get((field in MONEY_FIELDS, message), message)
+def _rows(form: MultiDict[str, str], prefix: str) -> list[int]:
+    """The row numbers of a list's rows that settings_from_form sends, in its order."""
+    return [i for i in posted_rows(form, prefix) if form.get(f"{prefix}_{i}_name", "").strip()]
 
 
-# Messages for a number field left empty or not a number, by (money field?, schema message).
-_FRIENDLY = {
-    (False, "Not a valid integer."): "Enter a whole number.",
-    (True, "Not a valid integer."): "Enter an amount in pounds, for example 3.50.",
+# A band's or tier's field as the page names its box.
+_ROW_INPUTS = {"average_value_pence": "value", "fee_pence": "fee", "band_limits": "limits"}
+_MONTHS = "in months"
+SETTINGS_SHOWN: dict[str, Shown] = {
+    "visits_per_week": Shown("a number of visits a week"),
+    "visit_window": Shown("how the week is counted", choice=True),
+    "fee_pence": Shown("a fee per visit", **MONEY),
+    "joining_fee_pence": Shown("a joining fee", **MONEY),
+    "member_cap": Shown("a largest number of members (or leave it empty)"),
+    "membership_term_months": Shown(f"how long membership lasts {_MONTHS}"),
+    "review_interval_months": Shown(f"how often to review {_MONTHS}"),
+    "grace_days": Shown("a number of days of grace"),
+    "retention_months": Shown(f"how long to keep personal data {_MONTHS}"),
+    "use_by_alert_days": Shown("a number of days"),
+    "opening_hours": Shown("the opening hours"),
+    "eligibility_routes": Shown("who can join", choice=True),
+    "catchment": Shown("each postcode district or sector"),
+    "bands.name": Shown(
+        "the band's name",
+        said={
+            "Use a-z, 0-9, _": (
+                "Name the band in lower-case letters, digits or _, starting with a letter "
+                "(up to 20)."
+            )
+        },
+    ),
+    "bands.limit": Shown("a number of items per visit (or leave it empty)"),
+    "bands.average_value_pence": Shown("an average value", **MONEY),
+    "tiers.name": Shown("the tier's name"),
+    "tiers.min_people": Shown("a household size"),
+    "tiers.fee_pence": Shown("a fee", **MONEY),
+    "tiers.band_limits": Shown("each band's allowance, as red=4 blue=10"),
 }
+
+
+def settings_errors(
+    error: Exception, form: MultiDict[str, str], schema: Any = None
+) -> dict[str, str]:
+    """The settings page's errors, each beside its box: a band's or a tier's by its row
+    ("band_2_limit"), naming the row ("Band 3: ..."), in the page's units (pounds)."""
+    rows = {"bands": ("band", _rows(form, "band")), "tiers": ("tier", _rows(form, "tier"))}
+
+    def row(path: Path) -> tuple[str, int] | None:
+        if len(path) >= 2 and path[0] in rows and isinstance(path[1], int):
+            prefix, numbers = rows[str(path[0])]
+            if path[1] < len(numbers):
+                return prefix, numbers[path[1]]
+        return None
+
+    def field(path: Path) -> str:
+        found = row(path)
+        if found is None or len(path) < 3:
+            return str(path[0]) if path else "_"
+        name = str(path[2])
+        return f"{found[0]}_{found[1]}_{_ROW_INPUTS.get(name, name)}"
+
+    def line(path: Path) -> str | None:
+        found = row(path)
+        return f"{found[0].capitalize()} {found[1] + 1}" if found else None
+
+    return form_errors(error, field=field, shown=SETTINGS_SHOWN, schema=schema, line=line)
 
 
 __all__ = [
@@ -125,6 +181,6 @@ __all__ = [
     "SiteSettings",
     "posted_rows",
     "row_count",
+    "settings_errors",
     "settings_from_form",
-    "settings_message",
 ]

@@ -23,10 +23,10 @@ from supermarket.sites.forms import (
     TIER_ROWS,
     posted_rows,
     row_count,
+    settings_errors,
     settings_from_form,
-    settings_message,
 )
-from supermarket.sites.settings import ELIGIBILITY_ROUTES
+from supermarket.sites.settings import ELIGIBILITY_ROUTES, SiteSettingsSchema
 
 # The list and details of sites keep their addresses among the administration pages (/admin);
 # a site's settings are under /sites.
@@ -107,7 +107,7 @@ def settings(code: str) -> ResponseReturnValue:
                 site, settings_from_form(request.form), actor=actor(), replace=True
             )
         except ValidationError as exc:
-            errors = form_errors(exc, friendly=settings_message)
+            errors = settings_errors(exc, request.form, SiteSettingsSchema())
         else:
             return commit_and_redirect(
                 f"Settings for {site.name} saved.", url_for("sites.settings", code=site.code)

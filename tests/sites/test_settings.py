@@ -317,5 +317,6 @@ def test_an_empty_number_on_the_settings_page_is_refused_not_reset(client, site,
     html = response.get_data(as_text=True)
     assert 'id="f-fee_pence-error"' in html
     assert 'id="f-grace_days-error"' in html
-    assert "Enter a whole number." in html
+    assert "Enter a number of days of grace from 0 to 90." in html
+    assert "Enter a fee per visit from £0.00 to £100.00." in html
     assert _stored(site) == before

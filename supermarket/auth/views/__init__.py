@@ -27,6 +27,7 @@ from supermarket.auth import audit, throttle
 from supermarket.auth import services as auth
 from supermarket.auth.access import staff_sites
 from supermarket.auth.models import Role, User
+from supermarket.auth.passwords import password_problems
 from supermarket.auth.redirects import safe_next
 from supermarket.auth.web import ALL_ROLES, SITE_COOKIE, SITE_SESSION_KEY, actor, public, roles
 from supermarket.errors import InvalidInput
@@ -302,6 +303,14 @@ def account() -> ResponseReturnValue:
             errors["current_password"] = "Your current password is not right."
         elif request.form.get("new_password") != request.form.get("confirm_password"):
             errors["confirm_password"] = "The two new passwords are different."
+            # Say at once, too, what is wrong with the new one (all the form's errors at once).
+            weak = password_problems(
+                request.form.get("new_password", ""),
+                context_words=[user.email.split("@")[0], *user.name.split()],
+                email=user.email,
+            )
+            if weak:
+                errors = {"new_password": " ".join(weak), **errors}
         else:
             try:
                 auth.set_password(user, request.form.get("new_password", ""), actor=user)

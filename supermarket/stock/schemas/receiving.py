@@ -24,8 +24,13 @@ class DonorIn(Schema):
 
     @validates_schema
     def _check(self, data: dict[str, Any], **_: Any) -> None:
-        if "id" not in data and not ("name" in data and "kind" in data):
-            raise ValidationError("Give the donor's id, or its name and kind.", "name")
+        if "id" in data or ("name" in data and "kind" in data):
+            return
+        if "name" in data:
+            raise ValidationError("Choose the kind of donor.", "kind")
+        if "kind" in data:
+            raise ValidationError("Give the new donor's name.", "name")
+        raise ValidationError("Choose a donor, or give a new donor's name and kind.", "name")
 
     @post_load
     def _choice(self, data: dict[str, Any], **_: Any) -> DonorChoice:

@@ -14,6 +14,8 @@ from supermarket.auth.models import User
 from supermarket.errors import Conflict, InvalidInput, NotFound
 from supermarket.extensions import db
 from supermarket.inputs import text_problem
+from supermarket.sites.models import Site
+from supermarket.sites.settings import SiteSettings
 from supermarket.stock.barcodes import normalise_barcode
 from supermarket.stock.models import Category, Product
 from supermarket.stock.services.catalogue import ensure_catalogue_editor, find_product
@@ -84,9 +86,23 @@ def crate_sku(category: str) -> str:
     return CRATE_PREFIX + category.upper().replace("_", "-")
 
 
-def product_problems(data: Mapping[str, Any]) -> dict[str, str]:
+def site_bands() -> list[str]:
+    """The allowance bands a product may be in: those the sites' settings name (a band is
+    counted at check-in by the site's limit for it), and the programme's default ones."""
+    names = {band.name for band in SiteSettings().bands}
+    for settings in db.session.scalars(select(Site.settings)):
+        names.update(band.name for band in settings.bands)
+    return sorted(names)
+
+
+def _or_list(names: list[str]) -> str:
+    return names[0] if len(names) == 1 else f"{', '.join(names[:-1])} or {names[-1]}"
+
+
+def product_problems(data: Mapping[str, Any], *, keep_band: str | None = None) -> dict[str, str]:
     """Every rule a catalogue entry must meet, by field (types are the schema's job; a CSV
-    row's cells come here as read, so a number may still be text)."""
+    row's cells come here as read, so a number may still be text). A band must be one the
+    sites use, unless it is `keep_band` (the product's own, kept)."""
     problems: dict[str, str] = {
         name: problem
         for name, value in data.items()
@@ -104,6 +120,13 @@ def product_problems(data: Mapping[str, Any]) -> dict[str, str]:
         problems["category"] = "Choose a category."
     if "band" in data and not BAND_RE.match(str(data["band"])):
         problems["band"] = "Use the band's name, e.g. red, blue or free."
+    elif (
+        "band" in data and data["band"] != keep_band and data["band"] not in (bands := site_bands())
+    ):
+        problems["band"] = (
+            f"No site has a {data['band']} band: choose {_or_list(bands)}, "
+            "or add the band in a site's settings first."
+        )
     weight = data.get("unit_weight_g", 1)
     if not isinstance(weight, int) or not 1 <= weight <= 100_000:
         problems["unit_weight_g"] = "Give the weight of one item in grams (1 to 100,000)."
@@ -170,7 +193,7 @@ def update_product(product: Product, sent: ProductChanges, *, actor: User) -> Pr
     changes = sent.values()
     if product.weight_only:
         changes = {k: v for k, v in changes.items() if k in ("name", "reference_price_pence")}
-    problems = product_problems(changes)
+    problems = product_problems(changes, keep_band=product.band)
     if problems:
         raise InvalidInput("Some fields need correcting.", fields=problems)
     changes = cleaned_product(changes)

@@ -15,8 +15,8 @@ from supermarket.auth.web import ALL_ROLES, roles
 from supermarket.auth.web import actor as current_actor
 from supermarket.errors import DomainError
 from supermarket.extensions import db
-from supermarket.forms import commit_and_redirect, form_page, whole
-from supermarket.stock.forms import form_errors_from, scaled
+from supermarket.forms import commit_and_redirect, form_page, plain, whole
+from supermarket.stock.forms import PRODUCT_SHOWN, form_errors_from, scaled
 from supermarket.stock.models import Category, Product
 from supermarket.stock.schemas import ProductIn
 from supermarket.stock.services import product_import, products
@@ -25,8 +25,8 @@ from supermarket.stock.views import bp
 EDITORS = (Role.SITE_MANAGER, Role.ADMIN)
 
 
-def _errors(exc: Exception) -> dict[str, str]:
-    errors = form_errors_from(exc)
+def _errors(exc: Exception, schema: ProductIn) -> dict[str, str]:
+    errors = form_errors_from(exc, shown=PRODUCT_SHOWN, schema=schema)
     if "reference_price_pence" in errors:
         errors["price"] = errors.pop("reference_price_pence")
     return errors
@@ -78,18 +78,25 @@ def products_list() -> ResponseReturnValue:
 def product_new() -> ResponseReturnValue:
     errors: dict[str, str] = {}
     if request.method == "POST":
+        schema = ProductIn()
         try:
             product = products.create_product(
-                ProductIn().load(_product_form(request.form)), actor=current_actor()
+                schema.load(_product_form(request.form)), actor=current_actor()
             )
         except (DomainError, ValidationError) as exc:
-            errors = _errors(exc)
+            errors = _errors(exc, schema)
         else:
             return commit_and_redirect(
                 f"{product.name} added to the catalogue.",
                 url_for("stock.products_list", q=product.sku),
             )
-    return form_page("stock/product_form.html", errors, product=None, form=request.form)
+    return form_page(
+        "stock/product_form.html",
+        errors,
+        product=None,
+        form=request.form,
+        bands=products.site_bands(),
+    )
 
 
 @bp.route("/products/<sku>/edit", methods=["GET", "POST"])
@@ -98,17 +105,24 @@ def product_edit(sku: str) -> ResponseReturnValue:
     product = products.get_product(sku)
     errors: dict[str, str] = {}
     if request.method == "POST":
+        schema = ProductIn(partial=True)
         try:
-            changes = ProductIn(partial=True).load(_product_form(request.form))
+            changes = schema.load(_product_form(request.form))
             products.update_product(product, changes, actor=current_actor())
         except (DomainError, ValidationError) as exc:
-            errors = _errors(exc)
+            errors = _errors(exc, schema)
             product = products.get_product(sku)
         else:
             return commit_and_redirect(
                 f"{product.name} saved.", url_for("stock.products_list", q=product.sku)
             )
-    return form_page("stock/product_form.html", errors, product=product, form=request.form)
+    return form_page(
+        "stock/product_form.html",
+        errors,
+        product=product,
+        form=request.form,
+        bands=products.site_bands(),
+    )
 
 
 @bp.route("/products/import", methods=["GET", "POST"])
@@ -116,6 +130,7 @@ def product_edit(sku: str) -> ResponseReturnValue:
 def products_import() -> ResponseReturnValue:
     result = None
     error = ""
+    errors: dict[str, str] = {}
     if request.method == "POST":
         upload = request.files.get("file")
         if upload is None or not upload.filename:
@@ -133,6 +148,12 @@ def products_import() -> ResponseReturnValue:
                 error = "The file is not UTF-8 text: save it from your spreadsheet as CSV UTF-8."
             else:
                 db.session.commit()
-    return render_template("stock/products_import.html", result=result, error=error), (
-        422 if error or (result and not result.imported) else 200
-    )
+    if error:
+        errors["file"] = error
+    return render_template(
+        "stock/products_import.html",
+        result=result,
+        errors=errors,
+        form=request.form,
+        plain=plain,
+    ), (422 if errors or (result and not result.imported) else 200)

@@ -13,7 +13,7 @@ from supermarket.extensions import db
 from supermarket.forms import form_page
 from supermarket.sites.calendar import site_today
 from supermarket.stock import pdf
-from supermarket.stock.forms import form_errors_from
+from supermarket.stock.forms import temperature_errors
 from supermarket.stock.services import temperatures as temps
 from supermarket.stock.views import bp, pdf_response
 
@@ -49,7 +49,7 @@ def temperatures() -> ResponseReturnValue:
                 actor=actor(),
             )
         except DomainError as exc:
-            errors = form_errors_from(exc)
+            errors = temperature_errors(exc, f)
         else:
             db.session.commit()
             flash(

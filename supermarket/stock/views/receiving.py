@@ -13,7 +13,7 @@ from supermarket.extensions import db
 from supermarket.forms import commit_and_redirect, form_page
 from supermarket.sites.calendar import site_today
 from supermarket.stock import pdf
-from supermarket.stock.forms import donation_from_form, form_errors_from
+from supermarket.stock.forms import DELIVERY_SHOWN, donation_from_form, form_errors_from
 from supermarket.stock.models import Donation
 from supermarket.stock.schemas import DonationIn
 from supermarket.stock.services import products, receiving
@@ -50,10 +50,12 @@ def receive() -> ResponseReturnValue:
     if request.method == "POST":
         data, prefixes = donation_from_form(request.form, mode)
         rows = max(BLANK_ROWS, sum(1 for k in request.form if k.endswith("-sku")))
+        schema = DonationIn()
         try:
-            donation = receiving.receive_donation(site, DonationIn().load(data), actor=actor())
+            donation = receiving.receive_donation(site, schema.load(data), actor=actor())
         except (DomainError, ValidationError) as exc:
-            errors = _by_input(form_errors_from(exc, prefixes), mode)
+            found = form_errors_from(exc, prefixes, shown=DELIVERY_SHOWN, schema=schema)
+            errors = _by_input(found, mode)
         else:
             return commit_and_redirect(
                 f"Received {len(donation.lines)} line(s), "

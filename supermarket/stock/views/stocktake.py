@@ -76,9 +76,15 @@ def stocktake(stocktake_id: int) -> ResponseReturnValue:
     for line in found.lines:
         name = f"count-{line.id}"
         if name in request.form:
-            value = _count(request.form.get(name), line.batch.product.unit)
-            if isinstance(value, str):
-                errors[name] = "Give a number (0 for none)."
+            product = line.batch.product
+            value = _count(request.form.get(name), product.unit)
+            if isinstance(value, str) or (value is not None and value < 0):
+                errors[name] = (
+                    f"Give a number for {product.name}: the kilograms counted, e.g. 2.5 "
+                    "(0 for none)."
+                    if product.weight_only
+                    else f"Give a number for {product.name}: how many were counted (0 for none)."
+                )
             else:
                 counts[line.id] = value
     try:
@@ -98,27 +104,40 @@ def stocktake(stocktake_id: int) -> ResponseReturnValue:
 @roles(*MANAGERS)
 def stocktake_found(stocktake_id: int) -> ResponseReturnValue:
     site = require_current_site()
-    date_field = "use_by" if request.form.get("date_kind") == "use_by" else "best_before"
-    raw_date = request.form.get("date", "").strip()
+    form = request.form
+    date_field = "use_by" if form.get("date_kind") == "use_by" else "best_before"
+    sku = form.get("sku", "").strip()
+    weighed = sku.upper().startswith("CRATE-")
+    counted = _count(form.get("counted"), "g" if weighed else "item")
+    errors: dict[str, str] = {}
+    dated: dict[str, date] = {}
+    # Every problem with what was typed at once, before the stocktake is asked.
+    if not sku:
+        errors["sku"] = "Choose a product."
     try:
+        raw_date = form.get("date", "").strip()
         dated = {date_field: date.fromisoformat(raw_date)} if raw_date else {}
-        counted = whole(request.form.get("counted"), commas=True)
-        takes.add_found_line(
-            site,
-            stocktake_id,
-            sku=request.form.get("sku", ""),
-            counted=counted if isinstance(counted, int) else 0,
-            actor=actor(),
-            **dated,
-        )
     except ValueError:
-        errors = {"date": "Give a real date."}
-    except DomainError as exc:
-        errors = form_errors_from(exc)
-    else:
-        return commit_and_redirect(
-            "Line added.", url_for("stock.stocktake", stocktake_id=stocktake_id)
+        errors["date"] = "Enter the date on the pack as a real date, or leave it empty."
+    if not isinstance(counted, int) or counted < 1:
+        errors["counted"] = (
+            "Enter the kilograms found, e.g. 2.5."
+            if weighed
+            else "Enter how many were found: a whole number of 1 or more."
         )
+    if not errors and isinstance(counted, int):
+        try:
+            takes.add_found_line(
+                site, stocktake_id, sku=sku, counted=counted, actor=actor(), **dated
+            )
+        except DomainError as exc:
+            errors = form_errors_from(exc)
+            if "use_by" in errors:
+                errors["date"] = errors.pop("use_by")
+        else:
+            return commit_and_redirect(
+                "Line added.", url_for("stock.stocktake", stocktake_id=stocktake_id)
+            )
     db.session.rollback()
     return _render(takes.get_stocktake(site, stocktake_id, actor=actor()), errors, 422)
 

@@ -6,14 +6,14 @@ from flask import render_template, request, url_for
 from flask.typing import ResponseReturnValue
 
 from supermarket.auth.web import MANAGERS, actor, require_current_site, roles
-from supermarket.errors import DomainError
+from supermarket.errors import DomainError, InvalidInput
 from supermarket.extensions import db
 from supermarket.forms import commit_and_redirect, form_page, whole
-from supermarket.stock.forms import form_errors_from, item_lines
+from supermarket.stock.forms import form_errors_from, item_lines, line_errors, scaled
 from supermarket.stock.models import StockTransfer
 from supermarket.stock.services import levels
 from supermarket.stock.services import transfers as xfers
-from supermarket.stock.views import bp
+from supermarket.stock.views import bp, quantity_text
 
 BLANK_ROWS = 5
 
@@ -38,17 +38,18 @@ def transfer_new() -> ResponseReturnValue:
     site = require_current_site()
     errors: dict[str, str] = {}
     if request.method == "POST":
+        lines, prefixes = item_lines(request.form)
         data = xfers.TransferRequest.from_dict(
             {
                 "to_site": request.form.get("to_site", ""),
-                "lines": item_lines(request.form),
+                "lines": lines,
                 "note": request.form.get("note", "").strip()[:500],
             }
         )
         try:
             transfer = xfers.send_transfer(site, data, actor=actor())
         except DomainError as exc:
-            errors = form_errors_from(exc)
+            errors = line_errors(exc, lines, prefixes)
         else:
             return commit_and_redirect(
                 f"Sent to {transfer.to_site.name}: it is in transit until they receive it.",
@@ -78,15 +79,24 @@ def transfer(transfer_id: int) -> ResponseReturnValue:
 @roles(*MANAGERS)
 def transfer_receive(transfer_id: int) -> ResponseReturnValue:
     site = require_current_site()
+    sent = {line.id: line for line in xfers.get_transfer(site, transfer_id, actor=actor()).lines}
     lines = []
+    errors: dict[str, str] = {}
     for key, value in request.form.items():
         if key.startswith("received-"):
-            line_id, qty = (
-                whole(key.removeprefix("received-"), commas=True),
-                whole(value, commas=True),
-            )
+            line_id = whole(key.removeprefix("received-"), commas=True)
+            line = sent.get(line_id) if isinstance(line_id, int) else None
+            weighed = line is not None and line.product.weight_only
+            qty = scaled(value, 1000) if weighed else whole(value, commas=True)
+            if line is not None and (
+                not isinstance(qty, int) or not 0 <= qty <= line.quantity_sent
+            ):
+                most = quantity_text(line.quantity_sent, line.product.unit)
+                errors[key] = f"{line.product.name}: enter how many arrived, from 0 to {most}."
             lines.append({"id": line_id, "quantity_received": qty if qty is not None else -1})
     try:
+        if errors:
+            raise InvalidInput("Some lines need correcting.")
         found = xfers.receive_transfer(
             site,
             transfer_id,
@@ -96,9 +106,12 @@ def transfer_receive(transfer_id: int) -> ResponseReturnValue:
             actor=actor(),
         )
     except DomainError as exc:
-        errors = form_errors_from(exc)
+        errors = errors or form_errors_from(exc)
+        db.session.rollback()
         found = xfers.get_transfer(site, transfer_id, actor=actor())
-        return render_template("stock/transfer.html", site=site, transfer=found, errors=errors), 422
+        return render_template(
+            "stock/transfer.html", site=site, transfer=found, errors=errors, form=request.form
+        ), 422
     return commit_and_redirect(
         "Transfer received into stock."
         if found.status == "received"
