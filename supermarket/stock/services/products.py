@@ -146,17 +146,23 @@ def product_conflicts(data: dict[str, Any], product: Product | None) -> dict[str
     return problems
 
 
-def create_product(new: NewProduct, *, actor: User) -> Product:
-    """Add a product to the catalogue (site managers and administrators)."""
-    ensure_catalogue_editor(actor)
-    data = new.values()
+def _checked(data: dict[str, Any], product: Product | None) -> dict[str, Any]:
+    """The fields cleaned as stored, once they pass the rules and no other product than
+    `product` has the sku or barcode; refused otherwise."""
     problems = product_problems(data)
     if problems:
         raise InvalidInput("Some fields need correcting.", fields=problems)
-    data = cleaned_product(data)
-    conflicts = product_conflicts(data, None)
+    cleaned = cleaned_product(data)
+    conflicts = product_conflicts(cleaned, product)
     if conflicts:
         raise Conflict("That code or barcode is taken.", code="product_exists", fields=conflicts)
+    return cleaned
+
+
+def create_product(new: NewProduct, *, actor: User) -> Product:
+    """Add a product to the catalogue (site managers and administrators)."""
+    ensure_catalogue_editor(actor)
+    data = _checked(new.values(), None)
     product = Product(**data, name_key=data["name"].lower())
     db.session.add(product)
     db.session.flush()
@@ -170,13 +176,7 @@ def update_product(product: Product, sent: ProductChanges, *, actor: User) -> Pr
     changes = sent.values()
     if product.weight_only:
         changes = {k: v for k, v in changes.items() if k in ("name", "reference_price_pence")}
-    problems = product_problems(changes)
-    if problems:
-        raise InvalidInput("Some fields need correcting.", fields=problems)
-    changes = cleaned_product(changes)
-    conflicts = product_conflicts(changes, product)
-    if conflicts:
-        raise Conflict("That code or barcode is taken.", code="product_exists", fields=conflicts)
+    changes = _checked(changes, product)
     for name, value in changes.items():
         setattr(product, name, value)
     product.name_key = product.name.lower()
