@@ -34,15 +34,7 @@ def give_consent(member: Member, kind: str, method: str, *, actor: User) -> Memb
     if current is not None:
         return current
     consent = _add_consent(member, consent_kind, ConsentMethod(method), actor)
-    db.session.flush()
-    audit.record(
-        "member.consent_given",
-        actor=actor,
-        object_type="member",
-        object_id=member.id,
-        site_id=member.site_id,
-        details={"kind": consent_kind.value, "method": method},
-    )
+    _audit("member.consent_given", member, consent_kind, method, actor)
     return consent
 
 
@@ -62,16 +54,21 @@ def withdraw_consent(member: Member, kind: str, method: str, *, actor: User) -> 
     current.withdrawn_at = utcnow()
     current.withdrawn_by_id = actor.id
     current.withdrawn_method = ConsentMethod(method).value
+    _audit("member.consent_withdrawn", member, consent_kind, method, actor)
+    return current
+
+
+def _audit(action: str, member: Member, kind: ConsentKind, method: str, actor: User) -> None:
+    """Audit a consent given or withdrawn: which, and how."""
     db.session.flush()
     audit.record(
-        "member.consent_withdrawn",
+        action,
         actor=actor,
         object_type="member",
         object_id=member.id,
         site_id=member.site_id,
-        details={"kind": consent_kind.value, "method": method},
+        details={"kind": kind.value, "method": method},
     )
-    return current
 
 
 def _consent_kind(kind: str) -> ConsentKind:
