@@ -6,7 +6,7 @@ import hashlib
 import secrets
 from collections.abc import Iterable, Sequence
 from datetime import datetime, timedelta
-from typing import Any
+from typing import Any, TypeVar
 
 import pyotp
 from sqlalchemy import func, select, update
@@ -227,6 +227,18 @@ def upgrade_password_hash(user: User, password: str) -> None:
         user.password_hash = hash_password(password)
 
 
+_Credential = TypeVar("_Credential", AuthSession, ApiToken)
+
+
+def _by_secret(model: type[_Credential], secret: str) -> _Credential | None:
+    """The session or token whose hash matches `secret`, with its user and their sites."""
+    return db.session.scalar(
+        select(model)
+        .where(model.token_hash == _sha256(secret))
+        .options(joinedload(model.user).selectinload(User.sites))
+    )
+
+
 def start_session(user: User, *, ip: str, mfa_passed: bool) -> str:
     """Open a server-side session; returns the random id the cookie will carry."""
     token = secrets.token_urlsafe(32)
@@ -238,11 +250,7 @@ def start_session(user: User, *, ip: str, mfa_passed: bool) -> str:
 
 def load_session(token: str, *, idle: timedelta, absolute: timedelta) -> AuthSession | None:
     """The live session for a cookie id; idle, expired, ended or deactivated ones are None."""
-    auth = db.session.scalar(
-        select(AuthSession)
-        .where(AuthSession.token_hash == _sha256(token))
-        .options(joinedload(AuthSession.user).selectinload(User.sites))
-    )
+    auth = _by_secret(AuthSession, token)
     if auth is None or auth.ended_at is not None or not auth.user.active:
         return None
     now = utcnow()
@@ -363,11 +371,7 @@ def user_for_token(secret: str) -> User | None:
     """The active user behind a live token, or None."""
     if not secret.startswith(TOKEN_PREFIX):
         return None
-    token = db.session.scalar(
-        select(ApiToken)
-        .where(ApiToken.token_hash == _sha256(secret))
-        .options(joinedload(ApiToken.user).selectinload(User.sites))
-    )
+    token = _by_secret(ApiToken, secret)
     if token is None or token.revoked_at is not None or not token.user.active:
         return None
     now = utcnow()
