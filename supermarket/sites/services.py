@@ -11,6 +11,7 @@ from sqlalchemy import select
 from supermarket.auth import audit
 from supermarket.auth.access import works_at
 from supermarket.auth.models import Role, User
+from supermarket.auth.services import all_sites
 from supermarket.errors import Conflict, InvalidInput, NotFound, PermissionDenied
 from supermarket.extensions import db
 from supermarket.postcodes import normalise_postcode
@@ -27,9 +28,8 @@ def get_site(code: str) -> Site:
     return site
 
 
-def list_sites() -> list[Site]:
-    """Every site, active or not, by name (administrators' lists)."""
-    return list(db.session.scalars(select(Site).order_by(Site.name)))
+# Every site, active or not, by name (administrators' lists): the list accounts get sites from.
+list_sites = all_sites
 
 
 def _validate(code: str, name: str, postcode: str, timezone: str) -> tuple[dict[str, str], str]:
