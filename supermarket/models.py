@@ -75,6 +75,12 @@ class UTCDateTime(TypeDecorator[datetime]):
         return value.astimezone(UTC)
 
 
+class IdKey:
+    """Adds the table's surrogate key, `id`, as its first column."""
+
+    id: Mapped[int] = mapped_column(primary_key=True, sort_order=-1)
+
+
 class CreatedAt:
     """Adds a created_at timestamp."""
 

@@ -8,18 +8,17 @@ from sqlalchemy import CheckConstraint, ForeignKey, Integer, String, UniqueConst
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from supermarket.auth.models import User
-from supermarket.models import Base, UTCDateTime, utcnow
+from supermarket.models import Base, IdKey, UTCDateTime, utcnow
 from supermarket.sites.models import Site
 from supermarket.stock.models.kinds import Category, StocktakeStatus
 from supermarket.stock.models.ledger import StockBatch
 
 
-class Stocktake(Base):
+class Stocktake(IdKey, Base):
     """A count of a site's stock (one category or all), approved by a site manager."""
 
     __tablename__ = "stocktakes"
 
-    id: Mapped[int] = mapped_column(primary_key=True)
     site_id: Mapped[int] = mapped_column(ForeignKey("sites.id"), index=True)
     category: Mapped[str | None] = mapped_column(String(20), default=None)
     status: Mapped[str] = mapped_column(String(12), default=StocktakeStatus.OPEN)
@@ -41,7 +40,7 @@ class Stocktake(Base):
         return Category(self.category).label if self.category else "All categories"
 
 
-class StocktakeLine(Base):
+class StocktakeLine(IdKey, Base):
     """One batch on the count sheet: what the ledger said when the count began, and the count."""
 
     __tablename__ = "stocktake_lines"
@@ -50,7 +49,6 @@ class StocktakeLine(Base):
         CheckConstraint("counted_quantity IS NULL OR counted_quantity >= 0", name="count_ok"),
     )
 
-    id: Mapped[int] = mapped_column(primary_key=True)
     stocktake_id: Mapped[int] = mapped_column(ForeignKey("stocktakes.id"), index=True)
     batch_id: Mapped[int] = mapped_column(ForeignKey("stock_batches.id"))
     expected_quantity: Mapped[int] = mapped_column(Integer)

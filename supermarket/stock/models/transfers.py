@@ -8,19 +8,18 @@ from sqlalchemy import CheckConstraint, ForeignKey, Integer, String
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from supermarket.auth.models import User
-from supermarket.models import Base, UTCDateTime, utcnow
+from supermarket.models import Base, IdKey, UTCDateTime, utcnow
 from supermarket.sites.models import Site
 from supermarket.stock.models.catalogue import Product
 from supermarket.stock.models.kinds import TransferStatus
 from supermarket.stock.models.ledger import StockBatch
 
 
-class StockTransfer(Base):
+class StockTransfer(IdKey, Base):
     """Stock sent from one site (site_id) to another (to_site_id)."""
 
     __tablename__ = "stock_transfers"
 
-    id: Mapped[int] = mapped_column(primary_key=True)
     site_id: Mapped[int] = mapped_column(ForeignKey("sites.id"), index=True)
     to_site_id: Mapped[int] = mapped_column(ForeignKey("sites.id"), index=True)
     status: Mapped[str] = mapped_column(String(20), default=TransferStatus.IN_TRANSIT)
@@ -40,7 +39,7 @@ class StockTransfer(Base):
     )
 
 
-class StockTransferLine(Base):
+class StockTransferLine(IdKey, Base):
     """One sender batch in a transfer; the shortfall is what did not arrive."""
 
     __tablename__ = "stock_transfer_lines"
@@ -53,7 +52,6 @@ class StockTransferLine(Base):
         ),
     )
 
-    id: Mapped[int] = mapped_column(primary_key=True)
     transfer_id: Mapped[int] = mapped_column(ForeignKey("stock_transfers.id"), index=True)
     product_id: Mapped[int] = mapped_column(ForeignKey("products.id"))
     from_batch_id: Mapped[int] = mapped_column(ForeignKey("stock_batches.id"))
