@@ -15,6 +15,7 @@ from supermarket.extensions import db
 from supermarket.members import rules
 from supermarket.members.models import Member, MemberStatus
 from supermarket.members.services.lookup import _site_is_full
+from supermarket.members.services.registration import term_columns
 from supermarket.members.terms import add_months
 from supermarket.sites.calendar import site_today
 
@@ -115,10 +116,8 @@ def admit_from_waiting_list(member: Member, *, actor: User) -> Member:
         )
     today = site_today(site)
     term = rules.new_term(settings, today, waiting=False)
-    member.status = term.status.value
-    member.joined_on = term.joined_on
-    member.expires_on = term.expires_on
-    member.review_due_on = term.review_due_on
+    for column, value in term_columns(term).items():
+        setattr(member, column, value)
     _lifecycle(member, "admitted", actor)
     return member
 

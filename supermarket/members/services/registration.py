@@ -177,37 +177,50 @@ def register_member(
 def _new_member(
     site: Site, data: NewMember, keys: rules.HouseholdKeys, term: rules.Term, actor: User
 ) -> Member:
+    return Member(site=site, **new_member_columns(site, data, keys, term, actor))
+
+
+def term_columns(term: rules.Term) -> dict[str, Any]:
+    """A membership term as the member's columns store it."""
+    return {
+        "status": term.status.value,
+        "joined_on": term.joined_on,
+        "expires_on": term.expires_on,
+        "review_due_on": term.review_due_on,
+    }
+
+
+def new_member_columns(
+    site: Site, data: NewMember, keys: rules.HouseholdKeys, term: rules.Term, actor: User
+) -> dict[str, Any]:
+    """A new member's columns, from a registration at the desk or a row of an import."""
     household, eligibility = data.household, data.eligibility
-    return Member(
-        site_id=site.id,
-        site=site,
-        first_name=data.first_name,
-        last_name=data.last_name,
-        first_name_key=keys.first_name_key,
-        last_name_key=keys.last_name_key,
-        date_of_birth=data.date_of_birth,
-        age_band=age_band(data.date_of_birth, term.joined_on),
-        postcode=data.postcode,
-        postcode_district=rules.postcode_district(data.postcode),
-        phone=data.phone,
-        email=data.email,
-        adults=household.adults,
-        children_0_4=household.children_0_4,
-        children_5_11=household.children_5_11,
-        children_12_17=household.children_12_17,
-        eligibility_route=eligibility.route,
-        referral_agency=eligibility.referral_agency,
-        referral_reference=eligibility.referral_reference,
-        benefit=eligibility.benefit,
-        dietary=list(data.dietary),
-        dietary_notes=data.dietary_notes,
-        status=term.status.value,
-        joined_on=term.joined_on,
-        expires_on=term.expires_on,
-        review_due_on=term.review_due_on,
-        match_hash=keys.match_hash,
-        registered_by_id=actor.id,
-    )
+    return {
+        "site_id": site.id,
+        "first_name": data.first_name,
+        "last_name": data.last_name,
+        "first_name_key": keys.first_name_key,
+        "last_name_key": keys.last_name_key,
+        "date_of_birth": data.date_of_birth,
+        "age_band": age_band(data.date_of_birth, term.joined_on),
+        "postcode": data.postcode,
+        "postcode_district": rules.postcode_district(data.postcode),
+        "phone": data.phone,
+        "email": data.email,
+        "adults": household.adults,
+        "children_0_4": household.children_0_4,
+        "children_5_11": household.children_5_11,
+        "children_12_17": household.children_12_17,
+        "eligibility_route": eligibility.route,
+        "referral_agency": eligibility.referral_agency,
+        "referral_reference": eligibility.referral_reference,
+        "benefit": eligibility.benefit,
+        "dietary": list(data.dietary),
+        "dietary_notes": data.dietary_notes,
+        **term_columns(term),
+        "match_hash": keys.match_hash,
+        "registered_by_id": actor.id,
+    }
 
 
 def _insert_with_unique_number(member: Member) -> None:
