@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-from supermarket.auth import audit
 from supermarket.auth.access import ensure_works_at
 from supermarket.auth.models import User
 from supermarket.errors import NotFound, RuleViolation
 from supermarket.extensions import db
 from supermarket.members.models import ConsentKind, ConsentMethod, Member, MemberConsent
+from supermarket.members.services import audited
 from supermarket.models import utcnow
 
 
@@ -61,14 +61,7 @@ def withdraw_consent(member: Member, kind: str, method: str, *, actor: User) -> 
 def _audit(action: str, member: Member, kind: ConsentKind, method: str, actor: User) -> None:
     """Audit a consent given or withdrawn: which, and how."""
     db.session.flush()
-    audit.record(
-        action,
-        actor=actor,
-        object_type="member",
-        object_id=member.id,
-        site_id=member.site_id,
-        details={"kind": kind.value, "method": method},
-    )
+    audited.on_member(action, member, actor, member.site_id, kind=kind.value, method=method)
 
 
 def _consent_kind(kind: str) -> ConsentKind:

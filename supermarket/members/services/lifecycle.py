@@ -7,13 +7,13 @@ from typing import Any
 
 from sqlalchemy import func, select, tuple_
 
-from supermarket.auth import audit
 from supermarket.auth.access import ensure_works_at
 from supermarket.auth.models import User
 from supermarket.errors import InvalidInput, RuleViolation
 from supermarket.extensions import db
 from supermarket.members import rules
 from supermarket.members.models import Member, MemberStatus
+from supermarket.members.services import audited
 from supermarket.members.services.lookup import _site_is_full
 from supermarket.members.services.registration import term_columns
 from supermarket.members.terms import add_months
@@ -22,13 +22,8 @@ from supermarket.sites.calendar import site_today
 
 def _lifecycle(member: Member, action: str, actor: User, **details: Any) -> None:
     db.session.flush()
-    audit.record(
-        f"member.{action}",
-        actor=actor,
-        object_type="member",
-        object_id=member.id,
-        site_id=member.site_id,
-        details={"status": member.status, **details},
+    audited.on_member(
+        f"member.{action}", member, actor, member.site_id, status=member.status, **details
     )
 
 

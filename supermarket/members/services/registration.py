@@ -11,7 +11,6 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
-from supermarket.auth import audit
 from supermarket.auth.access import ensure_works_at
 from supermarket.auth.models import Role, User
 from supermarket.errors import Conflict, InvalidInput, PermissionDenied
@@ -22,6 +21,7 @@ from supermarket.members.inputs import MemberChanges, NewMember
 from supermarket.members.matching import match_key
 from supermarket.members.models import ConsentKind, ConsentMethod, Member
 from supermarket.members.schemas import CONTACT_FIELDS
+from supermarket.members.services import audited
 from supermarket.members.services.consent import _add_consent
 from supermarket.members.services.lookup import OPEN_STATUSES, _site_is_full
 from supermarket.members.terms import age_band
@@ -159,17 +159,14 @@ def register_member(
         if kind is ConsentKind.PRIVACY_NOTICE or data.consents.given(kind):
             _add_consent(member, kind, method, actor)
     db.session.flush()
-    audit.record(
+    audited.on_member(
         "member.registered",
-        actor=actor,
-        object_type="member",
-        object_id=member.id,
-        site_id=site.id,
-        details={
-            "route": member.eligibility_route,
-            "status": member.status,
-            "member_elsewhere": bool(warnings),
-        },
+        member,
+        actor,
+        site.id,
+        route=member.eligibility_route,
+        status=member.status,
+        member_elsewhere=bool(warnings),
     )
     return Registration(member=member, warnings=warnings)
 
@@ -264,14 +261,7 @@ def update_member(member: Member, changes: MemberChanges, *, actor: User) -> Mem
         _rekey(member)
     if changed:
         db.session.flush()
-        audit.record(
-            "member.updated",
-            actor=actor,
-            object_type="member",
-            object_id=member.id,
-            site_id=site.id,
-            details={"fields": sorted(changed)},
-        )
+        audited.on_member("member.updated", member, actor, site.id, fields=sorted(changed))
     return member
 
 
