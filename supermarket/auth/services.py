@@ -129,12 +129,8 @@ def create_user(
     )
     db.session.add(user)
     db.session.flush()
-    audit.record(
-        "user.created",
-        actor=actor,
-        object_type="user",
-        object_id=user.id,
-        details={"role": role, "sites": [s.code for s in user.sites]},
+    audit.record_on(
+        "user.created", "user", user.id, actor, role=role, sites=[s.code for s in user.sites]
     )
     return user
 
@@ -182,7 +178,7 @@ def deactivate_user(user: User, *, actor: User | None) -> None:
     user.active = False
     end_all_sessions(user)
     revoke_all_tokens(user)
-    audit.record("user.deactivated", actor=actor, object_type="user", object_id=user.id)
+    audit.record_on("user.deactivated", "user", user.id, actor)
 
 
 def set_password(user: User, password: str, *, actor: User | None) -> None:
@@ -196,7 +192,7 @@ def set_password(user: User, password: str, *, actor: User | None) -> None:
         raise InvalidInput(" ".join(problems), fields={"password": " ".join(problems)})
     user.password_hash = hash_password(password)
     end_all_sessions(user)
-    audit.record("user.password_changed", actor=actor, object_type="user", object_id=user.id)
+    audit.record_on("user.password_changed", "user", user.id, actor)
 
 
 def authenticate(email: str, password: str) -> User | None:
@@ -325,7 +321,7 @@ def enable_totp(user: User, secret: str, code: str) -> None:
         )
     user.totp_secret = secret
     user.totp_last_step = step
-    audit.record("user.mfa_enabled", actor=user, object_type="user", object_id=user.id)
+    audit.record_on("user.mfa_enabled", "user", user.id, user)
 
 
 def verify_totp(user: User, code: str) -> bool:
@@ -357,12 +353,8 @@ def create_token(user: User, *, label: str, actor: User | None) -> tuple[ApiToke
     token = ApiToken(user=user, label=label[:100], prefix=secret[:12], token_hash=_sha256(secret))
     db.session.add(token)
     db.session.flush()
-    audit.record(
-        "token.created",
-        actor=actor,
-        object_type="api_token",
-        object_id=token.id,
-        details={"user": user.email, "label": token.label},
+    audit.record_on(
+        "token.created", "api_token", token.id, actor, user=user.email, label=token.label
     )
     return token, secret
 
@@ -386,7 +378,7 @@ def revoke_token(token_id: int, *, actor: User | None) -> ApiToken:
         raise NotFound("No such token.")
     if token.revoked_at is None:
         token.revoked_at = utcnow()
-        audit.record("token.revoked", actor=actor, object_type="api_token", object_id=token.id)
+        audit.record_on("token.revoked", "api_token", token.id, actor)
     return token
 
 

@@ -86,9 +86,7 @@ def create_site(
         raise ValidationError({"settings": exc.messages}) from exc
     db.session.add(site)
     db.session.flush()
-    audit.record(
-        "site.created", actor=actor, object_type="site", object_id=site.code, site_id=site.id
-    )
+    audit.record_on("site.created", "site", site.code, actor, site.id)
     return site
 
 
@@ -110,9 +108,7 @@ def update_site(
         raise InvalidInput("Some fields need correcting.", fields=problems)
     site.name, site.address, site.postcode = name.strip(), address.strip()[:300], normal_pc
     site.timezone, site.active = timezone, active
-    audit.record(
-        "site.updated", actor=actor, object_type="site", object_id=site.code, site_id=site.id
-    )
+    audit.record_on("site.updated", "site", site.code, actor, site.id)
     return site
 
 
@@ -134,12 +130,5 @@ def update_settings(
     if not changed:
         return site
     site.settings = settings
-    audit.record(
-        "site.settings_changed",
-        actor=actor,
-        object_type="site",
-        object_id=site.code,
-        site_id=site.id,
-        details=changed,
-    )
+    audit.record_on("site.settings_changed", "site", site.code, actor, site.id, **changed)
     return site

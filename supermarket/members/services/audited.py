@@ -14,23 +14,9 @@ def on_member(
     action: str, member: Member, actor: User | None, site_id: int, **details: Any
 ) -> None:
     """Audit `action` on one member, done by the staff of site `site_id`, with `details`."""
-    audit.record(
-        action,
-        actor=actor,
-        object_type="member",
-        object_id=member.id,
-        site_id=site_id,
-        details=details,
-    )
+    audit.record_on(action, "member", member.id, actor, site_id, **details)
 
 
 def on_site(action: str, site: Site, actor: User | None, **details: Any) -> None:
     """Audit `action` on the members of a whole site (an import, a run, a batch of cards)."""
-    audit.record(
-        action,
-        actor=actor,
-        object_type="site",
-        object_id=site.code,
-        site_id=site.id,
-        details=details,
-    )
+    audit.record_on(action, "site", site.code, actor, site.id, **details)

@@ -166,7 +166,7 @@ def create_product(new: NewProduct, *, actor: User) -> Product:
     product = Product(**data, name_key=data["name"].lower())
     db.session.add(product)
     db.session.flush()
-    audit.record("product.created", actor=actor, object_type="product", object_id=product.sku)
+    audit.record_on("product.created", "product", product.sku, actor)
     return product
 
 
@@ -181,13 +181,7 @@ def update_product(product: Product, sent: ProductChanges, *, actor: User) -> Pr
         setattr(product, name, value)
     product.name_key = product.name.lower()
     db.session.flush()
-    audit.record(
-        "product.updated",
-        actor=actor,
-        object_type="product",
-        object_id=product.sku,
-        details={"fields": sorted(changes)},
-    )
+    audit.record_on("product.updated", "product", product.sku, actor, fields=sorted(changes))
     return product
 
 

@@ -201,13 +201,7 @@ def approve_stocktake(
     stocktake.approved_by_id = actor.id
     stocktake.approved_at = at
     db.session.flush()
-    audit.record(
-        "stocktake.approved",
-        actor=actor,
-        object_type="stocktake",
-        object_id=stocktake.id,
-        site_id=site.id,
-    )
+    audit.record_on("stocktake.approved", "stocktake", stocktake.id, actor, site.id)
     return stocktake
 
 

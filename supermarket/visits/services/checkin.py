@@ -204,17 +204,15 @@ def check_in(
     if first is not None:
         return _replay(first, number, fingerprint, settings, now)
     stock_link.issue_lines(site, draft.basket.lines, visit_id=visit.id, actor=actor, at=now)
-    audit.record(
+    audit.record_on(
         "visit.checked_in",
-        actor=actor,
-        object_type="visit",
-        object_id=visit.id,
-        site_id=site.id,
-        details={
-            "overridden_rules": draft.overridden,
-            "other_site": member.site_id != site.id,
-            "lines": len(draft.basket.lines),
-        },
+        "visit",
+        visit.id,
+        actor,
+        site.id,
+        overridden_rules=draft.overridden,
+        other_site=member.site_id != site.id,
+        lines=len(draft.basket.lines),
     )
     after = state_from((*draft.state.dates, visit.local_date), settings, visit.local_date)
     return CheckIn(
