@@ -13,7 +13,7 @@ never answered with a visit that dropped the new basket or payment.
 from __future__ import annotations
 
 from contextlib import AbstractContextManager, nullcontext
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field
 from datetime import date, datetime
 from typing import Any
 
@@ -295,17 +295,8 @@ def _basket_rows(basket: Basket) -> tuple[list[VisitBand], list[VisitLine]]:
         VisitBand(band=band, quantity=count, value_pence=basket.values.get(band, 0))
         for band, count in basket.counts.items()
     ]
-    lines = [
-        VisitLine(
-            product_id=line.product_id,
-            sku=line.sku,
-            name=line.name,
-            band=line.band,
-            quantity=line.quantity,
-            reference_price_pence=line.reference_price_pence,
-        )
-        for line in basket.lines
-    ]
+    # A visit line keeps the scanned line as it is: the product, and its name, band and price then.
+    lines = [VisitLine(**asdict(line)) for line in basket.lines]
     return bands, lines
 
 
