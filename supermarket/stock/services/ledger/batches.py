@@ -61,6 +61,20 @@ def batch_for(
     return db.session.scalars(stmt).one()
 
 
+def dated_batch(
+    site: Site,
+    product: Product,
+    source: str,
+    *,
+    use_by: date | None,
+    best_before: date | None,
+) -> StockBatch:
+    """The batch for this product and source by the date it carries: a use-by, else a
+    best-before, else none (batch_for)."""
+    kind = DateKind.USE_BY if use_by else DateKind.BEST_BEFORE if best_before else DateKind.NONE
+    return batch_for(site, product, kind, use_by or best_before, source)
+
+
 def move(
     batch: StockBatch,
     delta: int,
