@@ -38,7 +38,15 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from supermarket.auth.models import User
 from supermarket.members.models import Member
-from supermarket.models import Base, CreatedAt, IdKey, LabelledEnum, UTCDateTime, utcnow
+from supermarket.models import (
+    Base,
+    CreatedAt,
+    IdKey,
+    LabelledEnum,
+    UTCDateTime,
+    owned_lines,
+    utcnow,
+)
 from supermarket.sites.models import Site
 
 
@@ -138,12 +146,8 @@ class Visit(IdKey, Base):
     actor: Mapped[User | None] = relationship(foreign_keys=[actor_id])
     overridden_by: Mapped[User | None] = relationship(foreign_keys=[overridden_by_id])
     voided_by: Mapped[User | None] = relationship(foreign_keys=[voided_by_id])
-    bands: Mapped[list[VisitBand]] = relationship(
-        back_populates="visit", order_by="VisitBand.id", cascade="all, delete-orphan"
-    )
-    lines: Mapped[list[VisitLine]] = relationship(
-        back_populates="visit", order_by="VisitLine.id", cascade="all, delete-orphan"
-    )
+    bands: Mapped[list[VisitBand]] = owned_lines("visit", "VisitBand")
+    lines: Mapped[list[VisitLine]] = owned_lines("visit", "VisitLine")
 
     @property
     def people(self) -> int:

@@ -8,7 +8,7 @@ from sqlalchemy import CheckConstraint, Date, ForeignKey, Index, Integer, String
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from supermarket.auth.models import User
-from supermarket.models import Base, CreatedAt, IdKey
+from supermarket.models import Base, CreatedAt, IdKey, owned_lines
 from supermarket.sites.models import Site
 from supermarket.stock.models.catalogue import Product
 from supermarket.stock.models.kinds import DonorKind
@@ -49,9 +49,7 @@ class Donation(IdKey, CreatedAt, Base):
     site: Mapped[Site] = relationship()
     donor: Mapped[Donor] = relationship()
     actor: Mapped[User | None] = relationship()
-    lines: Mapped[list[DonationLine]] = relationship(
-        back_populates="donation", order_by="DonationLine.id", cascade="all, delete-orphan"
-    )
+    lines: Mapped[list[DonationLine]] = owned_lines("donation", "DonationLine")
 
 
 class DonationLine(IdKey, Base):

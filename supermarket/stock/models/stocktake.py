@@ -8,7 +8,7 @@ from sqlalchemy import CheckConstraint, ForeignKey, Integer, String, UniqueConst
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from supermarket.auth.models import User
-from supermarket.models import Base, IdKey, UTCDateTime, utcnow
+from supermarket.models import Base, IdKey, UTCDateTime, owned_lines, utcnow
 from supermarket.sites.models import Site
 from supermarket.stock.models.kinds import Category, StocktakeStatus
 from supermarket.stock.models.ledger import StockBatch
@@ -31,9 +31,7 @@ class Stocktake(IdKey, Base):
     site: Mapped[Site] = relationship()
     started_by: Mapped[User | None] = relationship(foreign_keys=[started_by_id])
     approved_by: Mapped[User | None] = relationship(foreign_keys=[approved_by_id])
-    lines: Mapped[list[StocktakeLine]] = relationship(
-        back_populates="stocktake", cascade="all, delete-orphan", order_by="StocktakeLine.id"
-    )
+    lines: Mapped[list[StocktakeLine]] = owned_lines("stocktake", "StocktakeLine")
 
     @property
     def category_label(self) -> str:

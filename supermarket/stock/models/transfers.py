@@ -8,7 +8,7 @@ from sqlalchemy import CheckConstraint, ForeignKey, Integer, String
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from supermarket.auth.models import User
-from supermarket.models import Base, IdKey, UTCDateTime, utcnow
+from supermarket.models import Base, IdKey, UTCDateTime, owned_lines, utcnow
 from supermarket.sites.models import Site
 from supermarket.stock.models.catalogue import Product
 from supermarket.stock.models.kinds import TransferStatus
@@ -34,9 +34,7 @@ class StockTransfer(IdKey, Base):
     to_site: Mapped[Site] = relationship(foreign_keys=[to_site_id])
     sent_by: Mapped[User | None] = relationship(foreign_keys=[sent_by_id])
     received_by: Mapped[User | None] = relationship(foreign_keys=[received_by_id])
-    lines: Mapped[list[StockTransferLine]] = relationship(
-        back_populates="transfer", order_by="StockTransferLine.id", cascade="all, delete-orphan"
-    )
+    lines: Mapped[list[StockTransferLine]] = owned_lines("transfer", "StockTransferLine")
 
 
 class StockTransferLine(IdKey, Base):
