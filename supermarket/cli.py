@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import sqlite3
 import sys
-from contextlib import closing
+from collections.abc import Iterator
+from contextlib import closing, contextmanager
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, NoReturn
 
 import click
 from flask import Flask, current_app
@@ -20,10 +21,20 @@ if TYPE_CHECKING:
     from supermarket.auth.models import User
 
 
-def _fail(error: DomainError) -> None:
+def _fail(error: DomainError) -> NoReturn:
     db.session.rollback()
     details = "; ".join(f"{k}: {v}" for k, v in error.fields.items())
     raise click.ClickException(f"{error.message} {details}".strip())
+
+
+@contextmanager
+def _committed() -> Iterator[None]:
+    """Commit what the block changes; a refused change rolls back and fails the command."""
+    try:
+        yield
+    except DomainError as exc:
+        _fail(exc)
+    db.session.commit()
 
 
 def register_commands(app: Flask) -> None:
@@ -40,9 +51,7 @@ def register_commands(app: Flask) -> None:
 # --- sites ---------------------------------------------------------------------------------
 
 
-@click.group("sites", help="Add and list sites.")
-def sites_group() -> None:
-    pass
+sites_group = click.Group("sites", help="Add and list sites.")
 
 
 @sites_group.command("create")
@@ -53,11 +62,8 @@ def sites_group() -> None:
 def sites_create(code: str, name: str, postcode: str, address: str) -> None:
     from supermarket.sites.services import create_site
 
-    try:
+    with _committed():
         site = create_site(code=code, name=name, postcode=postcode, address=address, actor=None)
-    except DomainError as exc:
-        _fail(exc)
-    db.session.commit()
     click.echo(f"Created site {site.code}: {site.name}")
 
 
@@ -73,9 +79,7 @@ def sites_list() -> None:
 # --- users ---------------------------------------------------------------------------------
 
 
-@click.group("users", help="Staff accounts.")
-def users_group() -> None:
-    pass
+users_group = click.Group("users", help="Staff accounts.")
 
 
 @users_group.command("create")
@@ -104,13 +108,10 @@ def users_create(
         password = sys.stdin.readline().rstrip("\r\n")
     else:
         password = click.prompt("Password", hide_input=True, confirmation_prompt=True)
-    try:
+    with _committed():
         user = create_user(
             email=email, name=name, role=role, password=password, sites=sites, actor=None
         )
-    except DomainError as exc:
-        _fail(exc)
-    db.session.commit()
     click.echo(f"Created {user.role} {user.email}")
 
 
@@ -147,9 +148,7 @@ def users_deactivate(email: str) -> None:
 # --- API tokens ----------------------------------------------------------------------------
 
 
-@click.group("tokens", help="API tokens (shown once, stored hashed).")
-def tokens_group() -> None:
-    pass
+tokens_group = click.Group("tokens", help="API tokens (shown once, stored hashed).")
 
 
 @tokens_group.command("create")
@@ -159,11 +158,8 @@ def tokens_create(email: str, label: str) -> None:
     from supermarket.auth.services import create_token
 
     user = _account(email)
-    try:
+    with _committed():
         token, secret = create_token(user, label=label, actor=None)
-    except DomainError as exc:
-        _fail(exc)
-    db.session.commit()
     click.echo(f"Token {token.id} for {user.email} ({user.role}). It is shown only once:", err=True)
     click.echo(secret)
 
@@ -173,11 +169,8 @@ def tokens_create(email: str, label: str) -> None:
 def tokens_revoke(token_id: int) -> None:
     from supermarket.auth.services import revoke_token
 
-    try:
+    with _committed():
         revoke_token(token_id, actor=None)
-    except DomainError as exc:
-        _fail(exc)
-    db.session.commit()
     click.echo(f"Revoked token {token_id}")
 
 

@@ -12,12 +12,36 @@ from werkzeug.exceptions import HTTPException
 
 log = logging.getLogger(__name__)
 
+# The error code of each HTTP status, in JSON answers and as domain errors' default.
+_HTTP_CODES = {
+    400: "bad_request",
+    401: "unauthenticated",
+    403: "forbidden",
+    404: "not_found",
+    405: "method_not_allowed",
+    409: "conflict",
+    413: "payload_too_large",
+    415: "unsupported_media_type",
+    422: "validation_error",
+    429: "too_many_requests",
+}
+
 
 class DomainError(Exception):
     """A refusal a service raises; the request that caused it commits nothing."""
 
     status = 400
     code = "bad_request"
+
+    def __init_subclass__(
+        cls, *, status: int | None = None, code: str | None = None, **kwargs: Any
+    ) -> None:
+        """`class NotFound(DomainError, status=404)`: its status, and its status's code unless
+        `code` names another."""
+        super().__init_subclass__(**kwargs)
+        if status is not None:
+            cls.status = status
+            cls.code = code or _HTTP_CODES[status]
 
     def __init__(
         self,
@@ -35,33 +59,24 @@ class DomainError(Exception):
         self.details = details or {}
 
 
-class NotFound(DomainError):
-    status = 404
-    code = "not_found"
+class NotFound(DomainError, status=404):
+    """No such thing, or none the user may know of."""
 
 
-class PermissionDenied(DomainError):
-    status = 403
-    code = "forbidden"
+class PermissionDenied(DomainError, status=403):
+    """The user may not do this."""
 
 
-class RuleViolation(DomainError):
+class RuleViolation(DomainError, status=409, code="rule_violation"):
     """A business rule refused the action (weekly limit, expired membership, ...)."""
 
-    status = 409
-    code = "rule_violation"
+
+class Conflict(DomainError, status=409):
+    """The change clashes with what is stored (a code or email taken, ...)."""
 
 
-class Conflict(DomainError):
-    status = 409
-    code = "conflict"
-
-
-class InvalidInput(DomainError):
+class InvalidInput(DomainError, status=422):
     """Input a schema accepted in shape but a rule refused, with the fields at fault."""
-
-    status = 422
-    code = "validation_error"
 
 
 def wants_json() -> bool:
@@ -77,20 +92,6 @@ def json_error(status: int, code: str, message: str, fields: dict[str, Any] | No
     response = jsonify(error_body(code, message, fields))
     response.status_code = status
     return response
-
-
-_HTTP_CODES = {
-    400: "bad_request",
-    401: "unauthenticated",
-    403: "forbidden",
-    404: "not_found",
-    405: "method_not_allowed",
-    409: "conflict",
-    413: "payload_too_large",
-    415: "unsupported_media_type",
-    422: "validation_error",
-    429: "too_many_requests",
-}
 
 
 def register_error_handlers(app: Flask) -> None:

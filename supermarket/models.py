@@ -7,7 +7,7 @@ from datetime import UTC, datetime
 from typing import Any, Self
 
 from sqlalchemy import DateTime, MetaData
-from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+from sqlalchemy.orm import DeclarativeBase, Mapped, Relationship, mapped_column, relationship
 from sqlalchemy.types import TypeDecorator
 
 NAMING_CONVENTION = {
@@ -73,6 +73,18 @@ class UTCDateTime(TypeDecorator[datetime]):
         if value.tzinfo is None:
             return value.replace(tzinfo=UTC)
         return value.astimezone(UTC)
+
+
+def owned_lines(parent: str, line: str) -> Relationship[Any]:
+    """A record's lines (of model `line`, whose `parent` points back), in the order they were
+    added; they are saved and deleted with the record."""
+    return relationship(back_populates=parent, order_by=f"{line}.id", cascade="all, delete-orphan")
+
+
+class IdKey:
+    """Adds the table's surrogate key, `id`, as its first column."""
+
+    id: Mapped[int] = mapped_column(primary_key=True, sort_order=-1)
 
 
 class CreatedAt:

@@ -87,6 +87,27 @@ def record(
     return event
 
 
+def record_on(
+    action: str,
+    object_type: str,
+    object_id: object,
+    actor: User | None,
+    site_id: int | None = None,
+    /,
+    **details: Any,
+) -> AuditEvent:
+    """record() for an event on one object, with its details as keywords (any name: the
+    arguments before them are positional only)."""
+    return record(
+        action,
+        actor=actor,
+        object_type=object_type,
+        object_id=object_id,
+        site_id=site_id,
+        details=details,
+    )
+
+
 def record_now(action: str, **kwargs: Any) -> None:
     """Record an event that must survive the request's rollback (failed sign-ins, refusals)."""
     if read_only_request.get():

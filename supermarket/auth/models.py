@@ -8,7 +8,7 @@ from typing import Any
 from sqlalchemy import JSON, Boolean, Column, ForeignKey, Index, Integer, String, Table, event
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from supermarket.models import Base, CreatedAt, LabelledEnum, UTCDateTime, utcnow
+from supermarket.models import Base, CreatedAt, IdKey, LabelledEnum, UTCDateTime, utcnow
 from supermarket.sites.models import Site
 
 
@@ -32,12 +32,11 @@ user_sites = Table(
 )
 
 
-class User(CreatedAt, Base):
+class User(IdKey, CreatedAt, Base):
     __tablename__ = "users"
     # Per-request attributes (not columns) that Flask-Login and the token loader set.
     __allow_unmapped__ = True
 
-    id: Mapped[int] = mapped_column(primary_key=True)
     # Stored lower-cased, so uniqueness is case-insensitive on every database.
     email: Mapped[str] = mapped_column(String(254), unique=True)
     name: Mapped[str] = mapped_column(String(100))
@@ -81,12 +80,11 @@ class User(CreatedAt, Base):
         return f"<User {self.email} {self.role}>"
 
 
-class AuthSession(Base):
+class AuthSession(IdKey, Base):
     """A server-side sign-in: the cookie carries only a random id whose hash is kept here."""
 
     __tablename__ = "auth_sessions"
 
-    id: Mapped[int] = mapped_column(primary_key=True)
     token_hash: Mapped[str] = mapped_column(String(64), unique=True)
     user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
@@ -98,12 +96,11 @@ class AuthSession(Base):
     user: Mapped[User] = relationship()
 
 
-class ApiToken(CreatedAt, Base):
+class ApiToken(IdKey, CreatedAt, Base):
     """A bearer token for the API, stored as a SHA-256 hash and shown once."""
 
     __tablename__ = "api_tokens"
 
-    id: Mapped[int] = mapped_column(primary_key=True)
     user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
     label: Mapped[str] = mapped_column(String(100), default="")
     prefix: Mapped[str] = mapped_column(String(12))
@@ -129,13 +126,12 @@ class SignInThrottle(Base):
     used_until: Mapped[datetime] = mapped_column(UTCDateTime(), index=True)
 
 
-class AuditEvent(Base):
+class AuditEvent(IdKey, Base):
     """Append-only: who did what to which object, at which site, when and from where."""
 
     __tablename__ = "audit_events"
     __table_args__ = (Index("ix_audit_events_site_at", "site_id", "at"),)
 
-    id: Mapped[int] = mapped_column(primary_key=True)
     at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow, index=True)
     actor_id: Mapped[int | None] = mapped_column(
         ForeignKey("users.id", ondelete="SET NULL"), index=True

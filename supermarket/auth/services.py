@@ -6,7 +6,7 @@ import hashlib
 import secrets
 from collections.abc import Iterable, Sequence
 from datetime import datetime, timedelta
-from typing import Any
+from typing import Any, TypeVar
 
 import pyotp
 from sqlalchemy import func, select, update
@@ -129,12 +129,8 @@ def create_user(
     )
     db.session.add(user)
     db.session.flush()
-    audit.record(
-        "user.created",
-        actor=actor,
-        object_type="user",
-        object_id=user.id,
-        details={"role": role, "sites": [s.code for s in user.sites]},
+    audit.record_on(
+        "user.created", "user", user.id, actor, role=role, sites=[s.code for s in user.sites]
     )
     return user
 
@@ -182,7 +178,7 @@ def deactivate_user(user: User, *, actor: User | None) -> None:
     user.active = False
     end_all_sessions(user)
     revoke_all_tokens(user)
-    audit.record("user.deactivated", actor=actor, object_type="user", object_id=user.id)
+    audit.record_on("user.deactivated", "user", user.id, actor)
 
 
 def set_password(user: User, password: str, *, actor: User | None) -> None:
@@ -196,7 +192,7 @@ def set_password(user: User, password: str, *, actor: User | None) -> None:
         raise InvalidInput(" ".join(problems), fields={"password": " ".join(problems)})
     user.password_hash = hash_password(password)
     end_all_sessions(user)
-    audit.record("user.password_changed", actor=actor, object_type="user", object_id=user.id)
+    audit.record_on("user.password_changed", "user", user.id, actor)
 
 
 def authenticate(email: str, password: str) -> User | None:
@@ -227,6 +223,18 @@ def upgrade_password_hash(user: User, password: str) -> None:
         user.password_hash = hash_password(password)
 
 
+_Credential = TypeVar("_Credential", AuthSession, ApiToken)
+
+
+def _by_secret(model: type[_Credential], secret: str) -> _Credential | None:
+    """The session or token whose hash matches `secret`, with its user and their sites."""
+    return db.session.scalar(
+        select(model)
+        .where(model.token_hash == _sha256(secret))
+        .options(joinedload(model.user).selectinload(User.sites))
+    )
+
+
 def start_session(user: User, *, ip: str, mfa_passed: bool) -> str:
     """Open a server-side session; returns the random id the cookie will carry."""
     token = secrets.token_urlsafe(32)
@@ -238,11 +246,7 @@ def start_session(user: User, *, ip: str, mfa_passed: bool) -> str:
 
 def load_session(token: str, *, idle: timedelta, absolute: timedelta) -> AuthSession | None:
     """The live session for a cookie id; idle, expired, ended or deactivated ones are None."""
-    auth = db.session.scalar(
-        select(AuthSession)
-        .where(AuthSession.token_hash == _sha256(token))
-        .options(joinedload(AuthSession.user).selectinload(User.sites))
-    )
+    auth = _by_secret(AuthSession, token)
     if auth is None or auth.ended_at is not None or not auth.user.active:
         return None
     now = utcnow()
@@ -317,7 +321,7 @@ def enable_totp(user: User, secret: str, code: str) -> None:
         )
     user.totp_secret = secret
     user.totp_last_step = step
-    audit.record("user.mfa_enabled", actor=user, object_type="user", object_id=user.id)
+    audit.record_on("user.mfa_enabled", "user", user.id, user)
 
 
 def verify_totp(user: User, code: str) -> bool:
@@ -349,12 +353,8 @@ def create_token(user: User, *, label: str, actor: User | None) -> tuple[ApiToke
     token = ApiToken(user=user, label=label[:100], prefix=secret[:12], token_hash=_sha256(secret))
     db.session.add(token)
     db.session.flush()
-    audit.record(
-        "token.created",
-        actor=actor,
-        object_type="api_token",
-        object_id=token.id,
-        details={"user": user.email, "label": token.label},
+    audit.record_on(
+        "token.created", "api_token", token.id, actor, user=user.email, label=token.label
     )
     return token, secret
 
@@ -363,11 +363,7 @@ def user_for_token(secret: str) -> User | None:
     """The active user behind a live token, or None."""
     if not secret.startswith(TOKEN_PREFIX):
         return None
-    token = db.session.scalar(
-        select(ApiToken)
-        .where(ApiToken.token_hash == _sha256(secret))
-        .options(joinedload(ApiToken.user).selectinload(User.sites))
-    )
+    token = _by_secret(ApiToken, secret)
     if token is None or token.revoked_at is not None or not token.user.active:
         return None
     now = utcnow()
@@ -382,7 +378,7 @@ def revoke_token(token_id: int, *, actor: User | None) -> ApiToken:
         raise NotFound("No such token.")
     if token.revoked_at is None:
         token.revoked_at = utcnow()
-        audit.record("token.revoked", actor=actor, object_type="api_token", object_id=token.id)
+        audit.record_on("token.revoked", "api_token", token.id, actor)
     return token
 
 

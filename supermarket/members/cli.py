@@ -24,9 +24,7 @@ def register(app: Flask) -> None:
     app.cli.add_command(retention_group)
 
 
-@click.group("members", help="Member households: import, lapse, rehash.")
-def members_group() -> None:
-    pass
+members_group = click.Group("members", help="Member households: import, lapse, rehash.")
 
 
 def _site(code: str) -> Site:
@@ -135,9 +133,7 @@ def rehash_command() -> None:
     click.echo(f"Recomputed the match hash of {count} members.")
 
 
-@click.group("retention", help="Personal data retention.")
-def retention_group() -> None:
-    pass
+retention_group = click.Group("retention", help="Personal data retention.")
 
 
 @retention_group.command("run")

@@ -22,7 +22,7 @@ from sqlalchemy.ext.hybrid import hybrid_method
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from supermarket.auth.models import User
-from supermarket.models import Base, CreatedAt, LabelledEnum, UTCDateTime, utcnow
+from supermarket.models import Base, CreatedAt, IdKey, LabelledEnum, UTCDateTime, utcnow
 from supermarket.sites.models import Site
 
 # Search keys are compared as ranges (key >= p AND key < upper bound): that needs code-point
@@ -78,7 +78,7 @@ DIETARY_LABELS = {
 _STATUSES = ", ".join(f"'{s.value}'" for s in MemberStatus)
 
 
-class Member(CreatedAt, Base):
+class Member(IdKey, CreatedAt, Base):
     """A member household: its lead person, household counts, eligibility and membership term.
 
     Personal fields (names, date of birth, postcode, phone, email, notes) are cleared for good
@@ -103,7 +103,6 @@ class Member(CreatedAt, Base):
         ),
     )
 
-    id: Mapped[int] = mapped_column(primary_key=True)
     # Indexed by the composite search indexes below, which all lead with site_id.
     site_id: Mapped[int] = mapped_column(ForeignKey("sites.id"))
     # Unique across the programme: 8 Crockford base-32 symbols, the last a check character.
@@ -215,12 +214,11 @@ class Member(CreatedAt, Base):
         return f"<Member {self.membership_number} site={self.site_id}>"
 
 
-class MemberConsent(Base):
+class MemberConsent(IdKey, Base):
     """A consent (or the privacy notice) as given: who recorded it, when and how; withdrawable."""
 
     __tablename__ = "member_consents"
 
-    id: Mapped[int] = mapped_column(primary_key=True)
     member_id: Mapped[int] = mapped_column(ForeignKey("members.id"), index=True)
     site_id: Mapped[int] = mapped_column(ForeignKey("sites.id"), index=True)
     kind: Mapped[str] = mapped_column(String(20))

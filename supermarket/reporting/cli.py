@@ -9,10 +9,7 @@ from flask import Flask
 
 from supermarket.extensions import db
 
-
-@click.group("reporting", help="Anonymised statistics.")
-def reporting_group() -> None:
-    pass
+reporting_group = click.Group("reporting", help="Anonymised statistics.")
 
 
 @reporting_group.command("rollup")

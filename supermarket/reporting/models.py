@@ -25,7 +25,7 @@ from sqlalchemy import BigInteger, Date, ForeignKey, Index, Integer, String, Uni
 from sqlalchemy.orm import Mapped, mapped_column
 
 from supermarket.members.models import Member
-from supermarket.models import Base, UTCDateTime, utcnow
+from supermarket.models import Base, IdKey, UTCDateTime, utcnow
 
 # The statistics count active member households per period for every site at once. This
 # covering index on the members table (owned by members; created by reporting's migration)
@@ -74,7 +74,7 @@ class DailyStockStats(Base):
     weight_g: Mapped[int] = mapped_column(BigInteger, default=0)
 
 
-class PeriodHouseholdStats(Base):
+class PeriodHouseholdStats(IdKey, Base):
     """Distinct households that visited in a fixed period, and the people in them.
 
     People are counted once per household, as recorded at its last visit in the period.
@@ -84,7 +84,6 @@ class PeriodHouseholdStats(Base):
     __tablename__ = "period_household_stats"
     __table_args__ = (UniqueConstraint("period_key", "site_id"),)
 
-    id: Mapped[int] = mapped_column(primary_key=True)
     period_key: Mapped[str] = mapped_column(String(7))
     site_id: Mapped[int | None] = mapped_column(ForeignKey("sites.id"), index=True)
     households: Mapped[int] = mapped_column(Integer)
@@ -95,23 +94,21 @@ class PeriodHouseholdStats(Base):
     computed_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
 
 
-class RollupState(Base):
+class RollupState(IdKey, Base):
     """How far the rollups go: one row, id 1."""
 
     __tablename__ = "rollup_state"
 
-    id: Mapped[int] = mapped_column(primary_key=True)
     complete_through: Mapped[date | None] = mapped_column(Date, default=None)
     refreshed_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), default=None)
 
 
-class RollupStaleDay(Base):
+class RollupStaleDay(IdKey, Base):
     """A rolled-up day that changed since; append-only, so marking it never waits on a lock."""
 
     __tablename__ = "rollup_stale_days"
     __table_args__ = (Index("ix_rollup_stale_days_site_date", "site_id", "local_date"),)
 
-    id: Mapped[int] = mapped_column(primary_key=True)
     site_id: Mapped[int] = mapped_column(ForeignKey("sites.id"))
     local_date: Mapped[date] = mapped_column(Date)
     marked_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)

@@ -287,9 +287,9 @@ class SiteOutcomeOut(Schema):
     pct_food_insecure_at_follow_up = Optional(fields.Float(), WITHHELD_DOC)
 
 
-class SiteRowOut(Schema):
-    code = fields.String()
-    name = fields.String()
+class SiteRowOut(SiteOut):
+    """A site (its code and name), whether it is open, and its released figures."""
+
     active = fields.Boolean()
     figures = fields.Nested(FiguresOut)
     outcome = fields.Nested(SiteOutcomeOut)

@@ -9,7 +9,7 @@ from typing import Any
 from sqlalchemy import JSON, Boolean, Dialect, String, TypeDecorator
 from sqlalchemy.orm import Mapped, mapped_column
 
-from supermarket.models import Base, CreatedAt
+from supermarket.models import Base, CreatedAt, IdKey
 from supermarket.sites.settings import SiteSettings
 
 
@@ -39,10 +39,9 @@ def _defaults() -> SiteSettings:
     return SiteSettings()
 
 
-class Site(CreatedAt, Base):
+class Site(IdKey, CreatedAt, Base):
     __tablename__ = "sites"
 
-    id: Mapped[int] = mapped_column(primary_key=True)
     code: Mapped[str] = mapped_column(String(20), unique=True)
     name: Mapped[str] = mapped_column(String(120))
     address: Mapped[str] = mapped_column(String(300), default="")

@@ -11,6 +11,7 @@ from sqlalchemy import select
 from supermarket.auth import audit
 from supermarket.auth.access import works_at
 from supermarket.auth.models import Role, User
+from supermarket.auth.services import all_sites
 from supermarket.errors import Conflict, InvalidInput, NotFound, PermissionDenied
 from supermarket.extensions import db
 from supermarket.postcodes import normalise_postcode
@@ -27,9 +28,8 @@ def get_site(code: str) -> Site:
     return site
 
 
-def list_sites() -> list[Site]:
-    """Every site, active or not, by name (administrators' lists)."""
-    return list(db.session.scalars(select(Site).order_by(Site.name)))
+# Every site, active or not, by name (administrators' lists): the list accounts get sites from.
+list_sites = all_sites
 
 
 def _validate(code: str, name: str, postcode: str, timezone: str) -> tuple[dict[str, str], str]:
@@ -86,9 +86,7 @@ def create_site(
         raise ValidationError({"settings": exc.messages}) from exc
     db.session.add(site)
     db.session.flush()
-    audit.record(
-        "site.created", actor=actor, object_type="site", object_id=site.code, site_id=site.id
-    )
+    audit.record_on("site.created", "site", site.code, actor, site.id)
     return site
 
 
@@ -110,9 +108,7 @@ def update_site(
         raise InvalidInput("Some fields need correcting.", fields=problems)
     site.name, site.address, site.postcode = name.strip(), address.strip()[:300], normal_pc
     site.timezone, site.active = timezone, active
-    audit.record(
-        "site.updated", actor=actor, object_type="site", object_id=site.code, site_id=site.id
-    )
+    audit.record_on("site.updated", "site", site.code, actor, site.id)
     return site
 
 
@@ -134,12 +130,5 @@ def update_settings(
     if not changed:
         return site
     site.settings = settings
-    audit.record(
-        "site.settings_changed",
-        actor=actor,
-        object_type="site",
-        object_id=site.code,
-        site_id=site.id,
-        details=changed,
-    )
+    audit.record_on("site.settings_changed", "site", site.code, actor, site.id, **changed)
     return site

@@ -9,10 +9,7 @@ from flask import Flask
 
 from supermarket.extensions import db
 
-
-@click.group("stock", help="The product catalogue and the stock ledger.")
-def stock_group() -> None:
-    pass
+stock_group = click.Group("stock", help="The product catalogue and the stock ledger.")
 
 
 @stock_group.command("import-products")

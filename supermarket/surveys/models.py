@@ -20,7 +20,7 @@ from sqlalchemy import (
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from supermarket.members.models import Member
-from supermarket.models import Base, LabelledEnum, UTCDateTime, utcnow
+from supermarket.models import Base, IdKey, LabelledEnum, UTCDateTime, utcnow
 from supermarket.surveys import scoring
 
 # The module as published by USDA ERS (September 2012 revision of the three-stage design with
@@ -45,7 +45,7 @@ def _in(column: str, values: tuple[str, ...]) -> str:
     return f"{column} IN ({quoted})"
 
 
-class SurveyAssessment(Base):
+class SurveyAssessment(IdKey, Base):
     """One food-insecurity survey a member answered: baseline (timepoint 0) or a follow-up.
 
     The raw answers are kept so that every score can be recomputed under a later scoring rule;
@@ -71,7 +71,6 @@ class SurveyAssessment(Base):
         CheckConstraint("dont_know_or_refused >= 0", name="dont_know_or_refused"),
     )
 
-    id: Mapped[int] = mapped_column(primary_key=True)
     site_id: Mapped[int] = mapped_column(ForeignKey("sites.id"))
     member_id: Mapped[int] = mapped_column(ForeignKey("members.id"))
     kind: Mapped[str] = mapped_column(String(12))

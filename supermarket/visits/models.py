@@ -38,7 +38,15 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from supermarket.auth.models import User
 from supermarket.members.models import Member
-from supermarket.models import Base, CreatedAt, LabelledEnum, UTCDateTime, utcnow
+from supermarket.models import (
+    Base,
+    CreatedAt,
+    IdKey,
+    LabelledEnum,
+    UTCDateTime,
+    owned_lines,
+    utcnow,
+)
 from supermarket.sites.models import Site
 
 
@@ -69,7 +77,7 @@ OVERRIDABLE = frozenset(
 _METHODS = ", ".join(f"'{m.value}'" for m in PaymentMethod)
 
 
-class Visit(Base):
+class Visit(IdKey, Base):
     """One member household shopping once at a site."""
 
     __tablename__ = "visits"
@@ -90,7 +98,6 @@ class Visit(Base):
         ),
     )
 
-    id: Mapped[int] = mapped_column(primary_key=True)
     site_id: Mapped[int] = mapped_column(ForeignKey("sites.id"))  # indexed with local_date
     member_id: Mapped[int] = mapped_column(ForeignKey("members.id"))  # indexed with local_date
     session_id: Mapped[int | None] = mapped_column(
@@ -139,12 +146,8 @@ class Visit(Base):
     actor: Mapped[User | None] = relationship(foreign_keys=[actor_id])
     overridden_by: Mapped[User | None] = relationship(foreign_keys=[overridden_by_id])
     voided_by: Mapped[User | None] = relationship(foreign_keys=[voided_by_id])
-    bands: Mapped[list[VisitBand]] = relationship(
-        back_populates="visit", order_by="VisitBand.id", cascade="all, delete-orphan"
-    )
-    lines: Mapped[list[VisitLine]] = relationship(
-        back_populates="visit", order_by="VisitLine.id", cascade="all, delete-orphan"
-    )
+    bands: Mapped[list[VisitBand]] = owned_lines("visit", "VisitBand")
+    lines: Mapped[list[VisitLine]] = owned_lines("visit", "VisitLine")
 
     @property
     def people(self) -> int:
@@ -180,7 +183,7 @@ class Visit(Base):
         return f"<Visit {self.id} member={self.member_id} {self.local_date}>"
 
 
-class VisitBand(Base):
+class VisitBand(IdKey, Base):
     """How many items of one allowance band a visit took (typed and scanned together)."""
 
     __tablename__ = "visit_bands"
@@ -189,7 +192,6 @@ class VisitBand(Base):
         CheckConstraint("quantity >= 0", name="quantity_not_negative"),
     )
 
-    id: Mapped[int] = mapped_column(primary_key=True)
     visit_id: Mapped[int] = mapped_column(ForeignKey("visits.id", ondelete="CASCADE"))
     band: Mapped[str] = mapped_column(String(20))
     quantity: Mapped[int] = mapped_column(Integer)
@@ -199,13 +201,12 @@ class VisitBand(Base):
     visit: Mapped[Visit] = relationship(back_populates="bands")
 
 
-class VisitLine(Base):
+class VisitLine(IdKey, Base):
     """A product scanned at check-in and issued from stock."""
 
     __tablename__ = "visit_lines"
     __table_args__ = (CheckConstraint("quantity > 0", name="quantity_positive"),)
 
-    id: Mapped[int] = mapped_column(primary_key=True)
     visit_id: Mapped[int] = mapped_column(ForeignKey("visits.id", ondelete="CASCADE"), index=True)
     product_id: Mapped[int] = mapped_column(Integer, index=True)
     sku: Mapped[str] = mapped_column(String(20))
@@ -221,7 +222,7 @@ class VisitLine(Base):
         return self.quantity * self.reference_price_pence
 
 
-class SiteSession(CreatedAt, Base):
+class SiteSession(IdKey, CreatedAt, Base):
     """A till session at a site: who was on shift, and the cash-up when it closed."""
 
     __tablename__ = "site_sessions"
@@ -237,7 +238,6 @@ class SiteSession(CreatedAt, Base):
         Index("ix_site_sessions_site_local_date", "site_id", "local_date"),
     )
 
-    id: Mapped[int] = mapped_column(primary_key=True)
     site_id: Mapped[int] = mapped_column(ForeignKey("sites.id"))  # indexed with local_date
     local_date: Mapped[date] = mapped_column(Date)
     volunteers: Mapped[str] = mapped_column(String(300), default="")

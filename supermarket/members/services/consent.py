@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-from supermarket.auth import audit
 from supermarket.auth.access import ensure_works_at
 from supermarket.auth.models import User
 from supermarket.errors import NotFound, RuleViolation
 from supermarket.extensions import db
 from supermarket.members.models import ConsentKind, ConsentMethod, Member, MemberConsent
+from supermarket.members.services import audited
 from supermarket.models import utcnow
 
 
@@ -34,15 +34,7 @@ def give_consent(member: Member, kind: str, method: str, *, actor: User) -> Memb
     if current is not None:
         return current
     consent = _add_consent(member, consent_kind, ConsentMethod(method), actor)
-    db.session.flush()
-    audit.record(
-        "member.consent_given",
-        actor=actor,
-        object_type="member",
-        object_id=member.id,
-        site_id=member.site_id,
-        details={"kind": consent_kind.value, "method": method},
-    )
+    _audit("member.consent_given", member, consent_kind, method, actor)
     return consent
 
 
@@ -62,16 +54,14 @@ def withdraw_consent(member: Member, kind: str, method: str, *, actor: User) -> 
     current.withdrawn_at = utcnow()
     current.withdrawn_by_id = actor.id
     current.withdrawn_method = ConsentMethod(method).value
-    db.session.flush()
-    audit.record(
-        "member.consent_withdrawn",
-        actor=actor,
-        object_type="member",
-        object_id=member.id,
-        site_id=member.site_id,
-        details={"kind": consent_kind.value, "method": method},
-    )
+    _audit("member.consent_withdrawn", member, consent_kind, method, actor)
     return current
+
+
+def _audit(action: str, member: Member, kind: ConsentKind, method: str, actor: User) -> None:
+    """Audit a consent given or withdrawn: which, and how."""
+    db.session.flush()
+    audited.on_member(action, member, actor, member.site_id, kind=kind.value, method=method)
 
 
 def _consent_kind(kind: str) -> ConsentKind:

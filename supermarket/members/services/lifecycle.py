@@ -7,7 +7,6 @@ from typing import Any
 
 from sqlalchemy import func, select, tuple_
 
-from supermarket.auth import audit
 from supermarket.auth.access import ensure_works_at
 from supermarket.auth.models import User
 from supermarket.errors import InvalidInput, RuleViolation
@@ -15,21 +14,18 @@ from supermarket.extensions import db
 from supermarket.members import rules
 from supermarket.members.inputs import FeePayment
 from supermarket.members.models import FeeKind, Member, MemberStatus
+from supermarket.members.services import audited
 from supermarket.members.services.fees import fee_due, record_fee, settle_fee
 from supermarket.members.services.lookup import _site_is_full
+from supermarket.members.services.registration import term_columns
 from supermarket.members.terms import add_months
 from supermarket.sites.calendar import site_today
 
 
 def _lifecycle(member: Member, action: str, actor: User, **details: Any) -> None:
     db.session.flush()
-    audit.record(
-        f"member.{action}",
-        actor=actor,
-        object_type="member",
-        object_id=member.id,
-        site_id=member.site_id,
-        details={"status": member.status, **details},
+    audited.on_member(
+        f"member.{action}", member, actor, member.site_id, status=member.status, **details
     )
 
 
@@ -123,10 +119,8 @@ def admit_from_waiting_list(member: Member, *, actor: User) -> Member:
         )
     today = site_today(site)
     term = rules.new_term(settings, today, waiting=False)
-    member.status = term.status.value
-    member.joined_on = term.joined_on
-    member.expires_on = term.expires_on
-    member.review_due_on = term.review_due_on
+    for column, value in term_columns(term).items():
+        setattr(member, column, value)
     _lifecycle(member, "admitted", actor)
     return member
 

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 from sqlalchemy import func, select
 
-from supermarket.auth import audit
 from supermarket.auth.access import ensure_works_at
 from supermarket.auth.models import User
 from supermarket.errors import NotFound
@@ -13,6 +12,7 @@ from supermarket.extensions import db
 from supermarket.members import rules
 from supermarket.members.identifiers import normalise_membership_number
 from supermarket.members.models import Member, MemberStatus
+from supermarket.members.services import audited
 from supermarket.sites.models import Site
 from supermarket.sites.settings import SiteSettings
 
@@ -46,9 +46,7 @@ def get_member(site: Site, number: str, *, actor: User, managers_only: bool = Fa
 def view_member(site: Site, number: str, *, actor: User) -> Member:
     """A member's full record, as on the member page; the view is audited."""
     member = get_member(site, number, actor=actor)
-    audit.record(
-        "member.viewed", actor=actor, object_type="member", object_id=member.id, site_id=site.id
-    )
+    audited.on_member("member.viewed", member, actor, site.id)
     return member
 
 

@@ -7,10 +7,10 @@ from datetime import date
 
 from sqlalchemy import select, update
 
-from supermarket.auth import audit
 from supermarket.extensions import db
 from supermarket.members.matching import household_match_hash, match_key
 from supermarket.members.models import Member, MemberStatus
+from supermarket.members.services import audited
 from supermarket.models import utcnow
 from supermarket.sites.calendar import site_today
 from supermarket.sites.models import Site
@@ -37,14 +37,7 @@ def lapse_expired_members(*, today: date | None = None) -> dict[str, int]:
         count = int(getattr(outcome, "rowcount", 0) or 0)
         if count:
             result[site.code] = count
-            audit.record(
-                "members.lapsed",
-                actor=None,
-                object_type="site",
-                object_id=site.code,
-                site_id=site.id,
-                details={"count": count},
-            )
+            audited.on_site("members.lapsed", site, None, count=count)
     return result
 
 

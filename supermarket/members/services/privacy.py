@@ -24,6 +24,7 @@ from supermarket.auth.models import AuditEvent, User
 from supermarket.extensions import db
 from supermarket.members.identifiers import ALPHABET, check_character, new_membership_number
 from supermarket.members.models import Member, MemberStatus
+from supermarket.members.services import audited
 from supermarket.members.services.lookup import get_member
 from supermarket.members.terms import add_months
 from supermarket.models import utcnow
@@ -86,14 +87,7 @@ def export_member(site: Site, number: str, *, actor: User) -> dict[str, Any]:
         .where(AuditEvent.object_type == "member", AuditEvent.object_id == str(member.id))
         .order_by(AuditEvent.at)
     ).all()
-    audit.record(
-        "member.exported",
-        actor=actor,
-        object_type="member",
-        object_id=member.id,
-        site_id=site.id,
-        details={"tables": sorted(records)},
-    )
+    audited.on_member("member.exported", member, actor, site.id, tables=sorted(records))
     return {
         "generated_at": utcnow().isoformat(),
         "controller": {"site": site.name, "site_code": site.code},
@@ -155,14 +149,7 @@ def anonymise_member(site: Site, number: str, *, actor: User) -> Member:
     member = get_member(site, number, actor=actor, managers_only=True)
     _anonymise(member, site_today(site))
     db.session.flush()
-    audit.record(
-        "member.anonymised",
-        actor=actor,
-        object_type="member",
-        object_id=member.id,
-        site_id=site.id,
-        details={"reason": "request"},
-    )
+    audited.on_member("member.anonymised", member, actor, site.id, reason="request")
     return member
 
 
@@ -231,13 +218,8 @@ def run_retention(
             for members in _due(site, cutoff, batch):
                 for member in members:
                     _anonymise(member, day)
-                    audit.record(
-                        "member.anonymised",
-                        actor=None,
-                        object_type="member",
-                        object_id=member.id,
-                        site_id=site.id,
-                        details={"reason": "retention"},
+                    audited.on_member(
+                        "member.anonymised", member, None, site.id, reason="retention"
                     )
                 count += len(members)
                 db.session.flush()

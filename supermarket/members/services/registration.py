@@ -11,7 +11,6 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
-from supermarket.auth import audit
 from supermarket.auth.access import ensure_works_at
 from supermarket.auth.models import Role, User
 from supermarket.errors import Conflict, InvalidInput, PermissionDenied
@@ -22,6 +21,7 @@ from supermarket.members.inputs import MemberChanges, NewMember
 from supermarket.members.matching import match_key
 from supermarket.members.models import ConsentKind, ConsentMethod, FeeKind, Member
 from supermarket.members.schemas import CONTACT_FIELDS
+from supermarket.members.services import audited
 from supermarket.members.services.consent import _add_consent
 from supermarket.members.services.fees import fee_due, record_fee, settle_fee
 from supermarket.members.services.lookup import OPEN_STATUSES, _site_is_full
@@ -166,17 +166,14 @@ def register_member(
     if settled is not None:
         record_fee(member, FeeKind.JOINING, joining_fee, settled, actor=actor)
     db.session.flush()
-    audit.record(
+    audited.on_member(
         "member.registered",
-        actor=actor,
-        object_type="member",
-        object_id=member.id,
-        site_id=site.id,
-        details={
-            "route": member.eligibility_route,
-            "status": member.status,
-            "member_elsewhere": bool(warnings),
-        },
+        member,
+        actor,
+        site.id,
+        route=member.eligibility_route,
+        status=member.status,
+        member_elsewhere=bool(warnings),
     )
     return Registration(member=member, warnings=warnings)
 
@@ -184,37 +181,50 @@ def register_member(
 def _new_member(
     site: Site, data: NewMember, keys: rules.HouseholdKeys, term: rules.Term, actor: User
 ) -> Member:
+    return Member(site=site, **new_member_columns(site, data, keys, term, actor))
+
+
+def term_columns(term: rules.Term) -> dict[str, Any]:
+    """A membership term as the member's columns store it."""
+    return {
+        "status": term.status.value,
+        "joined_on": term.joined_on,
+        "expires_on": term.expires_on,
+        "review_due_on": term.review_due_on,
+    }
+
+
+def new_member_columns(
+    site: Site, data: NewMember, keys: rules.HouseholdKeys, term: rules.Term, actor: User
+) -> dict[str, Any]:
+    """A new member's columns, from a registration at the desk or a row of an import."""
     household, eligibility = data.household, data.eligibility
-    return Member(
-        site_id=site.id,
-        site=site,
-        first_name=data.first_name,
-        last_name=data.last_name,
-        first_name_key=keys.first_name_key,
-        last_name_key=keys.last_name_key,
-        date_of_birth=data.date_of_birth,
-        age_band=age_band(data.date_of_birth, term.joined_on),
-        postcode=data.postcode,
-        postcode_district=rules.postcode_district(data.postcode),
-        phone=data.phone,
-        email=data.email,
-        adults=household.adults,
-        children_0_4=household.children_0_4,
-        children_5_11=household.children_5_11,
-        children_12_17=household.children_12_17,
-        eligibility_route=eligibility.route,
-        referral_agency=eligibility.referral_agency,
-        referral_reference=eligibility.referral_reference,
-        benefit=eligibility.benefit,
-        dietary=list(data.dietary),
-        dietary_notes=data.dietary_notes,
-        status=term.status.value,
-        joined_on=term.joined_on,
-        expires_on=term.expires_on,
-        review_due_on=term.review_due_on,
-        match_hash=keys.match_hash,
-        registered_by_id=actor.id,
-    )
+    return {
+        "site_id": site.id,
+        "first_name": data.first_name,
+        "last_name": data.last_name,
+        "first_name_key": keys.first_name_key,
+        "last_name_key": keys.last_name_key,
+        "date_of_birth": data.date_of_birth,
+        "age_band": age_band(data.date_of_birth, term.joined_on),
+        "postcode": data.postcode,
+        "postcode_district": rules.postcode_district(data.postcode),
+        "phone": data.phone,
+        "email": data.email,
+        "adults": household.adults,
+        "children_0_4": household.children_0_4,
+        "children_5_11": household.children_5_11,
+        "children_12_17": household.children_12_17,
+        "eligibility_route": eligibility.route,
+        "referral_agency": eligibility.referral_agency,
+        "referral_reference": eligibility.referral_reference,
+        "benefit": eligibility.benefit,
+        "dietary": list(data.dietary),
+        "dietary_notes": data.dietary_notes,
+        **term_columns(term),
+        "match_hash": keys.match_hash,
+        "registered_by_id": actor.id,
+    }
 
 
 def _insert_with_unique_number(member: Member) -> None:
@@ -258,14 +268,7 @@ def update_member(member: Member, changes: MemberChanges, *, actor: User) -> Mem
         _rekey(member)
     if changed:
         db.session.flush()
-        audit.record(
-            "member.updated",
-            actor=actor,
-            object_type="member",
-            object_id=member.id,
-            site_id=site.id,
-            details={"fields": sorted(changed)},
-        )
+        audited.on_member("member.updated", member, actor, site.id, fields=sorted(changed))
     return member
 
 

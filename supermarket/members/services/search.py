@@ -13,7 +13,6 @@ from typing import Any
 
 from sqlalchemy import ColumnElement, Select, and_, or_, select, tuple_
 
-from supermarket.auth import audit
 from supermarket.auth.access import ensure_works_at
 from supermarket.auth.models import User
 from supermarket.errors import InvalidInput, NotFound, RuleViolation
@@ -22,6 +21,7 @@ from supermarket.inputs import fits_int, text_problem
 from supermarket.members.identifiers import is_valid_membership_number, normalise_membership_number
 from supermarket.members.models import Member, MemberStatus
 from supermarket.members.names import prefix_upper_bound, search_key
+from supermarket.members.services import audited
 from supermarket.members.services.lookup import get_member
 from supermarket.postcodes import normalise_catchment_entry, normalise_postcode
 from supermarket.rows import locked
@@ -79,13 +79,8 @@ def find_member_for_checkin(
     if member is None and site.settings.allow_other_site_members:
         member = db.session.scalar(stmt)
         if member is not None:
-            audit.record(
-                "member.found_from_other_site",
-                actor=actor,
-                object_type="member",
-                object_id=member.id,
-                site_id=site.id,
-                details={"home_site_id": member.site_id},
+            audited.on_member(
+                "member.found_from_other_site", member, actor, site.id, home_site_id=member.site_id
             )
     if member is None:
         _refuse_member_of_another_site(site, number, actor)
@@ -302,25 +297,12 @@ def members_for_cards(
         return []
     members = list(db.session.scalars(stmt.order_by(Member.last_name_key, Member.id).limit(200)))
     if members:
-        audit.record(
-            "member.cards_printed",
-            actor=actor,
-            object_type="site",
-            object_id=site.code,
-            site_id=site.id,
-            details={"count": len(members)},
-        )
+        audited.on_site("member.cards_printed", site, actor, count=len(members))
     return members
 
 
 def card_for(site: Site, number: str, *, actor: User) -> Member:
     """A member whose card is being printed (audited)."""
     member = get_member(site, number, actor=actor)
-    audit.record(
-        "member.card_printed",
-        actor=actor,
-        object_type="member",
-        object_id=member.id,
-        site_id=site.id,
-    )
+    audited.on_member("member.card_printed", member, actor, site.id)
     return member

@@ -7,11 +7,11 @@ from datetime import datetime
 from sqlalchemy import Boolean, CheckConstraint, ForeignKey, Integer, String
 from sqlalchemy.orm import Mapped, mapped_column
 
-from supermarket.models import Base, CreatedAt, UTCDateTime, utcnow
+from supermarket.models import Base, CreatedAt, IdKey, UTCDateTime, utcnow
 from supermarket.stock.models.kinds import Category
 
 
-class Product(CreatedAt, Base):
+class Product(IdKey, CreatedAt, Base):
     """A catalogue entry, shared by every site."""
 
     __tablename__ = "products"
@@ -21,7 +21,6 @@ class Product(CreatedAt, Base):
         CheckConstraint("min_level IS NULL OR min_level >= 0", name="min_level_not_negative"),
     )
 
-    id: Mapped[int] = mapped_column(primary_key=True)
     sku: Mapped[str] = mapped_column(String(20), unique=True)
     name: Mapped[str] = mapped_column(String(120))
     # Lower-cased name, for a case-insensitive search that stays the same on every database.

@@ -8,12 +8,12 @@ from sqlalchemy import CheckConstraint, Date, ForeignKey, Index, Integer, String
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from supermarket.auth.models import User
-from supermarket.models import Base, CreatedAt, UTCDateTime, utcnow
+from supermarket.models import Base, CreatedAt, IdKey, UTCDateTime, utcnow
 from supermarket.stock.models.catalogue import Product
 from supermarket.stock.models.kinds import DateKind
 
 
-class StockBatch(CreatedAt, Base):
+class StockBatch(IdKey, CreatedAt, Base):
     """Stock of one product at one site with one date and one kind of source."""
 
     __tablename__ = "stock_batches"
@@ -22,7 +22,6 @@ class StockBatch(CreatedAt, Base):
         CheckConstraint("quantity >= 0", name="quantity_not_negative"),
     )
 
-    id: Mapped[int] = mapped_column(primary_key=True)
     site_id: Mapped[int] = mapped_column(ForeignKey("sites.id"), index=True)
     product_id: Mapped[int] = mapped_column(ForeignKey("products.id"), index=True)
     date_kind: Mapped[str] = mapped_column(String(12))
@@ -47,7 +46,7 @@ class StockBatch(CreatedAt, Base):
         return f"{date_kind}:{expires_on.isoformat() if expires_on else '-'}:{source}"
 
 
-class StockMovement(Base):
+class StockMovement(IdKey, Base):
     """One line of the ledger. Append-only; levels are the sum of these."""
 
     __tablename__ = "stock_movements"
@@ -56,7 +55,6 @@ class StockMovement(Base):
         Index("ix_stock_movements_site_date_kind", "site_id", "local_date", "kind"),
     )
 
-    id: Mapped[int] = mapped_column(primary_key=True)
     site_id: Mapped[int] = mapped_column(ForeignKey("sites.id"), index=True)
     batch_id: Mapped[int] = mapped_column(ForeignKey("stock_batches.id"), index=True)
     product_id: Mapped[int] = mapped_column(ForeignKey("products.id"), index=True)

@@ -8,19 +8,18 @@ from sqlalchemy import CheckConstraint, Date, ForeignKey, Index, Integer, String
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from supermarket.auth.models import User
-from supermarket.models import Base, CreatedAt
+from supermarket.models import Base, CreatedAt, IdKey, owned_lines
 from supermarket.sites.models import Site
 from supermarket.stock.models.catalogue import Product
 from supermarket.stock.models.kinds import DonorKind
 
 
-class Donor(CreatedAt, Base):
+class Donor(IdKey, CreatedAt, Base):
     """Where food comes from, per site: FareShare, a retailer, the public, a group, a purchase."""
 
     __tablename__ = "donors"
     __table_args__ = (UniqueConstraint("site_id", "name_key", "kind"),)
 
-    id: Mapped[int] = mapped_column(primary_key=True)
     site_id: Mapped[int] = mapped_column(ForeignKey("sites.id"), index=True)
     name: Mapped[str] = mapped_column(String(120))
     name_key: Mapped[str] = mapped_column(String(120))
@@ -31,13 +30,12 @@ class Donor(CreatedAt, Base):
         return DonorKind(self.kind).label
 
 
-class Donation(CreatedAt, Base):
+class Donation(IdKey, CreatedAt, Base):
     """One delivery or purchase received at a site, with its lines."""
 
     __tablename__ = "donations"
     __table_args__ = (Index("ix_donations_site_received", "site_id", "received_on"),)
 
-    id: Mapped[int] = mapped_column(primary_key=True)
     site_id: Mapped[int] = mapped_column(ForeignKey("sites.id"), index=True)
     donor_id: Mapped[int] = mapped_column(ForeignKey("donors.id"), index=True)
     received_on: Mapped[date] = mapped_column(Date)
@@ -51,12 +49,10 @@ class Donation(CreatedAt, Base):
     site: Mapped[Site] = relationship()
     donor: Mapped[Donor] = relationship()
     actor: Mapped[User | None] = relationship()
-    lines: Mapped[list[DonationLine]] = relationship(
-        back_populates="donation", order_by="DonationLine.id", cascade="all, delete-orphan"
-    )
+    lines: Mapped[list[DonationLine]] = owned_lines("donation", "DonationLine")
 
 
-class DonationLine(Base):
+class DonationLine(IdKey, Base):
     __tablename__ = "donation_lines"
     __table_args__ = (
         CheckConstraint("quantity > 0", name="quantity_positive"),
@@ -64,7 +60,6 @@ class DonationLine(Base):
         CheckConstraint("best_before IS NULL OR use_by IS NULL", name="one_date"),
     )
 
-    id: Mapped[int] = mapped_column(primary_key=True)
     donation_id: Mapped[int] = mapped_column(ForeignKey("donations.id"), index=True)
     product_id: Mapped[int] = mapped_column(ForeignKey("products.id"), index=True)
     batch_id: Mapped[int] = mapped_column(ForeignKey("stock_batches.id"), index=True)

@@ -8,18 +8,17 @@ from sqlalchemy import CheckConstraint, ForeignKey, Integer, String, UniqueConst
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from supermarket.auth.models import User
-from supermarket.models import Base, UTCDateTime, utcnow
+from supermarket.models import Base, IdKey, UTCDateTime, owned_lines, utcnow
 from supermarket.sites.models import Site
 from supermarket.stock.models.kinds import Category, StocktakeStatus
 from supermarket.stock.models.ledger import StockBatch
 
 
-class Stocktake(Base):
+class Stocktake(IdKey, Base):
     """A count of a site's stock (one category or all), approved by a site manager."""
 
     __tablename__ = "stocktakes"
 
-    id: Mapped[int] = mapped_column(primary_key=True)
     site_id: Mapped[int] = mapped_column(ForeignKey("sites.id"), index=True)
     category: Mapped[str | None] = mapped_column(String(20), default=None)
     status: Mapped[str] = mapped_column(String(12), default=StocktakeStatus.OPEN)
@@ -32,16 +31,14 @@ class Stocktake(Base):
     site: Mapped[Site] = relationship()
     started_by: Mapped[User | None] = relationship(foreign_keys=[started_by_id])
     approved_by: Mapped[User | None] = relationship(foreign_keys=[approved_by_id])
-    lines: Mapped[list[StocktakeLine]] = relationship(
-        back_populates="stocktake", cascade="all, delete-orphan", order_by="StocktakeLine.id"
-    )
+    lines: Mapped[list[StocktakeLine]] = owned_lines("stocktake", "StocktakeLine")
 
     @property
     def category_label(self) -> str:
         return Category(self.category).label if self.category else "All categories"
 
 
-class StocktakeLine(Base):
+class StocktakeLine(IdKey, Base):
     """One batch on the count sheet: what the ledger said when the count began, and the count."""
 
     __tablename__ = "stocktake_lines"
@@ -50,7 +47,6 @@ class StocktakeLine(Base):
         CheckConstraint("counted_quantity IS NULL OR counted_quantity >= 0", name="count_ok"),
     )
 
-    id: Mapped[int] = mapped_column(primary_key=True)
     stocktake_id: Mapped[int] = mapped_column(ForeignKey("stocktakes.id"), index=True)
     batch_id: Mapped[int] = mapped_column(ForeignKey("stock_batches.id"))
     expected_quantity: Mapped[int] = mapped_column(Integer)

@@ -8,10 +8,10 @@ from sqlalchemy import Boolean, CheckConstraint, Date, ForeignKey, Index, Intege
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from supermarket.auth.models import User
-from supermarket.models import Base, UTCDateTime, utcnow
+from supermarket.models import Base, IdKey, UTCDateTime, utcnow
 
 
-class TemperatureCheck(Base):
+class TemperatureCheck(IdKey, Base):
     """A fridge or freezer reading; out of range readings carry the action taken."""
 
     __tablename__ = "temperature_checks"
@@ -22,7 +22,6 @@ class TemperatureCheck(Base):
         ),
     )
 
-    id: Mapped[int] = mapped_column(primary_key=True)
     site_id: Mapped[int] = mapped_column(ForeignKey("sites.id"), index=True)
     unit_name: Mapped[str] = mapped_column(String(60))
     unit_kind: Mapped[str] = mapped_column(String(10))

@@ -8,19 +8,18 @@ from sqlalchemy import CheckConstraint, ForeignKey, Integer, String
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from supermarket.auth.models import User
-from supermarket.models import Base, UTCDateTime, utcnow
+from supermarket.models import Base, IdKey, UTCDateTime, owned_lines, utcnow
 from supermarket.sites.models import Site
 from supermarket.stock.models.catalogue import Product
 from supermarket.stock.models.kinds import TransferStatus
 from supermarket.stock.models.ledger import StockBatch
 
 
-class StockTransfer(Base):
+class StockTransfer(IdKey, Base):
     """Stock sent from one site (site_id) to another (to_site_id)."""
 
     __tablename__ = "stock_transfers"
 
-    id: Mapped[int] = mapped_column(primary_key=True)
     site_id: Mapped[int] = mapped_column(ForeignKey("sites.id"), index=True)
     to_site_id: Mapped[int] = mapped_column(ForeignKey("sites.id"), index=True)
     status: Mapped[str] = mapped_column(String(20), default=TransferStatus.IN_TRANSIT)
@@ -35,12 +34,10 @@ class StockTransfer(Base):
     to_site: Mapped[Site] = relationship(foreign_keys=[to_site_id])
     sent_by: Mapped[User | None] = relationship(foreign_keys=[sent_by_id])
     received_by: Mapped[User | None] = relationship(foreign_keys=[received_by_id])
-    lines: Mapped[list[StockTransferLine]] = relationship(
-        back_populates="transfer", order_by="StockTransferLine.id", cascade="all, delete-orphan"
-    )
+    lines: Mapped[list[StockTransferLine]] = owned_lines("transfer", "StockTransferLine")
 
 
-class StockTransferLine(Base):
+class StockTransferLine(IdKey, Base):
     """One sender batch in a transfer; the shortfall is what did not arrive."""
 
     __tablename__ = "stock_transfer_lines"
@@ -53,7 +50,6 @@ class StockTransferLine(Base):
         ),
     )
 
-    id: Mapped[int] = mapped_column(primary_key=True)
     transfer_id: Mapped[int] = mapped_column(ForeignKey("stock_transfers.id"), index=True)
     product_id: Mapped[int] = mapped_column(ForeignKey("products.id"))
     from_batch_id: Mapped[int] = mapped_column(ForeignKey("stock_batches.id"))

@@ -1,5 +1,5 @@
 """What the stock schemas share: the choices they offer, the period and page queries, and
-two small field helpers."""
+small field helpers."""
 
 from __future__ import annotations
 
@@ -27,6 +27,15 @@ def unit_field(attribute: str) -> fields.String:
     return fields.String(
         attribute=attribute,
         metadata={"enum": ["item", "g"], "description": "item, or g for weight-only products"},
+    )
+
+
+def batch_dates(prefix: str = "") -> tuple[fields.Date, fields.Date]:
+    """The best-before and use-by date fields of an output, read from `prefix`best_before and
+    `prefix`use_by (a batch's dates: at most one is set)."""
+    return (
+        fields.Date(attribute=f"{prefix}best_before" if prefix else None, allow_none=True),
+        fields.Date(attribute=f"{prefix}use_by" if prefix else None, allow_none=True),
     )
 
 

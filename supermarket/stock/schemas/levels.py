@@ -14,6 +14,7 @@ from supermarket.stock.models import (
 from supermarket.stock.schemas.base import (
     CATEGORIES,
     WASTE_REASONS,
+    batch_dates,
     unit_field,
 )
 from supermarket.stock.schemas.catalogue import ProductOut
@@ -29,8 +30,7 @@ class LevelOut(Schema):
     usable_quantity = fields.Integer(metadata={"description": "Not past its use-by date"})
     weight_g = fields.Integer()
     value_pence = fields.Integer(metadata={"description": "At reference retail prices"})
-    best_before = fields.Date(attribute="earliest_best_before", allow_none=True)
-    use_by = fields.Date(attribute="earliest_use_by", allow_none=True)
+    best_before, use_by = batch_dates("earliest_")
     min_level = fields.Integer(allow_none=True)
     flags = fields.List(
         fields.String(),
@@ -50,8 +50,7 @@ class BatchOut(Schema):
     unit = unit_field("product.unit")
     quantity = fields.Integer()
     weight_g = Computed(lambda b: b.quantity * b.product.unit_weight_g, fields.Integer())
-    best_before = fields.Date(allow_none=True)
-    use_by = fields.Date(allow_none=True)
+    best_before, use_by = batch_dates()
     source = fields.String()
 
 
@@ -80,8 +79,7 @@ class MovementOut(Schema):
     note = fields.String()
     source = fields.String()
     category = fields.String()
-    best_before = fields.Date(attribute="batch.best_before", allow_none=True)
-    use_by = fields.Date(attribute="batch.use_by", allow_none=True)
+    best_before, use_by = batch_dates("batch.")
     donation_id = fields.Integer(allow_none=True)
     transfer_id = fields.Integer(allow_none=True)
     stocktake_id = fields.Integer(allow_none=True)

@@ -11,6 +11,7 @@ from supermarket.serialise import PageOut
 from supermarket.stock.schemas.base import (
     CATEGORIES,
     DONOR_KINDS,
+    batch_dates,
     one_date_only,
     unit_field,
 )
@@ -93,8 +94,7 @@ class DonationLineOut(Schema):
     unit = unit_field("product.unit")
     quantity = fields.Integer()
     weight_g = fields.Integer()
-    best_before = fields.Date(allow_none=True)
-    use_by = fields.Date(allow_none=True)
+    best_before, use_by = batch_dates()
     cost_pence = fields.Integer(allow_none=True)
 
 

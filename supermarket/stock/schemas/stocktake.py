@@ -9,6 +9,7 @@ from marshmallow import Schema, fields, validate, validates_schema
 from supermarket.inputs import Id, Int, Str
 from supermarket.stock.schemas.base import (
     CATEGORIES,
+    batch_dates,
     one_date_only,
     unit_field,
 )
@@ -46,8 +47,7 @@ class StocktakeLineOut(Schema):
     sku = fields.String(attribute="batch.product.sku")
     name = fields.String(attribute="batch.product.name")
     unit = unit_field("batch.product.unit")
-    best_before = fields.Date(attribute="batch.best_before", allow_none=True)
-    use_by = fields.Date(attribute="batch.use_by", allow_none=True)
+    best_before, use_by = batch_dates("batch.")
     expected = fields.Integer(attribute="expected_quantity")
     counted = fields.Integer(attribute="counted_quantity", allow_none=True)
     difference = fields.Integer(allow_none=True)

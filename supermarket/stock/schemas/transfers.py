@@ -9,6 +9,7 @@ from marshmallow import Schema, fields, post_load, validate
 from supermarket.inputs import Id, Int, Str
 from supermarket.serialise import PageOut
 from supermarket.stock.schemas.base import (
+    batch_dates,
     unit_field,
 )
 from supermarket.stock.services.transfers import (
@@ -69,8 +70,7 @@ class TransferLineOut(Schema):
     sku = fields.String(attribute="product.sku")
     name = fields.String(attribute="product.name")
     unit = unit_field("product.unit")
-    best_before = fields.Date(attribute="from_batch.best_before", allow_none=True)
-    use_by = fields.Date(attribute="from_batch.use_by", allow_none=True)
+    best_before, use_by = batch_dates("from_batch.")
     quantity_sent = fields.Integer()
     quantity_received = fields.Integer(allow_none=True)
     quantity_short = fields.Integer(allow_none=True)

@@ -169,21 +169,30 @@ def product_conflicts(data: dict[str, Any], product: Product | None) -> dict[str
     return problems
 
 
+def _checked(
+    data: dict[str, Any], product: Product | None, *, keep_band: str | None = None
+) -> dict[str, Any]:
+    """The fields cleaned as stored, once they pass the rules (`keep_band`: the band the
+    product already has, allowed though no site uses it any more) and no other product than
+    `product` has the sku or barcode; refused otherwise."""
+    problems = product_problems(data, keep_band=keep_band)
+    if problems:
+        raise InvalidInput("Some fields need correcting.", fields=problems)
+    cleaned = cleaned_product(data)
+    conflicts = product_conflicts(cleaned, product)
+    if conflicts:
+        raise Conflict("That code or barcode is taken.", code="product_exists", fields=conflicts)
+    return cleaned
+
+
 def create_product(new: NewProduct, *, actor: User) -> Product:
     """Add a product to the catalogue (site managers and administrators)."""
     ensure_catalogue_editor(actor)
-    data = new.values()
-    problems = product_problems(data)
-    if problems:
-        raise InvalidInput("Some fields need correcting.", fields=problems)
-    data = cleaned_product(data)
-    conflicts = product_conflicts(data, None)
-    if conflicts:
-        raise Conflict("That code or barcode is taken.", code="product_exists", fields=conflicts)
+    data = _checked(new.values(), None)
     product = Product(**data, name_key=data["name"].lower())
     db.session.add(product)
     db.session.flush()
-    audit.record("product.created", actor=actor, object_type="product", object_id=product.sku)
+    audit.record_on("product.created", "product", product.sku, actor)
     return product
 
 
@@ -193,24 +202,12 @@ def update_product(product: Product, sent: ProductChanges, *, actor: User) -> Pr
     changes = sent.values()
     if product.weight_only:
         changes = {k: v for k, v in changes.items() if k in ("name", "reference_price_pence")}
-    problems = product_problems(changes, keep_band=product.band)
-    if problems:
-        raise InvalidInput("Some fields need correcting.", fields=problems)
-    changes = cleaned_product(changes)
-    conflicts = product_conflicts(changes, product)
-    if conflicts:
-        raise Conflict("That code or barcode is taken.", code="product_exists", fields=conflicts)
+    changes = _checked(changes, product, keep_band=product.band)
     for name, value in changes.items():
         setattr(product, name, value)
     product.name_key = product.name.lower()
     db.session.flush()
-    audit.record(
-        "product.updated",
-        actor=actor,
-        object_type="product",
-        object_id=product.sku,
-        details={"fields": sorted(changes)},
-    )
+    audit.record_on("product.updated", "product", product.sku, actor, fields=sorted(changes))
     return product
 
 

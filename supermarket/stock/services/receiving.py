@@ -20,7 +20,6 @@ from supermarket.sites.calendar import now_or, site_today
 from supermarket.sites.models import Site
 from supermarket.stock.models import (
     Category,
-    DateKind,
     Donation,
     DonationLine,
     Donor,
@@ -28,7 +27,7 @@ from supermarket.stock.models import (
     MovementKind,
     Product,
 )
-from supermarket.stock.services.ledger import batch_for, move
+from supermarket.stock.services.ledger import dated_batch, move
 from supermarket.stock.services.products import crate_product
 
 MAX_QUANTITY = 100_000
@@ -264,15 +263,8 @@ def receive_donation(
 def _take_in(site: Site, donation: Donation, line: _Line, *, actor: User, at: datetime) -> None:
     """One checked line into stock: its batch (by product, date and source), the donation's
     line and the movement that receives it."""
-    date_kind = (
-        DateKind.USE_BY
-        if line.use_by
-        else DateKind.BEST_BEFORE
-        if line.best_before
-        else DateKind.NONE
-    )
-    batch = batch_for(
-        site, line.product, date_kind, line.use_by or line.best_before, donation.donor.kind
+    batch = dated_batch(
+        site, line.product, donation.donor.kind, use_by=line.use_by, best_before=line.best_before
     )
     db.session.add(
         DonationLine(

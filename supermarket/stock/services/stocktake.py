@@ -17,7 +17,6 @@ from supermarket.sites.models import Site
 from supermarket.stock.models import (
     UNKNOWN_SOURCE,
     Category,
-    DateKind,
     MovementKind,
     Product,
     StockBatch,
@@ -26,7 +25,7 @@ from supermarket.stock.models import (
     StocktakeStatus,
 )
 from supermarket.stock.services.catalogue import product_by_sku
-from supermarket.stock.services.ledger import batch_for, move
+from supermarket.stock.services.ledger import dated_batch, move
 
 MAX_COUNT = 10_000_000
 
@@ -145,8 +144,7 @@ def add_found_line(
         problems["counted"] = "Give the number found, 1 or more."
     if problems:
         raise InvalidInput("Some fields need correcting.", fields=problems)
-    kind = DateKind.USE_BY if use_by else DateKind.BEST_BEFORE if best_before else DateKind.NONE
-    batch = batch_for(site, product, kind, use_by or best_before, UNKNOWN_SOURCE)
+    batch = dated_batch(site, product, UNKNOWN_SOURCE, use_by=use_by, best_before=best_before)
     line = next((ln for ln in stocktake.lines if ln.batch_id == batch.id), None)
     if line is None:
         line = StocktakeLine(batch_id=batch.id, batch=batch, expected_quantity=0)
@@ -201,13 +199,7 @@ def approve_stocktake(
     stocktake.approved_by_id = actor.id
     stocktake.approved_at = at
     db.session.flush()
-    audit.record(
-        "stocktake.approved",
-        actor=actor,
-        object_type="stocktake",
-        object_id=stocktake.id,
-        site_id=site.id,
-    )
+    audit.record_on("stocktake.approved", "stocktake", stocktake.id, actor, site.id)
     return stocktake
 
 

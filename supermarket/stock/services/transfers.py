@@ -181,6 +181,22 @@ def _claim(transfer: StockTransfer, status: TransferStatus) -> None:
     db.session.expire(transfer, ["status"])
 
 
+def _in_transit(
+    site: Site, transfer_id: int, *, actor: User, coming: bool, refusal: str
+) -> StockTransfer:
+    """A transfer in transit for the site's managers: coming to the site, or else sent from
+    it. Any other is not found; one already dealt with is refused with `refusal`."""
+    ensure_works_at(actor, site, managers_only=True)
+    transfer = _transfer(site, transfer_id)
+    if coming and transfer.to_site_id != site.id:
+        raise NotFound("No such transfer on its way here.", code="transfer_not_found")
+    if not coming and transfer.site_id != site.id:
+        raise NotFound("No such transfer sent from here.", code="transfer_not_found")
+    if transfer.status != TransferStatus.IN_TRANSIT:
+        raise RuleViolation(refusal, code="transfer_not_in_transit")
+    return transfer
+
+
 def receive_transfer(
     site: Site,
     transfer_id: int,
@@ -191,14 +207,13 @@ def receive_transfer(
 ) -> StockTransfer:
     """Take a transfer into stock at the receiving site. Lines not listed arrive in full;
     a line may arrive short, never over, and the difference stays on the line."""
-    ensure_works_at(actor, site, managers_only=True)
-    transfer = _transfer(site, transfer_id)
-    if transfer.to_site_id != site.id:
-        raise NotFound("No such transfer on its way here.", code="transfer_not_found")
-    if transfer.status != TransferStatus.IN_TRANSIT:
-        raise RuleViolation(
-            "This transfer has already been dealt with.", code="transfer_not_in_transit"
-        )
+    transfer = _in_transit(
+        site,
+        transfer_id,
+        actor=actor,
+        coming=True,
+        refusal="This transfer has already been dealt with.",
+    )
     at = now_or(at)
     given = {r.id: r.quantity_received for r in receipt.lines}
     by_id = {line.id: line for line in transfer.lines}
@@ -245,14 +260,13 @@ def cancel_transfer(
     site: Site, transfer_id: int, *, actor: User, at: datetime | None = None
 ) -> StockTransfer:
     """Call back a transfer still in transit: the stock returns to the sender's batches."""
-    ensure_works_at(actor, site, managers_only=True)
-    transfer = _transfer(site, transfer_id)
-    if transfer.site_id != site.id:
-        raise NotFound("No such transfer sent from here.", code="transfer_not_found")
-    if transfer.status != TransferStatus.IN_TRANSIT:
-        raise RuleViolation(
-            "Only a transfer still in transit can be cancelled.", code="transfer_not_in_transit"
-        )
+    transfer = _in_transit(
+        site,
+        transfer_id,
+        actor=actor,
+        coming=False,
+        refusal="Only a transfer still in transit can be cancelled.",
+    )
     at = now_or(at)
     _claim(transfer, TransferStatus.CANCELLED)
     for line in transfer.lines:

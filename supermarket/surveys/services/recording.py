@@ -192,13 +192,15 @@ def record_survey(
         raise RuleViolation(
             "This survey has just been recorded for this member.", code="survey_exists"
         ) from None
-    audit.record(
+    audit.record_on(
         "survey.recorded",
-        actor=actor,
-        object_type="member",
-        object_id=member.id,
-        site_id=member.site_id,
-        details={"kind": kind, "timepoint": timepoint, "mode": assessment.mode},
+        "member",
+        member.id,
+        actor,
+        member.site_id,
+        kind=kind,
+        timepoint=timepoint,
+        mode=assessment.mode,
     )
     return assessment
 

@@ -220,13 +220,7 @@ def open_session(
         raise Conflict(
             "A session is already open here: close it first.", code="session_already_open"
         ) from None
-    audit.record(
-        "session.opened",
-        actor=actor,
-        object_type="site_session",
-        object_id=session.id,
-        site_id=site.id,
-    )
+    audit.record_on("session.opened", "site_session", session.id, actor, site.id)
     return session
 
 
@@ -282,13 +276,8 @@ def close_session(
     session.difference_pence = difference
     session.note = note
     db.session.flush()
-    audit.record(
-        "session.closed",
-        actor=actor,
-        object_type="site_session",
-        object_id=session.id,
-        site_id=site.id,
-        details={"difference_pence": difference},
+    audit.record_on(
+        "session.closed", "site_session", session.id, actor, site.id, difference_pence=difference
     )
     return session
 
@@ -324,13 +313,7 @@ def session_sheet(site: Site, session_id: int, *, actor: User) -> SessionSheet:
             .order_by(Visit.visited_at, Visit.id)
         )
     )
-    audit.record(
-        "session.sheet_exported",
-        actor=actor,
-        object_type="site_session",
-        object_id=session.id,
-        site_id=site.id,
-    )
+    audit.record_on("session.sheet_exported", "site_session", session.id, actor, site.id)
     return SessionSheet(session, visits, as_cashed_up(session))
 
 

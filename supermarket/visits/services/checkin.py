@@ -13,7 +13,7 @@ never answered with a visit that dropped the new basket or payment.
 from __future__ import annotations
 
 from contextlib import AbstractContextManager, nullcontext
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field
 from datetime import date, datetime
 from typing import Any
 
@@ -204,17 +204,15 @@ def check_in(
     if first is not None:
         return _replay(first, number, fingerprint, settings, now)
     stock_link.issue_lines(site, draft.basket.lines, visit_id=visit.id, actor=actor, at=now)
-    audit.record(
+    audit.record_on(
         "visit.checked_in",
-        actor=actor,
-        object_type="visit",
-        object_id=visit.id,
-        site_id=site.id,
-        details={
-            "overridden_rules": draft.overridden,
-            "other_site": member.site_id != site.id,
-            "lines": len(draft.basket.lines),
-        },
+        "visit",
+        visit.id,
+        actor,
+        site.id,
+        overridden_rules=draft.overridden,
+        other_site=member.site_id != site.id,
+        lines=len(draft.basket.lines),
     )
     after = state_from((*draft.state.dates, visit.local_date), settings, visit.local_date)
     return CheckIn(
@@ -297,17 +295,8 @@ def _basket_rows(basket: Basket) -> tuple[list[VisitBand], list[VisitLine]]:
         VisitBand(band=band, quantity=count, value_pence=basket.values.get(band, 0))
         for band, count in basket.counts.items()
     ]
-    lines = [
-        VisitLine(
-            product_id=line.product_id,
-            sku=line.sku,
-            name=line.name,
-            band=line.band,
-            quantity=line.quantity,
-            reference_price_pence=line.reference_price_pence,
-        )
-        for line in basket.lines
-    ]
+    # A visit line keeps the scanned line as it is: the product, and its name, band and price then.
+    lines = [VisitLine(**asdict(line)) for line in basket.lines]
     return bands, lines
 
 

@@ -158,13 +158,7 @@ def checkin_panel(site: Site, number: str, *, actor: User, now: datetime | None 
     problems = [
         p for p in (membership_problem(member, home, today), limit_problem(state, today)) if p
     ]
-    audit.record(
-        "member.viewed_at_checkin",
-        actor=actor,
-        object_type="member",
-        object_id=member.id,
-        site_id=site.id,
-    )
+    audit.record_on("member.viewed_at_checkin", "member", member.id, actor, site.id)
     return Panel(
         member=member,
         site=site,

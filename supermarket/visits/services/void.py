@@ -52,12 +52,5 @@ def void_visit(
     if visit.lines:
         stock_link.return_lines(visit.id, actor=actor, at=now)
     db.session.flush()
-    audit.record(
-        "visit.voided",
-        actor=actor,
-        object_type="visit",
-        object_id=visit.id,
-        site_id=site.id,
-        details={"lines": len(visit.lines)},
-    )
+    audit.record_on("visit.voided", "visit", visit.id, actor, site.id, lines=len(visit.lines))
     return visit

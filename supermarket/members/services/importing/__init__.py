@@ -25,10 +25,10 @@ from typing import IO
 
 from sqlalchemy import text
 
-from supermarket.auth import audit
 from supermarket.auth.access import ensure_works_at
 from supermarket.auth.models import User
 from supermarket.extensions import db
+from supermarket.members.services import audited
 from supermarket.members.services.importing.batches import Batches
 from supermarket.members.services.importing.dialect import (
     COLUMN_NAMES,
@@ -103,21 +103,17 @@ def import_members(
 
 
 def _audit(site: Site, actor: User, report: ImportReport) -> None:
-    audit.record(
+    audited.on_site(
         "members.imported",
-        actor=actor,
-        object_type="site",
-        object_id=site.code,
-        site_id=site.id,
-        details={
-            "rows": report.rows,
-            "imported": report.imported if report.ok else 0,
-            "bad_rows": report.bad_rows,
-            "duplicates": report.duplicates,
-            "dry_run": report.dry_run,
-            "skip_bad_rows": report.skip_bad_rows,
-            "refused": not report.ok,
-        },
+        site,
+        actor,
+        rows=report.rows,
+        imported=report.imported if report.ok else 0,
+        bad_rows=report.bad_rows,
+        duplicates=report.duplicates,
+        dry_run=report.dry_run,
+        skip_bad_rows=report.skip_bad_rows,
+        refused=not report.ok,
     )
 
 

@@ -21,7 +21,7 @@ from supermarket.members.models import (
     MemberStatus,
 )
 from supermarket.members.services.importing.rows import Row
-from supermarket.members.terms import age_band
+from supermarket.members.services.registration import new_member_columns
 from supermarket.models import utcnow
 from supermarket.sites.models import Site
 from supermarket.sites.settings import SiteSettings
@@ -101,38 +101,11 @@ def insert_rows(
 def _member_values(
     row: Row, number: str, term: rules.Term, *, site: Site, actor: User, now: datetime
 ) -> dict[str, Any]:
-    data, household, eligibility = row.data, row.data.household, row.data.eligibility
     return {
-        "site_id": site.id,
+        **new_member_columns(site, row.data, row.keys, term, actor),
         "membership_number": number,
-        "first_name": data.first_name,
-        "last_name": data.last_name,
-        "first_name_key": row.keys.first_name_key,
-        "last_name_key": row.keys.last_name_key,
-        "date_of_birth": data.date_of_birth,
-        "age_band": age_band(data.date_of_birth, term.joined_on),
-        "postcode": data.postcode,
-        "postcode_district": rules.postcode_district(data.postcode),
-        "phone": data.phone,
-        "email": data.email,
-        "adults": household.adults,
-        "children_0_4": household.children_0_4,
-        "children_5_11": household.children_5_11,
-        "children_12_17": household.children_12_17,
-        "eligibility_route": eligibility.route,
-        "referral_agency": eligibility.referral_agency,
-        "referral_reference": eligibility.referral_reference,
-        "benefit": eligibility.benefit,
-        "dietary": data.dietary,
-        "dietary_notes": data.dietary_notes,
         "notes": row.notes,
-        "status": term.status.value,
         "status_reason": "",
-        "joined_on": term.joined_on,
-        "expires_on": term.expires_on,
-        "review_due_on": term.review_due_on,
-        "match_hash": row.keys.match_hash,
-        "registered_by_id": actor.id,
         "created_at": now,
         "updated_at": now,
     }

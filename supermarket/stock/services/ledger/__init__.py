@@ -13,6 +13,7 @@ from __future__ import annotations
 
 from supermarket.stock.services.ledger.batches import (
     batch_for,
+    dated_batch,
     expired,
     fefo,
     ledger_discrepancies,
@@ -26,6 +27,7 @@ from supermarket.stock.services.ledger.waste import waste, waste_expired
 __all__ = [
     "GIVEN_OUT_NOTE",
     "batch_for",
+    "dated_batch",
     "expired",
     "fefo",
     "give_out",

@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 from datetime import date, datetime
+from typing import Required, TypedDict, Unpack
 
 from sqlalchemy import ColumnElement, Select, func, or_, select, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
@@ -58,6 +59,20 @@ def batch_for(
         .on_conflict_do_nothing(index_elements=["site_id", "product_id", "batch_key"])
     )
     return db.session.scalars(stmt).one()
+
+
+def dated_batch(
+    site: Site,
+    product: Product,
+    source: str,
+    *,
+    use_by: date | None,
+    best_before: date | None,
+) -> StockBatch:
+    """The batch for this product and source by the date it carries: a use-by, else a
+    best-before, else none (batch_for)."""
+    kind = DateKind.USE_BY if use_by else DateKind.BEST_BEFORE if best_before else DateKind.NONE
+    return batch_for(site, product, kind, use_by or best_before, source)
 
 
 def move(
@@ -134,21 +149,28 @@ def fefo(site: Site, product: Product) -> Select[StockBatch]:
     )
 
 
+class Taking(TypedDict, total=False):
+    """What each movement of a take records (move()'s arguments of the same names)."""
+
+    kind: Required[MovementKind]
+    actor: Required[User | None]
+    at: Required[datetime]
+    reason: str | None
+    note: str
+    visit_id: int | None
+    transfer_id: int | None
+
+
 def take(
     site: Site,
     product: Product,
     quantity: int,
     *,
     stmt: Select[StockBatch],
-    kind: MovementKind,
-    actor: User | None,
-    at: datetime,
-    reason: str | None = None,
-    note: str = "",
-    visit_id: int | None = None,
-    transfer_id: int | None = None,
+    **taking: Unpack[Taking],
 ) -> list[StockMovement]:
-    """Take `quantity` from the batches `stmt` lists, in its order; all or nothing.
+    """Take `quantity` from the batches `stmt` lists, in its order; all or nothing. Each
+    movement is recorded at the site as `taking` describes it.
 
     Spanning batches runs in a savepoint, so a shortfall undoes the batches already taken
     even when the caller carries on with its transaction. Long on purpose: the one-batch
@@ -156,18 +178,7 @@ def take(
     """
 
     def take_from(batch: StockBatch, amount: int) -> StockMovement | None:
-        return move(
-            batch,
-            -amount,
-            kind=kind,
-            actor=actor,
-            at=at,
-            site=site,
-            reason=reason,
-            note=note,
-            visit_id=visit_id,
-            transfer_id=transfer_id,
-        )
+        return move(batch, -amount, site=site, **taking)
 
     batches = db.session.scalars(stmt.execution_options(populate_existing=True)).all()
     if batches and batches[0].quantity >= quantity:
