@@ -19,10 +19,17 @@ from supermarket.extensions import db
 from supermarket.forms import commit_and_redirect, form_errors, form_page
 
 
+def _how_many(count: int, thing: str) -> str:
+    return f"{count} {thing}" if count == 1 else f"{count} {thing}s"
+
+
 @bp.get("/admin")
 @roles(Role.ADMIN)
 def admin_home() -> ResponseReturnValue:
-    counts = {"sites": len(auth.all_sites()), "users": auth.count_active_users()}
+    counts = {
+        "sites.site_list": _how_many(len(auth.all_sites()), "site"),
+        "auth.user_list": f"{auth.count_active_users()} active",
+    }
     return render_template("admin/index.html", counts=counts)
 
 
@@ -108,10 +115,14 @@ def audit_log() -> ResponseReturnValue:
         site_code=args.get("site", ""),
         start=_day(args.get("from")),
         end=_day(args.get("to")),
+        member=args.get("member", ""),
     )
+    page = db.paginate(stmt, per_page=50, error_out=False)
     return render_template(
         "admin/audit.html",
-        page=db.paginate(stmt, per_page=50, error_out=False),
+        page=page,
+        entries=audit.entries(page.items, viewer_role=actor().role),
+        actions=audit.action_choices(),
         args=args,
         site_codes=audit.site_codes(),
         all_sites=auth.all_sites(),
