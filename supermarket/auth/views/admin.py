@@ -19,18 +19,10 @@ from supermarket.extensions import db
 from supermarket.forms import commit_and_redirect, form_errors, form_page
 
 
-def _how_many(count: int, thing: str) -> str:
-    return f"{count} {thing}" if count == 1 else f"{count} {thing}s"
-
-
 @bp.get("/admin")
 @roles(Role.ADMIN)
 def admin_home() -> ResponseReturnValue:
-    counts = {
-        "sites.site_list": _how_many(len(auth.all_sites()), "site"),
-        "auth.user_list": f"{auth.count_active_users()} active",
-    }
-    return render_template("admin/index.html", counts=counts)
+    return render_template("admin/index.html", counts=auth.admin_counts())
 
 
 @bp.get("/admin/users")

@@ -63,7 +63,7 @@
         if (overflows && !hasHint) {
           hint = document.createElement("p");
           hint.className = "table-hint";
-          hint.textContent = "This table is wider than the screen: scroll it sideways for more columns";
+          hint.textContent = "Scroll sideways for more columns";
           wrap.parentNode.insertBefore(hint, wrap);
           if (!wrap.hasAttribute("tabindex")) {
             wrap.setAttribute("tabindex", "0"); // a keyboard can scroll it too
