@@ -16,7 +16,7 @@ expect = pytest.importorskip("playwright.sync_api", reason="playwright is not in
 
 
 def test_voiding_a_visit_asks_in_the_apps_own_dialog(browser_page, desk):
-    visit_id = desk.check_in(desk.member()).id
+    visit_id = desk.check_in(desk.member()).visit.id
     page = browser_page
     browser_popups: list[str] = []
     page.on("dialog", lambda dialog: (browser_popups.append(dialog.message), dialog.dismiss()))
