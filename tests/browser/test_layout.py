@@ -181,6 +181,7 @@ _MEASURE = """() => {
                visible: box.width > 0 && box.height > 0} : null,
     nav: nav && getComputedStyle(nav).display !== 'none' ? nav.getBoundingClientRect().height : 0,
     bar: bar ? bar.getBoundingClientRect().height : 0,
+    folded: document.querySelector('.mainnav.folded') !== null,
   };
 }"""
 
@@ -194,8 +195,10 @@ def _problems(size: str, url: str, m: dict[str, Any]) -> Iterator[str]:
         yield "no heading"
     elif h1["top"] < 0 or h1["bottom"] > m["innerHeight"]:
         yield f"the heading {h1['text']!r} is off screen ({h1['top']:.0f}-{h1['bottom']:.0f} px)"
-    if width >= 1024 and m["nav"] > 52:
-        yield f"the menu takes {m['nav']:.0f} px: more than one line"
+    if width >= 1024 and (m["folded"] or m["nav"] > 52):
+        yield f"the menu is not on one line ({m['nav']:.0f} px high, folded: {m['folded']})"
+    if width < 600 and not m["folded"]:
+        yield "the menu is not folded behind its button on a phone"
     if m["bar"] > 64:
         yield f"the top bar is {m['bar']:.0f} px high"
 

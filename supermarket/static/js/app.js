@@ -19,18 +19,33 @@
     return fetch(url, options);
   };
 
-  // The main menu folds behind its "Menu" button on a narrow screen (the CSS decides when);
-  // without this script the menu simply shows in full.
+  // The main menu folds behind its "Menu" button when it does not fit on one line beside the
+  // site's name (and always on a phone); without this script the menu wraps instead.
   function foldMenu() {
     var nav = document.querySelector(".mainnav");
     var button = nav && nav.querySelector(".menu-button");
-    if (!button) { return; }
-    nav.classList.add("folds");
+    var bar = nav && nav.parentNode;
+    var list = nav && nav.querySelector(":scope > ul");
+    if (!button || !list) { return; }
     button.hidden = false;
     function setOpen(open) {
       nav.classList.toggle("open", open);
       button.setAttribute("aria-expanded", open ? "true" : "false");
     }
+    function fit() {
+      var open = nav.classList.contains("open");
+      nav.classList.remove("folded", "open");
+      var oneLine = list.offsetHeight <= 52 && bar.offsetHeight <= 64;
+      nav.classList.toggle("folded", window.innerWidth < 600 || !oneLine);
+      if (open && nav.classList.contains("folded")) { nav.classList.add("open"); }
+      if (!nav.classList.contains("folded")) { setOpen(false); }
+    }
+    fit();
+    var pending = null;
+    window.addEventListener("resize", function () {
+      if (pending) { window.cancelAnimationFrame(pending); }
+      pending = window.requestAnimationFrame(fit);
+    });
     button.addEventListener("click", function () { setOpen(!nav.classList.contains("open")); });
     document.addEventListener("keydown", function (event) {
       if (event.key === "Escape" && nav.classList.contains("open")) { setOpen(false); button.focus(); }
