@@ -27,7 +27,7 @@ from supermarket.sites.models import Site
 from supermarket.stock.models import Product, StockBatch
 from supermarket.stock.services.stocktake import start_stocktake
 from supermarket.stock.services.transfers import TransferLine, TransferRequest, send_transfer
-from tests.conftest import Client, screenshot
+from tests.conftest import Client, browser_login, screenshot
 
 # The demo's people, one of each role (Amara manages Harlow alone, Sue volunteers there).
 PEOPLE = {
@@ -240,3 +240,29 @@ def test_back_office_pages_fit_the_screen(app, browser_page, size):
             screenshot(page, _name(role, endpoint, size))
     assert visited > 40
     assert not failures, "\n".join(failures)
+
+
+@pytest.mark.browser
+@pytest.mark.concurrency
+def test_on_a_phone_the_menu_opens_from_its_button_and_leads_to_the_sites_settings(
+    browser_page, desk
+):
+    page = browser_page
+    page.set_viewport_size({"width": 390, "height": 844})
+    browser_login(page, desk.manager)
+    settings = page.get_by_role("link", name="Settings", exact=True)
+    assert not settings.is_visible()
+    menu = page.get_by_role("button", name="Menu")
+    assert menu.get_attribute("aria-expanded") == "false"
+    menu.click()
+    assert menu.get_attribute("aria-expanded") == "true"
+    assert settings.is_visible()
+    screenshot(page, "layout-phone-menu-open")
+    settings.click()
+    page.wait_for_url(f"**/sites/{desk.site.code}/settings")
+    assert page.get_by_role("heading", level=1).is_visible()
+    # At a tablet's width in landscape the same menu is one line, with no button.
+    page.set_viewport_size({"width": 1024, "height": 768})
+    page.wait_for_function("!document.querySelector('.mainnav.folded')")
+    assert page.get_by_role("link", name="Settings", exact=True).is_visible()
+    assert not menu.is_visible()
