@@ -199,7 +199,7 @@ def register_template_helpers(app: Flask) -> None:
     from supermarket.auth.models import Role
     from supermarket.auth.web import current_site
     from supermarket.formatting import register_filters
-    from supermarket.navigation import NAV_ITEMS
+    from supermarket.navigation import HOME_JOBS, NAV_ITEMS
 
     register_filters(app)
 
@@ -211,6 +211,7 @@ def register_template_helpers(app: Flask) -> None:
             "g": g,
             "session": session,
             "nav_items": NAV_ITEMS,
+            "home_jobs": HOME_JOBS,
             "nav_endpoints": app.view_functions,
         }
 

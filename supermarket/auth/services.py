@@ -62,6 +62,15 @@ def count_active_users() -> int:
     )
 
 
+def admin_counts() -> dict[str, str]:
+    """What the administrator's home shows beside its links, by their endpoint."""
+    sites = len(all_sites())
+    return {
+        "sites.site_list": f"{sites} site" if sites == 1 else f"{sites} sites",
+        "auth.user_list": f"{count_active_users()} active",
+    }
+
+
 def all_sites() -> list[Site]:
     """Every site, closed ones too, by name: those an account can be given."""
     return list(db.session.scalars(select(Site).order_by(Site.name)))

@@ -66,6 +66,8 @@ def test_a_site_manager_reads_their_month_on_a_tablet(browser_page, make_user, s
     amara = make_user("site_manager", sites=[seeded["sites"]["harlow"]], name="Amara Okafor")
     page = browser_page
     browser_login(page, amara)
+    # A manager's menu is folded behind its button on a tablet held upright.
+    page.get_by_role("button", name="Menu").click()
     page.get_by_role("link", name="Reports").click()
     page.wait_for_load_state("networkidle")
     assert page.get_by_role("heading", name="Reports for Harlow Community Supermarket").is_visible()

@@ -116,8 +116,8 @@ def test_one_tap_wastes_yesterdays_yoghurts(browser_page, basildon, receive):
         "heading", name="Past the use-by date: must not be given out"
     ).is_visible()
     screenshot(page, "stock-alerts")
-    page.once("dialog", lambda dialog: dialog.accept())
     page.get_by_role("button", name="Waste them all").click()
+    page.get_by_role("dialog").get_by_role("button", name="Waste them all").click()
     page.wait_for_load_state("networkidle")
     assert page.get_by_text("Wasted 1 batch(es)").is_visible()
     screenshot(page, "stock-alerts-after-waste")

@@ -252,6 +252,9 @@ def logout() -> ResponseReturnValue:
 @bp.get("/home")
 @roles(*ALL_ROLES)
 def home() -> ResponseReturnValue:
+    """The role's jobs as big links (an administrator's with the counts of /admin)."""
+    if current_user.role == Role.ADMIN:
+        return render_template("auth/home.html", counts=auth.admin_counts())
     return render_template("auth/home.html")
 
 

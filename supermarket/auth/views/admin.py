@@ -22,8 +22,7 @@ from supermarket.forms import commit_and_redirect, form_errors, form_page
 @bp.get("/admin")
 @roles(Role.ADMIN)
 def admin_home() -> ResponseReturnValue:
-    counts = {"sites": len(auth.all_sites()), "users": auth.count_active_users()}
-    return render_template("admin/index.html", counts=counts)
+    return render_template("admin/index.html", counts=auth.admin_counts())
 
 
 @bp.get("/admin/users")
@@ -108,10 +107,14 @@ def audit_log() -> ResponseReturnValue:
         site_code=args.get("site", ""),
         start=_day(args.get("from")),
         end=_day(args.get("to")),
+        member=args.get("member", ""),
     )
+    page = db.paginate(stmt, per_page=50, error_out=False)
     return render_template(
         "admin/audit.html",
-        page=db.paginate(stmt, per_page=50, error_out=False),
+        page=page,
+        entries=audit.entries(page.items, viewer_role=actor().role),
+        actions=audit.action_choices(),
         args=args,
         site_codes=audit.site_codes(),
         all_sites=auth.all_sites(),

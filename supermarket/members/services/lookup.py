@@ -3,6 +3,8 @@ cap counts. (Who may act on a site's members: `auth.access.ensure_works_at`.)"""
 
 from __future__ import annotations
 
+from collections.abc import Collection
+
 from sqlalchemy import func, select
 
 from supermarket.auth.access import ensure_works_at
@@ -69,3 +71,29 @@ def _site_is_full(site: Site, settings: SiteSettings) -> bool:
     # Serialise registrations at a capped site so two desks cannot both take the last place.
     db.session.execute(select(Site.id).where(Site.id == site.id).with_for_update())
     return rules.is_full(places_taken(site), settings.member_cap)
+
+
+def _numbers_by_id(ids: Collection[str]) -> dict[str, str]:
+    wanted = [int(i) for i in ids if i.isdigit()]
+    rows = db.session.execute(
+        select(Member.id, Member.membership_number).where(Member.id.in_(wanted))
+    )
+    return {str(row.id): row.membership_number for row in rows}
+
+
+def _ids_by_number(text: str) -> list[str]:
+    number = normalise_membership_number(text)
+    if number is None:
+        return []
+    return [
+        str(i)
+        for i in db.session.scalars(select(Member.id).where(Member.membership_number == number))
+    ]
+
+
+# The audit log names a member by membership number (never the database id), to the roles
+# that may see one: the site's manager and the administrator, who reads the log.
+audit.name_objects(
+    "member",
+    audit.Namer(names=_numbers_by_id, ids=_ids_by_number, shown_to=("site_manager", "admin")),
+)

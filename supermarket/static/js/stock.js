@@ -107,7 +107,8 @@
       if (event.key === "Enter") { event.preventDefault(); lookup(); }
     });
     document.getElementById("scan-add").addEventListener("click", lookup);
-    input.focus();
+    // Ready for the scanner, without scrolling the page's heading away on a small screen.
+    input.focus({ preventScroll: true });
   }
 
   function initLines() {
