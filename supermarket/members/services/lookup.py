@@ -7,6 +7,7 @@ from collections.abc import Collection
 
 from sqlalchemy import func, select
 
+from supermarket.auth import audit
 from supermarket.auth.access import ensure_works_at
 from supermarket.auth.models import User
 from supermarket.errors import NotFound
