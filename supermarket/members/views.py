@@ -45,6 +45,7 @@ from supermarket.members.models import (
 from supermarket.members.schemas import FeePaymentIn, MemberIn, MemberUpdateIn
 from supermarket.members.services import importing, privacy
 from supermarket.sites.calendar import site_today
+from supermarket.sites.models import Site
 
 bp = Blueprint("members", __name__, url_prefix="/members")
 
@@ -141,12 +142,18 @@ def detail(number: str) -> ResponseReturnValue:
     site = require_current_site()
     member = services.view_member(site, number, actor=actor())
     db.session.commit()
+    return _member_page(site, member)
+
+
+def _member_page(site: Site, member: Member, **extra: Any) -> str:
+    """The member's page (`extra`: a form's errors and what was typed in it)."""
     return render_template(
         "members/detail.html",
         site=site,
         member=member,
         today=site_today(site),
         waiting_position=services.waiting_position(member),
+        **extra,
     )
 
 
@@ -196,12 +203,9 @@ def change_status(number: str, action: str) -> ResponseReturnValue:
     reason = request.form.get("reason", "")
     if action == "suspend" and not reason.strip():
         # Said beside the box, with the reason's form kept, as every form does.
-        return render_template(
-            "members/detail.html",
-            site=site,
-            member=member,
-            today=site_today(site),
-            waiting_position=services.waiting_position(member),
+        return _member_page(
+            site,
+            member,
             errors={"suspend-reason": "Give a reason for suspending the membership."},
             form=request.form,
         ), 422

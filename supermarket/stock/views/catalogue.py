@@ -90,13 +90,7 @@ def product_new() -> ResponseReturnValue:
                 f"{product.name} added to the catalogue.",
                 url_for("stock.products_list", q=product.sku),
             )
-    return form_page(
-        "stock/product_form.html",
-        errors,
-        product=None,
-        form=request.form,
-        bands=products.site_bands(),
-    )
+    return _product_page(None, errors)
 
 
 @bp.route("/products/<sku>/edit", methods=["GET", "POST"])
@@ -116,6 +110,12 @@ def product_edit(sku: str) -> ResponseReturnValue:
             return commit_and_redirect(
                 f"{product.name} saved.", url_for("stock.products_list", q=product.sku)
             )
+    return _product_page(product, errors)
+
+
+def _product_page(product: Product | None, errors: dict[str, str]) -> ResponseReturnValue:
+    """The product form (a new product when `product` is None), with what was typed and
+    its errors (422 when there are any)."""
     return form_page(
         "stock/product_form.html",
         errors,
