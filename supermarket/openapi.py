@@ -114,10 +114,9 @@ BODY_EXAMPLES: dict[str, dict[str, Any]] = {
         "eligibility": {"route": "self_declared"},
         "dietary": ["halal"],
         "consents": {"privacy_notice_given": True, "survey": True, "contact": False},
-        "joining_fee": {"method": "cash"},
     },
     "MemberUpdateIn": {"phone": "07700 900456", "postcode": "CM20 2AB"},
-    "RenewIn": {"joining_fee": {"method": "card"}},
+    "RenewIn": {},  # a site that takes its joining fee again: {"joining_fee": {"method": "card"}}
     "ReasonIn": {"reason": "Abusive to a volunteer"},
     "OptionalReasonIn": {"reason": "Moved away"},
     "ConsentChangeIn": {"method": "in_person"},
