@@ -544,7 +544,7 @@ def test_a_fridge_reading_that_is_no_reading_is_refused_by_api_and_page(world):
             },
         )
         assert response.status_code == 422, typed
-        assert "Give the reading in °C" in response.get_data(as_text=True), typed
+        assert "Enter a temperature" in response.get_data(as_text=True), typed
     assert _row_count() == before
 
 
