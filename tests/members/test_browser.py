@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import pytest
+from playwright.sync_api import expect
 from sqlalchemy import select
 
 from supermarket.extensions import db
@@ -29,7 +30,8 @@ def test_volunteer_registers_a_household_at_the_desk(browser_page, make_site, ma
     page.get_by_role("button", name="Register").click()
     summary = page.locator(".error-summary")
     assert summary.is_visible()
-    assert page.evaluate("document.activeElement.classList.contains('error-summary')")
+    # Focused by app.js once the page has loaded (expect waits for it, as a person would).
+    expect(summary).to_be_focused()
     screenshot(page, "members-register-errors")
 
     page.get_by_label("First name").fill("Siân")
