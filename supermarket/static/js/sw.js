@@ -1,0 +1,64 @@
+// The check-in desk's service worker: keeps the desk's page and its assets so that the desk
+// opens with no network once it has been opened at the site that day. Served at /sw.js (scope
+// "/") by a small Flask route. Never caches an /api/ answer, nor a page other than /checkin.
+// Network first for everything it keeps (the static files carry no version in their names, so
+// a cache-first copy could outlive a deployment); the cached copy only when the network fails.
+"use strict";
+var CACHE = "supermarket-desk-v1";
+var SHELL = ["/static/css/app.css", "/static/css/checkin.css", "/static/js/app.js",
+             "/static/js/checkin.js", "/static/js/offline.js"];
+
+self.addEventListener("install", function (event) {
+  event.waitUntil(
+    caches.open(CACHE)
+      .then(function (cache) { return cache.addAll(SHELL); })
+      .catch(function () { /* offline at install: the pages fill the cache as they load */ })
+      .then(function () { return self.skipWaiting(); })
+  );
+});
+
+self.addEventListener("activate", function (event) {
+  event.waitUntil(
+    caches.keys()
+      .then(function (names) {
+        return Promise.all(names.filter(function (n) { return n !== CACHE; })
+          .map(function (n) { return caches.delete(n); }));
+      })
+      .then(function () { return self.clients.claim(); })
+  );
+});
+
+self.addEventListener("message", function (event) {
+  // Sign-out: the desk's page (it holds the volunteer's session's CSRF token) goes too.
+  if (event.data === "forget") { event.waitUntil(caches.delete(CACHE)); }
+});
+
+function kept(url) {
+  if (url.origin !== self.location.origin) { return false; }
+  if (url.pathname.indexOf("/api/") === 0 || url.pathname.indexOf("/api/") !== -1) { return false; }
+  if (url.pathname === "/checkin") { return url.search === ""; } // never a member's panel
+  return SHELL.indexOf(url.pathname) !== -1;
+}
+
+self.addEventListener("fetch", function (event) {
+  var request = event.request;
+  if (request.method !== "GET") { return; }
+  var url = new URL(request.url);
+  if (!kept(url)) { return; }
+  event.respondWith(
+    fetch(request)
+      .then(function (response) {
+        // Only a real page for a signed-in volunteer: not a redirect to the login page.
+        if (response.ok && !response.redirected && response.type === "basic") {
+          var copy = response.clone();
+          caches.open(CACHE).then(function (cache) { return cache.put(url.pathname, copy); });
+        }
+        return response;
+      })
+      .catch(function (error) {
+        return caches.open(CACHE)
+          .then(function (cache) { return cache.match(url.pathname); })
+          .then(function (hit) { if (hit) { return hit; } throw error; });
+      })
+  );
+});
