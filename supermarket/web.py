@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import timedelta
+from pathlib import Path
 from typing import Any
 
 from flask import Flask, g, jsonify, redirect, request, session, url_for
@@ -189,8 +190,8 @@ def register_blueprints(app: Flask) -> None:
     @public
     def service_worker() -> ResponseReturnValue:
         # The desk's service worker (a static file) at the root, so that its scope may be "/".
-        response = app.send_static_file("js/sw.js")
-        response.headers["Content-Type"] = "text/javascript; charset=utf-8"
+        script = Path(app.static_folder or "", "js", "sw.js").read_bytes()
+        response = app.response_class(script, content_type="text/javascript; charset=utf-8")
         response.headers["Service-Worker-Allowed"] = "/"
         response.headers["Cache-Control"] = "no-cache"
         return response

@@ -11,7 +11,15 @@ var SHELL = ["/static/css/app.css", "/static/css/checkin.css", "/static/js/app.j
 self.addEventListener("install", function (event) {
   event.waitUntil(
     caches.open(CACHE)
-      .then(function (cache) { return cache.addAll(SHELL); })
+      .then(function (cache) {
+        return cache.addAll(SHELL).then(function () {
+          // The desk's page as the signed-in volunteer sees it (not the login page it
+          // redirects to when nobody is signed in).
+          return fetch("/checkin", { credentials: "same-origin" }).then(function (response) {
+            if (response.ok && !response.redirected) { return cache.put("/checkin", response); }
+          });
+        });
+      })
       .catch(function () { /* offline at install: the pages fill the cache as they load */ })
       .then(function () { return self.skipWaiting(); })
   );

@@ -1,0 +1,173 @@
+"""The desk when the network drops (issue 14, the browser's side): check-ins made offline are
+kept on the tablet with their own Idempotency-Key, the banner says how many wait, the page
+opens again offline (service worker), and when the network returns each visit is recorded
+exactly once, even when the sync is cut off half-way or two tabs send the same queue."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+from sqlalchemy import select
+
+from supermarket.extensions import db
+from supermarket.visits.models import Visit
+from tests.conftest import browser_login, screenshot
+
+pytestmark = [pytest.mark.browser, pytest.mark.concurrency]
+
+VISITS = "**/api/v1/sites/harlow/visits"
+
+
+def visits_of(member) -> list[Visit]:
+    db.session.rollback()  # end this thread's snapshot: the server has committed since
+    return list(db.session.scalars(select(Visit).where(Visit.member_id == member.id)))
+
+
+def scan(page: Any, number: str) -> None:
+    page.wait_for_function(
+        "document.activeElement && document.activeElement.id === 'checkin-q'", timeout=5000
+    )
+    page.keyboard.type(number, delay=5)
+    page.keyboard.press("Enter")
+
+
+@pytest.fixture
+def harlow(make_desk) -> Any:
+    desk = make_desk(code="harlow")
+    desk.site.name = "Harlow Community Supermarket"
+    db.session.commit()
+    return desk
+
+
+def service_worker_ready(page: Any) -> None:
+    page.wait_for_function(
+        "navigator.serviceWorker && navigator.serviceWorker.controller !== null", timeout=10000
+    )
+
+
+def check_in_offline(page: Any, member: Any) -> None:
+    """Find the member while the network is up, then check them in with it down."""
+    page.context.set_offline(False)
+    scan(page, member.membership_number)
+    page.locator(".member-panel").get_by_role("heading", name=member.first_name).wait_for()
+    page.context.set_offline(True)
+    page.get_by_role("button", name=f"Check in {member.first_name}").click()
+    page.locator("#checkin-status").get_by_text(
+        f"{member.first_name}: checked offline; the server will confirm."
+    ).wait_for()
+
+
+def banner(page: Any) -> Any:
+    return page.locator("#offline-banner")
+
+
+def test_five_check_ins_offline_survive_a_reload_and_are_recorded_once(browser_page, harlow):
+    names = ["Ada", "Bea", "Cal", "Dot", "Eli"]
+    members = [harlow.member(first_name=name) for name in names]
+    page = browser_page
+    browser_login(page, harlow.volunteer)
+    service_worker_ready(page)
+    sent: list[str] = []
+
+    def no_network(route: Any) -> None:
+        sent.append(route.request.headers["idempotency-key"])
+        route.abort("internetdisconnected")
+
+    # The Wi-Fi comes and goes: a panel loads while it is up, but no check-in gets through.
+    page.route(VISITS, no_network)
+    for count, member in enumerate(members, start=1):
+        check_in_offline(page, member)
+        banner(page).get_by_text(f"Offline — {count} check-in").wait_for()
+    assert banner(page).get_by_text("Offline — 5 check-ins waiting to send").is_visible()
+    assert all(visits_of(member) == [] for member in members)
+
+    page.set_viewport_size({"width": 1024, "height": 768})
+    screenshot(page, "offline-1-banner-1024x768")
+    page.set_viewport_size({"width": 768, "height": 1024})
+    screenshot(page, "offline-2-banner-768x1024")
+
+    # Reloaded with no network: the service worker gives the desk back, queue and all.
+    page.reload()
+    banner(page).get_by_text("Offline — 5 check-ins waiting to send").wait_for()
+    assert page.get_by_label("Scan a card, or type a name or postcode").is_visible()
+
+    page.unroute(VISITS)
+    page.context.set_offline(False)
+    banner(page).get_by_text("All sent").wait_for(timeout=20000)
+    for member in members:
+        assert len(visits_of(member)) == 1  # exactly once each
+
+
+def test_a_sync_cut_off_half_way_is_sent_again_with_the_same_key(browser_page, harlow):
+    ada, bea = harlow.member(first_name="Ada"), harlow.member(first_name="Bea")
+    page = browser_page
+    browser_login(page, harlow.volunteer)
+    page.route(VISITS, lambda route: route.abort("internetdisconnected"))
+    check_in_offline(page, ada)
+    check_in_offline(page, bea)
+    page.unroute(VISITS)
+    keys: list[str] = []
+
+    def lose_the_first_answer(route: Any) -> None:
+        keys.append(route.request.headers["idempotency-key"])
+        if len(keys) == 1:
+            route.fetch()  # the server records Ada's visit...
+            route.abort("internetdisconnected")  # ...but the answer never arrives
+        else:
+            route.continue_()
+
+    page.route(VISITS, lose_the_first_answer)
+    page.context.set_offline(False)
+    banner(page).get_by_text("All sent").wait_for(timeout=20000)
+    assert keys[0] == keys[1]  # Ada's again, with the key made when she was checked in
+    assert len(set(keys)) == 2
+    assert len(visits_of(ada)) == 1
+    assert len(visits_of(bea)) == 1
+
+
+def test_two_tabs_sending_the_same_queue_record_each_visit_once(browser_page, harlow):
+    members = [harlow.member(first_name=name) for name in ("Ada", "Bea", "Cal")]
+    page = browser_page
+    browser_login(page, harlow.volunteer)
+    other = page.context.new_page()
+    other.goto("/checkin")
+    page.bring_to_front()
+    page.route(VISITS, lambda route: route.abort("internetdisconnected"))
+    for member in members:
+        check_in_offline(page, member)
+    page.unroute(VISITS)
+    keys: list[str] = []
+
+    def count(route: Any) -> None:
+        keys.append(route.request.headers["idempotency-key"])
+        route.continue_()
+
+    page.context.route(VISITS, count)
+    page.context.set_offline(False)  # both tabs hear "online" and try to send
+    banner(page).get_by_text("All sent").wait_for(timeout=20000)
+    banner(other).get_by_text("All sent").wait_for(timeout=20000)
+    assert len(keys) == len(set(keys)) == 3  # one tab at a time: each sent once
+    for member in members:
+        assert len(visits_of(member)) == 1
+
+
+def test_a_refused_check_in_is_kept_aside_as_needing_attention(browser_page, harlow):
+    ada = harlow.member(first_name="Ada")
+    page = browser_page
+    browser_login(page, harlow.volunteer)
+    page.route(VISITS, lambda route: route.abort("internetdisconnected"))
+    check_in_offline(page, ada)
+    page.unroute(VISITS)
+    page.route(
+        VISITS,
+        lambda route: route.fulfill(
+            status=409,
+            content_type="application/json",
+            body='{"error": {"code": "conflict", "message": "Refused for the test."}}',
+        ),
+    )
+    page.context.set_offline(False)
+    banner(page).get_by_text("Refused for the test.").wait_for(timeout=20000)
+    assert banner(page).get_by_text("Needs attention").is_visible()
+    assert visits_of(ada) == []
