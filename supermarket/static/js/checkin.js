@@ -95,6 +95,7 @@
     var queue = window.SupermarketOffline || null; // offline.js: the check-ins kept to send
     // A check-in kept after a failed tap is not sent by the queue while its panel is on screen.
     if (queue) { queue.holdWhile(function (key) { return current !== null && current.key === key; }); }
+    if (queue) { queue.refreshRoster(api); } // inert without an enrolled device
     if (navigator.serviceWorker && window.isSecureContext) {
       navigator.serviceWorker.register("/sw.js", { scope: "/" }).catch(function () {});
     }
@@ -158,6 +159,7 @@
         })
         .catch(function (error) {
           if (seq !== panelSeq) { return; }
+          if (!(error && error.message === "signed-out") && findOffline(text)) { return; }
           say(error && error.message === "signed-out" ? SIGNED_OUT : LOOKUP_OFFLINE, "error");
         });
     }
@@ -176,8 +178,24 @@
         })
         .catch(function (error) {
           if (seq !== matchSeq) { return; }
+          if (!(error && error.message === "signed-out") && findOffline(text)) { return; }
           say(error && error.message === "signed-out" ? SIGNED_OUT : LOOKUP_OFFLINE, "error");
         });
+    }
+
+    // No network: the member list kept on an enrolled tablet (offline.js), if there is one.
+    function findOffline(text) {
+      if (!queue) { return false; }
+      current = null;
+      return queue.showOffline(text, {
+        api: api, panel: panelBox, matches: matchesBox, say: say,
+        done: function (firstName) {
+          matchesBox.innerHTML = "";
+          search.value = "";
+          say("✓ " + firstName + ": checked offline; the server will confirm.", "ok");
+          focusSearch(false);
+        },
+      });
     }
 
     function find(text) {

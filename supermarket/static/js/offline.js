@@ -366,6 +366,7 @@
   // that a reload while offline can still read the roster. Any refusal (404: no such endpoint
   // on this server; 403: not enrolled) leaves the desk as it is without a roster.
   function refreshRoster(api) {
+    rosterApi = api;
     var site = siteOf(api);
     if (!device() || !site || !window.crypto || !crypto.subtle) { return Promise.resolve(null); }
     if (offline()) {
@@ -406,9 +407,142 @@
     });
   }
 
+  // --- the offline panel: found in the roster, checked in to the queue -------------------------
+
+  var EXPIRED = "The member list on this tablet has expired: connect to the internet to check members in.";
+  var NOT_FOUND = "Not in the member list on this tablet: check the card number, or try the name.";
+
+  function money(pence) {
+    return "£" + Math.floor(pence / 100) + "." + ("0" + (pence % 100)).slice(-2);
+  }
+
+  function el(tag, attrs, text) {
+    var node = document.createElement(tag);
+    Object.keys(attrs || {}).forEach(function (k) { node.setAttribute(k, attrs[k]); });
+    if (text !== undefined) { node.textContent = text; }
+    return node;
+  }
+
+  function newKey() {
+    if (window.crypto && crypto.randomUUID) { return crypto.randomUUID(); }
+    var b = crypto.getRandomValues(new Uint8Array(16));
+    b[6] = (b[6] & 0x0f) | 0x40;
+    b[8] = (b[8] & 0x3f) | 0x80;
+    var h = Array.prototype.map.call(b, function (x) { return (x + 0x100).toString(16).slice(1); }).join("");
+    return h.slice(0, 8) + "-" + h.slice(8, 12) + "-" + h.slice(12, 16) + "-" + h.slice(16, 20) + "-" + h.slice(20);
+  }
+
+  // desk: {api, panel, matches, say(text, kind), done(firstName)}. Returns false when the
+  // tablet holds no roster (the desk then says what it says today).
+  function showOffline(text, desk) {
+    var found = findInRoster(text);
+    if (found === null) { return false; }
+    desk.matches.innerHTML = "";
+    desk.panel.innerHTML = "";
+    if (found === "expired") { desk.say(EXPIRED, "error"); return true; }
+    if (!found.length) { desk.say(NOT_FOUND, "error"); return true; }
+    if (found.length === 1) { offlinePanel(found[0], desk); return true; }
+    var list = el("ul", { "class": "matches offline-matches", "aria-label": "Members found on this tablet" });
+    found.forEach(function (m) {
+      var item = el("li");
+      var pick = el("button", { type: "button", "class": "button match" }, m.display_name + " · " + m.display_number);
+      pick.addEventListener("click", function () { desk.matches.innerHTML = ""; offlinePanel(m, desk); });
+      item.appendChild(pick);
+      list.appendChild(item);
+    });
+    desk.matches.appendChild(list);
+    return true;
+  }
+
+  function offlinePanel(m, desk) {
+    queuedFor(m.membership_number).then(function (queued) {
+      var site = (roster && roster.site) || {};
+      var fee = typeof m.fee_pence === "number" ? m.fee_pence : (site.fee_pence || 0);
+      var left = Math.max(0, (m.visits_left_this_week || 0) - queued);
+      var first = String(m.display_name || "").split(" ")[0] || m.display_name;
+      var section = el("section", { "class": "panel member-panel offline-panel", "aria-labelledby": "offline-name" });
+      var head = el("div", { "class": "member-head" });
+      head.appendChild(el("h2", { id: "offline-name", "class": "member-name" }, m.display_name));
+      head.appendChild(el("span", { "class": "badge " + (m.status === "active" ? "ok" : "warn") }, m.status));
+      head.appendChild(el("span", { "class": "card-no" }, m.display_number || m.membership_number));
+      section.appendChild(head);
+      section.appendChild(el("p", { "class": "member-summary" },
+        (left === 1 ? "1 visit" : left + " visits") + " left this week" +
+        (queued ? " (" + queued + " checked in on this tablet offline)" : "") + "."));
+      var note = "Offline: from the member list on this tablet; the server will confirm.";
+      if (left === 0 || m.status !== "active") { note += " The server will mark this visit for the manager to review."; }
+      section.appendChild(el("p", { "class": "offline-note" }, note));
+      var inputs = {};
+      var allowance = m.allowance || {};
+      Object.keys(allowance).forEach(function (band) {
+        var row = el("div", { "class": "field" });
+        var id = "offline-band-" + band.replace(/[^a-z0-9_]/gi, "");
+        var max = allowance[band];
+        row.appendChild(el("label", { "for": id }, band.charAt(0).toUpperCase() + band.slice(1) +
+          (max === null || max === undefined ? " (not counted)" : " (up to " + max + ")")));
+        var input = el("input", { id: id, inputmode: "numeric", autocomplete: "off", "class": "count" });
+        inputs[band] = input;
+        row.appendChild(input);
+        section.appendChild(row);
+      });
+      var method = null;
+      if (fee > 0) {
+        var pay = el("fieldset", { "class": "payment" });
+        pay.appendChild(el("legend", {}, "Fee " + money(fee)));
+        ["cash", "card"].forEach(function (value, i) {
+          var id = "offline-pay-" + value;
+          var radio = el("input", { type: "radio", name: "offline_payment", id: id, value: value });
+          if (i === 0) { radio.checked = true; }
+          pay.appendChild(radio);
+          pay.appendChild(el("label", { "for": id }, value === "cash" ? "Cash" : "Card"));
+        });
+        section.appendChild(pay);
+        method = pay;
+      }
+      var error = el("p", { "class": "problem", role: "alert", hidden: "" });
+      section.appendChild(error);
+      var button = el("button", { type: "button", "class": "button primary big block" }, "Check in " + first);
+      section.appendChild(button);
+      var key = newKey(); // made now, kept with the check-in until the server has it
+      button.addEventListener("click", function () {
+        var basket = {};
+        var bad = false;
+        Object.keys(inputs).forEach(function (band) {
+          var text = inputs[band].value.trim();
+          if (text === "") { return; }
+          if (!/^\d{1,3}$/.test(text)) { bad = true; return; }
+          if (parseInt(text, 10)) { basket[band] = parseInt(text, 10); }
+        });
+        if (bad) { error.textContent = "Not checked in yet: the counts are whole numbers."; error.hidden = false; return; }
+        var body = { membership_number: m.membership_number, basket: basket, lines: [] };
+        if (method) {
+          body.payment = { method: method.querySelector("input:checked").value, amount_pence: fee, reason: "" };
+        }
+        button.disabled = true;
+        record(desk.api, body, key, true).then(function () {
+          if (channel) { channel.postMessage("changed"); }
+          desk.panel.innerHTML = "";
+          desk.done(first);
+        }, function () {
+          button.disabled = false;
+          error.textContent = "This tablet could not keep the check-in: try again.";
+          error.hidden = false;
+        });
+      });
+      desk.panel.innerHTML = "";
+      desk.panel.appendChild(section);
+    });
+  }
+
   // --- wiring -------------------------------------------------------------------------------
 
-  window.addEventListener("online", function () { failures = 0; changed(); sync(); });
+  var rosterApi = "";
+  window.addEventListener("online", function () {
+    failures = 0;
+    changed();
+    sync();
+    if (rosterApi) { refreshRoster(rosterApi); }
+  });
   window.addEventListener("offline", function () { clearTimeout(retryTimer); retryTimer = null; changed(); });
   if (channel) { channel.onmessage = function () { changed(); }; }
 
@@ -443,6 +577,7 @@
     onChange: function (fn) { listeners.push(fn); },
     refreshRoster: refreshRoster,
     findInRoster: findInRoster,
+    showOffline: showOffline,
     queuedFor: queuedFor,
     wipeRoster: wipeRoster,
     device: device,
