@@ -5,6 +5,8 @@ exactly once, even when the sync is cut off half-way or two tabs send the same q
 
 from __future__ import annotations
 
+import json
+from datetime import timedelta
 from typing import Any
 
 import pytest
@@ -171,3 +173,153 @@ def test_a_refused_check_in_is_kept_aside_as_needing_attention(browser_page, har
     banner(page).get_by_text("Refused for the test.").wait_for(timeout=20000)
     assert banner(page).get_by_text("Needs attention").is_visible()
     assert visits_of(ada) == []
+
+
+# --- the roster on an enrolled tablet (the server's endpoints stood in for by routes) ---------
+
+DEVICE = "test-device-0123456789abcdef"
+KEY = "AAECAwQFBgcICQoLDA0ODxAREhMUFRYXGBkaGxwdHh8"  # 32 bytes, base64url
+
+
+def enrolled_with_roster(page: Any, members: list[Any], *, expires_in: timedelta) -> list[str]:
+    """The tablet holds a device id, and the server answers its key and roster."""
+    from datetime import UTC, datetime
+
+    page.add_init_script(f"window.localStorage.setItem('supermarket.device', '{DEVICE}')")
+    devices: list[str] = []
+    expires = (datetime.now(UTC) + expires_in).isoformat()
+    listed = [
+        {
+            "membership_number": m.membership_number,
+            "display_number": f"{m.membership_number[:4]}-{m.membership_number[4:]}",
+            "display_name": m.first_name,
+            "status": "active",
+            "tier": "standard",
+            "household_size": 4,
+            "allowance": {"red": 2, "blue": 8},
+            "visits_this_week": 0,
+            "visits_left_this_week": 1,
+            "survey_due": False,
+        }
+        for m in members
+    ]
+
+    def key(route: Any) -> None:
+        devices.append(route.request.headers.get("x-device", ""))
+        route.fulfill(json={"key": KEY, "expires_at": expires})
+
+    def roster(route: Any) -> None:
+        devices.append(route.request.headers.get("x-device", ""))
+        route.fulfill(
+            json={
+                "generated_at": datetime.now(UTC).isoformat(),
+                "expires_at": expires,
+                "site": {"code": "harlow", "fee_pence": 350, "bands": []},
+                "members": listed,
+                "removed": [],
+                "full": True,
+            }
+        )
+
+    page.route("**/api/v1/sites/harlow/roster/key", key)
+    page.route("**/api/v1/sites/harlow/roster", roster)
+    return devices
+
+
+def roster_kept(page: Any) -> None:
+    page.wait_for_function(
+        """() => new Promise((resolve) => {
+             const open = indexedDB.open("supermarket-offline");
+             open.onsuccess = () => {
+               const t = open.result.transaction("roster", "readonly");
+               const r = t.objectStore("roster").count();
+               r.onsuccess = () => resolve(r.result > 0);
+               r.onerror = () => resolve(false);
+             };
+             open.onerror = () => resolve(false);
+           })"""
+    )
+
+
+def test_offline_a_card_is_found_in_the_roster_and_checked_in(browser_page, harlow):
+    tasha = harlow.member(first_name="Tasha")
+    page = browser_page
+    devices = enrolled_with_roster(page, [tasha], expires_in=timedelta(hours=6))
+    browser_login(page, harlow.volunteer)
+    roster_kept(page)
+    assert set(devices) == {DEVICE}
+    stored = page.evaluate(
+        """() => new Promise((resolve) => {
+             const open = indexedDB.open("supermarket-offline");
+             open.onsuccess = () => {
+               const r = open.result.transaction("roster").objectStore("roster").getAll();
+               r.onsuccess = () => resolve(JSON.stringify(r.result.map(
+                 (row) => Array.from(new Uint8Array(row.data)).join(","))));
+             };
+           })"""
+    )
+    assert "Tasha" not in stored  # the roster is kept encrypted
+
+    page.context.set_offline(True)
+    scan(page, tasha.membership_number)
+    panel = page.locator(".offline-panel")
+    panel.get_by_role("heading", name="Tasha").wait_for()
+    assert panel.get_by_text("1 visit left this week.").is_visible()
+    panel.get_by_label("Red (up to 2)").fill("2")
+    panel.get_by_role("button", name="Check in Tasha").click()
+    page.get_by_text("Tasha: checked offline; the server will confirm.").wait_for()
+    banner(page).get_by_text("Offline — 1 check-in waiting to send").wait_for()
+
+    scan(page, tasha.membership_number)  # the tablet counts what it has recorded itself
+    panel.get_by_text("0 visits left this week (1 checked in on this tablet offline).").wait_for()
+    assert panel.get_by_text("the manager to review").is_visible()
+
+    # Reloaded with no network: the page from the service worker, the roster read again with
+    # the key this tab kept (sessionStorage: gone when the tab closes).
+    page.wait_for_function("navigator.serviceWorker.controller !== null")
+    page.reload()
+    scan(page, tasha.membership_number)
+    panel.get_by_text("0 visits left this week (1 checked in on this tablet offline).").wait_for()
+
+    bodies: list[dict[str, Any]] = []
+
+    def as_today(route: Any) -> None:
+        # Until the server knows the `offline` field, the test takes it off once seen.
+        body = json.loads(route.request.post_data)
+        bodies.append(body)
+        offline = body.pop("offline")
+        assert offline["device"] == DEVICE and offline["recorded_at"]
+        route.continue_(post_data=json.dumps(body))
+
+    page.route(VISITS, as_today)
+    page.context.set_offline(False)
+    banner(page).get_by_text("All sent").wait_for(timeout=20000)
+    [visit] = visits_of(tasha)
+    assert visit.basket == {"red": 2}
+    assert len(bodies) == 1
+
+
+def test_an_expired_roster_refuses_offline_check_in(browser_page, harlow):
+    tasha = harlow.member(first_name="Tasha")
+    page = browser_page
+    enrolled_with_roster(page, [tasha], expires_in=timedelta(seconds=-1))
+    browser_login(page, harlow.volunteer)
+    roster_kept(page)
+    page.context.set_offline(True)
+    scan(page, tasha.membership_number)
+    page.get_by_text(
+        "The member list on this tablet has expired: connect to the internet to check members in."
+    ).wait_for()
+    assert page.locator(".offline-panel").count() == 0
+
+
+def test_without_an_enrolled_device_no_roster_is_asked_for(browser_page, harlow):
+    tasha = harlow.member(first_name="Tasha")
+    page = browser_page
+    asked: list[str] = []
+    page.on("request", lambda request: asked.append(request.url))
+    browser_login(page, harlow.volunteer)
+    page.context.set_offline(True)
+    scan(page, tasha.membership_number)
+    page.get_by_text("Could not reach the server — check the Wi-Fi and try again.").wait_for()
+    assert not [url for url in asked if "/roster" in url]
