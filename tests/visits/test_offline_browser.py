@@ -226,19 +226,28 @@ def enrolled_with_roster(page: Any, members: list[Any], *, expires_in: timedelta
     return devices
 
 
-def roster_kept(page: Any) -> None:
-    page.wait_for_function(
+def roster_count(page: Any) -> int:
+    return page.evaluate(
         """() => new Promise((resolve) => {
              const open = indexedDB.open("supermarket-offline");
              open.onsuccess = () => {
-               const t = open.result.transaction("roster", "readonly");
-               const r = t.objectStore("roster").count();
-               r.onsuccess = () => resolve(r.result > 0);
-               r.onerror = () => resolve(false);
+               const db = open.result;
+               if (!db.objectStoreNames.contains("roster")) { resolve(0); return; }
+               const r = db.transaction("roster").objectStore("roster").count();
+               r.onsuccess = () => resolve(r.result);
              };
-             open.onerror = () => resolve(false);
            })"""
     )
+
+
+def roster_kept(page: Any, count: int = 1) -> None:
+    """Wait until the tablet's IndexedDB holds `count` rosters (evaluate awaits the promise;
+    wait_for_function would take the promise itself for a truthy answer)."""
+    for _ in range(100):
+        if roster_count(page) == count:
+            return
+        page.wait_for_timeout(100)
+    raise AssertionError(f"the tablet does not hold {count} roster(s)")
 
 
 def test_offline_a_card_is_found_in_the_roster_and_checked_in(browser_page, harlow):
@@ -324,3 +333,30 @@ def test_without_an_enrolled_device_no_roster_is_asked_for(browser_page, harlow)
     scan(page, tasha.membership_number)
     page.get_by_text("Could not reach the server — check the Wi-Fi and try again.").wait_for()
     assert not [url for url in asked if "/roster" in url]
+
+
+def test_signing_out_wipes_the_roster(browser_page, harlow):
+    tasha = harlow.member(first_name="Tasha")
+    page = browser_page
+    enrolled_with_roster(page, [tasha], expires_in=timedelta(hours=6))
+    browser_login(page, harlow.volunteer)
+    roster_kept(page)
+    assert page.evaluate("sessionStorage.getItem('supermarket.roster-key')") == KEY
+    page.get_by_role("button", name="Sign out").click()
+    page.wait_for_url("**/login**")
+    assert roster_count(page) == 0
+    assert page.evaluate("sessionStorage.getItem('supermarket.roster-key')") is None
+
+
+def test_signing_out_from_another_page_wipes_the_roster_too(browser_page, harlow):
+    tasha = harlow.member(first_name="Tasha")
+    page = browser_page
+    enrolled_with_roster(page, [tasha], expires_in=timedelta(hours=6))
+    browser_login(page, harlow.volunteer)
+    roster_kept(page)
+    page.wait_for_function("navigator.serviceWorker.controller !== null")
+    page.goto("/sessions")  # a page without offline.js: the service worker sees it
+    assert page.locator("#checkin-q").count() == 0
+    page.get_by_role("button", name="Sign out").click()
+    page.wait_for_url("**/login**")
+    roster_kept(page, 0)

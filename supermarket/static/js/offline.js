@@ -384,7 +384,11 @@
       })
       .then(function (key) { rosterKey = key; return getJson(rosterUrl(api)); })
       .then(function (data) { roster = data; return storeRoster(site, data).then(function () { return data; }); })
-      .catch(function () { return null; });
+      .catch(function (error) {
+        // 403: this tablet is not (or no longer) enrolled: what it held goes.
+        if (error && error.status === 403) { return wipeRoster().then(function () { return null; }); }
+        return null;
+      });
   }
 
   function normalise(text) { return String(text || "").replace(/[\s-]+/g, "").toUpperCase(); }
@@ -553,11 +557,14 @@
   ready(function () {
     // Sign-out wipes the roster and the kept page (the queue stays: its visits happened).
     Array.prototype.forEach.call(document.querySelectorAll('form[action$="/logout"]'), function (form) {
-      form.addEventListener("submit", function () {
-        wipeRoster();
+      form.addEventListener("submit", function (event) {
+        // Wait (a moment at most) for the wipe: leaving the page could cut it short.
+        event.preventDefault();
         if (navigator.serviceWorker && navigator.serviceWorker.controller) {
           navigator.serviceWorker.controller.postMessage("forget");
         }
+        var patience = new Promise(function (resolve) { setTimeout(resolve, 1000); });
+        Promise.race([wipeRoster(), patience]).then(function () { form.submit(); });
       });
     });
     changed();

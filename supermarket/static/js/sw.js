@@ -38,7 +38,7 @@ self.addEventListener("activate", function (event) {
 
 self.addEventListener("message", function (event) {
   // Sign-out: the desk's page (it holds the volunteer's session's CSRF token) goes too.
-  if (event.data === "forget") { event.waitUntil(caches.delete(CACHE)); }
+  if (event.data === "forget") { event.waitUntil(forgetAll()); }
 });
 
 function kept(url) {
@@ -48,10 +48,33 @@ function kept(url) {
   return SHELL.indexOf(url.pathname) !== -1;
 }
 
+// Signing out from any page: the kept page and the roster go (offline.js does the same on the
+// desk's page, and the key in that tab's sessionStorage; without the roster it opens nothing).
+function forgetAll() {
+  var roster = new Promise(function (resolve) {
+    var open = indexedDB.open("supermarket-offline");
+    open.onsuccess = function () {
+      var db = open.result;
+      if (!db.objectStoreNames.contains("roster")) { db.close(); resolve(); return; }
+      var t = db.transaction("roster", "readwrite");
+      t.objectStore("roster").clear();
+      t.oncomplete = t.onerror = t.onabort = function () { db.close(); resolve(); };
+    };
+    open.onerror = function () { resolve(); };
+    // No such database yet: nothing to wipe, and none is made here (offline.js makes it).
+    open.onupgradeneeded = function () { open.transaction.abort(); };
+  });
+  return Promise.all([caches.delete(CACHE), roster]);
+}
+
 self.addEventListener("fetch", function (event) {
   var request = event.request;
-  if (request.method !== "GET") { return; }
   var url = new URL(request.url);
+  if (request.method === "POST" && url.origin === self.location.origin && url.pathname === "/logout") {
+    event.waitUntil(forgetAll());
+    return;
+  }
+  if (request.method !== "GET") { return; }
   if (!kept(url)) { return; }
   event.respondWith(
     fetch(request)
