@@ -360,3 +360,21 @@ def test_signing_out_from_another_page_wipes_the_roster_too(browser_page, harlow
     page.get_by_role("button", name="Sign out").click()
     page.wait_for_url("**/login**")
     roster_kept(page, 0)
+
+
+def test_a_failed_tap_online_is_kept_and_sent_when_the_desk_moves_on(browser_page, harlow):
+    bogdan = harlow.member(first_name="Bogdan")
+    page = browser_page
+    browser_login(page, harlow.volunteer)
+    page.route(VISITS, lambda route: route.abort("connectionreset"))
+    scan(page, bogdan.membership_number)
+    page.get_by_role("button", name="Check in Bogdan").click()
+    page.get_by_text(
+        "Could not reach the server — tap again; it will not be recorded twice."
+    ).wait_for()
+    banner(page).get_by_text("1 check-in waiting to send").wait_for()
+    page.unroute(VISITS)
+    # The volunteer does not tap again but takes the next card: the tablet sends it itself.
+    page.locator("#checkin-q").press("Escape")
+    banner(page).get_by_text("All sent").wait_for(timeout=20000)
+    assert len(visits_of(bogdan)) == 1

@@ -175,11 +175,13 @@
       var waiting = items.filter(function (i) { return i.state === "waiting"; })
         .sort(function (a, b) { return a.id - b.id; }); // oldest first
       var outcome = "done";
+      var held = false;
       var chain = Promise.resolve();
       waiting.forEach(function (item) {
         chain = chain.then(function () {
           if (outcome !== "done") { return; }
-          if (holder(item.idempotency_key)) { outcome = "held"; return; } // on screen, being tapped
+          // On screen after a failed tap: the volunteer's next tap sends it; the rest go on.
+          if (holder(item.idempotency_key)) { held = true; return; }
           return byKey(item.idempotency_key).then(function (fresh) {
             if (!fresh || fresh.state !== "waiting") { return; } // sent by another tab
             return sendOne(fresh).then(function (result) {
@@ -189,7 +191,7 @@
           });
         });
       });
-      return chain.then(function () { return outcome; });
+      return chain.then(function () { return outcome === "done" && held ? "held" : outcome; });
     });
   }
 
