@@ -275,6 +275,7 @@ def test_offline_a_card_is_found_in_the_roster_and_checked_in(browser_page, harl
     panel.get_by_role("heading", name="Tasha").wait_for()
     assert panel.get_by_text("1 visit left this week.").is_visible()
     panel.get_by_label("Red (up to 2)").fill("2")
+    screenshot(page, "offline-3-panel-from-the-roster")
     panel.get_by_role("button", name="Check in Tasha").click()
     page.get_by_text("Tasha: checked offline; the server will confirm.").wait_for()
     banner(page).get_by_text("Offline — 1 check-in waiting to send").wait_for()

@@ -469,7 +469,8 @@
       var section = el("section", { "class": "panel member-panel offline-panel", "aria-labelledby": "offline-name" });
       var head = el("div", { "class": "member-head" });
       head.appendChild(el("h2", { id: "offline-name", "class": "member-name" }, m.display_name));
-      head.appendChild(el("span", { "class": "badge " + (m.status === "active" ? "ok" : "warn") }, m.status));
+      head.appendChild(el("span", { "class": "badge " + (m.status === "active" ? "ok" : "warn") },
+        String(m.status || "").charAt(0).toUpperCase() + String(m.status || "").slice(1)));
       head.appendChild(el("span", { "class": "card-no" }, m.display_number || m.membership_number));
       section.appendChild(head);
       section.appendChild(el("p", { "class": "member-summary" },
@@ -495,13 +496,15 @@
       if (fee > 0) {
         var pay = el("fieldset", { "class": "payment" });
         pay.appendChild(el("legend", {}, "Fee " + money(fee)));
+        var choice = el("div", { "class": "segmented", role: "radiogroup", "aria-label": "Payment" });
         ["cash", "card"].forEach(function (value, i) {
           var id = "offline-pay-" + value;
           var radio = el("input", { type: "radio", name: "offline_payment", id: id, value: value });
           if (i === 0) { radio.checked = true; }
-          pay.appendChild(radio);
-          pay.appendChild(el("label", { "for": id }, value === "cash" ? "Cash" : "Card"));
+          choice.appendChild(radio);
+          choice.appendChild(el("label", { "for": id }, value === "cash" ? "Cash" : "Card"));
         });
+        pay.appendChild(choice);
         section.appendChild(pay);
         method = pay;
       }
