@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import timedelta
+from pathlib import Path
 from typing import Any
 
 from flask import Flask, g, jsonify, redirect, request, session, url_for
@@ -19,7 +20,7 @@ SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 
 CSP = (
     "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
-    "font-src 'self'; connect-src 'self'; object-src 'none'; base-uri 'none'; "
+    "font-src 'self'; connect-src 'self'; worker-src 'self'; object-src 'none'; base-uri 'none'; "
     "frame-ancestors 'none'; form-action 'self'"
 )
 
@@ -122,7 +123,7 @@ def register_request_hooks(app: Flask) -> None:
                 "Strict-Transport-Security",
                 f"max-age={app.config['HSTS_SECONDS']}; includeSubDomains",
             )
-        if request.endpoint != "static":
+        if request.endpoint not in ("static", "service_worker"):
             # Pages, exports and PDFs may hold personal data: never cache them.
             headers["Cache-Control"] = "no-store"
             headers.setdefault("Pragma", "no-cache")
@@ -184,6 +185,16 @@ def register_blueprints(app: Flask) -> None:
         except Exception:
             return jsonify(status="unavailable"), 503
         return jsonify(status="ok")
+
+    @app.get("/sw.js")
+    @public
+    def service_worker() -> ResponseReturnValue:
+        # The desk's service worker (a static file) at the root, so that its scope may be "/".
+        script = Path(app.static_folder or "", "js", "sw.js").read_bytes()
+        response = app.response_class(script, content_type="text/javascript; charset=utf-8")
+        response.headers["Service-Worker-Allowed"] = "/"
+        response.headers["Cache-Control"] = "no-cache"
+        return response
 
     from supermarket.auth.web import ALL_ROLES, roles
 

@@ -60,7 +60,18 @@ PUBLIC_ALLOWED = {
     "/logout",
     "/healthz",
     "/api/v1/openapi.json",
+    "/sw.js",  # the check-in desk's service worker: a static file, served at the root
 }
+
+
+def test_the_service_worker_is_a_static_script_for_the_whole_site(client):
+    response = client.get("/sw.js")
+    assert response.status_code == 200
+    assert response.headers["Content-Type"].startswith("text/javascript")
+    assert response.headers["Service-Worker-Allowed"] == "/"
+    assert response.headers["Cache-Control"] == "no-cache"
+    assert "worker-src 'self'" in response.headers["Content-Security-Policy"]
+    assert b"/api/" in response.data  # it says what it never keeps
 
 
 def test_only_the_sign_in_pages_and_health_check_are_public(app):

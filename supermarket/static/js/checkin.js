@@ -92,6 +92,13 @@
     var panelSeq = 0;
     var matchSeq = 0;
     var current = null; // the wired panel: {form, key, lines, ...}
+    var queue = window.SupermarketOffline || null; // offline.js: the check-ins kept to send
+    // A check-in kept after a failed tap is not sent by the queue while its panel is on screen.
+    if (queue) { queue.holdWhile(function (key) { return current !== null && current.key === key; }); }
+    if (queue) { queue.refreshRoster(api); } // inert without an enrolled device
+    if (navigator.serviceWorker && window.isSecureContext) {
+      navigator.serviceWorker.register("/sw.js", { scope: "/" }).catch(function () {});
+    }
 
     function say(text, kind) {
       statusBox.className = "status" + (kind ? " " + kind : "");
@@ -152,6 +159,7 @@
         })
         .catch(function (error) {
           if (seq !== panelSeq) { return; }
+          if (!(error && error.message === "signed-out") && findOffline(text)) { return; }
           say(error && error.message === "signed-out" ? SIGNED_OUT : LOOKUP_OFFLINE, "error");
         });
     }
@@ -170,8 +178,24 @@
         })
         .catch(function (error) {
           if (seq !== matchSeq) { return; }
+          if (!(error && error.message === "signed-out") && findOffline(text)) { return; }
           say(error && error.message === "signed-out" ? SIGNED_OUT : LOOKUP_OFFLINE, "error");
         });
+    }
+
+    // No network: the member list kept on an enrolled tablet (offline.js), if there is one.
+    function findOffline(text) {
+      if (!queue) { return false; }
+      current = null;
+      return queue.showOffline(text, {
+        api: api, panel: panelBox, matches: matchesBox, say: say,
+        done: function (firstName) {
+          matchesBox.innerHTML = "";
+          search.value = "";
+          say("✓ " + firstName + ": checked offline; the server will confirm.", "ok");
+          focusSearch(false);
+        },
+      });
     }
 
     function find(text) {
@@ -668,17 +692,22 @@
       panel.button.disabled = true;
       var label = panel.button.textContent;
       panel.button.textContent = "Checking in…";
+      var sent = body();
       withTimeout(api, {
         method: "POST",
         headers: { "Content-Type": "application/json", "Accept": "application/json", "Idempotency-Key": panel.key },
-        body: JSON.stringify(body()),
+        body: JSON.stringify(sent),
       })
         .then(function (response) {
           return response.json().catch(function () { return {}; })
             .then(function (data) { return { status: response.status, data: data }; });
         })
         .then(function (result) {
-          if (result.status === 200 || result.status === 201) { done(result.data); return; }
+          if (result.status === 200 || result.status === 201) {
+            if (queue) { queue.forget(panel.key); } // kept after an earlier failed tap
+            done(result.data);
+            return;
+          }
           panel.busy = false;
           panel.button.disabled = false;
           panel.button.textContent = label;
@@ -689,10 +718,19 @@
         })
         .catch(function () {
           // Nothing is known about the attempt: keep its key so a retry cannot double it.
-          panel.busy = false;
-          panel.button.disabled = false;
-          panel.button.textContent = label;
-          if (panel === current) { showError(OFFLINE); }
+          // The check-in is queued on the tablet with that key (offline.js): offline, the
+          // desk moves on; online, the panel stays for a tap and the queue sends it if not.
+          var wasOffline = navigator.onLine === false;
+          var kept = queue ? queue.record(api, sent, panel.key, wasOffline) : Promise.reject(new Error("no queue"));
+          kept.then(function () {
+            if (wasOffline) { doneOffline(panel); return; }
+            throw new Error("online");
+          }).catch(function () {
+            panel.busy = false;
+            panel.button.disabled = false;
+            panel.button.textContent = label;
+            if (panel === current) { showError(OFFLINE); }
+          });
         });
     }
 
@@ -706,6 +744,17 @@
         current.needsOverride = true;
         showOverride(true);
       }
+    }
+
+    function doneOffline(panel) {
+      panel.busy = false;
+      if (panel !== current) { return; }
+      panelBox.innerHTML = "";
+      matchesBox.innerHTML = "";
+      current = null;
+      search.value = "";
+      say("✓ " + panel.firstName + ": checked offline; the server will confirm.", "ok");
+      focusSearch(false);
     }
 
     function done(visit) {

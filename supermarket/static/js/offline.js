@@ -1,0 +1,598 @@
+// The desk's offline side: a queue of check-ins kept in IndexedDB and sent when the network is
+// back, a calm banner saying how many are waiting, and (on an enrolled tablet) the site's roster
+// kept encrypted for finding members offline. No inline script (CSP). Loaded before checkin.js,
+// which uses window.SupermarketOffline.
+//
+// Every check-in keeps the Idempotency-Key it was given when it was recorded, and its body is
+// fixed then too, so a send cut off mid-way and sent again can never record a visit twice.
+// Only one tab sends at a time (navigator.locks); the key makes a double send harmless anyway.
+"use strict";
+(function () {
+  var DB_NAME = "supermarket-offline";
+  var QUEUE = "queue";
+  var ROSTER = "roster";
+  var DEVICE_KEY = "supermarket.device";
+  var ROSTER_KEY_SESSION = "supermarket.roster-key";
+  var LOCK = "supermarket-checkin-queue";
+  var BACKOFF_MS = [2000, 5000, 10000, 30000, 60000];
+  var RETRY_STATUSES = [408, 429];
+
+  var dbPromise = null;
+  var holder = function () { return false; };
+  var sending = false;
+  var retryTimer = null;
+  var failures = 0;
+  var lastCount = 0;
+  var signedOut = false;
+  var listeners = [];
+  var channel = window.BroadcastChannel ? new BroadcastChannel("supermarket-offline") : null;
+
+  // --- IndexedDB ---------------------------------------------------------------------------
+
+  function openDb() {
+    if (dbPromise) { return dbPromise; }
+    dbPromise = new Promise(function (resolve, reject) {
+      if (!window.indexedDB) { reject(new Error("no-indexeddb")); return; }
+      var request = indexedDB.open(DB_NAME, 1);
+      request.onupgradeneeded = function () {
+        var db = request.result;
+        if (!db.objectStoreNames.contains(QUEUE)) {
+          var store = db.createObjectStore(QUEUE, { keyPath: "id", autoIncrement: true });
+          store.createIndex("idempotency_key", "idempotency_key", { unique: true });
+        }
+        if (!db.objectStoreNames.contains(ROSTER)) { db.createObjectStore(ROSTER, { keyPath: "site" }); }
+      };
+      request.onsuccess = function () { resolve(request.result); };
+      request.onerror = function () { reject(request.error); };
+    });
+    return dbPromise;
+  }
+
+  function tx(store, mode, work) {
+    return openDb().then(function (db) {
+      return new Promise(function (resolve, reject) {
+        var t = db.transaction(store, mode);
+        var result;
+        t.oncomplete = function () { resolve(result); };
+        t.onerror = function () { reject(t.error); };
+        t.onabort = function () { reject(t.error); };
+        work(t.objectStore(store), function (value) { result = value; });
+      });
+    });
+  }
+
+  function all() {
+    return tx(QUEUE, "readonly", function (store, set) {
+      var request = store.getAll();
+      request.onsuccess = function () { set(request.result || []); };
+    });
+  }
+
+  function put(item) {
+    return tx(QUEUE, "readwrite", function (store) { store.put(item); });
+  }
+
+  function removeKey(key) {
+    return tx(QUEUE, "readwrite", function (store) {
+      var request = store.index("idempotency_key").getKey(key);
+      request.onsuccess = function () { if (request.result !== undefined) { store.delete(request.result); } };
+    });
+  }
+
+  function byKey(key) {
+    return tx(QUEUE, "readonly", function (store, set) {
+      var request = store.index("idempotency_key").get(key);
+      request.onsuccess = function () { set(request.result || null); };
+    });
+  }
+
+  // --- the device, the clock ------------------------------------------------------------------
+
+  function device() {
+    try { return window.localStorage.getItem(DEVICE_KEY) || ""; } catch (e) { return ""; }
+  }
+
+  function offline() { return navigator.onLine === false; }
+
+  function csrf() {
+    var meta = document.querySelector('meta[name="csrf-token"]');
+    return meta ? meta.getAttribute("content") : "";
+  }
+
+  // --- recording and sending ----------------------------------------------------------------
+
+  // Keep a check-in to send later. `recordedOffline`: the tablet knew it was offline when the
+  // volunteer checked the member in, so the server is told when and where (only an enrolled
+  // tablet can say where: without a device the body is sent as the desk would have sent it).
+  // The body is fixed now: a retry with the same key sends the very same request.
+  function record(api, body, key, recordedOffline) {
+    return byKey(key).then(function (existing) {
+      if (existing) { return existing; }
+      var data = JSON.parse(JSON.stringify(body));
+      var recordedAt = new Date().toISOString();
+      var id = device();
+      if (recordedOffline && id) { data.offline = { recorded_at: recordedAt, device: id }; }
+      var item = {
+        idempotency_key: key,
+        api: api,
+        body: data,
+        number: body.membership_number || "",
+        recorded_at: recordedAt,
+        attempts: 0,
+        state: "waiting",
+        error: "",
+      };
+      return put(item).then(function () { return item; });
+    }).then(function (item) {
+      changed();
+      schedule(offline() ? null : BACKOFF_MS[0]);
+      return item;
+    });
+  }
+
+  function forget(key) {
+    return removeKey(key).then(changed, changed);
+  }
+
+  function errorText(status, data) {
+    var error = (data && data.error) || {};
+    return error.message || ("The server refused it (" + status + ").");
+  }
+
+  // One item, with its own key. Resolves to "sent", "retry", "attention" or "signed-out".
+  function sendOne(item) {
+    var headers = {
+      "Content-Type": "application/json",
+      "Accept": "application/json",
+      "Idempotency-Key": item.idempotency_key,
+    };
+    var token = csrf();
+    if (token) { headers["X-CSRFToken"] = token; }
+    return fetch(item.api, {
+      method: "POST", credentials: "same-origin", headers: headers, body: JSON.stringify(item.body),
+    }).then(function (response) {
+      if (response.status === 200 || response.status === 201) {
+        return removeKey(item.idempotency_key).then(function () { return "sent"; });
+      }
+      if (response.status === 401 || (response.redirected && response.url.indexOf("/login") !== -1)) {
+        return "signed-out";
+      }
+      if (response.status >= 500 || RETRY_STATUSES.indexOf(response.status) !== -1) { return "retry"; }
+      return response.json().catch(function () { return {}; }).then(function (data) {
+        item.state = "attention";
+        item.error = errorText(response.status, data);
+        return put(item).then(function () { return "attention"; });
+      });
+    }, function () {
+      // Cut off: nothing is known of this attempt; the same key goes again later.
+      item.attempts += 1;
+      return put(item).then(function () { return "retry"; }, function () { return "retry"; });
+    });
+  }
+
+  function sendAll() {
+    return all().then(function (items) {
+      var waiting = items.filter(function (i) { return i.state === "waiting"; })
+        .sort(function (a, b) { return a.id - b.id; }); // oldest first
+      var outcome = "done";
+      var held = false;
+      var chain = Promise.resolve();
+      waiting.forEach(function (item) {
+        chain = chain.then(function () {
+          if (outcome !== "done") { return; }
+          // On screen after a failed tap: the volunteer's next tap sends it; the rest go on.
+          if (holder(item.idempotency_key)) { held = true; return; }
+          return byKey(item.idempotency_key).then(function (fresh) {
+            if (!fresh || fresh.state !== "waiting") { return; } // sent by another tab
+            return sendOne(fresh).then(function (result) {
+              if (result === "retry" || result === "signed-out") { outcome = result; }
+              changed();
+            });
+          });
+        });
+      });
+      return chain.then(function () { return outcome === "done" && held ? "held" : outcome; });
+    });
+  }
+
+  function withLock(work) {
+    if (navigator.locks && navigator.locks.request) {
+      return navigator.locks.request(LOCK, { ifAvailable: true }, function (lock) {
+        if (!lock) { return "busy"; } // another tab is sending
+        return work();
+      });
+    }
+    return work();
+  }
+
+  function sync() {
+    if (sending || offline()) { return Promise.resolve("skipped"); }
+    clearTimeout(retryTimer);
+    retryTimer = null;
+    sending = true;
+    changed();
+    return withLock(sendAll).then(function (outcome) {
+      sending = false;
+      signedOut = outcome === "signed-out";
+      if (outcome === "retry" || outcome === "busy") {
+        failures += 1;
+        schedule(BACKOFF_MS[Math.min(failures, BACKOFF_MS.length) - 1]);
+      } else if (outcome === "held") {
+        failures = 0;
+        schedule(BACKOFF_MS[1]);
+      } else {
+        failures = 0;
+      }
+      changed();
+      return outcome;
+    }, function () {
+      sending = false;
+      failures += 1;
+      schedule(BACKOFF_MS[Math.min(failures, BACKOFF_MS.length) - 1]);
+      changed();
+      return "retry";
+    });
+  }
+
+  function schedule(delay) {
+    if (delay === null || delay === undefined) { return; }
+    if (retryTimer) { return; }
+    retryTimer = setTimeout(function () { retryTimer = null; sync(); }, delay);
+  }
+
+  // --- the banner ---------------------------------------------------------------------------
+
+  function plural(n, word) { return n + " " + word + (n === 1 ? "" : "s"); }
+
+  function changed() {
+    return all().then(render, function () {});
+  }
+
+  function render(items) {
+    var waiting = items.filter(function (i) { return i.state === "waiting"; });
+    var attention = items.filter(function (i) { return i.state === "attention"; });
+    listeners.forEach(function (fn) { try { fn(items); } catch (e) { /* a listener's own */ } });
+    var banner = document.getElementById("offline-banner");
+    if (!banner) { return; }
+    var text = "";
+    var kind = "";
+    if (waiting.length) {
+      if (offline()) {
+        text = "Offline — " + plural(waiting.length, "check-in") + " waiting to send";
+        kind = "offline";
+      } else if (signedOut) {
+        text = plural(waiting.length, "check-in") + " waiting to send: sign in again to send them";
+        kind = "offline";
+      } else if (sending) {
+        text = "Sending… " + plural(waiting.length, "check-in") + " waiting";
+        kind = "sending";
+      } else {
+        text = plural(waiting.length, "check-in") + " waiting to send";
+        kind = "sending";
+      }
+    } else if (offline()) {
+      text = "Offline — check-ins are kept on this tablet and sent when the connection returns";
+      kind = "offline";
+    } else if (lastCount > 0) {
+      text = "All sent";
+      kind = "sent";
+    }
+    if (waiting.length) { lastCount = waiting.length; } // "All sent" stays once they have gone
+    var line = banner.querySelector(".offline-banner-text");
+    line.textContent = text;
+    banner.className = "offline-banner" + (kind ? " " + kind : "");
+    var list = banner.querySelector(".offline-attention");
+    list.innerHTML = "";
+    attention.forEach(function (item) {
+      var li = document.createElement("li");
+      var remove = document.createElement("button");
+      li.textContent = "Needs attention: " + (item.number || "a check-in") + " at " +
+        new Date(item.recorded_at).toLocaleTimeString("en-GB", { hour: "2-digit", minute: "2-digit" }) +
+        " — " + item.error + " ";
+      remove.type = "button";
+      remove.className = "button";
+      remove.textContent = "Dismiss";
+      remove.addEventListener("click", function () { forget(item.idempotency_key); });
+      li.appendChild(remove);
+      list.appendChild(li);
+    });
+    banner.hidden = !text && !attention.length;
+  }
+
+  // --- the roster (an enrolled tablet only; inert until the server offers it) ----------------
+
+  var rosterKey = null; // a CryptoKey, not extractable, in memory
+  var roster = null;    // the decrypted roster, in memory only
+
+  function b64urlToBytes(text) {
+    text = text.replace(/-/g, "+").replace(/_/g, "/");
+    while (text.length % 4) { text += "="; }
+    var raw = atob(text);
+    var bytes = new Uint8Array(raw.length);
+    for (var i = 0; i < raw.length; i++) { bytes[i] = raw.charCodeAt(i); }
+    return bytes;
+  }
+
+  function importKey(raw) {
+    return crypto.subtle.importKey("raw", b64urlToBytes(raw), { name: "AES-GCM" }, false, ["encrypt", "decrypt"]);
+  }
+
+  function siteOf(api) {
+    var m = /\/sites\/([^/]+)\/visits/.exec(api || "");
+    return m ? decodeURIComponent(m[1]) : "";
+  }
+
+  function rosterUrl(api, tail) { return api.replace(/\/visits$/, "/roster" + (tail || "")); }
+
+  function getJson(url) {
+    return fetch(url, { credentials: "same-origin", headers: { "Accept": "application/json", "X-Device": device() } })
+      .then(function (response) {
+        if (!response.ok) { var e = new Error("status"); e.status = response.status; throw e; }
+        return response.json();
+      });
+  }
+
+  function storeRoster(site, data) {
+    var iv = crypto.getRandomValues(new Uint8Array(12));
+    var plain = new TextEncoder().encode(JSON.stringify(data));
+    return crypto.subtle.encrypt({ name: "AES-GCM", iv: iv }, rosterKey, plain).then(function (cipher) {
+      return tx(ROSTER, "readwrite", function (store) {
+        store.put({ site: site, iv: iv, data: cipher, expires_at: data.expires_at });
+      });
+    });
+  }
+
+  function loadRoster(site) {
+    return tx(ROSTER, "readonly", function (store, set) {
+      var request = store.get(site);
+      request.onsuccess = function () { set(request.result || null); };
+    }).then(function (row) {
+      if (!row) { return null; }
+      if (Date.parse(row.expires_at) <= Date.now()) { return wipeRoster().then(function () { return "expired"; }); }
+      if (!rosterKey) { return null; }
+      return crypto.subtle.decrypt({ name: "AES-GCM", iv: row.iv }, rosterKey, row.data).then(function (plain) {
+        return JSON.parse(new TextDecoder().decode(plain));
+      }, function () { return null; });
+    });
+  }
+
+  function wipeRoster() {
+    roster = null;
+    rosterKey = null;
+    try { sessionStorage.removeItem(ROSTER_KEY_SESSION); } catch (e) { /* none kept */ }
+    return tx(ROSTER, "readwrite", function (store) { store.clear(); }).catch(function () {});
+  }
+
+  // Online with a device: fetch the key and the roster, keep the roster encrypted. The raw key
+  // is kept in sessionStorage (gone when the tab closes; never in localStorage or IndexedDB) so
+  // that a reload while offline can still read the roster. Any refusal (404: no such endpoint
+  // on this server; 403: not enrolled) leaves the desk as it is without a roster.
+  function refreshRoster(api) {
+    rosterApi = api;
+    var site = siteOf(api);
+    if (!device() || !site || !window.crypto || !crypto.subtle) { return Promise.resolve(null); }
+    if (offline()) {
+      var raw = null;
+      try { raw = sessionStorage.getItem(ROSTER_KEY_SESSION); } catch (e) { raw = null; }
+      if (!raw) { return Promise.resolve(null); }
+      return importKey(raw).then(function (key) { rosterKey = key; return loadRoster(site); })
+        .then(function (data) { roster = data && data !== "expired" ? data : null; return data; })
+        .catch(function () { return null; });
+    }
+    return getJson(rosterUrl(api, "/key"))
+      .then(function (answer) {
+        try { sessionStorage.setItem(ROSTER_KEY_SESSION, answer.key); } catch (e) { /* memory only */ }
+        return importKey(answer.key);
+      })
+      .then(function (key) { rosterKey = key; return getJson(rosterUrl(api)); })
+      .then(function (data) { roster = data; return storeRoster(site, data).then(function () { return data; }); })
+      .catch(function (error) {
+        // 403: this tablet is not (or no longer) enrolled: what it held goes.
+        if (error && error.status === 403) { return wipeRoster().then(function () { return null; }); }
+        return null;
+      });
+  }
+
+  function normalise(text) { return String(text || "").replace(/[\s-]+/g, "").toUpperCase(); }
+
+  // Offline search in the roster: "expired", null (no roster), or a list of members.
+  function findInRoster(text) {
+    if (!roster) { return null; }
+    if (roster.expires_at && Date.parse(roster.expires_at) <= Date.now()) { wipeRoster(); return "expired"; }
+    var number = normalise(text);
+    var words = String(text || "").trim().toLowerCase();
+    return (roster.members || []).filter(function (m) {
+      return normalise(m.membership_number) === number || normalise(m.display_number) === number ||
+        (words.length >= 2 && String(m.display_name || "").toLowerCase().indexOf(words) !== -1);
+    }).slice(0, 20);
+  }
+
+  function queuedFor(number) {
+    return all().then(function (items) {
+      return items.filter(function (i) { return normalise(i.number) === normalise(number); }).length;
+    });
+  }
+
+  // --- the offline panel: found in the roster, checked in to the queue -------------------------
+
+  var EXPIRED = "The member list on this tablet has expired: connect to the internet to check members in.";
+  var NOT_FOUND = "Not in the member list on this tablet: check the card number, or try the name.";
+
+  function money(pence) {
+    return "£" + Math.floor(pence / 100) + "." + ("0" + (pence % 100)).slice(-2);
+  }
+
+  function el(tag, attrs, text) {
+    var node = document.createElement(tag);
+    Object.keys(attrs || {}).forEach(function (k) { node.setAttribute(k, attrs[k]); });
+    if (text !== undefined) { node.textContent = text; }
+    return node;
+  }
+
+  function newKey() {
+    if (window.crypto && crypto.randomUUID) { return crypto.randomUUID(); }
+    var b = crypto.getRandomValues(new Uint8Array(16));
+    b[6] = (b[6] & 0x0f) | 0x40;
+    b[8] = (b[8] & 0x3f) | 0x80;
+    var h = Array.prototype.map.call(b, function (x) { return (x + 0x100).toString(16).slice(1); }).join("");
+    return h.slice(0, 8) + "-" + h.slice(8, 12) + "-" + h.slice(12, 16) + "-" + h.slice(16, 20) + "-" + h.slice(20);
+  }
+
+  // desk: {api, panel, matches, say(text, kind), done(firstName)}. Returns false when the
+  // tablet holds no roster (the desk then says what it says today).
+  function showOffline(text, desk) {
+    var found = findInRoster(text);
+    if (found === null) { return false; }
+    desk.matches.innerHTML = "";
+    desk.panel.innerHTML = "";
+    if (found === "expired") { desk.say(EXPIRED, "error"); return true; }
+    if (!found.length) { desk.say(NOT_FOUND, "error"); return true; }
+    if (found.length === 1) { offlinePanel(found[0], desk); return true; }
+    var list = el("ul", { "class": "matches offline-matches", "aria-label": "Members found on this tablet" });
+    found.forEach(function (m) {
+      var item = el("li");
+      var pick = el("button", { type: "button", "class": "button match" }, m.display_name + " · " + m.display_number);
+      pick.addEventListener("click", function () { desk.matches.innerHTML = ""; offlinePanel(m, desk); });
+      item.appendChild(pick);
+      list.appendChild(item);
+    });
+    desk.matches.appendChild(list);
+    return true;
+  }
+
+  function offlinePanel(m, desk) {
+    queuedFor(m.membership_number).then(function (queued) {
+      var site = (roster && roster.site) || {};
+      var fee = typeof m.fee_pence === "number" ? m.fee_pence : (site.fee_pence || 0);
+      var left = Math.max(0, (m.visits_left_this_week || 0) - queued);
+      var first = String(m.display_name || "").split(" ")[0] || m.display_name;
+      var section = el("section", { "class": "panel member-panel offline-panel", "aria-labelledby": "offline-name" });
+      var head = el("div", { "class": "member-head" });
+      head.appendChild(el("h2", { id: "offline-name", "class": "member-name" }, m.display_name));
+      head.appendChild(el("span", { "class": "badge " + (m.status === "active" ? "ok" : "warn") },
+        String(m.status || "").charAt(0).toUpperCase() + String(m.status || "").slice(1)));
+      head.appendChild(el("span", { "class": "card-no" }, m.display_number || m.membership_number));
+      section.appendChild(head);
+      section.appendChild(el("p", { "class": "member-summary" },
+        (left === 1 ? "1 visit" : left + " visits") + " left this week" +
+        (queued ? " (" + queued + " checked in on this tablet offline)" : "") + "."));
+      var note = "Offline: from the member list on this tablet; the server will confirm.";
+      if (left === 0 || m.status !== "active") { note += " The server will mark this visit for the manager to review."; }
+      section.appendChild(el("p", { "class": "offline-note" }, note));
+      var inputs = {};
+      var allowance = m.allowance || {};
+      Object.keys(allowance).forEach(function (band) {
+        var row = el("div", { "class": "field" });
+        var id = "offline-band-" + band.replace(/[^a-z0-9_]/gi, "");
+        var max = allowance[band];
+        row.appendChild(el("label", { "for": id }, band.charAt(0).toUpperCase() + band.slice(1) +
+          (max === null || max === undefined ? " (not counted)" : " (up to " + max + ")")));
+        var input = el("input", { id: id, inputmode: "numeric", autocomplete: "off", "class": "count" });
+        inputs[band] = input;
+        row.appendChild(input);
+        section.appendChild(row);
+      });
+      var method = null;
+      if (fee > 0) {
+        var pay = el("fieldset", { "class": "payment" });
+        pay.appendChild(el("legend", {}, "Fee " + money(fee)));
+        var choice = el("div", { "class": "segmented", role: "radiogroup", "aria-label": "Payment" });
+        ["cash", "card"].forEach(function (value, i) {
+          var id = "offline-pay-" + value;
+          var radio = el("input", { type: "radio", name: "offline_payment", id: id, value: value });
+          if (i === 0) { radio.checked = true; }
+          choice.appendChild(radio);
+          choice.appendChild(el("label", { "for": id }, value === "cash" ? "Cash" : "Card"));
+        });
+        pay.appendChild(choice);
+        section.appendChild(pay);
+        method = pay;
+      }
+      var error = el("p", { "class": "problem", role: "alert", hidden: "" });
+      section.appendChild(error);
+      var button = el("button", { type: "button", "class": "button primary big block" }, "Check in " + first);
+      section.appendChild(button);
+      var key = newKey(); // made now, kept with the check-in until the server has it
+      button.addEventListener("click", function () {
+        var basket = {};
+        var bad = false;
+        Object.keys(inputs).forEach(function (band) {
+          var text = inputs[band].value.trim();
+          if (text === "") { return; }
+          if (!/^\d{1,3}$/.test(text)) { bad = true; return; }
+          if (parseInt(text, 10)) { basket[band] = parseInt(text, 10); }
+        });
+        if (bad) { error.textContent = "Not checked in yet: the counts are whole numbers."; error.hidden = false; return; }
+        var body = { membership_number: m.membership_number, basket: basket, lines: [] };
+        if (method) {
+          body.payment = { method: method.querySelector("input:checked").value, amount_pence: fee, reason: "" };
+        }
+        button.disabled = true;
+        record(desk.api, body, key, true).then(function () {
+          if (channel) { channel.postMessage("changed"); }
+          desk.panel.innerHTML = "";
+          desk.done(first);
+        }, function () {
+          button.disabled = false;
+          error.textContent = "This tablet could not keep the check-in: try again.";
+          error.hidden = false;
+        });
+      });
+      desk.panel.innerHTML = "";
+      desk.panel.appendChild(section);
+    });
+  }
+
+  // --- wiring -------------------------------------------------------------------------------
+
+  var rosterApi = "";
+  window.addEventListener("online", function () {
+    failures = 0;
+    changed();
+    sync();
+    if (rosterApi) { refreshRoster(rosterApi); }
+  });
+  window.addEventListener("offline", function () { clearTimeout(retryTimer); retryTimer = null; changed(); });
+  if (channel) { channel.onmessage = function () { changed(); }; }
+
+  function ready(fn) {
+    if (document.readyState !== "loading") { fn(); } else { document.addEventListener("DOMContentLoaded", fn); }
+  }
+
+  ready(function () {
+    // Sign-out wipes the roster and the kept page (the queue stays: its visits happened).
+    Array.prototype.forEach.call(document.querySelectorAll('form[action$="/logout"]'), function (form) {
+      form.addEventListener("submit", function (event) {
+        // Wait (a moment at most) for the wipe: leaving the page could cut it short.
+        event.preventDefault();
+        if (navigator.serviceWorker && navigator.serviceWorker.controller) {
+          navigator.serviceWorker.controller.postMessage("forget");
+        }
+        var patience = new Promise(function (resolve) { setTimeout(resolve, 1000); });
+        Promise.race([wipeRoster(), patience]).then(function () { form.submit(); });
+      });
+    });
+    changed();
+    sync();
+  });
+
+  window.SupermarketOffline = {
+    record: function (api, body, key, recordedOffline) {
+      return record(api, body, key, recordedOffline).then(function (item) {
+        if (channel) { channel.postMessage("changed"); }
+        return item;
+      });
+    },
+    forget: forget,
+    sync: sync,
+    holdWhile: function (fn) { holder = fn; },
+    onChange: function (fn) { listeners.push(fn); },
+    refreshRoster: refreshRoster,
+    findInRoster: findInRoster,
+    showOffline: showOffline,
+    queuedFor: queuedFor,
+    wipeRoster: wipeRoster,
+    device: device,
+    isOffline: offline,
+  };
+})();
