@@ -35,6 +35,7 @@ NAV_ITEMS: tuple[Link, ...] = (
     Link("members.search", "Members", STAFF),
     Link("stock.overview", "Stock", STAFF),
     Link("visits.sessions", "Sessions", STAFF),
+    Link("visits.review", "Review", MANAGER),
     Link("surveys.overview", "Survey", MANAGER),
     Link("reporting.site_dashboard", "Reports", MANAGER),
     Link("sites.settings", "Settings", MANAGER, per_site=True),

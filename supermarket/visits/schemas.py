@@ -136,6 +136,17 @@ class VoidIn(Schema):
     reason = Text(max_length=200, required=True, validate=validate.Length(min=1))
 
 
+class ReviewIn(Schema):
+    """A site manager's decision on a visit marked for review."""
+
+    action = Str(
+        required=True,
+        validate=validate.OneOf(["accept", "note", "void"]),
+        metadata={"description": "accept, note (keeps it open) or void (the note is the reason)"},
+    )
+    note = Text(max_length=500, load_default="")
+
+
 # --- output ---------------------------------------------------------------------------------
 
 
@@ -203,6 +214,18 @@ class VisitOut(Schema):
         allow_none=True,
         metadata={"description": "An offline check-in a rule would have refused"},
     )
+
+
+class ReviewedVisitOut(VisitOut):
+    """A visit marked for review, with who reviewed it and when."""
+
+    reviewed_by = fields.String(attribute="reviewed_by.name", allow_none=True)
+    reviewed_at = fields.DateTime(allow_none=True)
+
+
+class ReviewListOut(Schema):
+    items = fields.List(fields.Nested(ReviewedVisitOut))
+    open = fields.Integer(metadata={"description": "How many wait for review"})
 
 
 class CheckInExtraOut(Schema):
