@@ -70,7 +70,8 @@ def test_a_check_in_recorded_last_sunday_night_counts_in_last_week(desk):
     assert visit.review_status is None
     # Monday is a new week: the member may shop again, online.
     monday = desk.check_in(member, now=local("2026-03-09 10:00"))
-    assert monday.created and monday.visit.week_key == "2026-W11"
+    assert monday.created
+    assert monday.visit.week_key == "2026-W11"
 
 
 def test_a_check_in_recorded_before_the_membership_ended_is_fine_though_it_has_ended_now(desk):
@@ -78,7 +79,8 @@ def test_a_check_in_recorded_before_the_membership_ended_is_fine_though_it_has_e
     result = desk.check_in(
         member, now=local("2026-03-09 09:00"), offline=offline(local("2026-03-08 16:00"))
     )
-    assert result.created and result.visit.review_status is None
+    assert result.created
+    assert result.visit.review_status is None
     with pytest.raises(RuleViolation) as refused:  # it has ended now
         desk.check_in(member, now=local("2026-03-09 09:05"))
     assert refused.value.code == "membership_expired"
@@ -131,7 +133,8 @@ def test_an_online_check_in_answers_no_offline_and_no_review(desk, api, clock):
         key=str(uuid.uuid4()),
     )
     assert response.status_code == 201
-    assert response.json["offline"] is None and response.json["review"] is None
+    assert response.json["offline"] is None
+    assert response.json["review"] is None
 
 
 def test_checked_in_at_another_site_meanwhile_gives_one_visit_and_one_for_review(
