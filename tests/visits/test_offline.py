@@ -326,3 +326,21 @@ def test_the_review_page_lists_and_resolves(desk, login, marked):
 
 def test_volunteers_do_not_get_the_review_page(desk, login):
     assert login(desk.volunteer).get("/visits/review").status_code == 403
+
+
+def test_voiding_a_visit_under_review_the_usual_way_settles_its_review(desk, api, marked):
+    response = api(desk.manager).post(
+        f"/api/v1/sites/{desk.site.code}/visits/{marked.id}/void",
+        json={"reason": "Shopped twice in error."},
+    )
+    assert response.status_code == 200, response.json
+    assert response.json["review"]["status"] == "voided"
+    listed = api(desk.manager).get(f"/api/v1/sites/{desk.site.code}/visits/review").json
+    assert listed["open"] == 0
+
+
+def test_the_day_list_marks_offline_visits_and_those_to_review(desk, api, marked):
+    day = api(desk.volunteer).get(f"/api/v1/sites/{desk.site.code}/visits").json["items"]
+    by_id = {v["id"]: v for v in day}
+    assert by_id[marked.id]["review"]["status"] == "open"
+    assert by_id[marked.id]["offline"]["recorded_at"]
