@@ -15,7 +15,7 @@ from supermarket.errors import RuleViolation
 from supermarket.extensions import db
 from supermarket.reporting.rollups.definitions import counted_visits
 from supermarket.visits.models import Visit
-from tests.conftest import csrf_token
+from tests.conftest import browser_login, csrf_token, screenshot
 from tests.visits.conftest import local
 
 
@@ -344,3 +344,19 @@ def test_the_day_list_marks_offline_visits_and_those_to_review(desk, api, marked
     by_id = {v["id"]: v for v in day}
     assert by_id[marked.id]["review"]["status"] == "open"
     assert by_id[marked.id]["offline"]["recorded_at"]
+
+
+@pytest.mark.browser
+def test_the_review_list_on_a_tablet(browser_page, desk, marked):
+    """The manager's review list at tablet size (a screenshot for a person to look at)."""
+    page = browser_page
+    browser_login(page, desk.manager)
+    page.goto("/visits/review")
+    page.get_by_text("1 waiting for review.").wait_for()
+    assert page.evaluate(
+        "document.documentElement.scrollWidth <= document.documentElement.clientWidth"
+    )
+    screenshot(page, "offline-review-list")
+    page.get_by_role("button", name="Accept").click()
+    page.get_by_text("Nothing waiting for review.").wait_for()
+    screenshot(page, "offline-review-list-accepted")
