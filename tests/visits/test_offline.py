@@ -360,3 +360,16 @@ def test_the_review_list_on_a_tablet(browser_page, desk, marked):
     page.get_by_role("button", name="Accept").click()
     page.get_by_text("Nothing waiting for review.").wait_for()
     screenshot(page, "offline-review-list-accepted")
+
+
+def test_voiding_on_the_page_without_a_reason_says_so(desk, login, marked):
+    client = login(desk.manager)
+    response = client.post(
+        f"/visits/{marked.id}/review",
+        data={"action": "void", "csrf_token": csrf_token(client, "/visits/review")},
+        follow_redirects=True,
+    )
+    assert response.status_code in (200, 422)
+    assert "Say why the visit is voided." in response.get_data(as_text=True)
+    db.session.expire_all()
+    assert db.session.get(Visit, marked.id).review_status == "open"
