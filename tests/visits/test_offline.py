@@ -310,7 +310,8 @@ def test_the_review_page_lists_and_resolves(desk, login, marked):
     assert "Offline check-ins to review" in html
     assert marked.review_reason.split(" —")[0] in html
     assert "1 waiting for review" in html
-    assert 'href="/visits/review"' in client.get("/visits").get_data(as_text=True)  # menu
+    assert 'href="/visits/review"' in client.get("/home").get_data(as_text=True)
+    assert 'href="/visits/review"' in client.get("/visits").get_data(as_text=True)
     response = client.post(
         f"/visits/{marked.id}/review",
         data={
