@@ -127,6 +127,7 @@ BODY_EXAMPLES: dict[str, dict[str, Any]] = {
         "answers": {"HH2": "never", "HH3": "never", "HH4": "never"},
     },
     "VoidIn": {"reason": "Checked in the wrong member"},
+    "ReviewIn": {"action": "void", "note": "Already shopped at Harlow this week"},
     "ProductIn": {
         "sku": "BEANS-415",
         "name": "Baked beans 415 g",

@@ -16,7 +16,7 @@ import random
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any
 
 import pytest
@@ -137,6 +137,22 @@ def _seed(app: Flask) -> Programme:
             )
         )
     ][:3]
+    # Offline check-ins of households already in this week: recorded, marked for review.
+    offline = {"offline": {"recorded_at": datetime.now(UTC).isoformat(), "device": "contract"}}
+    reviews = [
+        made["id"]
+        for number in numbers[12:20]
+        if (
+            made := desk(
+                "volunteer",
+                "POST",
+                "/sites/harlow/visits",
+                {**offline, "membership_number": number},
+            )
+        )
+        and made.get("review")
+    ][:3]
+    assert reviews
     waiting = _waiting_member(desk)
 
     def skus_at(site: str) -> list[str]:
@@ -192,6 +208,7 @@ def _seed(app: Flask) -> Programme:
         + _ids(select(Product.barcode).where(Product.barcode.is_not(None)).limit(10)),
     }
     # Operations that need a member in a particular state.
+    programme.path["visit_id /review"] = reviews
     programme.path["number /admit"] = [waiting]
     programme.path["number /reinstate"] = suspended
     programme.path["transfer_id /cancel"] = transfers[:2]  # sent from Harlow

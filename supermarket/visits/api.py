@@ -84,3 +84,21 @@ def panel(code: str, number: str) -> ResponseReturnValue:
 def void(site: Site, data: dict[str, Any], visit_id: int) -> Visit:
     """Void a visit made today, with a reason (site managers); its stock goes back."""
     return services.void_visit(site, visit_id, data["reason"], actor=actor())
+
+
+@api.get("/visits/review", MANAGERS, ok=s.ReviewListOut)
+def review_list(code: str) -> ResponseReturnValue:
+    """Offline check-ins a rule would have refused, recorded and marked for review (site
+    managers): open ones first, then the latest resolved."""
+    site = staff_site(code, managers_only=True)
+    visits = list(db.session.scalars(services.review_list(site, actor=actor())))
+    return s.ReviewListOut().dump({"items": visits, "open": services.open_reviews(site)})
+
+
+@api.site_change(
+    "POST", "/visits/<int:visit_id>/review", MANAGERS, body=s.ReviewIn, ok=s.ReviewedVisitOut
+)
+def review(site: Site, data: dict[str, Any], visit_id: int) -> Visit:
+    """Resolve a visit marked for review (site managers): accept it, add a note, or void it
+    with the note as the reason (it stops counting and its stock goes back)."""
+    return services.resolve_review(site, visit_id, data["action"], data["note"], actor=actor())

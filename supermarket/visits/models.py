@@ -22,6 +22,7 @@ How the tables fit together:
 from __future__ import annotations
 
 from datetime import date, datetime
+from typing import Any
 
 from sqlalchemy import (
     JSON,
@@ -56,6 +57,14 @@ class PaymentMethod(LabelledEnum):
     WAIVED = "waived"
 
 
+class ReviewStatus(LabelledEnum):
+    """Where a visit marked for review stands (offline check-ins a rule would have refused)."""
+
+    OPEN = "open", "To review"
+    ACCEPTED = "accepted", "Accepted"
+    VOIDED = "voided", "Voided"
+
+
 class Rule(LabelledEnum):
     """The check-in rules, by the error code a refusal carries."""
 
@@ -75,6 +84,7 @@ OVERRIDABLE = frozenset(
 )
 
 _METHODS = ", ".join(f"'{m.value}'" for m in PaymentMethod)
+_REVIEW = ", ".join(f"'{r.value}'" for r in ReviewStatus)
 
 
 class Visit(IdKey, Base):
@@ -87,6 +97,11 @@ class Visit(IdKey, Base):
         # The visit limit counts a member's visits in a window of local dates, across sites.
         Index("ix_visits_member_local_date", "member_id", "local_date"),
         CheckConstraint(f"payment_method IN ({_METHODS})", name="payment_method"),
+        CheckConstraint(
+            f"review_status IS NULL OR review_status IN ({_REVIEW})", name="review_status"
+        ),
+        # The site manager's review list: a site's visits marked for review.
+        Index("ix_visits_site_review_status", "site_id", "review_status"),
         CheckConstraint(
             "fee_pence >= 0 AND amount_paid_pence >= 0 AND retail_value_pence >= 0 "
             "AND savings_pence >= 0",
@@ -145,7 +160,24 @@ class Visit(IdKey, Base):
     session: Mapped[SiteSession | None] = relationship(back_populates="visits")
     actor: Mapped[User | None] = relationship(foreign_keys=[actor_id])
     overridden_by: Mapped[User | None] = relationship(foreign_keys=[overridden_by_id])
+
+    # Offline check-ins: when the tablet recorded it (its site-local date is the visit's
+    # local_date and week; visited_at stays when the server stored it) and which tablet.
+    offline_recorded_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), default=None)
+    offline_device: Mapped[str | None] = mapped_column(String(100), default=None)
+    # An offline check-in a rule would have refused is recorded (the food has gone) and
+    # marked for the site manager's review: open, then accepted or voided.
+    review_status: Mapped[str | None] = mapped_column(String(10), default=None)
+    review_reason_code: Mapped[str] = mapped_column(String(40), default="")
+    review_reason: Mapped[str] = mapped_column(String(300), default="")
+    review_note: Mapped[str] = mapped_column(String(500), default="")
+    reviewed_by_id: Mapped[int | None] = mapped_column(
+        ForeignKey("users.id", ondelete="SET NULL"), default=None
+    )
+    reviewed_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), default=None)
+
     voided_by: Mapped[User | None] = relationship(foreign_keys=[voided_by_id])
+    reviewed_by: Mapped[User | None] = relationship(foreign_keys=[reviewed_by_id])
     bands: Mapped[list[VisitBand]] = owned_lines("visit", "VisitBand")
     lines: Mapped[list[VisitLine]] = owned_lines("visit", "VisitLine")
 
@@ -174,6 +206,23 @@ class Visit(IdKey, Base):
     @property
     def is_voided(self) -> bool:
         return self.voided_at is not None
+
+    @property
+    def offline(self) -> dict[str, Any] | None:
+        if self.offline_recorded_at is None:
+            return None
+        return {"recorded_at": self.offline_recorded_at, "device": self.offline_device}
+
+    @property
+    def review(self) -> dict[str, Any] | None:
+        if self.review_status is None:
+            return None
+        return {
+            "status": self.review_status,
+            "reason_code": self.review_reason_code,
+            "reason": self.review_reason,
+            "note": self.review_note,
+        }
 
     @property
     def payment_label(self) -> str:

@@ -12,13 +12,14 @@ from supermarket.members.models import DIETARY_LABELS, MemberStatus
 from supermarket.members.schemas import HouseholdOut, Text
 from supermarket.serialise import Computed, PageOut
 from supermarket.sites.schemas import BandOut
-from supermarket.visits.models import PaymentMethod, Rule
+from supermarket.visits.models import PaymentMethod, ReviewStatus, Rule
 from supermarket.visits.services import CheckIn, Panel, Problem
 from supermarket.visits.services.requests import (
     MAX_AMOUNT_PENCE,
     MAX_BAND_ITEMS,
     CheckInRequest,
     Line,
+    Offline,
     Payment,
 )
 from supermarket.visits.services.stock_link import MAX_LINES
@@ -60,6 +61,20 @@ class LineIn(Schema):
         return Line(**data)
 
 
+class OfflineIn(Schema):
+    """When and on which enrolled tablet an offline check-in was recorded."""
+
+    recorded_at = fields.AwareDateTime(
+        required=True,
+        metadata={"description": "When the tablet recorded it (ISO 8601 with its offset)"},
+    )
+    device = Str(load_default="", validate=validate.Length(max=100))
+
+    @post_load
+    def _offline(self, data: dict[str, Any], **_: Any) -> Offline:
+        return Offline(**data)
+
+
 class CheckInIn(Schema):
     """A check-in: the member, and either band counts or scanned products (or both)."""
 
@@ -83,6 +98,16 @@ class CheckInIn(Schema):
         allow_none=True,
         metadata={"description": "Needed to go past a rule that may be overridden"},
     )
+    offline = fields.Nested(
+        OfflineIn,
+        load_default=None,
+        allow_none=True,
+        metadata={
+            "description": "Sent by a tablet syncing a check-in it recorded offline: the rules "
+            "apply as of recorded_at, and a rule that would refuse marks the visit for review "
+            "instead"
+        },
+    )
 
     @post_load
     def _request(self, data: dict[str, Any], **_: Any) -> CheckInRequest:
@@ -92,6 +117,7 @@ class CheckInIn(Schema):
             lines=tuple(data["lines"]),
             payment=data["payment"],
             override_reason=data["override_reason"] or "",
+            offline=data["offline"],
         )
 
 
@@ -110,6 +136,17 @@ class VoidIn(Schema):
     reason = Text(max_length=200, required=True, validate=validate.Length(min=1))
 
 
+class ReviewIn(Schema):
+    """A site manager's decision on a visit marked for review."""
+
+    action = Str(
+        required=True,
+        validate=validate.OneOf(["accept", "note", "void"]),
+        metadata={"description": "accept, note (keeps it open) or void (the note is the reason)"},
+    )
+    note = Text(max_length=500, load_default="")
+
+
 # --- output ---------------------------------------------------------------------------------
 
 
@@ -119,6 +156,18 @@ class VisitLineOut(Schema):
     band = fields.String()
     quantity = fields.Integer()
     reference_price_pence = fields.Integer()
+
+
+class OfflineOut(Schema):
+    recorded_at = fields.DateTime()
+    device = fields.String(allow_none=True)
+
+
+class ReviewOut(Schema):
+    status = fields.String(metadata={"enum": [r.value for r in ReviewStatus]})
+    reason_code = fields.String(metadata={"description": "The code of the rule that would refuse"})
+    reason = fields.String()
+    note = fields.String()
 
 
 class VisitOut(Schema):
@@ -155,6 +204,28 @@ class VisitOut(Schema):
     voided = fields.Boolean(attribute="is_voided")
     voided_at = fields.DateTime(allow_none=True)
     void_reason = fields.String()
+    offline = fields.Nested(
+        OfflineOut,
+        allow_none=True,
+        metadata={"description": "When and on which tablet it was recorded offline"},
+    )
+    review = fields.Nested(
+        ReviewOut,
+        allow_none=True,
+        metadata={"description": "An offline check-in a rule would have refused"},
+    )
+
+
+class ReviewedVisitOut(VisitOut):
+    """A visit marked for review, with who reviewed it and when."""
+
+    reviewed_by = fields.String(attribute="reviewed_by.name", allow_none=True)
+    reviewed_at = fields.DateTime(allow_none=True)
+
+
+class ReviewListOut(Schema):
+    items = fields.List(fields.Nested(ReviewedVisitOut))
+    open = fields.Integer(metadata={"description": "How many wait for review"})
 
 
 class CheckInExtraOut(Schema):

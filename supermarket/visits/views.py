@@ -359,3 +359,34 @@ def member_history(number: str) -> ResponseReturnValue:
     member, stmt = services.member_visits(site, number, actor=actor())
     visits = list(db.session.scalars(stmt.order_by(Visit.id.desc()).limit(200)))
     return render_template("visits/history.html", site=site, member=member, visits=visits)
+
+
+@bp.get("/visits/review")
+@roles(Role.SITE_MANAGER)
+def review() -> ResponseReturnValue:
+    """Offline check-ins a rule would have refused: accept, note or void each (managers)."""
+    site = current_site()
+    if site is None:
+        return _no_site()
+    visits = list(db.session.scalars(services.review_list(site, actor=actor())))
+    return render_template(
+        "visits/review.html",
+        site=site,
+        visits=visits,
+        open_count=sum(1 for v in visits if v.review_status == "open"),
+    )
+
+
+@bp.post("/visits/<int:visit_id>/review")
+@roles(Role.SITE_MANAGER)
+def review_submit(visit_id: int) -> ResponseReturnValue:
+    site = require_current_site()
+    action = request.form.get("action", "")
+    visit = services.resolve_review(
+        site, visit_id, action, request.form.get("note", ""), actor=actor()
+    )
+    done = {"accept": "accepted", "note": "noted", "void": "voided"}.get(action, "updated")
+    return commit_and_redirect(
+        f"Visit by {visit.member.first_name} on {visit.local_date.strftime('%-d %B')} {done}.",
+        url_for("visits.review"),
+    )

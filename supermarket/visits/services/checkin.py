@@ -14,7 +14,7 @@ from __future__ import annotations
 
 from contextlib import AbstractContextManager, nullcontext
 from dataclasses import asdict, dataclass, field
-from datetime import date, datetime
+from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
 from sqlalchemy import select
@@ -23,7 +23,7 @@ from sqlalchemy.exc import IntegrityError
 from supermarket.auth import audit
 from supermarket.auth.access import ensure_works_at
 from supermarket.auth.models import Role, User
-from supermarket.errors import Conflict, PermissionDenied, RuleViolation
+from supermarket.errors import Conflict, InvalidInput, PermissionDenied, RuleViolation
 from supermarket.extensions import db
 from supermarket.members import services as members
 from supermarket.members.identifiers import normalise_membership_number
@@ -31,7 +31,7 @@ from supermarket.members.models import Member
 from supermarket.sites.calendar import local_date, now_or
 from supermarket.sites.models import Site
 from supermarket.sites.settings import SiteSettings
-from supermarket.visits.models import SiteSession, Visit, VisitBand, VisitLine
+from supermarket.visits.models import ReviewStatus, SiteSession, Visit, VisitBand, VisitLine
 from supermarket.visits.services import stock_link
 from supermarket.visits.services.allowance import (
     Allowance,
@@ -44,7 +44,12 @@ from supermarket.visits.services.allowance import (
     settle_payment,
 )
 from supermarket.visits.services.dates import week_key
-from supermarket.visits.services.requests import CheckInRequest, clean_key, request_fingerprint
+from supermarket.visits.services.requests import (
+    CheckInRequest,
+    Offline,
+    clean_key,
+    request_fingerprint,
+)
 from supermarket.visits.services.rules import (
     LimitState,
     Problem,
@@ -54,6 +59,9 @@ from supermarket.visits.services.rules import (
     membership_problem,
     state_from,
 )
+
+# How far ahead of the server's clock a tablet's may run before an offline time is refused.
+OFFLINE_CLOCK_SLACK = timedelta(minutes=5)
 
 # --- finding the member ---------------------------------------------------------------------
 
@@ -189,6 +197,8 @@ def check_in(
     fingerprint = request_fingerprint(request)
     if key is not None and (found := _visit_by_key(site, key)) is not None:
         return _replay(found, number, fingerprint, settings, now)
+    if request.offline is not None:
+        offline_time_allowed(site, request.offline.recorded_at, now)
     locks = _row_locks()
     member = find_member(site, number, actor=actor, for_update=locks)
     lines = stock_link.scanned_lines(request.lines)
@@ -213,6 +223,7 @@ def check_in(
         overridden_rules=draft.overridden,
         other_site=member.site_id != site.id,
         lines=len(draft.basket.lines),
+        **_offline_audit(visit),
     )
     after = state_from((*draft.state.dates, visit.local_date), settings, visit.local_date)
     return CheckIn(
@@ -253,7 +264,9 @@ def build_visit(
     7 days) and a basket over the household's allowance, unless the problems may be
     overridden and `override_reason` is given.
     """
-    today = local_date(site, now)
+    offline = request.offline
+    # An offline check-in's rules are those of when the tablet recorded it.
+    today = local_date(site, offline.recorded_at if offline is not None else now)
     allowance = allowance_for(settings, member.household_size)
     basket = count_basket(allowance, request.basket, lines)
     payment = settle_payment(allowance.fee_pence, request.payment)
@@ -268,7 +281,14 @@ def build_visit(
         if p is not None
     ]
     reason = (request.override_reason or "").strip()
-    overridden = _apply_overrides(problems, reason, settings, actor)
+    review: RuleViolation | PermissionDenied | None = None
+    try:
+        overridden = _apply_overrides(problems, reason, settings, actor)
+    except (RuleViolation, PermissionDenied) as refusal:
+        if offline is None:
+            raise
+        # The food has gone: the visit is recorded and marked for the manager's review.
+        review, overridden = refusal, []
     visit = Visit(
         site_id=site.id,
         site=site,
@@ -285,8 +305,57 @@ def build_visit(
         overridden_by_id=actor.id if overridden else None,
         actor_id=actor.id,
     )
+    if offline is not None:
+        _mark_offline(visit, offline, review, problems)
     visit.bands, visit.lines = _basket_rows(basket)
     return Draft(visit, basket, state, problems, overridden)
+
+
+def offline_time_allowed(site: Site, recorded_at: datetime, now: datetime) -> None:
+    """Refuse (422) an offline check-in recorded in the future (more than a few minutes ahead
+    of the server's clock) or before the start of the previous site-local day (older than
+    any roster the tablet could have held)."""
+    if recorded_at > now + OFFLINE_CLOCK_SLACK:
+        raise InvalidInput(
+            "This check-in says it was recorded in the future. Check the tablet's clock.",
+            code="offline_time_in_future",
+            fields={"offline.recorded_at": ["Must not be later than now."]},
+        )
+    if local_date(site, recorded_at) < local_date(site, now) - timedelta(days=1):
+        raise InvalidInput(
+            "This check-in was recorded offline too long ago to be accepted: offline "
+            "check-ins must be sent by the end of the next day. Record it at the desk.",
+            code="offline_time_too_old",
+            fields={"offline.recorded_at": ["Must be today or yesterday at the site."]},
+        )
+
+
+def _mark_offline(
+    visit: Visit,
+    offline: Offline,
+    review: RuleViolation | PermissionDenied | None,
+    problems: list[Problem],
+) -> None:
+    """Keep when and where an offline check-in was recorded, and mark it for review with the
+    refusal's code and every rule's words when a rule would have refused it."""
+    visit.offline_recorded_at = offline.recorded_at.astimezone(UTC)
+    visit.offline_device = offline.device or None
+    if review is None:
+        return
+    visit.review_status = ReviewStatus.OPEN.value
+    visit.review_reason_code = review.code[:40]
+    words = " ".join(p.message for p in problems) or review.message
+    visit.review_reason = words[:300]
+
+
+def _offline_audit(visit: Visit) -> dict[str, Any]:
+    if visit.offline_recorded_at is None:
+        return {}
+    return {
+        "offline_recorded_at": visit.offline_recorded_at.isoformat(),
+        "device": visit.offline_device,
+        "review": visit.review_reason_code or None,
+    }
 
 
 def _basket_rows(basket: Basket) -> tuple[list[VisitBand], list[VisitLine]]:

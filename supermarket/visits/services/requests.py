@@ -8,6 +8,7 @@ import json
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 
 from supermarket.errors import InvalidInput
 from supermarket.members.identifiers import normalise_membership_number
@@ -39,6 +40,14 @@ class Payment:
 
 
 @dataclass(frozen=True)
+class Offline:
+    """When and on which tablet an offline check-in was recorded (sent when it syncs)."""
+
+    recorded_at: datetime
+    device: str = ""
+
+
+@dataclass(frozen=True)
 class CheckInRequest:
     """A check-in: the member, band counts and/or scanned products, the payment (None: cash,
     the fee) and the reason to override a rule."""
@@ -48,6 +57,7 @@ class CheckInRequest:
     lines: tuple[Line, ...] = ()
     payment: Payment | None = None
     override_reason: str = ""
+    offline: Offline | None = None
 
 
 def clean_key(key: str | None) -> str | None:
@@ -77,7 +87,7 @@ def request_fingerprint(request: CheckInRequest) -> str:
         sku = line.sku.strip().upper()
         lines[sku] = lines.get(sku, 0) + line.quantity
     payment = request.payment or Payment()
-    canonical = {
+    canonical: dict[str, object] = {
         "member": normalise_membership_number(number) or number.strip().upper(),
         "basket": {band: n for band, n in request.basket.items() if n},
         "lines": lines,
@@ -88,5 +98,11 @@ def request_fingerprint(request: CheckInRequest) -> str:
         },
         "override_reason": (request.override_reason or "").strip(),
     }
+    if request.offline is not None:
+        # Only offline check-ins carry it, so an online check-in's fingerprint is unchanged.
+        canonical["offline"] = {
+            "recorded_at": request.offline.recorded_at.astimezone(UTC).isoformat(),
+            "device": request.offline.device,
+        }
     text = json.dumps(canonical, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
     return hashlib.sha256(text.encode()).hexdigest()

@@ -14,7 +14,7 @@ from supermarket.extensions import db
 from supermarket.rows import one_or_not_found
 from supermarket.sites.calendar import local_date, now_or
 from supermarket.sites.models import Site
-from supermarket.visits.models import Visit
+from supermarket.visits.models import ReviewStatus, Visit
 from supermarket.visits.services import stock_link
 
 
@@ -49,6 +49,9 @@ def void_visit(
     visit.voided_at = now
     visit.void_reason = reason[:200]
     visit.voided_by_id = actor.id
+    if visit.review_status is not None:  # an offline check-in under review: voided settles it
+        visit.review_status = ReviewStatus.VOIDED.value
+        visit.reviewed_by_id, visit.reviewed_at = actor.id, now
     if visit.lines:
         stock_link.return_lines(visit.id, actor=actor, at=now)
     db.session.flush()
