@@ -38,6 +38,7 @@ NAV_ITEMS: tuple[Link, ...] = (
     Link("surveys.overview", "Survey", MANAGER),
     Link("reporting.site_dashboard", "Reports", MANAGER),
     Link("sites.settings", "Settings", MANAGER, per_site=True),
+    Link("offline.devices", "Tablets", MANAGER),
     Link("sites.site_list", "Sites", ADMIN),
     Link("auth.user_list", "Staff", ADMIN),
     Link("auth.audit_log", "Audit log", ADMIN),
