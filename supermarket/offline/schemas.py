@@ -7,7 +7,7 @@ from marshmallow import Schema, fields, validate
 from supermarket.inputs import Str
 from supermarket.members.models import MemberStatus
 from supermarket.offline.models import MAX_NAME
-from supermarket.serialise import PageOut
+from supermarket.serialise import Computed, PageOut
 
 
 class DeviceIn(Schema):
@@ -20,7 +20,10 @@ class DeviceOut(Schema):
     id = fields.String(metadata={"description": "Opaque and random (url-safe, 32 characters)"})
     name = fields.String()
     enrolled_at = fields.DateTime()
-    enrolled_by = fields.Function(lambda d: d.enrolled_by.name if d.enrolled_by else None)
+    enrolled_by = Computed(
+        lambda d: d.enrolled_by.name if d.enrolled_by else None,
+        fields.String(allow_none=True, metadata={"description": "The manager's name"}),
+    )
     revoked_at = fields.DateTime(allow_none=True)
     active = fields.Boolean()
 
