@@ -17,10 +17,10 @@ import hmac
 import secrets
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
-from typing import Any
+from typing import Any, cast
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import or_, select
+from sqlalchemy import ColumnElement, or_, select
 
 from supermarket.auth import audit
 from supermarket.auth.access import ensure_works_at
@@ -208,7 +208,10 @@ def roster(
     settings = site.settings
     incremental = since is not None and site_today(site, since) == today and since <= now
 
-    stmt = select(*_COLUMNS).where(Member.site_id == site.id)
+    # The status as of today (an active membership past its term reads as lapsed): the
+    # members' own rule, in SQL.
+    status_now = cast("ColumnElement[str]", Member.status_on(today)).label("status_now")
+    stmt = select(*_COLUMNS, status_now).where(Member.site_id == site.id)
     if incremental:
         assert since is not None
         stmt = stmt.where(_changed_since(site, since))
@@ -218,22 +221,16 @@ def roster(
         )
     rows = db.session.execute(stmt.order_by(Member.membership_number)).all()
 
-    removed = [
-        r.membership_number
-        for r in rows
-        if r.anonymised_at is not None or r.status == MemberStatus.CLOSED.value
-    ]
-    kept = [r for r in rows if r.membership_number not in set(removed)]
-    ids = [r.id for r in kept]
+    gone = {r.id for r in rows if r.anonymised_at is not None or r.status == MemberStatus.CLOSED}
+    removed = [r.membership_number for r in rows if r.id in gone]
+    kept = [r for r in rows if r.id not in gone]
 
     start, end = window(settings, today)
     dates: dict[int, list[date]] = {}
-    if ids:
+    if kept:
         visits = db.session.execute(
             select(Visit.member_id, Visit.local_date).where(
-                Visit.member_id.in_(ids)
-                if incremental
-                else Visit.member_id.in_(select(Member.id).where(Member.site_id == site.id)),
+                Visit.member_id.in_(select(Member.id).where(Member.site_id == site.id)),
                 Visit.voided_at.is_(None),
                 Visit.local_date >= start,
                 Visit.local_date <= end,
@@ -241,26 +238,19 @@ def roster(
         )
         for member_id, day in visits:
             dates.setdefault(member_id, []).append(day)
-    survey_due = {item.member.id for item in list_due(site, today, actor=actor)} if ids else set()
+    survey_due = {item.member.id for item in list_due(site, today, actor=actor)} if kept else set()
 
     members = []
     for r in kept:
         people = r.adults + r.children_0_4 + r.children_5_11 + r.children_12_17
         allowance = allowance_for(settings, people)
         state = state_from(tuple(sorted(dates.get(r.id, []))), settings, today)
-        status = r.status
-        if (
-            status == MemberStatus.ACTIVE.value
-            and r.expires_on is not None
-            and today > r.expires_on
-        ):
-            status = MemberStatus.LAPSED.value
         members.append(
             {
                 "membership_number": r.membership_number,
                 "display_number": display_number(r.membership_number),
                 "display_name": f"{r.first_name} {r.last_name}",
-                "status": status,
+                "status": r.status_now,
                 "expires_on": r.expires_on,
                 "tier": allowance.tier,
                 "household_size": people,
