@@ -38,6 +38,15 @@ def _site(code: str) -> Site:
     return staff_site(code)
 
 
+def _sign_in() -> str | None:
+    """What identifies this sign-in: the browser session's id, or an API client's token."""
+    user = actor()
+    if user.auth_session_id:
+        return user.auth_session_id
+    header = request.headers.get("Authorization", "")
+    return header[7:].strip() if user.via_token and header.startswith("Bearer ") else None
+
+
 @api.get("/devices", MANAGERS, ok=DeviceListOut)
 def list_devices(code: str) -> ResponseReturnValue:
     """The site's enrolled tablets, revoked ones last (site managers)."""
@@ -82,6 +91,7 @@ def roster_key(code: str) -> ResponseReturnValue:
         site,
         request.headers.get(DEVICE_HEADER),
         actor=actor(),
+        sign_in=_sign_in(),
         secret_key=str(current_app.config["SECRET_KEY"]),
     )
     return RosterKeyOut().dump(found)

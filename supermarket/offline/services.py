@@ -305,23 +305,23 @@ def roster_key(
     device_id: str | None,
     *,
     actor: User,
+    sign_in: str | None,
     secret_key: str,
     now: datetime | None = None,
 ) -> RosterKey:
     """The key the tablet encrypts the roster with: the same all day within one sign-in on
-    one tablet, another for another sign-in or tablet (staff of the site, a signed-in browser
-    session; audited)."""
+    one tablet, another for another sign-in or tablet (staff of the site; audited).
+    `sign_in` is the secret that identifies the caller's sign-in: the browser session's id
+    (or, for an API client, its bearer token)."""
     ensure_works_at(actor, site)
     device = enrolled_device(site, device_id)
-    session_id = actor.auth_session_id
-    if not session_id:
+    if not sign_in:
         raise PermissionDenied(
-            "The roster key is given to a signed-in browser session only.",
-            code="session_required",
+            "The roster key is given to a signed-in session only.", code="session_required"
         )
     today = site_today(site, now)
     audit.record_on("roster.key_released", "device", device.id, actor, site.id)
     return RosterKey(
-        key=derive_key(secret_key, session_id, device.id, today),
+        key=derive_key(secret_key, sign_in, device.id, today),
         expires_at=end_of_day(site, today),
     )

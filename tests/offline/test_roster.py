@@ -258,13 +258,15 @@ def test_the_key_changes_with_the_day():
     assert services.derive_key("other secret", "session", "device", today) != key
 
 
-def test_the_key_is_for_a_signed_in_browser_not_an_api_token(client, desk, token_for):
-    answer = client.get(
-        f"/api/v1/sites/{desk.site.code}/roster/key",
-        headers={"X-Device": _device(desk), **token_for(desk.volunteer)},
-    )
-    assert answer.status_code == 403
-    assert answer.get_json()["error"]["code"] == "session_required"
+def test_an_api_client_gets_a_key_of_its_own_token(client, desk, token_for, app):
+    device = _device(desk)
+    url = f"/api/v1/sites/{desk.site.code}/roster/key"
+    headers = token_for(desk.volunteer)
+    key = client.get(url, headers={"X-Device": device, **headers}).get_json()["key"]
+    assert client.get(url, headers={"X-Device": device, **headers}).get_json()["key"] == key
+    other = client.get(url, headers={"X-Device": device, **token_for(desk.volunteer)})
+    assert other.get_json()["key"] != key
+    assert _key(_signed_in(app, desk.volunteer), desk, device) != key
 
 
 def test_fetching_the_roster_and_its_key_is_audited(app, desk):
