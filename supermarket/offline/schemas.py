@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
-from marshmallow import Schema, fields, validate
+from datetime import datetime
+from typing import Any
+
+from marshmallow import Schema, ValidationError, fields, post_load, validate
 
 from supermarket.inputs import Str
 from supermarket.members.models import MemberStatus
@@ -33,9 +36,28 @@ class DeviceListOut(PageOut):
 
 
 class RosterQuery(Schema):
-    since = fields.AwareDateTime(
-        metadata={"description": "ISO 8601 with offset: only what changed since (same day)"}
+    since = Str(
+        validate=validate.Length(max=40),
+        metadata={
+            "format": "date-time",
+            "description": "ISO 8601 with offset: only what changed since (the same day)",
+        },
     )
+
+    @post_load
+    def _since(self, data: dict[str, Any], **_: Any) -> dict[str, Any]:
+        if "since" in data:
+            try:
+                since = datetime.fromisoformat(data["since"])
+            except ValueError:
+                since = None
+            if since is None or since.tzinfo is None:
+                raise ValidationError(
+                    "Give a date and time with its offset, e.g. 2026-11-20T10:00:00+00:00.",
+                    "since",
+                )
+            data["since"] = since
+        return data
 
 
 class RosterBandOut(Schema):
