@@ -26,8 +26,8 @@ def devices() -> ResponseReturnValue:
             errors = form_errors(exc)
         else:
             return commit_and_redirect(
-                f"“{device.name}” is enrolled. This tablet can now keep the roster for "
-                f"{site.name}.",
+                f"“{device.name}” is enrolled. This tablet can now keep the members list for "
+                f"checking in offline at {site.name}.",
                 url_for("offline.devices", enrolled=device.id),
             )
     found = services.list_devices(site, actor=actor())
@@ -49,6 +49,6 @@ def revoke(device_id: str) -> ResponseReturnValue:
     site = require_current_site()
     device = services.revoke_device(site, device_id, actor=actor())
     return commit_and_redirect(
-        f"“{device.name}” is revoked: it can no longer keep the roster.",
+        f"“{device.name}” is revoked: it can no longer keep the members list.",
         url_for("offline.devices"),
     )
