@@ -92,7 +92,8 @@ def test_the_page_enrols_this_tablet_and_revokes_one(client, desk, login):
     assert page.status_code == 200
     html = page.get_data(as_text=True)
     assert "js/devices.js" in html
-    assert 'href="/offline/devices"' in html  # the manager's menu
+    home = client.get("/home").get_data(as_text=True)
+    assert 'href="/offline/devices"' in home  # the manager's home page
 
     posted = client.post(
         "/offline/devices",
