@@ -76,6 +76,7 @@ HOME_JOBS: tuple[Link, ...] = (
         "Fees, visit limits, allowances, eligibility",
         per_site=True,
     ),
+    Link("offline.devices", "Tablets", MANAGER, "Enrol a tablet for checking in offline"),
     Link("sites.site_list", "Sites", ADMIN, "Add a site, change its details and settings"),
     Link("auth.user_list", "Staff accounts", ADMIN, "Add accounts, change roles and sites"),
     Link("auth.audit_log", "Audit log", ADMIN, "Who signed in, viewed or changed what"),

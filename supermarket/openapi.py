@@ -98,6 +98,7 @@ PRODUCT_CODE = {
 # contract tests (with the numbers and skus swapped for ones that exist), and loaded through
 # its schema by a test so that it stays valid.
 BODY_EXAMPLES: dict[str, dict[str, Any]] = {
+    "DeviceIn": {"name": "Front desk"},
     "CheckInIn": {
         "membership_number": "ABCD-EFGH",
         "basket": {"red": 1, "blue": 4},

@@ -144,6 +144,8 @@ def register_blueprints(app: Flask) -> None:
     from supermarket.auth.views import bp as auth_views
     from supermarket.members.api import bp as members_api
     from supermarket.members.views import bp as members_views
+    from supermarket.offline.api import bp as offline_api
+    from supermarket.offline.views import bp as offline_views
     from supermarket.openapi import bp as openapi_bp
     from supermarket.reporting.api import bp as reporting_api
     from supermarket.reporting.views import bp as reporting_views
@@ -170,6 +172,8 @@ def register_blueprints(app: Flask) -> None:
         surveys_api,
         visits_views,
         visits_api,
+        offline_views,
+        offline_api,
         reporting_views,
         reporting_api,
     ):

@@ -70,6 +70,7 @@ class Programme:
     """The demo programme, seen from Harlow: tokens for its staff and the ids that exist."""
 
     tokens: dict[str, str]
+    device: str = ""  # a tablet enrolled at Harlow, sent as X-Device with every request
     path: dict[str, list[Any]] = field(default_factory=dict)
     query: dict[str, list[Any]] = field(default_factory=dict)
     body: dict[str, list[Any]] = field(default_factory=dict)
@@ -187,13 +188,18 @@ def _seed(app: Flask) -> Programme:
     assert len(visits) == 3
     assert len(transfers) == 4
     assert take is not None
+    # Two tablets at Harlow: one every request names (X-Device), one to revoke.
+    tablet, spare = (
+        desk("site_manager", "POST", "/sites/harlow/devices", {"name": name})["id"]
+        for name in ("Front desk", "Spare")
+    )
     skus = _ids(
         select(Product.sku)
         .join(StockBatch, StockBatch.product_id == Product.id)
         .where(StockBatch.site_id == harlow.id)
         .distinct()
     )
-    programme = Programme(tokens=tokens)
+    programme = Programme(tokens=tokens, device=tablet)
     programme.path = {
         "code": ["harlow"] * 5 + ["basildon"],
         "number": numbers[:30] + suspended + [waiting],
@@ -203,6 +209,7 @@ def _seed(app: Flask) -> Programme:
         "donation_id": _ids(select(Donation.id).where(Donation.site_id == harlow.id).limit(20)),
         "transfer_id": transfers,
         "stocktake_id": [take["id"]],
+        "device_id": [spare],
         "name": ["summary", "sites", "people", "food", "baseline", "outcome", "transitions"],
         "product": skus
         + _ids(select(Product.barcode).where(Product.barcode.is_not(None)).limit(10)),
@@ -401,7 +408,10 @@ def test_the_api_does_what_its_document_says(case: Any, app: Flask, programme: P
         # `g`: without this every role would be answered as the first.
         for name in list(g):
             g.pop(name, None)
-        headers = {"Authorization": f"Bearer {programme.tokens[role]}"}
+        headers = {
+            "Authorization": f"Bearer {programme.tokens[role]}",
+            "X-Device": programme.device,
+        }
         case.call_and_validate(app=app, headers=headers, checks=CHECKS)
 
 

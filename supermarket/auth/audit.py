@@ -168,6 +168,10 @@ ACTIONS: dict[str, str] = {
     "product.updated": "Product changed",
     "product.imported": "Products imported",
     "stocktake.approved": "Stocktake approved",
+    "device.enrolled": "Tablet enrolled for offline check-in",
+    "device.revoked": "Tablet's enrolment revoked",
+    "roster.fetched": "Members list fetched by a tablet for offline check-in",
+    "roster.key_released": "Members list's key given to a tablet",
     "survey.recorded": "Food survey recorded",
 }
 # Choices of the "What" filter that take in several actions (an action starts with the value).
@@ -186,6 +190,7 @@ NOUNS: dict[str, str] = {
     "product": "Product",
     "stocktake": "Stocktake",
     "api_token": "API token",
+    "device": "Tablet",
     "endpoint": "Page",
     "programme": "Programme",
 }
