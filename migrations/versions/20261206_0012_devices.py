@@ -14,8 +14,7 @@ import sqlalchemy as sa
 
 # revision identifiers, used by Alembic.
 revision = '0012_devices'
-# TEMPORARY: "0011_offline_visits" once the offline visits migration is merged.
-down_revision = '0010_membership_fees'
+down_revision = "0011_offline_visits"
 branch_labels = None
 depends_on = None
 

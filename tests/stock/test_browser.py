@@ -117,7 +117,8 @@ def test_one_tap_wastes_yesterdays_yoghurts(browser_page, basildon, receive):
     ).is_visible()
     screenshot(page, "stock-alerts")
     page.get_by_role("button", name="Waste them all").click()
-    page.get_by_role("dialog").get_by_role("button", name="Waste them all").click()
+    with page.expect_navigation():
+        page.get_by_role("dialog").get_by_role("button", name="Waste them all").click()
     page.wait_for_load_state("networkidle")
     assert page.get_by_text("Wasted 1 batch(es)").is_visible()
     screenshot(page, "stock-alerts-after-waste")
