@@ -293,18 +293,17 @@ def test_offline_a_card_is_found_in_the_roster_and_checked_in(browser_page, harl
 
     bodies: list[dict[str, Any]] = []
 
-    def as_today(route: Any) -> None:
-        # Until the server knows the `offline` field, the test takes it off once seen.
-        body = json.loads(route.request.post_data)
-        bodies.append(dict(body))
-        body.pop("offline", None)
-        route.continue_(post_data=json.dumps(body))
+    def seen(route: Any) -> None:
+        bodies.append(json.loads(route.request.post_data))
+        route.continue_()
 
-    page.route(VISITS, as_today)
+    page.route(VISITS, seen)
     page.context.set_offline(False)
     banner(page).get_by_text("All sent").wait_for(timeout=20000)
     [visit] = visits_of(tasha)
     assert visit.basket == {"red": 2}
+    assert visit.offline_recorded_at is not None  # recorded as of when the tablet took it
+    assert visit.offline_device == DEVICE
     [sent] = bodies
     assert sent["offline"]["device"] == DEVICE
     assert sent["offline"]["recorded_at"].endswith("Z")  # ISO 8601, UTC

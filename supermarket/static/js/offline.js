@@ -102,8 +102,9 @@
   // --- recording and sending ----------------------------------------------------------------
 
   // Keep a check-in to send later. `recordedOffline`: the tablet knew it was offline when the
-  // volunteer checked the member in, so the server is told when and where (only an enrolled
-  // tablet can say where: without a device the body is sent as the desk would have sent it).
+  // volunteer checked the member in, so the server is told when (and on which enrolled
+  // tablet, if it is one) and applies the rules as of then, marking for review what they
+  // would refuse: the food has gone, so the visit is never dropped.
   // The body is fixed now: a retry with the same key sends the very same request.
   function record(api, body, key, recordedOffline) {
     return byKey(key).then(function (existing) {
@@ -111,7 +112,7 @@
       var data = JSON.parse(JSON.stringify(body));
       var recordedAt = new Date().toISOString();
       var id = device();
-      if (recordedOffline && id) { data.offline = { recorded_at: recordedAt, device: id }; }
+      if (recordedOffline) { data.offline = { recorded_at: recordedAt, device: id || "" }; }
       var item = {
         idempotency_key: key,
         api: api,
