@@ -112,7 +112,17 @@ KINDS: dict[str, Any] = {
     "int": fields.Integer,
     "number": (fields.Float, fields.Decimal),
 }
-CHECKED = (fields.String, fields.Integer, fields.Float, fields.Decimal, fields.Boolean, fields.Date)
+# Dates and date-times are parsed by a strict ISO 8601 pattern (four-digit years), so what
+# they take is bounded as the database holds it.
+CHECKED = (
+    fields.String,
+    fields.Integer,
+    fields.Float,
+    fields.Decimal,
+    fields.Boolean,
+    fields.Date,
+    fields.DateTime,
+)
 
 
 def _cases(kind: str) -> list[Any]:
