@@ -6,6 +6,8 @@ from __future__ import annotations
 
 import uuid
 from datetime import UTC, date, datetime, timedelta
+from typing import Any
+from zoneinfo import ZoneInfo
 
 import pytest
 from sqlalchemy import func, select
@@ -21,6 +23,16 @@ from tests.visits.conftest import local
 
 def offline(at: datetime, device: str = "tablet-front-desk-0123456789") -> dict[str, str]:
     return {"recorded_at": at.isoformat(), "device": device}
+
+
+def earlier_today(site: Any, minutes: int, *, second: int) -> datetime:
+    """`minutes` ago, but never before the site's today began (its midnight plus `second`
+    seconds), whatever the clock: the tests also run just after midnight."""
+    now = datetime.now(UTC)
+    midnight = datetime.now(ZoneInfo(site.timezone)).replace(
+        hour=0, minute=0, second=0, microsecond=0
+    )
+    return max(now - timedelta(minutes=minutes), midnight + timedelta(seconds=second))
 
 
 @pytest.fixture
@@ -142,13 +154,14 @@ def test_checked_in_at_another_site_meanwhile_gives_one_visit_and_one_for_review
 ):
     member = desk.member()
     away = make_desk(allow_other_site_members=True)
-    now = datetime.now(UTC)
-    away.check_in(member, now=now - timedelta(minutes=30))  # online, at the other site
+    online_at = earlier_today(desk.site, 30, second=2)
+    offline_at = earlier_today(desk.site, 45, second=1)
+    away.check_in(member, now=online_at)  # online, at the other site
     response = api(desk.volunteer).post(
         f"/api/v1/sites/{desk.site.code}/visits",
         json={
             "membership_number": member.membership_number,
-            "offline": offline(now - timedelta(minutes=45)),
+            "offline": offline(offline_at),
         },
         key=str(uuid.uuid4()),
     )
@@ -198,13 +211,15 @@ def test_a_time_in_the_future_or_too_old_is_refused(desk, api, clock, shift, cod
 def test_yesterday_and_a_tablet_clock_a_little_fast_are_accepted(desk, api, clock):
     path = f"/api/v1/sites/{desk.site.code}/visits"
     caller = api(desk.volunteer)
+    here = ZoneInfo(desk.site.timezone)
+    # A day back on the site's wall clock (not 24 hours: the day the clocks change is not).
     for shift in (timedelta(minutes=4), timedelta(days=-1)):
         member = desk.member()
         response = caller.post(
             path,
             json={
                 "membership_number": member.membership_number,
-                "offline": offline(datetime.now(UTC) + shift),
+                "offline": offline(datetime.now(here) + shift),
             },
             key=str(uuid.uuid4()),
         )
@@ -232,8 +247,8 @@ def marked(desk, clock):
     """A visit marked for review at the desk: the member was already in this week."""
     member = desk.member()
     now = datetime.now(UTC)
-    desk.check_in(member, now=now - timedelta(minutes=30))
-    result = desk.check_in(member, now=now, offline=offline(now - timedelta(minutes=10)))
+    desk.check_in(member, now=earlier_today(desk.site, 30, second=1))
+    result = desk.check_in(member, now=now, offline=offline(earlier_today(desk.site, 10, second=2)))
     assert result.visit.review_status == "open"
     return result.visit
 
