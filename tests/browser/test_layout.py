@@ -17,6 +17,7 @@ from urllib.parse import urljoin, urlsplit
 
 import pytest
 from flask import Flask, current_app
+from playwright.sync_api import expect
 from sqlalchemy import select
 from werkzeug.exceptions import HTTPException
 
@@ -263,6 +264,6 @@ def test_on_a_phone_the_menu_opens_from_its_button_and_leads_to_the_sites_settin
     assert page.get_by_role("heading", level=1).is_visible()
     # At a tablet's width in landscape the same menu is one line, with no button.
     page.set_viewport_size({"width": 1024, "height": 768})
-    page.wait_for_function("!document.querySelector('.mainnav.folded')")
+    expect(page.locator(".mainnav.folded")).to_have_count(0)
     assert page.get_by_role("link", name="Settings", exact=True).is_visible()
     assert not menu.is_visible()
