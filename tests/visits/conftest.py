@@ -65,3 +65,24 @@ def stocked() -> Callable[..., Any]:
         return product
 
     return make
+
+
+@pytest.fixture
+def api(client, token_for):
+    """Call the API as a user: api(user).post(path, json=..., key=...) / .get(path), with the
+    user's bearer token (`key` is the Idempotency-Key)."""
+
+    class Caller:
+        def __init__(self, user):
+            self.headers = token_for(user)
+
+        def post(self, path, *, key=None, **kwargs):
+            headers = dict(self.headers)
+            if key:
+                headers["Idempotency-Key"] = key
+            return client.post(path, headers=headers, **kwargs)
+
+        def get(self, path, **kwargs):
+            return client.get(path, headers=self.headers, **kwargs)
+
+    return Caller

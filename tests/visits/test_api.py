@@ -12,26 +12,6 @@ from supermarket.extensions import db
 from supermarket.visits.models import Visit
 
 
-@pytest.fixture
-def api(client, token_for):
-    """Call the API as a user: api(user).post(path, json=..., headers=...)."""
-
-    class Caller:
-        def __init__(self, user):
-            self.headers = token_for(user)
-
-        def post(self, path, *, key=None, **kwargs):
-            headers = dict(self.headers)
-            if key:
-                headers["Idempotency-Key"] = key
-            return client.post(path, headers=headers, **kwargs)
-
-        def get(self, path, **kwargs):
-            return client.get(path, headers=self.headers, **kwargs)
-
-    return Caller
-
-
 def count_visits() -> int:
     return db.session.scalar(select(func.count(Visit.id)))
 

@@ -35,26 +35,6 @@ def earlier_today(site: Any, minutes: int, *, second: int) -> datetime:
     return max(now - timedelta(minutes=minutes), midnight + timedelta(seconds=second))
 
 
-@pytest.fixture
-def api(client, token_for):
-    """api(user).post(path, json=..., key=...) / .get(path) with the user's bearer token."""
-
-    class Caller:
-        def __init__(self, user):
-            self.headers = token_for(user)
-
-        def post(self, path, *, key=None, **kwargs):
-            headers = dict(self.headers)
-            if key:
-                headers["Idempotency-Key"] = key
-            return client.post(path, headers=headers, **kwargs)
-
-        def get(self, path, **kwargs):
-            return client.get(path, headers=self.headers, **kwargs)
-
-    return Caller
-
-
 def visits_of(member) -> list[Visit]:
     return list(db.session.scalars(select(Visit).where(Visit.member_id == member.id)))
 
