@@ -7,6 +7,7 @@ import os
 import tempfile
 import time
 from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, ClassVar
@@ -421,6 +422,20 @@ def screenshot(page: Any, name: str) -> Path:
     path = ARTIFACTS / f"{name}.png"
     page.screenshot(path=str(path), full_page=True)
     return path
+
+
+@contextmanager
+def writing_beside_the_server() -> Iterator[None]:
+    """In a concurrency test, write (more members, a visit elsewhere) while the server runs:
+    this thread's reads begin without SQLite's write lock, and a transaction that has read
+    cannot start writing once the server has committed, so end it and write under the lock."""
+    db.session.rollback()
+    token = sqlite_write_intent.set(True)
+    try:
+        yield
+    finally:
+        db.session.rollback()
+        sqlite_write_intent.reset(token)
 
 
 def browser_login(page: Any, user: User, password: str = PASSWORD) -> None:

@@ -10,7 +10,7 @@ from __future__ import annotations
 import itertools
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any
 
 import pytest
@@ -22,10 +22,12 @@ from supermarket.members.models import Member
 from supermarket.members.schemas import MemberIn
 from supermarket.sites.models import Site
 from supermarket.visits import services as visits
+from supermarket.visits.models import Device
 from supermarket.visits.schemas import CheckInIn
 from supermarket.visits.services import CheckIn
 
 _counter = itertools.count(1)
+ENROLLED_LONG_AGO = datetime(2020, 1, 1, tzinfo=UTC)
 
 
 def member_payload(**overrides: Any) -> dict[str, Any]:
@@ -109,6 +111,20 @@ class Desk:
         )
         db.session.commit()
         return result
+
+    def tablet(self, device_id: str | None = None, *, name: str = "Front desk") -> str:
+        """Enrol a tablet for this site (enrolled long ago, so any test time is after it);
+        its id, as the tablet sends it."""
+        device = Device(
+            id=device_id or f"tablet-{next(_counter):04d}-{self.site.code}",
+            site_id=self.site.id,
+            name=name,
+            enrolled_by_id=self.manager.id,
+            enrolled_at=ENROLLED_LONG_AGO,
+        )
+        db.session.add(device)
+        db.session.commit()
+        return device.id
 
 
 @pytest.fixture

@@ -9,12 +9,12 @@ from marshmallow import Schema, ValidationError, fields, post_load, validate
 
 from supermarket.inputs import Str
 from supermarket.members.models import MemberStatus
-from supermarket.offline.models import MAX_NAME
 from supermarket.serialise import Computed, PageOut
+from supermarket.visits.models import MAX_DEVICE_NAME
 
 
 class DeviceIn(Schema):
-    name = Str(required=True, validate=validate.Length(min=1, max=MAX_NAME))
+    name = Str(required=True, validate=validate.Length(min=1, max=MAX_DEVICE_NAME))
 
 
 class DeviceOut(Schema):

@@ -30,18 +30,14 @@ from supermarket.extensions import db
 from supermarket.members.identifiers import display_number
 from supermarket.members.models import Member, MemberStatus
 from supermarket.models import utcnow
-from supermarket.offline.models import MAX_NAME, Device
 from supermarket.sites.calendar import site_today
 from supermarket.sites.models import Site
 from supermarket.sites.settings import SiteSettings
 from supermarket.surveys.models import SurveyAssessment
 from supermarket.surveys.services import list_due
-from supermarket.visits.models import Visit
+from supermarket.visits.models import DEVICE_NOT_ENROLLED, MAX_DEVICE_NAME, Device, Visit
 from supermarket.visits.services.allowance import allowance_for
 from supermarket.visits.services.rules import state_from, window
-
-NOT_ENROLLED = "device_not_enrolled"
-
 
 # --- devices -------------------------------------------------------------------------------
 
@@ -53,10 +49,10 @@ def _clean_name(name: str) -> str:
             "Some fields need correcting.",
             fields={"name": "Give the tablet a name, such as “Front desk”."},
         )
-    if len(text) > MAX_NAME:
+    if len(text) > MAX_DEVICE_NAME:
         raise InvalidInput(
             "Some fields need correcting.",
-            fields={"name": f"Keep the name to {MAX_NAME} characters or fewer."},
+            fields={"name": f"Keep the name to {MAX_DEVICE_NAME} characters or fewer."},
         )
     return text
 
@@ -112,7 +108,7 @@ def enrolled_device(site: Site, device_id: str | None) -> Device:
     if device is None or device.site_id != site.id or device.revoked_at is not None:
         raise PermissionDenied(
             "This tablet is not enrolled for this site. A site manager can enrol it.",
-            code=NOT_ENROLLED,
+            code=DEVICE_NOT_ENROLLED,
         )
     return device
 

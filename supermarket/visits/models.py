@@ -323,3 +323,47 @@ class SiteSession(IdKey, CreatedAt, Base):
 
     def __repr__(self) -> str:
         return f"<SiteSession {self.id} site={self.site_id} {self.local_date}>"
+
+
+# --- tablets -------------------------------------------------------------------------------
+
+DEVICE_ID_LENGTH = 32  # secrets.token_urlsafe(24): 24 random bytes, base64url
+MAX_DEVICE_NAME = 60  # of a tablet's name
+DEVICE_NOT_ENROLLED = "device_not_enrolled"  # the code of a refusal or a review
+
+
+class Device(Base):
+    """A named tablet enrolled for one site by a site manager, until revoked. Only an enrolled
+    tablet may hold the site's roster (supermarket.offline); a check-in recorded offline on a
+    tablet that was not enrolled at the site is marked for review when it syncs."""
+
+    __tablename__ = "devices"
+
+    # Opaque and random: the tablet keeps it in localStorage and sends it as X-Device.
+    id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    site_id: Mapped[int] = mapped_column(ForeignKey("sites.id"), index=True)
+    name: Mapped[str] = mapped_column(String(60))
+    enrolled_by_id: Mapped[int | None] = mapped_column(
+        ForeignKey("users.id", ondelete="SET NULL"), default=None
+    )
+    enrolled_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    revoked_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), default=None)
+    revoked_by_id: Mapped[int | None] = mapped_column(
+        ForeignKey("users.id", ondelete="SET NULL"), default=None
+    )
+
+    site: Mapped[Site] = relationship()
+    enrolled_by: Mapped[User | None] = relationship(foreign_keys=[enrolled_by_id])
+    revoked_by: Mapped[User | None] = relationship(foreign_keys=[revoked_by_id])
+
+    @property
+    def active(self) -> bool:
+        return self.revoked_at is None
+
+    def enrolled_when(self, site_id: int, at: datetime) -> bool:
+        """Whether this tablet was enrolled at the site, and not yet revoked, at `at`."""
+        return (
+            self.site_id == site_id
+            and self.enrolled_at <= at
+            and (self.revoked_at is None or at < self.revoked_at)
+        )

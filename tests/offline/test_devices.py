@@ -8,7 +8,7 @@ from sqlalchemy import select
 
 from supermarket.auth.models import AuditEvent
 from supermarket.extensions import db
-from supermarket.offline.models import Device
+from supermarket.visits.models import Device
 from tests.conftest import PASSWORD, Client, csrf_token
 
 

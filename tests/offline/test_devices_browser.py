@@ -7,7 +7,7 @@ import pytest
 from sqlalchemy import select
 
 from supermarket.extensions import db
-from supermarket.offline.models import Device
+from supermarket.visits.models import Device
 from tests.conftest import browser_login, screenshot
 
 pytestmark = [pytest.mark.browser, pytest.mark.concurrency]

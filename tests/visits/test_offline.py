@@ -16,12 +16,20 @@ from supermarket.auth.models import AuditEvent
 from supermarket.errors import RuleViolation
 from supermarket.extensions import db
 from supermarket.reporting.rollups.definitions import counted_visits
-from supermarket.visits.models import Visit
+from supermarket.visits.models import Device, Visit
 from tests.conftest import browser_login, csrf_token, screenshot
 from tests.visits.conftest import local
 
+FRONT_DESK = "tablet-front-desk-0123456789"
 
-def offline(at: datetime, device: str = "tablet-front-desk-0123456789") -> dict[str, str]:
+
+@pytest.fixture(autouse=True)
+def front_desk(desk):
+    """The desk's site has its tablet enrolled: what the offline check-ins here say sent them."""
+    return desk.tablet(FRONT_DESK)
+
+
+def offline(at: datetime, device: str = FRONT_DESK) -> dict[str, str]:
     return {"recorded_at": at.isoformat(), "device": device}
 
 
@@ -89,6 +97,56 @@ def test_a_rule_that_would_refuse_marks_the_visit_for_review_instead(desk):
     assert visit.review_reason_code == "membership_expired"
     assert "Membership ended" in visit.review_reason
     assert visit.overridden_rules == []
+
+
+# --- the tablet it was recorded on -----------------------------------------------------------
+
+
+def test_a_tablet_not_enrolled_here_marks_the_visit_for_review(desk, make_desk):
+    elsewhere = make_desk().tablet()
+    at, synced = local("2026-03-08 16:00"), local("2026-03-08 16:30")
+    for device in ("never-enrolled-anywhere", elsewhere):
+        visit = desk.check_in(desk.member(), now=synced, offline=offline(at, device)).visit
+        assert visit.review_status == "open"
+        assert visit.review_reason_code == "device_not_enrolled"
+        assert visit.review_reason == (
+            "Recorded on a tablet that was not enrolled at this site at the time."
+        )
+        assert visit.offline_device == device
+
+
+def test_a_tablet_revoked_counts_from_when_it_was_revoked(desk):
+    device = db.session.get(Device, desk.tablet())
+    device.revoked_at = local("2026-03-08 16:00")
+    db.session.commit()
+    synced = local("2026-03-08 17:00")
+    before = desk.check_in(
+        desk.member(), now=synced, offline=offline(local("2026-03-08 15:59"), device.id)
+    )
+    after = desk.check_in(
+        desk.member(), now=synced, offline=offline(local("2026-03-08 16:01"), device.id)
+    )
+    assert before.visit.review_status is None
+    assert after.visit.review_reason_code == "device_not_enrolled"
+
+
+def test_no_tablet_named_is_no_reason_for_review(desk):
+    # A check-in whose send failed on a tablet that holds no roster carries no device.
+    result = desk.check_in(
+        desk.member(), now=local("2026-03-08 16:30"), offline=offline(local("2026-03-08 16:00"), "")
+    )
+    assert result.visit.review_status is None
+    assert result.visit.offline_device is None
+
+
+def test_a_rule_and_an_unenrolled_tablet_give_the_rules_code_and_both_reasons(desk):
+    member = desk.member(expires_on=date(2026, 3, 1))
+    visit = desk.check_in(
+        member, now=local("2026-03-09 09:00"), offline=offline(local("2026-03-08 16:00"), "gone")
+    ).visit
+    assert visit.review_reason_code == "membership_expired"
+    assert "Membership ended" in visit.review_reason
+    assert visit.review_reason.endswith("not enrolled at this site at the time.")
 
 
 # --- the API ---------------------------------------------------------------------------------

@@ -6,6 +6,7 @@ exactly once, even when the sync is cut off half-way or two tabs send the same q
 from __future__ import annotations
 
 import json
+import re
 from datetime import timedelta
 from typing import Any
 
@@ -14,7 +15,7 @@ from sqlalchemy import select
 
 from supermarket.extensions import db
 from supermarket.visits.models import Visit
-from tests.conftest import browser_login, screenshot
+from tests.conftest import browser_login, screenshot, writing_beside_the_server
 
 pytestmark = [pytest.mark.browser, pytest.mark.concurrency]
 
@@ -222,7 +223,7 @@ def enrolled_with_roster(page: Any, members: list[Any], *, expires_in: timedelta
         )
 
     page.route("**/api/v1/sites/harlow/roster/key", key)
-    page.route("**/api/v1/sites/harlow/roster", roster)
+    page.route(re.compile(r".*/api/v1/sites/harlow/roster(\?.*)?$"), roster)  # ?since= too
     return devices
 
 
@@ -252,6 +253,7 @@ def roster_kept(page: Any, count: int = 1) -> None:
 
 def test_offline_a_card_is_found_in_the_roster_and_checked_in(browser_page, harlow):
     tasha = harlow.member(first_name="Tasha")
+    harlow.tablet(DEVICE)
     page = browser_page
     devices = enrolled_with_roster(page, [tasha], expires_in=timedelta(hours=6))
     browser_login(page, harlow.volunteer)
@@ -304,6 +306,7 @@ def test_offline_a_card_is_found_in_the_roster_and_checked_in(browser_page, harl
     assert visit.basket == {"red": 2}
     assert visit.offline_recorded_at is not None  # recorded as of when the tablet took it
     assert visit.offline_device == DEVICE
+    assert visit.review_status is None  # an enrolled tablet, a member allowed to shop
     [sent] = bodies
     assert sent["offline"]["device"] == DEVICE
     assert sent["offline"]["recorded_at"].endswith("Z")  # ISO 8601, UTC
@@ -378,3 +381,73 @@ def test_a_failed_tap_online_is_kept_and_sent_when_the_desk_moves_on(browser_pag
     page.locator("#checkin-q").press("Escape")
     banner(page).get_by_text("All sent").wait_for(timeout=20000)
     assert len(visits_of(bogdan)) == 1
+
+
+# --- the roster from the server itself ------------------------------------------------------
+
+
+def enrolled(page: Any, desk: Any) -> str:
+    """Enrol a tablet for the desk's site (as a manager would) and make this page that tablet."""
+    device = desk.tablet()
+    page.add_init_script(f"window.localStorage.setItem('supermarket.device', '{device}')")
+    return device
+
+
+def test_the_tablet_refreshes_its_roster_with_the_changes_only(browser_page, harlow):
+    tasha = harlow.member(first_name="Tasha")
+    page = browser_page
+    enrolled(page, harlow)
+    with page.expect_response(lambda r: r.url.endswith("/roster")) as whole:
+        browser_login(page, harlow.volunteer)
+    assert whole.value.json()["full"] is True
+    roster_kept(page)
+
+    with writing_beside_the_server():
+        omar = harlow.member(first_name="Omar")  # registered at the desk since
+    with page.expect_response(lambda r: "/roster?since=" in r.url) as change:
+        page.reload()
+    answer = change.value.json()
+    assert answer["full"] is False
+    assert omar.membership_number in [m["membership_number"] for m in answer["members"]]
+    page.wait_for_timeout(500)  # the merged roster is stored (encrypted) before going offline
+
+    page.context.set_offline(True)
+    for member in (omar, tasha):  # the new member added, the one held before kept
+        scan(page, member.membership_number)
+        page.locator(".offline-panel").get_by_role(
+            "heading", name=f"{member.first_name} {member.last_name}"
+        ).wait_for()
+        page.locator("#checkin-q").press("Escape")
+
+
+def test_checked_in_offline_here_and_meanwhile_at_another_site_one_visit_one_for_review(
+    browser_page, harlow, make_desk
+):
+    basildon = make_desk(code="basildon", allow_other_site_members=True)
+    tasha = harlow.member(first_name="Tasha")
+    page = browser_page
+    device = enrolled(page, harlow)
+    with page.expect_response(lambda r: r.url.endswith("/roster")):
+        browser_login(page, harlow.volunteer)
+    roster_kept(page)
+
+    page.context.set_offline(True)
+    scan(page, tasha.membership_number)
+    panel = page.locator(".offline-panel")
+    panel.get_by_role("button", name="Check in Tasha").click()
+    page.get_by_text("Tasha: checked offline; the server will confirm.").wait_for()
+    # While Harlow's network is down, Tasha shops at Basildon, whose desk is online.
+    with writing_beside_the_server():
+        assert basildon.check_in(tasha).created
+
+    page.context.set_offline(False)
+    banner(page).get_by_text("All sent").wait_for(timeout=20000)
+    found = sorted(visits_of(tasha), key=lambda v: v.id)
+    assert [(v.site_id, v.review_status) for v in found] == [
+        (basildon.site.id, None),
+        (harlow.site.id, "open"),
+    ]
+    synced = found[1]
+    assert synced.review_reason_code == "visit_limit_reached"
+    assert synced.offline_device == device
+    assert synced.offline_recorded_at is not None

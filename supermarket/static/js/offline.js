@@ -303,6 +303,8 @@
   // --- the roster (an enrolled tablet only; inert until the server offers it) ----------------
 
   var rosterKey = null; // a CryptoKey, not extractable, in memory
+  var ROSTER_OVERLAP_MS = 5 * 60 * 1000;
+  var ROSTER_REFRESH_MS = 10 * 60 * 1000; // while the desk is open and online
   var roster = null;    // the decrypted roster, in memory only
 
   function b64urlToBytes(text) {
@@ -364,6 +366,31 @@
     return tx(ROSTER, "readwrite", function (store) { store.clear(); }).catch(function () {});
   }
 
+  // The roster this tablet already holds for the site (under this sign-in's key), brought up
+  // to date with only what changed since it was made; otherwise the whole roster. The server
+  // answers the whole roster itself when `since` is not today at the site.
+  function fetchRoster(api, site) {
+    var held = roster && roster.site && roster.site.code === site ? Promise.resolve(roster) : loadRoster(site);
+    return held.catch(function () { return null; }).then(function (old) {
+      if (!old || old === "expired" || !old.generated_at || !old.members) { return getJson(rosterUrl(api)); }
+      // A little overlap: a change committed just after the roster was made is fetched again.
+      var since = new Date(Date.parse(old.generated_at) - ROSTER_OVERLAP_MS).toISOString();
+      return getJson(rosterUrl(api, "?since=" + encodeURIComponent(since))).then(function (change) {
+        return mergeRoster(old, change);
+      });
+    });
+  }
+
+  function mergeRoster(old, change) {
+    if (change.full !== false) { return change; }
+    var byNumber = {};
+    old.members.forEach(function (m) { byNumber[m.membership_number] = m; });
+    (change.members || []).forEach(function (m) { byNumber[m.membership_number] = m; });
+    (change.removed || []).forEach(function (number) { delete byNumber[number]; });
+    var members = Object.keys(byNumber).sort().map(function (number) { return byNumber[number]; });
+    return Object.assign({}, change, { members: members, removed: [], full: true });
+  }
+
   // Online with a device: fetch the key and the roster, keep the roster encrypted. The raw key
   // is kept in sessionStorage (gone when the tab closes; never in localStorage or IndexedDB) so
   // that a reload while offline can still read the roster. Any refusal (404: no such endpoint
@@ -385,7 +412,7 @@
         try { sessionStorage.setItem(ROSTER_KEY_SESSION, answer.key); } catch (e) { /* memory only */ }
         return importKey(answer.key);
       })
-      .then(function (key) { rosterKey = key; return getJson(rosterUrl(api)); })
+      .then(function (key) { rosterKey = key; return fetchRoster(api, site); })
       .then(function (data) { roster = data; return storeRoster(site, data).then(function () { return data; }); })
       .catch(function (error) {
         // 403: this tablet is not (or no longer) enrolled: what it held goes.
@@ -553,6 +580,10 @@
     sync();
     if (rosterApi) { refreshRoster(rosterApi); }
   });
+  // Keep the roster fresh while the desk is open: only the changes since it was made.
+  setInterval(function () {
+    if (rosterApi && roster && !offline()) { refreshRoster(rosterApi); }
+  }, ROSTER_REFRESH_MS);
   window.addEventListener("offline", function () { clearTimeout(retryTimer); retryTimer = null; changed(); });
   if (channel) { channel.onmessage = function () { changed(); }; }
 

@@ -31,7 +31,15 @@ from supermarket.members.models import Member
 from supermarket.sites.calendar import local_date, now_or
 from supermarket.sites.models import Site
 from supermarket.sites.settings import SiteSettings
-from supermarket.visits.models import ReviewStatus, SiteSession, Visit, VisitBand, VisitLine
+from supermarket.visits.models import (
+    DEVICE_NOT_ENROLLED,
+    Device,
+    ReviewStatus,
+    SiteSession,
+    Visit,
+    VisitBand,
+    VisitLine,
+)
 from supermarket.visits.services import stock_link
 from supermarket.visits.services.allowance import (
     Allowance,
@@ -62,6 +70,7 @@ from supermarket.visits.services.rules import (
 
 # How far ahead of the server's clock a tablet's may run before an offline time is refused.
 OFFLINE_CLOCK_SLACK = timedelta(minutes=5)
+UNENROLLED_WORDS = "Recorded on a tablet that was not enrolled at this site at the time."
 
 # --- finding the member ---------------------------------------------------------------------
 
@@ -338,14 +347,28 @@ def _mark_offline(
 ) -> None:
     """Keep when and where an offline check-in was recorded, and mark it for review with the
     refusal's code and every rule's words when a rule would have refused it."""
-    visit.offline_recorded_at = offline.recorded_at.astimezone(UTC)
+    recorded_at = offline.recorded_at.astimezone(UTC)
+    visit.offline_recorded_at = recorded_at
     visit.offline_device = offline.device or None
-    if review is None:
+    code, words = "", ""
+    if review is not None:
+        code = review.code
+        words = " ".join(p.message for p in problems) or review.message
+    if offline.device and not _enrolled_at(offline.device, visit.site_id, recorded_at):
+        # Only an enrolled tablet may hold the roster: the manager should know of one that
+        # was not (revoked, another site's, unknown) when it recorded this check-in.
+        code = code or DEVICE_NOT_ENROLLED
+        words = f"{words} {UNENROLLED_WORDS}".strip()
+    if not code:
         return
     visit.review_status = ReviewStatus.OPEN.value
-    visit.review_reason_code = review.code[:40]
-    words = " ".join(p.message for p in problems) or review.message
+    visit.review_reason_code = code[:40]
     visit.review_reason = words[:300]
+
+
+def _enrolled_at(device_id: str, site_id: int, at: datetime) -> bool:
+    device = db.session.get(Device, device_id[:64])
+    return device is not None and device.enrolled_when(site_id, at)
 
 
 def _offline_audit(visit: Visit) -> dict[str, Any]:
