@@ -13,6 +13,7 @@ from sqlalchemy import select
 from supermarket import spreadsheets
 from supermarket.auth.models import Role, User
 from supermarket.extensions import db
+from supermarket.jobs import run_once
 from supermarket.members import services
 from supermarket.members.services import importing, privacy
 from supermarket.sites.codes import normalise_site_code
@@ -114,6 +115,7 @@ def import_command(
 
 
 @members_group.command("lapse")
+@run_once("members-upkeep")
 def lapse_command() -> None:
     """Record as lapsed every membership whose term has ended (safe to run nightly)."""
     result = services.lapse_expired_members()
@@ -144,6 +146,7 @@ retention_group = click.Group("retention", help="Personal data retention.")
     default=None,
     help="Run as if on this date (YYYY-MM-DD).",
 )
+@run_once("members-upkeep")
 def retention_run(dry_run: bool, today: object) -> None:
     """Anonymise members whose membership ended more than the site's retention period ago.
 

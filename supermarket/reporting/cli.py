@@ -8,6 +8,7 @@ import click
 from flask import Flask
 
 from supermarket.extensions import db
+from supermarket.jobs import run_once
 
 reporting_group = click.Group("reporting", help="Anonymised statistics.")
 
@@ -20,6 +21,7 @@ reporting_group = click.Group("reporting", help="Anonymised statistics.")
     help="Also roll up again from this day (YYYY-MM-DD).",
 )
 @click.option("--rebuild", is_flag=True, help="Delete every rollup and build them all again.")
+@run_once("reporting-rollup")
 def rollup(since: object, rebuild: bool) -> None:
     """Roll up every day to yesterday, and any day changed since it was rolled up.
 
