@@ -47,6 +47,12 @@ def from_environment() -> dict[str, Any]:
             os.environ.get("DATABASE_URL", default_db)
         ),
         "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": True},
+        # Optional: a PostgreSQL streaming replica for the reporting reads, and how far behind
+        # the primary it may be before reporting reads from the primary instead.
+        "REPORTING_DATABASE_URL": normalise_database_url(
+            os.environ.get("REPORTING_DATABASE_URL", "")
+        ),
+        "REPORTING_MAX_LAG_SECONDS": _int("REPORTING_MAX_LAG_SECONDS", 300),
         "MAX_CONTENT_LENGTH": _int("MAX_CONTENT_LENGTH", 5 * 1024 * 1024),
         # Sessions: the cookie only carries a random id checked against the database.
         "SESSION_COOKIE_NAME": "__Host-session" if cookie_secure else "session",

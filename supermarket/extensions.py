@@ -10,8 +10,10 @@ from flask_sqlalchemy import SQLAlchemy
 from flask_wtf.csrf import CSRFProtect
 
 from supermarket.models import Base, UTCDateTime
+from supermarket.replica import RoutingSession
 
-db = SQLAlchemy(model_class=Base)
+# RoutingSession: as Flask-SQLAlchemy's, but a reporting request may read from a replica.
+db = SQLAlchemy(model_class=Base, session_options={"class_": RoutingSession})
 
 
 def _render_item(type_: str, obj: Any, autogen_context: Any) -> str | bool:

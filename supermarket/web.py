@@ -12,11 +12,14 @@ from flask_login import current_user
 from sqlalchemy import text
 from werkzeug.middleware.proxy_fix import ProxyFix
 
+from supermarket import replica
 from supermarket.errors import json_error, register_error_handlers
 from supermarket.extensions import csrf, db, login_manager, migrate
 from supermarket.transactions import begin_request, configure, end_request, finish_read_request
 
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
+# The blueprints whose figures may be read from a reporting replica (supermarket/replica.py).
+REPORTING_BLUEPRINTS = frozenset({"reporting", "reporting_api"})
 
 CSP = (
     "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
@@ -38,6 +41,9 @@ def register_extensions(app: Flask) -> None:
     login_manager.session_protection = None  # our sessions are server-side records
     with app.app_context():
         configure(db.engine)
+    from supermarket.auth.models import ACCESS_TABLES
+
+    replica.init_app(app, primary_only_tables=ACCESS_TABLES)
     _register_login_loaders(app)
     register_error_handlers(app)
 
@@ -94,6 +100,20 @@ def register_request_hooks(app: Flask) -> None:
         begin_request(request.method, app.view_functions.get(request.endpoint or ""))
 
     @app.before_request
+    def _reporting_reads() -> None:
+        # The figures' reads may go to a reporting replica (never a change, never sign-in).
+        if request.blueprint in REPORTING_BLUEPRINTS and request.method in SAFE_METHODS:
+            replica.begin_reporting_request(app, db.engine)
+
+    @app.after_request
+    def _figures_source(response: Any) -> Any:
+        found = replica.figures_source()
+        if found is not None:
+            response.headers["X-Figures-Source"] = found.source
+            response.headers["X-Figures-As-Of"] = found.as_of.isoformat(timespec="seconds")
+        return response
+
+    @app.before_request
     def _login_required_by_default() -> ResponseReturnValue | None:
         # Before CSRF: a caller who is not signed in is told so (401), not that a form expired.
         view = app.view_functions.get(request.endpoint or "")
@@ -137,6 +157,7 @@ def register_request_hooks(app: Flask) -> None:
     @app.teardown_request
     def _end_request(_exc: BaseException | None) -> None:
         end_request()
+        replica.end_reporting_request()
 
 
 def register_blueprints(app: Flask) -> None:
@@ -228,6 +249,7 @@ def register_template_helpers(app: Flask) -> None:
             "nav_items": NAV_ITEMS,
             "home_jobs": HOME_JOBS,
             "nav_endpoints": app.view_functions,
+            "figures_source": replica.figures_source,
         }
 
 

@@ -153,3 +153,16 @@ def _audit_is_append_only(*_: Any) -> None:
 @event.listens_for(AuditEvent, "before_delete")
 def _audit_is_never_deleted(*_: Any) -> None:
     raise RuntimeError("the audit log is append-only")
+
+
+# Who may see what, and the record of it: always read from the primary database, never from a
+# reporting replica that may lag (supermarket/replica.py).
+ACCESS_TABLES = frozenset(
+    {
+        user_sites.name,
+        *(
+            model.__tablename__
+            for model in (User, AuthSession, ApiToken, SignInThrottle, AuditEvent)
+        ),
+    }
+)
