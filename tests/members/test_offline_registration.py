@@ -294,3 +294,38 @@ def test_the_roster_tells_the_tablet_whether_it_may_register_offline(make_desk):
 
     desk = make_desk(settings=ALLOWED)
     assert _site_part(desk.site, desk.site.settings)["offline_registration"] is True
+
+
+# --- the manager's review page ------------------------------------------------------------------
+
+
+def test_the_review_page_lists_a_possible_duplicate_and_the_manager_closes_it(
+    make_desk, send, client, login
+):
+    from tests.conftest import csrf_token
+
+    desk = make_desk(settings=ALLOWED)
+    existing = desk.member(last_name="Marsh", first_name="Ellen")
+    body = desk_member_payload(
+        last_name="Marsh", first_name="Ellen", offline=offline(number="P-AAAA-7")
+    )
+    number = send(desk.volunteer, desk, body, key=str(uuid.uuid4())).json["membership_number"]
+    login(desk.manager)
+    page = client.get("/visits/review").get_data(as_text=True)
+    assert "Households registered offline that may be duplicates" in page
+    assert "P-AAAA-7" in page
+    assert existing.membership_number[4:] in page
+    response = client.post(
+        f"/visits/registrations/{number}/review",
+        data={
+            "action": "close",
+            "note": "Same household.",
+            "csrf_token": csrf_token(client, "/visits/review"),
+        },
+    )
+    assert response.status_code == 303
+    db.session.rollback()
+    closed = db.session.scalar(select(Member).where(Member.membership_number == number))
+    assert closed.status == "closed"
+    assert closed.offline_registration.review_status == "closed"
+    assert db.session.get(Member, existing.id).status == "active"  # never merged or touched
