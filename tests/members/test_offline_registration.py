@@ -329,3 +329,18 @@ def test_the_review_page_lists_a_possible_duplicate_and_the_manager_closes_it(
     assert closed.status == "closed"
     assert closed.offline_registration.review_status == "closed"
     assert db.session.get(Member, existing.id).status == "active"  # never merged or touched
+
+
+def test_the_member_page_shows_the_provisional_number_and_the_review(
+    make_desk, send, client, login
+):
+    desk = make_desk(settings=ALLOWED)
+    existing = desk.member(last_name="Marsh")
+    body = desk_member_payload(last_name="Marsh", offline=offline(number="P-BBBB-3"))
+    number = send(desk.volunteer, desk, body, key=str(uuid.uuid4())).json["membership_number"]
+    login(desk.manager)
+    page = client.get(f"/members/{number}").get_data(as_text=True)
+    assert "P-BBBB-3" in page
+    assert "This household may already be a member here" in page
+    assert existing.membership_number[4:] in page
+    assert "Review it" in page

@@ -165,6 +165,9 @@
       }
       if (response.status >= 500 || RETRY_STATUSES.indexOf(response.status) !== -1) { return "retry"; }
       return response.json().catch(function () { return {}; }).then(function (data) {
+        // The same registration was being stored from another tab at that moment: its
+        // retry, with the same key, is answered with that registration.
+        if (data && data.error && data.error.code === "registration_in_progress") { return "retry"; }
         item.state = "attention";
         item.error = errorText(response.status, data);
         return put(item).then(function () { return "attention"; });
