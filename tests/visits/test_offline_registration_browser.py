@@ -85,3 +85,45 @@ def test_a_household_registered_and_checked_in_offline_syncs_once_with_its_real_
     assert visit.member.membership_number == member.membership_number
     assert visit.offline_recorded_at is not None
     assert visit.basket == {"red": 1}
+
+
+def test_the_manager_closes_a_possible_duplicate_on_the_review_page(browser_page, harlow):
+    """The review list at tablet size, with a household registered offline that may be one
+    already registered (a screenshot for a person to look at)."""
+    import uuid
+    from datetime import UTC, datetime
+
+    from supermarket.members.schemas import MemberIn
+    from supermarket.members.services import register_member
+    from tests.factories import desk_member_payload
+
+    ellen = harlow.member(first_name="Ellen", last_name="Marsh")
+    body = desk_member_payload(
+        first_name="Ellen",
+        last_name="Marsh",
+        offline={
+            "recorded_at": datetime.now(UTC).isoformat(),
+            "device": "front-desk",
+            "provisional_number": "P-FRNT-3",
+        },
+    )
+    new = register_member(
+        harlow.site, MemberIn().load(body), actor=harlow.volunteer, key=str(uuid.uuid4())
+    ).member
+    db.session.commit()
+    page = browser_page
+    browser_login(page, harlow.manager)
+    page.goto("/visits/review")
+    section = page.locator("#registrations")
+    section.get_by_text("1 registration to review.").wait_for()
+    assert section.get_by_text("P-FRNT-3").is_visible()
+    assert page.evaluate(
+        "document.documentElement.scrollWidth <= document.documentElement.clientWidth"
+    )
+    screenshot(page, "offline-registration-review-list")
+    section.get_by_label("Note, or why it is a duplicate").fill("Same household; card reissued.")
+    section.get_by_role("button", name="Close as duplicate").click()
+    page.locator("#registrations").get_by_text("No registrations to review.").wait_for()
+    db.session.rollback()
+    assert db.session.get(Member, new.id).status == "closed"
+    assert db.session.get(Member, ellen.id).status == "active"

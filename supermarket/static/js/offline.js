@@ -760,9 +760,11 @@
     var limits = bandLimits(site, size);
     var first = item.body.first_name;
     box.innerHTML = "";
-    box.appendChild(el("p", { "class": "provisional" },
-      "✓ " + item.name + " registered offline. Provisional number: " + item.provisional +
+    var said = el("p", { "class": "provisional" }, "✓ " + item.name + " registered offline. Provisional number: ");
+    said.appendChild(el("strong", { "class": "nowrap" }, item.provisional));
+    said.appendChild(document.createTextNode(
       " (write it on their card). The membership number comes when the tablet is back online."));
+    box.appendChild(said);
     var checkIn = el("button", { type: "button", "class": "button primary big block" }, "Check in " + first + " now");
     checkIn.addEventListener("click", function () {
       box.innerHTML = "";
