@@ -344,3 +344,40 @@ def test_the_member_page_shows_the_provisional_number_and_the_review(
     assert "This household may already be a member here" in page
     assert existing.membership_number[4:] in page
     assert "Review it" in page
+
+
+# --- data rights ----------------------------------------------------------------------------------
+
+
+def test_the_export_holds_the_households_own_offline_record_and_not_the_other(
+    make_desk, send, token_for, client
+):
+    desk = make_desk(settings=ALLOWED)
+    existing = desk.member(last_name="Marsh")
+    body = desk_member_payload(last_name="Marsh", offline=offline(number="P-CCCC-5"))
+    number = send(desk.volunteer, desk, body, key=str(uuid.uuid4())).json["membership_number"]
+    manager = token_for(desk.manager)
+    own = client.get(f"{members_api(desk)}/{number}/export", headers=manager).json
+    [record] = own["records"]["offline_registrations"]
+    assert record["provisional_number"] == "P-CCCC-5"
+    other = client.get(
+        f"{members_api(desk)}/{existing.membership_number}/export", headers=manager
+    ).json
+    assert "P-CCCC-5" not in str(other)  # the other household's export carries none of it
+
+
+def test_anonymising_clears_the_managers_note(make_desk, send, token_for, client):
+    desk = make_desk(settings=ALLOWED)
+    desk.member(last_name="Marsh")
+    body = desk_member_payload(last_name="Marsh", offline=offline())
+    number = send(desk.volunteer, desk, body, key=str(uuid.uuid4())).json["membership_number"]
+    manager = token_for(desk.manager)
+    note = {"action": "keep", "note": "Lives with her mother, who is the other member."}
+    url = f"{members_api(desk)}/{number}"
+    assert client.post(f"{url}/registration-review", json=note, headers=manager).status_code == 200
+    assert client.post(f"{url}/anonymise", headers=manager).status_code == 200
+    db.session.rollback()
+    record = db.session.scalar(
+        select(OfflineRegistration).where(OfflineRegistration.site_id == desk.site.id)
+    )
+    assert record.review_note == ""
