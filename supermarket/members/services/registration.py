@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import asdict, dataclass, field
-from datetime import UTC, date, datetime
+from datetime import date, datetime
 from typing import Any
 
 from sqlalchemy import select
@@ -16,27 +16,29 @@ from supermarket.auth.access import ensure_works_at
 from supermarket.auth.models import Role, User
 from supermarket.errors import Conflict, InvalidInput, PermissionDenied
 from supermarket.extensions import db
-from supermarket.idempotency import clean_key, fingerprint
 from supermarket.members import rules
 from supermarket.members.identifiers import new_membership_number
 from supermarket.members.inputs import MemberChanges, NewMember
 from supermarket.members.matching import match_key
-from supermarket.members.models import (
-    ConsentKind,
-    ConsentMethod,
-    FeeKind,
-    Member,
-    OfflineRegistration,
-    RegistrationReview,
-)
+from supermarket.members.models import ConsentKind, ConsentMethod, FeeKind, Member
 from supermarket.members.schemas import CONTACT_FIELDS
 from supermarket.members.services import audited
 from supermarket.members.services.consent import _add_consent
 from supermarket.members.services.fees import fee_due, record_fee, settle_fee
 from supermarket.members.services.lookup import OPEN_STATUSES, _site_is_full
+from supermarket.members.services.offline_registration import (
+    keep_offline,
+    offline_allowed,
+    offline_audit,
+    offline_by_key,
+    registration_fingerprint,
+    registration_warnings,
+    replay_warnings,
+    required_key,
+)
 from supermarket.members.terms import age_band
 from supermarket.postcodes import in_catchment
-from supermarket.sites.calendar import local_date, now_or, offline_time_allowed, site_today
+from supermarket.sites.calendar import local_date, now_or, site_today
 from supermarket.sites.models import Site
 from supermarket.sites.settings import SiteSettings
 
@@ -126,107 +128,6 @@ ELSEWHERE_WARNING = {
 }
 
 
-POSSIBLE_DUPLICATE = "possible_duplicate"
-
-
-def _duplicate_words(existing: Member) -> str:
-    return (
-        "Registered offline: a member with the same surname, date of birth and postcode is "
-        f"already registered here ({existing.membership_number}). Check it is not the same "
-        "household."
-    )
-
-
-def registration_fingerprint(data: NewMember) -> str:
-    """What makes two offline registrations sent with one Idempotency-Key "the same": every
-    field as the schema loaded it (names, date of birth, postcode, household, eligibility,
-    consents, contact, dietary needs, the joining fee) and when, where and under which
-    provisional number the tablet recorded it."""
-    canonical = asdict(data)
-    canonical["date_of_birth"] = data.date_of_birth.isoformat()
-    if data.offline is not None:
-        canonical["offline"] = {
-            "recorded_at": data.offline.recorded_at.astimezone(UTC).isoformat(),
-            "device": data.offline.device,
-            "provisional_number": data.offline.provisional_number,
-        }
-    return fingerprint(canonical)
-
-
-def _offline_registration_by_key(site: Site, key: str) -> OfflineRegistration | None:
-    return db.session.scalar(
-        select(OfflineRegistration).where(
-            OfflineRegistration.site_id == site.id, OfflineRegistration.idempotency_key == key
-        )
-    )
-
-
-def _replay_offline(record: OfflineRegistration, hashed: str) -> Registration:
-    """The household first registered with this key, provided the retry asks for the same
-    registration; the key reused for anything else is refused (409)."""
-    if record.request_hash != hashed:
-        raise Conflict(
-            "This Idempotency-Key was already used for another registration; that first "
-            "registration stands and this one was not recorded. Send a new key for a new "
-            "registration.",
-            code="idempotency_key_reused",
-            details={"membership_number": record.member.membership_number},
-        )
-    return Registration(member=record.member, warnings=registration_warnings(record), created=False)
-
-
-def registration_warnings(record: OfflineRegistration | None) -> list[dict[str, str]]:
-    """What the desk is told of an offline registration under review."""
-    if record is None or record.review_reason_code != POSSIBLE_DUPLICATE:
-        return []
-    return [{"code": POSSIBLE_DUPLICATE, "message": record.review_reason}]
-
-
-def _offline_allowed(site: Site, settings: SiteSettings, data: NewMember, now: datetime) -> None:
-    if not settings.offline_registration:
-        raise InvalidInput(
-            f"{site.name} does not register households offline: register them at the desk "
-            "when the connection is back.",
-            code="offline_registration_not_allowed",
-            fields={"offline": ["This site does not allow offline registration."]},
-        )
-    assert data.offline is not None
-    offline_time_allowed(site, data.offline.recorded_at, now, what="registration")
-
-
-def _keep_offline(
-    member: Member, data: NewMember, key: str, hashed: str, existing: Member | None
-) -> OfflineRegistration:
-    """Keep how a tablet registered the household offline, marked for review when the
-    server found a possible duplicate (never merged: the manager decides)."""
-    assert data.offline is not None
-    record = OfflineRegistration(
-        member_id=member.id,
-        site_id=member.site_id,
-        idempotency_key=key,
-        request_hash=hashed,
-        recorded_at=data.offline.recorded_at.astimezone(UTC),
-        device=data.offline.device,
-        provisional_number=data.offline.provisional_number,
-    )
-    if existing is not None:
-        record.review_status = RegistrationReview.OPEN.value
-        record.review_reason_code = POSSIBLE_DUPLICATE
-        record.review_reason = _duplicate_words(existing)[:300]
-        record.duplicate_of_id = existing.id
-    try:
-        with db.session.begin_nested():
-            db.session.add(record)
-            db.session.flush()
-    except IntegrityError:
-        # The same key, sent at the same moment from another tab: that one registers.
-        raise Conflict(
-            "This registration is being sent from another tab at this moment. Try again.",
-            code="registration_in_progress",
-        ) from None
-    return record
-
-
 def unused_membership_number(taken: Iterable[str] = ()) -> str:
     """A fresh random membership number not yet in use (and not in `taken`)."""
     reserved = set(taken)
@@ -269,18 +170,11 @@ def register_member(
     offline = data.offline
     hashed = ""
     if offline is not None:
-        key = clean_key(key)
-        if key is None:
-            raise InvalidInput(
-                "An offline registration needs an Idempotency-Key (a UUID made when it was "
-                "recorded), so that a retry never registers the household twice.",
-                code="idempotency_key_required",
-                fields={"Idempotency-Key": ["Send a UUID."]},
-            )
+        key = required_key(key)
         hashed = registration_fingerprint(data)
-        if (first := _offline_registration_by_key(site, key)) is not None:
-            return _replay_offline(first, hashed)
-        _offline_allowed(site, settings, data, now_or(now))
+        if (first := offline_by_key(site, key)) is not None:
+            return Registration(first.member, replay_warnings(first, hashed), created=False)
+        offline_allowed(site, settings, data, now_or(now))
     joining_fee = fee_due(site, FeeKind.JOINING)
     settled = settle_fee(joining_fee, data.joining_fee, kind=FeeKind.JOINING)
     check_eligibility(site, settings, data.eligibility.route, data.postcode)
@@ -300,7 +194,7 @@ def register_member(
     record = None
     if offline is not None:
         assert key is not None
-        record = _keep_offline(member, data, key, hashed, existing)
+        record = keep_offline(member, data, key, hashed, existing)
         warnings = registration_warnings(record) + warnings
     for kind in ConsentKind:
         if kind is ConsentKind.PRIVACY_NOTICE or data.consents.given(kind):
@@ -316,21 +210,9 @@ def register_member(
         route=member.eligibility_route,
         status=member.status,
         member_elsewhere=any(w["code"] == ELSEWHERE_WARNING["code"] for w in warnings),
-        **_offline_audit(record),
+        **offline_audit(record),
     )
     return Registration(member=member, warnings=warnings)
-
-
-def _offline_audit(record: OfflineRegistration | None) -> dict[str, Any]:
-    if record is None:
-        return {}
-    return {
-        "offline_recorded_at": record.recorded_at.isoformat(),
-        "device": record.device,
-        "provisional_number": record.provisional_number,
-        "review": record.review_reason_code or None,
-        "duplicate_of": record.duplicate_of_id,
-    }
 
 
 def _new_member(
