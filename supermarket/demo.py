@@ -48,6 +48,8 @@ DEMO_SITES: tuple[dict[str, Any], ...] = (
             "visits_per_week": 1,
             "eligibility_routes": ["self_declared", "referral", "benefits"],
             "opening_hours": "Tue 12:00–15:00, Sat 10:00–12:00",
+            # Harlow's enrolled tablets may register households offline (README, Offline).
+            "offline_registration": True,
         },
     },
     {

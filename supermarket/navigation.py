@@ -53,7 +53,12 @@ HOME_JOBS: tuple[Link, ...] = (
     Link("visits.sessions", "Sessions and cash-up", STAFF, "Open the session, count the cash"),
     Link("stock.receive", "Receive a delivery", STAFF, "Weigh in or scan what arrived"),
     Link("stock.overview", "Stock", STAFF, "Levels, use-by alerts and deliveries"),
-    Link("visits.review", "Offline check-ins", MANAGER, "Review those a rule would have refused"),
+    Link(
+        "visits.review",
+        "Offline check-ins",
+        MANAGER,
+        "Review those a rule would have refused, and possible duplicates registered offline",
+    ),
     Link("stock.stocktakes", "Stocktake", MANAGER, "Count the shelves and approve differences"),
     Link("stock.report", "Stock report", MANAGER, "In, out and wasted over a period"),
     Link(

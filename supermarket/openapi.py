@@ -84,6 +84,7 @@ PATH_PARAMETERS: dict[str, dict[str, Any]] = {
 # Idempotency-Key headers, by endpoint, as the services check them (a UUID fits both).
 IDEMPOTENCY_KEYS = {
     "visits_api.check_in": r"^[A-Za-z0-9._:\-]{8,100}$",
+    "members_api.register": r"^[A-Za-z0-9._:\-]{8,100}$",
     "surveys_api.record": r"^[A-Za-z0-9_-]{16,64}$",
 }
 # /products/<code> names a product, not a site.
@@ -129,6 +130,7 @@ BODY_EXAMPLES: dict[str, dict[str, Any]] = {
     },
     "VoidIn": {"reason": "Checked in the wrong member"},
     "ReviewIn": {"action": "void", "note": "Already shopped at Harlow this week"},
+    "RegistrationReviewIn": {"action": "keep", "note": "Mother and daughter: two households"},
     "ProductIn": {
         "sku": "BEANS-415",
         "name": "Baked beans 415 g",

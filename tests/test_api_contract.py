@@ -105,6 +105,47 @@ class _Desk:
         return response.json if response.status_code < 300 else None
 
 
+def _offline_duplicates(code: str, count: int) -> list[str]:
+    """Households a tablet registered offline at the site that may duplicate an active member
+    there: registered, and marked for the manager's review (their numbers)."""
+    from supermarket.members.schemas import MemberIn
+    from supermarket.members.services import register_member
+
+    db.session.remove()  # a session of its own, as the desk's requests have
+    site = db.session.scalar(select(Site).where(Site.code == code))
+    volunteer = db.session.scalar(select(User).where(User.email == STAFF["volunteer"]))
+    assert site is not None
+    assert volunteer is not None
+    active = db.session.scalars(
+        select(Member)
+        .where(Member.site_id == site.id, Member.status == "active")
+        .order_by(Member.id.desc())
+        .limit(count)
+    ).all()
+    made = []
+    for n, member in enumerate(active, start=1):
+        assert member.date_of_birth is not None
+        assert member.postcode is not None
+        body = {
+            "first_name": member.first_name,
+            "last_name": member.last_name,
+            "date_of_birth": member.date_of_birth.isoformat(),
+            "postcode": member.postcode,
+            "household": member.household,
+            "eligibility": {"route": "self_declared"},
+            "consents": {"privacy_notice_given": True},
+            "offline": {
+                "recorded_at": datetime.now(UTC).isoformat(),
+                "provisional_number": f"P-CNTR-{n}",
+            },
+        }
+        data = MemberIn().load(body)
+        made.append(register_member(site, data, actor=volunteer, key=f"contract-{n}-registration"))
+    db.session.commit()
+    assert all(r.warnings for r in made)
+    return [r.member.membership_number for r in made]
+
+
 def _seed(app: Flask) -> Programme:
     """The demo programme, and at Harlow what every operation needs to succeed: visits made
     today, transfers in transit both ways, an open stocktake, a household on the waiting list."""
@@ -154,6 +195,7 @@ def _seed(app: Flask) -> Programme:
         and made.get("review")
     ][:3]
     assert reviews
+    duplicates = _offline_duplicates("harlow", 3)
     waiting = _waiting_member(desk)
 
     def skus_at(site: str) -> list[str]:
@@ -217,6 +259,7 @@ def _seed(app: Flask) -> Programme:
     # Operations that need a member in a particular state.
     programme.path["visit_id /review"] = reviews
     programme.path["number /admit"] = [waiting]
+    programme.path["number /registration-review"] = duplicates
     programme.path["number /reinstate"] = suspended
     programme.path["transfer_id /cancel"] = transfers[:2]  # sent from Harlow
     programme.path["transfer_id /receive"] = transfers[2:]  # coming to Harlow

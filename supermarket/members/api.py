@@ -34,6 +34,8 @@ from supermarket.members.schemas import (
     OptionalReasonIn,
     ReasonIn,
     RegistrationOut,
+    RegistrationReviewIn,
+    RegistrationReviewListOut,
     RenewIn,
     SearchQuery,
 )
@@ -80,18 +82,37 @@ def search(code: str) -> ResponseReturnValue:
     }
 
 
-@api.post("", STAFF, body=MemberIn, created=RegistrationOut)
+@api.post("", STAFF, body=MemberIn, created=RegistrationOut, ok=RegistrationOut)
 def register(code: str) -> ResponseReturnValue:
     """Register a household (201); 409 possible_duplicate names the existing member. Where
     the site charges a joining fee, joining_fee says how it was settled (422 naming it when
-    missing or wrong); the member and the fee are written together."""
+    missing or wrong); the member and the fee are written together. A tablet that registered
+    the household offline sends `offline` and an Idempotency-Key header: 422
+    offline_registration_not_allowed where the site does not allow it; a possible duplicate
+    is then registered all the same (201), marked for the site manager's review and named in
+    warnings (code possible_duplicate); a retry of the key answers 200 with the first
+    registration, and the key reused for another registration is 409 idempotency_key_reused."""
     site = staff_site(code)
     data = MemberIn().load(json_body())
-    result = services.register_member(site, data, actor=actor())
-    db.session.commit()
+    result = services.register_member(
+        site, data, actor=actor(), key=request.headers.get("Idempotency-Key")
+    )
     body = MemberOut().dump(result.member)
+    db.session.commit()
     body["warnings"] = result.warnings
-    return body, 201
+    headers = {} if result.created else {"Idempotent-Replayed": "true"}
+    return body, 201 if result.created else 200, headers
+
+
+@api.get("/registration-reviews", MANAGERS, ok=RegistrationReviewListOut)
+def registration_reviews(code: str) -> ResponseReturnValue:
+    """Households registered offline that may duplicate a member, marked for review (site
+    managers): open ones first, then the latest resolved."""
+    site = staff_site(code, managers_only=True)
+    records = list(db.session.scalars(services.registration_reviews(site, actor=actor())))
+    return RegistrationReviewListOut().dump(
+        {"items": records, "open": services.open_registration_reviews(site)}
+    )
 
 
 @api.get("/<number>", STAFF, ok=MemberOut)
@@ -168,6 +189,17 @@ def renew(member: Member, data: dict[str, Any]) -> None:
 def review(member: Member, _: dict[str, Any]) -> None:
     """Record that the membership was reviewed today."""
     services.record_review(member, actor=actor())
+
+
+@_member_change(
+    "POST", "/<number>/registration-review", MANAGERS, RegistrationReviewIn, required=True
+)
+def resolve_registration_review(member: Member, data: dict[str, Any]) -> None:
+    """Decide on a household registered offline that may be a duplicate: keep it as a
+    separate household, close it as a duplicate with a note (never merged), or add a note."""
+    services.resolve_registration_review(
+        member.site, member.membership_number, data["action"], data["note"], actor=actor()
+    )
 
 
 @_member_change("POST", "/<number>/admit", MANAGERS, EmptyIn)

@@ -4,7 +4,7 @@ MemberUpdateIn): typed values, already validated and tidied."""
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, datetime
 from typing import Any
 
 from supermarket.members.models import ConsentKind
@@ -50,6 +50,16 @@ class FeePayment:
 
 
 @dataclass(frozen=True)
+class OfflineRecord:
+    """When and on which tablet a household was registered offline, and the provisional
+    number the tablet gave it until the server's number is known."""
+
+    recorded_at: datetime
+    provisional_number: str
+    device: str = ""
+
+
+@dataclass(frozen=True)
 class NewMember:
     """A household to register: everything the desk (or a row of an import) collects."""
 
@@ -65,6 +75,7 @@ class NewMember:
     dietary: list[str] = field(default_factory=list)
     dietary_notes: str = ""
     joining_fee: FeePayment | None = None
+    offline: OfflineRecord | None = None
 
 
 @dataclass(frozen=True)

@@ -15,6 +15,7 @@ from sqlalchemy import (
     Integer,
     String,
     Text,
+    UniqueConstraint,
     and_,
     case,
 )
@@ -155,6 +156,9 @@ class Member(IdKey, CreatedAt, Base):
     )
     fees: Mapped[list[MembershipFee]] = relationship(
         back_populates="member", order_by="MembershipFee.id"
+    )
+    offline_registration: Mapped[OfflineRegistration | None] = relationship(
+        back_populates="member", foreign_keys="OfflineRegistration.member_id"
     )
 
     @property
@@ -303,3 +307,64 @@ class MembershipFee(Base):
 
     def __repr__(self) -> str:
         return f"<MembershipFee {self.kind} member={self.member_id} {self.amount_pence}p>"
+
+
+class RegistrationReview(LabelledEnum):
+    """Where an offline registration marked for review stands (a possible duplicate)."""
+
+    OPEN = "open", "To review"
+    KEPT = "kept", "Kept as a separate household"
+    CLOSED = "closed", "Closed as a duplicate"
+
+
+_REGISTRATION_REVIEW = ", ".join(f"'{s.value}'" for s in RegistrationReview)
+
+
+class OfflineRegistration(Base):
+    """A household registered on a tablet while it was offline, as the server received it
+    when the tablet synced: when and on which tablet, the provisional number the tablet gave
+    it (on paper or a card until the real number is known), the key and request it was sent
+    with, and the site manager's review when the server's duplicate check found a possible
+    duplicate (never merged: kept as a separate household, or closed as a duplicate)."""
+
+    __tablename__ = "offline_registrations"
+    __table_args__ = (
+        # A tablet's retry of a registration is found by its key, per site.
+        UniqueConstraint("site_id", "idempotency_key"),
+        # The site manager's review list.
+        Index("ix_offline_registrations_site_review_status", "site_id", "review_status"),
+        CheckConstraint(
+            f"review_status IS NULL OR review_status IN ({_REGISTRATION_REVIEW})",
+            name="review_status",
+        ),
+    )
+
+    member_id: Mapped[int] = mapped_column(ForeignKey("members.id"), primary_key=True)
+    site_id: Mapped[int] = mapped_column(ForeignKey("sites.id"))
+    idempotency_key: Mapped[str] = mapped_column(String(100))
+    # SHA-256 of the registration as asked (registration.registration_fingerprint).
+    request_hash: Mapped[str] = mapped_column(String(64))
+    recorded_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    device: Mapped[str] = mapped_column(String(100), default="")
+    provisional_number: Mapped[str] = mapped_column(String(20))
+    synced_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    review_status: Mapped[str | None] = mapped_column(String(10), default=None)
+    review_reason_code: Mapped[str] = mapped_column(String(40), default="")
+    review_reason: Mapped[str] = mapped_column(String(300), default="")
+    # The open member this household may duplicate. Deliberately no foreign key: a subject
+    # access export follows every foreign key to members.id, and the other household's
+    # export must not carry this household's record.
+    duplicate_of_id: Mapped[int | None] = mapped_column(Integer, default=None)
+    review_note: Mapped[str] = mapped_column(String(500), default="")
+    reviewed_by_id: Mapped[int | None] = mapped_column(
+        ForeignKey("users.id", ondelete="SET NULL"), default=None
+    )
+    reviewed_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), default=None)
+
+    member: Mapped[Member] = relationship(
+        back_populates="offline_registration", foreign_keys=[member_id]
+    )
+    reviewed_by: Mapped[User | None] = relationship(foreign_keys=[reviewed_by_id])
+    duplicate_of: Mapped[Member | None] = relationship(
+        primaryjoin="foreign(OfflineRegistration.duplicate_of_id) == Member.id", viewonly=True
+    )

@@ -81,6 +81,9 @@ class RosterSiteOut(Schema):
     visits_per_week = fields.Integer()
     visit_window = fields.String()
     grace_days = fields.Integer()
+    offline_registration = fields.Boolean(
+        metadata={"description": "Whether the tablet may register a household offline"}
+    )
     bands = fields.List(fields.Nested(RosterBandOut))
     tiers = fields.List(fields.Nested(RosterTierOut))
 

@@ -141,6 +141,8 @@ def _site_part(site: Site, settings: SiteSettings) -> dict[str, Any]:
         "visits_per_week": settings.visits_per_week,
         "visit_window": settings.visit_window,
         "grace_days": settings.grace_days,
+        # Whether the tablet may register a household while offline (the server checks again).
+        "offline_registration": settings.offline_registration,
         "bands": [
             {
                 "key": band.name,

@@ -6,16 +6,19 @@ figures for the whole programme use the programme's day (Europe/London).
 
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from typing import TYPE_CHECKING, Final
 from zoneinfo import ZoneInfo
 
+from supermarket.errors import InvalidInput
 from supermarket.models import utcnow
 
 if TYPE_CHECKING:
     from supermarket.sites.models import Site
 
 PROGRAMME_TZ: Final = ZoneInfo("Europe/London")
+# How far ahead of the server's clock a tablet's may run before an offline time is refused.
+OFFLINE_CLOCK_SLACK: Final = timedelta(minutes=5)
 
 
 def now_or(at: datetime | None) -> datetime:
@@ -36,3 +39,24 @@ def site_today(site: Site, at: datetime | None = None) -> date:
 def programme_today() -> date:
     """Today's date for the programme as a whole (Europe/London)."""
     return datetime.now(PROGRAMME_TZ).date()
+
+
+def offline_time_allowed(
+    site: Site, recorded_at: datetime, now: datetime, *, what: str = "check-in"
+) -> None:
+    """Refuse (422) what a tablet recorded offline (a check-in, a registration) at a time in
+    the future (more than a few minutes ahead of the server's clock) or before the start of
+    the previous site-local day (older than any roster the tablet could have held)."""
+    if recorded_at > now + OFFLINE_CLOCK_SLACK:
+        raise InvalidInput(
+            f"This {what} says it was recorded in the future. Check the tablet's clock.",
+            code="offline_time_in_future",
+            fields={"offline.recorded_at": ["Must not be later than now."]},
+        )
+    if local_date(site, recorded_at) < local_date(site, now) - timedelta(days=1):
+        raise InvalidInput(
+            f"This {what} was recorded offline too long ago to be accepted: offline "
+            f"{what}s must be sent by the end of the next day. Record it at the desk.",
+            code="offline_time_too_old",
+            fields={"offline.recorded_at": ["Must be today or yesterday at the site."]},
+        )

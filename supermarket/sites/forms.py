@@ -68,6 +68,7 @@ def settings_from_form(form: MultiDict[str, str]) -> dict[str, Any]:
     data["allow_other_site_members"] = form.get("allow_other_site_members") == "on"
     data["overrides_managers_only"] = form.get("overrides_managers_only") == "on"
     data["joining_fee_at_renewal"] = form.get("joining_fee_at_renewal") == "on"
+    data["offline_registration"] = form.get("offline_registration") == "on"
     data["opening_hours"] = form.get("opening_hours", "").strip()
     bands = []
     for i in posted_rows(form, "band"):

@@ -52,6 +52,7 @@ class SiteSettingsOut(Schema):
     retention_months = fields.Integer()
     use_by_alert_days = fields.Integer()
     opening_hours = fields.String()
+    offline_registration = fields.Boolean()
 
 
 class SiteWithSettingsOut(SiteOut):

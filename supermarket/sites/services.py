@@ -17,7 +17,7 @@ from supermarket.extensions import db
 from supermarket.postcodes import normalise_postcode
 from supermarket.sites.codes import CODE_RE, normalise_site_code
 from supermarket.sites.models import Site
-from supermarket.sites.settings import SiteSettings
+from supermarket.sites.settings import OPTIONAL_IN_FULL, SiteSettings
 
 
 def get_site(code: str) -> Site:
@@ -122,7 +122,8 @@ def update_settings(
         raise PermissionDenied("Only an administrator or this site's manager can change settings.")
     before = site.settings.to_dict()
     if replace:
-        settings = SiteSettings.from_input(changes, complete=True)
+        kept = {name: before[name] for name in OPTIONAL_IN_FULL if name not in changes}
+        settings = SiteSettings.from_input({**kept, **changes}, complete=True)
     else:
         settings = SiteSettings.from_input({**before, **changes})
     after = settings.to_dict()

@@ -66,6 +66,8 @@ class SiteSettings:
     retention_months: int = 24
     use_by_alert_days: int = 2
     opening_hours: str = ""
+    # An enrolled tablet may register a household while offline (checked at sync).
+    offline_registration: bool = False
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
@@ -164,6 +166,14 @@ class SiteSettingsSchema(Schema):
     retention_months = Int(load_default=24, validate=validate.Range(min=1, max=120))
     use_by_alert_days = Int(load_default=2, validate=validate.Range(min=0, max=30))
     opening_hours = Str(load_default="", validate=validate.Length(max=500))
+    offline_registration = fields.Boolean(
+        load_default=False,
+        metadata={
+            "description": "Enrolled tablets may register a household while offline; the "
+            "server's duplicate checks run when it syncs (a possible duplicate is marked for "
+            "the manager's review). Optional in PUT: left out, it keeps its value."
+        },
+    )
 
     @validates_schema
     def _check(self, data: dict[str, Any], **_: Any) -> None:
@@ -216,12 +226,20 @@ class StoredSiteSettingsSchema(SiteSettingsSchema):
             each.validators = [v for v in each.validators if not isinstance(v, ListBound)]
 
 
+# Settings added after clients began to PUT every setting: a full replacement may leave them
+# out, and then keeps their value (sites.services.update_settings), so those bodies still work.
+OPTIONAL_IN_FULL = frozenset({"offline_registration"})
+
+
 class CompleteSiteSettingsSchema(SiteSettingsSchema):
-    """Every setting, as a full replacement (PUT) must give them: none is left to a default."""
+    """Every setting, as a full replacement (PUT) must give them: none is left to a default
+    (but those in OPTIONAL_IN_FULL, which keep their value when left out)."""
 
     def __init__(self, **kwargs: Any) -> None:
         super().__init__(**kwargs)
-        for each in self.fields.values():
+        for name, each in self.fields.items():
+            if name in OPTIONAL_IN_FULL:
+                continue
             each.required = True
             each.load_default = missing
 

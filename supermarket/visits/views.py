@@ -369,11 +369,14 @@ def review() -> ResponseReturnValue:
     if site is None:
         return _no_site()
     visits = list(db.session.scalars(services.review_list(site, actor=actor())))
+    registrations = list(db.session.scalars(members.registration_reviews(site, actor=actor())))
     return render_template(
         "visits/review.html",
         site=site,
         visits=visits,
         open_count=sum(1 for v in visits if v.review_status == "open"),
+        registrations=registrations,
+        open_registrations=sum(1 for r in registrations if r.review_status == "open"),
     )
 
 
@@ -389,4 +392,21 @@ def review_submit(visit_id: int) -> ResponseReturnValue:
     return commit_and_redirect(
         f"Visit by {visit.member.first_name} on {visit.local_date.strftime('%-d %B')} {done}.",
         url_for("visits.review"),
+    )
+
+
+@bp.post("/visits/registrations/<number>/review")
+@roles(Role.SITE_MANAGER)
+def registration_review_submit(number: str) -> ResponseReturnValue:
+    """Keep a household registered offline as a separate one, close it as a duplicate with a
+    note, or add a note (site managers)."""
+    site = require_current_site()
+    action = request.form.get("action", "")
+    record = members.resolve_registration_review(
+        site, number, action, request.form.get("note", ""), actor=actor()
+    )
+    done = {"keep": "kept as a separate household", "close": "closed as a duplicate"}
+    return commit_and_redirect(
+        f"Registration of {record.member.first_name} {done.get(action, 'noted')}.",
+        url_for("visits.review") + "#registrations",
     )

@@ -25,6 +25,7 @@ from supermarket.members.inputs import (
     Household,
     MemberChanges,
     NewMember,
+    OfflineRecord,
 )
 from supermarket.members.models import (
     DIETARY_NEEDS,
@@ -211,6 +212,32 @@ class FeePaymentIn(Schema):
         return FeePayment(**data)
 
 
+# A tablet's provisional number: "P-" and the tablet's short code and its own count, e.g.
+# "P-7K3Q-12" (members.services.registration keeps it; the manager matches paper by it).
+PROVISIONAL_NUMBER = validate.Regexp(
+    r"^[A-Z0-9][A-Z0-9-]{2,19}$", error="Use capital letters, digits and hyphens (e.g. P-7K3Q-12)."
+)
+
+
+class OfflineRegistrationIn(Schema):
+    """When and on which enrolled tablet a household was registered offline."""
+
+    recorded_at = fields.AwareDateTime(
+        required=True,
+        metadata={"description": "When the tablet recorded it (ISO 8601 with its offset)"},
+    )
+    device = Str(load_default="", validate=validate.Length(max=100))
+    provisional_number = Str(
+        required=True,
+        validate=PROVISIONAL_NUMBER,
+        metadata={"description": "The number the tablet gave the household, e.g. P-7K3Q-12"},
+    )
+
+    @post_load
+    def _make(self, data: dict[str, Any], **_: Any) -> OfflineRecord:
+        return OfflineRecord(**data)
+
+
 class _MemberFields(Schema):
     first_name = Name()
     last_name = Name()
@@ -275,6 +302,15 @@ class MemberIn(_MemberFields):
             "charges one (422 naming it otherwise), refused where it charges none."
         },
     )
+    offline = fields.Nested(
+        OfflineRegistrationIn,
+        load_default=None,
+        metadata={
+            "description": "Sent by a tablet that registered the household offline, with an "
+            "Idempotency-Key: refused (422) where the site does not allow offline "
+            "registration; a possible duplicate is registered and marked for review."
+        },
+    )
 
     def _make(self, data: dict[str, Any]) -> NewMember:
         return NewMember(**data)
@@ -309,6 +345,20 @@ class RenewIn(Schema):
 
 class ReasonIn(Schema):
     reason = Text(max_length=200, required=True, validate=validate.Length(min=1))
+
+
+class RegistrationReviewIn(Schema):
+    """A site manager's decision on a household registered offline that may be a duplicate."""
+
+    action = Str(
+        required=True,
+        validate=validate.OneOf(["keep", "close", "note"]),
+        metadata={
+            "description": "keep (a separate household), close (a duplicate: the note says "
+            "why; its membership closes, nothing is merged) or note"
+        },
+    )
+    note = Text(max_length=500, load_default="")
 
 
 class OptionalReasonIn(Schema):

@@ -14,6 +14,7 @@ from supermarket.members.models import (
     FeeMethod,
     Member,
     MemberStatus,
+    RegistrationReview,
 )
 from supermarket.serialise import Computed, PageOut
 from supermarket.sites.calendar import site_today
@@ -96,6 +97,51 @@ class MembershipFeeOut(Schema):
     local_date = fields.Date()
 
 
+class RegistrationReviewOut(Schema):
+    status = fields.String(
+        attribute="review_status", metadata={"enum": [r.value for r in RegistrationReview]}
+    )
+    reason_code = fields.String(attribute="review_reason_code")
+    reason = fields.String(attribute="review_reason")
+    duplicate_of = Computed(
+        lambda r: r.duplicate_of.membership_number if r.duplicate_of is not None else None,
+        fields.String(allow_none=True, metadata={"description": "The existing member's number"}),
+    )
+    note = fields.String(attribute="review_note")
+    reviewed_at = fields.DateTime(allow_none=True)
+
+
+class OfflineRegistrationOut(Schema):
+    """How a tablet registered the household offline, and the review of a possible duplicate."""
+
+    provisional_number = fields.String()
+    recorded_at = fields.DateTime()
+    device = fields.String()
+    synced_at = fields.DateTime()
+    review = Computed(
+        lambda r: r if r.review_status is not None else None,
+        fields.Nested(RegistrationReviewOut, allow_none=True),
+        metadata={"description": "null unless marked for review (a possible duplicate)"},
+    )
+
+
+class RegistrationReviewItemOut(OfflineRegistrationOut):
+    """An offline registration marked for review, with the household it registered."""
+
+    membership_number = fields.String(attribute="member.membership_number")
+    display_number = Computed(lambda r: display_number(r.member.membership_number), fields.String())
+    name = Computed(lambda r: f"{r.member.first_name} {r.member.last_name}", fields.String())
+    member_status = Computed(
+        lambda r: _status(r.member),
+        fields.String(metadata={"enum": [s.value for s in MemberStatus]}),
+    )
+
+
+class RegistrationReviewListOut(Schema):
+    items = fields.List(fields.Nested(RegistrationReviewItemOut))
+    open = fields.Integer(metadata={"description": "How many wait for review"})
+
+
 class MemberOut(MemberSummaryOut):
     """Everything held on the member, for the staff of the member's site."""
 
@@ -124,6 +170,11 @@ class MemberOut(MemberSummaryOut):
     consents = Computed(lambda m: m.consent_flags(), fields.Nested(ConsentFlagsOut))
     consent_history = fields.List(fields.Nested(ConsentOut), attribute="consents")
     fees = fields.List(fields.Nested(MembershipFeeOut))
+    offline_registration = fields.Nested(
+        OfflineRegistrationOut,
+        allow_none=True,
+        metadata={"description": "null unless a tablet registered the household offline"},
+    )
 
 
 class WarningOut(Schema):

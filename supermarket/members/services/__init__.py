@@ -32,6 +32,11 @@ from supermarket.members.services.lookup import (
     view_member,
 )
 from supermarket.members.services.maintenance import lapse_expired_members, rehash_members
+from supermarket.members.services.offline_review import (
+    open_registration_reviews,
+    registration_reviews,
+    resolve_registration_review,
+)
 from supermarket.members.services.registration import (
     Registration,
     register_member,
@@ -60,12 +65,15 @@ __all__ = [
     "give_consent",
     "lapse_expired_members",
     "members_for_cards",
+    "open_registration_reviews",
     "places_taken",
     "record_review",
     "register_member",
+    "registration_reviews",
     "rehash_members",
     "reinstate_member",
     "renew_member",
+    "resolve_registration_review",
     "search_members",
     "suspend_member",
     "update_member",

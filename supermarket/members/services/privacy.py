@@ -135,6 +135,8 @@ def _anonymise(member: Member, today: date) -> None:
     member.match_hash = None
     for fee in member.fees:  # why a fee was waived may say something about the household
         fee.reason = ""
+    if member.offline_registration is not None:  # a manager's words on a possible duplicate
+        member.offline_registration.review_note = ""
     member.membership_number = _retired_number()
     if member.status != MemberStatus.CLOSED:
         member.status = MemberStatus.CLOSED.value

@@ -1,11 +1,12 @@
 """Registering a household and changing its details: eligibility, the catchment, possible
-duplicates at the site (refused) or elsewhere (a warning), and fresh membership numbers."""
+duplicates at the site (refused; registered and marked for review when a tablet registered
+the household offline) or elsewhere (a warning), and fresh membership numbers."""
 
 from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import asdict, dataclass, field
-from datetime import date
+from datetime import date, datetime
 from typing import Any
 
 from sqlalchemy import select
@@ -25,19 +26,31 @@ from supermarket.members.services import audited
 from supermarket.members.services.consent import _add_consent
 from supermarket.members.services.fees import fee_due, record_fee, settle_fee
 from supermarket.members.services.lookup import OPEN_STATUSES, _site_is_full
+from supermarket.members.services.offline_registration import (
+    keep_offline,
+    offline_allowed,
+    offline_audit,
+    offline_by_key,
+    registration_fingerprint,
+    registration_warnings,
+    replay_warnings,
+    required_key,
+)
 from supermarket.members.terms import age_band
 from supermarket.postcodes import in_catchment
-from supermarket.sites.calendar import site_today
+from supermarket.sites.calendar import local_date, now_or, site_today
 from supermarket.sites.models import Site
 from supermarket.sites.settings import SiteSettings
 
 
 @dataclass
 class Registration:
-    """A new member and any warnings for the desk (such as membership at another site)."""
+    """A new member and any warnings for the desk (such as membership at another site);
+    `created` False: a tablet's retry of an offline registration, answered with the first."""
 
     member: Member
     warnings: list[dict[str, str]] = field(default_factory=list)
+    created: bool = True
 
 
 def _field_error(path: tuple[str, ...], message: str) -> dict[str, Any]:
@@ -133,6 +146,8 @@ def register_member(
     *,
     actor: User,
     method: ConsentMethod = ConsentMethod.IN_PERSON,
+    key: str | None = None,
+    now: datetime | None = None,
 ) -> Registration:
     """Register a household at the site from input loaded by MemberIn.
 
@@ -142,9 +157,24 @@ def register_member(
     whose member cap is reached the household joins the waiting list. Where the site charges
     a joining fee, `data.joining_fee` says how it was settled (members.services.fees) and the
     fee is written with the member.
+
+    A household a tablet registered offline (`data.offline`, with the Idempotency-Key `key`)
+    is refused (422) where the site does not allow it, or recorded in the future or before
+    yesterday; a retry of the key answers with the first registration (`created` False). Its
+    membership starts on the day it was recorded. A possible duplicate at the site does not
+    refuse it (the household was told it is registered): it is registered, marked for the
+    site manager's review with the existing member's number, and the answer warns of it.
     """
     ensure_works_at(actor, site, hidden_as="member")
     settings = site.settings
+    offline = data.offline
+    hashed = ""
+    if offline is not None:
+        key = required_key(key)
+        hashed = registration_fingerprint(data)
+        if (first := offline_by_key(site, key)) is not None:
+            return Registration(first.member, replay_warnings(first, hashed), created=False)
+        offline_allowed(site, settings, data, now_or(now))
     joining_fee = fee_due(site, FeeKind.JOINING)
     settled = settle_fee(joining_fee, data.joining_fee, kind=FeeKind.JOINING)
     check_eligibility(site, settings, data.eligibility.route, data.postcode)
@@ -152,14 +182,20 @@ def register_member(
         data.first_name, data.last_name, data.date_of_birth, data.postcode, match_key()
     )
     existing = _duplicate_at_site(site, keys.last_name_key, data.date_of_birth, data.postcode)
-    if existing is not None:
+    if existing is not None and offline is None:
         _raise_duplicate(existing)
     assert keys.match_hash is not None  # the date of birth and postcode are required
     warnings = [dict(ELSEWHERE_WARNING)] if _member_elsewhere(site, keys.match_hash) else []
 
-    term = rules.new_term(settings, site_today(site), waiting=_site_is_full(site, settings))
+    joined = local_date(site, offline.recorded_at) if offline is not None else site_today(site)
+    term = rules.new_term(settings, joined, waiting=_site_is_full(site, settings))
     member = _new_member(site, data, keys, term, actor)
     _insert_with_unique_number(member)
+    record = None
+    if offline is not None:
+        assert key is not None
+        record = keep_offline(member, data, key, hashed, existing)
+        warnings = registration_warnings(record) + warnings
     for kind in ConsentKind:
         if kind is ConsentKind.PRIVACY_NOTICE or data.consents.given(kind):
             _add_consent(member, kind, method, actor)
@@ -173,7 +209,8 @@ def register_member(
         site.id,
         route=member.eligibility_route,
         status=member.status,
-        member_elsewhere=bool(warnings),
+        member_elsewhere=any(w["code"] == ELSEWHERE_WARNING["code"] for w in warnings),
+        **offline_audit(record),
     )
     return Registration(member=member, warnings=warnings)
 

@@ -152,6 +152,11 @@
     return fetch(item.api, {
       method: "POST", credentials: "same-origin", headers: headers, body: JSON.stringify(item.body),
     }).then(function (response) {
+      if ((response.status === 200 || response.status === 201) && item.kind === "registration") {
+        return response.json().then(function (data) {
+          return settleRegistration(item, data.membership_number);
+        }).then(function () { return "sent"; });
+      }
       if (response.status === 200 || response.status === 201) {
         return removeKey(item.idempotency_key).then(function () { return "sent"; });
       }
@@ -160,6 +165,9 @@
       }
       if (response.status >= 500 || RETRY_STATUSES.indexOf(response.status) !== -1) { return "retry"; }
       return response.json().catch(function () { return {}; }).then(function (data) {
+        // The same registration was being stored from another tab at that moment: its
+        // retry, with the same key, is answered with that registration.
+        if (data && data.error && data.error.code === "registration_in_progress") { return "retry"; }
         item.state = "attention";
         item.error = errorText(response.status, data);
         return put(item).then(function () { return "attention"; });
@@ -183,8 +191,10 @@
           if (outcome !== "done") { return; }
           // On screen after a failed tap: the volunteer's next tap sends it; the rest go on.
           if (holder(item.idempotency_key)) { held = true; return; }
-          return byKey(item.idempotency_key).then(function (fresh) {
+          return Promise.all([byKey(item.idempotency_key), all()]).then(function (found) {
+            var fresh = found[0];
             if (!fresh || fresh.state !== "waiting") { return; } // sent by another tab
+            if (waitsForRegistration(fresh, found[1])) { return; } // its registration is not in
             return sendOne(fresh).then(function (result) {
               if (result === "retry" || result === "signed-out") { outcome = result; }
               changed();
@@ -249,9 +259,20 @@
     return all().then(render, function () {});
   }
 
+  // "2 check-ins", "1 registration and 2 check-ins": what waits, in the volunteer's words.
+  function describe(items) {
+    var registrations = items.filter(function (i) { return i.kind === "registration"; }).length;
+    var checkIns = items.length - registrations;
+    var parts = [];
+    if (registrations) { parts.push(plural(registrations, "registration")); }
+    if (checkIns || !registrations) { parts.push(plural(checkIns, "check-in")); }
+    return parts.join(" and ");
+  }
+
   function render(items) {
     var waiting = items.filter(function (i) { return i.state === "waiting"; });
     var attention = items.filter(function (i) { return i.state === "attention"; });
+    var what = describe(waiting);
     listeners.forEach(function (fn) { try { fn(items); } catch (e) { /* a listener's own */ } });
     var banner = document.getElementById("offline-banner");
     if (!banner) { return; }
@@ -259,16 +280,16 @@
     var kind = "";
     if (waiting.length) {
       if (offline()) {
-        text = "Offline — " + plural(waiting.length, "check-in") + " waiting to send";
+        text = "Offline — " + what + " waiting to send";
         kind = "offline";
       } else if (signedOut) {
-        text = plural(waiting.length, "check-in") + " waiting to send: sign in again to send them";
+        text = what + " waiting to send: sign in again to send them";
         kind = "offline";
       } else if (sending) {
-        text = "Sending… " + plural(waiting.length, "check-in") + " waiting";
+        text = "Sending… " + what + " waiting";
         kind = "sending";
       } else {
-        text = plural(waiting.length, "check-in") + " waiting to send";
+        text = what + " waiting to send";
         kind = "sending";
       }
     } else if (offline()) {
@@ -287,7 +308,9 @@
     attention.forEach(function (item) {
       var li = document.createElement("li");
       var remove = document.createElement("button");
-      li.textContent = "Needs attention: " + (item.number || "a check-in") + " at " +
+      var subject = item.kind === "registration"
+        ? "registration of " + item.name + " (" + item.provisional + ")" : (item.number || "a check-in");
+      li.textContent = "Needs attention: " + subject + " at " +
         new Date(item.recorded_at).toLocaleTimeString("en-GB", { hour: "2-digit", minute: "2-digit" }) +
         " — " + item.error + " ";
       remove.type = "button";
@@ -571,10 +594,222 @@
     });
   }
 
+  // --- registering a household offline (where the site allows it) ---------------------------
+  //
+  // The household is queued with its own Idempotency-Key and given a provisional number
+  // ("P-" + the tablet's short code + its own count) shown on screen for a card or paper. It
+  // can be checked in at once: that check-in is queued behind the registration with the
+  // provisional number, and is sent only once the registration has synced and the server's
+  // membership number has replaced it (settleRegistration). The server runs its duplicate
+  // check when the registration arrives: a possible duplicate is registered and marked for
+  // the site manager's review, never refused nor merged.
+
+  var COUNTER_KEY = "supermarket.provisional-counter";
+  var SHORT_KEY = "supermarket.provisional-tablet";
+
+  function tabletCode() {
+    var code = normalise(device()).replace(/[^A-Z0-9]/g, "").slice(0, 4);
+    if (code.length === 4) { return code; }
+    try {
+      code = localStorage.getItem(SHORT_KEY) || "";
+      if (!code) {
+        code = normalise(newKey()).replace(/[^A-Z0-9]/g, "").slice(0, 4);
+        localStorage.setItem(SHORT_KEY, code);
+      }
+    } catch (e) { code = code || "TABL"; }
+    return code;
+  }
+
+  function provisionalNumber() {
+    var next = 1;
+    try {
+      next = (parseInt(localStorage.getItem(COUNTER_KEY) || "0", 10) || 0) + 1;
+      localStorage.setItem(COUNTER_KEY, String(next));
+    } catch (e) { next = Date.now() % 100000; }
+    return "P-" + tabletCode() + "-" + next;
+  }
+
+  // Whether a check-in is for a household whose registration is still in the queue.
+  function waitsForRegistration(item, items) {
+    if (item.kind === "registration") { return false; }
+    var number = item.body && item.body.membership_number;
+    return items.some(function (i) { return i.kind === "registration" && i.provisional === number; });
+  }
+
+  // The registration has synced: in one transaction, its check-ins take the real number and
+  // the registration leaves the queue, so a reload between the two can lose nothing.
+  function settleRegistration(item, number) {
+    return tx(QUEUE, "readwrite", function (store) {
+      var request = store.getAll();
+      request.onsuccess = function () {
+        (request.result || []).forEach(function (other) {
+          if (other.kind === "registration") {
+            if (other.idempotency_key === item.idempotency_key) { store.delete(other.id); }
+            return;
+          }
+          if (other.body && other.body.membership_number === item.provisional && number) {
+            other.body.membership_number = number;
+            other.number = number;
+            store.put(other);
+          }
+        });
+      };
+    });
+  }
+
+  function bandLimits(site, size) {
+    var tiers = (site.tiers || []).filter(function (t) { return size >= t.min_people; });
+    var tier = tiers.length ? tiers[tiers.length - 1] : null;
+    var allowance = {};
+    (site.bands || []).forEach(function (band) {
+      allowance[band.key] = tier && band.limits_by_tier && tier.name in band.limits_by_tier
+        ? band.limits_by_tier[tier.name] : band.limit;
+    });
+    return { allowance: allowance, fee: tier ? tier.fee_pence : (site.fee_pence || 0) };
+  }
+
+  function registerAllowed() {
+    return offline() && roster && roster.site && roster.site.offline_registration === true &&
+      !(roster.expires_at && Date.parse(roster.expires_at) <= Date.now());
+  }
+
+  function updateRegister() {
+    var section = document.getElementById("offline-register");
+    if (!section) { return; }
+    section.hidden = !registerAllowed();
+  }
+
+  function deskParts() {
+    var status = document.getElementById("checkin-status");
+    var root = document.querySelector(".checkin");
+    return {
+      api: root ? root.getAttribute("data-api") : "",
+      panel: document.getElementById("checkin-panel"),
+      matches: document.getElementById("checkin-matches"),
+      say: function (text, kind) {
+        if (!status) { return; }
+        status.className = "status" + (kind ? " " + kind : "");
+        status.textContent = text;
+      },
+      done: function (firstName) {
+        this.say("✓ " + firstName + ": checked offline; the server will confirm.", "ok");
+        var search = document.getElementById("checkin-q");
+        if (search) { search.value = ""; search.focus(); }
+      },
+    };
+  }
+
+  function whole(form, name, least) {
+    var text = String((form.elements[name] && form.elements[name].value) || "").trim();
+    if (!/^\d{1,2}$/.test(text)) { return null; }
+    var n = parseInt(text, 10);
+    return n >= least && n <= 20 ? n : null;
+  }
+
+  function wireRegister() {
+    var section = document.getElementById("offline-register");
+    if (!section) { return; }
+    var form = document.getElementById("offline-register-form");
+    var open = document.getElementById("offline-register-open");
+    var error = document.getElementById("offline-register-error");
+    var doneBox = document.getElementById("offline-register-done");
+    var joiningFee = parseInt(section.getAttribute("data-joining-fee") || "0", 10) || 0;
+    var key = null;
+    open.addEventListener("click", function () {
+      key = newKey(); // made now, kept with the registration until the server has it
+      form.hidden = false;
+      open.hidden = true;
+      doneBox.innerHTML = "";
+      form.elements.first_name.focus();
+    });
+    document.getElementById("offline-register-cancel").addEventListener("click", function () {
+      form.reset();
+      form.hidden = true;
+      open.hidden = false;
+      error.hidden = true;
+    });
+    form.addEventListener("submit", function (event) {
+      event.preventDefault();
+      var value = function (name) { return form.elements[name] ? String(form.elements[name].value || "").trim() : ""; };
+      var household = {
+        adults: whole(form, "adults", 1), children_0_4: whole(form, "children_0_4", 0),
+        children_5_11: whole(form, "children_5_11", 0), children_12_17: whole(form, "children_12_17", 0),
+      };
+      var problem = "";
+      if (!value("first_name") || !value("last_name")) { problem = "Enter the first name and surname."; }
+      else if (!/^\d{4}-\d{2}-\d{2}$/.test(value("date_of_birth"))) { problem = "Enter the date of birth."; }
+      else if (!value("postcode")) { problem = "Enter the postcode."; }
+      else if (Object.keys(household).some(function (k) { return household[k] === null; })) {
+        problem = "The household counts are whole numbers (at least 1 adult).";
+      } else if (!form.elements.privacy_notice_given.checked) {
+        problem = "Give the household the privacy notice first: it is required.";
+      } else if (value("route") === "referral" && !value("referral_agency")) {
+        problem = "A referral needs the agency's name.";
+      }
+      if (problem) { error.textContent = "Not registered yet: " + problem; error.hidden = false; return; }
+      error.hidden = true;
+      var eligibility = { route: value("route") };
+      if (eligibility.route === "referral") { eligibility.referral_agency = value("referral_agency"); }
+      var provisional = provisionalNumber();
+      var recordedAt = new Date().toISOString();
+      var body = {
+        first_name: value("first_name"), last_name: value("last_name"),
+        date_of_birth: value("date_of_birth"), postcode: value("postcode").toUpperCase(),
+        phone: null, email: null, household: household, eligibility: eligibility,
+        dietary: [], dietary_notes: "",
+        consents: { privacy_notice_given: true, survey: false, contact: false },
+        offline: { recorded_at: recordedAt, device: device(), provisional_number: provisional },
+      };
+      if (joiningFee > 0) { body.joining_fee = { method: value("joining_fee") || "cash" }; }
+      var name = body.first_name + " " + body.last_name;
+      var item = {
+        idempotency_key: key, kind: "registration", api: section.getAttribute("data-api"),
+        body: body, number: "", provisional: provisional, name: name,
+        recorded_at: recordedAt, attempts: 0, state: "waiting", error: "",
+      };
+      put(item).then(function () {
+        if (channel) { channel.postMessage("changed"); }
+        changed();
+        form.reset();
+        form.hidden = true;
+        open.hidden = false;
+        showRegistered(item, household, doneBox);
+      }, function () {
+        error.textContent = "This tablet could not keep the registration: try again.";
+        error.hidden = false;
+      });
+    });
+  }
+
+  function showRegistered(item, household, box) {
+    var size = household.adults + household.children_0_4 + household.children_5_11 + household.children_12_17;
+    var site = (roster && roster.site) || {};
+    var limits = bandLimits(site, size);
+    var first = item.body.first_name;
+    box.innerHTML = "";
+    var said = el("p", { "class": "provisional" }, "✓ " + item.name + " registered offline. Provisional number: ");
+    said.appendChild(el("strong", { "class": "nowrap" }, item.provisional));
+    said.appendChild(document.createTextNode(
+      " (write it on their card). The membership number comes when the tablet is back online."));
+    box.appendChild(said);
+    var checkIn = el("button", { type: "button", "class": "button primary big block" }, "Check in " + first + " now");
+    checkIn.addEventListener("click", function () {
+      box.innerHTML = "";
+      offlinePanel({
+        membership_number: item.provisional, display_number: item.provisional,
+        display_name: item.name, status: "active",
+        visits_left_this_week: site.visits_per_week || 1,
+        allowance: limits.allowance, fee_pence: limits.fee,
+      }, deskParts());
+    });
+    box.appendChild(checkIn);
+  }
+
   // --- wiring -------------------------------------------------------------------------------
 
   var rosterApi = "";
   window.addEventListener("online", function () {
+    updateRegister();
     failures = 0;
     changed();
     sync();
@@ -584,7 +819,12 @@
   setInterval(function () {
     if (rosterApi && roster && !offline()) { refreshRoster(rosterApi); }
   }, ROSTER_REFRESH_MS);
-  window.addEventListener("offline", function () { clearTimeout(retryTimer); retryTimer = null; changed(); });
+  window.addEventListener("offline", function () {
+    clearTimeout(retryTimer);
+    retryTimer = null;
+    changed();
+    updateRegister();
+  });
   if (channel) { channel.onmessage = function () { changed(); }; }
 
   function ready(fn) {
@@ -604,6 +844,8 @@
         Promise.race([wipeRoster(), patience]).then(function () { form.submit(); });
       });
     });
+    wireRegister();
+    updateRegister();
     changed();
     sync();
   });
@@ -619,7 +861,9 @@
     sync: sync,
     holdWhile: function (fn) { holder = fn; },
     onChange: function (fn) { listeners.push(fn); },
-    refreshRoster: refreshRoster,
+    refreshRoster: function (api) {
+      return refreshRoster(api).then(function (data) { updateRegister(); return data; });
+    },
     findInRoster: findInRoster,
     showOffline: showOffline,
     queuedFor: queuedFor,

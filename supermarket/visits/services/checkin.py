@@ -14,7 +14,7 @@ from __future__ import annotations
 
 from contextlib import AbstractContextManager, nullcontext
 from dataclasses import asdict, dataclass, field
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, date, datetime
 from typing import Any
 
 from sqlalchemy import select
@@ -23,12 +23,12 @@ from sqlalchemy.exc import IntegrityError
 from supermarket.auth import audit
 from supermarket.auth.access import ensure_works_at
 from supermarket.auth.models import Role, User
-from supermarket.errors import Conflict, InvalidInput, PermissionDenied, RuleViolation
+from supermarket.errors import Conflict, PermissionDenied, RuleViolation
 from supermarket.extensions import db
 from supermarket.members import services as members
 from supermarket.members.identifiers import normalise_membership_number
 from supermarket.members.models import Member
-from supermarket.sites.calendar import local_date, now_or
+from supermarket.sites.calendar import local_date, now_or, offline_time_allowed
 from supermarket.sites.models import Site
 from supermarket.sites.settings import SiteSettings
 from supermarket.visits.models import (
@@ -68,8 +68,6 @@ from supermarket.visits.services.rules import (
     state_from,
 )
 
-# How far ahead of the server's clock a tablet's may run before an offline time is refused.
-OFFLINE_CLOCK_SLACK = timedelta(minutes=5)
 UNENROLLED_WORDS = "Recorded on a tablet that was not enrolled at this site at the time."
 
 # --- finding the member ---------------------------------------------------------------------
@@ -318,25 +316,6 @@ def build_visit(
         _mark_offline(visit, offline, review, problems)
     visit.bands, visit.lines = _basket_rows(basket)
     return Draft(visit, basket, state, problems, overridden)
-
-
-def offline_time_allowed(site: Site, recorded_at: datetime, now: datetime) -> None:
-    """Refuse (422) an offline check-in recorded in the future (more than a few minutes ahead
-    of the server's clock) or before the start of the previous site-local day (older than
-    any roster the tablet could have held)."""
-    if recorded_at > now + OFFLINE_CLOCK_SLACK:
-        raise InvalidInput(
-            "This check-in says it was recorded in the future. Check the tablet's clock.",
-            code="offline_time_in_future",
-            fields={"offline.recorded_at": ["Must not be later than now."]},
-        )
-    if local_date(site, recorded_at) < local_date(site, now) - timedelta(days=1):
-        raise InvalidInput(
-            "This check-in was recorded offline too long ago to be accepted: offline "
-            "check-ins must be sent by the end of the next day. Record it at the desk.",
-            code="offline_time_too_old",
-            fields={"offline.recorded_at": ["Must be today or yesterday at the site."]},
-        )
 
 
 def _mark_offline(

@@ -3,14 +3,12 @@ what makes two check-ins sent with one Idempotency-Key "the same"."""
 
 from __future__ import annotations
 
-import hashlib
-import json
-import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
-from supermarket.errors import InvalidInput
+from supermarket.idempotency import clean_key as clean_key  # check-in imports it from here
+from supermarket.idempotency import fingerprint
 from supermarket.members.identifiers import normalise_membership_number
 from supermarket.visits.models import PaymentMethod
 
@@ -18,8 +16,6 @@ from supermarket.visits.models import PaymentMethod
 MAX_AMOUNT_PENCE = 10_000
 # The most items of one band a check-in may count (the desk's steppers stop there too).
 MAX_BAND_ITEMS = 200
-
-_KEY = re.compile(r"^[A-Za-z0-9._:\-]{8,100}$")
 
 
 @dataclass(frozen=True)
@@ -60,20 +56,6 @@ class CheckInRequest:
     offline: Offline | None = None
 
 
-def clean_key(key: str | None) -> str | None:
-    """An Idempotency-Key header: 8 to 100 letters, digits or . _ : - (a UUID fits)."""
-    if key is None or key == "":
-        return None
-    if not _KEY.match(key):
-        raise InvalidInput(
-            "The Idempotency-Key must be 8 to 100 letters, digits, dots, colons, hyphens or "
-            "underscores (a UUID).",
-            code="invalid_idempotency_key",
-            fields={"Idempotency-Key": ["Send a UUID."]},
-        )
-    return key
-
-
 def request_fingerprint(request: CheckInRequest) -> str:
     """What makes two check-ins with one Idempotency-Key "the same", as a SHA-256 hex digest of
     the request: the member (the number normalised), the band counts (a count of 0 is no
@@ -104,5 +86,4 @@ def request_fingerprint(request: CheckInRequest) -> str:
             "recorded_at": request.offline.recorded_at.astimezone(UTC).isoformat(),
             "device": request.offline.device,
         }
-    text = json.dumps(canonical, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
-    return hashlib.sha256(text.encode()).hexdigest()
+    return fingerprint(canonical)
