@@ -136,10 +136,12 @@ def test_two_tabs_sending_the_same_queue_record_each_visit_once(browser_page, ha
     other = page.context.new_page()
     other.goto("/checkin")
     page.bring_to_front()
-    page.route(VISITS, lambda route: route.abort("internetdisconnected"))
+    # Both tabs' sends fail until the network is back: the other tab hears "online" too
+    # each time check_in_offline finds a member, and must not send the queue early.
+    page.context.route(VISITS, lambda route: route.abort("internetdisconnected"))
     for member in members:
         check_in_offline(page, member)
-    page.unroute(VISITS)
+    page.context.unroute(VISITS)
     keys: list[str] = []
 
     def count(route: Any) -> None:
