@@ -17,8 +17,8 @@ from supermarket.sites.models import Site
 from supermarket.support import services
 from supermarket.support.models import FOLLOW_UP_DAYS
 from supermarket.support.schemas import (
-    FollowUpOut,
     OutcomeIn,
+    ReferralFollowUpOut,
     ReferralIn,
     ReferralListOut,
     ReferralOut,
@@ -42,7 +42,13 @@ def _site(code: str) -> Site:
     return site_for_reporting(code, user)
 
 
-@api.get("/services", ALL_ROLES, query=ServicesQuery, ok=ServiceListOut)
+@api.get(
+    "/services",
+    ALL_ROLES,
+    query=ServicesQuery,
+    ok=ServiceListOut,
+    responses={404: "site_not_found: `site` is not a site the caller may choose"},
+)
 def list_services() -> ResponseReturnValue:
     """The support services directory: staff see the services that serve their sites,
     programme leads and administrators every entry; `site` keeps those serving one site."""
@@ -60,12 +66,6 @@ def create_service() -> ResponseReturnValue:
     service = services.create_service(data, actor=actor())
     db.session.commit()
     return ServiceOut().dump(service), 201
-
-
-@api.get("/services/<int:service_id>", ALL_ROLES, ok=ServiceOut)
-def get_service(service_id: int) -> ResponseReturnValue:
-    """One entry of the directory (404 for one the caller may not see)."""
-    return ServiceOut().dump(services.get_service(service_id, actor=actor()))
 
 
 @api.patch("/services/<int:service_id>", EDITORS, body=ServiceChangesIn, ok=ServiceOut)
@@ -107,7 +107,7 @@ def update_outcome(code: str, number: str, referral_id: int) -> ResponseReturnVa
     return ReferralOut().dump(referral)
 
 
-@api.get("/sites/<code>/referrals/follow-up", MANAGERS, ok=FollowUpOut)
+@api.get("/sites/<code>/referrals/follow-up", MANAGERS, ok=ReferralFollowUpOut)
 def follow_up(code: str) -> ResponseReturnValue:
     """The site's referrals with no news for `follow_up_days` days or more, still made,
     contacted or engaged: the longest waiting first (site managers)."""

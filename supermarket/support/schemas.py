@@ -143,6 +143,6 @@ class ReferralListOut(PageOut):
     items = fields.List(fields.Nested(ReferralOut))
 
 
-class FollowUpOut(PageOut):
+class ReferralFollowUpOut(PageOut):
     follow_up_days = fields.Integer()
     items = fields.List(fields.Nested(ReferralOut))

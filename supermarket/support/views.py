@@ -55,7 +55,7 @@ def support_panel(member: Member) -> Markup:
             member=member,
             referrals=services.referrals_of(member),
             site_services=services.services_for_site(site),
-            statuses=ReferralStatus.choices(),
+            outcome_choices=ReferralStatus.choices(),
         )
     )
 

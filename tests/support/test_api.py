@@ -48,7 +48,9 @@ def test_an_admin_adds_a_programme_entry_that_staff_of_the_sites_it_serves_see(
     assert [s["name"] for s in mine["items"]] == ["Essex Energy Advice"]
     theirs = client.get("/api/v1/services", headers=token_for(other.volunteer)).get_json()
     assert theirs["items"] == []
-    hidden = client.get(f"/api/v1/services/{body['id']}", headers=token_for(other.volunteer))
+    hidden = client.patch(
+        f"/api/v1/services/{body['id']}", json={"name": "X"}, headers=token_for(other.manager)
+    )
     assert hidden.status_code == 404
 
 

@@ -227,11 +227,10 @@ def _name_services(member: Member, records: dict[str, list[dict[str, Any]]]) -> 
     ids = {row["service_id"] for row in rows}
     if not ids:
         return
-    names = dict(
-        db.session.execute(
-            select(SupportService.id, SupportService.name).where(SupportService.id.in_(ids))
-        ).tuples()
+    found = db.session.execute(
+        select(SupportService.id, SupportService.name).where(SupportService.id.in_(ids))
     )
+    names = {service_id: name for service_id, name in found}
     for row in rows:
         row["service_name"] = names.get(row["service_id"], "")
 
