@@ -36,7 +36,6 @@ NAV_ITEMS: tuple[Link, ...] = (
     Link("stock.overview", "Stock", STAFF),
     Link("visits.sessions", "Sessions", STAFF),
     Link("surveys.overview", "Survey", MANAGER),
-    Link("support.service_list", "Support", MANAGER + ADMIN),
     Link("reporting.site_dashboard", "Reports", MANAGER),
     Link("sites.settings", "Settings", MANAGER, per_site=True),
     Link("sites.site_list", "Sites", ADMIN),
@@ -81,7 +80,7 @@ HOME_JOBS: tuple[Link, ...] = (
     Link(
         "support.service_list",
         "Support services",
-        MANAGER + ADMIN,
+        STAFF + LEAD,
         "Where members can get advice and help beyond food",
     ),
     Link("support.follow_up", "Referrals to follow up", MANAGER, "Referrals with no news lately"),
