@@ -62,8 +62,11 @@ class ServiceIn(Schema):
 class ServiceChangesIn(ServiceIn):
     """Changes to an entry: any of its fields."""
 
-    def __init__(self, **kwargs: Any) -> None:
-        super().__init__(partial=True, **kwargs)
+    name = Str(validate=validate.Length(min=1, max=MAX_NAME))
+    category = Str(
+        validate=validate.OneOf(CATEGORIES, error="Choose one of the categories listed."),
+        metadata={"enum": CATEGORIES},
+    )
 
 
 class ServicesQuery(Schema):
