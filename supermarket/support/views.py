@@ -181,7 +181,7 @@ def record(number: str) -> ResponseReturnValue:
     site = require_current_site()
     form = request.form
     fields: dict[str, Any] = {
-        "service_id": services_id(form.get("service_id", "")),
+        "service_id": _service_id(form.get("service_id", "")),
         "kind": form.get("kind", ""),
         "consent_given": form.get("consent_given") == "yes",
         "note": form.get("note", "").strip(),
@@ -196,7 +196,7 @@ def record(number: str) -> ResponseReturnValue:
     return commit_and_redirect(f"{what} to {referral.service.name} recorded.", _back(number))
 
 
-def services_id(text: str) -> int | str:
+def _service_id(text: str) -> int | str:
     """A service's id from a form: the number, or the text for the schema to refuse."""
     return int(text) if text.strip().isdigit() and len(text.strip()) < 10 else text
 
