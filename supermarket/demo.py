@@ -27,6 +27,7 @@ DOMAIN_SEEDERS = (
     "supermarket.surveys.demo",
     "supermarket.stock.demo",
     "supermarket.visits.demo",
+    "supermarket.support.demo",
     "supermarket.reporting.demo",
 )
 # Domain CLI groups: each module provides register(app).

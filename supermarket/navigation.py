@@ -82,6 +82,13 @@ HOME_JOBS: tuple[Link, ...] = (
         per_site=True,
     ),
     Link("offline.devices", "Tablets", MANAGER, "Enrol a tablet for checking in offline"),
+    Link(
+        "support.service_list",
+        "Support services",
+        STAFF + LEAD,
+        "Where members can get advice and help beyond food",
+    ),
+    Link("support.follow_up", "Referrals to follow up", MANAGER, "Referrals with no news lately"),
     Link("sites.site_list", "Sites", ADMIN, "Add a site, change its details and settings"),
     Link("auth.user_list", "Staff accounts", ADMIN, "Add accounts, change roles and sites"),
     Link("auth.audit_log", "Audit log", ADMIN, "Who signed in, viewed or changed what"),

@@ -170,6 +170,16 @@ BODY_EXAMPLES: dict[str, dict[str, Any]] = {
         "settings": {"visits_per_week": 1},
     },
     "SiteSettingsChanges": {"visits_per_week": 2, "fee_pence": 300},
+    "ServiceIn": {
+        "name": "Harlow Citizens Advice",
+        "provider": "Citizens Advice Essex",
+        "category": "benefits_advice",
+        "phone": "0344 477 0808",
+        "walk_in": "Tuesdays 10am to noon",
+    },
+    "ServiceChangesIn": {"walk_in": "Thursdays 1pm to 3pm", "active": True},
+    "ReferralIn": {"service_id": 1, "kind": "signpost"},
+    "OutcomeIn": {"status": "engaged"},
     # A full replacement names every setting: the programme's defaults, with two changed.
     "CompleteSiteSettings": json.loads(
         json.dumps({**SiteSettings().to_dict(), "visits_per_week": 2, "fee_pence": 300})

@@ -174,6 +174,8 @@ def register_blueprints(app: Flask) -> None:
     from supermarket.sites.views import bp as sites_views
     from supermarket.stock.api import bp as stock_api
     from supermarket.stock.views import bp as stock_views
+    from supermarket.support.api import bp as support_api
+    from supermarket.support.views import bp as support_views
     from supermarket.surveys.api import bp as surveys_api
     from supermarket.surveys.views import bp as surveys_views
     from supermarket.visits.api import bp as visits_api
@@ -197,6 +199,8 @@ def register_blueprints(app: Flask) -> None:
         offline_api,
         reporting_views,
         reporting_api,
+        support_views,
+        support_api,
     ):
         app.register_blueprint(blueprint)
 

@@ -49,6 +49,7 @@ from supermarket.stock.models import (
     StockBatch,
     StockTransferLine,
 )
+from supermarket.support.models import Referral, SupportService
 from tests.conftest import _truncate_all
 
 # A Wednesday in term, so that the demo's visits, stock and surveys are all about "now".
@@ -275,6 +276,26 @@ def _seed(app: Flask) -> Programme:
         ),
         "counts.id": [line["id"] for line in take["lines"]],
     }
+    # Harlow's own support services (its manager edits them), a programme service every site
+    # is offered (for a referral's body), and one member's referrals (its id with its number).
+    programme.path["service_id"] = _ids(
+        select(SupportService.id).where(SupportService.site_id == harlow.id)
+    )
+    programme.body["service_id"] = _ids(
+        select(SupportService.id).where(SupportService.all_sites.is_(True))
+    )
+    referred = db.session.scalar(
+        select(Member.membership_number)
+        .join(Referral, Referral.member_id == Member.id)
+        .where(at_harlow)
+        .limit(1)
+    )
+    programme.path["number /{referral_id}"] = [referred]
+    programme.path["referral_id"] = _ids(
+        select(Referral.id)
+        .join(Member, Member.id == Referral.member_id)
+        .where(Member.membership_number == referred)
+    )
     # A found line must be of the stocktake's category (ambient).
     programme.body["sku /lines"] = _ids(
         select(Product.sku).where(Product.sku.in_(skus), Product.category == "ambient")

@@ -178,7 +178,7 @@ def test_the_example_bodies_are_valid_input(client):
 def _input_schema(name: str | None) -> Any:
     import importlib
 
-    for module in ("members", "visits", "stock", "surveys", "sites", "offline"):
+    for module in ("members", "visits", "stock", "surveys", "sites", "offline", "support"):
         schemas = importlib.import_module(f"supermarket.{module}.schemas")
         if hasattr(schemas, str(name)):
             return getattr(schemas, str(name))

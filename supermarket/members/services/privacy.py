@@ -4,7 +4,8 @@ The export walks `db.metadata` for every table with a foreign key to `members.id
 that later features add (visits, survey answers) are included without changing this module.
 Anonymisation clears personal fields for good and keeps the row, so that visits and survey
 scores that refer to it still count in statistics without identifying anyone. Domains above
-members that keep free text about a member register a hook in `ANONYMISE_HOOKS`.
+members that keep free text about a member register a hook in `ANONYMISE_HOOKS` (and, to
+make their rows readable in the export, one in `EXPORT_HOOKS`).
 """
 
 from __future__ import annotations
@@ -33,6 +34,9 @@ from supermarket.sites.models import Site
 
 # Called with the member being anonymised, in the same transaction, before it is flushed.
 ANONYMISE_HOOKS: list[Callable[[Member], None]] = []
+# Called with the member and the export's records (table name -> rows) before it is returned:
+# a domain above members may add what makes its rows readable (a service's name for its id).
+EXPORT_HOOKS: list[Callable[[Member, dict[str, list[dict[str, Any]]]], None]] = []
 
 
 # --- subject access -------------------------------------------------------------------------
@@ -82,6 +86,8 @@ def export_member(site: Site, number: str, *, actor: User) -> dict[str, Any]:
     for table, column in tables_referring_to_members():
         rows = db.session.execute(select(table).where(column == member.id)).all()
         records.setdefault(table.name, []).extend(_row(table, row) for row in rows)
+    for hook in EXPORT_HOOKS:
+        hook(member, records)
     events = db.session.execute(
         select(AuditEvent.at, AuditEvent.action)
         .where(AuditEvent.object_type == "member", AuditEvent.object_id == str(member.id))

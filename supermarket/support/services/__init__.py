@@ -1,0 +1,41 @@
+"""Support services and referrals: the directory (`directory`) and a member's signposts and
+referrals with their outcomes and follow-up (`referrals`). Importing this package registers
+the referrals' part in the member's subject access export and anonymisation."""
+
+from __future__ import annotations
+
+from supermarket.support.services.directory import (
+    can_edit,
+    create_service,
+    get_service,
+    list_services,
+    services_for_site,
+    update_service,
+)
+from supermarket.support.services.referrals import (
+    NewReferral,
+    OutcomeUpdate,
+    follow_up_cutoff,
+    follow_up_list,
+    list_referrals,
+    record_referral,
+    referrals_of,
+    update_outcome,
+)
+
+__all__ = [
+    "NewReferral",
+    "OutcomeUpdate",
+    "can_edit",
+    "create_service",
+    "follow_up_cutoff",
+    "follow_up_list",
+    "get_service",
+    "list_referrals",
+    "list_services",
+    "record_referral",
+    "referrals_of",
+    "services_for_site",
+    "update_outcome",
+    "update_service",
+]

@@ -1,0 +1,48 @@
+"""The demo's support services and referrals: a directory for every site, and referrals
+with outcomes, some waiting to be followed up."""
+
+from __future__ import annotations
+
+from sqlalchemy import select
+
+from supermarket.auth.services import create_user
+from supermarket.demo import DEMO_SITES, DEMO_STAFF, DemoContext
+from supermarket.extensions import db
+from supermarket.members import demo as members_demo
+from supermarket.sites.services import create_site
+from supermarket.support import demo, services
+from supermarket.support.models import Referral, SupportService
+from tests.conftest import PASSWORD
+
+
+def test_the_demo_has_services_and_referrals_with_outcomes():
+    sites = {spec["code"]: create_site(actor=None, **spec) for spec in DEMO_SITES}
+    staff = {
+        email: create_user(
+            email=email,
+            name=name,
+            role=role,
+            password=PASSWORD,
+            sites=[sites[c] for c in codes],
+            actor=None,
+        )
+        for role, email, name, codes in DEMO_STAFF
+    }
+    db.session.flush()
+    ctx = DemoContext(sites=sites, staff=staff)
+    members_demo.seed(ctx)
+    demo.seed(ctx)
+    db.session.flush()
+
+    entries = db.session.scalars(select(SupportService)).all()
+    assert any(s.site_id is None and s.all_sites for s in entries)
+    assert any(s.site_id is None and not s.all_sites for s in entries)
+    assert {s.owner.code for s in entries if s.owner} == set(sites)
+    for site in sites.values():
+        assert len(services.services_for_site(site)) >= 5
+    referrals = db.session.scalars(select(Referral)).all()
+    assert {r.kind for r in referrals} == {"signpost", "referral"}
+    assert {"made", "engaged", "resolved"} <= {r.status for r in referrals}
+    assert all(r.consent_given for r in referrals if r.kind == "referral")
+    manager = staff["amara.manager@example.org"]
+    assert services.follow_up_list(sites["harlow"], actor=manager)
