@@ -9,7 +9,7 @@ consent, recorded as given: a CHECK holds it. The follow-up list reads referrals
 referrals keep their service; deleting a site deletes its own entries and what they serve.
 
 Revision ID: 0014_support_services
-Revises: 0012_devices
+Revises: 0013_offline_registration
 Create Date: 2026-12-07 01:30:00.000000
 
 """
@@ -19,7 +19,7 @@ import sqlalchemy as sa
 
 # revision identifiers, used by Alembic.
 revision = '0014_support_services'
-down_revision = '0012_devices'
+down_revision = '0013_offline_registration'
 branch_labels = None
 depends_on = None
 
