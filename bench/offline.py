@@ -528,6 +528,7 @@ def offline_sync(ctx: Context) -> list[Figure]:
         "visits_recorded": recorded,
         "distinct_keys": after["keys"],
         "site_visits_new": after["site_recent"] - before["site_recent"],
+        "site": site.code,
     }
     note = (
         f"recorded_at over {described}; {recorded} visits recorded for {size} check-ins "
@@ -675,6 +676,7 @@ def offline_roster(ctx: Context) -> list[Figure]:
         "key_ms": key_ms,
         "members": members,
         "content_encoding": encoding,
+        "site": site.code,
         **full_sizes,
     }
     roster_fig = Figure(
