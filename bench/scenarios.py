@@ -17,6 +17,7 @@ from bench.context import Context, Figure
 from bench.data import PASSWORD
 from bench.importing import member_import
 from bench.load import Job, Spec
+from bench.offline import offline_roster, offline_sync
 
 
 def _run(ctx: Context, port: int, spec_kwargs: dict[str, Any]) -> load.Outcome:
@@ -472,3 +473,5 @@ BENCHMARKS.update({"checkin": checkin, "stats": statistics, "pdf": programme_pdf
 
 
 BENCHMARKS["import"] = member_import
+# Offline check-in (issue 14): the roster a tablet holds, then its queue synced.
+BENCHMARKS.update({"offline-roster": offline_roster, "offline-sync": offline_sync})
