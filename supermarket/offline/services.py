@@ -179,10 +179,18 @@ _COLUMNS = (
 )
 
 
-def _changed_since(site: Site, since: datetime) -> Any:
+def _changed_since(site: Site, since: datetime, window_start: date) -> Any:
     """Members of the site whose roster entry may have changed since `since`: the record
-    itself, a visit (made or voided, at any site) or a survey taken."""
-    visited = select(Visit.member_id).where(or_(Visit.visited_at > since, Visit.voided_at > since))
+    itself, a visit (made or voided, at any site) or a survey taken.
+
+    Only visits in the visit limit's current window can change what the roster says, so
+    only those are looked at: by member and date, which the visits' (member_id, local_date)
+    index answers, instead of every visit ever stored."""
+    visited = select(Visit.member_id).where(
+        Visit.member_id.in_(select(Member.id).where(Member.site_id == site.id)),
+        Visit.local_date >= window_start,
+        or_(Visit.visited_at > since, Visit.voided_at > since),
+    )
     surveyed = select(SurveyAssessment.member_id).where(
         SurveyAssessment.site_id == site.id, SurveyAssessment.taken_at > since
     )
@@ -210,9 +218,10 @@ def roster(
     # members' own rule, in SQL.
     status_now = cast("ColumnElement[str]", Member.status_on(today)).label("status_now")
     stmt = select(*_COLUMNS, status_now).where(Member.site_id == site.id)
+    start, end = window(settings, today)
     if incremental:
         assert since is not None
-        stmt = stmt.where(_changed_since(site, since))
+        stmt = stmt.where(_changed_since(site, since, start))
     else:
         stmt = stmt.where(
             Member.anonymised_at.is_(None), Member.status != MemberStatus.CLOSED.value
@@ -223,7 +232,6 @@ def roster(
     removed = [r.membership_number for r in rows if r.id in gone]
     kept = [r for r in rows if r.id not in gone]
 
-    start, end = window(settings, today)
     dates: dict[int, list[date]] = {}
     if kept:
         visits = db.session.execute(
