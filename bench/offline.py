@@ -68,6 +68,7 @@ class Answer:
     body: bytes
     seconds: float
     headers: dict[str, str] = field(default_factory=dict)
+    wire_bytes: int = 0  # as it came over the network (compressed, if the server compressed)
 
     def json(self) -> Any:
         return json.loads(self.body or b"null")
@@ -120,7 +121,10 @@ class Tablet:
                     self.cookies.pop(key.strip(), None)
         if response.getheader("Connection", "").lower() == "close":
             self.close()
-        return Answer(response.status, payload, seconds, {k.lower(): v for k, v in got})
+        wire = len(payload)
+        if response.getheader("Content-Encoding", "").lower() == "gzip":
+            payload = gzip.decompress(payload)  # as the browser does
+        return Answer(response.status, payload, seconds, {k.lower(): v for k, v in got}, wire)
 
     def sign_in(self, email: str, page: str = "/checkin") -> None:
         """Sign in through the form, then open the desk page for its CSRF token."""
@@ -576,11 +580,14 @@ def offline_sync(ctx: Context) -> list[Figure]:
 # --- the roster -----------------------------------------------------------------------------
 
 
-def sizes(body: bytes) -> dict[str, int]:
-    """The answer's bytes as sent, and gzip-compressed at level 6 (the usual setting of a
-    proxy that compresses JSON) and 1 (nginx's default)."""
+def sizes(answer: Answer) -> dict[str, int]:
+    """The answer's JSON bytes, the bytes that crossed the network (compressed where the app
+    compressed them), and the JSON gzip-compressed here at level 6 (the app's own setting, and
+    a proxy's usual one) and 1 (nginx's default)."""
+    body = answer.body
     return {
         "raw_bytes": len(body),
+        "wire_bytes": answer.wire_bytes,
         "gzip_bytes": len(gzip.compress(body, compresslevel=6, mtime=0)),
         "gzip1_bytes": len(gzip.compress(body, compresslevel=1, mtime=0)),
     }
@@ -667,7 +674,7 @@ def offline_roster(ctx: Context) -> list[Figure]:
 
     ok = [a for a in fetched if a.status == 200]
     latencies = [a.seconds * 1000 for a in ok]
-    full_sizes = sizes(first.body)
+    full_sizes = sizes(first)
     members = len(full.get("members", []))
     encoding = first.headers.get("content-encoding", "none")
     ours = _summary(latencies, len(fetched) - len(ok), sum(a.seconds for a in fetched)) | {
@@ -687,7 +694,8 @@ def offline_roster(ctx: Context) -> list[Figure]:
         target="< 500 kB gzip-compressed",
         met=bool(first.status == 200 and full_sizes["gzip_bytes"] < ROSTER_TARGET_BYTES),
         note=(
-            f"{_kb(full_sizes['raw_bytes'])} as sent (Content-Encoding: {encoding}), "
+            f"{_kb(full_sizes['raw_bytes'])} of JSON, {_kb(full_sizes['wire_bytes'])} as sent "
+            f"(Content-Encoding: {encoding}), "
             f"{_kb(full_sizes['gzip_bytes'])} gzip -6, {_kb(full_sizes['gzip1_bytes'])} gzip -1; "
             f"{full_sizes['raw_bytes'] / max(1, members):.0f} bytes a member; first fetch "
             f"{first.seconds * 1000:.0f} ms, its key {key_ms[0]:.0f} ms"
@@ -695,7 +703,7 @@ def offline_roster(ctx: Context) -> list[Figure]:
         ),
     )
     delta = changes.json() if changes.status == 200 else {}
-    delta_sizes = sizes(changes.body)
+    delta_sizes = sizes(changes)
     in_delta = len(delta.get("members", []))
     delta_ours = _summary(
         [changes.seconds * 1000] if changes.status == 200 else [],
@@ -725,7 +733,8 @@ def offline_roster(ctx: Context) -> list[Figure]:
         ),
         note=(
             f"{in_delta} members in it ({count + len(edited)} touched), "
-            f"{len(delta.get('removed', []))} removed; {_kb(delta_sizes['raw_bytes'])} as sent, "
+            f"{len(delta.get('removed', []))} removed; {_kb(delta_sizes['raw_bytes'])} of JSON, "
+            f"{_kb(delta_sizes['wire_bytes'])} as sent, "
             f"{_kb(delta_sizes['gzip_bytes'])} gzip -6; {changes.seconds * 1000:.0f} ms"
             + (f"; {refused} of the hour's requests refused" if refused else "")
             + ("" if changes.status == 200 else f"; answered {changes.status}")
