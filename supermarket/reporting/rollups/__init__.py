@@ -19,18 +19,23 @@ How they stay right (the decision, and why):
 
 from supermarket.reporting.rollups import listeners
 from supermarket.reporting.rollups.definitions import (
+    FOLLOW_UP_MONTHS,
+    NO_FOLLOW_UP,
     PEOPLE,
     VISIT_SUMS,
     complete_through,
     stale_days,
 )
 from supermarket.reporting.rollups.read import (
+    CellCounts,
     Reach,
+    SurveyCell,
     daily_visits,
     households,
     households_for,
     live_households,
     stock_sums,
+    survey_cell_counts,
     visit_sums,
 )
 from supermarket.reporting.rollups.refresh import (
@@ -42,10 +47,14 @@ from supermarket.reporting.rollups.refresh import (
 listeners.register_listeners()
 
 __all__ = [
+    "FOLLOW_UP_MONTHS",
+    "NO_FOLLOW_UP",
     "PEOPLE",
     "VISIT_SUMS",
+    "CellCounts",
     "Reach",
     "RefreshReport",
+    "SurveyCell",
     "complete_through",
     "daily_visits",
     "households",
@@ -55,5 +64,6 @@ __all__ = [
     "stale_days",
     "stock_sums",
     "store_period_households",
+    "survey_cell_counts",
     "visit_sums",
 ]

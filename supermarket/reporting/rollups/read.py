@@ -7,31 +7,44 @@ from datetime import date
 from typing import Any
 
 from sqlalchemy import (
+    ColumnElement,
+    Integer,
     Select,
+    case,
+    exists,
+    false,
     func,
     literal,
+    or_,
     select,
+    union_all,
 )
 
 from supermarket.extensions import db
 from supermarket.reporting.models import (
     DailyStockStats,
+    DailySurveyStats,
     DailyVisitStats,
     PeriodHouseholdStats,
+    SurveyStaleDay,
 )
 from supermarket.reporting.periods import Period
 from supermarket.reporting.rollups.definitions import (
     PEOPLE,
+    SURVEY_CELL,
     VISIT_SUMS,
     complete_through,
     counted_visits,
     day_filter,
+    is_baseline,
     live_condition,
     stale_days,
     stock_reason,
+    survey_cells,
     visit_columns,
 )
 from supermarket.stock.models import StockMovement
+from supermarket.surveys.models import SurveyAssessment
 from supermarket.visits.models import Visit
 
 # --- reading: rolled-up days plus live days -------------------------------------------------------
@@ -250,3 +263,86 @@ def daily_visits(site_ids: Sequence[int], start: date, end: date) -> dict[tuple[
         for site_id, day, visits in db.session.execute(query):
             found[(site_id, day)] = found.get((site_id, day), 0) + int(visits)
     return found
+
+
+# --- survey cells -----------------------------------------------------------------------------
+
+# A survey cell's values, in SURVEY_CELL's order: (baseline complete, category, score,
+# follow-up complete, category, score); the follow-up's are NO_FOLLOW_UP while it has none.
+SurveyCell = tuple[bool, str, int, bool, str, int]
+CellCounts = list[tuple[int, SurveyCell, bool, int]]
+
+
+def _survey_stale(site_column: Any, date_column: Any) -> ColumnElement[bool]:
+    return exists().where(
+        SurveyStaleDay.site_id == site_column, SurveyStaleDay.local_date == date_column
+    )
+
+
+def _closed(date_column: Any, closed_through: date | None) -> ColumnElement[bool]:
+    if closed_through is None:
+        return false()
+    return case((date_column <= closed_through, True), else_=False)
+
+
+def survey_cell_counts(
+    site_ids: Sequence[int], start: date, end: date, *, closed_through: date | None = None
+) -> CellCounts:
+    """The baselines taken at the sites from start to end (inclusive), counted per site and
+    survey cell, and by whether they were taken on or before `closed_through` (False for all
+    when it is None): (site id, cell, closed, baselines) rows.
+
+    Rolled-up days from daily_survey_stats, in one statement with the days after the rollup
+    and the stale ones read from the assessments (so one snapshot sees both).
+    """
+    if not site_ids or start > end:
+        return []
+    through = complete_through()
+    branches: list[Select[Any]] = []
+    if through is not None and start <= through:
+        rolled = DailySurveyStats
+        branches.append(
+            select(
+                rolled.site_id.label("site_id"),
+                rolled.local_date.label("local_date"),
+                *(getattr(rolled, name).label(name) for name in SURVEY_CELL),
+                _closed(rolled.local_date, closed_through).label("closed"),
+                rolled.baselines.label("baselines"),
+            ).where(
+                rolled.site_id.in_(site_ids),
+                rolled.local_date.between(start, min(end, through)),
+                ~_survey_stale(rolled.site_id, rolled.local_date),
+            )
+        )
+    baseline = SurveyAssessment
+    live_days: ColumnElement[bool] = (
+        literal(True)
+        if through is None
+        else or_(
+            baseline.local_date > through,
+            _survey_stale(baseline.site_id, baseline.local_date),
+        )
+    )
+    branches.append(
+        survey_cells(
+            _closed(baseline.local_date, closed_through).label("closed"),
+            literal(1, Integer).label("baselines"),
+        ).where(
+            is_baseline(),
+            baseline.site_id.in_(site_ids),
+            baseline.local_date.between(start, end),
+            live_days,
+        )
+    )
+    both = union_all(*branches).subquery()
+    keys = (both.c.site_id, *(both.c[name] for name in SURVEY_CELL), both.c.closed)
+    rows = db.session.execute(select(*keys, func.sum(both.c.baselines)).group_by(*keys))
+    return [
+        (
+            row[0],
+            (bool(row[1]), row[2], int(row[3]), bool(row[4]), row[5], int(row[6])),
+            bool(row[7]),
+            int(row[8]),
+        )
+        for row in rows
+    ]
