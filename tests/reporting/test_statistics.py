@@ -177,3 +177,18 @@ def test_survey_counts_match_the_surveys_own_figures(programme):
         assert mine[site_id]["follow_ups_expected"] == due.follow_ups_expected
         assert mine[site_id]["follow_ups_done"] == due.follow_ups_done
         assert mine[site_id]["pair_counts"] == Counter(due.pairs)
+
+
+def test_the_trend_takes_a_running_months_households_from_its_statistics(programme):
+    """A site manager's month to date: its households are counted once, not again for the
+    trend, with the same figures."""
+    from supermarket.reporting.periods import months_ending
+    from supermarket.reporting.statistics import monthly_trend
+
+    today = date(2026, 9, 25)
+    september = Period.month(2026, 9)
+    stats = period_statistics(september, today=today)
+    months = months_ending(september, 6)
+    reused = monthly_trend(months, today=today, known=stats)
+    assert reused == monthly_trend(months, today=today)
+    assert reused[-1].households[None] == stats.programme.households == 2

@@ -150,41 +150,47 @@ def live_households(
     """Distinct households that visited from start to end, and the people in them as at each
     household's last visit: per site, and for all the given sites together (key None).
 
-    `site_ids` None means every site. Read from the visits themselves.
+    `site_ids` None means every site. Read from the visits themselves, in one pass: each
+    visit ranked among its household's visits at its site and among all its visits; the
+    programme's figures are the sums over the sites of the households' last visits overall.
     """
     where = [Visit.local_date.between(start, end), counted_visits()]
     if site_ids is not None:
         where.append(Visit.site_id.in_(site_ids))
-    found: dict[int | None, dict[str, int]] = {}
     order = (Visit.local_date.desc(), Visit.id.desc())
-    for partition, per_site in (
-        ((Visit.site_id, Visit.member_id), True),
-        ((Visit.member_id,), False),
-    ):
-        ranked = (
-            select(
-                Visit.site_id,
-                *(getattr(Visit, name) for name in PEOPLE),
-                func.row_number().over(partition_by=partition, order_by=order).label("rank"),
-            )
-            .where(*where)
-            .subquery()
+    ranked = (
+        select(
+            Visit.site_id,
+            *(getattr(Visit, name) for name in PEOPLE),
+            func.row_number()
+            .over(partition_by=(Visit.site_id, Visit.member_id), order_by=order)
+            .label("site_rank"),
+            func.row_number().over(partition_by=Visit.member_id, order_by=order).label("rank"),
         )
-        columns = [
-            func.count().label("households"),
-            *(func.coalesce(func.sum(ranked.c[name]), 0).label(name) for name in PEOPLE),
-        ]
-        stmt = select(ranked.c.site_id if per_site else literal(None), *columns).where(
-            ranked.c.rank == 1
-        )
-        if per_site:
-            stmt = stmt.group_by(ranked.c.site_id)
-        for row in db.session.execute(stmt):
-            if row.households:
-                found[row[0]] = {
-                    "households": int(row.households),
-                    **{name: int(getattr(row, name)) for name in PEOPLE},
-                }
+        .where(*where)
+        .subquery()
+    )
+    columns = []
+    for rank in (ranked.c.site_rank, ranked.c.rank):
+        columns.append(func.sum(case((rank == 1, 1), else_=0)))
+        columns.extend(func.sum(case((rank == 1, ranked.c[name]), else_=0)) for name in PEOPLE)
+    stmt = (
+        select(ranked.c.site_id, *columns)
+        .where(or_(ranked.c.site_rank == 1, ranked.c.rank == 1))
+        .group_by(ranked.c.site_id)
+    )
+    found: dict[int | None, dict[str, int]] = {}
+    programme = dict.fromkeys(("households", *PEOPLE), 0)
+    width = 1 + len(PEOPLE)
+    for row in db.session.execute(stmt):
+        at_site = [int(value or 0) for value in row[1 : 1 + width]]
+        overall = [int(value or 0) for value in row[1 + width :]]
+        if at_site[0]:
+            found[row[0]] = dict(zip(("households", *PEOPLE), at_site, strict=True))
+        for name, value in zip(("households", *PEOPLE), overall, strict=True):
+            programme[name] += value
+    if programme["households"]:
+        found[None] = programme
     return found
 
 
