@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import date
+from datetime import date, timedelta
 from typing import Any
 
 from sqlalchemy import (
@@ -321,25 +321,20 @@ def survey_cell_counts(
             )
         )
     baseline = SurveyAssessment
-    live_days: ColumnElement[bool] = (
-        literal(True)
-        if through is None
-        else or_(
-            baseline.local_date > through,
-            _survey_stale(baseline.site_id, baseline.local_date),
+    live = survey_cells(
+        _closed(baseline.local_date, closed_through).label("closed"),
+        literal(1, Integer).label("baselines"),
+    ).where(is_baseline(), baseline.site_id.in_(site_ids))
+    if through is not None and start <= through:  # rolled-up days changed since
+        branches.append(
+            live.where(
+                baseline.local_date.between(start, min(end, through)),
+                _survey_stale(baseline.site_id, baseline.local_date),
+            )
         )
-    )
-    branches.append(
-        survey_cells(
-            _closed(baseline.local_date, closed_through).label("closed"),
-            literal(1, Integer).label("baselines"),
-        ).where(
-            is_baseline(),
-            baseline.site_id.in_(site_ids),
-            baseline.local_date.between(start, end),
-            live_days,
-        )
-    )
+    if through is None or end > through:  # the days after the rollup
+        first = start if through is None else max(start, through + timedelta(days=1))
+        branches.append(live.where(baseline.local_date.between(first, end)))
     both = union_all(*branches).subquery()
     keys = (both.c.site_id, *(both.c[name] for name in SURVEY_CELL), both.c.closed)
     rows = db.session.execute(select(*keys, func.sum(both.c.baselines)).group_by(*keys))
