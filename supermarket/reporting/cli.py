@@ -35,7 +35,8 @@ def rollup(since: object, rebuild: bool) -> None:
     start = report.since.isoformat() if report.since else "nothing new"
     click.echo(
         f"Rolled up {report.days} days ({start} to {report.through.isoformat()}), "
-        f"{report.stale_days} changed days and {report.periods} periods."
+        f"{report.stale_days} changed days, {report.survey_stale_days} days of baselines "
+        f"with changed surveys and {report.periods} periods."
     )
 
 

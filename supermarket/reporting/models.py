@@ -8,6 +8,15 @@ How they fit together (see rollups.py for the maintenance):
 - `period_household_stats`: unique households (and the people in them) cannot be added up
   from days, so they are stored per fixed period (month, quarter, year) for each site and
   for all sites together (`site_id` NULL), for periods that are over.
+- `daily_survey_stats`: per site and local date of the food-insecurity baselines taken that
+  day, how many there were of each (baseline score, 3-month follow-up score) pair, counting
+  "no follow-up yet" and incomplete assessments as pairs of their own. Every survey figure
+  (baselines by category, follow-ups expected and done, the paired outcome) is a sum of
+  these, for any range of baseline days.
+- `survey_stale_days`: a rolled-up baseline day whose cells changed since (most often: a
+  follow-up recorded for one of its baselines). Read from the assessments until the next
+  refresh; kept apart from `rollup_stale_days` so that a follow-up does not send the visits
+  and households of its baseline's period to the ledgers.
 - `rollup_state`: one row; every day up to `complete_through` is rolled up (but see below).
 - `rollup_stale_days`: a day changed after it was rolled up (a back-dated delivery, say). The
   statistics read those days from the ledgers until the next refresh rolls them up again.
@@ -21,7 +30,16 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
-from sqlalchemy import BigInteger, Date, ForeignKey, Index, Integer, String, UniqueConstraint
+from sqlalchemy import (
+    BigInteger,
+    Boolean,
+    Date,
+    ForeignKey,
+    Index,
+    Integer,
+    String,
+    UniqueConstraint,
+)
 from sqlalchemy.orm import Mapped, mapped_column
 
 from supermarket.members.models import Member
@@ -72,6 +90,40 @@ class DailyStockStats(Base):
     # "" for movements without a reason (only waste has one).
     reason: Mapped[str] = mapped_column(String(20), primary_key=True)
     weight_g: Mapped[int] = mapped_column(BigInteger, default=0)
+
+
+class DailySurveyStats(Base):
+    """The baselines taken at one site on one local day, counted by what they scored and what
+    their 3-month follow-up (taken at any site) scored: one row per distinct pair.
+
+    A baseline without a follow-up yet has follow_up_category "" and follow_up_score -1
+    (NO_FOLLOW_UP); `*_complete` is False for an assessment with 3+ don't-know or refused
+    answers, which the outcome leaves out.
+    """
+
+    __tablename__ = "daily_survey_stats"
+
+    site_id: Mapped[int] = mapped_column(ForeignKey("sites.id"), primary_key=True)
+    local_date: Mapped[date] = mapped_column(Date, primary_key=True)  # the baseline's
+    baseline_complete: Mapped[bool] = mapped_column(Boolean, primary_key=True)
+    baseline_category: Mapped[str] = mapped_column(String(12), primary_key=True)
+    baseline_score: Mapped[int] = mapped_column(Integer, primary_key=True)
+    follow_up_complete: Mapped[bool] = mapped_column(Boolean, primary_key=True)
+    follow_up_category: Mapped[str] = mapped_column(String(12), primary_key=True)
+    follow_up_score: Mapped[int] = mapped_column(Integer, primary_key=True)
+    baselines: Mapped[int] = mapped_column(Integer)
+
+
+class SurveyStaleDay(IdKey, Base):
+    """A rolled-up baseline day whose survey cells changed since; append-only, like
+    RollupStaleDay."""
+
+    __tablename__ = "survey_stale_days"
+    __table_args__ = (Index("ix_survey_stale_days_site_date", "site_id", "local_date"),)
+
+    site_id: Mapped[int] = mapped_column(ForeignKey("sites.id"))
+    local_date: Mapped[date] = mapped_column(Date)
+    marked_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
 
 
 class PeriodHouseholdStats(IdKey, Base):

@@ -9,9 +9,12 @@ supermarket.reporting.disclosure first.
 from __future__ import annotations
 
 import math
+from bisect import bisect_right
+from collections import Counter
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
+from itertools import accumulate
 from typing import Final, Literal, NamedTuple, Protocol
 
 from supermarket.surveys.scoring import CATEGORIES_10, INSECURE_10, category_10
@@ -46,7 +49,12 @@ def mcnemar_exact(b: int, c: int) -> float:
     n = b + c
     if n == 0:
         return 1.0
-    tail = sum(math.comb(n, k) for k in range(min(b, c) + 1))
+    # sum(comb(n, k) for k <= min(b, c)), each term from the last: exact integers, but in
+    # time that grows with min(b, c) rather than with min(b, c) times n.
+    tail = term = 1
+    for k in range(1, min(b, c) + 1):
+        term = term * (n - k + 1) // k
+        tail += term
     # Integer numerator and denominator: exact until the single final division.
     return min(1.0, 2 * tail / (1 << n))
 
@@ -158,13 +166,36 @@ def wilcoxon_signed_rank(diffs: Sequence[float]) -> WilcoxonResult:
     """
     if any(not math.isfinite(value) for value in diffs):
         raise ValueError("Differences must be finite numbers.")
-    nonzero = [float(value) for value in diffs if value != 0]
-    n = len(nonzero)
-    n_zero = len(diffs) - n
+    return wilcoxon_from_counts(Counter(float(value) for value in diffs))
+
+
+def wilcoxon_from_counts(counts: Mapping[float, int]) -> WilcoxonResult:
+    """wilcoxon_signed_rank() of the differences `counts` holds (difference -> how many):
+    the same result, in time that grows with the distinct differences, not their number."""
+    if any(not math.isfinite(value) for value in counts):
+        raise ValueError("Differences must be finite numbers.")
+    n_zero = sum(count for value, count in counts.items() if value == 0)
+    # Tied absolute values share the average of the ranks they span (1-based).
+    by_size: dict[float, list[int]] = {}
+    for value, count in counts.items():
+        if value != 0 and count:
+            signs = by_size.setdefault(abs(value), [0, 0])
+            signs[0 if value > 0 else 1] += count
+    n = sum(plus + minus for plus, minus in by_size.values())
     if n == 0:
         return WilcoxonResult(0.0, 0.0, 0.0, 0, n_zero, 1.0, "none")
-    ranks, tie_sizes = _average_ranks([abs(value) for value in nonzero])
-    w_plus = sum(rank for rank, value in zip(ranks, nonzero, strict=True) if value > 0)
+    w_plus: float = 0  # an int 0 when no difference is positive, as the rank-by-rank sum
+    tie_sizes: list[int] = []
+    start = 0
+    for size in sorted(by_size):
+        plus, minus = by_size[size]
+        tied = plus + minus
+        end = start + tied - 1
+        if plus:
+            # A multiple of 0.5 times a count: exact in floating point, as that sum is.
+            w_plus += plus * ((start + end) / 2 + 1)
+        tie_sizes.append(tied)
+        start = end + 1
     w_minus = n * (n + 1) / 2 - w_plus
     statistic = min(w_plus, w_minus)
     if n <= WILCOXON_EXACT_MAX_N and all(size == 1 for size in tie_sizes):
@@ -179,7 +210,21 @@ def wilcoxon_signed_rank(diffs: Sequence[float]) -> WilcoxonResult:
     return WilcoxonResult(statistic, w_plus, w_minus, n, n_zero, p_value, "normal", z)
 
 
-def _quantile_type7(ordered: Sequence[float], q: float) -> float:
+class _Runs:
+    """A sorted sequence held as (value, how many) runs, indexable like the list it stands for."""
+
+    def __init__(self, counts: Mapping[float, int]) -> None:
+        self.values = sorted(value for value, count in counts.items() if count)
+        self.ends = list(accumulate(counts[value] for value in self.values))
+
+    def __len__(self) -> int:
+        return self.ends[-1] if self.ends else 0
+
+    def __getitem__(self, index: int) -> float:
+        return self.values[bisect_right(self.ends, index)]
+
+
+def _quantile_type7(ordered: Sequence[float] | _Runs, q: float) -> float:
     """Hyndman-Fan type 7 (R, NumPy and Excel QUARTILE.INC default): interpolate order stats."""
     position = (len(ordered) - 1) * q
     low = math.floor(position)
@@ -275,46 +320,60 @@ def paired_outcome(pairs: Iterable[tuple[str, str, int, int]], *, z: float = Z_9
     Each pair is (baseline_category_10, followup_category_10, baseline_raw_10, followup_raw_10),
     for complete assessments only (see pairs_from_scores). Improved/worsened compare the
     10-item category order high < marginal < low < very low.
+    """
+    return paired_outcome_from_counts(Counter(AssessmentPair(*pair) for pair in pairs), z=z)
+
+
+def paired_outcome_from_counts(
+    counts: Mapping[AssessmentPair, int], *, z: float = Z_95
+) -> PairedOutcome:
+    """paired_outcome() of the pairs `counts` holds (pair -> how many members had it): the
+    same figures, in time that grows with the distinct pairs (at most 121), not the members.
 
     Long on purpose: one analysis, step by step in the order METHODS_NOTE describes it.
     """
-    checked = [_checked(pair) for pair in pairs]
-    n = len(checked)
+    checked: list[tuple[AssessmentPair, int]] = []
+    for pair, count in counts.items():
+        _check_counts(count=count)
+        checked.append((_checked(pair), count))
+    n = sum(count for _pair, count in checked)
     transitions: dict[str, dict[str, int]] = {
         before: dict.fromkeys(CATEGORIES_10, 0) for before in CATEGORIES_10
     }
     a = b = c = d = 0
     improved = unchanged = worsened = 0
     severity: dict[str, int] = {category: rank for rank, category in enumerate(CATEGORIES_10)}
-    for pair in checked:
-        transitions[pair.baseline_category][pair.followup_category] += 1
+    changes: Counter[float] = Counter()
+    for pair, count in checked:
+        transitions[pair.baseline_category][pair.followup_category] += count
         before_insecure = pair.baseline_category in INSECURE_10
         after_insecure = pair.followup_category in INSECURE_10
         if before_insecure and after_insecure:
-            a += 1
+            a += count
         elif before_insecure:
-            b += 1
+            b += count
         elif after_insecure:
-            c += 1
+            c += count
         else:
-            d += 1
+            d += count
         step = severity[pair.followup_category] - severity[pair.baseline_category]
         if step < 0:
-            improved += 1
+            improved += count
         elif step == 0:
-            unchanged += 1
+            unchanged += count
         else:
-            worsened += 1
+            worsened += count
+        changes[float(pair.followup_raw - pair.baseline_raw)] += count
 
-    changes = sorted(float(p.followup_raw - p.baseline_raw) for p in checked)
+    ordered = _Runs(changes)
     median: float | None = None
     q1: float | None = None
     q3: float | None = None
     ci: tuple[float, float] | None = None
     if n:
-        median = _quantile_type7(changes, 0.5)
-        q1 = _quantile_type7(changes, 0.25)
-        q3 = _quantile_type7(changes, 0.75)
+        median = _quantile_type7(ordered, 0.5)
+        q1 = _quantile_type7(ordered, 0.25)
+        q3 = _quantile_type7(ordered, 0.75)
         lower, upper = newcombe_paired_ci(a, b, c, d, z)
         ci = (100 * lower, 100 * upper)
     return PairedOutcome(
@@ -338,6 +397,6 @@ def paired_outcome(pairs: Iterable[tuple[str, str, int, int]], *, z: float = Z_9
         raw_change_q1=q1,
         raw_change_q3=q3,
         raw_change_iqr=None if q1 is None or q3 is None else q3 - q1,
-        wilcoxon=wilcoxon_signed_rank(changes),
+        wilcoxon=wilcoxon_from_counts(changes),
         confidence_z=z,
     )

@@ -346,3 +346,85 @@ def test_paired_outcome_agrees_with_scipy() -> None:
     b, c = outcome.became_secure, outcome.became_insecure
     expected = stats.binomtest(min(b, c), b + c, 0.5).pvalue if b + c else 1.0
     assert outcome.mcnemar_p == pytest.approx(expected, rel=1e-9)
+
+
+@settings(deadline=None)
+@given(st.integers(0, 200), st.integers(0, 200))
+def test_mcnemar_sums_the_binomial_tail_exactly(b, c):
+    """Each term of the tail is made from the last; the sum is the definition's, to the bit."""
+    import math
+
+    tail = sum(math.comb(b + c, k) for k in range(min(b, c) + 1))
+    assert mcnemar_exact(b, c) == (min(1.0, 2 * tail / (1 << (b + c))) if b + c else 1.0)
+
+
+def _wilcoxon_rank_by_rank(diffs):  # type: ignore[no-untyped-def]
+    """The signed-rank test as it was written before counts: every difference ranked."""
+    from supermarket.reporting.outcomes import (
+        WILCOXON_EXACT_MAX_N,
+        WilcoxonResult,
+        _average_ranks,
+        _exact_signed_rank_cdf,
+    )
+
+    nonzero = [float(value) for value in diffs if value != 0]
+    n = len(nonzero)
+    n_zero = len(diffs) - n
+    if n == 0:
+        return WilcoxonResult(0.0, 0.0, 0.0, 0, n_zero, 1.0, "none")
+    ranks, tie_sizes = _average_ranks([abs(value) for value in nonzero])
+    w_plus = sum(rank for rank, value in zip(ranks, nonzero, strict=True) if value > 0)
+    w_minus = n * (n + 1) / 2 - w_plus
+    statistic = min(w_plus, w_minus)
+    if n <= WILCOXON_EXACT_MAX_N and all(size == 1 for size in tie_sizes):
+        p_value = min(1.0, 2 * _exact_signed_rank_cdf(round(statistic), n))
+        return WilcoxonResult(statistic, w_plus, w_minus, n, n_zero, p_value, "exact")
+    mean = n * (n + 1) / 4
+    variance = n * (n + 1) * (2 * n + 1) / 24 - sum(t**3 - t for t in tie_sizes) / 48
+    correction = math.copysign(0.5, statistic - mean) if statistic != mean else 0.0
+    z = (statistic - mean - correction) / math.sqrt(variance)
+    p_value = min(1.0, math.erfc(abs(z) / math.sqrt(2)))
+    return WilcoxonResult(statistic, w_plus, w_minus, n, n_zero, p_value, "normal", z)
+
+
+@settings(deadline=None)
+@given(st.lists(st.integers(-10, 10), max_size=400))
+def test_the_signed_rank_test_from_counts_is_the_rank_by_rank_one(diffs):
+    result = wilcoxon_signed_rank(diffs)
+    expected = _wilcoxon_rank_by_rank(diffs)
+    assert result == expected
+    assert type(result.w_plus) is type(expected.w_plus)
+
+
+@settings(deadline=None)
+@given(
+    st.dictionaries(
+        st.tuples(st.integers(0, 10), st.integers(0, 10)), st.integers(0, 60), max_size=30
+    )
+)
+def test_the_outcome_from_pair_counts_is_the_outcome_of_the_pairs(cells):
+    from collections import Counter
+
+    from supermarket.reporting.outcomes import (
+        AssessmentPair,
+        _quantile_type7,
+        paired_outcome_from_counts,
+    )
+
+    counts = Counter(
+        {
+            AssessmentPair(category_10(before), category_10(after), before, after): count
+            for (before, after), count in cells.items()
+        }
+    )
+    outcome = paired_outcome_from_counts(counts)
+    changes = sorted(
+        float(after - before) for (before, after), n in cells.items() for _ in range(n)
+    )
+    assert outcome.n_pairs == len(changes)
+    assert outcome.wilcoxon == _wilcoxon_rank_by_rank(changes)
+    if changes:
+        quartiles = [_quantile_type7(changes, q) for q in (0.25, 0.5, 0.75)]
+        assert [outcome.raw_change_q1, outcome.raw_change_median, outcome.raw_change_q3] == (
+            quartiles
+        )

@@ -49,6 +49,7 @@ Surveys
 
 from __future__ import annotations
 
+from collections import Counter
 from datetime import UTC, date, datetime
 
 import pytest
@@ -124,8 +125,8 @@ def _check(stats, alpha, beta):
     assert b.baselines == 0
     assert (a.follow_ups_expected, a.follow_ups_done) == (2, 1)
     assert (b.follow_ups_expected, b.follow_ups_done) == (1, 1)
-    assert a.pairs == (AssessmentPair("low", "marginal", 4, 2),)
-    assert b.pairs == (AssessmentPair("high", "low", 0, 4),)
+    assert a.pair_counts == {AssessmentPair("low", "marginal", 4, 2): 1}
+    assert b.pair_counts == {AssessmentPair("high", "low", 0, 4): 1}
     outcome = p.outcome
     assert (outcome.n_pairs, outcome.became_secure, outcome.became_insecure) == (2, 1, 1)
     assert (outcome.improved, outcome.unchanged, outcome.worsened) == (1, 0, 1)
@@ -175,4 +176,19 @@ def test_survey_counts_match_the_surveys_own_figures(programme):
         assert mine[site_id]["baseline_categories"] == dict(taken.baseline_categories)
         assert mine[site_id]["follow_ups_expected"] == due.follow_ups_expected
         assert mine[site_id]["follow_ups_done"] == due.follow_ups_done
-        assert [tuple(p) for p in mine[site_id]["pairs"]] == due.pairs
+        assert mine[site_id]["pair_counts"] == Counter(due.pairs)
+
+
+def test_the_trend_takes_a_running_months_households_from_its_statistics(programme):
+    """A site manager's month to date: its households are counted once, not again for the
+    trend, with the same figures."""
+    from supermarket.reporting.periods import months_ending
+    from supermarket.reporting.statistics import monthly_trend
+
+    today = date(2026, 9, 25)
+    september = Period.month(2026, 9)
+    stats = period_statistics(september, today=today)
+    months = months_ending(september, 6)
+    reused = monthly_trend(months, today=today, known=stats)
+    assert reused == monthly_trend(months, today=today)
+    assert reused[-1].households[None] == stats.programme.households == 2

@@ -117,6 +117,7 @@ def report_for(
         trend = monthly_trend(
             [m for m in months if m.is_complete(today) or not sees_all_sites(actor)],
             today=today,
+            known=stats,
         )
     return release_statistics(stats, site=ref, trend=trend)
 

@@ -15,22 +15,33 @@ How they stay right (the decision, and why):
   (visits and stock never import reporting). Stale days are read live until the next refresh.
   The listener only runs a query for a row dated before the site's today, so a check-in adds
   no work; it takes a shared lock on the state row, so it cannot slip past a running refresh.
+- Surveys the same way, by the day of the baseline: `daily_survey_stats` counts each day's
+  baselines by (baseline score, 3-month follow-up score), so every survey figure of any
+  period is a sum of cells. A follow-up changes its baseline's cell, long after that day was
+  rolled up, so recording, changing or removing a survey marks the baseline's day in
+  `survey_stale_days` (its own table: the visits of that day stay rolled up), and the
+  statistics read those days, and the days after the rollup, from the assessments.
 """
 
 from supermarket.reporting.rollups import listeners
 from supermarket.reporting.rollups.definitions import (
+    FOLLOW_UP_MONTHS,
+    NO_FOLLOW_UP,
     PEOPLE,
     VISIT_SUMS,
     complete_through,
     stale_days,
 )
 from supermarket.reporting.rollups.read import (
+    CellCounts,
     Reach,
+    SurveyCell,
     daily_visits,
     households,
     households_for,
     live_households,
     stock_sums,
+    survey_cell_counts,
     visit_sums,
 )
 from supermarket.reporting.rollups.refresh import (
@@ -42,10 +53,14 @@ from supermarket.reporting.rollups.refresh import (
 listeners.register_listeners()
 
 __all__ = [
+    "FOLLOW_UP_MONTHS",
+    "NO_FOLLOW_UP",
     "PEOPLE",
     "VISIT_SUMS",
+    "CellCounts",
     "Reach",
     "RefreshReport",
+    "SurveyCell",
     "complete_through",
     "daily_visits",
     "households",
@@ -55,5 +70,6 @@ __all__ = [
     "stale_days",
     "stock_sums",
     "store_period_households",
+    "survey_cell_counts",
     "visit_sums",
 ]

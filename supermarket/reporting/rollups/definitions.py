@@ -8,6 +8,7 @@ from typing import Any, Final
 
 from sqlalchemy import (
     ColumnElement,
+    Select,
     and_,
     case,
     false,
@@ -17,6 +18,7 @@ from sqlalchemy import (
     or_,
     select,
 )
+from sqlalchemy.orm import aliased
 
 from supermarket.extensions import db
 from supermarket.reporting.models import (
@@ -25,6 +27,7 @@ from supermarket.reporting.models import (
 )
 from supermarket.reporting.periods import PeriodKind
 from supermarket.stock.models import StockMovement
+from supermarket.surveys.models import SurveyAssessment, SurveyKind
 from supermarket.visits.models import Visit
 
 STATE_ID: Final = 1
@@ -38,6 +41,19 @@ VISIT_SUMS: Final = (
     "overrides",
 )
 PERIOD_KINDS: Final[tuple[PeriodKind, ...]] = ("month", "quarter", "year")
+# The follow-up the outcome pairs with each baseline, in months after it.
+FOLLOW_UP_MONTHS: Final = 3
+# A baseline's follow-up category and score while it has none.
+NO_FOLLOW_UP: Final = ("", -1)
+# A survey cell: what a baseline and its follow-up scored (see DailySurveyStats).
+SURVEY_CELL: Final = (
+    "baseline_complete",
+    "baseline_category",
+    "baseline_score",
+    "follow_up_complete",
+    "follow_up_category",
+    "follow_up_score",
+)
 
 
 # --- what a day is made of, from the ledgers --------------------------------------------------
@@ -64,6 +80,34 @@ def stock_reason() -> ColumnElement[str]:
     # A literal, not a bound parameter: PostgreSQL must see the same expression in the
     # SELECT list and the GROUP BY.
     return func.coalesce(StockMovement.reason, literal_column("''"))
+
+
+def survey_cells(*extra: ColumnElement[Any]) -> Select[Any]:
+    """Each baseline as a survey cell, with its site and date (`site_id`, `local_date`, the
+    SURVEY_CELL columns, then `extra`): the baselines left-joined to their FOLLOW_UP_MONTHS
+    follow-up. SurveyAssessment itself is the baseline in it, for where clauses."""
+    baseline = SurveyAssessment
+    later = aliased(SurveyAssessment)
+    no_category, no_score = NO_FOLLOW_UP
+    return select(
+        baseline.site_id.label("site_id"),
+        baseline.local_date.label("local_date"),
+        baseline.complete.label("baseline_complete"),
+        baseline.category_10.label("baseline_category"),
+        baseline.raw_score_10.label("baseline_score"),
+        func.coalesce(later.complete, false()).label("follow_up_complete"),
+        func.coalesce(later.category_10, no_category).label("follow_up_category"),
+        func.coalesce(later.raw_score_10, no_score).label("follow_up_score"),
+        *extra,
+    ).outerjoin(
+        later,
+        and_(later.member_id == baseline.member_id, later.timepoint == FOLLOW_UP_MONTHS),
+    )
+
+
+def is_baseline() -> ColumnElement[bool]:
+    """survey_cells() rows are baselines (SurveyAssessment itself is the baseline there)."""
+    return SurveyAssessment.kind == SurveyKind.BASELINE.value
 
 
 # --- the state and the stale days ---------------------------------------------------------------

@@ -1,4 +1,10 @@
-"""ORM listeners on the lower layers' ledgers: a change to a rolled-up day marks it stale."""
+"""ORM listeners on the lower layers' ledgers: a change to a rolled-up day marks it stale.
+
+Visits and stock mark their own day in rollup_stale_days. A survey marks its baseline's day
+in survey_stale_days: the baseline's own when a baseline changes, and the member's baseline's
+when its 3-month follow-up is recorded, changed or removed (the pair is counted on the day
+of the baseline, whichever site and day the follow-up was taken on).
+"""
 
 from __future__ import annotations
 
@@ -20,13 +26,16 @@ from supermarket.models import utcnow
 from supermarket.reporting.models import (
     RollupStaleDay,
     RollupState,
+    SurveyStaleDay,
 )
 from supermarket.reporting.rollups.definitions import (
+    FOLLOW_UP_MONTHS,
     PEOPLE,
     STATE_ID,
 )
 from supermarket.sites.models import Site
 from supermarket.stock.models import StockMovement
+from supermarket.surveys.models import SurveyAssessment
 from supermarket.visits.models import Visit
 
 _TIMEZONES: dict[int, ZoneInfo] = {}
@@ -41,7 +50,12 @@ def _site_today(connection: Connection, site_id: int) -> date:
     return datetime.now(zone).date()
 
 
-def _mark_stale(connection: Connection, site_id: int, day: date) -> None:
+def _mark_stale(
+    connection: Connection,
+    site_id: int,
+    day: date,
+    marks: type[RollupStaleDay] | type[SurveyStaleDay] = RollupStaleDay,
+) -> None:
     if day >= _site_today(connection, site_id):
         return  # today and later are always read live
     # FOR SHARE (PostgreSQL): waits for a running refresh to finish, and keeps the next one
@@ -53,9 +67,7 @@ def _mark_stale(connection: Connection, site_id: int, day: date) -> None:
     )
     if through is None or day > through:
         return
-    connection.execute(
-        insert(RollupStaleDay).values(site_id=site_id, local_date=day, marked_at=utcnow())
-    )
+    connection.execute(insert(marks).values(site_id=site_id, local_date=day, marked_at=utcnow()))
 
 
 _VISIT_FIELDS: Final = (
@@ -110,12 +122,67 @@ def _after_movement_update(_mapper: Mapper[Any], connection: Connection, target:
         _mark_stale(connection, site_id, day)
 
 
+_SURVEY_FIELDS: Final = (
+    "site_id",
+    "member_id",
+    "local_date",
+    "kind",
+    "timepoint",
+    "complete",
+    "category_10",
+    "raw_score_10",
+)
+
+
+def _survey_days(connection: Connection, target: Any, *, updated: bool) -> set[tuple[int, date]]:
+    """The (site, baseline day) pairs whose survey cells count this assessment, before and
+    after an update."""
+    state = inspect(target)
+    if updated and not any(state.attrs[name].history.has_changes() for name in _SURVEY_FIELDS):
+        return set()
+
+    def before(name: str) -> list[Any]:
+        value = getattr(target, name)
+        if not updated:
+            return [value]
+        history = state.attrs[name].history
+        return [*(history.deleted or []), value]
+
+    days: set[tuple[int, date]] = set()
+    if 0 in before("timepoint"):  # a baseline: its own day, as it was and as it is
+        days |= {(site, day) for site in before("site_id") for day in before("local_date")}
+    if FOLLOW_UP_MONTHS in before("timepoint"):  # a follow-up: its member's baseline's day
+        for site, day in connection.execute(
+            select(SurveyAssessment.site_id, SurveyAssessment.local_date).where(
+                SurveyAssessment.member_id.in_(before("member_id")),
+                SurveyAssessment.timepoint == 0,
+            )
+        ):
+            days.add((site, day))
+    return days
+
+
+def _after_survey_insert(_mapper: Mapper[Any], connection: Connection, target: Any) -> None:
+    for site_id, day in _survey_days(connection, target, updated=False):
+        _mark_stale(connection, site_id, day, SurveyStaleDay)
+
+
+def _after_survey_update(_mapper: Mapper[Any], connection: Connection, target: Any) -> None:
+    for site_id, day in _survey_days(connection, target, updated=True):
+        _mark_stale(connection, site_id, day, SurveyStaleDay)
+
+
 def register_listeners() -> None:
     """Watch the ledgers for changes to days already rolled up (idempotent)."""
-    for model, on_update in ((Visit, _after_visit_update), (StockMovement, _after_movement_update)):
+    watched = (
+        (Visit, _after_insert, _after_visit_update, _after_delete),
+        (StockMovement, _after_insert, _after_movement_update, _after_delete),
+        (SurveyAssessment, _after_survey_insert, _after_survey_update, _after_survey_insert),
+    )
+    for model, on_insert, on_update, on_delete in watched:
         for name, listener in (
-            ("after_insert", _after_insert),
-            ("after_delete", _after_delete),
+            ("after_insert", on_insert),
+            ("after_delete", on_delete),
             ("after_update", on_update),
         ):
             if not event.contains(model, name, listener):

@@ -19,24 +19,30 @@ from supermarket.extensions import db
 from supermarket.models import utcnow
 from supermarket.reporting.models import (
     DailyStockStats,
+    DailySurveyStats,
     DailyVisitStats,
     PeriodHouseholdStats,
     RollupStaleDay,
     RollupState,
+    SurveyStaleDay,
 )
 from supermarket.reporting.periods import Period
 from supermarket.reporting.rollups.definitions import (
     PERIOD_KINDS,
     STATE_ID,
+    SURVEY_CELL,
     VISIT_SUMS,
     counted_visits,
     day_filter,
+    is_baseline,
     stock_reason,
+    survey_cells,
     visit_columns,
 )
 from supermarket.reporting.rollups.read import live_households
 from supermarket.sites.models import Site
 from supermarket.stock.models import StockMovement
+from supermarket.surveys.models import SurveyAssessment
 from supermarket.visits.models import Visit
 
 # --- refreshing -----------------------------------------------------------------------------------
@@ -51,6 +57,7 @@ class RefreshReport:
     days: int
     stale_days: int
     periods: int
+    survey_stale_days: int = 0
 
 
 def _yesterday_everywhere(now: datetime) -> date:
@@ -63,6 +70,7 @@ def _earliest_day() -> date | None:
     firsts = [
         db.session.scalar(select(func.min(Visit.local_date))),
         db.session.scalar(select(func.min(StockMovement.local_date))),
+        db.session.scalar(select(func.min(SurveyAssessment.local_date)).where(is_baseline())),
     ]
     found = [day for day in firsts if day is not None]
     return min(found) if found else None
@@ -77,6 +85,19 @@ def _lock_state() -> RollupState:
         db.session.add(state)
         db.session.flush()
     return state
+
+
+def _rebuild_survey_days(where_baselines: ColumnElement[bool]) -> None:
+    """The survey cells of the baselines that `where_baselines` picks, rolled up afresh (the
+    caller deletes their days' rows first)."""
+    cells = survey_cells().where(is_baseline(), where_baselines).subquery()
+    keys = (cells.c.site_id, cells.c.local_date, *(cells.c[name] for name in SURVEY_CELL))
+    db.session.execute(
+        insert(DailySurveyStats).from_select(
+            ["site_id", "local_date", *SURVEY_CELL, "baselines"],
+            select(*keys, func.count()).group_by(*keys),
+        )
+    )
 
 
 def _rebuild_days(where_visits: ColumnElement[bool], where_stock: ColumnElement[bool]) -> None:
@@ -160,7 +181,14 @@ def refresh_rollups(
     state = _lock_state()
     through = _yesterday_everywhere(now)
     if rebuild:
-        for model in (DailyVisitStats, DailyStockStats, PeriodHouseholdStats, RollupStaleDay):
+        for model in (
+            DailyVisitStats,
+            DailyStockStats,
+            PeriodHouseholdStats,
+            RollupStaleDay,
+            DailySurveyStats,
+            SurveyStaleDay,
+        ):
             db.session.execute(delete(model))
         state.complete_through = None
     start = since
@@ -171,7 +199,9 @@ def refresh_rollups(
         start = following if since is None else min(since, following)
 
     last_mark = db.session.scalar(select(func.max(RollupStaleDay.id)))
-    marked = _stale_days_before(start, through, last_mark)
+    marked = _stale_days_before(RollupStaleDay, start, through, last_mark)
+    last_survey_mark = db.session.scalar(select(func.max(SurveyStaleDay.id)))
+    survey_marked = _stale_days_before(SurveyStaleDay, start, through, last_survey_mark)
     days = 0
     touched: list[date] = []
     if start is not None and start <= through:
@@ -183,6 +213,10 @@ def refresh_rollups(
         touched.extend(day for _site, day in marked)
     if last_mark is not None:
         db.session.execute(delete(RollupStaleDay).where(RollupStaleDay.id <= last_mark))
+    if survey_marked:
+        _roll_up_survey_days(survey_marked)
+    if last_survey_mark is not None:
+        db.session.execute(delete(SurveyStaleDay).where(SurveyStaleDay.id <= last_survey_mark))
 
     periods = _periods_touching(touched, through)
     for period in sorted(periods):
@@ -192,24 +226,30 @@ def refresh_rollups(
     state.refreshed_at = now
     db.session.flush()
     return RefreshReport(
-        since=start, through=through, days=days, stale_days=len(marked), periods=len(periods)
+        since=start,
+        through=through,
+        days=days,
+        stale_days=len(marked),
+        periods=len(periods),
+        survey_stale_days=len(survey_marked),
     )
 
 
 def _stale_days_before(
-    start: date | None, through: date, last_mark: int | None
+    marks: type[RollupStaleDay] | type[SurveyStaleDay],
+    start: date | None,
+    through: date,
+    last_mark: int | None,
 ) -> list[tuple[int, date]]:
-    """The (site, day) pairs marked stale up to mark `last_mark`, through `through`, that the
-    range from `start` does not already cover."""
+    """The (site, day) pairs marked stale in `marks` up to mark `last_mark`, through
+    `through`, that the range from `start` does not already cover."""
     if last_mark is None:
         return []
     return sorted(
         {
             (site_id, day)
             for site_id, day in db.session.execute(
-                select(RollupStaleDay.site_id, RollupStaleDay.local_date).where(
-                    RollupStaleDay.id <= last_mark
-                )
+                select(marks.site_id, marks.local_date).where(marks.id <= last_mark)
             )
             if day <= through and (start is None or day < start)
         }
@@ -224,10 +264,14 @@ def _roll_up_range(start: date, through: date) -> None:
     db.session.execute(
         delete(DailyStockStats).where(DailyStockStats.local_date.between(start, through))
     )
+    db.session.execute(
+        delete(DailySurveyStats).where(DailySurveyStats.local_date.between(start, through))
+    )
     _rebuild_days(
         Visit.local_date.between(start, through),
         StockMovement.local_date.between(start, through),
     )
+    _rebuild_survey_days(SurveyAssessment.local_date.between(start, through))
 
 
 def _roll_up_days(marked: list[tuple[int, date]]) -> None:
@@ -246,3 +290,13 @@ def _roll_up_days(marked: list[tuple[int, date]]) -> None:
         day_filter(Visit.site_id, Visit.local_date, marked),
         day_filter(StockMovement.site_id, StockMovement.local_date, marked),
     )
+
+
+def _roll_up_survey_days(marked: list[tuple[int, date]]) -> None:
+    """The survey cells of these (site, baseline day) pairs rolled up afresh."""
+    db.session.execute(
+        delete(DailySurveyStats).where(
+            day_filter(DailySurveyStats.site_id, DailySurveyStats.local_date, marked)
+        )
+    )
+    _rebuild_survey_days(day_filter(SurveyAssessment.site_id, SurveyAssessment.local_date, marked))

@@ -120,17 +120,29 @@ def period_statistics(
     )
 
 
-def monthly_trend(months: Sequence[Period], *, today: date) -> list[TrendPoint]:
+def monthly_trend(
+    months: Sequence[Period], *, today: date, known: PeriodStatistics | None = None
+) -> list[TrendPoint]:
     """Visits and households month by month (months not yet begun are left out).
 
     Two reads whatever the number of months: the daily rollup and the stored households.
+    `known`: a month's statistics already computed, whose households are taken from them
+    (a month still running counts them from the visits, which is worth doing once).
     """
     ids = [site.id for site in all_sites()]
     started = [month for month in months if month.has_started(today)]
     if not started:
         return []
     by_day = daily_visits(ids, started[0].start, min(started[-1].end, today))
-    reach = households_for(ids, started)
+    reused = known if known is not None and known.period in started else None
+    reach = households_for(
+        ids, [month for month in started if reused is None or month != reused.period]
+    )
+    if reused is not None:
+        reach[reused.period.key] = {
+            **{site_id: {"households": f.households} for site_id, f in reused.by_site.items()},
+            None: {"households": reused.programme.households},
+        }
     per_month: dict[tuple[int, int], dict[int, int]] = {
         (month.start.year, month.start.month): dict.fromkeys(ids, 0) for month in started
     }

@@ -1,22 +1,23 @@
-"""The reads behind the statistics that the rollups do not hold: the sites, member counts,
-survey counts, and a site's stock figures from its summed movements."""
+"""The reads behind the statistics beyond the rollups' sums: the sites, member counts, the
+survey counts (summed from the rollups' survey cells), and a site's stock figures from its
+summed movements."""
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Mapping, Sequence
 from datetime import date, timedelta
 from typing import Any
 
-from sqlalchemy import and_, case, func, or_, select
-from sqlalchemy.orm import aliased
+from sqlalchemy import case, func, or_, select
 
 from supermarket.extensions import db
 from supermarket.members.models import Member, MembershipFee, MemberStatus
 from supermarket.members.terms import add_months
 from supermarket.reporting.outcomes import AssessmentPair
 from supermarket.reporting.periods import Period
+from supermarket.reporting.rollups import FOLLOW_UP_MONTHS, NO_FOLLOW_UP, survey_cell_counts
 from supermarket.reporting.statistics.figures import (
-    FOLLOW_UP_MONTHS,
     SOURCES,
     SURPLUS_SOURCES,
     WASTE_REASONS,
@@ -24,8 +25,8 @@ from supermarket.reporting.statistics.figures import (
 )
 from supermarket.sites.models import Site
 from supermarket.stock.models import MovementKind, WasteReason
-from supermarket.surveys.models import SurveyAssessment, SurveyKind
 from supermarket.surveys.scoring import CATEGORIES_10
+from supermarket.surveys.services.due import WINDOW_DAYS
 from supermarket.surveys.services.due import window as survey_window
 
 
@@ -136,101 +137,63 @@ def stock_figures(by_key: Mapping[tuple[str, str, str], int]) -> dict[str, objec
     }
 
 
+def last_closed_baseline_day(today: date) -> date:
+    """The last baseline day whose FOLLOW_UP_MONTHS follow-up window closed before `today`
+    (the window's end moves forward, or stays, as the baseline day does)."""
+    day = add_months(today, -FOLLOW_UP_MONTHS) - timedelta(days=WINDOW_DAYS + 1)
+    while survey_window(day + timedelta(days=1), FOLLOW_UP_MONTHS)[2] < today:
+        day += timedelta(days=1)
+    while survey_window(day, FOLLOW_UP_MONTHS)[2] >= today:
+        day -= timedelta(days=1)
+    return day
+
+
+def _empty_survey_counts() -> dict[str, Any]:
+    return {
+        "baselines": 0,
+        "baseline_categories": dict.fromkeys(CATEGORIES_10, 0),
+        "follow_ups_expected": 0,
+        "follow_ups_done": 0,
+        "pair_counts": Counter(),
+    }
+
+
 def survey_counts(
     site_ids: Sequence[int], period: Period, today: date
 ) -> dict[int, dict[str, Any]]:
     """Per site: complete baselines taken in the period by category, and the cohort whose
     3-month follow-up fell due in it (baselines FOLLOW_UP_MONTHS months earlier): follow-ups
-    expected, done, and the complete pairs.
+    expected, done, and how many members had each pair of complete assessments.
 
     The same counting as surveys.services.survey_figures() (a follow-up is expected once its
-    window has closed or it is in), read as plain columns for every site in two queries.
+    window has closed or it is in), summed from the survey cells of the rollups (and of the
+    days not rolled up yet) in two reads whatever the period's length.
     """
-    found: dict[int, dict[str, Any]] = {
-        site_id: {
-            "baselines": 0,
-            "baseline_categories": dict.fromkeys(CATEGORIES_10, 0),
-            "follow_ups_expected": 0,
-            "follow_ups_done": 0,
-            "pairs": [],
-        }
-        for site_id in site_ids
-    }
-    _count_baselines(found, site_ids, period)
-    _count_follow_ups(found, site_ids, period, today)
-    for counts in found.values():
-        counts["pairs"] = tuple(counts["pairs"])
-    return found
-
-
-def _count_baselines(
-    found: dict[int, dict[str, Any]], site_ids: Sequence[int], period: Period
-) -> None:
-    """Add each site's complete baselines taken in the period, by category, to `found`."""
-    baseline = SurveyAssessment
-    for site_id, category, count in db.session.execute(
-        select(baseline.site_id, baseline.category_10, func.count())
-        .where(
-            baseline.site_id.in_(site_ids),
-            baseline.kind == SurveyKind.BASELINE.value,
-            baseline.local_date.between(period.start, period.end),
-            baseline.complete.is_(True),
-        )
-        .group_by(baseline.site_id, baseline.category_10)
-    ):
-        found[site_id]["baselines"] += count
-        found[site_id]["baseline_categories"][category] += count
-
-
-def _count_follow_ups(
-    found: dict[int, dict[str, Any]], site_ids: Sequence[int], period: Period, today: date
-) -> None:
-    """Add each site's cohort whose follow-up fell due in the period to `found`: follow-ups
-    expected, done, and the complete pairs."""
-    baseline = SurveyAssessment
+    found = {site_id: _empty_survey_counts() for site_id in site_ids}
+    for site_id, cell, _closed, count in survey_cell_counts(site_ids, period.start, period.end):
+        complete, category = cell[0], cell[1]
+        if complete:
+            found[site_id]["baselines"] += count
+            found[site_id]["baseline_categories"][category] += count
     after_end = period.end + timedelta(days=1)
-    later = aliased(SurveyAssessment)
-    cohort = db.session.execute(
-        select(
-            baseline.site_id,
-            baseline.local_date,
-            baseline.complete,
-            baseline.category_10,
-            baseline.raw_score_10,
-            later.id,
-            later.complete,
-            later.category_10,
-            later.raw_score_10,
-        )
-        .outerjoin(
-            later,
-            and_(later.member_id == baseline.member_id, later.timepoint == FOLLOW_UP_MONTHS),
-        )
-        .where(
-            baseline.site_id.in_(site_ids),
-            baseline.kind == SurveyKind.BASELINE.value,
-            baseline.local_date >= add_months(period.start, -FOLLOW_UP_MONTHS),
-            baseline.local_date < add_months(after_end, -FOLLOW_UP_MONTHS),
-        )
+    cohort = survey_cell_counts(
+        site_ids,
+        add_months(period.start, -FOLLOW_UP_MONTHS),
+        add_months(after_end, -FOLLOW_UP_MONTHS) - timedelta(days=1),
+        closed_through=last_closed_baseline_day(today),
     )
-    window_ends: dict[date, date] = {}
-    for (
-        site_id,
-        day,
-        complete,
-        category,
-        raw,
-        later_id,
-        later_complete,
-        later_category,
-        later_raw,
-    ) in cohort:
+    no_category, _no_score = NO_FOLLOW_UP
+    for site_id, cell, closed, count in cohort:
         counts = found[site_id]
-        if day not in window_ends:
-            window_ends[day] = survey_window(day, FOLLOW_UP_MONTHS)[2]
-        if later_id is not None or window_ends[day] < today:
-            counts["follow_ups_expected"] += 1
-        if later_id is not None:
-            counts["follow_ups_done"] += 1
+        complete, category, raw, later_complete, later_category, later_raw = cell
+        followed_up = later_category != no_category
+        if followed_up or closed:
+            counts["follow_ups_expected"] += count
+        if followed_up:
+            counts["follow_ups_done"] += count
             if complete and later_complete:
-                counts["pairs"].append(AssessmentPair(category, later_category, raw, later_raw))
+                pair = AssessmentPair(category, later_category, raw, later_raw)
+                counts["pair_counts"][pair] += count
+    for counts in found.values():
+        counts["pair_counts"] = dict(counts["pair_counts"])
+    return found

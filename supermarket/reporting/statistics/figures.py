@@ -3,13 +3,19 @@ the programme's) figures, the conversions, a period's statistics and a month of 
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import date
 from typing import Final
 
-from supermarket.reporting.outcomes import AssessmentPair, PairedOutcome, paired_outcome
+from supermarket.reporting.outcomes import (
+    AssessmentPair,
+    PairedOutcome,
+    paired_outcome_from_counts,
+)
 from supermarket.reporting.periods import Period
+from supermarket.reporting.rollups import FOLLOW_UP_MONTHS as FOLLOW_UP_MONTHS
 from supermarket.reporting.rollups import PEOPLE
 from supermarket.stock.models import DonorKind, WasteReason
 from supermarket.surveys.scoring import CATEGORIES_10
@@ -19,7 +25,6 @@ SURPLUS_SOURCES: Final = frozenset(
 )
 SOURCES: Final = tuple(kind.value for kind in DonorKind)
 WASTE_REASONS: Final = tuple(reason.value for reason in WasteReason)
-FOLLOW_UP_MONTHS: Final = 3
 DEFAULT_MEAL_GRAMS: Final = 420
 DEFAULT_CO2E_KG_PER_TONNE: Final = 1600
 
@@ -64,7 +69,8 @@ class Figures:
     )
     follow_ups_expected: int = 0
     follow_ups_done: int = 0
-    pairs: tuple[AssessmentPair, ...] = ()
+    # How many members had each (baseline, follow-up) pair of complete assessments.
+    pair_counts: Mapping[AssessmentPair, int] = field(default_factory=dict)
 
     @property
     def fees_collected_pence(self) -> int:
@@ -89,7 +95,7 @@ class Figures:
 
     @property
     def outcome(self) -> PairedOutcome:
-        return paired_outcome(self.pairs)
+        return paired_outcome_from_counts(self.pair_counts)
 
 
 @dataclass(frozen=True, slots=True)
@@ -151,12 +157,12 @@ def programme_figures(by_site: Mapping[int, Figures], reach: Mapping[str, int]) 
     food_in: dict[str, int] = {}
     wasted: dict[str, int] = {}
     categories: dict[str, int] = dict.fromkeys(CATEGORIES_10, 0)
-    pairs: list[AssessmentPair] = []
+    pair_counts: Counter[AssessmentPair] = Counter()
     for one in figures:
         food_in = _summed(food_in, one.food_in_g)
         wasted = _summed(wasted, one.wasted_g)
         categories = _summed(categories, one.baseline_categories)
-        pairs.extend(one.pairs)
+        pair_counts.update(one.pair_counts)
     return Figures(
         active_households=sum(f.active_households for f in figures),
         new_households=sum(f.new_households for f in figures),
@@ -180,5 +186,5 @@ def programme_figures(by_site: Mapping[int, Figures], reach: Mapping[str, int]) 
         baseline_categories=categories,
         follow_ups_expected=sum(f.follow_ups_expected for f in figures),
         follow_ups_done=sum(f.follow_ups_done for f in figures),
-        pairs=tuple(pairs),
+        pair_counts=dict(pair_counts),
     )
