@@ -225,7 +225,7 @@ def name_objects(object_type: str, namer: Namer) -> None:
 
 
 def _user_names(ids: Collection[str]) -> dict[str, str]:
-    wanted = [int(i) for i in ids if i.isdigit()]
+    wanted = [int(i) for i in ids if i.isascii() and i.isdigit()]
     rows = db.session.execute(select(User.id, User.email).where(User.id.in_(wanted)))
     return {str(row.id): row.email for row in rows}
 

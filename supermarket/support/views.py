@@ -198,7 +198,8 @@ def record(number: str) -> ResponseReturnValue:
 
 def _service_id(text: str) -> int | str:
     """A service's id from a form: the number, or the text for the schema to refuse."""
-    return int(text) if text.strip().isdigit() and len(text.strip()) < 10 else text
+    digits = text.strip()
+    return int(digits) if digits.isascii() and digits.isdigit() and len(digits) < 10 else text
 
 
 @bp.post("/members/<number>/referrals/<int:referral_id>")

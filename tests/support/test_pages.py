@@ -171,3 +171,16 @@ def test_the_follow_up_page_lists_referrals_with_no_news(client, login, desk, ma
     home = client.get("/home").get_data(as_text=True)
     assert "Referrals to follow up" in home
     assert "Support services" in home
+
+
+def test_a_service_that_is_not_a_number_is_refused_on_the_page(client, login, desk):
+    member = desk.member()
+    login(desk.volunteer)
+    token = csrf_token(client, f"/members/{member.membership_number}")
+    for text in ("²", "12x", ""):  # "²" is a digit to Python's isdigit, not to int()
+        answer = client.post(
+            f"/support/members/{member.membership_number}/referrals",
+            data={"csrf_token": token, "service_id": text, "kind": "signpost"},
+        )
+        assert answer.status_code == 303, text
+    assert db.session.scalar(select(Referral)) is None

@@ -75,7 +75,7 @@ def _site_is_full(site: Site, settings: SiteSettings) -> bool:
 
 
 def _numbers_by_id(ids: Collection[str]) -> dict[str, str]:
-    wanted = [int(i) for i in ids if i.isdigit()]
+    wanted = [int(i) for i in ids if i.isascii() and i.isdigit()]
     rows = db.session.execute(
         select(Member.id, Member.membership_number).where(Member.id.in_(wanted))
     )
