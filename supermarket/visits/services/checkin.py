@@ -16,7 +16,7 @@ from dataclasses import asdict, dataclass, field
 from datetime import UTC, date, datetime, timedelta
 from typing import Any, cast
 
-from sqlalchemy import Insert, Table, insert, select
+from sqlalchemy import Insert, Table, bindparam, insert, select
 from sqlalchemy.dialects import postgresql, sqlite
 
 from supermarket.auth import audit
@@ -64,6 +64,7 @@ from supermarket.visits.services.rules import (
     limit_problem,
     limit_state,
     membership_problem,
+    read,
     state_from,
 )
 
@@ -215,10 +216,25 @@ class CheckIn:
         return self.loaded
 
 
-def _visit_by_key(site: Site, key: str) -> Visit | None:
-    found = db.session.scalar(
-        select(Visit.id).where(Visit.site_id == site.id, Visit.idempotency_key == key)
+_VISITS = cast(Table, Visit.__table__)
+# The check-in's reads, made once (their cache keys too): plain columns, no objects loaded.
+_BY_KEY = select(_VISITS.c.id).where(
+    _VISITS.c.site_id == bindparam("site_id"), _VISITS.c.idempotency_key == bindparam("key")
+)
+_SESSIONS = cast(Table, SiteSession.__table__)
+_OPEN_SESSION = (
+    select(_SESSIONS.c.id)
+    .where(
+        _SESSIONS.c.site_id == bindparam("site_id"),
+        _SESSIONS.c.closed_at.is_(None),
+        _SESSIONS.c.local_date == bindparam("today"),
     )
+    .with_for_update(read=True)
+)
+
+
+def _visit_by_key(site: Site, key: str) -> Visit | None:
+    found = read(_BY_KEY, {"site_id": site.id, "key": key}).scalar()
     return db.session.get(Visit, found) if found is not None else None
 
 
@@ -287,15 +303,8 @@ def _apply_overrides(
 def _open_session_id(site: Site, today: date) -> int | None:
     """Today's open session at the site, read with a share lock so that closing it (which
     takes the row's update lock) waits for check-ins in flight and then totals them."""
-    return db.session.scalar(
-        select(SiteSession.id)
-        .where(
-            SiteSession.site_id == site.id,
-            SiteSession.closed_at.is_(None),
-            SiteSession.local_date == today,
-        )
-        .with_for_update(read=True)
-    )
+    found = read(_OPEN_SESSION, {"site_id": site.id, "today": today}).scalar()
+    return int(found) if found is not None else None
 
 
 def check_in(
@@ -555,7 +564,6 @@ def _takings(allowance: Allowance, basket: Basket, payment: SettledPayment) -> d
     }
 
 
-_VISITS = cast(Table, Visit.__table__)
 _INSERTS: dict[str, Insert] = {}
 
 
