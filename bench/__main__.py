@@ -90,6 +90,7 @@ def run_database(kind: str, args: argparse.Namespace, names: list[str]) -> str:
             floor_port=floor.port,
             tokens=tokens,
             quick=args.quick,
+            cpu={ours.port: ours.cpu_seconds, floor.port: floor.cpu_seconds},
         )
         for name in names:
             click.echo(f"  {name} ...", nl=False)

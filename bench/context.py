@@ -4,6 +4,7 @@ the figures each benchmark returns for RESULTS.md."""
 from __future__ import annotations
 
 import random
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -42,6 +43,8 @@ class Context:
     tokens: dict[str, str] = field(default_factory=dict)  # email -> bearer secret
     rng: random.Random = field(default_factory=lambda: random.Random(7))
     quick: bool = False  # the test suite's tiny run: fewer, shorter phases
+    # Each server's CPU seconds so far, by port (Server.cpu_seconds), where it can be read.
+    cpu: dict[int, Callable[[], float]] = field(default_factory=dict)
 
     def engine(self) -> Any:
         return create_engine(self.url)

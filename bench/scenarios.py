@@ -323,10 +323,23 @@ def checkin(ctx: Context) -> list[Figure]:
     )
     sat_c = 16
 
+    cpu_ms: dict[tuple[int, str], float] = {}
+
     def phase(port: int, spec: dict[str, Any]) -> load.Outcome:
         reset_week(ctx)
         jobs = _checkin_jobs(ctx, members)
-        return _run(ctx, port, {"jobs": jobs, "cycle": False, "expect": (201,), **spec})
+        used = ctx.cpu.get(port, lambda: 0.0)
+        before = used()
+        outcome = _run(ctx, port, {"jobs": jobs, "cycle": False, "expect": (201,), **spec})
+        if outcome.ok:
+            cpu_ms[(port, spec["mode"])] = (used() - before) * 1000 / outcome.ok
+        return outcome
+
+    def cpu_note(mode: str) -> str:
+        ours_ms, floor_ms = cpu_ms.get((ctx.port, mode)), cpu_ms.get((ctx.floor_port, mode))
+        if not ours_ms or not floor_ms:
+            return ""
+        return f"server CPU a check-in {ours_ms:.2f} ms, the floor's {floor_ms:.2f} ms"
 
     warm = {"mode": "closed", "concurrency": 4, "duration": 0.3 if ctx.quick else 2.0}
     phase(ctx.port, warm)
@@ -345,7 +358,7 @@ def checkin(ctx: Context) -> list[Figure]:
         load.summary(floor),
         target="p95 <= 25 ms at 50/s; 0 errors",
         met=bool(ours.percentile(95) <= 25 and ours.errors == 0),
-        note="; ".join(ours.samples[:2]),
+        note="; ".join(filter(None, [cpu_note("open"), *ours.samples[:2]])),
     )
     sat_fig = Figure(
         name,
@@ -353,7 +366,7 @@ def checkin(ctx: Context) -> list[Figure]:
         load.summary(ours_s),
         load.summary(floor_s),
         target=">= 400 req/s; >= 70% of the floor; 0 errors",
-        note="; ".join(ours_s.samples[:2])
+        note="; ".join(filter(None, [cpu_note("closed"), *ours_s.samples[:2]]))
         + (" (ran out of members: throughput is a lower bound)" if ours_s.ran_out else ""),
     )
     ratio = sat_fig.ratio or 0.0

@@ -8,9 +8,9 @@ import re
 from collections.abc import Callable, Collection
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
-from typing import Any
+from typing import Any, cast
 
-from sqlalchemy import Select, insert, select
+from sqlalchemy import Select, Table, insert, select
 
 from supermarket.auth.models import AuditEvent, User
 from supermarket.extensions import db
@@ -60,32 +60,48 @@ def record(
 ) -> AuditEvent:
     """Append an audit event and write it to the security log: in the caller's transaction
     when it writes, aside (transactions.write_aside) when the request only reads."""
-    where = origin()
-    values: dict[str, Any] = {
+    values = _values(action, actor, object_type, object_id, site_id, details, actor_email)
+    event = AuditEvent(**values)
+    if read_only_request.get():
+        write_aside(insert(AuditEvent).values(at=utcnow(), **values))
+    else:
+        db.session.add(event)
+    _log(values)
+    return event
+
+
+def _values(
+    action: str,
+    actor: User | None,
+    object_type: str,
+    object_id: object,
+    site_id: int | None,
+    details: dict[str, Any] | None,
+    actor_email: str | None = None,
+) -> dict[str, Any]:
+    """An event's columns (but its time), made safe for the log."""
+    return {
         "actor_id": actor.id if actor is not None else None,
         "actor_email": neutralise(actor_email or (actor.email if actor is not None else "")),
         "action": action,
         "object_type": object_type,
         "object_id": neutralise(str(object_id)),
         "site_id": site_id,
-        "ip": neutralise(where.ip),
+        "ip": neutralise(origin().ip),
         "details": details or {},
     }
-    event = AuditEvent(**values)
-    if read_only_request.get():
-        write_aside(insert(AuditEvent).values(at=utcnow(), **values))
-    else:
-        db.session.add(event)
+
+
+def _log(values: dict[str, Any]) -> None:
     log.info(
         "audit action=%s actor=%s object=%s:%s site=%s ip=%s",
-        action,
-        event.actor_email or "-",
-        object_type or "-",
-        event.object_id or "-",
-        site_id if site_id is not None else "-",
-        event.ip or "-",
+        values["action"],
+        values["actor_email"] or "-",
+        values["object_type"] or "-",
+        values["object_id"] or "-",
+        values["site_id"] if values["site_id"] is not None else "-",
+        values["ip"] or "-",
     )
-    return event
 
 
 def record_on(
@@ -107,6 +123,30 @@ def record_on(
         site_id=site_id,
         details=details,
     )
+
+
+_INSERT_EVENT = insert(cast(Table, AuditEvent.__table__))
+
+
+def insert_on(
+    action: str,
+    object_type: str,
+    object_id: object,
+    actor: User | None,
+    site_id: int | None = None,
+    /,
+    **details: Any,
+) -> None:
+    """record_on() as one INSERT in the caller's transaction, for a hot path that writes (the
+    check-in): the same event and log line, without an AuditEvent for the session to flush.
+    In a request that only reads it is written aside, as record() does."""
+    values = _values(action, actor, object_type, object_id, site_id, details)
+    values["at"] = utcnow()
+    if read_only_request.get():
+        write_aside(insert(AuditEvent).values(**values))
+    else:
+        db.session.connection().execute(_INSERT_EVENT, values)
+    _log(values)
 
 
 def record_now(action: str, **kwargs: Any) -> None:

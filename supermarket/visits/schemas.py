@@ -248,7 +248,9 @@ _EXTRA_OUT = CheckInExtraOut()
 
 def checkin_body(result: CheckIn) -> dict[str, Any]:
     """The check-in answer: the visit and the member's visits left (schemas built once)."""
-    body: dict[str, Any] = _VISIT_OUT.dump(result.visit)
+    # A created visit is dumped from the row check-in inserted, read as a Visit would be.
+    visit = result.row if result.row is not None else result.visit
+    body: dict[str, Any] = _VISIT_OUT.dump(visit)
     body.update(_EXTRA_OUT.dump(result))
     return body
 

@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
-from sqlalchemy import ColumnElement, Select, and_, or_, select, tuple_
+from sqlalchemy import ColumnElement, Select, and_, bindparam, or_, select, tuple_
 
 from supermarket.auth.access import ensure_works_at
 from supermarket.auth.models import User
@@ -44,6 +44,18 @@ class SearchPage:
     hint: str | None = None
 
 
+# The check-in's lookups by number (at the site, or anywhere), plain and locked for update:
+# made once, with their cache keys, as every check-in and panel runs one.
+_BY_NUMBER = select(Member).where(
+    Member.membership_number == bindparam("number"), Member.anonymised_at.is_(None)
+)
+_AT_SITE = {
+    False: _BY_NUMBER.where(Member.site_id == bindparam("site_id")),
+    True: locked(_BY_NUMBER.where(Member.site_id == bindparam("site_id"))),
+}
+_ANYWHERE = {False: _BY_NUMBER, True: locked(_BY_NUMBER)}
+
+
 def find_member_for_checkin(
     site: Site, text: str, *, actor: User, for_update: bool = False
 ) -> Member:
@@ -72,12 +84,10 @@ def find_member_for_checkin(
             code="invalid_check_character",
             fields={"number": ["Check the number on the card and type it again."]},
         )
-    stmt = select(Member).where(Member.membership_number == number, Member.anonymised_at.is_(None))
-    if for_update:
-        stmt = locked(stmt)
-    member = db.session.scalar(stmt.where(Member.site_id == site.id))
+    params = {"number": number, "site_id": site.id}
+    member = db.session.scalar(_AT_SITE[for_update], params)
     if member is None and site.settings.allow_other_site_members:
-        member = db.session.scalar(stmt)
+        member = db.session.scalar(_ANYWHERE[for_update], {"number": number})
         if member is not None:
             audited.on_member(
                 "member.found_from_other_site", member, actor, site.id, home_site_id=member.site_id

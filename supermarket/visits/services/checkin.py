@@ -12,13 +12,12 @@ never answered with a visit that dropped the new basket or payment.
 
 from __future__ import annotations
 
-from contextlib import AbstractContextManager, nullcontext
 from dataclasses import asdict, dataclass, field
 from datetime import UTC, date, datetime
-from typing import Any
+from typing import Any, cast
 
-from sqlalchemy import select
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy import Insert, Table, bindparam, insert, select
+from sqlalchemy.dialects import postgresql, sqlite
 
 from supermarket.auth import audit
 from supermarket.auth.access import ensure_works_at
@@ -65,6 +64,7 @@ from supermarket.visits.services.rules import (
     limit_problem,
     limit_state,
     membership_problem,
+    read,
     state_from,
 )
 
@@ -92,22 +92,147 @@ def can_override(site_settings: SiteSettings, actor: User) -> bool:
 # --- checking in ----------------------------------------------------------------------------
 
 
+@dataclass(frozen=True)
+class RowSite:
+    code: str
+
+
+@dataclass(frozen=True)
+class RowMember:
+    membership_number: str
+    first_name: str
+
+
+@dataclass
+class VisitRow:
+    """A visit as check-in inserted it, with what the answer shows of its site and member: read
+    by the same output schema as a Visit (schemas.VisitOut), without loading one."""
+
+    id: int
+    values: dict[str, Any]  # the visits row's columns as inserted (defaults left out)
+    site_code: str
+    membership_number: str
+    first_name: str
+    bands: list[dict[str, Any]]  # visit_bands rows: band, quantity, value_pence
+    lines: list[dict[str, Any]]  # visit_lines rows: the scanned products
+
+    def __getattr__(self, name: str) -> Any:
+        # A column of the row; the columns the check-in leaves to their defaults are those of
+        # a visit not voided and not reviewed.
+        values = self.__dict__.get("values", {})
+        if name in values:
+            return values[name]
+        if name in _ROW_DEFAULTS:
+            return _ROW_DEFAULTS[name]
+        raise AttributeError(name)
+
+    @property
+    def site(self) -> RowSite:
+        return RowSite(self.site_code)
+
+    @property
+    def member(self) -> RowMember:
+        return RowMember(self.membership_number, self.first_name)
+
+    @property
+    def household(self) -> dict[str, int]:
+        v = self.values
+        people = v["adults"] + v["children_0_4"] + v["children_5_11"] + v["children_12_17"]
+        return {
+            "adults": v["adults"],
+            "children_0_4": v["children_0_4"],
+            "children_5_11": v["children_5_11"],
+            "children_12_17": v["children_12_17"],
+            "people": people,
+        }
+
+    @property
+    def basket(self) -> dict[str, int]:
+        return {b["band"]: b["quantity"] for b in self.bands}
+
+    @property
+    def items(self) -> int:
+        return sum(b["quantity"] for b in self.bands)
+
+    @property
+    def is_voided(self) -> bool:
+        return False
+
+    @property
+    def offline(self) -> dict[str, Any] | None:
+        recorded_at = self.values.get("offline_recorded_at")
+        if recorded_at is None:
+            return None
+        return {"recorded_at": recorded_at, "device": self.values.get("offline_device")}
+
+    @property
+    def review(self) -> dict[str, Any] | None:
+        status = self.values.get("review_status")
+        if status is None:
+            return None
+        return {
+            "status": status,
+            "reason_code": self.values.get("review_reason_code", ""),
+            "reason": self.values.get("review_reason", ""),
+            "note": "",
+        }
+
+
+# What a new visit holds in the columns check-in does not set.
+_ROW_DEFAULTS: dict[str, Any] = {
+    "voided_at": None,
+    "void_reason": "",
+    "review_note": "",
+    "offline_recorded_at": None,
+    "offline_device": None,
+    "review_status": None,
+    "review_reason_code": "",
+    "review_reason": "",
+}
+
+
 @dataclass
 class CheckIn:
     """The visit, whether this request created it (False: a replay of its key), and the
-    member's visits left in the window after it."""
+    member's visits left in the window after it.
 
-    visit: Visit
+    A created visit is `row` (what was inserted); `visit` loads it as a Visit when asked for
+    (the desk form, the tests). A replay holds the first visit, loaded."""
+
+    visit_id: int
     created: bool
     visits_left: int
     next_visit_from: date | None = None
     problems: list[Problem] = field(default_factory=list)
+    row: VisitRow | None = None
+    loaded: Visit | None = None
+
+    @property
+    def visit(self) -> Visit:
+        if self.loaded is None:
+            self.loaded = db.session.get_one(Visit, self.visit_id)
+        return self.loaded
+
+
+_VISITS = cast(Table, Visit.__table__)
+# The check-in's reads, made once (their cache keys too): plain columns, no objects loaded.
+_BY_KEY = select(_VISITS.c.id).where(
+    _VISITS.c.site_id == bindparam("site_id"), _VISITS.c.idempotency_key == bindparam("key")
+)
+_SESSIONS = cast(Table, SiteSession.__table__)
+_OPEN_SESSION = (
+    select(_SESSIONS.c.id)
+    .where(
+        _SESSIONS.c.site_id == bindparam("site_id"),
+        _SESSIONS.c.closed_at.is_(None),
+        _SESSIONS.c.local_date == bindparam("today"),
+    )
+    .with_for_update(read=True)
+)
 
 
 def _visit_by_key(site: Site, key: str) -> Visit | None:
-    found = db.session.scalar(
-        select(Visit.id).where(Visit.site_id == site.id, Visit.idempotency_key == key)
-    )
+    found = read(_BY_KEY, {"site_id": site.id, "key": key}).scalar()
     return db.session.get(Visit, found) if found is not None else None
 
 
@@ -133,7 +258,11 @@ def _replay(
         )
     state = limit_state(visit.member, settings, local_date(visit.site, now))
     return CheckIn(
-        visit, created=False, visits_left=state.left, next_visit_from=state.next_visit_from
+        visit.id,
+        created=False,
+        visits_left=state.left,
+        next_visit_from=state.next_visit_from,
+        loaded=visit,
     )
 
 
@@ -172,15 +301,8 @@ def _apply_overrides(
 def _open_session_id(site: Site, today: date) -> int | None:
     """Today's open session at the site, read with a share lock so that closing it (which
     takes the row's update lock) waits for check-ins in flight and then totals them."""
-    return db.session.scalar(
-        select(SiteSession.id)
-        .where(
-            SiteSession.site_id == site.id,
-            SiteSession.closed_at.is_(None),
-            SiteSession.local_date == today,
-        )
-        .with_for_update(read=True)
-    )
+    found = read(_OPEN_SESSION, {"site_id": site.id, "today": today}).scalar()
+    return int(found) if found is not None else None
 
 
 def check_in(
@@ -194,7 +316,10 @@ def check_in(
     """Record a visit as CheckInIn loaded it, applying every rule (build_visit), once.
 
     A replay of `key` returns the first visit with `created` False. Scanned lines are issued
-    from stock in the same transaction.
+    from stock in the same transaction. The visit, its bands and lines and the audit event
+    are written as plain statements (one INSERT ... RETURNING of the visit, one executemany
+    each for its bands and lines, one INSERT of the event), not through the session's unit of
+    work: nothing is loaded or flushed that the answer does not need.
     """
     ensure_works_at(actor, site)
     key = clean_key(key)
@@ -214,40 +339,59 @@ def check_in(
         return _replay(found, number, fingerprint, settings, now)
 
     draft = build_visit(site, member, request, lines, settings=settings, actor=actor, now=now)
-    visit = draft.visit
-    visit.idempotency_key = key
-    visit.request_hash = fingerprint if key is not None else None
-    first = _insert(visit, savepoint=locks)
-    if first is not None:
+    values = draft.values
+    values["idempotency_key"] = key
+    values["request_hash"] = fingerprint if key is not None else None
+    visit_id = _insert(values)
+    if visit_id is None:
+        # The unique key (the last guard): another request stored a visit with this key
+        # after we looked, and committed.
+        first = _visit_by_key(site, key) if key is not None else None
+        if first is None:
+            raise RuntimeError("the visit was not stored and no visit holds its key")
         return _replay(first, number, fingerprint, settings, now)
-    stock_link.issue_lines(site, draft.basket.lines, visit_id=visit.id, actor=actor, at=now)
-    audit.record_on(
+    bands, visit_lines = _basket_rows(draft.basket, visit_id)
+    _insert_rows(VisitBand, bands)
+    _insert_rows(VisitLine, visit_lines)
+    stock_link.issue_lines(site, draft.basket.lines, visit_id=visit_id, actor=actor, at=now)
+    audit.insert_on(
         "visit.checked_in",
         "visit",
-        visit.id,
+        visit_id,
         actor,
         site.id,
         overridden_rules=draft.overridden,
         other_site=member.site_id != site.id,
         lines=len(draft.basket.lines),
-        **_offline_audit(visit),
+        **_offline_audit(values),
     )
-    after = state_from((*draft.state.dates, visit.local_date), settings, visit.local_date)
+    today = values["local_date"]
+    after = state_from((*draft.state.dates, today), settings, today)
+    row = VisitRow(
+        visit_id,
+        values,
+        site.code,
+        member.membership_number,
+        member.first_name,
+        bands,
+        visit_lines,
+    )
     return CheckIn(
-        visit,
+        visit_id,
         created=True,
         visits_left=after.left,
         next_visit_from=after.next_visit_from,
         problems=draft.problems,
+        row=row,
     )
 
 
 @dataclass
 class Draft:
-    """A visit built and allowed by every rule, not yet stored; what check-in needs of the
-    rules after storing it."""
+    """A visit built and allowed by every rule, not yet stored (its row's values); what
+    check-in needs of the rules after storing it."""
 
-    visit: Visit
+    values: dict[str, Any]
     basket: Basket
     state: LimitState
     problems: list[Problem]
@@ -296,30 +440,27 @@ def build_visit(
             raise
         # The food has gone: the visit is recorded and marked for the manager's review.
         review, overridden = refusal, []
-    visit = Visit(
-        site_id=site.id,
-        site=site,
-        member_id=member.id,
-        member=member,
-        session_id=_open_session_id(site, today),
-        visited_at=now,
-        local_date=today,
-        week_key=week_key(today),
+    values: dict[str, Any] = {
+        "site_id": site.id,
+        "member_id": member.id,
+        "session_id": _open_session_id(site, today),
+        "visited_at": now,
+        "local_date": today,
+        "week_key": week_key(today),
         **_household(member),
         **_takings(allowance, basket, payment),
-        override_reason=reason if overridden else "",
-        overridden_rules=overridden,
-        overridden_by_id=actor.id if overridden else None,
-        actor_id=actor.id,
-    )
+        "override_reason": reason if overridden else "",
+        "overridden_rules": overridden,
+        "overridden_by_id": actor.id if overridden else None,
+        "actor_id": actor.id,
+    }
     if offline is not None:
-        _mark_offline(visit, offline, review, problems)
-    visit.bands, visit.lines = _basket_rows(basket)
-    return Draft(visit, basket, state, problems, overridden)
+        _mark_offline(values, offline, review, problems)
+    return Draft(values, basket, state, problems, overridden)
 
 
 def _mark_offline(
-    visit: Visit,
+    values: dict[str, Any],
     offline: Offline,
     review: RuleViolation | PermissionDenied | None,
     problems: list[Problem],
@@ -327,22 +468,22 @@ def _mark_offline(
     """Keep when and where an offline check-in was recorded, and mark it for review with the
     refusal's code and every rule's words when a rule would have refused it."""
     recorded_at = offline.recorded_at.astimezone(UTC)
-    visit.offline_recorded_at = recorded_at
-    visit.offline_device = offline.device or None
+    values["offline_recorded_at"] = recorded_at
+    values["offline_device"] = offline.device or None
     code, words = "", ""
     if review is not None:
         code = review.code
         words = " ".join(p.message for p in problems) or review.message
-    if offline.device and not _enrolled_at(offline.device, visit.site_id, recorded_at):
+    if offline.device and not _enrolled_at(offline.device, values["site_id"], recorded_at):
         # Only an enrolled tablet may hold the roster: the manager should know of one that
         # was not (revoked, another site's, unknown) when it recorded this check-in.
         code = code or DEVICE_NOT_ENROLLED
         words = f"{words} {UNENROLLED_WORDS}".strip()
     if not code:
         return
-    visit.review_status = ReviewStatus.OPEN.value
-    visit.review_reason_code = code[:40]
-    visit.review_reason = words[:300]
+    values["review_status"] = ReviewStatus.OPEN.value
+    values["review_reason_code"] = code[:40]
+    values["review_reason"] = words[:300]
 
 
 def _enrolled_at(device_id: str, site_id: int, at: datetime) -> bool:
@@ -350,24 +491,32 @@ def _enrolled_at(device_id: str, site_id: int, at: datetime) -> bool:
     return device is not None and device.enrolled_when(site_id, at)
 
 
-def _offline_audit(visit: Visit) -> dict[str, Any]:
-    if visit.offline_recorded_at is None:
+def _offline_audit(values: dict[str, Any]) -> dict[str, Any]:
+    recorded_at = values.get("offline_recorded_at")
+    if recorded_at is None:
         return {}
     return {
-        "offline_recorded_at": visit.offline_recorded_at.isoformat(),
-        "device": visit.offline_device,
-        "review": visit.review_reason_code or None,
+        "offline_recorded_at": recorded_at.isoformat(),
+        "device": values.get("offline_device"),
+        "review": values.get("review_reason_code") or None,
     }
 
 
-def _basket_rows(basket: Basket) -> tuple[list[VisitBand], list[VisitLine]]:
+def _basket_rows(
+    basket: Basket, visit_id: int
+) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
     """The basket as the visit keeps it: items per band, and the scanned products."""
     bands = [
-        VisitBand(band=band, quantity=count, value_pence=basket.values.get(band, 0))
+        {
+            "visit_id": visit_id,
+            "band": band,
+            "quantity": count,
+            "value_pence": basket.values.get(band, 0),
+        }
         for band, count in basket.counts.items()
     ]
     # A visit line keeps the scanned line as it is: the product, and its name, band and price then.
-    lines = [VisitLine(**asdict(line)) for line in basket.lines]
+    lines = [{"visit_id": visit_id, **asdict(line)} for line in basket.lines]
     return bands, lines
 
 
@@ -394,22 +543,38 @@ def _takings(allowance: Allowance, basket: Basket, payment: SettledPayment) -> d
     }
 
 
-def _insert(visit: Visit, *, savepoint: bool) -> Visit | None:
-    """Store the visit, once. Returns None, or the visit another request stored first with
-    the same key, when the unique key (the last guard) refused this one.
+_INSERTS: dict[str, Insert] = {}
 
-    On SQLite (no savepoint) this request holds the write lock and found no visit with its
-    key, so the key cannot be taken under it and no savepoint to fall back to is needed.
+
+def _visit_insert(dialect: str) -> Insert:
+    """INSERT a visit ... ON CONFLICT (site, key) DO NOTHING RETURNING its id, made once per
+    dialect. A key taken under us (PostgreSQL: the other request waited on no lock of ours,
+    as its member may differ) inserts nothing and returns no row, and the transaction stays
+    usable to read the first visit: no savepoint is needed around it."""
+    stmt = _INSERTS.get(dialect)
+    if stmt is None:
+        maker = postgresql.insert if dialect == "postgresql" else sqlite.insert
+        stmt = _INSERTS[dialect] = (
+            maker(_VISITS)
+            .on_conflict_do_nothing(index_elements=[_VISITS.c.site_id, _VISITS.c.idempotency_key])
+            .returning(_VISITS.c.id)
+        )
+    return stmt
+
+
+def _insert(values: dict[str, Any]) -> int | None:
+    """Store the visit, once: its id, or None when the unique key refused it (another request
+    stored a visit with the same key first).
+
+    On SQLite this request holds the write lock and found no visit with its key, so the key
+    cannot be taken under it.
     """
-    guard: AbstractContextManager[Any] = db.session.begin_nested() if savepoint else nullcontext()
-    try:
-        with guard:
-            db.session.add(visit)
-            db.session.flush()
-    except IntegrityError:
-        key = visit.idempotency_key
-        first = _visit_by_key(visit.site, key) if savepoint and key is not None else None
-        if first is None:
-            raise
-        return first
-    return None
+    connection = db.session.connection()
+    found = connection.execute(_visit_insert(connection.dialect.name), values).scalar()
+    return int(found) if found is not None else None
+
+
+def _insert_rows(model: type[VisitBand] | type[VisitLine], rows: list[dict[str, Any]]) -> None:
+    """One executemany of a visit's band or line rows."""
+    if rows:
+        db.session.connection().execute(insert(cast(Table, model.__table__)), rows)

@@ -7,9 +7,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import date, timedelta
-from typing import Any
+from typing import Any, cast
 
-from sqlalchemy import select
+from sqlalchemy import Executable, Result, Table, bindparam, select
 
 from supermarket.extensions import db
 from supermarket.members.models import Member, MemberStatus
@@ -134,15 +134,31 @@ def limit_state(
     """Count the member's visits (not voided) in the window, at every site: one household,
     one limit. Reads under the caller's lock when it is about to add a visit."""
     start, end = window(settings, today)
-    stmt = select(Visit.local_date).where(
-        Visit.member_id == member.id,
-        Visit.voided_at.is_(None),
-        Visit.local_date >= start,
-        Visit.local_date <= end,
-    )
+    stmt = _COUNTED
     if exclude_visit_id is not None:
-        stmt = stmt.where(Visit.id != exclude_visit_id)
-    return state_from(tuple(sorted(db.session.scalars(stmt))), settings, today)
+        stmt = stmt.where(_VISITS.c.id != exclude_visit_id)
+    found = read(stmt, {"member_id": member.id, "start": start, "end": end}).scalars()
+    return state_from(tuple(sorted(found)), settings, today)
+
+
+def read(stmt: Executable, params: dict[str, Any]) -> Result[Any]:
+    """Run a plain (Core) read on the session's connection, after flushing what the session
+    holds as an ORM query would (unless autoflush is off), so that it sees the request's own
+    changes."""
+    session = db.session()
+    if session.autoflush:
+        session.flush()
+    return session.connection().execute(stmt, params)
+
+
+_VISITS = cast(Table, Visit.__table__)
+# Made once (its cache key too): check-in and the panel read it for every member.
+_COUNTED = select(_VISITS.c.local_date).where(
+    _VISITS.c.member_id == bindparam("member_id"),
+    _VISITS.c.voided_at.is_(None),
+    _VISITS.c.local_date >= bindparam("start"),
+    _VISITS.c.local_date <= bindparam("end"),
+)
 
 
 def state_from(dates: tuple[date, ...], settings: SiteSettings, today: date) -> LimitState:
