@@ -226,6 +226,20 @@ def enrol(ctx: Context, site: Site, name: str) -> str:
     return str(answer.json()["id"])
 
 
+def enrolled_before(ctx: Context, device: str, day: date) -> None:
+    """The tablet was enrolled well before the check-ins it queued (a week before their day):
+    the server marks for review a check-in recorded on a tablet not yet enrolled then."""
+    since = datetime.combine(day - timedelta(days=7), datetime.min.time(), UTC)
+    engine = ctx.engine()
+    at: datetime | str = since
+    if engine.dialect.name == "sqlite":  # as SQLAlchemy stores a UTC time there
+        at = since.strftime("%Y-%m-%d %H:%M:%S.%f")
+    with engine.begin() as conn:
+        conn.execute(
+            text("UPDATE devices SET enrolled_at = :at WHERE id = :id"), {"at": at, "id": device}
+        )
+
+
 def revoke(ctx: Context, site: Site, device: str) -> None:
     tablet = Tablet(ctx.port)
     tablet.request(
@@ -503,6 +517,7 @@ def offline_sync(ctx: Context) -> list[Figure]:
     device = enrol(ctx, site, "Front desk (benchmark)")
     try:
         items, expected, described, day = build_queue(ctx, site, device, size, repeaters)
+        enrolled_before(ctx, device, day)
         tablet = Tablet(ctx.port)
         tablet.sign_in(site.volunteer)
         tablet.close()
