@@ -367,6 +367,42 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
             )
 
 
+class _Served:
+    """The app as the live server runs it, counting the requests it is still answering, so
+    that a browser test's end can wait for them (a request the page sent as it closed, say
+    an "online" event's roster refresh, must not meet the next test's table truncation)."""
+
+    def __init__(self, app: Flask) -> None:
+        import threading
+
+        self.app = app
+        self.in_flight = 0
+        self.lock = threading.Lock()
+
+    def __call__(self, environ: dict[str, Any], start_response: Any) -> list[bytes]:
+        with self.lock:
+            self.in_flight += 1
+        try:
+            body = self.app(environ, start_response)
+            try:
+                return list(body)
+            finally:
+                close = getattr(body, "close", None)
+                if close is not None:
+                    close()
+        finally:
+            with self.lock:
+                self.in_flight -= 1
+
+    def wait_until_idle(self, timeout: float = 15.0) -> None:
+        deadline = time.monotonic() + timeout
+        while self.in_flight and time.monotonic() < deadline:
+            time.sleep(0.02)
+
+
+_served: _Served | None = None
+
+
 @pytest.fixture(scope="session")
 def live_url(app: Flask) -> Iterator[str]:
     """The app served on a free port of 127.0.0.1 for the browser to use."""
@@ -374,7 +410,9 @@ def live_url(app: Flask) -> Iterator[str]:
 
     from werkzeug.serving import make_server
 
-    server = make_server("127.0.0.1", 0, app, threaded=True)
+    global _served
+    _served = _Served(app)
+    server = make_server("127.0.0.1", 0, _served, threaded=True)
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
     yield f"http://127.0.0.1:{server.server_port}"
@@ -414,6 +452,8 @@ def browser_page(_chromium: Any, live_url: str) -> Iterator[Any]:
     page = context.new_page()
     yield page
     context.close()
+    if _served is not None:
+        _served.wait_until_idle()  # what the page sent before it closed is answered first
 
 
 def screenshot(page: Any, name: str) -> Path:
