@@ -16,6 +16,7 @@ from typing import Any
 import pytest
 
 from supermarket.auth.models import User
+from supermarket.demo import DemoContext
 from supermarket.extensions import db
 from supermarket.members import services as members
 from supermarket.members.models import Member
@@ -183,3 +184,27 @@ def make_member(
         return member
 
     return make
+
+
+def demo_context() -> DemoContext:
+    """The demo's sites and staff, made as `supermarket demo` makes them (flushed), for a
+    test of one domain's demo seeder."""
+    from supermarket.auth.services import create_user
+    from supermarket.demo import DEMO_SITES, DEMO_STAFF
+    from supermarket.sites.services import create_site
+    from tests.conftest import PASSWORD
+
+    sites = {spec["code"]: create_site(actor=None, **spec) for spec in DEMO_SITES}
+    staff = {
+        email: create_user(
+            email=email,
+            name=name,
+            role=role,
+            password=PASSWORD,
+            sites=[sites[c] for c in codes],
+            actor=None,
+        )
+        for role, email, name, codes in DEMO_STAFF
+    }
+    db.session.flush()
+    return DemoContext(sites=sites, staff=staff)

@@ -4,31 +4,17 @@ from __future__ import annotations
 
 import time
 
-from supermarket.auth.services import create_user
-from supermarket.demo import DEMO_SITES, DEMO_STAFF, DemoContext
 from supermarket.extensions import db
 from supermarket.members import demo
 from supermarket.members.identifiers import is_valid_membership_number
 from supermarket.postcodes import in_catchment
-from supermarket.sites.services import create_site
-from tests.conftest import PASSWORD
+from tests.factories import demo_context
 
 
 def test_demo_members_are_varied_and_fit_each_site():
-    sites = {spec["code"]: create_site(actor=None, **spec) for spec in DEMO_SITES}
-    staff = {
-        email: create_user(
-            email=email,
-            name=name,
-            role=role,
-            password=PASSWORD,
-            sites=[sites[c] for c in codes],
-            actor=None,
-        )
-        for role, email, name, codes in DEMO_STAFF
-    }
+    ctx = demo_context()
+    sites = ctx.sites
     db.session.flush()
-    ctx = DemoContext(sites=sites, staff=staff)
     started = time.perf_counter()
     demo.seed(ctx)
     db.session.flush()

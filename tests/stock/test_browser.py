@@ -129,25 +129,12 @@ def test_one_tap_wastes_yesterdays_yoghurts(browser_page, basildon, receive):
 @pytest.mark.slow
 def test_every_stock_page_reads_well_on_a_tablet(browser_page):
     """A tour of the pages over the demo data, for a person to look at the screenshots."""
-    from supermarket.auth.services import create_user
-    from supermarket.demo import DEMO_SITES, DEMO_STAFF, DemoContext
-    from supermarket.sites.services import create_site
     from supermarket.stock import demo
-    from tests.conftest import PASSWORD
+    from tests.factories import demo_context
 
-    sites = {spec["code"]: create_site(actor=None, **spec) for spec in DEMO_SITES}
-    staff = {
-        email: create_user(
-            email=email,
-            name=name,
-            role=role,
-            password=PASSWORD,
-            sites=[sites[c] for c in codes],
-            actor=None,
-        )
-        for role, email, name, codes in DEMO_STAFF
-    }
-    demo.seed(DemoContext(sites=sites, staff=staff))
+    ctx = demo_context()
+    staff = ctx.staff
+    demo.seed(ctx)
     db.session.commit()
     page = browser_page
     browser_login(page, staff["dev.manager@example.org"])

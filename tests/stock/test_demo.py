@@ -7,34 +7,20 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import func, select
 
-from supermarket.auth.services import create_user
-from supermarket.demo import DEMO_SITES, DEMO_STAFF, DemoContext
 from supermarket.extensions import db
 from supermarket.sites.calendar import site_today
-from supermarket.sites.services import create_site
 from supermarket.stock import demo
 from supermarket.stock.models import Product, StockTransfer, TemperatureCheck
 from supermarket.stock.services.ledger import ledger_discrepancies
 from supermarket.stock.services.levels import alerts
 from supermarket.stock.services.reports import stock_report
-from tests.conftest import PASSWORD
+from tests.factories import demo_context
 
 
 @pytest.mark.slow
 def test_demo_stock_is_sound_and_sets_the_tuesday_scene():
-    sites = {spec["code"]: create_site(actor=None, **spec) for spec in DEMO_SITES}
-    staff = {
-        email: create_user(
-            email=email,
-            name=name,
-            role=role,
-            password=PASSWORD,
-            sites=[sites[c] for c in codes],
-            actor=None,
-        )
-        for role, email, name, codes in DEMO_STAFF
-    }
-    ctx = DemoContext(sites=sites, staff=staff)
+    ctx = demo_context()
+    sites, staff = ctx.sites, ctx.staff
     demo.seed(ctx)
     assert db.session.scalar(select(func.count()).select_from(Product)) >= 60
     assert ledger_discrepancies() == []

@@ -5,31 +5,17 @@ from __future__ import annotations
 
 from sqlalchemy import select
 
-from supermarket.auth.services import create_user
-from supermarket.demo import DEMO_SITES, DEMO_STAFF, DemoContext
 from supermarket.extensions import db
 from supermarket.members import demo as members_demo
-from supermarket.sites.services import create_site
 from supermarket.support import demo, services
 from supermarket.support.models import Referral, SupportService
-from tests.conftest import PASSWORD
+from tests.factories import demo_context
 
 
 def test_the_demo_has_services_and_referrals_with_outcomes():
-    sites = {spec["code"]: create_site(actor=None, **spec) for spec in DEMO_SITES}
-    staff = {
-        email: create_user(
-            email=email,
-            name=name,
-            role=role,
-            password=PASSWORD,
-            sites=[sites[c] for c in codes],
-            actor=None,
-        )
-        for role, email, name, codes in DEMO_STAFF
-    }
+    ctx = demo_context()
+    sites, staff = ctx.sites, ctx.staff
     db.session.flush()
-    ctx = DemoContext(sites=sites, staff=staff)
     members_demo.seed(ctx)
     demo.seed(ctx)
     db.session.flush()

@@ -8,32 +8,18 @@ from datetime import timedelta
 
 from sqlalchemy import select
 
-from supermarket.auth.services import create_user
-from supermarket.demo import DEMO_SITES, DEMO_STAFF, DemoContext
 from supermarket.extensions import db
 from supermarket.members import services as members
 from supermarket.members.schemas import MemberIn
-from supermarket.sites.services import create_site
 from supermarket.visits import demo
 from supermarket.visits.models import SiteSession, Visit
 from supermarket.visits.services import site_today
-from tests.conftest import PASSWORD
-from tests.factories import desk_member_payload
+from tests.factories import demo_context, desk_member_payload
 
 
 def test_demo_visits_are_quick_and_keep_the_rules():
-    sites = {spec["code"]: create_site(actor=None, **spec) for spec in DEMO_SITES}
-    staff = {
-        email: create_user(
-            email=email,
-            name=name,
-            role=role,
-            password=PASSWORD,
-            sites=[sites[c] for c in codes],
-            actor=None,
-        )
-        for role, email, name, codes in DEMO_STAFF
-    }
+    ctx = demo_context()
+    sites, staff = ctx.sites, ctx.staff
     manager = staff["amara.manager@example.org"]
     for code, site in sites.items():
         actor = manager if code == "harlow" else staff["dev.manager@example.org"]
@@ -47,7 +33,7 @@ def test_demo_visits_are_quick_and_keep_the_rules():
             member.joined_on -= timedelta(weeks=10)
     db.session.flush()
     started = time.perf_counter()
-    demo.seed(DemoContext(sites=sites, staff=staff))
+    demo.seed(ctx)
     assert time.perf_counter() - started < 10
 
     visits = db.session.scalars(select(Visit)).all()
