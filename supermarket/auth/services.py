@@ -9,7 +9,7 @@ from datetime import datetime, timedelta
 from typing import Any, TypeVar
 
 import pyotp
-from sqlalchemy import func, select, update
+from sqlalchemy import bindparam, func, select, update
 from sqlalchemy.orm import joinedload
 
 from supermarket.auth import audit
@@ -235,13 +235,28 @@ def upgrade_password_hash(user: User, password: str) -> None:
 _Credential = TypeVar("_Credential", AuthSession, ApiToken)
 
 
+def _credential_by_hash(model: type[_Credential]) -> Any:
+    # The credential, its user and the user's sites in one statement (sites joined, not a
+    # second `selectin` query), built once at import: every request runs it.
+    return (
+        select(model)
+        .where(model.token_hash == bindparam("token_hash"))
+        .options(joinedload(model.user).joinedload(User.sites))
+    )
+
+
+_BY_HASH: dict[type, Any] = {
+    AuthSession: _credential_by_hash(AuthSession),
+    ApiToken: _credential_by_hash(ApiToken),
+}
+
+
 def _by_secret(model: type[_Credential], secret: str) -> _Credential | None:
     """The session or token whose hash matches `secret`, with its user and their sites."""
-    return db.session.scalar(
-        select(model)
-        .where(model.token_hash == _sha256(secret))
-        .options(joinedload(model.user).selectinload(User.sites))
+    found: _Credential | None = (
+        db.session.scalars(_BY_HASH[model], {"token_hash": _sha256(secret)}).unique().first()
     )
+    return found
 
 
 def start_session(user: User, *, ip: str, mfa_passed: bool) -> str:
