@@ -131,6 +131,9 @@ class PeriodHouseholdStats(IdKey, Base):
 
     People are counted once per household, as recorded at its last visit in the period.
     `site_id` NULL is the whole programme (a household visiting two sites counts once).
+    `through` is NULL for a period that is over; for the month, quarter and year still
+    running it is the last day counted (the nightly refresh's), and the statistics add only
+    the households that visited since.
     """
 
     __tablename__ = "period_household_stats"
@@ -143,6 +146,7 @@ class PeriodHouseholdStats(IdKey, Base):
     children_0_4: Mapped[int] = mapped_column(Integer)
     children_5_11: Mapped[int] = mapped_column(Integer)
     children_12_17: Mapped[int] = mapped_column(Integer)
+    through: Mapped[date | None] = mapped_column(Date, default=None)
     computed_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
 
 

@@ -18,7 +18,13 @@ from supermarket.reporting.models import (
     RollupState,
 )
 from supermarket.reporting.periods import Period
-from supermarket.reporting.rollups import complete_through, refresh_rollups
+from supermarket.reporting.rollups import (
+    PEOPLE,
+    complete_through,
+    households,
+    live_households,
+    refresh_rollups,
+)
 from supermarket.reporting.statistics import period_statistics
 from supermarket.visits.models import Visit
 
@@ -65,16 +71,25 @@ def test_refresh_rolls_up_every_day_to_yesterday_and_the_periods_that_are_over(
     assert [(s.kind, s.source, s.reason, s.weight_g) for s in stock] == [
         ("received", "fareshare", "", 5_000)
     ]
-    stored = {
-        (row.period_key, row.site_id): row.households
-        for row in db.session.scalars(select(PeriodHouseholdStats))
-    }
+    rows = db.session.scalars(select(PeriodHouseholdStats)).all()
+    stored = {(row.period_key, row.site_id): row.households for row in rows if row.through is None}
     # September, Q3 and October are over; November and 2026 are not.
     assert stored == {
         ("2026-09", site.id): 1,
         ("2026-09", None): 1,
         ("2026-Q3", site.id): 1,
         ("2026-Q3", None): 1,
+    }
+    # The periods still running are stored to yesterday, for the statistics to add to.
+    running = {
+        (row.period_key, row.site_id): (row.households, row.through)
+        for row in rows
+        if row.through is not None
+    }
+    assert running == {
+        (key, where): (1, date(2026, 11, 9))
+        for key in ("2026-11", "2026-Q4", "2026")
+        for where in (site.id, None)
     }
 
 
@@ -217,4 +232,65 @@ def test_rolled_up_statistics_always_equal_the_ledgers(
             insert_visit(members[site_index][member_index], day, paid=123)
         for period in (Q3, Period.month(2026, 8)):
             assert period_statistics(period, today=TODAY) == _from_ledgers(period)
+        example.rollback()
+
+
+@settings(
+    max_examples=25,
+    deadline=None,
+    database=None,
+    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
+)
+@given(
+    # (member's site, member, site visited, day, household at the visit)
+    before=st.lists(
+        st.tuples(
+            st.integers(0, 2),
+            st.integers(0, 3),
+            st.integers(0, 2),
+            days,
+            st.tuples(st.integers(1, 3), st.integers(0, 2), st.integers(0, 2), st.integers(0, 1)),
+        ),
+        max_size=20,
+    ),
+    after=st.lists(
+        st.tuples(
+            st.integers(0, 2),
+            st.integers(0, 3),
+            st.integers(0, 2),
+            days,
+            st.tuples(st.integers(1, 3), st.integers(0, 2), st.integers(0, 2), st.integers(0, 1)),
+        ),
+        max_size=12,
+    ),
+    void_one=st.booleans(),
+    cut=days,
+)
+def test_a_running_period_counts_the_same_households_from_its_stored_part_as_from_its_visits(
+    world, insert_visit, before, after, void_one, cut
+):
+    """The households of a running period: stored to the refresh's day plus those since
+    (households new to a site or to the programme, households whose people changed, visits
+    at two sites, a visit voided after the refresh) equal the count from all its visits."""
+    sites, members = world["sites"], world["members"]
+    site_ids = [s.id for s in sites]
+    with db.session.begin_nested() as example:
+        made = [
+            insert_visit(members[home][m], day, site=sites[at], household=people)
+            for home, m, at, day, people in before
+        ]
+        refresh_rollups(now=datetime.combine(cut, datetime.min.time(), UTC) + timedelta(days=1))
+        for home, m, at, day, people in after:
+            insert_visit(members[home][m], day, site=sites[at], household=people)
+        if void_one and made:
+            made[0].voided_at = NOW
+            made[0].void_reason = "mistake"
+            db.session.flush()
+        for period in (Q3, Period.month(2026, 8), Period.month(2026, 9)):
+            assert households(site_ids, period) == {
+                key: live_households(site_ids, period.start, period.end).get(
+                    key, dict.fromkeys(("households", *PEOPLE), 0)
+                )
+                for key in (*site_ids, None)
+            }
         example.rollback()

@@ -10,6 +10,7 @@ from sqlalchemy import (
     ColumnElement,
     Integer,
     Select,
+    and_,
     case,
     exists,
     false,
@@ -155,22 +156,10 @@ def live_households(
     visit ranked among its household's visits at its site and among all its visits; the
     programme's figures are the sums over the sites of the households' last visits overall.
     """
-    where = [Visit.local_date.between(start, end), counted_visits()]
+    where: list[ColumnElement[bool]] = [Visit.local_date.between(start, end)]
     if site_ids is not None:
         where.append(Visit.site_id.in_(site_ids))
-    order = (Visit.local_date.desc(), Visit.id.desc())
-    ranked = (
-        select(
-            Visit.site_id,
-            *(getattr(Visit, name) for name in PEOPLE),
-            func.row_number()
-            .over(partition_by=(Visit.site_id, Visit.member_id), order_by=order)
-            .label("site_rank"),
-            func.row_number().over(partition_by=Visit.member_id, order_by=order).label("rank"),
-        )
-        .where(*where)
-        .subquery()
-    )
+    ranked = _ranked_visits(where).subquery()
     columns = []
     for rank in (ranked.c.site_rank, ranked.c.rank):
         columns.append(func.sum(case((rank == 1, 1), else_=0)))
@@ -180,12 +169,7 @@ def live_households(
         .where(or_(ranked.c.site_rank == 1, ranked.c.rank == 1))
         .group_by(ranked.c.site_id)
     )
-    if db.session.get_bind().dialect.name == "postgresql":
-        # A running month is ~100,000 visits at 40 sites: sorted twice, they spill to disk at
-        # the default 4 MB, and the query's cost makes PostgreSQL compile it (JIT, ~100 ms)
-        # every time. For this transaction only (a reporting request's).
-        db.session.execute(text("SET LOCAL work_mem = '64MB'"))
-        db.session.execute(text("SET LOCAL jit = off"))
+    _sort_in_memory()
     found: dict[int | None, dict[str, int]] = {}
     programme = dict.fromkeys(("households", *PEOPLE), 0)
     width = 1 + len(PEOPLE)
@@ -204,6 +188,124 @@ def live_households(
 Reach = dict[int | None, dict[str, int]]
 
 
+def _ranked_visits(where: Sequence[ColumnElement[bool]]) -> Select[Any]:
+    """Counted visits matching `where`, each with its household's people, ranked among its
+    household's visits at its site (`site_rank`) and among all of them (`rank`), latest 1."""
+    order = (Visit.local_date.desc(), Visit.id.desc())
+    return select(
+        Visit.site_id,
+        Visit.member_id,
+        *(getattr(Visit, name) for name in PEOPLE),
+        func.row_number()
+        .over(partition_by=(Visit.site_id, Visit.member_id), order_by=order)
+        .label("site_rank"),
+        func.row_number().over(partition_by=Visit.member_id, order_by=order).label("rank"),
+    ).where(counted_visits(), *where)
+
+
+def _sort_in_memory() -> None:
+    if db.session.get_bind().dialect.name == "postgresql":
+        # A running month is ~100,000 visits at 40 sites: sorted twice, they spill to disk at
+        # the default 4 MB, and the query's cost makes PostgreSQL compile it (JIT, ~100 ms)
+        # every time. For this transaction only (a reporting request's).
+        db.session.execute(text("SET LOCAL work_mem = '64MB'"))
+        db.session.execute(text("SET LOCAL jit = off"))
+
+
+def households_added(
+    site_ids: Sequence[int], start: date, upto: date, end: date
+) -> dict[int | None, dict[str, int]]:
+    """What the visits after `upto` (to `end`) add to the distinct households of start to
+    `upto`, and to their people: per site, and for all the given sites together (key None).
+
+    A household new to the site (or to the sites) adds one, with its people at its last
+    visit; a household seen before adds none, and its people change from those at its last
+    visit up to `upto` to those at its last visit since. Reads the later visits, and the
+    earlier visits of only the households among them (the members' index), never the whole
+    period: a running year costs what its last days cost.
+    """
+    sites = Visit.site_id.in_(site_ids)
+    later = _ranked_visits([Visit.local_date > upto, Visit.local_date <= end, sites]).cte("later")
+    returning = select(later.c.member_id).where(later.c.rank == 1)
+    earlier = _ranked_visits(
+        [Visit.local_date.between(start, upto), sites, Visit.member_id.in_(returning)]
+    ).cte("earlier")
+    found: dict[int | None, dict[str, int]] = {}
+    for rank, on_site in ((later.c.site_rank, True), (later.c.rank, False)):
+        before_rank = earlier.c.site_rank if on_site else earlier.c.rank
+        joined = and_(earlier.c.member_id == later.c.member_id, before_rank == 1)
+        if on_site:
+            joined = and_(joined, earlier.c.site_id == later.c.site_id)
+        columns = [
+            (func.count() - func.count(earlier.c.member_id)).label("households"),
+            *(
+                func.sum(later.c[name] - func.coalesce(earlier.c[name], 0)).label(name)
+                for name in PEOPLE
+            ),
+        ]
+        group = (later.c.site_id,) if on_site else ()
+        stmt = (
+            select(*group, *columns)
+            .select_from(later.outerjoin(earlier, joined))
+            .where(rank == 1)
+            .group_by(*group)
+        )
+        for row in db.session.execute(stmt):
+            key = row[0] if on_site else None
+            values = row[1:] if on_site else row
+            if on_site or values[0] is not None:
+                found[key] = dict(
+                    zip(("households", *PEOPLE), (int(v or 0) for v in values), strict=True)
+                )
+    return found
+
+
+def _plus(base: Reach, added: Reach) -> Reach:
+    total = {key: dict(sums) for key, sums in base.items()}
+    for key, sums in added.items():
+        into = total.setdefault(key, dict.fromkeys(("households", *PEOPLE), 0))
+        for name, value in sums.items():
+            into[name] += value
+    return total
+
+
+def running_households(
+    site_ids: Sequence[int], period: Period, end: date, stored: tuple[date, Reach] | None
+) -> Reach:
+    """The distinct households of a running period from its start to `end`: the figures
+    stored up to a day (by the last refresh) plus what the visits since add, or, with
+    nothing stored, from all the period's visits."""
+    if stored is None:
+        return live_households(site_ids, period.start, end)
+    upto, base = stored
+    _sort_in_memory()
+    return _plus(base, households_added(site_ids, period.start, upto, end))
+
+
+def stored_running(keys: Sequence[str]) -> dict[str, tuple[date, Reach]]:
+    """The running periods' figures stored by the last refresh: each with the day it goes to."""
+    found: dict[str, tuple[date, Reach]] = {}
+    if not keys:
+        return found
+    for row in db.session.execute(
+        select(
+            PeriodHouseholdStats.period_key,
+            PeriodHouseholdStats.through,
+            PeriodHouseholdStats.site_id,
+            PeriodHouseholdStats.households,
+            *(getattr(PeriodHouseholdStats, name) for name in PEOPLE),
+        ).where(
+            PeriodHouseholdStats.period_key.in_(keys), PeriodHouseholdStats.through.is_not(None)
+        )
+    ):
+        reach = found.setdefault(row.period_key, (row.through, {}))[1]
+        reach[row.site_id] = {
+            "households": row.households,
+            **{name: int(getattr(row, name)) for name in PEOPLE},
+        }
+    return found
+
+
 def households_for(site_ids: Sequence[int], periods: Sequence[Period]) -> dict[str, Reach]:
     """For each period: distinct households (and people) per site and for all (key None).
 
@@ -215,6 +317,7 @@ def households_for(site_ids: Sequence[int], periods: Sequence[Period]) -> dict[s
     found: dict[str, Reach] = {}
     through = complete_through()
     stored_keys: set[str] = set()
+    stale: list[tuple[int, date]] = []
     if through is not None and periods:
         stale = stale_days(
             site_ids, min(p.start for p in periods), min(max(p.end for p in periods), through)
@@ -234,15 +337,25 @@ def households_for(site_ids: Sequence[int], periods: Sequence[Period]) -> dict[s
                 PeriodHouseholdStats.site_id,
                 PeriodHouseholdStats.households,
                 *(getattr(PeriodHouseholdStats, name) for name in PEOPLE),
-            ).where(PeriodHouseholdStats.period_key.in_(stored_keys))
+            ).where(
+                PeriodHouseholdStats.period_key.in_(stored_keys),
+                PeriodHouseholdStats.through.is_(None),
+            )
         ):
             found[row.period_key][row.site_id] = {
                 "households": row.households,
                 **{name: int(getattr(row, name)) for name in PEOPLE},
             }
-    for period in periods:
-        if period.key not in found:
-            found[period.key] = live_households(site_ids, period.start, period.end)
+    running = [p for p in periods if p.key not in found]
+    stored = stored_running([p.key for p in running]) if through is not None else {}
+    for period in running:
+        base = stored.get(period.key)
+        # Usable when nothing it counted has changed since: no stale day up to its last day.
+        if base is not None and (
+            base[0] >= period.end or any(period.start <= day <= base[0] for _site, day in stale)
+        ):
+            base = None
+        found[period.key] = running_households(site_ids, period, period.end, base)
     return {
         period.key: {key: found[period.key].get(key, dict(empty)) for key in (*site_ids, None)}
         for period in periods

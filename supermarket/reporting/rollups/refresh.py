@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
+from typing import Any
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import (
@@ -39,7 +40,11 @@ from supermarket.reporting.rollups.definitions import (
     survey_cells,
     visit_columns,
 )
-from supermarket.reporting.rollups.read import live_households
+from supermarket.reporting.rollups.read import (
+    live_households,
+    running_households,
+    stored_running,
+)
 from supermarket.sites.models import Site
 from supermarket.stock.models import StockMovement
 from supermarket.surveys.models import SurveyAssessment
@@ -168,6 +173,45 @@ def store_period_households(period: Period) -> None:
         db.session.execute(insert(PeriodHouseholdStats), rows)
 
 
+def store_running_households(
+    period: Period, through: date, *, recomputed_from: date | None, marked: Sequence[Any]
+) -> None:
+    """Store the distinct households of a period still running, from its start to `through`.
+
+    From the figures stored by the last refresh plus the visits since, when nothing they
+    counted was rolled up again in this refresh (no stale day and no re-rolled range up to
+    their last day); otherwise from all the period's visits.
+    """
+    site_ids = list(db.session.scalars(select(Site.id)))
+    base = stored_running([period.key]).get(period.key)
+    if base is not None:
+        upto = base[0]
+        if (
+            upto > through
+            or (recomputed_from is not None and recomputed_from <= upto)
+            or any(period.start <= day <= upto for _site, day in marked)
+        ):
+            base = None
+    reach = running_households(site_ids, period, through, base)
+    db.session.execute(
+        delete(PeriodHouseholdStats).where(PeriodHouseholdStats.period_key == period.key)
+    )
+    computed = utcnow()
+    rows = [
+        {
+            "period_key": period.key,
+            "site_id": site_id,
+            "through": through,
+            "computed_at": computed,
+            **sums,
+        }
+        for site_id, sums in reach.items()
+        if sums["households"]
+    ]
+    if rows:
+        db.session.execute(insert(PeriodHouseholdStats), rows)
+
+
 def refresh_rollups(
     *, since: date | None = None, rebuild: bool = False, now: datetime | None = None
 ) -> RefreshReport:
@@ -221,6 +265,15 @@ def refresh_rollups(
     periods = _periods_touching(touched, through)
     for period in sorted(periods):
         store_period_households(period)
+    for kind in PERIOD_KINDS:
+        running = Period.containing(through, kind)
+        if running.end > through:
+            store_running_households(
+                running,
+                through,
+                recomputed_from=start if start is not None and start <= through else None,
+                marked=marked,
+            )
     if state.complete_through is None or through > state.complete_through:
         state.complete_through = through
     state.refreshed_at = now
