@@ -251,6 +251,39 @@
 
     // --- the panel ---------------------------------------------------------------------------
 
+    // --- support from the panel: a signpost, a referral or a prompt dismissed ---------------
+    // Sent in place: the answer is the panel's support part again, so the basket and payment
+    // being entered stay as they are.
+    panelBox.addEventListener("submit", function (event) {
+      var form = event.target;
+      if (!form.classList || !form.classList.contains("support-form")) { return; }
+      event.preventDefault();
+      var box = panelBox.querySelector("#checkin-support");
+      if (!box || box.getAttribute("aria-busy") === "true") { return; }
+      var data = new FormData(form);
+      var button = event.submitter;
+      if (button && button.name) { data.append(button.name, button.value); }
+      box.setAttribute("aria-busy", "true");
+      withTimeout(form.action, { method: "POST", body: data,
+                                 headers: { "Accept": "text/html", "X-Fragment": "support" } })
+        .then(function (response) {
+          if (signedOut(response)) { throw new Error("signed-out"); }
+          if (response.status !== 200 && response.status !== 422) { throw new Error("refused"); }
+          return response.text();
+        })
+        .then(function (html) {
+          var holder = document.createElement("div");
+          holder.innerHTML = html;
+          var fresh = holder.querySelector("#checkin-support");
+          // Its status line is announced; the search box keeps the focus for the scanner.
+          if (fresh) { box.replaceWith(fresh); } else { box.remove(); }
+        })
+        .catch(function (error) {
+          box.removeAttribute("aria-busy");
+          say(error && error.message === "signed-out" ? SIGNED_OUT : LOOKUP_OFFLINE, "error");
+        });
+    });
+
     function wirePanel() {
       var section = panelBox.querySelector(".member-panel[data-number]");
       var form = panelBox.querySelector("#checkin-form");
