@@ -9,6 +9,7 @@
   var OFFLINE = "Could not reach the server — tap again; it will not be recorded twice.";
   var LOOKUP_OFFLINE = "Could not reach the server — check the Wi-Fi and try again.";
   var SIGNED_OUT = "You have been signed out. Sign in again to carry on.";
+  var SUPPORT_REFUSED = "That could not be recorded: scan the card again and try once more.";
   var NUMBER_SHAPE = /^[0-9A-Za-z]{4}[\s-]?[0-9A-Za-z]{4}$/;
   // Pounds as typed in the Paid box: "3", "3.5", "3.50", ".50" (a £ sign is allowed too).
   var POUNDS_SHAPE = /^(\d{1,7}(\.\d{0,2})?|\.\d{1,2})$/;
@@ -280,7 +281,9 @@
         })
         .catch(function (error) {
           box.removeAttribute("aria-busy");
-          say(error && error.message === "signed-out" ? SIGNED_OUT : LOOKUP_OFFLINE, "error");
+          var text = error && error.message === "signed-out" ? SIGNED_OUT
+            : error && error.message === "refused" ? SUPPORT_REFUSED : LOOKUP_OFFLINE;
+          say(text, "error");
         });
     });
 
