@@ -230,8 +230,8 @@ def panel_support(number: str) -> ResponseReturnValue:
         data = support.NewReferral.from_dict(ReferralIn().load(fields))
         referral = support.record_referral(site, number, data, actor=actor())
     except (ValidationError, DomainError) as error:
-        if isinstance(error, DomainError) and error.status == 404:
-            raise
+        if isinstance(error, DomainError) and error.status != 422:
+            raise  # not this member's site, or not allowed: the app's own answer
         return _support_answer(site, number, errors=_support_errors(error), status=422)
     what = "Referral" if referral.kind == "referral" else "Signpost"
     return _support_answer(site, number, done=f"{what} to {referral.service.name} recorded.")
@@ -247,8 +247,8 @@ def panel_dismiss(number: str, kind: str) -> ResponseReturnValue:
         data = DismissIn().load(fields)
         support.dismiss_prompt(site, number, kind, data["reason"], data["note"], actor=actor())
     except (ValidationError, DomainError) as error:
-        if isinstance(error, DomainError) and error.status == 404:
-            raise
+        if isinstance(error, DomainError) and error.status != 422:
+            raise  # not this member's site, or not allowed: the app's own answer
         return _support_answer(site, number, errors=_support_errors(error), status=422)
     return _support_answer(site, number, done="Dismissed. Thank you.")
 
