@@ -81,6 +81,7 @@ def test_a_volunteer_signposts_and_refers_from_the_check_in_panel(browser_page, 
 
     support = page.locator("#checkin-support")
     expect(support).to_contain_text("Worth mentioning: Healthy Start")
+    screenshot(page, "support-checkin-prompt")
     support.get_by_role("button", name="Signposted: Healthy Start Essex").click()
     expect(page.locator("#checkin-support")).to_contain_text(
         "Signpost to Healthy Start Essex recorded."
