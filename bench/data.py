@@ -545,6 +545,9 @@ class Generator:
                     if route == "referral"
                     else "",
                     "benefit": rng.choice(names.BENEFITS) if route == "benefits" else "",
+                    "pregnancy_recorded": False,
+                    "pregnancy_due_on": None,
+                    "pregnancy_consent_at": None,
                     "dietary": rng.sample(("vegetarian", "halal", "gluten_free", "diabetic"), 1)
                     if rng.random() < 0.2
                     else [],

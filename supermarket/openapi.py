@@ -180,6 +180,7 @@ BODY_EXAMPLES: dict[str, dict[str, Any]] = {
     "ServiceChangesIn": {"walk_in": "Thursdays 1pm to 3pm", "active": True},
     "ReferralIn": {"service_id": 1, "kind": "signpost"},
     "OutcomeIn": {"status": "engaged"},
+    "DismissIn": {"reason": "not_now"},
     # A full replacement names every setting: the programme's defaults, with two changed.
     "CompleteSiteSettings": json.loads(
         json.dumps({**SiteSettings().to_dict(), "visits_per_week": 2, "fee_pence": 300})

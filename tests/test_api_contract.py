@@ -296,6 +296,13 @@ def _seed(app: Flask) -> Programme:
         .join(Member, Member.id == Referral.member_id)
         .where(Member.membership_number == referred)
     )
+    # The demo's Amelia Foster is shown the Healthy Start prompt: her panel, seen, has it open.
+    amelia = db.session.scalar(
+        select(Member.membership_number).where(at_harlow, Member.first_name == "Amelia")
+    )
+    assert desk("volunteer", "GET", f"/sites/harlow/checkin/{amelia}")["prompts"]
+    programme.path["number /dismiss"] = [amelia]
+    programme.path["kind /dismiss"] = ["healthy_start"]
     # A found line must be of the stocktake's category (ambient).
     programme.body["sku /lines"] = _ids(
         select(Product.sku).where(Product.sku.in_(skus), Product.category == "ambient")

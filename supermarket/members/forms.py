@@ -96,6 +96,12 @@ def update_from_form(form: MultiDict[str, str], *, manager: bool) -> dict[str, A
         dietary_notes=form.get("dietary_notes", ""),
         notes=form.get("notes", ""),
     )
+    recorded = form.get("pregnancy_recorded") == "yes"
+    data.update(
+        pregnancy_recorded=recorded, pregnancy_consent=form.get("pregnancy_consent") == "yes"
+    )
+    if recorded:
+        data["pregnancy_due_on"] = form.get("pregnancy_due_on", "").strip() or None
     return data
 
 
@@ -129,6 +135,7 @@ MEMBER_SHOWN: dict[str, Shown] = {
     "benefit": Shown("the benefit"),
     "dietary_notes": Shown("the allergies and other needs"),
     "notes": Shown("the notes"),
+    "pregnancy_due_on": Shown("the due date"),
     "email": Shown("an email address"),
     "joining_fee_method": Shown("how the joining fee was settled", choice=True),
     "joining_fee_paid": Shown(

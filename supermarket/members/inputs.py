@@ -95,6 +95,10 @@ class MemberChanges:
     dietary: list[str] = field(default_factory=list)
     dietary_notes: str = ""
     notes: str = ""
+    # A pregnancy in the household, recorded only with the member's consent (ticked).
+    pregnancy_recorded: bool = False
+    pregnancy_due_on: date | None = None
+    pregnancy_consent: bool = False
 
     @classmethod
     def sending(cls, **values: Any) -> MemberChanges:

@@ -7,6 +7,7 @@ from typing import Any, cast
 
 from sqlalchemy import (
     JSON,
+    Boolean,
     CheckConstraint,
     ColumnElement,
     Date,
@@ -129,6 +130,12 @@ class Member(IdKey, CreatedAt, Base):
     referral_agency: Mapped[str] = mapped_column(String(120), default="")
     referral_reference: Mapped[str] = mapped_column(String(60), default="")
     benefit: Mapped[str] = mapped_column(String(60), default="")
+    # A pregnancy in the household, recorded only with the member's consent (when it was
+    # given) and the due date if they said; for the Healthy Start prompt. Cleared on
+    # anonymisation; in the subject access export with the rest of the row.
+    pregnancy_recorded: Mapped[bool] = mapped_column(Boolean, default=False)
+    pregnancy_due_on: Mapped[date | None] = mapped_column(Date, default=None)
+    pregnancy_consent_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), default=None)
 
     dietary: Mapped[list[str]] = mapped_column(JSON, default=list)
     dietary_notes: Mapped[str] = mapped_column(String(500), default="")

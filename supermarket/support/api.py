@@ -1,6 +1,7 @@
 """JSON endpoints for the support services directory (`/api/v1/services`) and a member's
 signposts and referrals (`/api/v1/sites/<code>/members/<number>/referrals`, staff of the
-member's site only: 404 for anyone else's), with the site manager's follow-up list."""
+member's site only: 404 for anyone else's), with the site manager's follow-up list, and the
+dismissal of a prompt shown at check-in (`.../members/<number>/prompts/<kind>/dismiss`)."""
 
 from __future__ import annotations
 
@@ -17,7 +18,9 @@ from supermarket.sites.models import Site
 from supermarket.support import services
 from supermarket.support.models import FOLLOW_UP_DAYS
 from supermarket.support.schemas import (
+    DismissIn,
     OutcomeIn,
+    PromptEventOut,
     ReferralFollowUpOut,
     ReferralIn,
     ReferralListOut,
@@ -117,3 +120,21 @@ def follow_up(code: str) -> ResponseReturnValue:
         "next": None,
         "follow_up_days": FOLLOW_UP_DAYS,
     }
+
+
+@api.post(
+    "/sites/<code>/members/<number>/prompts/<kind>/dismiss",
+    STAFF,
+    body=DismissIn,
+    ok=PromptEventOut,
+    responses={404: "prompt_not_found: no such kind, or none showing for the member"},
+)
+def dismiss_prompt(code: str, number: str, kind: str) -> ResponseReturnValue:
+    """Dismiss a prompt shown at check-in (kind healthy_start or advice) with a reason:
+    already_has, not_eligible, member_declined, not_now (it comes back after 28 days) or
+    other (with any other reason it stays away for a year); an optional note. Audited."""
+    site = staff_site(code)
+    data = DismissIn().load(json_body())
+    row = services.dismiss_prompt(site, number, kind, data["reason"], data["note"], actor=actor())
+    db.session.commit()
+    return PromptEventOut().dump(row)

@@ -13,15 +13,22 @@ from datetime import UTC, datetime, time, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
+from sqlalchemy import select
+
 from supermarket.auth.models import Role
 from supermarket.extensions import db
-from supermarket.members.models import MemberStatus
+from supermarket.members.models import Member, MemberStatus
 from supermarket.sites.calendar import site_today
 from supermarket.support.models import (
     FOLLOW_UP_DAYS,
+    Category,
+    DismissReason,
+    PromptKind,
+    PromptOutcome,
     Referral,
     ReferralKind,
     ReferralStatus,
+    SupportPrompt,
     SupportService,
 )
 from supermarket.support.services import create_service, services_for_site
@@ -147,6 +154,98 @@ def _outcome(rng: random.Random, age: int) -> tuple[ReferralStatus, int]:
     return ReferralStatus.ENGAGED, rng.randint(1, age)
 
 
+def _healthy_start_household(member: Any) -> None:
+    """A child in the 0–4 band (one moved from an older band: the household stays its size)
+    and the benefits route, as a member who said they get Universal Credit."""
+    if member.children_0_4 == 0:
+        if member.children_5_11:
+            member.children_5_11 -= 1
+        elif member.children_12_17:
+            member.children_12_17 -= 1
+        member.children_0_4 = 1
+    member.eligibility_route = "benefits"
+    member.benefit = "Universal Credit"
+    member.referral_agency = member.referral_reference = ""
+
+
+def _prompts(ctx: Any) -> None:
+    """Healthy Start prompts at Harlow: Amelia Foster (HARW-001V, the desk's cast) is shown
+    one at her next check-in; of two other households with a child under 4 on Universal
+    Credit, one was prompted and signposted a fortnight ago, the other dismissed it (she
+    already has the card)."""
+    site = ctx.sites.get("harlow")
+    if site is None:
+        return
+    cast = ctx.extra.get("desk", {})
+    members = ctx.extra.get("members", {}).get("harlow", [])
+    amelia = db.session.scalar(
+        select(Member).where(
+            Member.site_id == site.id,
+            Member.id.in_(list(cast) or [0]),
+            Member.first_name == "Amelia",
+        )
+    )
+    if amelia is not None:
+        _healthy_start_household(amelia)
+    referred = set(db.session.scalars(select(Referral.member_id)))
+    others = [
+        m
+        for m in members
+        if m.status == MemberStatus.ACTIVE.value and m.id not in cast and m.id not in referred
+    ][:2]
+    healthy_start = next(
+        (s for s in services_for_site(site) if s.category == Category.HEALTHY_START), None
+    )
+    if len(others) < 2 or healthy_start is None:
+        return
+    volunteer = _staff(ctx, Role.VOLUNTEER, "harlow")
+    today = site_today(site)
+    shown = today - timedelta(days=14)
+    acted, dismissed = others
+    for member in others:
+        _healthy_start_household(member)
+    at = datetime.combine(shown, time(11, 0), ZoneInfo(site.timezone)).astimezone(UTC)
+    signpost = Referral(
+        site_id=site.id,
+        member_id=acted.id,
+        service_id=healthy_start.id,
+        kind=ReferralKind.SIGNPOST.value,
+        consent_given=False,
+        note="",
+        status=ReferralStatus.MADE.value,
+        made_on=shown,
+        status_on=shown,
+        recorded_at=at,
+        recorded_by_id=volunteer.id,
+        updated_at=at,
+    )
+    db.session.add(signpost)
+    db.session.flush()
+    common = {"site_id": site.id, "kind": PromptKind.HEALTHY_START.value, "created_at": at}
+    db.session.add_all(
+        [
+            SupportPrompt(
+                member_id=acted.id,
+                first_shown_on=shown,
+                outcome=PromptOutcome.ACTED.value,
+                outcome_on=shown,
+                outcome_by_id=volunteer.id,
+                referral_id=signpost.id,
+                **common,
+            ),
+            SupportPrompt(
+                member_id=dismissed.id,
+                first_shown_on=shown,
+                outcome=PromptOutcome.DISMISSED.value,
+                reason=DismissReason.ALREADY_HAS.value,
+                outcome_on=shown,
+                outcome_by_id=volunteer.id,
+                **common,
+            ),
+        ]
+    )
+
+
 def seed(ctx: Any) -> None:
     """The directory, then signposts and referrals of about a quarter of each site's active
     members (not the desk's cast), some of them waiting to be followed up."""
@@ -198,3 +297,4 @@ def seed(ctx: Any) -> None:
                     updated_by_id=volunteer.id,
                 )
             )
+    _prompts(ctx)

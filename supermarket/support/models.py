@@ -184,3 +184,65 @@ class Referral(Base):
 
     def __repr__(self) -> str:
         return f"<Referral {self.id} {self.kind} member={self.member_id} {self.status}>"
+
+
+class PromptKind(LabelledEnum):
+    HEALTHY_START = "healthy_start", "Healthy Start"
+    ADVICE = "advice", "Advice services"
+
+
+class PromptOutcome(LabelledEnum):
+    ACTED = "acted", "Acted on"  # a signpost or referral to a matching service recorded
+    DISMISSED = "dismissed", "Dismissed"
+
+
+class DismissReason(LabelledEnum):
+    ALREADY_HAS = "already_has", "They already have it"
+    NOT_ELIGIBLE = "not_eligible", "Not eligible"
+    MEMBER_DECLINED = "member_declined", "They did not want it"
+    NOT_NOW = "not_now", "Not now"
+    OTHER = "other", "Other"
+
+
+MAX_PROMPT_NOTE = 200
+
+
+class SupportPrompt(Base):
+    """A prompt shown to the volunteer at check-in (Healthy Start, advice services) and what
+    became of it: one row from the day it was first shown until it is acted on or dismissed.
+    A prompt that comes back (see services.prompts) starts a new row, so reporting counts the
+    households prompted in a period and those who then got a signpost or referral.
+    """
+
+    __tablename__ = "support_prompts"
+    __table_args__ = (
+        CheckConstraint(f"kind IN ({_in(PromptKind)})", name="kind"),
+        CheckConstraint(f"outcome IS NULL OR outcome IN ({_in(PromptOutcome)})", name="outcome"),
+        CheckConstraint(f"reason IS NULL OR reason IN ({_in(DismissReason)})", name="reason"),
+        CheckConstraint("reason IS NULL OR outcome = 'dismissed'", name="reason_if_dismissed"),
+        CheckConstraint("outcome <> 'dismissed' OR reason IS NOT NULL", name="dismissed_reason"),
+        CheckConstraint("(outcome IS NULL) = (outcome_on IS NULL)", name="outcome_on"),
+        # The panel reads a member's prompts (one query); reporting counts by site and day.
+        Index("ix_support_prompts_member_kind", "member_id", "kind"),
+        Index("ix_support_prompts_site_first_shown_on", "site_id", "first_shown_on"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    site_id: Mapped[int] = mapped_column(ForeignKey("sites.id"))  # indexed with first_shown_on
+    member_id: Mapped[int] = mapped_column(ForeignKey("members.id"))  # indexed with kind
+    kind: Mapped[str] = mapped_column(String(20))
+    first_shown_on: Mapped[date] = mapped_column(Date)
+    outcome: Mapped[str | None] = mapped_column(String(10), default=None)
+    reason: Mapped[str | None] = mapped_column(String(20), default=None)
+    note: Mapped[str] = mapped_column(String(MAX_PROMPT_NOTE), default="")
+    outcome_on: Mapped[date | None] = mapped_column(Date, default=None)
+    outcome_by_id: Mapped[int | None] = mapped_column(
+        ForeignKey("users.id", ondelete="SET NULL"), default=None
+    )
+    referral_id: Mapped[int | None] = mapped_column(
+        ForeignKey("referrals.id", ondelete="SET NULL"), default=None
+    )
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+
+    def __repr__(self) -> str:
+        return f"<SupportPrompt {self.id} {self.kind} member={self.member_id} {self.outcome}>"

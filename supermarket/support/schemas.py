@@ -14,10 +14,13 @@ from supermarket.support.models import (
     MAX_NAME,
     MAX_NOTE,
     MAX_PHONE,
+    MAX_PROMPT_NOTE,
     MAX_PROVIDER,
     MAX_WALK_IN,
     MAX_WEBSITE,
     Category,
+    DismissReason,
+    PromptKind,
     ReferralKind,
     ReferralStatus,
 )
@@ -149,3 +152,45 @@ class ReferralListOut(PageOut):
 class ReferralFollowUpOut(PageOut):
     follow_up_days = fields.Integer()
     items = fields.List(fields.Nested(ReferralOut))
+
+
+class PromptServiceOut(Schema):
+    """A service of the site that acts on a prompt: a signpost or referral in one tap."""
+
+    id = fields.Integer()
+    name = fields.String()
+    category = fields.String()
+
+
+class PromptOut(Schema):
+    """A prompt for the volunteer at check-in (discreet words, for the volunteer's eyes)."""
+
+    kind = fields.String(metadata={"enum": [k.value for k in PromptKind]})
+    message = fields.String()
+    hint = fields.String()
+    first_shown_on = fields.Date()
+    services = fields.List(fields.Nested(PromptServiceOut))
+
+
+class DismissIn(Schema):
+    """Why a prompt is dismissed: not_now brings it back after 28 days, any other reason
+    keeps it away for a year."""
+
+    reason = Str(
+        required=True,
+        validate=validate.OneOf(
+            [r.value for r in DismissReason], error="Choose why it is dismissed."
+        ),
+    )
+    note = _text(MAX_PROMPT_NOTE, load_default="")
+
+
+class PromptEventOut(Schema):
+    """A prompt's record: when first shown, and what became of it."""
+
+    kind = fields.String()
+    first_shown_on = fields.Date()
+    outcome = fields.String(allow_none=True)
+    reason = fields.String(allow_none=True)
+    note = fields.String()
+    outcome_on = fields.Date(allow_none=True)

@@ -12,6 +12,7 @@ from supermarket.members.models import DIETARY_LABELS, MemberStatus
 from supermarket.members.schemas import HouseholdOut, Text
 from supermarket.serialise import Computed, PageOut
 from supermarket.sites.schemas import BandOut
+from supermarket.support.schemas import PromptOut
 from supermarket.visits.models import PaymentMethod, ReviewStatus, Rule
 from supermarket.visits.services import CheckIn, Panel, Problem
 from supermarket.visits.services.requests import (
@@ -346,3 +347,11 @@ class PanelOut(Schema):
     notices = fields.List(fields.Nested(NoticeOut))
     can_override = fields.Boolean()
     override_reasons = fields.List(fields.String())
+    prompts = fields.List(
+        fields.Nested(PromptOut),
+        metadata={
+            "description": "For the volunteer: Healthy Start or advice services worth "
+            "mentioning, each with the site's services that act on it (the site's own "
+            "members only)"
+        },
+    )

@@ -23,6 +23,9 @@ from supermarket.formatting import LONDON, money
 from supermarket.forms import Path, commit_and_redirect, dotted_field, form_errors, pence
 from supermarket.members import services as members
 from supermarket.members.identifiers import normalise_membership_number
+from supermarket.support import services as support
+from supermarket.support.models import DismissReason
+from supermarket.support.schemas import DismissIn, ReferralIn
 from supermarket.transactions import late_write_lock, take_write_lock
 from supermarket.visits import pdf, services
 from supermarket.visits.forms import checkin_from_form
@@ -55,6 +58,7 @@ def _helpers() -> dict[str, Any]:
         "max_amount_pence": MAX_AMOUNT_PENCE,
         "amount_words": AMOUNT_WORDS,
         "items_words": ITEMS_WORDS,
+        "dismiss_reasons": DismissReason.choices(),
     }
 
 
@@ -147,6 +151,106 @@ def panel_fragment(number: str) -> ResponseReturnValue:
         errors={},
         form={},
     ), status
+
+
+# --- support from the panel ----------------------------------------------------------------
+# checkin.js sends these forms with an X-Fragment: support header and puts the answer (the
+# panel's support part) in place, so the check-in in progress stays as it is. Without it they
+# return to the panel: after a redirect when done, or the desk again with the errors.
+
+
+def _support_answer(
+    site: Any,
+    number: str,
+    *,
+    done: str = "",
+    errors: dict[str, str] | None = None,
+    status: int = 200,
+) -> ResponseReturnValue:
+    if request.headers.get("X-Fragment") != "support":
+        if not errors:
+            db.session.commit()
+            flash(done, "info")
+            return redirect(url_for("visits.checkin", number=number), 303)
+        db.session.rollback()
+        panel, message, _ = _panel_or_message(site, number)
+        context = _page(
+            site,
+            q="",
+            panel=panel,
+            message=message,
+            matches=[],
+            searched=False,
+            key=str(uuid.uuid4()),
+            errors={},
+            form={},
+            support_errors=errors,
+            support_form=request.form,
+        )
+        return render_template("visits/checkin.html", **context), status
+    if errors:
+        db.session.rollback()
+    member = members.get_member(site, number, actor=actor())
+    support_services, prompts = services.support_for(member, site, services.site_today(site))
+    db.session.commit()
+    return render_template(
+        "support/_checkin_support.html",
+        member=member,
+        prompts=prompts,
+        support_services=support_services,
+        support_errors=errors or {},
+        support_form=request.form,
+        support_done=done,
+        support_open=bool(errors),
+    ), status
+
+
+def _support_errors(error: Exception) -> dict[str, str]:
+    found = form_errors(error, summary=None)
+    if not found and isinstance(error, DomainError):
+        found = {"form": error.message}
+    return found
+
+
+@bp.post("/checkin/panel/<number>/support")
+@roles(*STAFF)
+def panel_support(number: str) -> ResponseReturnValue:
+    """Record a signpost or referral from the check-in panel (the member's page's service)."""
+    site = require_current_site()
+    form = request.form
+    service_id = form.get("service_id", "").strip()
+    fields: dict[str, Any] = {
+        "service_id": int(service_id)
+        if service_id.isascii() and service_id.isdigit() and len(service_id) < 10
+        else service_id,
+        "kind": form.get("kind", ""),
+        "consent_given": form.get("consent_given") == "yes",
+    }
+    try:
+        data = support.NewReferral.from_dict(ReferralIn().load(fields))
+        referral = support.record_referral(site, number, data, actor=actor())
+    except (ValidationError, DomainError) as error:
+        if isinstance(error, DomainError) and error.status != 422:
+            raise  # not this member's site, or not allowed: the app's own answer
+        return _support_answer(site, number, errors=_support_errors(error), status=422)
+    what = "Referral" if referral.kind == "referral" else "Signpost"
+    return _support_answer(site, number, done=f"{what} to {referral.service.name} recorded.")
+
+
+@bp.post("/checkin/panel/<number>/prompts/<kind>/dismiss")
+@roles(*STAFF)
+def panel_dismiss(number: str, kind: str) -> ResponseReturnValue:
+    """Dismiss a prompt from the check-in panel, with a reason."""
+    site = require_current_site()
+    fields = {"reason": request.form.get("reason", ""), "note": request.form.get("note", "")}
+    try:
+        data = DismissIn().load(fields)
+        support.dismiss_prompt(site, number, kind, data["reason"], data["note"], actor=actor())
+    except (ValidationError, DomainError) as error:
+        if isinstance(error, DomainError) and error.status != 422:
+            raise  # not this member's site, or not allowed: the app's own answer
+        return _support_answer(site, number, errors=_support_errors(error), status=422)
+    return _support_answer(site, number, done="Dismissed. Thank you.")
 
 
 @bp.get("/checkin/matches")

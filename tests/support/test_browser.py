@@ -48,3 +48,71 @@ def test_a_volunteer_records_a_referral_from_the_member_page(browser_page, desk,
     with page.expect_navigation():
         page.locator("#support").get_by_role("button", name="Signposted").click()
     expect(page.locator("#support tbody tr")).to_have_count(2)
+
+
+def _search_has_focus(page) -> None:
+    page.wait_for_function(
+        "document.activeElement && document.activeElement.id === 'checkin-q'", timeout=5000
+    )
+
+
+def test_a_volunteer_signposts_and_refers_from_the_check_in_panel(browser_page, desk, make_service):
+    """Sue scans a card: Healthy Start is worth mentioning, one tap records the signpost; then
+    "Support", a service, and "Referred" once the member agrees, while the basket she has
+    started stays as it is; the member's page shows both."""
+    page = browser_page
+    page.set_viewport_size({"width": 1024, "height": 768})  # a tablet in landscape
+    make_service(desk.manager, name="Healthy Start Essex", category="healthy_start")
+    make_service(desk.manager, name="Warm Homes Essex", category="energy")
+    member = desk.member(
+        first_name="Amira",
+        household={"adults": 1, "children_0_4": 1, "children_5_11": 0, "children_12_17": 0},
+        eligibility={"route": "benefits", "benefit": "Universal Credit"},
+    )
+    browser_login(page, desk.volunteer)
+    _search_has_focus(page)
+    page.keyboard.type(member.membership_number, delay=5)
+    page.keyboard.press("Enter")
+    panel = page.locator(".member-panel")
+    panel.get_by_role("heading", name="Amira").wait_for()
+    page.get_by_role("button", name="One more red").click()
+    basket = page.get_by_role("textbox", name="Red")
+    expect(basket).to_have_value("1")
+
+    support = page.locator("#checkin-support")
+    expect(support).to_contain_text("Worth mentioning: Healthy Start")
+    screenshot(page, "support-checkin-prompt")
+    support.get_by_role("button", name="Signposted: Healthy Start Essex").click()
+    expect(page.locator("#checkin-support")).to_contain_text(
+        "Signpost to Healthy Start Essex recorded."
+    )
+    expect(page.locator("#checkin-support")).not_to_contain_text("Worth mentioning")
+    expect(basket).to_have_value("1")  # the check-in in progress is as it was
+
+    support = page.locator("#checkin-support")
+    support.get_by_text("Support", exact=True).click()
+    support.get_by_label("Warm Homes Essex").check()
+    support.get_by_role("button", name="Referred (member agrees)").click()
+    expect(page.locator("#f-panel-consent-error")).to_contain_text("tick that they agreed")
+    support = page.locator("#checkin-support")
+    support.get_by_label("Warm Homes Essex").check()
+    support.get_by_label("the member agreed").check()
+    support.get_by_role("button", name="Referred (member agrees)").click()
+    expect(page.locator("#checkin-support")).to_contain_text(
+        "Referral to Warm Homes Essex recorded."
+    )
+    expect(basket).to_have_value("1")
+    screenshot(page, "support-checkin-panel")
+
+    page.get_by_role("button", name="Check in Amira").click()
+    page.locator("#checkin-status").get_by_text("Amira checked in").wait_for()
+
+    page.goto(f"/members/{member.membership_number}")
+    rows = page.locator("#support tbody tr")
+    expect(rows).to_have_count(2)
+    expect(page.locator("#support")).to_contain_text("Healthy Start Essex")
+    expect(page.locator("#support")).to_contain_text("Signposted")
+    expect(page.locator("#support")).to_contain_text("Warm Homes Essex")
+    db.session.remove()
+    kinds = sorted(r.kind for r in db.session.scalars(select(Referral)))
+    assert kinds == ["referral", "signpost"]

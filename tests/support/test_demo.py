@@ -32,3 +32,42 @@ def test_the_demo_has_services_and_referrals_with_outcomes():
     assert all(r.consent_given for r in referrals if r.kind == "referral")
     manager = staff["amara.manager@example.org"]
     assert services.follow_up_list(sites["harlow"], actor=manager)
+
+
+def test_the_demo_has_healthy_start_prompts_shown_dismissed_and_acted_on():
+    from datetime import timedelta
+
+    from supermarket.members.models import Member
+    from supermarket.sites.calendar import site_today
+    from supermarket.support.models import SupportPrompt
+    from supermarket.support.services.prompts import prompts_for
+
+    ctx = demo_context()
+    db.session.flush()
+    members_demo.seed(ctx)
+    demo.seed(ctx)
+    db.session.flush()
+
+    harlow = ctx.sites["harlow"]
+    rows = db.session.scalars(select(SupportPrompt)).all()
+    assert sorted((r.kind, r.outcome) for r in rows) == [
+        ("healthy_start", "acted"),
+        ("healthy_start", "dismissed"),
+    ]
+    amelia = db.session.scalar(
+        select(Member).where(Member.site_id == harlow.id, Member.first_name == "Amelia")
+    )
+    assert amelia is not None
+    offered = services.services_for_site(harlow)
+    today = site_today(harlow)
+    shown = prompts_for(
+        amelia, harlow, today, very_low_food_security=False, services=offered, record=False
+    )
+    assert [p.kind for p in shown] == ["healthy_start"]
+    assert [s.category for s in shown[0].services] == ["healthy_start"]
+    for row in rows:  # neither comes back at their next visit
+        member = db.session.get(Member, row.member_id)
+        later = today + timedelta(days=7)
+        assert not prompts_for(
+            member, harlow, later, very_low_food_security=False, services=offered, record=False
+        )

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from datetime import date
+from datetime import date, timedelta
 from typing import Any
 
 from marshmallow import (
@@ -321,12 +321,48 @@ class MemberUpdateIn(_MemberFields):
     (phone, email, postcode); site managers anything here."""
 
     notes = Text(max_length=2000, multiline=True)
+    pregnancy_recorded = fields.Boolean(
+        metadata={
+            "description": "A pregnancy in the household (for the Healthy Start prompt): true "
+            "only with pregnancy_consent true; false clears it and its due date"
+        }
+    )
+    pregnancy_due_on = fields.Date(allow_none=True, metadata={"description": "If they said"})
+    pregnancy_consent = fields.Boolean(
+        metadata={"description": "The member agreed that the pregnancy is recorded"}
+    )
+
+    @validates_schema
+    def _pregnancy_with_consent(self, data: dict[str, Any], **_: Any) -> None:
+        recorded = data.get("pregnancy_recorded")
+        if recorded and data.get("pregnancy_consent") is not True:
+            raise ValidationError(
+                "Record a pregnancy only if the member agrees: ask them, and tick that they "
+                "agreed.",
+                "pregnancy_consent",
+            )
+        due = data.get("pregnancy_due_on")
+        if due is not None and not recorded:
+            raise ValidationError("Only with a pregnancy recorded.", "pregnancy_due_on")
+        today = programme_today()
+        if due is not None and not (
+            today - timedelta(days=PREGNANCY_PAST_DAYS)
+            <= due
+            <= today + timedelta(days=PREGNANCY_AHEAD_DAYS)
+        ):
+            raise ValidationError(
+                "Enter a due date within the next 10 months (or one just past).",
+                "pregnancy_due_on",
+            )
 
     def _make(self, data: dict[str, Any]) -> MemberChanges:
         return MemberChanges.sending(**data)
 
 
 CONTACT_FIELDS = frozenset({"phone", "email", "postcode"})
+# A due date: up to about 10 months ahead, or a few weeks past (a late entry).
+PREGNANCY_AHEAD_DAYS = 300
+PREGNANCY_PAST_DAYS = 60
 
 
 class RenewIn(Schema):

@@ -137,6 +137,9 @@ def _anonymise(member: Member, today: date) -> None:
     member.dietary_notes = ""
     member.referral_reference = ""
     member.benefit = ""
+    member.pregnancy_recorded = False  # health information, given only with consent
+    member.pregnancy_due_on = None
+    member.pregnancy_consent_at = None
     member.status_reason = ""
     member.match_hash = None
     for fee in member.fees:  # why a fee was waived may say something about the household

@@ -37,6 +37,7 @@ from supermarket.members.services.offline_registration import (
     required_key,
 )
 from supermarket.members.terms import age_band
+from supermarket.models import utcnow
 from supermarket.postcodes import in_catchment
 from supermarket.sites.calendar import local_date, now_or, site_today
 from supermarket.sites.models import Site
@@ -339,7 +340,24 @@ def _apply(member: Member, changes: MemberChanges) -> set[str]:
         put("referral_agency", eligibility.referral_agency)
         put("referral_reference", eligibility.referral_reference)
         put("benefit", eligibility.benefit)
+    if "pregnancy_recorded" in sent:
+        _pregnancy(member, changes, put)
     return changed
+
+
+def _pregnancy(member: Member, changes: MemberChanges, put: Any) -> None:
+    """Record a pregnancy (the schema has checked the member's consent was ticked) with when
+    that consent was first given, or clear it with its due date."""
+    if changes.pregnancy_recorded:
+        put("pregnancy_recorded", True)
+        if "pregnancy_due_on" in changes.sent:
+            put("pregnancy_due_on", changes.pregnancy_due_on)
+        if member.pregnancy_consent_at is None:
+            put("pregnancy_consent_at", utcnow())
+    else:
+        put("pregnancy_recorded", False)
+        put("pregnancy_due_on", None)
+        put("pregnancy_consent_at", None)
 
 
 def _rekey(member: Member) -> None:

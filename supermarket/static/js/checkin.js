@@ -9,6 +9,7 @@
   var OFFLINE = "Could not reach the server — tap again; it will not be recorded twice.";
   var LOOKUP_OFFLINE = "Could not reach the server — check the Wi-Fi and try again.";
   var SIGNED_OUT = "You have been signed out. Sign in again to carry on.";
+  var SUPPORT_REFUSED = "That could not be recorded: scan the card again and try once more.";
   var NUMBER_SHAPE = /^[0-9A-Za-z]{4}[\s-]?[0-9A-Za-z]{4}$/;
   // Pounds as typed in the Paid box: "3", "3.5", "3.50", ".50" (a £ sign is allowed too).
   var POUNDS_SHAPE = /^(\d{1,7}(\.\d{0,2})?|\.\d{1,2})$/;
@@ -250,6 +251,41 @@
     });
 
     // --- the panel ---------------------------------------------------------------------------
+
+    // --- support from the panel: a signpost, a referral or a prompt dismissed ---------------
+    // Sent in place: the answer is the panel's support part again, so the basket and payment
+    // being entered stay as they are.
+    panelBox.addEventListener("submit", function (event) {
+      var form = event.target;
+      if (!form.classList || !form.classList.contains("support-form")) { return; }
+      event.preventDefault();
+      var box = panelBox.querySelector("#checkin-support");
+      if (!box || box.getAttribute("aria-busy") === "true") { return; }
+      var data = new FormData(form);
+      var button = event.submitter;
+      if (button && button.name) { data.append(button.name, button.value); }
+      box.setAttribute("aria-busy", "true");
+      withTimeout(form.action, { method: "POST", body: data,
+                                 headers: { "Accept": "text/html", "X-Fragment": "support" } })
+        .then(function (response) {
+          if (signedOut(response)) { throw new Error("signed-out"); }
+          if (response.status !== 200 && response.status !== 422) { throw new Error("refused"); }
+          return response.text();
+        })
+        .then(function (html) {
+          var holder = document.createElement("div");
+          holder.innerHTML = html;
+          var fresh = holder.querySelector("#checkin-support");
+          // Its status line is announced; the search box keeps the focus for the scanner.
+          if (fresh) { box.replaceWith(fresh); } else { box.remove(); }
+        })
+        .catch(function (error) {
+          box.removeAttribute("aria-busy");
+          var text = error && error.message === "signed-out" ? SIGNED_OUT
+            : error && error.message === "refused" ? SUPPORT_REFUSED : LOOKUP_OFFLINE;
+          say(text, "error");
+        });
+    });
 
     function wirePanel() {
       var section = panelBox.querySelector(".member-panel[data-number]");

@@ -1,5 +1,6 @@
 """Support services and referrals: the directory (`directory`) and a member's signposts and
-referrals with their outcomes and follow-up (`referrals`). Importing this package registers
+referrals with their outcomes and follow-up (`referrals`), and the prompts shown at check-in
+(`prompts`). Importing this package registers
 the referrals' part in the member's subject access export and anonymisation."""
 
 from __future__ import annotations
@@ -11,6 +12,11 @@ from supermarket.support.services.directory import (
     list_services,
     services_for_site,
     update_service,
+)
+from supermarket.support.services.prompts import (
+    Prompt,
+    dismiss_prompt,
+    prompts_for,
 )
 from supermarket.support.services.referrals import (
     NewReferral,
@@ -26,13 +32,16 @@ from supermarket.support.services.referrals import (
 __all__ = [
     "NewReferral",
     "OutcomeUpdate",
+    "Prompt",
     "can_edit",
     "create_service",
+    "dismiss_prompt",
     "follow_up_cutoff",
     "follow_up_list",
     "get_service",
     "list_referrals",
     "list_services",
+    "prompts_for",
     "record_referral",
     "referrals_of",
     "services_for_site",

@@ -34,6 +34,7 @@ from supermarket.support.models import (
     SupportService,
 )
 from supermarket.support.services.directory import services_for_site
+from supermarket.support.services.prompts import note_referral
 
 FIX = "Some fields need correcting."
 
@@ -116,6 +117,7 @@ def record_referral(site: Site, number: str, request: NewReferral, *, actor: Use
     )
     db.session.add(referral)
     db.session.flush()
+    note_referral(member, referral, service)
     on_member(
         "member.referral_recorded",
         member,

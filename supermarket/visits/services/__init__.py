@@ -26,7 +26,7 @@ from supermarket.visits.services.cashup import (
 )
 from supermarket.visits.services.checkin import CheckIn, check_in, find_member
 from supermarket.visits.services.history import day_visits, member_visits
-from supermarket.visits.services.panel import OVERRIDE_REASONS, Panel, checkin_panel
+from supermarket.visits.services.panel import OVERRIDE_REASONS, Panel, checkin_panel, support_for
 from supermarket.visits.services.review import open_reviews, resolve_review, review_list
 from supermarket.visits.services.rules import LimitState, Problem, limit_state
 from supermarket.visits.services.void import get_visit, void_visit
@@ -61,6 +61,7 @@ __all__ = [
     "settle_payment",
     "site_today",
     "stale_session",
+    "support_for",
     "takings",
     "void_visit",
 ]

@@ -3,16 +3,23 @@ rule in the way, worked out by the same rules check-in applies."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
+
+from sqlalchemy import select
 
 from supermarket.auth import audit
 from supermarket.auth.access import ensure_works_at
 from supermarket.auth.models import User
+from supermarket.extensions import db
 from supermarket.members.models import DIETARY_LABELS, Member
 from supermarket.sites.calendar import site_today
 from supermarket.sites.models import Site
 from supermarket.sites.settings import SiteSettings
+from supermarket.support.models import SupportService
+from supermarket.support.services import Prompt, prompts_for, services_for_site
+from supermarket.surveys.models import SurveyAssessment
 from supermarket.surveys.services import survey_due
 from supermarket.visits.services.allowance import Allowance, allowance_for
 from supermarket.visits.services.checkin import can_override, find_member, home_settings
@@ -60,6 +67,10 @@ class Panel:
     home_site: Site | None = None  # set when the member belongs to another site
     override_reasons: tuple[str, ...] = OVERRIDE_REASONS
     max_band_items: int = MAX_BAND_ITEMS  # the most one band's count may be
+    # The site's support services (the panel's "Support" short list) and the prompts for the
+    # volunteer: for the site's own members only.
+    support_services: Sequence[SupportService] = ()
+    prompts: Sequence[Prompt] = ()
 
     @property
     def blocked(self) -> bool:
@@ -159,6 +170,7 @@ def checkin_panel(site: Site, number: str, *, actor: User, now: datetime | None 
         p for p in (membership_problem(member, home, today), limit_problem(state, today)) if p
     ]
     audit.record_on("member.viewed_at_checkin", "member", member.id, actor, site.id)
+    support, prompts = support_for(member, site, today)
     return Panel(
         member=member,
         site=site,
@@ -169,4 +181,36 @@ def checkin_panel(site: Site, number: str, *, actor: User, now: datetime | None 
         notices=notices_for(member, home, today, own_site=member.site_id == site.id),
         can_override=can_override(settings, actor),
         home_site=member.site if member.site_id != site.id else None,
+        support_services=support,
+        prompts=prompts,
     )
+
+
+def very_low_food_security(member: Member) -> bool:
+    """Whether the member's latest food survey scored very low food security (one query on
+    the (member_id, timepoint) index)."""
+    latest = db.session.scalar(
+        select(SurveyAssessment.category_10)
+        .where(SurveyAssessment.member_id == member.id)
+        .order_by(SurveyAssessment.timepoint.desc())
+        .limit(1)
+    )
+    return latest == "very_low"
+
+
+def support_for(
+    member: Member, site: Site, today: date
+) -> tuple[list[SupportService], list[Prompt]]:
+    """The site's support services and the prompts for one of its own members (none for a
+    member of another site, whose support their own site keeps)."""
+    if member.site_id != site.id or member.anonymised_at is not None:
+        return [], []
+    support = services_for_site(site)
+    prompts = prompts_for(
+        member,
+        site,
+        today,
+        very_low_food_security=very_low_food_security(member),
+        services=support,
+    )
+    return support, prompts
