@@ -22,6 +22,7 @@ from supermarket.support.services.referrals import (
     referrals_of,
     update_outcome,
 )
+from supermarket.support.services.survey_question import had_support_before
 
 __all__ = [
     "NewReferral",
@@ -31,6 +32,7 @@ __all__ = [
     "follow_up_cutoff",
     "follow_up_list",
     "get_service",
+    "had_support_before",
     "list_referrals",
     "list_services",
     "record_referral",
