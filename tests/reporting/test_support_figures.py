@@ -342,7 +342,7 @@ def test_the_pages_show_the_section_and_the_methods_explain_it(supported, client
     page = client.get("/reporting/programme?period=2026-09").get_data(as_text=True)
     assert 'id="h-support"' in page
     assert "Support beyond food" in page
-    assert "Not a controlled comparison" in page
+    assert "This is not a controlled comparison" in page
     assert "Share of households signposted or referred" in page
     methods = client.get("/reporting/methods").get_data(as_text=True)
     assert "Support beyond food" in methods
@@ -381,3 +381,32 @@ def test_a_leads_view_of_the_section_carries_no_personal_data(
     for body in bodies:
         for secret in (*PII_STRINGS, *numbers[:50]):
             assert secret not in body
+
+
+def test_the_section_reads_the_same_few_statements_whatever_the_number_of_sites(
+    supported, client, lead, token_for, make_site
+):
+    """Grouped, period-bounded reads: no statement per site (and all through the session, so
+    a reporting request sends them to the replica like the other figures)."""
+    from sqlalchemy import event
+
+    headers = token_for(lead)
+
+    def support_reads() -> int:
+        seen: list[str] = []
+
+        def record(_conn, _cursor, statement, *_args) -> None:
+            seen.append(statement)
+
+        event.listen(db.engine, "before_cursor_execute", record)
+        try:
+            assert client.get("/api/v1/stats?period=2026-09", headers=headers).status_code == 200
+        finally:
+            event.remove(db.engine, "before_cursor_execute", record)
+        return sum(1 for s in seen if "referrals" in s or "support_answer" in s)
+
+    before = support_reads()
+    for n in range(5):
+        make_site(code=f"extra{n}", name=f"Extra {n}")
+    db.session.commit()
+    assert support_reads() == before <= 4
