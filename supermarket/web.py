@@ -160,6 +160,16 @@ def register_request_hooks(app: Flask) -> None:
         replica.end_reporting_request()
 
 
+def _connect_domains() -> None:
+    """Checks one domain offers another that may not import it: the survey's support
+    question is asked only of members signposted or referred before (support's check)."""
+    from supermarket.support.services import had_support_before
+    from supermarket.surveys.services import SUPPORT_CHECKS
+
+    if had_support_before not in SUPPORT_CHECKS:
+        SUPPORT_CHECKS.append(had_support_before)
+
+
 def register_blueprints(app: Flask) -> None:
     from supermarket.auth.api import bp as auth_api
     from supermarket.auth.views import bp as auth_views
@@ -204,6 +214,7 @@ def register_blueprints(app: Flask) -> None:
     ):
         app.register_blueprint(blueprint)
 
+    _connect_domains()
     from supermarket.auth.web import public
 
     @app.get("/healthz")

@@ -303,6 +303,100 @@ class TrendPointOut(Schema):
     households = Count()
 
 
+# --- support beyond food (release/support.py) --------------------------------------------------
+
+
+class SupportCategoryOut(Schema):
+    category = fields.String(metadata={"description": "The services' category key."})
+    label = fields.String()
+    signposts = Count("Signposts made in the period (information given).")
+    referrals = Count("Referrals made in the period (passed on with consent).")
+    total = Count("Signposts and referrals.")
+    engaged = Count("Of the referrals: engaged or resolved, as last recorded.")
+    resolved = Count("Of the referrals: resolved, as last recorded.")
+    pct_engaged = Optional(fields.Float(), f"Engaged as a share of referrals; {WITHHELD_DOC}")
+
+
+class SupportTotalsOut(Schema):
+    signposts = Count()
+    referrals = Count()
+    total = Count()
+    engaged = Count()
+    resolved = Count()
+    pct_engaged = Optional(fields.Float(), WITHHELD_DOC)
+
+
+class SupportHouseholdsOut(Schema):
+    supported = Count("Households that visited and were signposted or referred in the period.")
+    households = Count("Households that visited in the period (as figures.visits).")
+    pct_supported = Optional(fields.Float(), f"Share signposted or referred; {WITHHELD_DOC}")
+
+
+class SupportAnswerOut(Schema):
+    answer = fields.String(
+        metadata={"enum": ["yes_a_lot", "yes_a_little", "no", "not_used", "prefer_not_to_say"]}
+    )
+    label = fields.String()
+    count = Count()
+
+
+class SupportAnswersOut(Schema):
+    question = fields.String()
+    answers = fields.List(fields.Nested(SupportAnswerOut))
+    total = Count("Follow-up surveys in the period that answered the question.")
+
+
+class AdviceGroupOut(Schema):
+    label = fields.String()
+    members = Count("Members in the group with a complete first survey and follow-up.")
+    insecure_baseline = Count("Food insecure at the first survey.")
+    insecure_follow_up = Count("Food insecure at the follow-up.")
+    pct_insecure_baseline = Optional(fields.Float(), WITHHELD_DOC)
+    pct_insecure_follow_up = Optional(fields.Float(), WITHHELD_DOC)
+    change_pct_points = Optional(
+        fields.Float(), f"Follow-up % minus first % (negative: fewer insecure); {WITHHELD_DOC}"
+    )
+
+
+class AdviceGroupsOut(Schema):
+    engaged = fields.Nested(AdviceGroupOut)
+    other = fields.Nested(AdviceGroupOut)
+
+
+class AdviceComparisonOut(Schema):
+    cohort = fields.String()
+    caveat = fields.String(metadata={"description": "Not a controlled comparison: always shown."})
+    groups = fields.Nested(AdviceGroupsOut)
+
+
+class SupportRowOut(Schema):
+    key = fields.String()
+    label = fields.String()
+    value = fields.Raw(
+        allow_none=True,
+        metadata={
+            "description": f"A count (as elsewhere) or a percentage; {WITHHELD_DOC}",
+            "nullable": True,
+            "oneOf": [*_COUNT_TYPES, {"type": "number"}],
+        },
+    )
+    kind = fields.String(metadata={"enum": ["count", "pct"]})
+
+
+class SupportOut(Schema):
+    """Support beyond food: signposts, referrals and their outcomes, under the same rule."""
+
+    summary = fields.List(
+        fields.Nested(SupportRowOut), metadata={"description": "The headline figures."}
+    )
+    categories = fields.List(fields.Nested(SupportCategoryOut))
+    totals = fields.Nested(SupportTotalsOut)
+    households = fields.Nested(SupportHouseholdsOut)
+    survey_answers = fields.Nested(SupportAnswersOut)
+    advice_comparison = fields.Nested(AdviceComparisonOut)
+    notes = fields.List(fields.String())
+
+
 class StatsOut(Schema):
     """GET /api/v1/stats: a fixed period's figures after disclosure control."""
 
@@ -338,6 +432,7 @@ class StatsOut(Schema):
         metadata={"description": "Why each null figure is not shown, by its path."},
     )
     notes = fields.List(fields.String())
+    support = fields.Nested(SupportOut)
 
 
 def dump_stats(body: dict[str, Any]) -> dict[str, Any]:

@@ -211,6 +211,9 @@ def _page_tables(report: ReleasedReport) -> dict[str, Table]:
         rows=wording.plain_outcome_rows(outcome.rows),
         notes=(report.outcome["cohort"],),
     )
+    if "support_advice" in tables:  # its caveat stands out above it on the page
+        advice = tables["support_advice"]
+        tables["support_advice"] = replace(advice, notes=advice.notes[1:])
     if "sites" in tables:
         sites = tables["sites"]
         tables["sites"] = replace(sites, notes=tuple(n for n in sites.notes if "<10" not in n))

@@ -353,6 +353,102 @@ def trend(report: ReleasedReport) -> Table:
     )
 
 
+# --- support beyond food (release/support.py) ------------------------------------------------
+
+
+def support(report: ReleasedReport) -> Table:
+    """The support section's headline figures: one row per summary row (more can be added
+    there, in release/support.py's summary_rows())."""
+    rows: list[tuple[str, Cell, Kind]] = [
+        (row["label"], row["value"], row["kind"]) for row in report.support["summary"]
+    ]
+    return _measures(
+        "support",
+        f"Support beyond food: {report.scope_label}, {report.period.label}",
+        rows,
+        tuple(report.support["notes"]),
+    )
+
+
+def support_categories(report: ReleasedReport) -> Table:
+    """Signposts, referrals and the referrals' outcomes by the services' category."""
+    section = report.support
+    rows: list[tuple[Cell, ...]] = [
+        (
+            row["label"],
+            row["signposts"],
+            row["referrals"],
+            row["total"],
+            row["engaged"],
+            row["resolved"],
+            row["pct_engaged"],
+        )
+        for row in (*section["categories"], {"label": "All categories", **section["totals"]})
+    ]
+    return Table(
+        key="support_categories",
+        title="Signposts, referrals and outcomes by kind of support",
+        columns=(
+            Column("Kind of support", "text"),
+            Column("Signposts"),
+            Column("Referrals"),
+            Column("All"),
+            Column("Referrals engaged"),
+            Column("Referrals resolved"),
+            Column("Engaged (% of referrals)", "pct"),
+        ),
+        rows=tuple(rows),
+        notes=("Engaged counts referrals engaged or resolved, as last recorded.",),
+    )
+
+
+def support_answers(report: ReleasedReport) -> Table:
+    """The answers to the follow-up survey's support question."""
+    answers = report.support["survey_answers"]
+    rows: list[tuple[Cell, ...]] = [(a["label"], a["count"]) for a in answers["answers"]]
+    rows.append(("All answers", answers["total"]))
+    return Table(
+        key="support_answers",
+        title=f"“{answers['question']}” (follow-up surveys)",
+        columns=(Column("Answer", "text"), Column("Members")),
+        rows=tuple(rows),
+        notes=(
+            "Asked, optionally, at the follow-up survey of members signposted or referred"
+            " before it. The answer never affects membership or the survey's score.",
+        ),
+    )
+
+
+def support_advice(report: ReleasedReport) -> Table:
+    """Food insecurity of households who engaged with advice, beside those who did not."""
+    comparison = report.support["advice_comparison"]
+    groups = comparison["groups"]
+    rows: list[tuple[Cell, ...]] = [
+        (
+            g["label"],
+            g["members"],
+            g["pct_insecure_baseline"],
+            g["pct_insecure_follow_up"],
+            g["change_pct_points"],
+        )
+        for g in (groups["engaged"], groups["other"])
+    ]
+    return Table(
+        key="support_advice",
+        title="Food insecurity and advice: not a controlled comparison",
+        columns=(
+            Column("Households", "text"),
+            Column("Members with both surveys"),
+            Column("Food insecure at first survey", "pct"),
+            Column("Food insecure at follow-up", "pct"),
+            Column("Change (percentage points)", "mean"),
+        ),
+        rows=tuple(rows),
+        notes=(comparison["caveat"], comparison["cohort"]),
+    )
+
+
+SUPPORT_TABLES: Final = ("support", "support_categories", "support_answers", "support_advice")
 TABLES: Final = (
     "summary",
     "sites",
@@ -362,6 +458,7 @@ TABLES: Final = (
     "outcome",
     "transitions",
     "trend",
+    *SUPPORT_TABLES,
 )
 
 
@@ -374,6 +471,10 @@ BUILDERS: Final[dict[str, Callable[[ReleasedReport], Table]]] = {
     "outcome": outcome,
     "transitions": transitions,
     "trend": trend,
+    "support": support,
+    "support_categories": support_categories,
+    "support_answers": support_answers,
+    "support_advice": support_advice,
 }
 
 
@@ -385,4 +486,9 @@ def tables_for(report: ReleasedReport, *, compact: bool = False) -> dict[str, Ta
 
 
 def names_for(report: ReleasedReport) -> Sequence[str]:
-    return [name for name in TABLES if name != "sites" or report.site is None]
+    return [
+        name
+        for name in TABLES
+        if (name != "sites" or report.site is None)
+        and (name not in SUPPORT_TABLES or report.support)
+    ]

@@ -144,6 +144,8 @@ class Referral(Base):
         CheckConstraint(f"status IN ({_in(ReferralStatus)})", name="status"),
         CheckConstraint("kind = 'signpost' OR consent_given", name="referral_has_consent"),
         Index("ix_referrals_site_status_on", "site_id", "status_on"),
+        # Reporting: a period's signposts and referrals at each site.
+        Index("ix_referrals_site_made_on", "site_id", "made_on"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

@@ -45,6 +45,20 @@ def _in(column: str, values: tuple[str, ...]) -> str:
     return f"{column} IN ({quoted})"
 
 
+class SupportAnswer(LabelledEnum):
+    """The optional follow-up question about the help a member was put in touch with (asked
+    only when they were signposted or referred before the follow-up; never scored)."""
+
+    YES_A_LOT = "yes_a_lot", "Yes, a lot"
+    YES_A_LITTLE = "yes_a_little", "Yes, a little"
+    NO = "no", "No"
+    NOT_USED = "not_used", "I didn't use it"
+    PREFER_NOT_TO_SAY = "prefer_not_to_say", "Prefer not to say"
+
+
+SUPPORT_QUESTION: Final = "Did the help you were put in touch with make a difference?"
+
+
 class SurveyAssessment(IdKey, Base):
     """One food-insecurity survey a member answered: baseline (timepoint 0) or a follow-up.
 
@@ -69,6 +83,11 @@ class SurveyAssessment(IdKey, Base):
         CheckConstraint(_in("category_10", scoring.CATEGORIES_10), name="category_10"),
         CheckConstraint(_in("category_6", scoring.CATEGORIES_6), name="category_6"),
         CheckConstraint("dont_know_or_refused >= 0", name="dont_know_or_refused"),
+        CheckConstraint(
+            "support_answer IS NULL OR "
+            + _in("support_answer", tuple(a.value for a in SupportAnswer)),
+            name="support_answer",
+        ),
     )
 
     site_id: Mapped[int] = mapped_column(ForeignKey("sites.id"))
@@ -96,6 +115,10 @@ class SurveyAssessment(IdKey, Base):
     # False with 3 or more don't-know/refused answers: left out of outcome analysis.
     complete: Mapped[bool] = mapped_column(Boolean)
     rule_version: Mapped[str] = mapped_column(String(40))
+
+    # A follow-up's optional answer to SUPPORT_QUESTION (SupportAnswer); never scored, never
+    # affects membership. NULL: not asked (a baseline, no referral before) or not answered.
+    support_answer: Mapped[str | None] = mapped_column(String(20), default=None)
 
     local_date: Mapped[date] = mapped_column(Date)  # the site's date when it was taken
     taken_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)

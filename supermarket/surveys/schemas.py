@@ -8,7 +8,7 @@ from marshmallow import Schema, fields, post_load, validate
 
 from supermarket.inputs import Str
 from supermarket.surveys import scoring
-from supermarket.surveys.models import SurveyKind, SurveyMode
+from supermarket.surveys.models import SUPPORT_QUESTION, SupportAnswer, SurveyKind, SurveyMode
 from supermarket.surveys.services import SurveyRequest
 
 _ANSWERS_HELP = (
@@ -37,6 +37,15 @@ class SurveyIn(Schema):
         ),
         required=True,
         metadata={"description": _ANSWERS_HELP},
+    )
+    support_answer = Str(
+        load_default=None,
+        allow_none=True,
+        validate=validate.OneOf([a.value for a in SupportAnswer]),
+        metadata={
+            "description": f'Optional: "{SUPPORT_QUESTION}" Only at a follow-up, of a member'
+            " signposted or referred to support before it (422 otherwise); never scored."
+        },
     )
 
     @post_load
@@ -84,6 +93,10 @@ class SurveyOut(Schema):
         metadata={"description": "False with 3 or more don't-know/refused answers."}
     )
     dont_know_or_refused = fields.Integer()
+    support_answer = fields.String(
+        allow_none=True,
+        metadata={"description": "The optional support question's answer, or null."},
+    )
     rule_version = fields.String()
     raw_score_10 = fields.Integer(metadata={"description": "Site managers only."})
     category_10 = fields.String(

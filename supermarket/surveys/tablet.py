@@ -18,7 +18,7 @@ from werkzeug.exceptions import BadRequest
 
 from supermarket.inputs import whole_number
 from supermarket.surveys import scoring
-from supermarket.surveys.models import SurveyKind, SurveyMode
+from supermarket.surveys.models import SUPPORT_QUESTION, SupportAnswer, SurveyKind, SurveyMode
 from supermarket.surveys.services import KEY_PATTERN
 
 ACTIONS: Final = ("start", "answer", "back", "stop")
@@ -30,6 +30,11 @@ _OPENS_MOST: Final = {"frequency": "often", "yes_no": "yes", "days": scoring.MAX
 DAY_CHOICES: Final = tuple(range(1, scoring.MAX_DAYS + 1))
 # "How many days did this happen?" only makes sense next to the question it follows.
 _FOLLOWS: Final = {"AD1a": "AD1", "AD5a": "AD5"}
+# The optional support question, asked after the last food question (see
+# services.asks_support_question); "skip" leaves it unanswered.
+SUPPORT_ITEM: Final = "support"
+SKIP: Final = "skip"
+SUPPORT_OPTIONS: Final = tuple((a.value, a.label) for a in SupportAnswer)
 
 
 def new_key() -> str:
@@ -46,6 +51,9 @@ class Progress:
     key: str
     answers: dict[str, object] = field(default_factory=dict)
     action: str = "start"
+    # The support question: answered or skipped (`support_done`), and its answer if any.
+    support_done: bool = False
+    support_answer: str | None = None
 
     @property
     def next_item(self) -> str | None:
@@ -97,6 +105,12 @@ def read_progress(form: MultiDict[str, str]) -> Progress:
         progress.action = RESTART
     elif action == "back":
         answers.pop(next(reversed(answers)))
+    elif action == "answer" and form.get("item") == SUPPORT_ITEM:
+        value = form.get("answer", "")
+        if progress.next_item is not None or value not in (*tuple(SupportAnswer), SKIP):
+            raise BadRequest("This survey screen is out of date: start the survey again.")
+        progress.support_done = True
+        progress.support_answer = None if value == SKIP else value
     elif action == "answer":
         item = form.get("item", "")
         if item != progress.next_item:
@@ -134,4 +148,15 @@ def question(item: str, adults: int) -> Question:
         item_kind=scoring.ITEM_KINDS[item],
         options=scoring.ANSWER_OPTIONS[item],
         follows=scoring.question_text(_FOLLOWS[item], adults) if item in _FOLLOWS else None,
+    )
+
+
+def support_question() -> Question:
+    """The optional support question, laid out like the food questions."""
+    return Question(
+        item=SUPPORT_ITEM,
+        statement=None,
+        question=SUPPORT_QUESTION,
+        item_kind="support",
+        options=SUPPORT_OPTIONS,
     )

@@ -51,8 +51,23 @@ def answer(number: str) -> ResponseReturnValue:
     if progress.action == tablet.RESTART:
         return _start_page(member, progress.key, back)
     item = progress.next_item
+    today = site_today(member.site)
+    if (
+        item is None
+        and not progress.support_done
+        and services.asks_support_question(member, progress.kind, today)
+    ):
+        return render_template(
+            "surveys/support_question.html",
+            member=member,
+            progress=progress,
+            question=tablet.support_question(),
+            back=back,
+        )
     if item is None:
-        data = services.SurveyRequest(progress.kind, progress.mode, progress.answers)
+        data = services.SurveyRequest(
+            progress.kind, progress.mode, progress.answers, progress.support_answer
+        )
         services.record_survey(member, data, actor=actor(), key=progress.key)
         db.session.commit()
         return redirect(url_for("surveys.thanks", number=member.membership_number, next=back), 303)

@@ -8,7 +8,7 @@ from typing import Any
 
 from reportlab.lib import colors
 from reportlab.lib.units import mm
-from reportlab.platypus import PageBreak, Spacer, Table, TableStyle
+from reportlab.platypus import CondPageBreak, PageBreak, Spacer, Table, TableStyle
 
 from supermarket.reporting import charts as chart_module
 from supermarket.reporting import tables as table_module
@@ -182,3 +182,32 @@ def site_tables(report: ReleasedReport) -> list[Any]:
 def _site_notes(table: table_module.Table) -> tuple[str, ...]:
     """The site table's notes less its own explanation of "<10" (the cover gives it once)."""
     return tuple(note for note in table.notes if "<10" not in note)
+
+
+def support_section(report: ReleasedReport) -> list[Any]:
+    """Support beyond food: the headline rows, by kind of support, the survey question's
+    answers, and the advice comparison with its caveat (nothing when not computed)."""
+    if not report.support:
+        return []
+    comparison = report.support["advice_comparison"]
+    flowables: list[Any] = [
+        CondPageBreak(80 * mm),
+        plain_paragraph("Support beyond food", "h1"),
+    ]
+    flowables += report_table(table_module.support(report), [FRAME_WIDTH * 0.7, FRAME_WIDTH * 0.3])
+    flowables += report_table(table_module.support_categories(report))
+    flowables += report_table(
+        table_module.support_answers(report), [FRAME_WIDTH * 0.7, FRAME_WIDTH * 0.3]
+    )
+    flowables += [
+        boxed(
+            [
+                plain_paragraph("Not a controlled comparison", "cell_bold"),
+                plain_paragraph(comparison["caveat"], "body"),
+            ],
+            WARN,
+        ),
+        Spacer(1, 6),
+    ]
+    flowables += report_table(table_module.support_advice(report))
+    return flowables

@@ -26,6 +26,7 @@ from supermarket.reporting.statistics import (
     monthly_trend,
     period_statistics,
 )
+from supermarket.reporting.statistics.support import support_statistics
 from supermarket.sites.calendar import programme_today
 from supermarket.sites.models import Site
 
@@ -119,7 +120,8 @@ def report_for(
             today=today,
             known=stats,
         )
-    return release_statistics(stats, site=ref, trend=trend)
+    support = support_statistics([s.id for s in stats.sites], period, today)
+    return release_statistics(stats, site=ref, trend=trend, support=support)
 
 
 def trend_report(

@@ -4,7 +4,7 @@ site, made from the blocks (blocks.py), with the notes and the month-by-month tr
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any, Final
 
@@ -27,6 +27,7 @@ from supermarket.reporting.release.pattern import (
     Scope,
     linked_pattern,
 )
+from supermarket.reporting.release.support import support_block, support_pattern
 from supermarket.reporting.statistics import (
     Conversions,
     Figures,
@@ -34,6 +35,7 @@ from supermarket.reporting.statistics import (
     SiteRef,
     TrendPoint,
 )
+from supermarket.reporting.statistics.support import SupportStatistics
 
 TREND_MONTHS: Final = 12
 # The trend table (CSV) goes back further than the dashboard's chart: three years.
@@ -77,6 +79,8 @@ class ReleasedReport:
     sites: Sequence[Mapping[str, Any]]
     trend: Sequence[Mapping[str, Any]]
     withheld: Mapping[str, str]
+    # Support beyond food (release/support.py); empty where not computed (the trend table).
+    support: Mapping[str, Any] = field(default_factory=dict)
 
     @property
     def scope_label(self) -> str:
@@ -116,6 +120,8 @@ class ReleasedReport:
             "withheld": dict(self.withheld),
             "notes": self.notes,
         }
+        if self.support:
+            body["support"] = dict(self.support)
         if self.site is None:
             body["sites"] = list(self.sites)
         return body
@@ -154,6 +160,7 @@ def release_statistics(
     site: SiteRef | None,
     trend: Sequence[TrendPoint] = (),
     policy: DisclosurePolicy = RELEASE_POLICY,
+    support: SupportStatistics | None = None,
 ) -> ReleasedReport:
     """Apply disclosure control to raw statistics: the programme's view, or one site's.
 
@@ -184,6 +191,11 @@ def release_statistics(
     )
     figures = figures_block(main)
     outcome = outcome_block(main)
+    support_section: dict[str, Any] = {}
+    if support is not None:
+        support_section = support_block(
+            support_pattern(support, pattern, site_ids), scope, withheld
+        )
     rows: list[dict[str, Any]] = []
     if site is None:
         for ref in stats.sites:
@@ -214,6 +226,7 @@ def release_statistics(
         sites=rows,
         trend=release_trend(trend, site_ids, scope, policy),
         withheld=withheld,
+        support=support_section,
     )
 
 

@@ -15,6 +15,7 @@ from supermarket.reporting.disclosure import DisclosurePolicy
 from supermarket.reporting.outcomes import METHODS_NOTE, REGRESSION_TO_THE_MEAN_WARNING
 from supermarket.reporting.release.blocks import COHORT_NOTE
 from supermarket.reporting.release.report import ReleasedReport, notes_for
+from supermarket.reporting.release.support import methods_paragraphs as support_methods
 from supermarket.reporting.statistics import FOLLOW_UP_MONTHS, Conversions
 
 # Below this p-value a change is "unlikely to be chance" (the usual 5% level).
@@ -262,6 +263,7 @@ def methods_sections(
                 REGRESSION_TO_THE_MEAN_WARNING,
             ],
         ),
+        ("Support beyond food", support_methods(policy)),
     ]
 
 

@@ -28,6 +28,7 @@ from supermarket.support.services.referrals import (
     referrals_of,
     update_outcome,
 )
+from supermarket.support.services.survey_question import had_support_before
 
 __all__ = [
     "NewReferral",
@@ -39,6 +40,7 @@ __all__ = [
     "follow_up_cutoff",
     "follow_up_list",
     "get_service",
+    "had_support_before",
     "list_referrals",
     "list_services",
     "prompts_for",

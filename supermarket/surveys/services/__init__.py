@@ -7,6 +7,9 @@ imports them):
 - `list_due(site, today, actor=...)`: a site's members with a survey due now.
 - `record_survey(member, SurveyRequest(...), actor=...)`: store and score one survey (the
   tablet and the API).
+- `asks_support_question(member, kind, today)`: whether a follow-up asks the optional
+  question about the support the member was put in touch with (support registers the check
+  in `SUPPORT_CHECKS`); its answer never affects the score or membership.
 - `site_overview(site, today, actor=...)`: counts and the due list for the site manager's page.
 - `survey_figures(site_ids, start=..., end=..., today=...)`: unrounded outcome figures for
   reporting, which applies disclosure control before anything leaves a site.
@@ -32,8 +35,10 @@ from supermarket.surveys.services.due import (
 from supermarket.surveys.services.figures import SurveyFigures, survey_figures
 from supermarket.surveys.services.recording import (
     KEY_PATTERN,
+    SUPPORT_CHECKS,
     SurveyRequest,
     answer_errors,
+    asks_support_question,
     can_see_scores,
     record_survey,
 )
@@ -41,6 +46,7 @@ from supermarket.surveys.services.recording import (
 __all__ = [
     "FOLLOW_UP_MONTHS",
     "KEY_PATTERN",
+    "SUPPORT_CHECKS",
     "WINDOW_DAYS",
     "DueMember",
     "SiteOverview",
@@ -49,6 +55,7 @@ __all__ = [
     "SurveyRequest",
     "SurveyStart",
     "answer_errors",
+    "asks_support_question",
     "can_see_scores",
     "has_survey_consent",
     "list_due",

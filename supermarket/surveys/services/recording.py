@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date
 from typing import Final
@@ -19,7 +19,7 @@ from supermarket.extensions import db
 from supermarket.members.models import Member
 from supermarket.sites.calendar import site_today
 from supermarket.surveys import scoring
-from supermarket.surveys.models import SurveyAssessment, SurveyKind, SurveyMode
+from supermarket.surveys.models import SupportAnswer, SurveyAssessment, SurveyKind, SurveyMode
 from supermarket.surveys.services.due import (
     FOLLOW_UP_MONTHS,
     WINDOW_DAYS,
@@ -32,6 +32,20 @@ from supermarket.surveys.services.due import (
 
 KEY_PATTERN: Final = re.compile(r"^[A-Za-z0-9_-]{16,64}$")
 
+# Whether a member was signposted or referred to support on or before a day: the support
+# domain registers its check here (surveys never imports it). With none registered, the
+# support question is never asked.
+SUPPORT_CHECKS: list[Callable[[Member, date], bool]] = []
+SUPPORT_ANSWER_REFUSED: Final = (
+    "Asked only at a follow-up survey, of a member signposted or referred to support before it."
+)
+
+
+def asks_support_question(member: Member, kind: str, today: date) -> bool:
+    """The optional support question belongs to this survey: a follow-up, of a member who
+    was signposted or referred to a support service on or before today."""
+    return kind == SurveyKind.FOLLOW_UP and any(check(member, today) for check in SUPPORT_CHECKS)
+
 
 @dataclass(frozen=True)
 class SurveyRequest:
@@ -41,6 +55,8 @@ class SurveyRequest:
     kind: str
     mode: str
     answers: Mapping[str, object]
+    # The optional support question's answer (SupportAnswer), None when not answered.
+    support_answer: str | None = None
 
 
 def can_see_scores(actor: User) -> bool:
@@ -134,6 +150,7 @@ def _same_request(assessment: SurveyAssessment, data: SurveyRequest) -> SurveyAs
         or SurveyMode(data.mode).value != assessment.mode
         or asked != assessment.answers
         or set(answers) - set(scoring.ITEMS)
+        or data.support_answer != assessment.support_answer
     ):
         raise Conflict(
             "This idempotency key was already used for this member's survey with other "
@@ -178,6 +195,14 @@ def record_survey(
             "Some answers cannot be accepted.",
             code="invalid_answers",
             fields={"answers": {item: [message] for item, message in errors.items()}},
+        )
+    if data.support_answer is not None and (
+        data.support_answer not in tuple(SupportAnswer)
+        or not asks_support_question(member, kind, today)
+    ):
+        raise InvalidInput(
+            "The answer about support cannot be accepted.",
+            fields={"support_answer": [SUPPORT_ANSWER_REFUSED]},
         )
     assessment = _scored(member, data, timepoint=timepoint, today=today, actor=actor, key=key)
     try:
@@ -244,6 +269,7 @@ def _scored(
         hunger_vital_sign_positive=score.hunger_vital_sign_positive,
         dont_know_or_refused=score.dont_know_or_refused,
         complete=score.complete,
+        support_answer=data.support_answer,
         rule_version=score.rule_version,
         local_date=today,
         recorded_by_id=actor.id,

@@ -1,0 +1,144 @@
+"""Demo data for the reports' "Support beyond food": last month's signposts and referrals at
+each site (after support's own demo referrals), and the follow-up surveys' answers to the
+support question, so that the programme's latest month shows the section with figures."""
+
+from __future__ import annotations
+
+import random
+from datetime import UTC, date, datetime, time, timedelta
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import select
+
+from supermarket.auth.models import Role
+from supermarket.extensions import db
+from supermarket.sites.calendar import site_today
+from supermarket.support.models import Referral, ReferralKind, ReferralStatus
+from supermarket.support.services import services_for_site
+from supermarket.surveys.models import SurveyAssessment, SurveyKind
+from supermarket.visits.models import Visit
+
+
+def _staff(ctx: Any, role: Role, code: str) -> Any:
+    return next(
+        u for u in ctx.staff.values() if u.role == role and any(s.code == code for s in u.sites)
+    )
+
+
+# Last month's extra referrals at each site: (category, how many, of which signposts); the
+# outcomes follow REPORT_OUTCOMES in turn. Benefits and debt advice are the most asked for.
+REPORT_MIX: tuple[tuple[str, int, int], ...] = (
+    ("benefits_advice", 10, 4),
+    ("debt_advice", 8, 3),
+    ("energy", 5, 2),
+)
+REPORT_OUTCOMES = (
+    ReferralStatus.RESOLVED,
+    ReferralStatus.ENGAGED,
+    ReferralStatus.ENGAGED,
+    ReferralStatus.CONTACTED,
+    ReferralStatus.RESOLVED,
+    ReferralStatus.DECLINED,
+    ReferralStatus.ENGAGED,
+    ReferralStatus.NO_RESPONSE,
+)
+SUPPORT_ANSWERS = (
+    ("yes_a_lot", 0.35),
+    ("yes_a_little", 0.3),
+    ("no", 0.1),
+    ("not_used", 0.15),
+    ("prefer_not_to_say", 0.1),
+)
+
+
+def seed_for_reports(ctx: Any) -> None:
+    """Last month's signposts and referrals of households that visited then (so that the
+    programme's latest month shows figures, not "<10"), and the follow-up surveys' answers to
+    the support question, each member signposted before their follow-up."""
+    rng = random.Random(1215)  # noqa: S311 (repeatable demo data, not a secret)
+    for code, site in ctx.sites.items():
+        today = site_today(site)
+        last = today.replace(day=1) - timedelta(days=1)
+        first = last.replace(day=1)
+        visitors = list(
+            db.session.scalars(
+                select(Visit.member_id)
+                .where(Visit.site_id == site.id, Visit.local_date.between(first, last))
+                .distinct()
+                .order_by(Visit.member_id)
+            )
+        )
+        volunteer = _staff(ctx, Role.VOLUNTEER, code)
+        by_category = {service.category: service for service in services_for_site(site)}
+        made = 0
+        for category, count, signposts in REPORT_MIX:
+            service = by_category.get(category)
+            for n in range(count if service and visitors else 0):
+                kind = ReferralKind.SIGNPOST if n < signposts else ReferralKind.REFERRAL
+                day = first + timedelta(days=rng.randint(0, (last - first).days))
+                status = (
+                    REPORT_OUTCOMES[made % len(REPORT_OUTCOMES)]
+                    if kind == ReferralKind.REFERRAL
+                    else ReferralStatus.MADE
+                )
+                made += 1
+                _backdated(site, volunteer, rng.choice(visitors), service, kind, status, day)
+        _support_answers(site, volunteer, rng, today)
+
+
+def _backdated(
+    site: Any,
+    volunteer: Any,
+    member_id: int,
+    service: Any,
+    kind: ReferralKind,
+    status: ReferralStatus,
+    day: date,
+) -> None:
+    at = datetime.combine(day, time(11, 15), ZoneInfo(site.timezone)).astimezone(UTC)
+    after = 0 if status == ReferralStatus.MADE else 7
+    db.session.add(
+        Referral(
+            site_id=site.id,
+            member_id=member_id,
+            service_id=service.id,
+            kind=kind.value,
+            consent_given=kind == ReferralKind.REFERRAL,
+            note="",
+            status=status.value,
+            made_on=day,
+            status_on=day + timedelta(days=after),
+            recorded_at=at,
+            recorded_by_id=volunteer.id,
+            updated_at=at + timedelta(days=after),
+            updated_by_id=volunteer.id,
+        )
+    )
+
+
+def _support_answers(site: Any, volunteer: Any, rng: random.Random, today: date) -> None:
+    """Every follow-up survey of the last four months answers the support question; a member
+    not yet signposted by then is signposted two weeks before it."""
+    services = services_for_site(site)
+    follow_ups = db.session.scalars(
+        select(SurveyAssessment).where(
+            SurveyAssessment.site_id == site.id,
+            SurveyAssessment.kind == SurveyKind.FOLLOW_UP.value,
+            SurveyAssessment.local_date >= today - timedelta(days=122),
+        )
+    )
+    db.session.flush()
+    for survey in follow_ups:
+        earlier = db.session.scalar(
+            select(Referral.id).where(
+                Referral.member_id == survey.member_id, Referral.made_on <= survey.local_date
+            )
+        )
+        if earlier is None and services:
+            day = survey.local_date - timedelta(days=14)
+            kind, status = ReferralKind.SIGNPOST, ReferralStatus.MADE
+            _backdated(site, volunteer, survey.member_id, rng.choice(services), kind, status, day)
+        answers = [answer for answer, _weight in SUPPORT_ANSWERS]
+        weights = [weight for _answer, weight in SUPPORT_ANSWERS]
+        survey.support_answer = rng.choices(answers, weights)[0]

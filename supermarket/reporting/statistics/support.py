@@ -1,0 +1,244 @@
+"""Support beyond food: the RAW figures of a period's signposts and referrals, per site.
+
+Internal only, like the rest of `statistics`: release/support.py turns these into what may
+leave a site. Read straight from the referrals and the surveys (a few hundred rows a month at
+programme scale) in four grouped statements bounded by the period, whatever the number of
+sites; all through the session, so a reporting request reads them from the replica.
+
+Definitions (the methods page repeats them):
+
+- Signposts and referrals: those made in the period (`made_on`), by the service's category.
+- Outcomes: the referrals (not signposts) made in the period, by their latest status as
+  recorded now: engaged = engaged or resolved; resolved = resolved.
+- Households referred or signposted: members who visited in the period (not voided) and were
+  signposted or referred in it; at a site, both at that site.
+- Survey answers: the follow-up surveys taken in the period that answered the support question.
+- Advice comparison: the same cohort as the paired outcome (members whose 3-month follow-up
+  fell due in the period, both surveys complete), split by whether the member had a benefits
+  or debt advice referral engaged or resolved, made on or before the follow-up.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import date, timedelta
+from typing import Final
+
+from sqlalchemy import and_, case, exists, func, select
+from sqlalchemy.orm import aliased
+
+from supermarket.extensions import db
+from supermarket.members.terms import add_months
+from supermarket.reporting.outcomes import AssessmentPair
+from supermarket.reporting.periods import Period
+from supermarket.reporting.rollups import FOLLOW_UP_MONTHS
+from supermarket.support.models import (
+    Category,
+    Referral,
+    ReferralKind,
+    ReferralStatus,
+    SupportService,
+)
+from supermarket.surveys.models import SupportAnswer, SurveyAssessment, SurveyKind
+from supermarket.visits.models import Visit
+
+CATEGORIES: Final = tuple(c.value for c in Category)
+KINDS: Final = tuple(k.value for k in ReferralKind)
+ANSWERS: Final = tuple(a.value for a in SupportAnswer)
+ENGAGED: Final = (ReferralStatus.ENGAGED.value, ReferralStatus.RESOLVED.value)
+ADVICE: Final = (Category.BENEFITS_ADVICE.value, Category.DEBT_ADVICE.value)
+# The two groups of the advice comparison: engaged with advice, and the rest of the cohort.
+GROUPS: Final = ("engaged", "other")
+
+Scope = int | None
+
+
+def _zero_by_category() -> dict[str, int]:
+    return dict.fromkeys(CATEGORIES, 0)
+
+
+@dataclass(slots=True)
+class SupportFigures:
+    """One scope's (a site's, or the programme's) raw support figures for a period."""
+
+    # category -> kind (signpost, referral) -> how many made in the period
+    made: dict[str, dict[str, int]] = field(
+        default_factory=lambda: {c: dict.fromkeys(KINDS, 0) for c in CATEGORIES}
+    )
+    # referrals made in the period by category, engaged (or resolved) and resolved now
+    engaged: dict[str, int] = field(default_factory=_zero_by_category)
+    resolved: dict[str, int] = field(default_factory=_zero_by_category)
+    households_supported: int = 0
+    answers: dict[str, int] = field(default_factory=lambda: dict.fromkeys(ANSWERS, 0))
+    # group (engaged, other) -> pair of complete assessments -> members
+    advice_pairs: dict[str, Counter[AssessmentPair]] = field(
+        default_factory=lambda: {g: Counter() for g in GROUPS}
+    )
+
+    def add(self, other: SupportFigures) -> None:
+        """Add a site's figures into the programme's (all but households, which are not
+        additive across sites: a household may visit two)."""
+        for category in CATEGORIES:
+            for kind in KINDS:
+                self.made[category][kind] += other.made[category][kind]
+            self.engaged[category] += other.engaged[category]
+            self.resolved[category] += other.resolved[category]
+        for answer in ANSWERS:
+            self.answers[answer] += other.answers[answer]
+        for group in GROUPS:
+            self.advice_pairs[group].update(other.advice_pairs[group])
+
+
+@dataclass(frozen=True, slots=True)
+class SupportStatistics:
+    """Every site's support figures for a period, and the programme's (key None)."""
+
+    by_scope: dict[Scope, SupportFigures]
+
+
+def support_statistics(site_ids: Sequence[int], period: Period, today: date) -> SupportStatistics:
+    """The raw support figures of every site and the programme for the period (to `today`
+    if it is still running)."""
+    end = min(period.end, today)
+    found: dict[Scope, SupportFigures] = {site_id: SupportFigures() for site_id in site_ids}
+    if site_ids and period.start <= end:
+        _made(found, site_ids, period.start, end)
+        _answers(found, site_ids, period.start, end)
+        _advice_pairs(found, site_ids, period)
+    programme = SupportFigures()
+    for site_id in site_ids:
+        programme.add(found[site_id])
+    found[None] = programme
+    if site_ids and period.start <= end:
+        _households(found, site_ids, period.start, end)
+    return SupportStatistics(by_scope=found)
+
+
+def _made(
+    found: dict[Scope, SupportFigures], site_ids: Sequence[int], start: date, end: date
+) -> None:
+    """Signposts and referrals made, with the referrals' outcomes, by site, category, kind."""
+    is_referral = Referral.kind == ReferralKind.REFERRAL.value
+    is_resolved = Referral.status == ReferralStatus.RESOLVED.value
+    rows = db.session.execute(
+        select(
+            Referral.site_id,
+            SupportService.category,
+            Referral.kind,
+            func.count(),
+            func.sum(case((and_(is_referral, Referral.status.in_(ENGAGED)), 1), else_=0)),
+            func.sum(case((and_(is_referral, is_resolved), 1), else_=0)),
+        )
+        .join(SupportService, SupportService.id == Referral.service_id)
+        .where(Referral.site_id.in_(site_ids), Referral.made_on.between(start, end))
+        .group_by(Referral.site_id, SupportService.category, Referral.kind)
+    )
+    for site_id, category, kind, count, engaged, resolved in rows:
+        figures = found[site_id]
+        figures.made[category][kind] += int(count)
+        figures.engaged[category] += int(engaged or 0)
+        figures.resolved[category] += int(resolved or 0)
+
+
+def _households(
+    found: dict[Scope, SupportFigures], site_ids: Sequence[int], start: date, end: date
+) -> None:
+    """Members signposted or referred in the period who visited in it: at each site (both at
+    that site), and across the programme (anywhere), each member once."""
+    visit = aliased(Visit)
+    in_period = and_(
+        visit.member_id == Referral.member_id,
+        visit.local_date.between(start, end),
+        visit.voided_at.is_(None),  # as rollups.definitions.counted_visits()
+    )
+    here = exists().where(in_period, visit.site_id == Referral.site_id)
+    anywhere = exists().where(in_period, visit.site_id.in_(site_ids))
+    rows = db.session.execute(
+        select(Referral.site_id, Referral.member_id, here, anywhere)
+        .where(Referral.site_id.in_(site_ids), Referral.made_on.between(start, end))
+        .distinct()
+    )
+    programme: set[int] = set()
+    for site_id, member_id, visited_here, visited_anywhere in rows:
+        if visited_here:
+            found[site_id].households_supported += 1
+        if visited_anywhere:
+            programme.add(member_id)
+    found[None].households_supported = len(programme)
+
+
+def _answers(
+    found: dict[Scope, SupportFigures], site_ids: Sequence[int], start: date, end: date
+) -> None:
+    """The support question's answers in the follow-ups taken in the period."""
+    survey = SurveyAssessment
+    rows = db.session.execute(
+        select(survey.site_id, survey.support_answer, func.count())
+        .where(
+            survey.site_id.in_(site_ids),
+            survey.kind == SurveyKind.FOLLOW_UP.value,
+            survey.local_date.between(start, end),
+            survey.support_answer.is_not(None),
+        )
+        .group_by(survey.site_id, survey.support_answer)
+    )
+    for site_id, answer, count in rows:
+        found[site_id].answers[str(answer)] += int(count)
+
+
+def _advice_pairs(
+    found: dict[Scope, SupportFigures], site_ids: Sequence[int], period: Period
+) -> None:
+    """The paired outcome's cohort (baselines FOLLOW_UP_MONTHS before the period, with a
+    complete 3-month follow-up), by whether the member engaged with advice by the follow-up."""
+    baseline = aliased(SurveyAssessment)
+    follow_up = aliased(SurveyAssessment)
+    first = add_months(period.start, -FOLLOW_UP_MONTHS)
+    last = add_months(period.end + timedelta(days=1), -FOLLOW_UP_MONTHS) - timedelta(days=1)
+    advice = (
+        exists()
+        .where(
+            Referral.member_id == baseline.member_id,
+            Referral.kind == ReferralKind.REFERRAL.value,
+            Referral.status.in_(ENGAGED),
+            Referral.made_on <= follow_up.local_date,
+            SupportService.id == Referral.service_id,
+            SupportService.category.in_(ADVICE),
+        )
+        .correlate(baseline, follow_up)
+    )
+    # Per member first, then counted: a correlated EXISTS cannot be grouped on directly.
+    members = (
+        select(
+            baseline.site_id.label("site_id"),
+            advice.label("advice"),
+            baseline.category_10.label("before"),
+            follow_up.category_10.label("after"),
+            baseline.raw_score_10.label("raw_before"),
+            follow_up.raw_score_10.label("raw_after"),
+        )
+        .join(
+            follow_up,
+            and_(
+                follow_up.member_id == baseline.member_id,
+                follow_up.timepoint == FOLLOW_UP_MONTHS,
+            ),
+        )
+        .where(
+            baseline.site_id.in_(site_ids),
+            baseline.kind == SurveyKind.BASELINE.value,
+            baseline.local_date.between(first, last),
+            baseline.complete,
+            follow_up.complete,
+        )
+        .subquery()
+    )
+    keys = [members.c[name] for name in ("site_id", "advice", "before", "after")]
+    keys += [members.c.raw_before, members.c.raw_after]
+    rows = db.session.execute(select(*keys, func.count()).group_by(*keys))
+    for row in rows:
+        group = GROUPS[0] if row[1] else GROUPS[1]
+        pair = AssessmentPair(str(row[2]), str(row[3]), int(row[4]), int(row[5]))
+        found[int(row[0])].advice_pairs[group][pair] += int(row[6])
