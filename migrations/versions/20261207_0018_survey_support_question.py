@@ -4,7 +4,7 @@ scored). Nullable: earlier surveys, baselines and unanswered ones hold NULL. And
 referrals by site and the day they were made, for the reports' "Support beyond food".
 
 Revision ID: 0018_survey_support_question
-Revises: 0015_survey_pair_rollups
+Revises: 0017_support_prompts
 Create Date: 2026-12-07 04:30:00.000000
 
 """
@@ -14,7 +14,7 @@ import sqlalchemy as sa
 
 # revision identifiers, used by Alembic.
 revision = '0018_survey_support_question'
-down_revision = '0015_survey_pair_rollups'
+down_revision = '0017_support_prompts'
 branch_labels = None
 depends_on = None
 

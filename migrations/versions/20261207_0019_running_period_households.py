@@ -6,7 +6,7 @@ Nothing is filled here: until the next nightly rollup stores the running periods
 counted from their visits, as before.
 
 Revision ID: 0019_running_period_households
-Revises: 0015_survey_pair_rollups
+Revises: 0018_survey_support_question
 Create Date: 2026-12-07 04:30:00.000000
 
 """
@@ -16,7 +16,7 @@ import sqlalchemy as sa
 
 # revision identifiers, used by Alembic.
 revision = '0019_running_period_households'
-down_revision = '0015_survey_pair_rollups'
+down_revision = '0018_survey_support_question'
 branch_labels = None
 depends_on = None
 
