@@ -332,6 +332,17 @@ class SupportHouseholdsOut(Schema):
     pct_supported = Optional(fields.Float(), f"Share signposted or referred; {WITHHELD_DOC}")
 
 
+class SupportPromptOut(Schema):
+    prompted = Count("Members first prompted about it at check-in in the period.")
+    acted_on = Count("Of them: signposted or referred to a matching service from the prompt.")
+    pct_acted_on = Optional(fields.Float(), f"Acted on as a share of prompted; {WITHHELD_DOC}")
+
+
+class SupportPromptsOut(Schema):
+    healthy_start = fields.Nested(SupportPromptOut)
+    advice = fields.Nested(SupportPromptOut)
+
+
 class SupportAnswerOut(Schema):
     answer = fields.String(
         metadata={"enum": ["yes_a_lot", "yes_a_little", "no", "not_used", "prefer_not_to_say"]}
@@ -392,6 +403,7 @@ class SupportOut(Schema):
     categories = fields.List(fields.Nested(SupportCategoryOut))
     totals = fields.Nested(SupportTotalsOut)
     households = fields.Nested(SupportHouseholdsOut)
+    prompts = fields.Nested(SupportPromptsOut, metadata={"description": "Prompts at check-in."})
     survey_answers = fields.Nested(SupportAnswersOut)
     advice_comparison = fields.Nested(AdviceComparisonOut)
     notes = fields.List(fields.String())

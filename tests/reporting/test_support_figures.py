@@ -410,3 +410,59 @@ def test_the_section_reads_the_same_few_statements_whatever_the_number_of_sites(
         make_site(code=f"extra{n}", name=f"Extra {n}")
     db.session.commit()
     assert support_reads() == before <= 4
+
+
+def _prompt(member_id, site, day, kind, outcome=None):
+    from supermarket.support.models import SupportPrompt
+
+    db.session.add(
+        SupportPrompt(
+            site_id=site.id,
+            member_id=member_id,
+            kind=kind,
+            first_shown_on=day,
+            outcome=outcome,
+            reason="not_now" if outcome == "dismissed" else None,
+            outcome_on=day if outcome else None,
+        )
+    )
+
+
+def test_prompts_at_check_in_and_their_take_up(supported, client, lead, token_for, login):
+    """Harlow, September: 30 members prompted about Healthy Start (one of them twice: a
+    prompt dismissed 'not now' that came back and was then acted on), 18 acted on; 3 about
+    advice, none acted on (too few to show); one August prompt outside the month. Released:
+    counts rounded to 5, those under 10 shown as "<10", the share from the exact counts."""
+    harlow = supported["sites"]["harlow"]
+    visitors = _september_visitors(harlow)
+    day = date(2026, 9, 10)
+    for n, member_id in enumerate(visitors[:30]):
+        _prompt(member_id, harlow, day, "healthy_start", "acted" if n < 17 else None)
+    _prompt(visitors[29], harlow, date(2026, 9, 2), "healthy_start", "dismissed")
+    _prompt(visitors[29], harlow, day, "healthy_start", "acted")  # the same member again
+    for member_id in visitors[30:33]:
+        _prompt(member_id, harlow, day, "advice", "dismissed")
+    _prompt(visitors[35], harlow, date(2026, 8, 28), "healthy_start", "acted")
+    db.session.commit()
+
+    ids = [site.id for site in supported["sites"].values()]
+    stats = support_statistics(ids, SEPTEMBER, TODAY)
+    here, programme = stats.by_scope[harlow.id], stats.by_scope[None]
+    assert (here.prompted, here.prompts_acted) == (
+        {"healthy_start": 30, "advice": 3},
+        {"healthy_start": 18, "advice": 0},
+    )
+    assert (programme.prompted, programme.prompts_acted) == (here.prompted, here.prompts_acted)
+
+    body = client.get("/api/v1/stats?period=2026-09", headers=token_for(lead)).get_json()
+    assert StatsOut().validate(body) == {}
+    prompts = body["support"]["prompts"]
+    assert prompts["healthy_start"] == {"prompted": 30, "acted_on": 20, "pct_acted_on": 60.0}
+    assert prompts["advice"]["prompted"] == "<10"
+    assert prompts["advice"]["pct_acted_on"] is None
+    rows = {row["key"]: row["value"] for row in body["support"]["summary"]}
+    assert rows["healthy_start_prompted"] == 30
+    assert rows["pct_healthy_start_prompts_acted_on"] == 60.0
+    login(lead)
+    page = client.get("/reporting/programme?period=2026-09").get_data(as_text=True)
+    assert "Households prompted about Healthy Start at check-in" in page

@@ -34,6 +34,7 @@ from supermarket.reporting.statistics.support import (
     ANSWERS,
     CATEGORIES,
     GROUPS,
+    PROMPTS,
     SupportFigures,
     SupportStatistics,
 )
@@ -41,6 +42,8 @@ from supermarket.support.models import Category
 from supermarket.surveys.models import SUPPORT_QUESTION, SupportAnswer
 from supermarket.surveys.scoring import INSECURE_10
 
+# What each check-in prompt is about, as the summary rows name it.
+PROMPT_LABELS: Final = {"healthy_start": "Healthy Start", "advice": "advice services"}
 GROUP_LABELS: Final = {
     "engaged": "Engaged with benefits or debt advice",
     "other": "Did not (as far as we know)",
@@ -93,6 +96,9 @@ def _counts(f: SupportFigures) -> dict[str, int]:
     for name in ("signpost", "referral", "total", "engaged", "resolved"):
         counts[f"all.{name}"] = sum(counts[f"cat.{c}.{name}"] for c in CATEGORIES)
     counts["households_supported"] = f.households_supported
+    for kind in PROMPTS:
+        counts[f"prompt.{kind}.shown"] = f.prompted[kind]
+        counts[f"prompt.{kind}.acted"] = f.prompts_acted[kind]
     for answer in ANSWERS:
         counts[f"answer.{answer}"] = f.answers[answer]
     counts["answer.total"] = sum(f.answers.values())
@@ -213,7 +219,7 @@ def summary_rows(section: Mapping[str, Any]) -> list[dict[str, Any]]:
     more (see the module's docstring)."""
     totals = section["totals"]
     households = section["households"]
-    return [
+    rows = [
         {"key": "signposts", "label": "Signposts", "value": totals["signposts"], "kind": "count"},
         {"key": "referrals", "label": "Referrals", "value": totals["referrals"], "kind": "count"},
         {
@@ -247,6 +253,29 @@ def summary_rows(section: Mapping[str, Any]) -> list[dict[str, Any]]:
             "kind": "pct",
         },
     ]
+    prompts = section["prompts"]
+    for kind, about in PROMPT_LABELS.items():
+        rows += [
+            {
+                "key": f"{kind}_prompted",
+                "label": f"Households prompted about {about} at check-in",
+                "value": prompts[kind]["prompted"],
+                "kind": "count",
+            },
+            {
+                "key": f"{kind}_prompts_acted_on",
+                "label": f"... of them signposted or referred to {about}",
+                "value": prompts[kind]["acted_on"],
+                "kind": "count",
+            },
+            {
+                "key": f"pct_{kind}_prompts_acted_on",
+                "label": f"Share of {about} prompts taken up",
+                "value": prompts[kind]["pct_acted_on"],
+                "kind": "pct",
+            },
+        ]
+    return rows
 
 
 def support_block(pattern: Pattern, scope: Scope, withheld: dict[str, str]) -> dict[str, Any]:
@@ -265,6 +294,18 @@ def support_block(pattern: Pattern, scope: Scope, withheld: dict[str, str]) -> d
             "pct_supported": s.percentage(
                 "households.pct_supported", "households_supported", "households"
             ),
+        },
+        "prompts": {
+            kind: {
+                "prompted": s.count(f"prompt.{kind}.shown"),
+                "acted_on": s.count(f"prompt.{kind}.acted"),
+                "pct_acted_on": s.percentage(
+                    f"prompts.{kind}.pct_acted_on",
+                    f"prompt.{kind}.acted",
+                    f"prompt.{kind}.shown",
+                ),
+            }
+            for kind in PROMPTS
         },
         "survey_answers": {
             "question": SUPPORT_QUESTION,
@@ -302,6 +343,12 @@ def methods_paragraphs(policy: DisclosurePolicy) -> list[str]:
         " staff last recorded it. A referral counts as engaged if the household engaged with"
         " the service or the matter was resolved; resolved counts only those resolved. A"
         " referral made late in a period may not have an outcome yet.",
+        "Prompts at check-in: members whose check-in panel first showed the volunteer a"
+        " prompt in the period (Healthy Start, for a household with a child under 5 or a"
+        " pregnancy recorded with consent whose route to membership is a qualifying benefit;"
+        " advice services, for a household whose latest survey showed very low food"
+        " security), and of them those signposted or referred to a matching service from the"
+        " prompt, then or later. Each member is counted once.",
         f'The follow-up survey asks, optionally, "{SUPPORT_QUESTION}" of members signposted'
         " or referred before it; the answers are counted for the follow-ups taken in the"
         " period. The answer never affects membership or the survey's score.",

@@ -12,6 +12,10 @@ Definitions (the methods page repeats them):
   recorded now: engaged = engaged or resolved; resolved = resolved.
 - Households referred or signposted: members who visited in the period (not voided) and were
   signposted or referred in it; at a site, both at that site.
+- Prompts at check-in (Healthy Start, advice services): members whose prompt was first shown
+  in the period, and of them those for whom it was acted on (a signpost or referral to a
+  matching service recorded from it, then or later); each member once per site, and once
+  across the programme.
 - Survey answers: the follow-up surveys taken in the period that answered the support question.
 - Advice comparison: the same cohort as the paired outcome (members whose 3-month follow-up
   fell due in the period, both surveys complete), split by whether the member had a benefits
@@ -36,9 +40,12 @@ from supermarket.reporting.periods import Period
 from supermarket.reporting.rollups import FOLLOW_UP_MONTHS
 from supermarket.support.models import (
     Category,
+    PromptKind,
+    PromptOutcome,
     Referral,
     ReferralKind,
     ReferralStatus,
+    SupportPrompt,
     SupportService,
 )
 from supermarket.surveys.models import SupportAnswer, SurveyAssessment, SurveyKind
@@ -47,6 +54,7 @@ from supermarket.visits.models import Visit
 CATEGORIES: Final = tuple(c.value for c in Category)
 KINDS: Final = tuple(k.value for k in ReferralKind)
 ANSWERS: Final = tuple(a.value for a in SupportAnswer)
+PROMPTS: Final = tuple(k.value for k in PromptKind)
 ENGAGED: Final = (ReferralStatus.ENGAGED.value, ReferralStatus.RESOLVED.value)
 ADVICE: Final = (Category.BENEFITS_ADVICE.value, Category.DEBT_ADVICE.value)
 # The two groups of the advice comparison: engaged with advice, and the rest of the cohort.
@@ -71,6 +79,9 @@ class SupportFigures:
     engaged: dict[str, int] = field(default_factory=_zero_by_category)
     resolved: dict[str, int] = field(default_factory=_zero_by_category)
     households_supported: int = 0
+    # prompt kind -> members prompted in the period, and of them those it was acted on for
+    prompted: dict[str, int] = field(default_factory=lambda: dict.fromkeys(PROMPTS, 0))
+    prompts_acted: dict[str, int] = field(default_factory=lambda: dict.fromkeys(PROMPTS, 0))
     answers: dict[str, int] = field(default_factory=lambda: dict.fromkeys(ANSWERS, 0))
     # group (engaged, other) -> pair of complete assessments -> members
     advice_pairs: dict[str, Counter[AssessmentPair]] = field(
@@ -87,6 +98,7 @@ class SupportFigures:
             self.resolved[category] += other.resolved[category]
         for answer in ANSWERS:
             self.answers[answer] += other.answers[answer]
+        # prompted and prompts_acted: members, not additive either (_prompts counts them)
         for group in GROUPS:
             self.advice_pairs[group].update(other.advice_pairs[group])
 
@@ -113,6 +125,7 @@ def support_statistics(site_ids: Sequence[int], period: Period, today: date) -> 
     found[None] = programme
     if site_ids and period.start <= end:
         _households(found, site_ids, period.start, end)
+        _prompts(found, site_ids, period.start, end)
     return SupportStatistics(by_scope=found)
 
 
@@ -167,6 +180,31 @@ def _households(
         if visited_anywhere:
             programme.add(member_id)
     found[None].households_supported = len(programme)
+
+
+def _prompts(
+    found: dict[Scope, SupportFigures], site_ids: Sequence[int], start: date, end: date
+) -> None:
+    """Members prompted at check-in in the period (first shown in it), by kind, and those the
+    prompt was acted on for: per site, and across the programme, each member once."""
+    acted = func.max(case((SupportPrompt.outcome == PromptOutcome.ACTED.value, 1), else_=0))
+    rows = db.session.execute(
+        select(SupportPrompt.site_id, SupportPrompt.kind, SupportPrompt.member_id, acted)
+        .where(
+            SupportPrompt.site_id.in_(site_ids),
+            SupportPrompt.first_shown_on.between(start, end),
+        )
+        .group_by(SupportPrompt.site_id, SupportPrompt.kind, SupportPrompt.member_id)
+    )
+    programme: dict[str, dict[int, bool]] = {kind: {} for kind in PROMPTS}
+    for site_id, kind, member_id, was_acted in rows:
+        found[site_id].prompted[kind] += 1
+        found[site_id].prompts_acted[kind] += 1 if was_acted else 0
+        members = programme[kind]
+        members[member_id] = members.get(member_id, False) or bool(was_acted)
+    for kind, members in programme.items():
+        found[None].prompted[kind] = len(members)
+        found[None].prompts_acted[kind] = sum(members.values())
 
 
 def _answers(
