@@ -149,3 +149,16 @@ class ReferralListOut(PageOut):
 class ReferralFollowUpOut(PageOut):
     follow_up_days = fields.Integer()
     items = fields.List(fields.Nested(ReferralOut))
+
+
+# The register of referral agencies and their inbound referrals have their shapes beside
+# these, in their own module; named here too, with the rest of the domain's.
+from supermarket.support.agency_schemas import (  # noqa: E402
+    AcceptIn,
+    AgencyChangesIn,
+    AgencyIn,
+    DeclineIn,
+    InboundIn,
+)
+
+__all__ = ["AcceptIn", "AgencyChangesIn", "AgencyIn", "DeclineIn", "InboundIn"]

@@ -1,9 +1,12 @@
 """Support services and referrals: the directory (`directory`) and a member's signposts and
-referrals with their outcomes and follow-up (`referrals`). Importing this package registers
-the referrals' part in the member's subject access export and anonymisation."""
+referrals with their outcomes and follow-up (`referrals`); the register of referral agencies
+(`agencies`) and the households they refer to a site (`inbound`). Importing this package
+registers the referrals' and inbound referrals' part in the member's subject access export
+and anonymisation, and the agencies a referrer's account can belong to."""
 
 from __future__ import annotations
 
+from supermarket.support.services import agencies, inbound
 from supermarket.support.services.directory import (
     can_edit,
     create_service,
@@ -26,11 +29,13 @@ from supermarket.support.services.referrals import (
 __all__ = [
     "NewReferral",
     "OutcomeUpdate",
+    "agencies",
     "can_edit",
     "create_service",
     "follow_up_cutoff",
     "follow_up_list",
     "get_service",
+    "inbound",
     "list_referrals",
     "list_services",
     "record_referral",
