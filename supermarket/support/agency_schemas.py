@@ -13,6 +13,7 @@ from supermarket.members.schemas.input import (
     Phone,
     Postcode,
     Text,
+    WholeNumber,
     check_date_of_birth,
 )
 from supermarket.serialise import Computed, PageOut
@@ -85,6 +86,23 @@ class AgencyListOut(PageOut):
     items = fields.List(fields.Nested(AgencyOut))
 
 
+def _children() -> WholeNumber:
+    return WholeNumber(
+        load_default=0, validate=validate.Range(min=0, max=20, error="Enter 0 to 20.")
+    )
+
+
+class InboundHouseholdIn(Schema):
+    """Who lives in the household, as far as the agency knows."""
+
+    adults = WholeNumber(
+        load_default=1, validate=validate.Range(min=1, max=20, error="Enter 1 to 20 adults.")
+    )
+    children_0_4 = _children()
+    children_5_11 = _children()
+    children_12_17 = _children()
+
+
 class InboundIn(Schema):
     """A household referred by an agency, with their consent to pass their details on."""
 
@@ -94,18 +112,10 @@ class InboundIn(Schema):
     date_of_birth = fields.Date(load_default=None, allow_none=True, validate=check_date_of_birth)
     phone = Phone(load_default=None, allow_none=True)
     email = Email(load_default=None, allow_none=True, validate=validate.Length(max=MAX_EMAIL))
-    household = fields.Dict(
-        keys=fields.String(
-            validate=validate.OneOf(
-                ["adults", "children_0_4", "children_5_11", "children_12_17"],
-                error="Use adults, children_0_4, children_5_11 or children_12_17.",
-            )
-        ),
-        values=fields.Integer(
-            strict=True, validate=validate.Range(min=0, max=20, error="Enter 0 to 20.")
-        ),
+    household = fields.Nested(
+        lambda: InboundHouseholdIn(),
         load_default=dict,
-        metadata={"description": "adults (1 if left out), children_0_4, _5_11, _12_17"},
+        metadata={"description": "Who lives in the household (one adult if left out)"},
     )
     consent_given = Flag(
         required=True,
