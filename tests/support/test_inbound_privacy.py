@@ -39,7 +39,7 @@ def _accepted(desk, make_agency, make_referrer) -> tuple[InboundReferral, object
 
 
 def test_inbound_referrals_are_in_the_subject_access_export(desk, make_agency, make_referrer):
-    referral, member = _accepted(desk, make_agency, make_referrer)
+    _referral, member = _accepted(desk, make_agency, make_referrer)
     data = privacy.export_member(desk.site, member.membership_number, actor=desk.manager)
     rows = data["records"]["inbound_referrals"]
     assert len(rows) == 1
