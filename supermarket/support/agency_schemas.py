@@ -143,7 +143,7 @@ class AcceptIn(Schema):
     already registered (`membership_number`)."""
 
     registration = fields.Dict(
-        keys=fields.String(validate=validate.Length(max=40)),
+        keys=Str(validate=validate.Length(max=40)),
         load_default=None,
         allow_none=True,
         metadata={
