@@ -291,3 +291,21 @@ def test_declining_needs_a_reason_that_the_agency_then_reads(
     seen = client.get(_inbound(desk.site.code), headers=token_for(rosa)).get_json()["items"][0]
     assert seen["status"] == "declined"
     assert seen["decline_reason"] == "Outside our area: try Basildon."
+
+
+def test_the_referrer_sees_taken_up_once_the_household_has_visited(
+    client, desk, make_agency, make_referrer, token_for
+):
+    member = desk.member(first_name="Amira", last_name="Haddad", postcode="CM20 2QT")
+    rosa = make_referrer(make_agency(desk.site))
+    made = _refer(client, desk.site, rosa, token_for)
+    client.post(
+        f"{_inbound(desk.site.code)}/{made['id']}/accept",
+        json={"membership_number": member.membership_number},
+        headers=token_for(desk.volunteer),
+    )
+    seen = client.get(_inbound(desk.site.code), headers=token_for(rosa)).get_json()["items"][0]
+    assert seen["taken_up"] is False
+    desk.check_in(member)
+    seen = client.get(_inbound(desk.site.code), headers=token_for(rosa)).get_json()["items"][0]
+    assert seen["taken_up"] is True

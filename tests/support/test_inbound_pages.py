@@ -254,3 +254,20 @@ def test_the_site_declines_with_a_reason_the_referrer_then_reads(
     login(rosa)
     page = client.get("/support/referrals").get_data(as_text=True)
     assert "Declined: Outside our area." in page
+
+
+def test_a_site_manager_reads_the_agencies_referring_to_their_sites(
+    client, login, desk, make_desk, make_agency
+):
+    other = make_desk()
+    make_agency(desk.site, name="Citizens Advice Harlow")
+    make_agency(other.site, name="Basildon Academy", kind="school")
+    login(desk.manager)
+    page = client.get("/support/agencies").get_data(as_text=True)
+    assert "Citizens Advice Harlow" in page
+    assert "Basildon Academy" not in page
+    assert "/support/agencies/new" not in page
+    assert client.get("/support/agencies/new").status_code == 403
+    client.post("/logout", data={"csrf_token": csrf_token(client, "/home")})
+    login(desk.volunteer)
+    assert client.get("/support/agencies").status_code == 403
