@@ -44,7 +44,6 @@ NAV_ITEMS: tuple[Link, ...] = (
     Link("auth.audit_log", "Audit log", ADMIN),
     Link("reporting.programme", "Programme", LEAD),
     Link("stock.products_list", "Products", LEAD),
-    Link("support_agencies.inbound_list", "Incoming referrals", STAFF),
     Link("support_agencies.referrer_home", "Referrals", REFERRER),
 )
 
