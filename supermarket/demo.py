@@ -140,6 +140,8 @@ def load_demo() -> list[tuple[str, str, str]]:
         if seeder is not None:
             seeder(ctx)
             db.session.flush()
+    # Accounts a seeder made (a referral agency's referrer, by the support demo).
+    logins += ctx.extra.get("logins", [])
     return logins
 
 
@@ -159,6 +161,7 @@ def quiet_audit_log() -> Iterator[None]:
 # --- what the demo command says -------------------------------------------------------------
 
 ROLE_NAMES = {
+    "referrer": "Referrer (Citizens Advice Harlow)",  # last in the list
     "admin": "Administrator",
     "programme_lead": "Programme lead",
     "site_manager": "Site manager",

@@ -13,6 +13,7 @@ STAFF = ("volunteer", "site_manager")
 MANAGER = ("site_manager",)
 LEAD = ("programme_lead", "admin")
 ADMIN = ("admin",)
+REFERRER = ("referrer",)  # an agency's staff: their own page only
 
 
 @dataclass(frozen=True)
@@ -43,6 +44,7 @@ NAV_ITEMS: tuple[Link, ...] = (
     Link("auth.audit_log", "Audit log", ADMIN),
     Link("reporting.programme", "Programme", LEAD),
     Link("stock.products_list", "Products", LEAD),
+    Link("support_agencies.referrer_home", "Referrals", REFERRER),
 )
 
 HOME_JOBS: tuple[Link, ...] = (
@@ -89,6 +91,24 @@ HOME_JOBS: tuple[Link, ...] = (
         "Where members can get advice and help beyond food",
     ),
     Link("support.follow_up", "Referrals to follow up", MANAGER, "Referrals with no news lately"),
+    Link(
+        "support_agencies.inbound_list",
+        "Incoming referrals",
+        STAFF,
+        "Households agencies have referred: register them, or decline with a reason",
+    ),
+    Link(
+        "support_agencies.agency_list",
+        "Referral agencies",
+        MANAGER + ADMIN,
+        "The agencies that refer households to the sites",
+    ),
+    Link(
+        "support_agencies.referrer_home",
+        "Refer a household",
+        REFERRER,
+        "Send a referral to a site and see what became of your agency's referrals",
+    ),
     Link("sites.site_list", "Sites", ADMIN, "Add a site, change its details and settings"),
     Link("auth.user_list", "Staff accounts", ADMIN, "Add accounts, change roles and sites"),
     Link("auth.audit_log", "Audit log", ADMIN, "Who signed in, viewed or changed what"),

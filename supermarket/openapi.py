@@ -181,6 +181,29 @@ BODY_EXAMPLES: dict[str, dict[str, Any]] = {
     "ReferralIn": {"service_id": 1, "kind": "signpost"},
     "OutcomeIn": {"status": "engaged"},
     "DismissIn": {"reason": "not_now"},
+    "AgencyIn": {
+        "name": "Citizens Advice Harlow",
+        "kind": "citizens_advice",
+        "phone": "0344 477 0808",
+        "sites": ["harlow"],
+    },
+    "AgencyChangesIn": {"phone": "01279 000 000", "active": True},
+    "InboundIn": {
+        "first_name": "Amira",
+        "last_name": "Haddad",
+        "postcode": "CM20 1AB",
+        "household": {"adults": 1, "children_5_11": 2},
+        "consent_given": True,
+        "reason": "Universal Credit delayed; rent arrears",
+        "urgency": "urgent",
+    },
+    "AcceptIn": {
+        "registration": {
+            "date_of_birth": "1990-04-12",
+            "consents": {"privacy_notice_given": True},
+        }
+    },
+    "DeclineIn": {"reason": "Outside our area: try Epping Community Larder."},
     # A full replacement names every setting: the programme's defaults, with two changed.
     "CompleteSiteSettings": json.loads(
         json.dumps({**SiteSettings().to_dict(), "visits_per_week": 2, "fee_pence": 300})

@@ -185,7 +185,9 @@ def register_blueprints(app: Flask) -> None:
     from supermarket.stock.api import bp as stock_api
     from supermarket.stock.views import bp as stock_views
     from supermarket.support.api import bp as support_api
+    from supermarket.support.api_inbound import bp as support_agencies_api
     from supermarket.support.views import bp as support_views
+    from supermarket.support.views_inbound import bp as support_agencies_views
     from supermarket.surveys.api import bp as surveys_api
     from supermarket.surveys.views import bp as surveys_views
     from supermarket.visits.api import bp as visits_api
@@ -211,6 +213,8 @@ def register_blueprints(app: Flask) -> None:
         reporting_api,
         support_views,
         support_api,
+        support_agencies_views,
+        support_agencies_api,
     ):
         app.register_blueprint(blueprint)
 
@@ -236,10 +240,10 @@ def register_blueprints(app: Flask) -> None:
         response.headers["Cache-Control"] = "no-cache"
         return response
 
-    from supermarket.auth.web import ALL_ROLES, roles
+    from supermarket.auth.web import EVERY_ROLE, roles
 
     @app.get("/")
-    @roles(*ALL_ROLES)
+    @roles(*EVERY_ROLE)
     def index() -> ResponseReturnValue:
         from supermarket.auth.views import home_for
 

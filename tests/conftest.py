@@ -270,6 +270,16 @@ def make_site() -> Callable[..., Site]:
     return make
 
 
+def _agency_for_referrer(n: int) -> int:
+    """A referrer needs an agency: one of its own, referring to no site, unless given."""
+    from supermarket.support.agency_models import ReferralAgency
+
+    agency = ReferralAgency(name=f"Test Agency {n}", kind="charity")
+    db.session.add(agency)
+    db.session.flush()
+    return agency.id
+
+
 @pytest.fixture
 def make_user(make_site: Callable[..., Site]) -> Callable[..., User]:
     counter = iter(range(1, 10_000))
@@ -280,16 +290,20 @@ def make_user(make_site: Callable[..., Site]) -> Callable[..., User]:
         email: str | None = None,
         name: str = "Test Person",
         password: str = PASSWORD,
+        agency_id: int | None = None,
     ) -> User:
         n = next(counter)
         if sites is None:
             sites = [make_site()] if role in ("volunteer", "site_manager") else []
+        if role == "referrer" and agency_id is None:
+            agency_id = _agency_for_referrer(n)
         user = create_user(
             email=email or f"{role}{n}@example.org",
             name=name,
             role=role,
             password=password,
             sites=sites,
+            agency_id=agency_id,
             actor=None,
         )
         db.session.commit()

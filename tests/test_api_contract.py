@@ -87,6 +87,7 @@ STAFF = {
     "programme_lead": "priya.lead@example.org",
     "admin": "jo.admin@example.org",
     "basildon_manager": "dev.manager@example.org",
+    "referrer": "rosa.referrer@example.org",  # Citizens Advice Harlow's (support demo)
 }
 
 
@@ -458,10 +459,13 @@ def _name_what_exists(case: Any, programme: Programme, phase: Any) -> None:
 
 
 def _best_role(app: Flask, case: Any) -> str:
-    """Harlow's site manager where the operation allows one, else the lead, else the admin."""
+    """Harlow's site manager where the operation allows one, else the lead, else a referrer
+    of an agency that refers to Harlow, else the admin."""
     endpoint = case.operation.definition.raw["operationId"].rsplit(".", 1)[0]
     allowed = getattr(app.view_functions[endpoint], "_roles", ())
-    return next((r for r in ("site_manager", "programme_lead") if r in allowed), "admin")
+    return next(
+        (r for r in ("site_manager", "programme_lead", "referrer") if r in allowed), "admin"
+    )
 
 
 @schema.parametrize()

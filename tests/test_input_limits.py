@@ -28,6 +28,7 @@ from supermarket.http import MAX_JSON_DEPTH, encode_cursor
 from supermarket.inputs import INT_MAX
 from supermarket.members import services as members
 from supermarket.members.schemas import MemberIn
+from supermarket.support.agency_models import ReferralAgency
 from tests.conftest import csrf_token
 
 TOO_BIG = [2**31, 2**63, 10**30]
@@ -189,7 +190,7 @@ def test_the_number_fields_found_include_the_fridge_reading():
 WRITE = {"POST", "PUT", "PATCH", "DELETE"}
 _ARG = re.compile(r"<(?:(\w+)(?:\([^)]*\))?:)?(\w+)>")
 # Who calls each route: the first of these its roles allow.
-ROLE_ORDER = ("site_manager", "admin", "programme_lead", "volunteer")
+ROLE_ORDER = ("site_manager", "admin", "programme_lead", "volunteer", "referrer")
 
 
 class World:
@@ -204,6 +205,9 @@ class World:
             )
             for role in ROLE_ORDER
         }
+        # The referrer's agency refers households to the site.
+        agency = db.session.get(ReferralAgency, self.users["referrer"].agency_id)
+        agency.sites = [self.site]
         manager = self.users["site_manager"]
         data = MemberIn().load(
             {

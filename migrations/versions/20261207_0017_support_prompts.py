@@ -8,7 +8,7 @@ panel reads a member's rows by (member_id, kind), reporting by (site_id, first_s
 The pregnancy fields are cleared when the member is anonymised.
 
 Revision ID: 0017_support_prompts
-Revises: 0015_survey_pair_rollups
+Revises: 0016_referral_agencies
 Create Date: 2026-12-07 04:00:00.000000
 
 """
@@ -18,7 +18,7 @@ import sqlalchemy as sa
 
 # revision identifiers, used by Alembic.
 revision = '0017_support_prompts'
-down_revision = '0015_survey_pair_rollups'
+down_revision = '0016_referral_agencies'
 branch_labels = None
 depends_on = None
 

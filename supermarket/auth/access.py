@@ -53,9 +53,12 @@ def staff_sites(actor: User) -> list[Site]:
 
 
 def sites_for(actor: User) -> list[Site]:
-    """The sites an actor can pick to work at (staff) or report on (leads, admins)."""
+    """The sites an actor can pick to work at (staff) or report on (leads, admins); none for
+    anyone else (an agency's referrers reach their sites through supermarket.support)."""
     if Role(actor.role).works_at_sites:
         return staff_sites(actor)
+    if Role(actor.role) not in (Role.PROGRAMME_LEAD, Role.ADMIN):
+        return []
     return list(db.session.scalars(select(Site).where(Site.active.is_(True)).order_by(Site.name)))
 
 

@@ -7,13 +7,13 @@ from flask.typing import ResponseReturnValue
 
 from supermarket.api_routes import ApiRoutes
 from supermarket.auth.schemas import MeOut
-from supermarket.auth.web import ALL_ROLES, actor
+from supermarket.auth.web import EVERY_ROLE, actor
 
 bp = Blueprint("auth_api", __name__, url_prefix="/api/v1")
 api = ApiRoutes(bp, tag="auth")
 
 
-@api.get("/me", ALL_ROLES, ok=MeOut)
+@api.get("/me", EVERY_ROLE, ok=MeOut)
 def me() -> ResponseReturnValue:
     """The signed-in user or token owner: email, name, role and site codes."""
     return MeOut().dump(actor())

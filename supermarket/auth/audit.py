@@ -213,6 +213,11 @@ ACTIONS: dict[str, str] = {
     "roster.fetched": "Members list fetched by a tablet for offline check-in",
     "roster.key_released": "Members list's key given to a tablet",
     "survey.recorded": "Food survey recorded",
+    "agency.created": "Referral agency added",
+    "agency.updated": "Referral agency changed",
+    "inbound_referral.made": "Household referred to the site by an agency",
+    "inbound_referral.declined": "Agency's referral declined",
+    "member.inbound_referral_accepted": "Agency's referral accepted for the member",
 }
 # Choices of the "What" filter that take in several actions (an action starts with the value).
 ACTION_GROUPS: tuple[tuple[str, str], ...] = (
@@ -233,6 +238,8 @@ NOUNS: dict[str, str] = {
     "device": "Tablet",
     "endpoint": "Page",
     "programme": "Programme",
+    "referral_agency": "Referral agency",
+    "inbound_referral": "Agency's referral",
 }
 
 

@@ -17,11 +17,19 @@ class Role(LabelledEnum):
     SITE_MANAGER = "site_manager"
     PROGRAMME_LEAD = "programme_lead"
     ADMIN = "admin"
+    # A referral agency's staff (supermarket.support): they refer households to the sites
+    # their agency serves and see their own agency's referrals, nothing else of the programme.
+    REFERRER = "referrer"
 
     @property
     def works_at_sites(self) -> bool:
         """Volunteers and site managers work at named sites and see their members."""
         return self in (Role.VOLUNTEER, Role.SITE_MANAGER)
+
+    @property
+    def is_programme_staff(self) -> bool:
+        """Everyone but an agency's referrers: the roles the programme's pages are for."""
+        return self is not Role.REFERRER
 
 
 user_sites = Table(
@@ -46,6 +54,11 @@ class User(IdKey, CreatedAt, Base):
     totp_secret: Mapped[str | None] = mapped_column(String(64), default=None)
     totp_last_step: Mapped[int | None] = mapped_column(Integer, default=None)
     last_login_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), default=None)
+    # A referrer's agency (the register is supermarket.support's, a layer above): NULL for
+    # the programme's own staff.
+    agency_id: Mapped[int | None] = mapped_column(
+        ForeignKey("referral_agencies.id", ondelete="SET NULL"), index=True, default=None
+    )
 
     sites: Mapped[list[Site]] = relationship(secondary=user_sites, order_by=Site.name)
 

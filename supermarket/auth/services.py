@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import secrets
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from datetime import datetime, timedelta
 from typing import Any, TypeVar
 
@@ -28,6 +28,9 @@ from supermarket.sites.models import Site
 from supermarket.transactions import write_aside
 
 TOKEN_PREFIX = "smk_"
+# The referral agencies a referrer's account can belong to, as (id, name), active ones: the
+# register is supermarket.support's (a layer above), which adds its lister here on import.
+AGENCY_LISTERS: list[Callable[[], list[tuple[int, str]]]] = []
 # Hashed once so an unknown email costs the same time as a wrong password.
 _DUMMY_HASH: str | None = None
 
@@ -89,7 +92,14 @@ def _context_words(email: str, name: str, sites: Iterable[Site]) -> list[str]:
     return [w for w in words if len(w) >= 4]
 
 
-def _check_fields(email: str, name: str, role: str, sites: Sequence[Site]) -> dict[str, str]:
+def agency_choices() -> list[tuple[int, str]]:
+    """The agencies a referrer can be attached to, (id, name) by name."""
+    return sorted((c for lister in AGENCY_LISTERS for c in lister()), key=lambda c: c[1])
+
+
+def _check_fields(
+    email: str, name: str, role: str, sites: Sequence[Site], agency_id: int | None = None
+) -> dict[str, str]:
     problems: dict[str, str] = {}
     if "@" not in email or len(email) > 254 or email.startswith("@") or email.endswith("@"):
         problems["email"] = "Enter a valid email address."
@@ -99,6 +109,8 @@ def _check_fields(email: str, name: str, role: str, sites: Sequence[Site]) -> di
         problems["role"] = "Choose a role."
     elif Role(role).works_at_sites and not sites:
         problems["sites"] = "Volunteers and site managers need at least one site."
+    elif role == Role.REFERRER and agency_id not in {a for a, _ in agency_choices()}:
+        problems["agency"] = "Choose the referral agency the person works for."
     return problems
 
 
@@ -109,13 +121,15 @@ def create_user(
     role: str,
     password: str,
     sites: Sequence[Site] = (),
+    agency_id: int | None = None,
     actor: User | None,
 ) -> User:
-    """Create a staff account; the password must pass the password rules."""
+    """Create a staff account (a referrer's with their agency); the password must pass the
+    password rules."""
     if actor is not None and not actor.is_admin:
         raise PermissionDenied("Only an administrator can create accounts.")
     email = normalise_email(email)
-    problems = _check_fields(email, name, role, sites)
+    problems = _check_fields(email, name, role, sites, agency_id)
     pw_problems = password_problems(
         password, context_words=_context_words(email, name, sites), email=email
     )
@@ -135,22 +149,37 @@ def create_user(
         role=role,
         password_hash=hash_password(password),
         sites=list(sites) if Role(role).works_at_sites else [],
+        agency_id=agency_id if role == Role.REFERRER else None,
     )
     db.session.add(user)
     db.session.flush()
     audit.record_on(
-        "user.created", "user", user.id, actor, role=role, sites=[s.code for s in user.sites]
+        "user.created",
+        "user",
+        user.id,
+        actor,
+        role=role,
+        sites=[s.code for s in user.sites],
+        **({"agency": user.agency_id} if user.agency_id else {}),
     )
     return user
 
 
 def update_user(
-    user: User, *, name: str, role: str, sites: Sequence[Site], active: bool, actor: User
+    user: User,
+    *,
+    name: str,
+    role: str,
+    sites: Sequence[Site],
+    active: bool,
+    actor: User,
+    agency_id: int | None = None,
 ) -> User:
-    """Change an account's name, role, sites or active flag; deactivation ends its sessions."""
+    """Change an account's name, role, sites (a referrer's agency) or active flag;
+    deactivation ends its sessions."""
     if not actor.is_admin:
         raise PermissionDenied("Only an administrator can change accounts.")
-    problems = _check_fields(user.email, name, role, sites)
+    problems = _check_fields(user.email, name, role, sites, agency_id)
     if problems:
         raise InvalidInput("Some fields need correcting.", fields=problems)
     if user.id == actor.id and (not active or role != Role.ADMIN):
@@ -162,10 +191,12 @@ def update_user(
         "role": [user.role, role],
         "sites": [user.site_codes, [s.code for s in sites]],
         "active": [user.active, active],
+        "agency": [user.agency_id, agency_id if role == Role.REFERRER else None],
     }
     user.name = name.strip()
     user.role = role
     user.sites = list(sites) if Role(role).works_at_sites else []
+    user.agency_id = agency_id if role == Role.REFERRER else None
     if user.active and not active:
         end_all_sessions(user)
         revoke_all_tokens(user)

@@ -16,7 +16,10 @@ from supermarket.sites.models import Site
 
 F = TypeVar("F", bound=Callable[..., Any])
 
-ALL_ROLES = tuple(Role)
+# The programme's own staff: every role but an agency's referrers, who reach only their own
+# pages (supermarket.support) and those every account has (EVERY_ROLE: home, account, /me).
+ALL_ROLES = tuple(r for r in Role if r.is_programme_staff)
+EVERY_ROLE = tuple(Role)
 STAFF = (Role.VOLUNTEER, Role.SITE_MANAGER)
 MANAGERS = (Role.SITE_MANAGER,)
 REPORTERS = (Role.SITE_MANAGER, Role.PROGRAMME_LEAD, Role.ADMIN)

@@ -19,6 +19,7 @@ from supermarket.auth.models import Role
 from supermarket.extensions import db
 from supermarket.members.models import Member, MemberStatus
 from supermarket.sites.calendar import site_today
+from supermarket.support import demo_agencies
 from supermarket.support.models import (
     FOLLOW_UP_DAYS,
     Category,
@@ -248,7 +249,13 @@ def _prompts(ctx: Any) -> None:
 
 def seed(ctx: Any) -> None:
     """The directory, then signposts and referrals of about a quarter of each site's active
-    members (not the desk's cast), some of them waiting to be followed up."""
+    members (not the desk's cast), some of them waiting to be followed up; then the referral
+    agencies, a referrer's account and their inbound referrals (demo_agencies)."""
+    _seed_referrals(ctx)
+    demo_agencies.seed(ctx)
+
+
+def _seed_referrals(ctx: Any) -> None:
     _services(ctx)
     db.session.flush()
     rng = random.Random(15)  # noqa: S311 (repeatable demo data, not a secret)

@@ -194,3 +194,16 @@ class PromptEventOut(Schema):
     reason = fields.String(allow_none=True)
     note = fields.String()
     outcome_on = fields.Date(allow_none=True)
+
+
+# The register of referral agencies and their inbound referrals have their shapes beside
+# these, in their own module; named here too, with the rest of the domain's.
+from supermarket.support.agency_schemas import (  # noqa: E402
+    AcceptIn,
+    AgencyChangesIn,
+    AgencyIn,
+    DeclineIn,
+    InboundIn,
+)
+
+__all__ = ["AcceptIn", "AgencyChangesIn", "AgencyIn", "DeclineIn", "InboundIn"]

@@ -28,3 +28,53 @@ def make_service() -> Callable[..., SupportService]:
         return service
 
     return make
+
+
+@pytest.fixture
+def make_agency(make_user: Callable[..., User]) -> Callable[..., Any]:
+    """make_agency(*sites, name=..., kind=...): an agency of the register referring to
+    `sites`, added by an administrator, committed."""
+    from supermarket.support.services import agencies
+
+    counter = iter(range(1, 1000))
+
+    def make(*sites: Any, name: str | None = None, kind: str = "citizens_advice") -> Any:
+        admin = make_user("admin")
+        agency = agencies.create_agency(
+            {
+                "name": name or f"Advice Centre {next(counter)}",
+                "kind": kind,
+                "sites": [s.code for s in sites],
+            },
+            actor=admin,
+        )
+        db.session.commit()
+        return agency
+
+    return make
+
+
+@pytest.fixture
+def make_referrer(make_user: Callable[..., User]) -> Callable[..., User]:
+    """make_referrer(agency): a referrer's account at the agency."""
+
+    def make(agency: Any, **kwargs: Any) -> User:
+        return make_user("referrer", agency_id=agency.id, **kwargs)
+
+    return make
+
+
+def inbound_body(**overrides: Any) -> dict[str, Any]:
+    """A referral an agency sends: a household's details with consent."""
+    body: dict[str, Any] = {
+        "first_name": "Amira",
+        "last_name": "Haddad",
+        "postcode": "CM20 2QT",
+        "date_of_birth": "1987-05-01",
+        "household": {"adults": 1, "children_5_11": 2},
+        "consent_given": True,
+        "reason": "Universal Credit delayed; rent arrears.",
+        "urgency": "urgent",
+    }
+    body.update(overrides)
+    return body

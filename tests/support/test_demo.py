@@ -71,3 +71,35 @@ def test_the_demo_has_healthy_start_prompts_shown_dismissed_and_acted_on():
         assert not prompts_for(
             member, harlow, later, very_low_food_security=False, services=offered, record=False
         )
+
+
+def test_the_demo_has_agencies_a_referrer_and_inbound_referrals_in_each_state():
+    from supermarket.support.agency_models import InboundReferral, ReferralAgency
+    from supermarket.support.demo_agencies import REFERRER_EMAIL
+    from supermarket.support.services import inbound
+
+    ctx = demo_context()
+    db.session.flush()
+    members_demo.seed(ctx)
+    demo.seed(ctx)
+    db.session.flush()
+
+    kinds = {a.kind for a in db.session.scalars(select(ReferralAgency))}
+    assert {"citizens_advice", "council_early_help"} <= kinds
+    referrer = ctx.staff[REFERRER_EMAIL]
+    assert referrer.role == "referrer"
+    assert referrer.agency_id is not None
+    assert ("referrer", REFERRER_EMAIL) in {(r, e) for r, e, _ in ctx.extra["logins"]}
+    found = db.session.scalars(select(InboundReferral)).all()
+    assert {"pending", "accepted", "declined"} <= {r.status for r in found}
+    assert any(r.urgency == "urgent" and r.status == "pending" for r in found)
+    assert all(r.consent_given for r in found)
+    assert all(r.decline_reason for r in found if r.status == "declined")
+    accepted = [r for r in found if r.status == "accepted"]
+    assert accepted
+    assert all(r.member_id is not None for r in accepted)
+    # The referrer sees their own agency's only: the early-help team's is not among them.
+    own = inbound.referrer_list(referrer)
+    assert own
+    assert all(r.agency_id == referrer.agency_id for r in own)
+    assert len(own) < len(found)

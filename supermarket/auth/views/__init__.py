@@ -29,7 +29,7 @@ from supermarket.auth.access import staff_sites
 from supermarket.auth.models import Role, User
 from supermarket.auth.passwords import password_problems
 from supermarket.auth.redirects import safe_next
-from supermarket.auth.web import ALL_ROLES, SITE_COOKIE, SITE_SESSION_KEY, actor, public, roles
+from supermarket.auth.web import EVERY_ROLE, SITE_COOKIE, SITE_SESSION_KEY, actor, public, roles
 from supermarket.errors import InvalidInput
 from supermarket.extensions import db
 from supermarket.forms import commit_and_redirect, form_page
@@ -45,6 +45,7 @@ HOME_ENDPOINTS: dict[str, tuple[str, ...]] = {
     Role.SITE_MANAGER: ("visits.checkin", "auth.home"),
     Role.PROGRAMME_LEAD: ("reporting.programme", "auth.home"),
     Role.ADMIN: ("auth.admin_home",),
+    Role.REFERRER: ("support_agencies.referrer_home", "auth.home"),
 }
 
 
@@ -250,7 +251,7 @@ def logout() -> ResponseReturnValue:
 
 
 @bp.get("/home")
-@roles(*ALL_ROLES)
+@roles(*EVERY_ROLE)
 def home() -> ResponseReturnValue:
     """The role's jobs as big links (an administrator's with the counts of /admin)."""
     if current_user.role == Role.ADMIN:
@@ -282,7 +283,7 @@ def choose_site() -> ResponseReturnValue:
 
 
 @bp.route("/account", methods=["GET", "POST"])
-@roles(*ALL_ROLES)
+@roles(*EVERY_ROLE)
 @late_write_lock  # the current password is hashed before the write lock is taken
 def account() -> ResponseReturnValue:
     errors: dict[str, str] = {}
@@ -334,7 +335,7 @@ def account() -> ResponseReturnValue:
 
 
 @bp.route("/account/mfa", methods=["GET", "POST"])
-@roles(*ALL_ROLES)
+@roles(*EVERY_ROLE)
 def mfa() -> ResponseReturnValue:
     user = actor()
     secret = session.get("enrol_secret") or auth.new_totp_secret()

@@ -38,8 +38,15 @@ def _user_form(user: User | None, errors: dict[str, str]) -> ResponseReturnValue
         user=user,
         form=request.form,
         all_sites=auth.all_sites(),
-        roles=list(Role),
+        roles=Role.choices(),
+        agencies=auth.agency_choices(),
     )
+
+
+def _agency_id(text: str | None) -> int | None:
+    """The agency chosen on the form (a referrer's), or None."""
+    digits = (text or "").strip()
+    return int(digits) if digits.isascii() and digits.isdigit() and len(digits) < 10 else None
 
 
 @bp.route("/admin/users/new", methods=["GET", "POST"])
@@ -57,6 +64,7 @@ def user_new() -> ResponseReturnValue:
                 role=f.get("role", ""),
                 password=password,
                 sites=auth.sites_with_codes(f.getlist("sites")),
+                agency_id=_agency_id(f.get("agency")),
                 actor=actor(),
             )
         except DomainError as exc:
@@ -82,6 +90,7 @@ def user_edit(user_id: int) -> ResponseReturnValue:
                 sites=auth.sites_with_codes(f.getlist("sites")),
                 active=f.get("active") == "on",
                 actor=actor(),
+                agency_id=_agency_id(f.get("agency")),
             )
         except DomainError as exc:
             errors = form_errors(exc)

@@ -50,7 +50,7 @@ def reporting_site(actor: User, code: str | None) -> Site | None:
     their only site. Volunteers: never (403).
     """
     role = Role(actor.role)
-    if role is Role.VOLUNTEER:
+    if role not in (Role.SITE_MANAGER, Role.PROGRAMME_LEAD, Role.ADMIN):
         raise PermissionDenied("Reports are for site managers and programme leads.")
     if code:
         return site_for_reporting(code, actor)

@@ -1,10 +1,13 @@
 """Support services and referrals: the directory (`directory`) and a member's signposts and
-referrals with their outcomes and follow-up (`referrals`), and the prompts shown at check-in
-(`prompts`). Importing this package registers
-the referrals' part in the member's subject access export and anonymisation."""
+referrals with their outcomes and follow-up (`referrals`); the prompts shown at check-in
+(`prompts`); the register of referral agencies (`agencies`) and the households they refer to
+a site (`inbound`). Importing this package registers the referrals' and inbound referrals'
+part in the member's subject access export and anonymisation, and the agencies a referrer's
+account can belong to."""
 
 from __future__ import annotations
 
+from supermarket.support.services import agencies, inbound
 from supermarket.support.services.directory import (
     can_edit,
     create_service,
@@ -34,6 +37,7 @@ __all__ = [
     "NewReferral",
     "OutcomeUpdate",
     "Prompt",
+    "agencies",
     "can_edit",
     "create_service",
     "dismiss_prompt",
@@ -41,6 +45,7 @@ __all__ = [
     "follow_up_list",
     "get_service",
     "had_support_before",
+    "inbound",
     "list_referrals",
     "list_services",
     "prompts_for",
