@@ -51,8 +51,8 @@ def stats() -> ResponseReturnValue:
 @api.get("/stats/tables/<name>.csv", REPORTERS, query=StatsQuery, responses=CSV_ANSWERS)
 def table_csv(name: str) -> ResponseReturnValue:
     """One table of the statistics as CSV (summary, sites, people, food, baseline, outcome,
-    transitions, trend; support, support_categories, support_answers, support_advice), with
-    the disclosure rule at the top; safe to open in a spreadsheet."""
+    transitions, trend; support, support_categories, support_inbound, support_answers,
+    support_advice), with the disclosure rule at the top; safe to open in a spreadsheet."""
     args = StatsQuery().load(request.args.to_dict())
     filename, text = services.table_download(
         name, actor=actor(), period=args["period"], site=args["site"]

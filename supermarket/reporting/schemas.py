@@ -343,6 +343,26 @@ class SupportPromptsOut(Schema):
     advice = fields.Nested(SupportPromptOut)
 
 
+class InboundKindOut(Schema):
+    kind = fields.String(metadata={"description": "The referring agency's kind."})
+    label = fields.String()
+    received = Count("Households referred by agencies of the kind in the period.")
+    accepted = Count("Of them: accepted (registered, or matched to a member).")
+
+
+class InboundOut(Schema):
+    by_agency_kind = fields.List(fields.Nested(InboundKindOut))
+    received = Count("Households referred to the site(s) by agencies in the period.")
+    accepted = Count("Of them: accepted (registered, or matched to a member).")
+    pct_accepted = Optional(fields.Float(), f"Accepted as a share of received; {WITHHELD_DOC}")
+    first_visits = Count("Of the accepted: those who have come to a first visit since.")
+    median_days_to_first_visit = Optional(
+        fields.Float(),
+        "Median days from the referral to the first visit; null where fewer than the smallest"
+        " denominator came, or their count is suppressed.",
+    )
+
+
 class SupportAnswerOut(Schema):
     answer = fields.String(
         metadata={"enum": ["yes_a_lot", "yes_a_little", "no", "not_used", "prefer_not_to_say"]}
@@ -404,6 +424,7 @@ class SupportOut(Schema):
     totals = fields.Nested(SupportTotalsOut)
     households = fields.Nested(SupportHouseholdsOut)
     prompts = fields.Nested(SupportPromptsOut, metadata={"description": "Prompts at check-in."})
+    inbound = fields.Nested(InboundOut, metadata={"description": "Referrals from agencies."})
     survey_answers = fields.Nested(SupportAnswersOut)
     advice_comparison = fields.Nested(AdviceComparisonOut)
     notes = fields.List(fields.String())

@@ -448,7 +448,36 @@ def support_advice(report: ReleasedReport) -> Table:
     )
 
 
-SUPPORT_TABLES: Final = ("support", "support_categories", "support_answers", "support_advice")
+def support_inbound(report: ReleasedReport) -> Table:
+    """Households referred by agencies, by the agency's kind, and how many were accepted."""
+    inbound = report.support["inbound"]
+    rows: list[tuple[Cell, ...]] = [
+        (row["label"], row["received"], row["accepted"]) for row in inbound["by_agency_kind"]
+    ]
+    rows.append(("All agencies", inbound["received"], inbound["accepted"]))
+    return Table(
+        key="support_inbound",
+        title="Households referred to us by agencies",
+        columns=(
+            Column("Kind of agency", "text"),
+            Column("Referred"),
+            Column("Accepted (became members)"),
+        ),
+        rows=tuple(rows),
+        notes=(
+            "Referrals received in the period through the system; accepted: registered, or"
+            " matched to a member already registered.",
+        ),
+    )
+
+
+SUPPORT_TABLES: Final = (
+    "support",
+    "support_categories",
+    "support_inbound",
+    "support_answers",
+    "support_advice",
+)
 TABLES: Final = (
     "summary",
     "sites",
@@ -473,6 +502,7 @@ BUILDERS: Final[dict[str, Callable[[ReleasedReport], Table]]] = {
     "trend": trend,
     "support": support,
     "support_categories": support_categories,
+    "support_inbound": support_inbound,
     "support_answers": support_answers,
     "support_advice": support_advice,
 }

@@ -24,7 +24,7 @@ from datetime import date, timedelta
 
 import pytest
 from pypdf import PdfReader
-from sqlalchemy import select, update
+from sqlalchemy import func, select, update
 
 from supermarket.extensions import db
 from supermarket.reporting.periods import parse_period
@@ -368,7 +368,13 @@ def test_a_leads_view_of_the_section_carries_no_personal_data(
             as_text=True
         ),
     ]
-    for name in ("support", "support_categories", "support_answers", "support_advice"):
+    for name in (
+        "support",
+        "support_categories",
+        "support_inbound",
+        "support_answers",
+        "support_advice",
+    ):
         bodies.append(
             client.get(
                 f"/api/v1/stats/tables/{name}.csv?period=2026-09", headers=headers
@@ -409,7 +415,7 @@ def test_the_section_reads_the_same_few_statements_whatever_the_number_of_sites(
     for n in range(5):
         make_site(code=f"extra{n}", name=f"Extra {n}")
     db.session.commit()
-    assert support_reads() == before <= 4
+    assert support_reads() == before <= 6  # referrals x2, answers, advice, inbound x2
 
 
 def _prompt(member_id, site, day, kind, outcome=None):
@@ -466,3 +472,91 @@ def test_prompts_at_check_in_and_their_take_up(supported, client, lead, token_fo
     login(lead)
     page = client.get("/reporting/programme?period=2026-09").get_data(as_text=True)
     assert "Households prompted about Healthy Start at check-in" in page
+
+
+def test_inbound_referrals_by_agency_kind_and_the_days_to_a_first_visit(
+    supported, client, lead, token_for
+):
+    """Harlow, September: Citizens Advice referred 22 households, all accepted as members who
+    visited in September; the early-help team 12 (5 accepted, 3 declined, 4 waiting); a school
+    one received at 00:30 on 1 September, London time (still August in UTC), which counts in
+    September, and one at 00:30 on 1 October (still September in UTC), which does not."""
+    from datetime import UTC, datetime
+
+    from supermarket.support.agency_models import InboundReferral, ReferralAgency
+
+    harlow = supported["sites"]["harlow"]
+    visitors = _september_visitors(harlow)
+    agencies = {}
+    for kind in ("citizens_advice", "council_early_help", "school"):
+        agencies[kind] = ReferralAgency(name=f"Agency {kind}", kind=kind)
+        db.session.add(agencies[kind])
+    db.session.flush()
+    received = datetime(2026, 9, 1, 8, 0, tzinfo=UTC)
+
+    def refer(kind, at, status="pending", member_id=None):
+        db.session.add(
+            InboundReferral(
+                agency_id=agencies[kind].id,
+                site_id=harlow.id,
+                first_name="Referred",
+                last_name="Household",
+                postcode="CM20 1AA",
+                consent_given=True,
+                status=status,
+                member_id=member_id,
+                created_at=at,
+                decline_reason="Outside our area" if status == "declined" else "",
+            )
+        )
+
+    for member_id in visitors[:22]:
+        refer("citizens_advice", received, "accepted", member_id)
+    for n in range(12):
+        status = "accepted" if n < 5 else "declined" if n < 8 else "pending"
+        refer("council_early_help", received, status, visitors[30 + n] if n < 5 else None)
+    refer("school", datetime(2026, 8, 31, 23, 30, tzinfo=UTC))
+    refer("school", datetime(2026, 9, 30, 23, 30, tzinfo=UTC))
+    db.session.commit()
+
+    ids = [site.id for site in supported["sites"].values()]
+    here = support_statistics(ids, SEPTEMBER, TODAY).by_scope[harlow.id]
+    assert here.inbound["citizens_advice"] == 22
+    assert here.inbound["council_early_help"] == 12
+    assert here.inbound["school"] == 1
+    assert here.inbound_accepted["citizens_advice"] == 22
+    assert here.inbound_accepted["council_early_help"] == 5
+    # Every accepted household visited in September: the days from 1 September to the first.
+    first = {
+        member_id: day
+        for member_id, day in db.session.execute(
+            select(Visit.member_id, func.min(Visit.local_date))
+            .where(
+                Visit.site_id == harlow.id,
+                Visit.local_date >= date(2026, 9, 1),
+                Visit.voided_at.is_(None),
+            )
+            .group_by(Visit.member_id)
+        )
+    }
+    accepted = [*visitors[:22], *visitors[30:35]]
+    expected = sorted((first[m] - date(2026, 9, 1)).days for m in accepted)
+    assert sorted(here.days_to_first_visit) == expected
+
+    body = client.get("/api/v1/stats?period=2026-09", headers=token_for(lead)).get_json()
+    assert StatsOut().validate(body) == {}
+    inbound = body["support"]["inbound"]
+    kinds = {row["kind"]: row for row in inbound["by_agency_kind"]}
+    assert (kinds["citizens_advice"]["received"], kinds["citizens_advice"]["accepted"]) == (
+        20,
+        20,
+    )
+    assert kinds["school"]["received"] == "<10"
+    assert inbound["received"] == 35
+    assert inbound["first_visits"] == 25  # 27, rounded to 5
+    middle = expected[len(expected) // 2]
+    assert inbound["median_days_to_first_visit"] == middle
+    site = client.get("/api/v1/stats?period=2026-09&site=basildon", headers=token_for(lead))
+    assert site.get_json()["support"]["inbound"]["median_days_to_first_visit"] is None
+    rows = _csv(client, lead, token_for, "support_inbound")
+    assert ["All agencies", "35", "25"] in [r[:3] for r in rows]

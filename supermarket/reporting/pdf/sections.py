@@ -196,6 +196,7 @@ def support_section(report: ReleasedReport) -> list[Any]:
     ]
     flowables += report_table(table_module.support(report), [FRAME_WIDTH * 0.7, FRAME_WIDTH * 0.3])
     flowables += report_table(table_module.support_categories(report))
+    flowables += report_table(table_module.support_inbound(report))
     flowables += report_table(
         table_module.support_answers(report), [FRAME_WIDTH * 0.7, FRAME_WIDTH * 0.3]
     )

@@ -194,7 +194,10 @@ def release_statistics(
     support_section: dict[str, Any] = {}
     if support is not None:
         support_section = support_block(
-            support_pattern(support, pattern, site_ids), scope, withheld
+            support_pattern(support, pattern, site_ids),
+            scope,
+            withheld,
+            support.by_scope[scope].days_to_first_visit,
         )
     rows: list[dict[str, Any]] = []
     if site is None:

@@ -20,6 +20,7 @@ from __future__ import annotations
 from collections import Counter
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from statistics import median
 from typing import Any, Final
 
 from supermarket.reporting.disclosure import (
@@ -31,6 +32,7 @@ from supermarket.reporting.disclosure import (
 from supermarket.reporting.outcomes import AssessmentPair
 from supermarket.reporting.release.pattern import Key, Pattern, Scope
 from supermarket.reporting.statistics.support import (
+    AGENCY_KINDS,
     ANSWERS,
     CATEGORIES,
     GROUPS,
@@ -38,6 +40,7 @@ from supermarket.reporting.statistics.support import (
     SupportFigures,
     SupportStatistics,
 )
+from supermarket.support.agency_models import AgencyKind
 from supermarket.support.models import Category
 from supermarket.surveys.models import SUPPORT_QUESTION, SupportAnswer
 from supermarket.surveys.scoring import INSECURE_10
@@ -102,6 +105,12 @@ def _counts(f: SupportFigures) -> dict[str, int]:
     for answer in ANSWERS:
         counts[f"answer.{answer}"] = f.answers[answer]
     counts["answer.total"] = sum(f.answers.values())
+    for kind in AGENCY_KINDS:
+        counts[f"inbound.{kind}.received"] = f.inbound[kind]
+        counts[f"inbound.{kind}.accepted"] = f.inbound_accepted[kind]
+    counts["inbound.received"] = sum(f.inbound.values())
+    counts["inbound.accepted"] = sum(f.inbound_accepted.values())
+    counts["inbound.first_visits"] = len(f.days_to_first_visit)
     for group in GROUPS:
         n, before, after = _insecure(f.advice_pairs[group])
         counts[f"advice.{group}.n"] = n
@@ -121,6 +130,8 @@ def _lines() -> list[tuple[list[str], str]]:
         lines.append(([f"cat.{c}.{name}" for c in CATEGORIES], f"all.{name}"))
     lines.append((["all.signpost", "all.referral"], "all.total"))
     lines.append(([f"answer.{a}" for a in ANSWERS], "answer.total"))
+    for name in ("received", "accepted"):
+        lines.append(([f"inbound.{k}.{name}" for k in AGENCY_KINDS], f"inbound.{name}"))
     for name in ("n", "insecure_baseline", "insecure_follow_up"):
         lines.append(([f"advice.{g}.{name}" for g in GROUPS], f"advice.{name}"))
     return lines
@@ -157,6 +168,7 @@ class _Scope:
     pattern: Pattern
     scope: Scope
     withheld: dict[str, str]
+    days_to_first_visit: Sequence[int] = ()
 
     @property
     def policy(self) -> DisclosurePolicy:
@@ -179,6 +191,43 @@ class _Scope:
             self.withheld[f"support.{path}"] = reason
             return None
         return round(100 * part / whole, 1)
+
+
+def _median_days(s: _Scope) -> float | None:
+    """The median days from an inbound referral to the first visit: shown only where as many
+    households came as a percentage needs, and their count is shown."""
+    n = s.pattern.raw("inbound.first_visits", s.scope)
+    path = "support.inbound.median_days_to_first_visit"
+    if n < s.policy.min_denominator:
+        s.withheld[path] = (
+            f"Not shown: fewer than {s.policy.min_denominator} households came to a first visit."
+        )
+        return None
+    if s.pattern.hidden("inbound.first_visits", s.scope):
+        s.withheld[path] = "Not shown: a count it is made from is suppressed."
+        return None
+    return float(median(s.days_to_first_visit))
+
+
+def _inbound_block(s: _Scope) -> dict[str, Any]:
+    return {
+        "by_agency_kind": [
+            {
+                "kind": kind.value,
+                "label": kind.label,
+                "received": s.count(f"inbound.{kind.value}.received"),
+                "accepted": s.count(f"inbound.{kind.value}.accepted"),
+            }
+            for kind in AgencyKind
+        ],
+        "received": s.count("inbound.received"),
+        "accepted": s.count("inbound.accepted"),
+        "pct_accepted": s.percentage(
+            "inbound.pct_accepted", "inbound.accepted", "inbound.received"
+        ),
+        "first_visits": s.count("inbound.first_visits"),
+        "median_days_to_first_visit": _median_days(s),
+    }
 
 
 def _category_row(s: _Scope, key: str, label: str) -> dict[str, Any]:
@@ -275,12 +324,45 @@ def summary_rows(section: Mapping[str, Any]) -> list[dict[str, Any]]:
                 "kind": "pct",
             },
         ]
+    inbound = section["inbound"]
+    rows += [
+        {
+            "key": "inbound_received",
+            "label": "Households referred to us by agencies",
+            "value": inbound["received"],
+            "kind": "count",
+        },
+        {
+            "key": "inbound_accepted",
+            "label": "... of them who became members (accepted)",
+            "value": inbound["accepted"],
+            "kind": "count",
+        },
+        {
+            "key": "inbound_first_visits",
+            "label": "... of them who have come to a first visit",
+            "value": inbound["first_visits"],
+            "kind": "count",
+        },
+        {
+            "key": "inbound_median_days_to_first_visit",
+            "label": "Median days from an agency's referral to the first visit",
+            "value": inbound["median_days_to_first_visit"],
+            "kind": "mean",
+        },
+    ]
     return rows
 
 
-def support_block(pattern: Pattern, scope: Scope, withheld: dict[str, str]) -> dict[str, Any]:
-    """One scope's released support section (the JSON feed's `support`)."""
-    s = _Scope(pattern, scope, withheld)
+def support_block(
+    pattern: Pattern,
+    scope: Scope,
+    withheld: dict[str, str],
+    days_to_first_visit: Sequence[int] = (),
+) -> dict[str, Any]:
+    """One scope's released support section (the JSON feed's `support`); the scope's raw
+    days from inbound referral to first visit give the median, when it may be shown."""
+    s = _Scope(pattern, scope, withheld, days_to_first_visit)
     categories = [_category_row(s, f"cat.{c.value}", c.label) for c in Category]
     for row in categories:
         row["category"] = row["category"].removeprefix("cat.")
@@ -307,6 +389,7 @@ def support_block(pattern: Pattern, scope: Scope, withheld: dict[str, str]) -> d
             }
             for kind in PROMPTS
         },
+        "inbound": _inbound_block(s),
         "survey_answers": {
             "question": SUPPORT_QUESTION,
             "answers": [
@@ -349,6 +432,13 @@ def methods_paragraphs(policy: DisclosurePolicy) -> list[str]:
         " advice services, for a household whose latest survey showed very low food"
         " security), and of them those signposted or referred to a matching service from the"
         " prompt, then or later. Each member is counted once.",
+        "Inbound referrals: households an agency (Citizens Advice, the council's early-help"
+        " team, a school, a GP social prescriber, Jobcentre Plus ...) referred to a site"
+        " through the system, received on a day of the period (London time), by the agency's"
+        " kind; accepted: registered as members, or matched to a member already registered."
+        " First visit: the household's first visit on or after the day of the referral, to"
+        " now; the median of the days between is shown only where at least"
+        f" {policy.min_denominator} households came and their count is shown.",
         f'The follow-up survey asks, optionally, "{SUPPORT_QUESTION}" of members signposted'
         " or referred before it; the answers are counted for the follow-ups taken in the"
         " period. The answer never affects membership or the survey's score.",

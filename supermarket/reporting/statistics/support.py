@@ -16,6 +16,10 @@ Definitions (the methods page repeats them):
   in the period, and of them those for whom it was acted on (a signpost or referral to a
   matching service recorded from it, then or later); each member once per site, and once
   across the programme.
+- Inbound referrals: households referred to a site by an agency in the period (received on a
+  day of it, London time), by the agency's kind; of them those accepted (registered, or matched
+  to a member already registered), and those who have come to a first visit since the
+  referral (not voided), with the days from the referral to that visit.
 - Survey answers: the follow-up surveys taken in the period that answered the support question.
 - Advice comparison: the same cohort as the paired outcome (members whose 3-month follow-up
   fell due in the period, both surveys complete), split by whether the member had a benefits
@@ -27,8 +31,9 @@ from __future__ import annotations
 from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from datetime import date, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 from typing import Final
+from zoneinfo import ZoneInfo
 
 from sqlalchemy import and_, case, exists, func, select
 from sqlalchemy.orm import aliased
@@ -38,6 +43,12 @@ from supermarket.members.terms import add_months
 from supermarket.reporting.outcomes import AssessmentPair
 from supermarket.reporting.periods import Period
 from supermarket.reporting.rollups import FOLLOW_UP_MONTHS
+from supermarket.support.agency_models import (
+    AgencyKind,
+    InboundReferral,
+    InboundStatus,
+    ReferralAgency,
+)
 from supermarket.support.models import (
     Category,
     PromptKind,
@@ -55,6 +66,10 @@ CATEGORIES: Final = tuple(c.value for c in Category)
 KINDS: Final = tuple(k.value for k in ReferralKind)
 ANSWERS: Final = tuple(a.value for a in SupportAnswer)
 PROMPTS: Final = tuple(k.value for k in PromptKind)
+AGENCY_KINDS: Final = tuple(k.value for k in AgencyKind)
+# The programme's days are London's (as every site's today); an inbound referral is received
+# on the London day of its created_at.
+LONDON: Final = ZoneInfo("Europe/London")
 ENGAGED: Final = (ReferralStatus.ENGAGED.value, ReferralStatus.RESOLVED.value)
 ADVICE: Final = (Category.BENEFITS_ADVICE.value, Category.DEBT_ADVICE.value)
 # The two groups of the advice comparison: engaged with advice, and the rest of the cohort.
@@ -82,6 +97,11 @@ class SupportFigures:
     # prompt kind -> members prompted in the period, and of them those it was acted on for
     prompted: dict[str, int] = field(default_factory=lambda: dict.fromkeys(PROMPTS, 0))
     prompts_acted: dict[str, int] = field(default_factory=lambda: dict.fromkeys(PROMPTS, 0))
+    # agency kind -> inbound referrals received in the period, and of them accepted
+    inbound: dict[str, int] = field(default_factory=lambda: dict.fromkeys(AGENCY_KINDS, 0))
+    inbound_accepted: dict[str, int] = field(default_factory=lambda: dict.fromkeys(AGENCY_KINDS, 0))
+    # days from each referral received in the period to the household's first visit since
+    days_to_first_visit: list[int] = field(default_factory=list)
     answers: dict[str, int] = field(default_factory=lambda: dict.fromkeys(ANSWERS, 0))
     # group (engaged, other) -> pair of complete assessments -> members
     advice_pairs: dict[str, Counter[AssessmentPair]] = field(
@@ -101,6 +121,10 @@ class SupportFigures:
         # prompted and prompts_acted: members, not additive either (_prompts counts them)
         for group in GROUPS:
             self.advice_pairs[group].update(other.advice_pairs[group])
+        for kind in AGENCY_KINDS:
+            self.inbound[kind] += other.inbound[kind]
+            self.inbound_accepted[kind] += other.inbound_accepted[kind]
+        self.days_to_first_visit += other.days_to_first_visit
 
 
 @dataclass(frozen=True, slots=True)
@@ -117,6 +141,7 @@ def support_statistics(site_ids: Sequence[int], period: Period, today: date) -> 
     found: dict[Scope, SupportFigures] = {site_id: SupportFigures() for site_id in site_ids}
     if site_ids and period.start <= end:
         _made(found, site_ids, period.start, end)
+        _inbound(found, site_ids, period.start, end, today)
         _answers(found, site_ids, period.start, end)
         _advice_pairs(found, site_ids, period)
     programme = SupportFigures()
@@ -153,6 +178,60 @@ def _made(
         figures.made[category][kind] += int(count)
         figures.engaged[category] += int(engaged or 0)
         figures.resolved[category] += int(resolved or 0)
+
+
+def _london_midnight(day: date) -> datetime:
+    return datetime.combine(day, time(0), LONDON).astimezone(UTC)
+
+
+def _inbound(
+    found: dict[Scope, SupportFigures],
+    site_ids: Sequence[int],
+    start: date,
+    end: date,
+    today: date,
+) -> None:
+    """Inbound referrals received in the period by agency kind, those accepted, and the days
+    from each to the household's first visit since (two statements, whatever the sites)."""
+    rows = db.session.execute(
+        select(
+            InboundReferral.site_id,
+            ReferralAgency.kind,
+            InboundReferral.status,
+            InboundReferral.member_id,
+            InboundReferral.created_at,
+        )
+        .join(ReferralAgency, ReferralAgency.id == InboundReferral.agency_id)
+        .where(
+            InboundReferral.site_id.in_(site_ids),
+            InboundReferral.created_at >= _london_midnight(start),
+            InboundReferral.created_at < _london_midnight(end + timedelta(days=1)),
+        )
+    ).all()
+    referred: list[tuple[int, int, date]] = []  # (site, member, day received)
+    for site_id, kind, status, member_id, created_at in rows:
+        figures = found[site_id]
+        figures.inbound[kind] += 1
+        if status == InboundStatus.ACCEPTED.value and member_id is not None:
+            figures.inbound_accepted[kind] += 1
+            referred.append((site_id, member_id, created_at.astimezone(LONDON).date()))
+    if not referred:
+        return
+    visits: dict[int, list[date]] = {}
+    for member_id, day in db.session.execute(
+        select(Visit.member_id, Visit.local_date)
+        .where(
+            Visit.member_id.in_(sorted({member for _site, member, _day in referred})),
+            Visit.local_date.between(start, today),
+            Visit.voided_at.is_(None),  # as rollups.definitions.counted_visits()
+        )
+        .distinct()
+    ):
+        visits.setdefault(member_id, []).append(day)
+    for site_id, member_id, received in referred:
+        since = [day for day in visits.get(member_id, ()) if day >= received]
+        if since:
+            found[site_id].days_to_first_visit.append((min(since) - received).days)
 
 
 def _households(
