@@ -343,15 +343,15 @@ class SupportPromptsOut(Schema):
     advice = fields.Nested(SupportPromptOut)
 
 
-class InboundKindOut(Schema):
+class SupportInboundKindOut(Schema):
     kind = fields.String(metadata={"description": "The referring agency's kind."})
     label = fields.String()
     received = Count("Households referred by agencies of the kind in the period.")
     accepted = Count("Of them: accepted (registered, or matched to a member).")
 
 
-class InboundOut(Schema):
-    by_agency_kind = fields.List(fields.Nested(InboundKindOut))
+class SupportInboundOut(Schema):
+    by_agency_kind = fields.List(fields.Nested(SupportInboundKindOut))
     received = Count("Households referred to the site(s) by agencies in the period.")
     accepted = Count("Of them: accepted (registered, or matched to a member).")
     pct_accepted = Optional(fields.Float(), f"Accepted as a share of received; {WITHHELD_DOC}")
@@ -424,7 +424,7 @@ class SupportOut(Schema):
     totals = fields.Nested(SupportTotalsOut)
     households = fields.Nested(SupportHouseholdsOut)
     prompts = fields.Nested(SupportPromptsOut, metadata={"description": "Prompts at check-in."})
-    inbound = fields.Nested(InboundOut, metadata={"description": "Referrals from agencies."})
+    inbound = fields.Nested(SupportInboundOut, metadata={"description": "Referrals from agencies."})
     survey_answers = fields.Nested(SupportAnswersOut)
     advice_comparison = fields.Nested(AdviceComparisonOut)
     notes = fields.List(fields.String())
