@@ -411,7 +411,12 @@ class SupportRowOut(Schema):
             "oneOf": [*_COUNT_TYPES, {"type": "number"}],
         },
     )
-    kind = fields.String(metadata={"enum": ["count", "pct"]})
+    kind = fields.String(
+        metadata={
+            "enum": ["count", "pct", "mean"],
+            "description": "count; pct (a percentage); mean (a median or mean, e.g. of days).",
+        }
+    )
 
 
 class SupportOut(Schema):
