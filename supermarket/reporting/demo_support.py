@@ -1,6 +1,7 @@
 """Demo data for the reports' "Support beyond food": last month's signposts and referrals at
-each site (after support's own demo referrals), and the follow-up surveys' answers to the
-support question, so that the programme's latest month shows the section with figures."""
+each site (after support's own demo referrals), Healthy Start prompts at check-in and
+households referred by the demo's agencies, and the follow-up surveys' answers to the support
+question, so that the programme's latest month shows the section with figures."""
 
 from __future__ import annotations
 
@@ -9,12 +10,21 @@ from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from supermarket.auth.models import Role
 from supermarket.extensions import db
+from supermarket.members.models import Member
 from supermarket.sites.calendar import site_today
-from supermarket.support.models import Referral, ReferralKind, ReferralStatus
+from supermarket.support.agency_models import InboundReferral, InboundStatus, ReferralAgency
+from supermarket.support.models import (
+    PromptKind,
+    PromptOutcome,
+    Referral,
+    ReferralKind,
+    ReferralStatus,
+    SupportPrompt,
+)
 from supermarket.support.services import services_for_site
 from supermarket.surveys.models import SurveyAssessment, SurveyKind
 from supermarket.visits.models import Visit
@@ -84,7 +94,111 @@ def seed_for_reports(ctx: Any) -> None:
                 )
                 made += 1
                 _backdated(site, volunteer, rng.choice(visitors), service, kind, status, day)
+        _prompts(site, volunteer, rng, visitors, by_category.get("healthy_start"), first, last)
+        _inbound(ctx, site, rng, first, last)
         _support_answers(site, volunteer, rng, today)
+
+
+# Last month at each site: Healthy Start prompts shown (of which acted on: a signpost), and
+# households referred by the agencies that refer to the site (of which accepted).
+REPORT_PROMPTS, PROMPTS_ACTED = 12, 8
+REPORT_INBOUND, INBOUND_ACCEPTED = 13, 11
+
+
+def _prompts(
+    site: Any,
+    volunteer: Any,
+    rng: random.Random,
+    visitors: list[int],
+    healthy_start: Any,
+    first: date,
+    last: date,
+) -> None:
+    """Healthy Start prompts shown last month to households with a child under 5 who visited;
+    the first few acted on with a signpost to the site's Healthy Start service."""
+    if healthy_start is None or not visitors:
+        return
+    with_babies = list(
+        db.session.scalars(
+            select(Member.id)
+            .where(Member.id.in_(visitors), Member.children_0_4 > 0)
+            .order_by(Member.id)
+            .limit(REPORT_PROMPTS)
+        )
+    )
+    for n, member_id in enumerate(with_babies):
+        day = first + timedelta(days=rng.randint(0, (last - first).days))
+        prompt = SupportPrompt(
+            site_id=site.id,
+            member_id=member_id,
+            kind=PromptKind.HEALTHY_START.value,
+            first_shown_on=day,
+        )
+        if n < PROMPTS_ACTED:
+            signpost = _backdated(
+                site,
+                volunteer,
+                member_id,
+                healthy_start,
+                ReferralKind.SIGNPOST,
+                ReferralStatus.MADE,
+                day,
+            )
+            db.session.flush()
+            prompt.outcome, prompt.outcome_on = PromptOutcome.ACTED.value, day
+            prompt.outcome_by_id, prompt.referral_id = volunteer.id, signpost.id
+        elif n == PROMPTS_ACTED:
+            prompt.outcome, prompt.outcome_on = PromptOutcome.DISMISSED.value, day
+            prompt.reason, prompt.outcome_by_id = "already_has", volunteer.id
+        db.session.add(prompt)
+
+
+def _inbound(ctx: Any, site: Any, rng: random.Random, first: date, last: date) -> None:
+    """Households referred last month by the agencies that refer to the site: most accepted
+    as members who then came to the shop a few days later, two declined."""
+    agencies = [
+        a
+        for a in db.session.scalars(select(ReferralAgency).order_by(ReferralAgency.id))
+        if a.refers_to(site)
+    ]
+    if not agencies:
+        return
+    # Households whose first visit last month came after its first week: "referred" before it.
+    firsts = db.session.execute(
+        select(Visit.member_id, func.min(Visit.local_date))
+        .where(Visit.site_id == site.id, Visit.local_date.between(first, last))
+        .group_by(Visit.member_id)
+        .having(func.min(Visit.local_date) >= first + timedelta(days=7))
+        .order_by(Visit.member_id)
+        .limit(INBOUND_ACCEPTED)
+    ).all()
+    zone = ZoneInfo(site.timezone)
+    for n in range(REPORT_INBOUND):
+        agency = agencies[n % len(agencies)]
+        accepted = n < len(firsts)
+        visited = firsts[n][1] if accepted else first + timedelta(days=rng.randint(0, 20))
+        received = visited - timedelta(days=rng.randint(0, 6))
+        at = datetime.combine(received, time(10, 30), zone).astimezone(UTC)
+        member = db.session.get(Member, firsts[n][0]) if accepted else None
+        db.session.add(
+            InboundReferral(
+                agency_id=agency.id,
+                site_id=site.id,
+                first_name=member.first_name if member else "Referred",
+                last_name=member.last_name if member else "Household",
+                postcode=member.postcode if member else "CO15 1AA",
+                adults=member.adults if member else 1,
+                consent_given=True,
+                reason="Struggling with food costs while a benefit claim is sorted out.",
+                status=(InboundStatus.ACCEPTED if accepted else InboundStatus.DECLINED).value,
+                created_at=at,
+                decided_at=at + timedelta(hours=3),
+                decline_reason=""
+                if accepted
+                else "Outside our area: please refer them nearer home.",
+                member_id=member.id if member else None,
+            )
+        )
 
 
 def _backdated(
@@ -95,26 +209,26 @@ def _backdated(
     kind: ReferralKind,
     status: ReferralStatus,
     day: date,
-) -> None:
+) -> Referral:
     at = datetime.combine(day, time(11, 15), ZoneInfo(site.timezone)).astimezone(UTC)
     after = 0 if status == ReferralStatus.MADE else 7
-    db.session.add(
-        Referral(
-            site_id=site.id,
-            member_id=member_id,
-            service_id=service.id,
-            kind=kind.value,
-            consent_given=kind == ReferralKind.REFERRAL,
-            note="",
-            status=status.value,
-            made_on=day,
-            status_on=day + timedelta(days=after),
-            recorded_at=at,
-            recorded_by_id=volunteer.id,
-            updated_at=at + timedelta(days=after),
-            updated_by_id=volunteer.id,
-        )
+    referral = Referral(
+        site_id=site.id,
+        member_id=member_id,
+        service_id=service.id,
+        kind=kind.value,
+        consent_given=kind == ReferralKind.REFERRAL,
+        note="",
+        status=status.value,
+        made_on=day,
+        status_on=day + timedelta(days=after),
+        recorded_at=at,
+        recorded_by_id=volunteer.id,
+        updated_at=at + timedelta(days=after),
+        updated_by_id=volunteer.id,
     )
+    db.session.add(referral)
+    return referral
 
 
 def _support_answers(site: Any, volunteer: Any, rng: random.Random, today: date) -> None:
