@@ -391,10 +391,17 @@ def verify_totp(user: User, code: str) -> bool:
 
 
 def mfa_required(user: User, *, deployment_requires: bool) -> bool:
-    """Enrolled users always give a code; leads and admins must enrol when the deployment says."""
+    """Enrolled users always give a code; when the deployment says, admins, leads, site
+    managers and referrers (an agency's staff, who send households' details from outside the
+    sites) must enrol. Volunteers at a shared desk tablet are not asked."""
     if user.totp_secret:
         return True
-    return deployment_requires and user.role in (Role.ADMIN, Role.PROGRAMME_LEAD, Role.SITE_MANAGER)
+    return deployment_requires and user.role in (
+        Role.ADMIN,
+        Role.PROGRAMME_LEAD,
+        Role.SITE_MANAGER,
+        Role.REFERRER,
+    )
 
 
 # --- API tokens ----------------------------------------------------------------------------

@@ -163,3 +163,7 @@ def retention_run(dry_run: bool, today: object) -> None:
     if lapsed:
         click.echo("Lapsed: " + ", ".join(f"{code} {n}" for code, n in lapsed.items()))
     click.echo(f"{verb} {report.total} members in all.")
+    if report.others_cleared:
+        cleared = ", ".join(f"{code} {n}" for code, n in report.others_cleared.items())
+        verb = "Would clear" if dry_run else "Cleared"
+        click.echo(f"{verb} the details of people who never became members: {cleared}.")

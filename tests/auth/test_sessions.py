@@ -259,6 +259,21 @@ def test_deployment_can_require_enrolment_for_leads_and_admins(app, client, make
         app.config["MFA_REQUIRED"] = False
 
 
+def test_deployment_can_require_enrolment_for_referrers(app, client, make_user):
+    """An agency's referrer sends households' details from outside the sites: enrolled too."""
+    user = make_user("referrer")
+    app.config["MFA_REQUIRED"] = True
+    try:
+        response = client.post(
+            "/login",
+            data={"email": user.email, "password": PASSWORD, "csrf_token": csrf_token(client)},
+        )
+        assert response.headers["Location"].endswith("/login/enrol")
+        assert client.get("/support/referrals").status_code == 302
+    finally:
+        app.config["MFA_REQUIRED"] = False
+
+
 def test_volunteers_are_not_asked_for_a_code(app, client, make_user, login):
     app.config["MFA_REQUIRED"] = True
     try:

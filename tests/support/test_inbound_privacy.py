@@ -75,3 +75,59 @@ def test_anonymising_the_member_clears_the_referrals_personal_details(
     assert kept.agency.kind == "citizens_advice"
     assert kept.decided_at is not None
     assert kept.member_id == member.id
+
+
+def test_retention_clears_referrals_that_never_became_members(desk, make_agency, make_referrer):
+    """A declined referral keeps the household's details for the site's retention period from
+    the decision, a referral never decided from when it came in; then they are cleared (the
+    row stays for statistics), once; an accepted referral waits for its member's retention."""
+    from datetime import UTC, date, datetime, timedelta
+
+    rosa = make_referrer(make_agency(desk.site, name="Essex early help"))
+
+    def referred(first_name: str) -> InboundReferral:
+        return inbound.refer(
+            desk.site,
+            inbound.NewInbound(
+                first_name=first_name,
+                last_name="Household",
+                postcode="CM20 2QT",
+                phone="07700 900555",
+                reason="Rent arrears.",
+                consent_given=True,
+            ),
+            actor=rosa,
+        )
+
+    declined, waiting, recent = referred("Declined"), referred("Waiting"), referred("Recent")
+    inbound.decline(desk.site, declined.id, "Outside our area.", actor=desk.volunteer)
+    accepted, _member = _accepted(desk, make_agency, make_referrer)
+    months = desk.site.settings.retention_months
+    long_ago = datetime(2024, 1, 10, 12, 0, tzinfo=UTC)
+    for referral in (declined, waiting, accepted):
+        referral.created_at = long_ago
+    declined.decided_at = long_ago + timedelta(days=2)
+    accepted.decided_at = long_ago + timedelta(days=2)
+    db.session.commit()
+    today = date(2024, 1, 12) + timedelta(days=31 * months + 31)
+
+    dry = privacy.run_retention(today=today, dry_run=True)
+    assert dry.others_cleared == {desk.site.code: 2}
+    assert db.session.get(InboundReferral, declined.id).first_name == "Declined"
+
+    report = privacy.run_retention(today=today)
+    db.session.commit()
+    assert report.others_cleared == {desk.site.code: 2}
+    for referral in (declined, waiting):
+        row = db.session.get(InboundReferral, referral.id)
+        assert (row.first_name, row.last_name, row.postcode, row.phone, row.reason) == (
+            "",
+            "",
+            "",
+            "",
+            "",
+        )
+        assert row.agency_id is not None  # the row stays, for statistics
+    assert db.session.get(InboundReferral, recent.id).first_name == "Recent"
+    assert db.session.get(InboundReferral, accepted.id).first_name == "Amira"
+    assert privacy.run_retention(today=today).others_cleared == {}

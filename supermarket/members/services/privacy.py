@@ -37,6 +37,11 @@ ANONYMISE_HOOKS: list[Callable[[Member], None]] = []
 # Called with the member and the export's records (table name -> rows) before it is returned:
 # a domain above members may add what makes its rows readable (a service's name for its id).
 EXPORT_HOOKS: list[Callable[[Member, dict[str, list[dict[str, Any]]]], None]] = []
+# Personal data kept about people who never became members (a household an agency referred,
+# declined or never decided): each hook clears what it keeps for a site from before the
+# cutoff (the site's retention period ago) and answers how many records it cleared (in a dry
+# run, would clear). Domains above members register one, as for the hooks above.
+RETENTION_HOOKS: list[Callable[[Site, date, bool], int]] = []
 
 
 # --- subject access -------------------------------------------------------------------------
@@ -173,6 +178,8 @@ class RetentionReport:
 
     anonymised: dict[str, int] = field(default_factory=dict)
     cutoffs: dict[str, date] = field(default_factory=dict)
+    # records about people who never became members, cleared (RETENTION_HOOKS), per site code
+    others_cleared: dict[str, int] = field(default_factory=dict)
 
     @property
     def total(self) -> int:
@@ -236,11 +243,14 @@ def run_retention(
                 db.session.flush()
         if count:
             report.anonymised[site.code] = count
+        others = sum(hook(site, cutoff, dry_run) for hook in RETENTION_HOOKS)
+        if others:
+            report.others_cleared[site.code] = others
     if not dry_run:
         audit.record(
             "retention.run",
             actor=None,
             object_type="programme",
-            details={"anonymised": report.anonymised},
+            details={"anonymised": report.anonymised, "others_cleared": report.others_cleared},
         )
     return report

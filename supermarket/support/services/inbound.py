@@ -12,10 +12,11 @@ only (404 otherwise). Personal details are cleared when the member it became is 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import UTC, date, datetime, time
 from typing import Any
+from zoneinfo import ZoneInfo
 
-from sqlalchemy import column, select, table, update
+from sqlalchemy import and_, column, func, or_, select, table, update
 from werkzeug.datastructures import MultiDict
 
 from supermarket.auth import audit
@@ -376,22 +377,41 @@ def decline(site: Site, referral_id: int, reason: str, *, actor: User) -> Inboun
 # --- the member's data rights ------------------------------------------------------------
 
 
+_CLEARED = {
+    "first_name": "",
+    "last_name": "",
+    "date_of_birth": None,
+    "postcode": "",
+    "phone": "",
+    "email": "",
+    "reason": "",
+}
+
+
 def _clear_details(member: Member) -> None:
     """On anonymisation: the household's details and the reason go; the row stays (it still
     counts, by agency kind and dates, in statistics)."""
     db.session.execute(
-        update(InboundReferral)
-        .where(InboundReferral.member_id == member.id)
-        .values(
-            first_name="",
-            last_name="",
-            date_of_birth=None,
-            postcode="",
-            phone="",
-            email="",
-            reason="",
-        )
+        update(InboundReferral).where(InboundReferral.member_id == member.id).values(**_CLEARED)
     )
+
+
+def _clear_unregistered(site: Site, cutoff: date, dry_run: bool) -> int:
+    """Retention: a referral that never became a member (declined, or never decided) keeps
+    the household's details for the site's retention period from the decision (or from when
+    it came in), then they are cleared; the row stays for statistics. Answers how many."""
+    start_of_cutoff = datetime.combine(cutoff, time(0), ZoneInfo(site.timezone)).astimezone(UTC)
+    due = and_(
+        InboundReferral.site_id == site.id,
+        InboundReferral.member_id.is_(None),
+        InboundReferral.status != InboundStatus.ACCEPTED.value,
+        func.coalesce(InboundReferral.decided_at, InboundReferral.created_at) < start_of_cutoff,
+        or_(InboundReferral.first_name != "", InboundReferral.postcode != ""),
+    )
+    if dry_run:
+        return db.session.scalar(select(func.count()).select_from(InboundReferral).where(due)) or 0
+    cleared = db.session.execute(update(InboundReferral).where(due).values(**_CLEARED))
+    return int(getattr(cleared, "rowcount", 0) or 0)
 
 
 def _name_agencies(member: Member, records: dict[str, list[dict[str, Any]]]) -> None:
@@ -410,3 +430,4 @@ def _name_agencies(member: Member, records: dict[str, list[dict[str, Any]]]) -> 
 
 privacy.ANONYMISE_HOOKS.append(_clear_details)
 privacy.EXPORT_HOOKS.append(_name_agencies)
+privacy.RETENTION_HOOKS.append(_clear_unregistered)
