@@ -235,3 +235,14 @@ def test_the_account_page_refuses_the_email_as_the_new_password(client, make_use
     html = response.get_data(as_text=True)
     assert f'<p class="error" id="f-new_password-error" role="alert">{IS_EMAIL}</p>' in html
     assert auth.authenticate(user.email, PASSWORD) is not None
+
+
+def test_the_staff_list_names_a_referrers_agency(client, make_user, login):
+    from supermarket.support.agency_models import ReferralAgency
+
+    referrer = make_user("referrer")
+    agency = db.session.get(ReferralAgency, referrer.agency_id)
+    login(make_user("admin"))
+    page = client.get("/admin/users").get_data(as_text=True)
+    assert "Sites or agency" in page
+    assert agency.name in page

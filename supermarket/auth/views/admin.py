@@ -28,7 +28,8 @@ def admin_home() -> ResponseReturnValue:
 @bp.get("/admin/users")
 @roles(Role.ADMIN)
 def user_list() -> ResponseReturnValue:
-    return render_template("admin/users.html", users=auth.list_users())
+    agencies = dict(auth.agency_choices())  # a referrer's agency, by name
+    return render_template("admin/users.html", users=auth.list_users(), agencies=agencies)
 
 
 def _user_form(user: User | None, errors: dict[str, str]) -> ResponseReturnValue:
