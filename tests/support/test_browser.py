@@ -116,3 +116,60 @@ def test_a_volunteer_signposts_and_refers_from_the_check_in_panel(browser_page, 
     db.session.remove()
     kinds = sorted(r.kind for r in db.session.scalars(select(Referral)))
     assert kinds == ["referral", "signpost"]
+
+
+def test_an_agency_refers_a_household_and_the_site_registers_them(
+    browser_page, desk, make_agency, make_referrer
+):
+    """Rosa, at Citizens Advice, refers a household on a tablet; Sue at the desk accepts it
+    through the registration form already filled in; Rosa then reads that it was accepted."""
+    from supermarket.members.models import Member
+    from supermarket.support.agency_models import InboundReferral
+
+    page = browser_page
+    page.set_viewport_size({"width": 1024, "height": 768})
+    rosa = make_referrer(make_agency(desk.site, name="Citizens Advice Harlow"))
+    browser_login(page, rosa)
+    expect(page.get_by_role("heading", name="Refer a household")).to_be_visible()
+    page.get_by_label("First name").fill("Amira")
+    page.get_by_label("Surname").fill("Haddad")
+    page.get_by_label("Day").fill("12")
+    page.get_by_label("Month").fill("4")
+    page.get_by_label("Year").fill("1988")
+    page.get_by_label("Postcode").fill("CM20 2QT")
+    page.get_by_label("Children 5–11").fill("2")
+    page.get_by_label("Why you are referring them").fill("Universal Credit delayed; rent arrears.")
+    page.get_by_label("How soon").select_option("urgent")
+    page.get_by_label("The household agreed").check()
+    with page.expect_navigation():
+        page.get_by_role("button", name="Send the referral").click()
+    listed = page.locator("tbody tr", has_text="Amira Haddad")
+    expect(listed).to_contain_text("Waiting for the site")
+    screenshot(page, "support-referrer-sent")
+    with page.expect_navigation():
+        page.get_by_role("button", name="Sign out").click()
+
+    browser_login(page, desk.volunteer)
+    page.goto("/support/inbound")
+    row = page.locator("tbody tr", has_text="Amira Haddad")
+    expect(row).to_contain_text("Urgent")
+    with page.expect_navigation():
+        row.get_by_role("link", name="Accept and register").click()
+    expect(page.get_by_label("First name")).to_have_value("Amira")
+    expect(page.get_by_label("Postcode")).to_have_value("CM20 2QT")
+    page.get_by_label("I have given the member the privacy notice").check()
+    screenshot(page, "support-inbound-accept")
+    with page.expect_navigation():
+        page.get_by_role("button", name="Register").click()
+    expect(page.get_by_role("heading", name="Amira Haddad")).to_be_visible()
+
+    db.session.remove()
+    member = db.session.scalar(select(Member).where(Member.last_name == "Haddad"))
+    referral = db.session.scalar(select(InboundReferral))
+    assert member is not None
+    assert referral is not None
+    assert (referral.status, referral.member_id) == ("accepted", member.id)
+    with page.expect_navigation():
+        page.get_by_role("button", name="Sign out").click()
+    browser_login(page, rosa)
+    expect(page.locator("tbody tr", has_text="Amira Haddad")).to_contain_text("Accepted")
