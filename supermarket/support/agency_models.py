@@ -31,6 +31,7 @@ from supermarket.auth.models import User
 from supermarket.members.models import Member
 from supermarket.models import Base, LabelledEnum, UTCDateTime, utcnow
 from supermarket.sites.models import Site
+from supermarket.support.models import sql_values
 
 MAX_AGENCY_NAME = 120
 MAX_PHONE = 30
@@ -63,10 +64,6 @@ class InboundStatus(LabelledEnum):
     DECLINED = "declined", "Declined"
 
 
-def _in(enum: type[LabelledEnum]) -> str:
-    return ", ".join(f"'{m.value}'" for m in enum)
-
-
 referral_agency_sites = Table(
     "referral_agency_sites",
     Base.metadata,
@@ -84,7 +81,7 @@ class ReferralAgency(Base):
     register. An agency is never deleted (set not active), so its referrals keep it."""
 
     __tablename__ = "referral_agencies"
-    __table_args__ = (CheckConstraint(f"kind IN ({_in(AgencyKind)})", name="kind"),)
+    __table_args__ = (CheckConstraint(f"kind IN ({sql_values(AgencyKind)})", name="kind"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     name: Mapped[str] = mapped_column(String(MAX_AGENCY_NAME), unique=True)
@@ -117,8 +114,8 @@ class InboundReferral(Base):
 
     __tablename__ = "inbound_referrals"
     __table_args__ = (
-        CheckConstraint(f"urgency IN ({_in(Urgency)})", name="urgency"),
-        CheckConstraint(f"status IN ({_in(InboundStatus)})", name="status"),
+        CheckConstraint(f"urgency IN ({sql_values(Urgency)})", name="urgency"),
+        CheckConstraint(f"status IN ({sql_values(InboundStatus)})", name="status"),
         CheckConstraint("consent_given", name="consent_given"),
         Index("ix_inbound_referrals_site_status", "site_id", "status"),
     )

@@ -68,7 +68,8 @@ class ReferralStatus(LabelledEnum):
 OPEN_STATUSES = (ReferralStatus.MADE, ReferralStatus.CONTACTED, ReferralStatus.ENGAGED)
 
 
-def _in(enum: type[LabelledEnum]) -> str:
+def sql_values(enum: type[LabelledEnum]) -> str:
+    """An enum's values as an SQL list, for the CHECK constraints of the domain's tables."""
     return ", ".join(f"'{m.value}'" for m in enum)
 
 
@@ -93,7 +94,7 @@ class SupportService(Base):
     """
 
     __tablename__ = "support_services"
-    __table_args__ = (CheckConstraint(f"category IN ({_in(Category)})", name="category"),)
+    __table_args__ = (CheckConstraint(f"category IN ({sql_values(Category)})", name="category"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     site_id: Mapped[int | None] = mapped_column(
@@ -140,8 +141,8 @@ class Referral(Base):
 
     __tablename__ = "referrals"
     __table_args__ = (
-        CheckConstraint(f"kind IN ({_in(ReferralKind)})", name="kind"),
-        CheckConstraint(f"status IN ({_in(ReferralStatus)})", name="status"),
+        CheckConstraint(f"kind IN ({sql_values(ReferralKind)})", name="kind"),
+        CheckConstraint(f"status IN ({sql_values(ReferralStatus)})", name="status"),
         CheckConstraint("kind = 'signpost' OR consent_given", name="referral_has_consent"),
         Index("ix_referrals_site_status_on", "site_id", "status_on"),
         # Reporting: a period's signposts and referrals at each site.
@@ -218,9 +219,13 @@ class SupportPrompt(Base):
 
     __tablename__ = "support_prompts"
     __table_args__ = (
-        CheckConstraint(f"kind IN ({_in(PromptKind)})", name="kind"),
-        CheckConstraint(f"outcome IS NULL OR outcome IN ({_in(PromptOutcome)})", name="outcome"),
-        CheckConstraint(f"reason IS NULL OR reason IN ({_in(DismissReason)})", name="reason"),
+        CheckConstraint(f"kind IN ({sql_values(PromptKind)})", name="kind"),
+        CheckConstraint(
+            f"outcome IS NULL OR outcome IN ({sql_values(PromptOutcome)})", name="outcome"
+        ),
+        CheckConstraint(
+            f"reason IS NULL OR reason IN ({sql_values(DismissReason)})", name="reason"
+        ),
         CheckConstraint("reason IS NULL OR outcome = 'dismissed'", name="reason_if_dismissed"),
         CheckConstraint("outcome <> 'dismissed' OR reason IS NOT NULL", name="dismissed_reason"),
         CheckConstraint("(outcome IS NULL) = (outcome_on IS NULL)", name="outcome_on"),

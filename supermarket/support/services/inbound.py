@@ -38,6 +38,7 @@ from supermarket.support.agency_models import (
     Urgency,
 )
 from supermarket.support.services.agencies import agency_of
+from supermarket.support.services.referrals import add_names_to_export
 
 FIX = "Some fields need correcting."
 HOUSEHOLD = ("adults", "children_0_4", "children_5_11", "children_12_17")
@@ -417,15 +418,7 @@ def _clear_unregistered(site: Site, cutoff: date, dry_run: bool) -> int:
 def _name_agencies(member: Member, records: dict[str, list[dict[str, Any]]]) -> None:
     """In the subject access export: each inbound referral says which agency, by name."""
     rows = records.get(InboundReferral.__tablename__, [])
-    ids = {row["agency_id"] for row in rows}
-    if not ids:
-        return
-    found = db.session.execute(
-        select(ReferralAgency.id, ReferralAgency.name).where(ReferralAgency.id.in_(ids))
-    )
-    names = {agency_id: name for agency_id, name in found}
-    for row in rows:
-        row["agency_name"] = names.get(row["agency_id"], "")
+    add_names_to_export(rows, "agency_id", ReferralAgency, "agency_name")
 
 
 privacy.ANONYMISE_HOOKS.append(_clear_details)

@@ -223,18 +223,22 @@ def _clear_notes(member: Member) -> None:
     db.session.execute(update(Referral).where(Referral.member_id == member.id).values(note=""))
 
 
+def add_names_to_export(rows: list[dict[str, Any]], key: str, model: Any, name_key: str) -> None:
+    """In a subject access export's rows: beside each row's `key` (an id of `model`), that
+    row's name under `name_key`, read in one statement."""
+    ids = {row[key] for row in rows}
+    if not ids:
+        return
+    found = db.session.execute(select(model.id, model.name).where(model.id.in_(ids)))
+    names: dict[int, str] = {row_id: name for row_id, name in found}
+    for row in rows:
+        row[name_key] = names.get(row[key], "")
+
+
 def _name_services(member: Member, records: dict[str, list[dict[str, Any]]]) -> None:
     """In the subject access export: each referral says which service, by name."""
     rows = records.get(Referral.__tablename__, [])
-    ids = {row["service_id"] for row in rows}
-    if not ids:
-        return
-    found = db.session.execute(
-        select(SupportService.id, SupportService.name).where(SupportService.id.in_(ids))
-    )
-    names = {service_id: name for service_id, name in found}
-    for row in rows:
-        row["service_name"] = names.get(row["service_id"], "")
+    add_names_to_export(rows, "service_id", SupportService, "service_name")
 
 
 privacy.ANONYMISE_HOOKS.append(_clear_notes)
