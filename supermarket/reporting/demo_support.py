@@ -17,6 +17,7 @@ from supermarket.extensions import db
 from supermarket.members.models import Member
 from supermarket.sites.calendar import site_today
 from supermarket.support.agency_models import InboundReferral, InboundStatus, ReferralAgency
+from supermarket.support.demo import backdated_referral
 from supermarket.support.models import (
     PromptKind,
     PromptOutcome,
@@ -210,22 +211,9 @@ def _backdated(
     status: ReferralStatus,
     day: date,
 ) -> Referral:
-    at = datetime.combine(day, time(11, 15), ZoneInfo(site.timezone)).astimezone(UTC)
     after = 0 if status == ReferralStatus.MADE else 7
-    referral = Referral(
-        site_id=site.id,
-        member_id=member_id,
-        service_id=service.id,
-        kind=kind.value,
-        consent_given=kind == ReferralKind.REFERRAL,
-        note="",
-        status=status.value,
-        made_on=day,
-        status_on=day + timedelta(days=after),
-        recorded_at=at,
-        recorded_by_id=volunteer.id,
-        updated_at=at + timedelta(days=after),
-        updated_by_id=volunteer.id,
+    referral = backdated_referral(
+        site, volunteer, member_id, service, kind, status, day, heard_after=after
     )
     db.session.add(referral)
     return referral

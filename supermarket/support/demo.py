@@ -255,6 +255,37 @@ def seed(ctx: Any) -> None:
     demo_agencies.seed(ctx)
 
 
+def backdated_referral(
+    site: Any,
+    volunteer: Any,
+    member_id: int,
+    service: Any,
+    kind: ReferralKind,
+    status: ReferralStatus,
+    day: Any,
+    *,
+    heard_after: int,
+) -> Referral:
+    """A signpost or referral recorded by the volunteer at 11:15 on `day` (site time), its
+    status heard `heard_after` days later."""
+    at = datetime.combine(day, time(11, 15), ZoneInfo(site.timezone)).astimezone(UTC)
+    return Referral(
+        site_id=site.id,
+        member_id=member_id,
+        service_id=service.id,
+        kind=kind.value,
+        consent_given=kind == ReferralKind.REFERRAL,
+        note="",
+        status=status.value,
+        made_on=day,
+        status_on=day + timedelta(days=heard_after),
+        recorded_at=at,
+        recorded_by_id=volunteer.id,
+        updated_at=at + timedelta(days=heard_after),
+        updated_by_id=volunteer.id,
+    )
+
+
 def _seed_referrals(ctx: Any) -> None:
     _services(ctx)
     db.session.flush()
@@ -271,7 +302,6 @@ def _seed_referrals(ctx: Any) -> None:
             continue
         volunteer = _staff(ctx, Role.VOLUNTEER, code)
         today = site_today(site)
-        zone = ZoneInfo(site.timezone)
         chosen = rng.sample(members, max(2, int(len(members) * REFERRAL_SHARE)))
         for n, member in enumerate(chosen):
             age = rng.randint(1, 56)
@@ -286,22 +316,9 @@ def _seed_referrals(ctx: Any) -> None:
                 if n < 2 or kind == ReferralKind.SIGNPOST
                 else _outcome(rng, age)
             )
-            at = datetime.combine(made_on, time(11, 15), zone).astimezone(UTC)
             db.session.add(
-                Referral(
-                    site_id=site.id,
-                    member_id=member.id,
-                    service_id=service.id,
-                    kind=kind.value,
-                    consent_given=kind == ReferralKind.REFERRAL,
-                    note="",
-                    status=status.value,
-                    made_on=made_on,
-                    status_on=made_on + timedelta(days=after),
-                    recorded_at=at,
-                    recorded_by_id=volunteer.id,
-                    updated_at=at + timedelta(days=after),
-                    updated_by_id=volunteer.id,
+                backdated_referral(
+                    site, volunteer, member.id, service, kind, status, made_on, heard_after=after
                 )
             )
     _prompts(ctx)
