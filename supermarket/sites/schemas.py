@@ -6,7 +6,13 @@ from marshmallow import Schema, fields, validate
 
 from supermarket.inputs import Str
 from supermarket.serialise import PageOut
-from supermarket.sites.settings import ELIGIBILITY_ROUTES, VISIT_WINDOWS, SiteSettingsSchema
+from supermarket.sites.settings import (
+    ELIGIBILITY_ROUTES,
+    FREQUENCIES,
+    PAYMENT_MODELS,
+    VISIT_WINDOWS,
+    SiteSettingsSchema,
+)
 
 
 class SiteOut(Schema):
@@ -31,6 +37,25 @@ class TierOut(Schema):
     band_limits = fields.Dict(keys=fields.String(), values=fields.Integer())
 
 
+class VisitTypeOut(Schema):
+    key = fields.String()
+    label = fields.String()
+    frequency = fields.String(metadata={"enum": list(FREQUENCIES)})
+    limit = fields.Integer()
+    band_limits = fields.Dict(keys=fields.String(), values=fields.Integer())
+    parcel = fields.String(metadata={"description": "A fixed parcel: no basket counted"})
+    fee_pence = fields.Integer(allow_none=True, metadata={"description": "null: the site's fee"})
+    members_only = fields.Boolean()
+    counts_toward_weekly = fields.Boolean()
+    payment_model = fields.String(metadata={"enum": list(PAYMENT_MODELS)})
+
+
+class SchoolHolidayOut(Schema):
+    name = fields.String()
+    start = fields.Date()
+    end = fields.Date()
+
+
 class SiteSettingsOut(Schema):
     """A site's settings in full: what it set, and the programme's defaults for the rest."""
 
@@ -53,6 +78,8 @@ class SiteSettingsOut(Schema):
     use_by_alert_days = fields.Integer()
     opening_hours = fields.String()
     offline_registration = fields.Boolean()
+    visit_types = fields.List(fields.Nested(VisitTypeOut))
+    school_holidays = fields.List(fields.Nested(SchoolHolidayOut))
 
 
 class SiteWithSettingsOut(SiteOut):

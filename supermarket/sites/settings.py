@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import asdict, dataclass, field
+from datetime import date
 from typing import Any
 
 from marshmallow import Schema, ValidationError, fields, missing, validate, validates_schema
@@ -11,6 +12,18 @@ from supermarket.inputs import Int, Str
 
 ELIGIBILITY_ROUTES = ("self_declared", "referral", "benefits", "postcode")
 VISIT_WINDOWS = ("iso_week", "rolling_7_days")
+
+# How often a visit type may be used by one household. `per_week` follows the site's visit
+# window (ISO week or rolling 7 days); `per_school_holiday` counts within the school holiday
+# containing the day (the site's `school_holidays`), and refuses outside one.
+FREQUENCIES = ("per_week", "rolling_30_days", "per_school_holiday", "per_year", "unlimited")
+# How a visit type is paid for: the flat fee per visit (today's), an annual or termly
+# membership fee (visits then cost nothing more), pay-as-you-feel (any amount, nothing
+# included), or points.
+PAYMENT_MODELS = ("flat_fee", "membership_fee", "pay_as_you_feel", "points")
+WEEKLY_SHOP = "weekly_shop"
+MAX_VISIT_TYPES = 8
+MAX_SCHOOL_HOLIDAYS = 20
 
 # Upper bounds on the settings lists, far above what a community supermarket uses (three to
 # five colour bands, one to three household tiers, a town's few dozen districts and sectors)
@@ -37,6 +50,72 @@ class Tier:
     min_people: int
     fee_pence: int
     band_limits: dict[str, int] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class VisitType:
+    """A kind of visit a site gives, with its own rules.
+
+    The weekly shop (`weekly_shop`, always present) takes its limit, fee, bands and tiers from
+    the site's own settings (visits_per_week, visit_window, fee_pence, bands, tiers); the
+    fields here apply to the other types. `band_limits` replaces the site's (or the tier's)
+    limit of the bands it names; a non-empty `parcel` makes the type a fixed parcel (described
+    so) with no basket counted against bands. `fee_pence` None is the site's (tier's) fee.
+    `members_only` False: it may be given to a household whose membership does not let it
+    shop (waiting, ended) and anonymously. `counts_toward_weekly`: its visits count against
+    the weekly shop's limit too.
+    """
+
+    key: str
+    label: str
+    frequency: str = "per_week"
+    limit: int = 1
+    band_limits: dict[str, int] = field(default_factory=dict)
+    parcel: str = ""
+    fee_pence: int | None = None
+    members_only: bool = True
+    counts_toward_weekly: bool = False
+    payment_model: str = "flat_fee"
+
+
+# The programme's defaults a site starts from (the settings page offers them to add).
+PROGRAMME_VISIT_TYPES: tuple[VisitType, ...] = (
+    VisitType(WEEKLY_SHOP, "Weekly shop"),
+    VisitType(
+        "emergency_parcel",
+        "Emergency parcel",
+        frequency="rolling_30_days",
+        limit=1,
+        parcel="Three days' food for the household",
+        fee_pence=0,
+        members_only=False,
+    ),
+    VisitType(
+        "holiday_hamper",
+        "Holiday hamper (HAF)",
+        frequency="per_school_holiday",
+        limit=1,
+        parcel="A hamper of food for the school holiday",
+        fee_pence=0,
+    ),
+    VisitType(
+        "seasonal_extra",
+        "Christmas extra",
+        frequency="per_year",
+        limit=1,
+        parcel="A seasonal bag",
+        fee_pence=0,
+    ),
+)
+
+
+@dataclass(frozen=True)
+class SchoolHoliday:
+    """A school holiday (both ends included); one may span two months or two years."""
+
+    name: str
+    start: date
+    end: date
 
 
 @dataclass(frozen=True)
@@ -68,9 +147,18 @@ class SiteSettings:
     opening_hours: str = ""
     # An enrolled tablet may register a household while offline (checked at sync).
     offline_registration: bool = False
+    # The kinds of visit the site gives; the weekly shop always first. One type: the desk
+    # never asks which.
+    visit_types: tuple[VisitType, ...] = (PROGRAMME_VISIT_TYPES[0],)
+    school_holidays: tuple[SchoolHoliday, ...] = ()
 
     def to_dict(self) -> dict[str, Any]:
-        return asdict(self)
+        data = asdict(self)
+        data["school_holidays"] = [
+            {"name": h.name, "start": h.start.isoformat(), "end": h.end.isoformat()}
+            for h in self.school_holidays
+        ]
+        return data
 
     @classmethod
     def from_dict(cls, data: dict[str, Any] | None) -> SiteSettings:
@@ -91,6 +179,13 @@ class SiteSettings:
 
     def band(self, name: str) -> Band | None:
         return next((b for b in self.bands if b.name == name), None)
+
+    def visit_type(self, key: str) -> VisitType | None:
+        return next((t for t in self.visit_types if t.key == key), None)
+
+    def school_holiday(self, day: date) -> SchoolHoliday | None:
+        """The school holiday containing the day, if any."""
+        return next((h for h in self.school_holidays if h.start <= day <= h.end), None)
 
 
 class ListBound(validate.Length):
@@ -126,6 +221,36 @@ class TierSchema(Schema):
         values=Int(validate=validate.Range(min=0, max=200)),
         load_default=dict,
     )
+
+
+class VisitTypeSchema(Schema):
+    key = Str(
+        required=True, validate=validate.Regexp(r"^[a-z][a-z0-9_]{0,39}$", error="Use a-z, 0-9, _")
+    )
+    label = Str(required=True, validate=validate.Length(min=1, max=60))
+    frequency = Str(load_default="per_week", validate=validate.OneOf(FREQUENCIES))
+    limit = Int(load_default=1, validate=validate.Range(min=1, max=52))
+    band_limits = fields.Dict(
+        keys=Str(), values=Int(validate=validate.Range(min=0, max=200)), load_default=dict
+    )
+    parcel = Str(load_default="", validate=validate.Length(max=120))
+    fee_pence = Int(load_default=None, allow_none=True, validate=validate.Range(min=0, max=10_000))
+    members_only = fields.Boolean(load_default=True)
+    counts_toward_weekly = fields.Boolean(load_default=False)
+    payment_model = Str(load_default="flat_fee", validate=validate.OneOf(PAYMENT_MODELS))
+
+
+class SchoolHolidaySchema(Schema):
+    name = Str(required=True, validate=validate.Length(min=1, max=60))
+    start = fields.Date(required=True)
+    end = fields.Date(required=True)
+
+    @validates_schema
+    def _check(self, data: dict[str, Any], **_: Any) -> None:
+        if data["end"] < data["start"]:
+            raise ValidationError("The holiday ends before it starts.", "end")
+        if (data["end"] - data["start"]).days > 62:
+            raise ValidationError("A school holiday is at most nine weeks long.", "end")
 
 
 class SiteSettingsSchema(Schema):
@@ -175,6 +300,26 @@ class SiteSettingsSchema(Schema):
         },
     )
 
+    visit_types = fields.List(
+        fields.Nested(VisitTypeSchema),
+        load_default=lambda: [asdict(PROGRAMME_VISIT_TYPES[0])],
+        validate=ListBound(MAX_VISIT_TYPES, "visit types"),
+        metadata={
+            "description": "The kinds of visit the site gives, the weekly shop first (its "
+            "limit, fee, bands and tiers are the site's own settings). Optional in PUT: left "
+            "out, it keeps its value."
+        },
+    )
+    school_holidays = fields.List(
+        fields.Nested(SchoolHolidaySchema),
+        load_default=list,
+        validate=ListBound(MAX_SCHOOL_HOLIDAYS, "school holidays"),
+        metadata={
+            "description": "The school holidays (both ends included) that visit types with "
+            "the `per_school_holiday` frequency count within. Optional in PUT."
+        },
+    )
+
     @validates_schema
     def _check(self, data: dict[str, Any], **_: Any) -> None:
         bands = data.get("bands")
@@ -187,11 +332,33 @@ class SiteSettingsSchema(Schema):
             unknown = set(tier["band_limits"]) - names
             if unknown:
                 raise ValidationError(f"Unknown band: {', '.join(sorted(unknown))}.", "tiers")
+        self._check_visit_types(data.get("visit_types") or [], names, data)
         if "postcode" in data.get("eligibility_routes", []) and not data.get("catchment"):
             raise ValidationError(
                 "List the catchment postcode districts to accept the postcode route.",
                 "catchment",
             )
+
+    @staticmethod
+    def _check_visit_types(
+        types: list[dict[str, Any]], bands: set[str], data: dict[str, Any]
+    ) -> None:
+        keys = [t["key"] for t in types]
+        if types and keys[0] != WEEKLY_SHOP:
+            raise ValidationError(
+                "The weekly shop comes first and cannot be removed.", "visit_types"
+            )
+        if len(set(keys)) != len(keys):
+            raise ValidationError("Each visit type needs a different key.", "visit_types")
+        for each in types:
+            unknown = set(each["band_limits"]) - bands
+            if unknown:
+                raise ValidationError(f"Unknown band: {', '.join(sorted(unknown))}.", "visit_types")
+            if each["frequency"] == "per_school_holiday" and not data.get("school_holidays"):
+                raise ValidationError(
+                    "List the school holidays to give a visit type once per school holiday.",
+                    "school_holidays",
+                )
 
     def load(self, data: Any, **kwargs: Any) -> Any:
         loaded = dict(super().load(data, **kwargs))
@@ -214,6 +381,16 @@ class SiteSettingsSchema(Schema):
             sorted((Tier(**t) for t in loaded["tiers"]), key=lambda t: t.min_people)
         )
         loaded["eligibility_routes"] = tuple(loaded["eligibility_routes"])
+        if "visit_types" in loaded:
+            loaded["visit_types"] = tuple(VisitType(**t) for t in loaded["visit_types"]) or (
+                PROGRAMME_VISIT_TYPES[0],
+            )
+        if "school_holidays" in loaded:
+            loaded["school_holidays"] = tuple(
+                sorted(
+                    (SchoolHoliday(**h) for h in loaded["school_holidays"]), key=lambda h: h.start
+                )
+            )
         return loaded
 
 
@@ -228,7 +405,7 @@ class StoredSiteSettingsSchema(SiteSettingsSchema):
 
 # Settings added after clients began to PUT every setting: a full replacement may leave them
 # out, and then keeps their value (sites.services.update_settings), so those bodies still work.
-OPTIONAL_IN_FULL = frozenset({"offline_registration"})
+OPTIONAL_IN_FULL = frozenset({"offline_registration", "visit_types", "school_holidays"})
 
 
 class CompleteSiteSettingsSchema(SiteSettingsSchema):

@@ -49,6 +49,7 @@ from supermarket.models import (
     utcnow,
 )
 from supermarket.sites.models import Site
+from supermarket.sites.settings import WEEKLY_SHOP
 
 
 class PaymentMethod(LabelledEnum):
@@ -122,6 +123,10 @@ class Visit(IdKey, Base):
     local_date: Mapped[date] = mapped_column(Date)
     week_key: Mapped[str] = mapped_column(String(8))  # ISO year and week: "2026-W09"
     idempotency_key: Mapped[str | None] = mapped_column(String(100), default=None)
+    # The site's visit type (sites.settings.VisitType.key); the weekly shop unless said.
+    visit_type: Mapped[str] = mapped_column(
+        String(40), default=WEEKLY_SHOP, server_default=WEEKLY_SHOP
+    )
     # SHA-256 of the check-in as asked (checkin.request_fingerprint): a retry with the key
     # must ask the same. None on visits recorded before it was kept.
     request_hash: Mapped[str | None] = mapped_column(String(64), default=None)
