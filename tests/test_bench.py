@@ -7,9 +7,12 @@ import json
 import os
 import subprocess
 import sys
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from sqlalchemy import create_engine, text
+from sqlalchemy.engine import make_url
 
 from tests.conftest import subprocess_env
 
@@ -105,21 +108,27 @@ print(json.dumps({"status": answer.status_code, "feed": answer.get_json(),
 """
 
 
-def _generation_url(tmp_path: Path) -> str:
-    """A database of its own: generation empties it, so never the test session's database."""
+@pytest.fixture
+def generation_url(tmp_path: Path) -> Iterator[str]:
+    """A database of its own: generation empties it, so never the test session's database.
+    On PostgreSQL the generation creates it, and it is dropped afterwards."""
     url = os.environ.get("DATABASE_URL", "")
-    if url.startswith("postgresql"):
-        from sqlalchemy.engine import make_url
-
-        parsed = make_url(url)
-        return parsed.set(database=f"{parsed.database}_food").render_as_string(hide_password=False)
-    return f"sqlite:///{tmp_path / 'food.db'}"
+    if not url.startswith("postgresql"):
+        yield f"sqlite:///{tmp_path / 'food.db'}"
+        return
+    parsed = make_url(url)
+    own = parsed.set(database=f"{parsed.database}_food")
+    yield own.render_as_string(hide_password=False)
+    admin = create_engine(parsed.set(database="postgres"), isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        conn.execute(text(f'DROP DATABASE IF EXISTS "{own.database}" WITH (FORCE)'))
+    admin.dispose()
 
 
 @pytest.mark.slow
-def test_tiny_generation_feeds_food_and_survey_outcome(tmp_path: Path) -> None:
+def test_tiny_generation_feeds_food_and_survey_outcome(generation_url: str) -> None:
     done = subprocess.run(
-        [sys.executable, "-c", FEED_SCRIPT, _generation_url(tmp_path)],
+        [sys.executable, "-c", FEED_SCRIPT, generation_url],
         cwd=ROOT,
         env=subprocess_env(),
         capture_output=True,
