@@ -47,6 +47,7 @@ DESK_WORDS = {
     "payment.method": "Choose cash, card or waived.",
     "override_reason": REASON_WORDS,
     "membership_number": "Scan the card again.",
+    "visit_type": "Choose the kind of visit.",
 }
 
 
@@ -272,7 +273,7 @@ def checkin_submit() -> ResponseReturnValue:
     bands = [b.name for b in site.settings.bands]
     try:
         data = CheckInIn().load(checkin_from_form(request.form, bands))
-        if _empty_override(data) and request.form.get("empty_basket") != "yes":
+        if _empty_override(data, site) and request.form.get("empty_basket") != "yes":
             return _form_again(site, {}, "", 422, ask_empty=True)
         take_write_lock()  # the rules count visits under the lock: never over the limit
         result = services.check_in(
@@ -301,8 +302,12 @@ def checkin_submit() -> ResponseReturnValue:
     return redirect(url_for("visits.checkin"), 303)
 
 
-def _empty_override(data: CheckInRequest) -> bool:
-    """An override with nothing in the basket: asked about first, as the desk's script does."""
+def _empty_override(data: CheckInRequest, site: Any) -> bool:
+    """An override with nothing in the basket: asked about first, as the desk's script does
+    (a fixed parcel never has a basket)."""
+    kind = site.settings.visit_type(data.visit_type)
+    if kind is not None and kind.parcel:
+        return False
     return bool(data.override_reason) and not any(data.basket.values()) and not data.lines
 
 
