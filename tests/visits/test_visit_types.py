@@ -5,10 +5,9 @@ parcels, each type's fee, and the API, panel and desk form. Dates come from the 
 
 from __future__ import annotations
 
+import uuid
 from datetime import date, datetime, timedelta
 from typing import Any
-
-import uuid
 
 import pytest
 
@@ -350,3 +349,37 @@ def test_the_desk_checks_a_parcel_in_from_the_plain_form(typed, member, login):
     assert response.status_code == 303, response.get_data(as_text=True)
     html = client.get(f"/checkin?q={member.membership_number}").get_data(as_text=True)
     assert "Emergency parcel already given in the last 30 days" in html
+
+
+# --- the demo -----------------------------------------------------------------------------------
+
+
+def test_the_demo_gives_canvey_the_programmes_types_and_visits_of_them():
+    from sqlalchemy import select
+
+    from supermarket.extensions import db
+    from supermarket.members import services as members
+    from supermarket.members.schemas import MemberIn
+    from supermarket.visits import demo
+    from supermarket.visits.models import Visit
+    from tests.factories import demo_context, desk_member_payload
+
+    ctx = demo_context()
+    canvey = ctx.sites["canvey"]
+    assert [t.key for t in canvey.settings.visit_types] == [
+        "weekly_shop",
+        "emergency_parcel",
+        "holiday_hamper",
+        "seasonal_extra",
+    ]
+    assert canvey.settings.school_holidays[2].name == "Christmas holidays"
+    for n in range(12):
+        data = MemberIn().load(desk_member_payload(first_name=f"Demo{n}", postcode="SS8 7AA"))
+        member = members.register_member(canvey, data, actor=ctx.staff["dev.manager@example.org"])
+        member.member.joined_on -= timedelta(weeks=30)
+    db.session.flush()
+    demo.seed(ctx)
+    kinds = set(
+        db.session.scalars(select(Visit.visit_type).where(Visit.site_id == canvey.id)).all()
+    )
+    assert {"weekly_shop", "emergency_parcel"} <= kinds
