@@ -383,3 +383,28 @@ def test_the_demo_gives_canvey_the_programmes_types_and_visits_of_them():
         db.session.scalars(select(Visit.visit_type).where(Visit.site_id == canvey.id)).all()
     )
     assert {"weekly_shop", "emergency_parcel"} <= kinds
+
+
+def test_the_days_visits_and_the_history_name_a_visits_type(typed, member, login):
+    typed.check_in(member, visit_type="emergency_parcel")
+    client = login(typed.volunteer)
+    assert '<span class="badge">Emergency parcel</span>' in client.get("/visits").get_data(
+        as_text=True
+    )
+    history = client.get(f"/members/{member.membership_number}/visits").get_data(as_text=True)
+    assert '<span class="badge">Emergency parcel</span>' in history
+
+
+def test_an_offline_check_in_keeps_its_type(typed, member, api):
+    device = typed.tablet()
+    body = {
+        "membership_number": member.membership_number,
+        "visit_type": "emergency_parcel",
+        "offline": {"recorded_at": datetime.now(LONDON).isoformat(), "device": device},
+    }
+    response = api(typed.volunteer).post(
+        f"/api/v1/sites/{typed.site.code}/visits", json=body, key=str(uuid.uuid4())
+    )
+    assert response.status_code == 201, response.json
+    assert response.json["visit_type"] == "emergency_parcel"
+    assert response.json["review"] is None
