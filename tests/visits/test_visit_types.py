@@ -408,3 +408,33 @@ def test_an_offline_check_in_keeps_its_type(typed, member, api):
     assert response.status_code == 201, response.json
     assert response.json["visit_type"] == "emergency_parcel"
     assert response.json["review"] is None
+
+
+@pytest.mark.browser
+@pytest.mark.concurrency
+def test_the_desk_checks_an_emergency_parcel_in_with_a_tap(browser_page, make_desk):
+    from sqlalchemy import select
+
+    from supermarket.extensions import db
+    from supermarket.visits.models import Visit
+    from tests.conftest import browser_login
+
+    desk = make_desk(visit_types=TYPES[:2])
+    tasha = desk.member(first_name="Tasha")
+    page = browser_page
+    browser_login(page, desk.volunteer)
+    page.locator("#checkin-q").fill(tasha.membership_number)
+    page.keyboard.press("Enter")
+    panel = page.locator(".member-panel")
+    panel.get_by_role("heading", name="Tasha").wait_for()
+    assert panel.get_by_text("What is this visit?").is_visible()
+    panel.locator("label[for=type-emergency_parcel]").click()
+    page.get_by_role("button", name="Check in Tasha").click()
+    page.locator("#checkin-status").get_by_text("Tasha checked in").wait_for()
+    db.session.rollback()
+    [visit] = db.session.scalars(select(Visit).where(Visit.member_id == tasha.id)).all()
+    assert (visit.visit_type, visit.fee_pence, visit.amount_paid_pence) == (
+        "emergency_parcel",
+        0,
+        0,
+    )
