@@ -23,6 +23,7 @@ from supermarket.formatting import LONDON, money
 from supermarket.forms import Path, commit_and_redirect, dotted_field, form_errors, pence
 from supermarket.members import services as members
 from supermarket.members.identifiers import normalise_membership_number
+from supermarket.sites.settings import WEEKLY_SHOP
 from supermarket.support import services as support
 from supermarket.support.models import DismissReason
 from supermarket.support.schemas import DismissIn, ReferralIn
@@ -295,8 +296,10 @@ def checkin_submit() -> ResponseReturnValue:
         if visit.fee_pence == 0 and visit.amount_paid_pence == 0
         else f"{money(visit.amount_paid_pence)} {visit.payment_label.lower()}"
     )
+    kind = site.settings.visit_type(visit.visit_type)
+    what = f" ({kind.label})" if kind is not None and visit.visit_type != WEEKLY_SHOP else ""
     flash(
-        f"{visit.member.first_name} checked in: {paid}. {result.visits_left} left this week.",
+        f"{visit.member.first_name} checked in{what}: {paid}. {result.visits_left} left this week.",
         "info",
     )
     return redirect(url_for("visits.checkin"), 303)

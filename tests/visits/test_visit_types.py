@@ -348,6 +348,7 @@ def test_the_desk_checks_a_parcel_in_from_the_plain_form(typed, member, login):
     )
     assert response.status_code == 303, response.get_data(as_text=True)
     html = client.get(f"/checkin?q={member.membership_number}").get_data(as_text=True)
+    assert "checked in (Emergency parcel): nothing to pay." in html
     assert "Emergency parcel already given in the last 30 days" in html
 
 
@@ -438,3 +439,24 @@ def test_the_desk_checks_an_emergency_parcel_in_with_a_tap(browser_page, make_de
         0,
         0,
     )
+
+
+def test_a_second_parcel_is_overridden_on_the_plain_form_without_asking_for_a_basket(
+    typed, member, login
+):
+    typed.check_in(member, visit_type="emergency_parcel")
+    client = login(typed.volunteer)
+    html = client.get(f"/checkin?q={member.membership_number}").get_data(as_text=True)
+    assert 'class="override" id="override"' in html  # shown: the parcel needs an override
+    token = html.split('name="csrf_token" value="')[1].split('"')[0]
+    response = client.post(
+        "/checkin",
+        data={
+            "csrf_token": token,
+            "membership_number": member.membership_number,
+            "idempotency_key": str(uuid.uuid4()),
+            "visit_type": "emergency_parcel",
+            "override_reason": "Emergency referral",
+        },
+    )
+    assert response.status_code == 303, response.get_data(as_text=True)
