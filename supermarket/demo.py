@@ -8,7 +8,7 @@ import secrets
 import socket
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field
 from typing import Any
 
 from flask import Flask
@@ -20,6 +20,7 @@ from supermarket.members.demo import DESK_CAST
 from supermarket.members.identifiers import display_number
 from supermarket.sites.models import Site
 from supermarket.sites.services import create_site
+from supermarket.sites.settings import PROGRAMME_VISIT_TYPES
 
 # Each domain that has demo data names its module here; it provides seed(ctx).
 DOMAIN_SEEDERS = (
@@ -90,6 +91,16 @@ DEMO_SITES: tuple[dict[str, Any], ...] = (
                 }
             ],
             "opening_hours": "Wed 13:00–16:00, Fri 10:00–13:00",
+            # Canvey gives the programme's four visit types (README, Visit types), with
+            # Essex's school holidays for the holiday hampers.
+            "visit_types": [asdict(t) for t in PROGRAMME_VISIT_TYPES],
+            "school_holidays": [
+                {"name": "Summer holidays", "start": "2026-07-22", "end": "2026-09-02"},
+                {"name": "October half term", "start": "2026-10-26", "end": "2026-10-30"},
+                {"name": "Christmas holidays", "start": "2026-12-21", "end": "2027-01-01"},
+                {"name": "February half term", "start": "2027-02-15", "end": "2027-02-19"},
+                {"name": "Easter holidays", "start": "2027-03-29", "end": "2027-04-09"},
+            ],
         },
     },
 )

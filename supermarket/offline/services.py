@@ -37,7 +37,7 @@ from supermarket.surveys.models import SurveyAssessment
 from supermarket.surveys.services import list_due
 from supermarket.visits.models import DEVICE_NOT_ENROLLED, MAX_DEVICE_NAME, Device, Visit
 from supermarket.visits.services.allowance import allowance_for
-from supermarket.visits.services.rules import state_from, window
+from supermarket.visits.services.rules import state_from, weekly_keys, window
 
 # --- devices -------------------------------------------------------------------------------
 
@@ -238,6 +238,7 @@ def roster(
             select(Visit.member_id, Visit.local_date).where(
                 Visit.member_id.in_(select(Member.id).where(Member.site_id == site.id)),
                 Visit.voided_at.is_(None),
+                Visit.visit_type.in_(weekly_keys(settings)),
                 Visit.local_date >= start,
                 Visit.local_date <= end,
             )

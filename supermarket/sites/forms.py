@@ -3,17 +3,28 @@
 from __future__ import annotations
 
 import re
+from dataclasses import asdict
 from typing import Any
 
 from werkzeug.datastructures import MultiDict
 
 from supermarket.forms import MONEY, Path, Shown, form_errors, pence, whole
-from supermarket.sites.settings import ELIGIBILITY_ROUTES, MAX_BANDS, MAX_TIERS, SiteSettings
+from supermarket.sites.settings import (
+    ELIGIBILITY_ROUTES,
+    MAX_BANDS,
+    MAX_SCHOOL_HOLIDAYS,
+    MAX_TIERS,
+    MAX_VISIT_TYPES,
+    PROGRAMME_VISIT_TYPES,
+    WEEKLY_SHOP,
+    SiteSettings,
+)
 
 # Rows shown for bands and tiers: at least these, and one spare below the stored ones while
 # the list is under its bound.
 BAND_ROWS = 5
 TIER_ROWS = 4
+HOLIDAY_ROWS = 3
 INT_FIELDS = (
     "visits_per_week",
     "membership_term_months",
@@ -102,7 +113,88 @@ def settings_from_form(form: MultiDict[str, str]) -> dict[str, Any]:
             }
         )
     data["tiers"] = tiers
+    data["visit_types"] = visit_types_from_form(form)
+    data["school_holidays"] = [
+        {
+            "name": form.get(f"holiday_{i}_name", "").strip(),
+            "start": form.get(f"holiday_{i}_start", "").strip(),
+            "end": form.get(f"holiday_{i}_end", "").strip(),
+        }
+        for i in _holiday_rows(form)
+    ]
     return data
+
+
+def _holiday_rows(form: MultiDict[str, str]) -> list[int]:
+    """The school holiday rows the form sent with anything typed in them."""
+    return [
+        i
+        for i in posted_rows(form, "holiday")
+        if any(form.get(f"holiday_{i}_{part}", "").strip() for part in ("name", "start", "end"))
+    ]
+
+
+def _type_rows(form: MultiDict[str, str]) -> list[int]:
+    """The visit type rows the form sends on (a key or a label typed, not marked to remove);
+    the weekly shop's row is always kept."""
+    kept = []
+    for i in posted_rows(form, "type"):
+        key = form.get(f"type_{i}_key", "").strip()
+        if key != WEEKLY_SHOP and form.get(f"type_{i}_remove") == "on":
+            continue
+        if key or form.get(f"type_{i}_name", "").strip():
+            kept.append(i)
+    return kept
+
+
+def programme_additions(form: MultiDict[str, str]) -> list[str]:
+    """The programme's default types ticked to add, not already among the rows."""
+    present = {form.get(f"type_{i}_key", "").strip() for i in posted_rows(form, "type")}
+    chosen = set(form.getlist("add_programme_type"))
+    return [t.key for t in PROGRAMME_VISIT_TYPES if t.key in chosen and t.key not in present]
+
+
+def visit_types_from_form(form: MultiDict[str, str]) -> list[dict[str, Any]]:
+    """The site's visit types from their rows (the label is the row's `name`), then any of
+    the programme's types ticked to add. A limit or fee left empty is the type's default (one;
+    the site's fee)."""
+    types: list[dict[str, Any]] = []
+    for i in _type_rows(form):
+        limits = {}
+        for pair in form.get(f"type_{i}_limits", "").replace(",", " ").split():
+            band, _, count = pair.partition("=")
+            limits[band.strip().lower()] = whole(count)
+        limit = whole(form.get(f"type_{i}_limit", ""))
+        fee = pence(form.get(f"type_{i}_fee", ""))
+        label = form.get(f"type_{i}_name", "").strip()
+        # A key left empty is made from the name: "Baby bank" is baby_bank.
+        key = form.get(f"type_{i}_key", "").strip().lower()
+        key = key or re.sub(r"[^a-z0-9]+", "_", label.lower()).strip("_")[:40]
+        if key == WEEKLY_SHOP:
+            # Only its name (and its payment model, kept) is the page's: its rules are the
+            # site's own settings.
+            weekly = asdict(PROGRAMME_VISIT_TYPES[0])
+            model = form.get(f"type_{i}_payment_model", "") or weekly["payment_model"]
+            types.append({**weekly, "label": label, "payment_model": model})
+            continue
+        types.append(
+            {
+                "key": key,
+                "label": label,
+                "frequency": form.get(f"type_{i}_frequency", "per_week"),
+                "limit": 1 if limit is None else limit,
+                "band_limits": limits,
+                "parcel": form.get(f"type_{i}_parcel", "").strip(),
+                "fee_pence": fee,
+                "members_only": form.get(f"type_{i}_members_only") == "on",
+                "counts_toward_weekly": form.get(f"type_{i}_counts_toward_weekly") == "on",
+                "payment_model": form.get(f"type_{i}_payment_model", "flat_fee") or "flat_fee",
+            }
+        )
+    for key in programme_additions(form):
+        default = next(t for t in PROGRAMME_VISIT_TYPES if t.key == key)
+        types.append(asdict(default))
+    return types
 
 
 def _rows(form: MultiDict[str, str], prefix: str) -> list[int]:
@@ -111,7 +203,12 @@ def _rows(form: MultiDict[str, str], prefix: str) -> list[int]:
 
 
 # A band's or tier's field as the page names its box.
-_ROW_INPUTS = {"average_value_pence": "value", "fee_pence": "fee", "band_limits": "limits"}
+_ROW_INPUTS = {
+    "average_value_pence": "value",
+    "fee_pence": "fee",
+    "band_limits": "limits",
+    "label": "name",
+}
 _MONTHS = "in months"
 SETTINGS_SHOWN: dict[str, Shown] = {
     "visits_per_week": Shown("a number of visits a week"),
@@ -142,6 +239,24 @@ SETTINGS_SHOWN: dict[str, Shown] = {
     "tiers.min_people": Shown("a household size"),
     "tiers.fee_pence": Shown("a fee", **MONEY),
     "tiers.band_limits": Shown("each band's allowance, as red=4 blue=10"),
+    "visit_types.key": Shown(
+        "the type's key",
+        said={
+            "Use a-z, 0-9, _": (
+                "Give the type a key in lower-case letters, digits or _, starting with a "
+                "letter (up to 40), e.g. baby_bank."
+            )
+        },
+    ),
+    "visit_types.label": Shown("the type's name"),
+    "visit_types.frequency": Shown("how often it may be given", choice=True),
+    "visit_types.limit": Shown("how many times in each period"),
+    "visit_types.fee_pence": Shown("a fee (or leave it empty for the site's fee)", **MONEY),
+    "visit_types.parcel": Shown("the parcel's description"),
+    "visit_types.band_limits": Shown("each band's allowance, as red=1 blue=4"),
+    "school_holidays.name": Shown("the holiday's name"),
+    "school_holidays.start": Shown("the first day, as a date"),
+    "school_holidays.end": Shown("the last day, as a date"),
 }
 
 
@@ -150,7 +265,12 @@ def settings_errors(
 ) -> dict[str, str]:
     """The settings page's errors, each beside its box: a band's or a tier's by its row
     ("band_2_limit"), naming the row ("Band 3: ..."), in the page's units (pounds)."""
-    rows = {"bands": ("band", _rows(form, "band")), "tiers": ("tier", _rows(form, "tier"))}
+    rows = {
+        "bands": ("band", _rows(form, "band")),
+        "tiers": ("tier", _rows(form, "tier")),
+        "visit_types": ("type", _type_rows(form)),
+        "school_holidays": ("holiday", _holiday_rows(form)),
+    }
 
     def row(path: Path) -> tuple[str, int] | None:
         if len(path) >= 2 and path[0] in rows and isinstance(path[1], int):
@@ -176,8 +296,11 @@ def settings_errors(
 __all__ = [
     "BAND_ROWS",
     "ELIGIBILITY_ROUTES",
+    "HOLIDAY_ROWS",
     "MAX_BANDS",
+    "MAX_SCHOOL_HOLIDAYS",
     "MAX_TIERS",
+    "MAX_VISIT_TYPES",
     "TIER_ROWS",
     "SiteSettings",
     "posted_rows",

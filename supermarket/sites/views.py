@@ -18,15 +18,23 @@ from supermarket.forms import commit_and_redirect, form_errors, form_page
 from supermarket.sites import services
 from supermarket.sites.forms import (
     BAND_ROWS,
+    HOLIDAY_ROWS,
     MAX_BANDS,
+    MAX_SCHOOL_HOLIDAYS,
     MAX_TIERS,
+    MAX_VISIT_TYPES,
     TIER_ROWS,
     posted_rows,
     row_count,
     settings_errors,
     settings_from_form,
 )
-from supermarket.sites.settings import ELIGIBILITY_ROUTES, SiteSettingsSchema
+from supermarket.sites.settings import (
+    ELIGIBILITY_ROUTES,
+    FREQUENCIES,
+    PROGRAMME_VISIT_TYPES,
+    SiteSettingsSchema,
+)
 
 # The list and details of sites keep their addresses among the administration pages (/admin);
 # a site's settings are under /sites.
@@ -124,5 +132,17 @@ def settings(code: str) -> ResponseReturnValue:
         ),
         tier_rows=row_count(
             len(values.tiers), len(posted_rows(request.form, "tier")), TIER_ROWS, MAX_TIERS
+        ),
+        # Visit types: the site's, a spare row for its own, and the programme's to add.
+        type_rows=row_count(
+            len(values.visit_types), len(posted_rows(request.form, "type")), 1, MAX_VISIT_TYPES
+        ),
+        programme_types=[t for t in PROGRAMME_VISIT_TYPES if values.visit_type(t.key) is None],
+        frequencies=FREQUENCIES,
+        holiday_rows=row_count(
+            len(values.school_holidays),
+            len(posted_rows(request.form, "holiday")),
+            HOLIDAY_ROWS,
+            MAX_SCHOOL_HOLIDAYS,
         ),
     )

@@ -38,7 +38,10 @@ def check_in(code: str) -> ResponseReturnValue:
     idempotency_key_reused (error.details.visit_id: the first visit). Other refusals are 409
     with error.code visit_limit_reached, membership_expired, membership_suspended,
     membership_closed, membership_waiting, allowance_exceeded, insufficient_stock or
-    not_allowed_at_this_site; send override_reason to go past those that allow it."""
+    not_allowed_at_this_site; send override_reason to go past those that allow it. Send
+    visit_type for one of the site's other visit types (the weekly shop when left out): its own
+    limit refuses with visit_limit_reached naming it (error.details.visit_type); a type the
+    site does not give, or a basket sent for a fixed parcel, is 422 naming the field."""
     site = staff_site(code)
     data = CHECKIN_IN.load(json_body())
     take_write_lock()  # the rules below count visits under the lock: never over the limit

@@ -319,4 +319,48 @@ def seed(ctx: Any) -> None:
         if code == "harlow":
             visited = [m for m in shop.members if ctx.extra.get("desk", {}).get(m.id) == VISITED]
             _this_morning(shop, opens, visited)
+        if len(shop.settings.visit_types) > 1:
+            _typed_visits(shop, today, opens)
     db.session.flush()
+
+
+def _typed_visits(shop: _Site, today: date, opens: time) -> None:
+    """A few visits of the site's other types, through check-in: emergency parcels in the
+    last weeks, a hamper in the latest school holiday begun and a seasonal extra this year."""
+    began = [h for h in shop.settings.school_holidays if h.start <= today]
+    days = {
+        "emergency_parcel": [today - timedelta(days=n) for n in (3, 9, 16)],
+        "holiday_hamper": [min(began[-1].end, today)] * 2 if began else [],
+        "seasonal_extra": [today - timedelta(days=1)] if today.timetuple().tm_yday > 1 else [],
+    }
+    given: set[int] = set()
+    for kind, dates in days.items():
+        if shop.settings.visit_type(kind) is None:
+            continue
+        for day in dates:
+            # Households with no other visit that week, one typed visit each.
+            wk = week_key(day)
+            member = next(
+                (
+                    m
+                    for m in shop.members
+                    if m.id not in given
+                    and not shop.visits_in_week.get((m.id, wk), 0)
+                    and _can_shop(m, shop.settings, day)
+                ),
+                None,
+            )
+            if member is None:
+                continue
+            given.add(member.id)
+            try:
+                with db.session.begin_nested():
+                    check_in(
+                        shop.site,
+                        CheckInRequest(member.membership_number, visit_type=kind),
+                        actor=shop.volunteer,
+                        now=shop.at(day, opens),
+                    )
+            except DomainError:
+                continue  # a membership or limit the rules refuse: the demo moves on
+            shop.visits_in_week[(member.id, wk)] = 1

@@ -27,9 +27,13 @@ def checkin_from_form(form: MultiDict[str, str], bands: list[str]) -> dict[str, 
     payment: dict[str, Any] = {"method": method, "reason": form.get("payment_reason", "")}
     if method != "waived":
         payment["amount_pence"] = pence(form.get("amount"), exact=True)
-    return {
+    data = {
         "membership_number": form.get("membership_number", ""),
         "basket": {band: count for band, count in basket.items() if count != 0},
         "payment": payment,
         "override_reason": override_reason(form),
     }
+    if form.get("visit_type"):
+        # Asked only when the site gives more than one type of visit.
+        data["visit_type"] = form.get("visit_type", "")
+    return data

@@ -12,6 +12,7 @@ from supermarket.members.models import DIETARY_LABELS, MemberStatus
 from supermarket.members.schemas import HouseholdOut, Text
 from supermarket.serialise import Computed, PageOut
 from supermarket.sites.schemas import BandOut
+from supermarket.sites.settings import WEEKLY_SHOP
 from supermarket.support.schemas import PromptOut
 from supermarket.visits.models import PaymentMethod, ReviewStatus, Rule
 from supermarket.visits.services import CheckIn, Panel, Problem
@@ -24,6 +25,7 @@ from supermarket.visits.services.requests import (
     Payment,
 )
 from supermarket.visits.services.stock_link import MAX_LINES
+from supermarket.visits.services.visit_types import TypeOffer
 
 BAND_NAME = validate.Regexp(r"^[a-z][a-z0-9_]{0,19}$", error="Use the band's name, e.g. red.")
 
@@ -110,6 +112,15 @@ class CheckInIn(Schema):
         },
     )
 
+    visit_type = Str(
+        load_default=WEEKLY_SHOP,
+        validate=validate.Regexp(r"^[a-z][a-z0-9_]{0,39}$", error="Use one of the site's types."),
+        metadata={
+            "description": "The site's visit type (its settings' visit_types), e.g. "
+            "emergency_parcel; the weekly shop when left out"
+        },
+    )
+
     @post_load
     def _request(self, data: dict[str, Any], **_: Any) -> CheckInRequest:
         return CheckInRequest(
@@ -119,6 +130,7 @@ class CheckInIn(Schema):
             payment=data["payment"],
             override_reason=data["override_reason"] or "",
             offline=data["offline"],
+            visit_type=data["visit_type"],
         )
 
 
@@ -182,6 +194,7 @@ class VisitOut(Schema):
     local_date = fields.Date()
     visited_at = fields.DateTime()
     week = fields.String(attribute="week_key")
+    visit_type = fields.String(metadata={"description": "The site's visit type, e.g. weekly_shop"})
     household = fields.Nested(
         HouseholdOut, metadata={"description": "The household when it shopped"}
     )
@@ -283,6 +296,9 @@ class ProblemOut(Schema):
         metadata={"description": "allowance_exceeded: the bands over their limit"},
     )
     home_site = fields.String(metadata={"description": "not_allowed_at_this_site"})
+    visit_type = fields.String(
+        metadata={"description": "visit_limit_reached: the visit type whose rule it is"}
+    )
 
 
 class NoticeOut(Schema):
@@ -300,6 +316,47 @@ def _bands(panel: Panel) -> list[dict[str, Any]]:
 
 def _problem(problem: Problem) -> dict[str, Any]:
     return problem.as_dict()
+
+
+class VisitTypeOfferOut(Schema):
+    """One of the site's visit types and what it allows the household today."""
+
+    key = fields.String()
+    label = fields.String()
+    frequency = fields.String()
+    allowed = fields.Boolean(metadata={"description": "No rule is in the way today"})
+    visits_left = fields.Integer(allow_none=True, metadata={"description": "null: no limit"})
+    next_visit_from = fields.Date(allow_none=True, metadata={"description": "When none is left"})
+    fee_pence = fields.Integer()
+    parcel = fields.String(allow_none=True, metadata={"description": "A fixed parcel: no basket"})
+    bands = fields.List(
+        fields.Nested(BandOut), allow_none=True, metadata={"description": "null for a parcel"}
+    )
+    members_only = fields.Boolean()
+    counts_toward_weekly = fields.Boolean()
+    problems = fields.List(fields.Nested(ProblemOut))
+
+
+def _offer(offer: TypeOffer) -> dict[str, Any]:
+    vt, allowance = offer.visit_type, offer.allowance
+    bands = [
+        {"name": band, "limit": limit, "average_value_pence": allowance.average_values[band]}
+        for band, limit in allowance.limits.items()
+    ]
+    return {
+        "key": vt.key,
+        "label": vt.label,
+        "frequency": vt.frequency,
+        "allowed": offer.allowed,
+        "visits_left": offer.state.left,
+        "next_visit_from": offer.state.next_from,
+        "fee_pence": allowance.fee_pence,
+        "parcel": vt.parcel or None,
+        "bands": None if vt.parcel else bands,
+        "members_only": vt.members_only,
+        "counts_toward_weekly": vt.counts_toward_weekly,
+        "problems": [p.as_dict() for p in offer.problems],
+    }
 
 
 class PanelOut(Schema):
@@ -345,6 +402,11 @@ class PanelOut(Schema):
         lambda p: [_problem(x) for x in p.problems], fields.List(fields.Nested(ProblemOut))
     )
     notices = fields.List(fields.Nested(NoticeOut))
+    visit_types = Computed(
+        lambda p: [_offer(o) for o in p.offers],
+        fields.List(fields.Nested(VisitTypeOfferOut)),
+        metadata={"description": "Each of the site's visit types and what it allows today"},
+    )
     can_override = fields.Boolean()
     override_reasons = fields.List(fields.String())
     prompts = fields.List(

@@ -23,6 +23,7 @@ from supermarket.formatting import LONDON, money
 from supermarket.forms import Path, commit_and_redirect, dotted_field, form_errors, pence
 from supermarket.members import services as members
 from supermarket.members.identifiers import normalise_membership_number
+from supermarket.sites.settings import WEEKLY_SHOP
 from supermarket.support import services as support
 from supermarket.support.models import DismissReason
 from supermarket.support.schemas import DismissIn, ReferralIn
@@ -47,6 +48,7 @@ DESK_WORDS = {
     "payment.method": "Choose cash, card or waived.",
     "override_reason": REASON_WORDS,
     "membership_number": "Scan the card again.",
+    "visit_type": "Choose the kind of visit.",
 }
 
 
@@ -272,7 +274,7 @@ def checkin_submit() -> ResponseReturnValue:
     bands = [b.name for b in site.settings.bands]
     try:
         data = CheckInIn().load(checkin_from_form(request.form, bands))
-        if _empty_override(data) and request.form.get("empty_basket") != "yes":
+        if _empty_override(data, site) and request.form.get("empty_basket") != "yes":
             return _form_again(site, {}, "", 422, ask_empty=True)
         take_write_lock()  # the rules count visits under the lock: never over the limit
         result = services.check_in(
@@ -294,15 +296,21 @@ def checkin_submit() -> ResponseReturnValue:
         if visit.fee_pence == 0 and visit.amount_paid_pence == 0
         else f"{money(visit.amount_paid_pence)} {visit.payment_label.lower()}"
     )
+    kind = site.settings.visit_type(visit.visit_type)
+    what = f" ({kind.label})" if kind is not None and visit.visit_type != WEEKLY_SHOP else ""
     flash(
-        f"{visit.member.first_name} checked in: {paid}. {result.visits_left} left this week.",
+        f"{visit.member.first_name} checked in{what}: {paid}. {result.visits_left} left this week.",
         "info",
     )
     return redirect(url_for("visits.checkin"), 303)
 
 
-def _empty_override(data: CheckInRequest) -> bool:
-    """An override with nothing in the basket: asked about first, as the desk's script does."""
+def _empty_override(data: CheckInRequest, site: Any) -> bool:
+    """An override with nothing in the basket: asked about first, as the desk's script does
+    (a fixed parcel never has a basket)."""
+    kind = site.settings.visit_type(data.visit_type)
+    if kind is not None and kind.parcel:
+        return False
     return bool(data.override_reason) and not any(data.basket.values()) and not data.lines
 
 

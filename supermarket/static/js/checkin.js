@@ -382,6 +382,18 @@
       Array.prototype.forEach.call(form.querySelectorAll("input[name=override_reason]"), function (radio) {
         radio.addEventListener("change", function () { recheck(); });
       });
+      // More than one visit type: the chosen one decides the fee and whether an override is
+      // needed (the server gave both on each choice).
+      var chooseType = function (radio) {
+        current.fee = toInt(radio.getAttribute("data-fee"));
+        current.needsOverride = radio.getAttribute("data-override") === "yes";
+        current.rules = radio.getAttribute("data-reasons") || "";
+        update();
+      };
+      Array.prototype.forEach.call(form.querySelectorAll("input[name=visit_type]"), function (radio) {
+        radio.addEventListener("change", function () { chooseType(radio); recheck(); });
+        if (radio.checked) { chooseType(radio); }
+      });
       var other = form.querySelector("#reason-other");
       if (other) {
         other.addEventListener("change", function () { form.querySelector("#override-other").focus(); });
@@ -703,6 +715,8 @@
         data.payment = payment;
       }
       if (!current.override.hidden) { data.override_reason = overrideReason(); }
+      var type = form.querySelector("input[name=visit_type]:checked");
+      if (type) { data.visit_type = type.value; }
       return data;
     }
 

@@ -39,14 +39,12 @@ from supermarket.visits.models import (
     VisitBand,
     VisitLine,
 )
-from supermarket.visits.services import stock_link
+from supermarket.visits.services import stock_link, visit_types
 from supermarket.visits.services.allowance import (
     Allowance,
     Basket,
     ScannedLine,
     SettledPayment,
-    allowance_for,
-    count_basket,
     savings,
     settle_payment,
 )
@@ -61,11 +59,11 @@ from supermarket.visits.services.rules import (
     LimitState,
     Problem,
     allowance_problem,
-    limit_problem,
     limit_state,
     membership_problem,
     read,
     state_from,
+    weekly_keys,
 )
 
 UNENROLLED_WORDS = "Recorded on a tablet that was not enrolled at this site at the time."
@@ -366,7 +364,8 @@ def check_in(
         **_offline_audit(values),
     )
     today = values["local_date"]
-    after = state_from((*draft.state.dates, today), settings, today)
+    counted = (today,) if values["visit_type"] in weekly_keys(settings) else ()
+    after = state_from((*draft.state.dates, *counted), settings, today)
     row = VisitRow(
         visit_id,
         values,
@@ -418,15 +417,19 @@ def build_visit(
     offline = request.offline
     # An offline check-in's rules are those of when the tablet recorded it.
     today = local_date(site, offline.recorded_at if offline is not None else now)
-    allowance = allowance_for(settings, member.household_size)
-    basket = count_basket(allowance, request.basket, lines)
+    # The visit type's rules (visit_types): the weekly shop's are the site's own.
+    kind = visit_types.chosen_type(settings, request.visit_type)
+    allowance = visit_types.allowance_for_type(settings, kind, member.household_size)
+    basket = visit_types.basket_for(kind, allowance, request.basket, lines)
     payment = settle_payment(allowance.fee_pence, request.payment)
     state = limit_state(member, settings, today)
     problems = [
         p
         for p in (
-            membership_problem(member, home_settings(member, site, settings), today),
-            limit_problem(state, today),
+            visit_types.membership_for(
+                kind, membership_problem(member, home_settings(member, site, settings), today)
+            ),
+            visit_types.limit_for(member, kind, settings, today, state),
             allowance_problem(basket),
         )
         if p is not None
@@ -447,6 +450,7 @@ def build_visit(
         "visited_at": now,
         "local_date": today,
         "week_key": week_key(today),
+        "visit_type": kind.key,
         **_household(member),
         **_takings(allowance, basket, payment),
         "override_reason": reason if overridden else "",

@@ -21,6 +21,7 @@ from supermarket.support.models import SupportService
 from supermarket.support.services import Prompt, prompts_for, services_for_site
 from supermarket.surveys.models import SurveyAssessment
 from supermarket.surveys.services import survey_due
+from supermarket.visits.services import visit_types
 from supermarket.visits.services.allowance import Allowance, allowance_for
 from supermarket.visits.services.checkin import can_override, find_member, home_settings
 from supermarket.visits.services.dates import spoken_date
@@ -71,14 +72,41 @@ class Panel:
     # volunteer: for the site's own members only.
     support_services: Sequence[SupportService] = ()
     prompts: Sequence[Prompt] = ()
+    # Each of the site's visit types with what it allows today (the weekly shop first); the
+    # desk asks which only when there is more than one.
+    offers: Sequence[visit_types.TypeOffer] = ()
+
+    @property
+    def asks_type(self) -> bool:
+        return len(self.offers) > 1
+
+    @property
+    def chosen_offer(self) -> visit_types.TypeOffer | None:
+        """The type the desk's form starts on: the first allowed, else the first that may be
+        overridden (None: every type is refused)."""
+        return next((o for o in self.offers if o.allowed), None) or next(
+            (o for o in self.offers if not o.blocked), None
+        )
 
     @property
     def blocked(self) -> bool:
+        if self.asks_type:
+            return self.chosen_offer is None
         return any(not p.overridable for p in self.problems)
 
     @property
     def needs_override(self) -> bool:
+        if self.asks_type:
+            chosen = self.chosen_offer
+            return chosen is not None and chosen.needs_override
         return bool(self.problems) and not self.blocked
+
+    @property
+    def may_need_override(self) -> bool:
+        """Whether any type the desk may choose needs an override (the form's reasons)."""
+        if self.asks_type:
+            return any(o.needs_override for o in self.offers)
+        return self.needs_override
 
     @property
     def household_text(self) -> str:
@@ -166,9 +194,8 @@ def checkin_panel(site: Site, number: str, *, actor: User, now: datetime | None 
     home = home_settings(member, site, settings)
     today = site_today(site, now)
     state = limit_state(member, settings, today)
-    problems = [
-        p for p in (membership_problem(member, home, today), limit_problem(state, today)) if p
-    ]
+    membership = membership_problem(member, home, today)
+    problems = [p for p in (membership, limit_problem(state, today)) if p]
     audit.record_on("member.viewed_at_checkin", "member", member.id, actor, site.id)
     support, prompts = support_for(member, site, today)
     return Panel(
@@ -183,6 +210,7 @@ def checkin_panel(site: Site, number: str, *, actor: User, now: datetime | None 
         home_site=member.site if member.site_id != site.id else None,
         support_services=support,
         prompts=prompts,
+        offers=visit_types.offers(member, settings, today, state, membership),
     )
 
 

@@ -10,6 +10,7 @@ from datetime import UTC, datetime
 from supermarket.idempotency import clean_key as clean_key  # check-in imports it from here
 from supermarket.idempotency import fingerprint
 from supermarket.members.identifiers import normalise_membership_number
+from supermarket.sites.settings import WEEKLY_SHOP
 from supermarket.visits.models import PaymentMethod
 
 # The most a visit may be paid, in pence (£100.00): the schema refuses more.
@@ -54,6 +55,7 @@ class CheckInRequest:
     payment: Payment | None = None
     override_reason: str = ""
     offline: Offline | None = None
+    visit_type: str = WEEKLY_SHOP
 
 
 def request_fingerprint(request: CheckInRequest) -> str:
@@ -86,4 +88,7 @@ def request_fingerprint(request: CheckInRequest) -> str:
             "recorded_at": request.offline.recorded_at.astimezone(UTC).isoformat(),
             "device": request.offline.device,
         }
+    if request.visit_type != WEEKLY_SHOP:
+        # Only other types carry it, so a weekly shop's retry still matches its first attempt.
+        canonical["visit_type"] = request.visit_type
     return fingerprint(canonical)

@@ -13,7 +13,7 @@ from sqlalchemy import Executable, Result, Table, bindparam, select
 
 from supermarket.extensions import db
 from supermarket.members.models import Member, MemberStatus
-from supermarket.sites.settings import SiteSettings
+from supermarket.sites.settings import WEEKLY_SHOP, SiteSettings
 from supermarket.visits.models import OVERRIDABLE, Rule, Visit
 from supermarket.visits.services.allowance import Basket, describe_over
 from supermarket.visits.services.dates import spoken_date, spoken_day, times
@@ -137,7 +137,8 @@ def limit_state(
     stmt = _COUNTED
     if exclude_visit_id is not None:
         stmt = stmt.where(_VISITS.c.id != exclude_visit_id)
-    found = read(stmt, {"member_id": member.id, "start": start, "end": end}).scalars()
+    params = {"member_id": member.id, "start": start, "end": end, "types": weekly_keys(settings)}
+    found = read(stmt, params).scalars()
     return state_from(tuple(sorted(found)), settings, today)
 
 
@@ -156,9 +157,18 @@ _VISITS = cast(Table, Visit.__table__)
 _COUNTED = select(_VISITS.c.local_date).where(
     _VISITS.c.member_id == bindparam("member_id"),
     _VISITS.c.voided_at.is_(None),
+    _VISITS.c.visit_type.in_(bindparam("types", expanding=True)),
     _VISITS.c.local_date >= bindparam("start"),
     _VISITS.c.local_date <= bindparam("end"),
 )
+
+
+def weekly_keys(settings: SiteSettings) -> list[str]:
+    """The visit types whose visits count against the weekly shop's limit: the weekly shop and
+    the site's types that say they count toward it (visit_types.py has the other types' rules)."""
+    return [WEEKLY_SHOP] + [
+        t.key for t in settings.visit_types if t.counts_toward_weekly and t.key != WEEKLY_SHOP
+    ]
 
 
 def state_from(dates: tuple[date, ...], settings: SiteSettings, today: date) -> LimitState:
