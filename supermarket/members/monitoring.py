@@ -112,7 +112,10 @@ QUESTIONS: Final[dict[str, tuple[str, type[LabelledEnum]]]] = {
         "Does anyone in the household have a disability or long-term illness?",
         YesNo,
     ),
-    "employment": ("What best describes the employment of the adults in the household?", Employment),
+    "employment": (
+        "What best describes the employment of the adults in the household?",
+        Employment,
+    ),
     "carer": ("Does the household include an unpaid carer?", YesNo),
     "veteran": ("Does the household include a veteran of the armed forces?", YesNo),
 }

@@ -42,9 +42,9 @@ from supermarket.members.models import (
     Member,
     MemberStatus,
 )
-from supermarket.members.schemas import FeePaymentIn, MemberIn, MemberUpdateIn
 from supermarket.members.monitoring import answer_label
 from supermarket.members.monitoring_form import MONITORING_FORM, monitoring_from_form
+from supermarket.members.schemas import FeePaymentIn, MemberIn, MemberUpdateIn
 from supermarket.members.services import importing, monitoring, privacy
 from supermarket.sites.calendar import site_today
 from supermarket.sites.models import Site

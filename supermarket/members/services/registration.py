@@ -25,8 +25,8 @@ from supermarket.members.schemas import CONTACT_FIELDS
 from supermarket.members.services import audited
 from supermarket.members.services.consent import _add_consent
 from supermarket.members.services.fees import fee_due, record_fee, settle_fee
-from supermarket.members.services.monitoring import record_monitoring
 from supermarket.members.services.lookup import OPEN_STATUSES, _site_is_full
+from supermarket.members.services.monitoring import record_monitoring
 from supermarket.members.services.offline_registration import (
     keep_offline,
     offline_allowed,
@@ -303,9 +303,9 @@ def update_member(member: Member, changes: MemberChanges, *, actor: User) -> Mem
             )
     site = member.site
     changed = _apply(member, changes)
-    if "monitoring" in changes.sent and changes.monitoring is not None:
-        if record_monitoring(member, changes.monitoring, actor=actor):
-            changed.add("monitoring")  # audited by name only: the answers stay out of the log
+    answers = changes.monitoring if "monitoring" in changes.sent else None
+    if answers is not None and record_monitoring(member, answers, actor=actor):
+        changed.add("monitoring")  # audited by name only: the answers stay out of the log
     if changed & {"eligibility_route", "postcode"}:
         check_eligibility(site, site.settings, member.eligibility_route, member.postcode or "")
     if changed & {"first_name", "last_name", "date_of_birth", "postcode"}:
