@@ -76,9 +76,7 @@ def seed(ctx: Any) -> None:
     done = set(db.session.scalars(select(MemberMonitoring.member_id)))
     rows = []
     for member_id, site_id in db.session.execute(
-        select(Member.id, Member.site_id)
-        .where(Member.anonymised_at.is_(None))
-        .order_by(Member.id)
+        select(Member.id, Member.site_id).where(Member.anonymised_at.is_(None)).order_by(Member.id)
     ):
         if member_id in done or rng.randrange(100) < NEVER_ASKED:
             continue

@@ -242,3 +242,30 @@ def test_the_answers_are_in_the_export_and_deleted_on_anonymisation(staff_pair, 
     privacy.anonymise_member(site, member.membership_number, actor=manager)
     db.session.commit()
     assert _row(member) is None
+
+
+def test_leads_and_admins_never_reach_a_members_answers(staff_pair, api, make_member, make_user):
+    site, _, manager = staff_pair()
+    member = make_member(site, manager, monitoring=dict(ANSWERS))
+    path = f"/api/v1/sites/{site.code}/members/{member.membership_number}"
+    for role in ("programme_lead", "admin"):
+        response = api(make_user(role)).get(path)
+        assert response.status_code in (403, 404), role
+        assert "white_gypsy_traveller" not in response.get_data(as_text=True)
+
+
+def test_the_demo_answers_are_mostly_given_with_some_prefer_not_and_some_never_asked(
+    staff_pair, make_member
+):
+    from supermarket.members import demo_monitoring
+
+    site, _, manager = staff_pair()
+    members = [make_member(site, manager) for _ in range(40)]
+    demo_monitoring.seed(None)
+    rows = [_row(m) for m in members]
+    answered = [r for r in rows if r is not None]
+    assert len(rows) - len(answered) >= 1  # some households were never asked
+    assert len(answered) >= 30
+    values = [v for r in answered for v in r.answers().values()]
+    assert "prefer_not_to_say" in values
+    assert None in values  # a question left unasked
