@@ -12,7 +12,7 @@ wherever the main pattern hides its households. Only aggregates: never a member'
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any, Final
 
@@ -130,12 +130,6 @@ def reach_block(pattern: Pattern, scope: Scope, stats: ReachStatistics) -> dict[
         },
         "notes": [SECTION_NOTE],
     }
-
-
-def breakdown_rows(section: Mapping[str, Any], breakdown: str) -> list[Mapping[str, Any]]:
-    """A released breakdown's rows (for the tables)."""
-    rows: list[Mapping[str, Any]] = section["breakdowns"][breakdown]["rows"]
-    return rows
 
 
 def methods_paragraphs(policy: DisclosurePolicy) -> list[str]:
