@@ -30,6 +30,7 @@ DOMAIN_SEEDERS = (
     "supermarket.visits.demo",
     "supermarket.support.demo",
     "supermarket.reporting.demo",
+    "supermarket.members.demo_monitoring",  # after every household is made (no rollup reads it)
 )
 # Domain CLI groups: each module provides register(app).
 DOMAIN_COMMANDS = (

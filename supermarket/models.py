@@ -49,6 +49,11 @@ class LabelledEnum(enum.StrEnum):
         return [(member.value, member.label) for member in cls]
 
 
+def sql_values(enum: type[LabelledEnum]) -> str:
+    """An enum's values as an SQL list, for the CHECK constraints of the domains' tables."""
+    return ", ".join(f"'{m.value}'" for m in enum)
+
+
 def utcnow() -> datetime:
     """The current time, timezone-aware in UTC."""
     return datetime.now(UTC)

@@ -39,7 +39,8 @@ from supermarket.members.schemas import (
     RenewIn,
     SearchQuery,
 )
-from supermarket.members.services import privacy
+from supermarket.members.schemas.monitoring import dump_monitoring
+from supermarket.members.services import monitoring, privacy
 
 bp = Blueprint("members_api", __name__, url_prefix="/api/v1/sites/<code>/members")
 TAG = "members"
@@ -49,6 +50,15 @@ api = ApiRoutes(bp, tag=TAG)
 def _member(code: str, number: str, *, managers_only: bool = False) -> Member:
     site = staff_site(code)
     return services.get_member(site, number, actor=actor(), managers_only=managers_only)
+
+
+def _member_out(member: Member) -> dict[str, Any]:
+    """MemberOut, with the equality monitoring answers for site managers only."""
+    body: dict[str, Any] = MemberOut().dump(member)
+    answers = monitoring.answers_for(member, actor())
+    if answers is not None:
+        body["monitoring"] = dump_monitoring(answers)
+    return body
 
 
 def _optional_body() -> dict[str, Any]:
@@ -97,7 +107,7 @@ def register(code: str) -> ResponseReturnValue:
     result = services.register_member(
         site, data, actor=actor(), key=request.headers.get("Idempotency-Key")
     )
-    body = MemberOut().dump(result.member)
+    body = _member_out(result.member)
     db.session.commit()
     body["warnings"] = result.warnings
     headers = {} if result.created else {"Idempotent-Replayed": "true"}
@@ -120,7 +130,7 @@ def detail(code: str, number: str) -> ResponseReturnValue:
     """One member (viewing is audited)."""
     member = services.view_member(staff_site(code), number, actor=actor())
     db.session.commit()
-    return MemberOut().dump(member)
+    return _member_out(member)
 
 
 def _action_body(schema: type[Schema], *, required: bool) -> Any:
@@ -152,7 +162,7 @@ def _member_change(
             member = _member(code, number, managers_only=tuple(allowed) == MANAGERS)
             step(member, _action_body(body, required=required), **path)
             db.session.commit()
-            return MemberOut().dump(member)
+            return _member_out(member)
 
         doc = api.route(method, rule, allowed, body=body, body_required=required, ok=MemberOut)
         return doc(view)

@@ -76,6 +76,8 @@ class NewMember:
     dietary_notes: str = ""
     joining_fee: FeePayment | None = None
     offline: OfflineRecord | None = None
+    # Equality monitoring answers given (members.monitoring; None: not asked).
+    monitoring: dict[str, str | None] | None = None
 
 
 @dataclass(frozen=True)
@@ -99,6 +101,8 @@ class MemberChanges:
     pregnancy_recorded: bool = False
     pregnancy_due_on: date | None = None
     pregnancy_consent: bool = False
+    # Equality monitoring answers to change (members.monitoring): site managers only.
+    monitoring: dict[str, str | None] | None = None
 
     @classmethod
     def sending(cls, **values: Any) -> MemberChanges:

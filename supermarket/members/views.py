@@ -42,8 +42,10 @@ from supermarket.members.models import (
     Member,
     MemberStatus,
 )
+from supermarket.members.monitoring import answer_label
+from supermarket.members.monitoring_form import MONITORING_FORM, monitoring_from_form
 from supermarket.members.schemas import FeePaymentIn, MemberIn, MemberUpdateIn
-from supermarket.members.services import importing, privacy
+from supermarket.members.services import importing, monitoring, privacy
 from supermarket.sites.calendar import site_today
 from supermarket.sites.models import Site
 
@@ -67,6 +69,8 @@ def _labels() -> dict[str, Any]:
         "ConsentKind": ConsentKind,
         "ConsentMethod": ConsentMethod,
         "show_number": display_number,
+        "monitoring_form": MONITORING_FORM,
+        "monitoring_label": answer_label,
     }
 
 
@@ -104,6 +108,7 @@ def register() -> ResponseReturnValue:
             fields = registration_from_form(request.form)
             if site.settings.joining_fee_pence:
                 fields["joining_fee"] = fee_from_form(request.form)
+            fields["monitoring"] = monitoring_from_form(request.form)
             data = schema.load(fields)
             result = services.register_member(site, data, actor=actor())
         except (ValidationError, InvalidInput, Conflict) as exc:
@@ -153,6 +158,7 @@ def _member_page(site: Site, member: Member, **extra: Any) -> str:
         member=member,
         today=site_today(site),
         waiting_position=services.waiting_position(member),
+        monitoring=monitoring.answers_for(member, actor()),
         **extra,
     )
 
@@ -167,7 +173,10 @@ def edit(number: str) -> ResponseReturnValue:
     if request.method == "POST":
         schema = MemberUpdateIn()
         try:
-            changes = schema.load(update_from_form(request.form, manager=manager))
+            fields = update_from_form(request.form, manager=manager)
+            if manager:
+                fields["monitoring"] = monitoring_from_form(request.form)
+            changes = schema.load(fields)
             services.update_member(member, changes, actor=actor())
         except (ValidationError, InvalidInput, PermissionDenied, Conflict) as exc:
             errors = member_form_errors(exc, schema)
@@ -176,7 +185,13 @@ def edit(number: str) -> ResponseReturnValue:
                 "Changes saved.", url_for("members.detail", number=member.membership_number)
             )
     return form_page(
-        "members/edit.html", errors, site=site, member=member, manager=manager, form=request.form
+        "members/edit.html",
+        errors,
+        site=site,
+        member=member,
+        manager=manager,
+        form=request.form,
+        monitoring=monitoring.answers_for(member, actor()) or {},
     )
 
 

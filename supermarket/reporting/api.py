@@ -52,7 +52,9 @@ def stats() -> ResponseReturnValue:
 def table_csv(name: str) -> ResponseReturnValue:
     """One table of the statistics as CSV (summary, sites, people, food, baseline, outcome,
     transitions, trend; support, support_categories, support_inbound, support_answers,
-    support_advice), with the disclosure rule at the top; safe to open in a spreadsheet."""
+    support_advice; reach_gender, reach_ethnic_group, reach_disability, reach_employment,
+    reach_carer, reach_veteran, reach_district, reach_route), with the disclosure rule at
+    the top; safe to open in a spreadsheet."""
     args = StatsQuery().load(request.args.to_dict())
     filename, text = services.table_download(
         name, actor=actor(), period=args["period"], site=args["site"]

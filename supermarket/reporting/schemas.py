@@ -435,6 +435,50 @@ class SupportOut(Schema):
     notes = fields.List(fields.String())
 
 
+# --- who is reached (release/reach.py) ----------------------------------------------------------
+
+
+class ReachRowOut(Schema):
+    category = fields.String(
+        metadata={
+            "description": "The answer's key (an ONS high-level ethnic group, an answer,"
+            " prefer_not_to_say, not_asked), the postcode district, or the route."
+        }
+    )
+    label = fields.String()
+    households = Count("Households reached in the period with this answer.")
+
+
+class ReachBreakdownOut(Schema):
+    title = fields.String()
+    rows = fields.List(fields.Nested(ReachRowOut))
+
+
+class ReachOut(Schema):
+    """Who is reached: households by each monitoring question, district and route."""
+
+    households = Count("Households reached: members who visited in the period.")
+    breakdowns = fields.Dict(
+        keys=fields.String(
+            metadata={
+                "enum": [
+                    "gender",
+                    "ethnic_group",
+                    "disability",
+                    "employment",
+                    "carer",
+                    "veteran",
+                    "district",
+                    "route",
+                ]
+            }
+        ),
+        values=fields.Nested(ReachBreakdownOut),
+        metadata={"description": "Each breakdown's rows add up to the households reached."},
+    )
+    notes = fields.List(fields.String())
+
+
 class StatsOut(Schema):
     """GET /api/v1/stats: a fixed period's figures after disclosure control."""
 
@@ -471,6 +515,7 @@ class StatsOut(Schema):
     )
     notes = fields.List(fields.String())
     support = fields.Nested(SupportOut)
+    reach = fields.Nested(ReachOut, metadata={"description": "Who is reached."})
 
 
 def dump_stats(body: dict[str, Any]) -> dict[str, Any]:

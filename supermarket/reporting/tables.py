@@ -12,6 +12,7 @@ from typing import Any, Final, Literal
 
 from supermarket.reporting.charts import SOURCE_LABELS
 from supermarket.reporting.release import ReleasedReport
+from supermarket.reporting.statistics.reach import BREAKDOWNS
 from supermarket.surveys.scoring import CATEGORIES_10
 
 Kind = Literal["text", "count", "money", "money2", "kg", "pct", "mean", "number", "p"]
@@ -471,6 +472,33 @@ def support_inbound(report: ReleasedReport) -> Table:
     )
 
 
+# --- who is reached (release/reach.py) ----------------------------------------------------------
+
+
+def reach(report: ReleasedReport, breakdown: str) -> Table:
+    """Households reached by one breakdown (a monitoring question, district or route)."""
+    section = report.reach["breakdowns"][breakdown]
+    rows: list[tuple[Cell, ...]] = [(row["label"], row["households"]) for row in section["rows"]]
+    rows.append(("All households reached", report.reach["households"]))
+    return Table(
+        key=f"reach_{breakdown}",
+        title=section["title"],
+        columns=(Column(_REACH_FIRST.get(breakdown, "Answer"), "text"), Column("Households")),
+        rows=tuple(rows),
+        notes=tuple(report.reach["notes"]),
+    )
+
+
+_REACH_FIRST: Final = {"district": "Postcode district", "route": "Route"}
+
+
+def _reach_builder(breakdown: str) -> Callable[[ReleasedReport], Table]:
+    return lambda report: reach(report, breakdown)
+
+
+REACH_TABLES: Final = tuple(f"reach_{breakdown}" for breakdown in BREAKDOWNS)
+
+
 SUPPORT_TABLES: Final = (
     "support",
     "support_categories",
@@ -488,6 +516,7 @@ TABLES: Final = (
     "transitions",
     "trend",
     *SUPPORT_TABLES,
+    *REACH_TABLES,
 )
 
 
@@ -505,6 +534,7 @@ BUILDERS: Final[dict[str, Callable[[ReleasedReport], Table]]] = {
     "support_inbound": support_inbound,
     "support_answers": support_answers,
     "support_advice": support_advice,
+    **{f"reach_{breakdown}": _reach_builder(breakdown) for breakdown in BREAKDOWNS},
 }
 
 
@@ -521,4 +551,5 @@ def names_for(report: ReleasedReport) -> Sequence[str]:
         for name in TABLES
         if (name != "sites" or report.site is None)
         and (name not in SUPPORT_TABLES or report.support)
+        and (name not in REACH_TABLES or report.reach)
     ]

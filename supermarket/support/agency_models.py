@@ -29,9 +29,8 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from supermarket.auth.models import User
 from supermarket.members.models import Member
-from supermarket.models import Base, LabelledEnum, UTCDateTime, utcnow
+from supermarket.models import Base, LabelledEnum, UTCDateTime, sql_values, utcnow
 from supermarket.sites.models import Site
-from supermarket.support.models import sql_values
 
 MAX_AGENCY_NAME = 120
 MAX_PHONE = 30

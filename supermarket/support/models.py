@@ -20,7 +20,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from supermarket.auth.models import User
 from supermarket.members.models import Member
-from supermarket.models import Base, LabelledEnum, UTCDateTime, utcnow
+from supermarket.models import Base, LabelledEnum, UTCDateTime, sql_values, utcnow
 from supermarket.sites.models import Site
 
 MAX_NAME = 120
@@ -66,11 +66,6 @@ class ReferralStatus(LabelledEnum):
 
 # Still waiting to hear how it ended: these are followed up when nothing is heard.
 OPEN_STATUSES = (ReferralStatus.MADE, ReferralStatus.CONTACTED, ReferralStatus.ENGAGED)
-
-
-def sql_values(enum: type[LabelledEnum]) -> str:
-    """An enum's values as an SQL list, for the CHECK constraints of the domain's tables."""
-    return ", ".join(f"'{m.value}'" for m in enum)
 
 
 support_service_sites = Table(

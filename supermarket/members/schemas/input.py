@@ -34,6 +34,7 @@ from supermarket.members.models import (
     MemberStatus,
 )
 from supermarket.members.names import clean_name
+from supermarket.members.schemas.monitoring import monitoring_field
 from supermarket.members.terms import MAX_AGE, MIN_AGE, age_on
 from supermarket.postcodes import normalise_postcode
 from supermarket.sites.calendar import programme_today
@@ -311,6 +312,7 @@ class MemberIn(_MemberFields):
             "registration; a possible duplicate is registered and marked for review."
         },
     )
+    monitoring = monitoring_field(load_default=None)
 
     def _make(self, data: dict[str, Any]) -> NewMember:
         return NewMember(**data)
@@ -331,6 +333,7 @@ class MemberUpdateIn(_MemberFields):
     pregnancy_consent = fields.Boolean(
         metadata={"description": "The member agreed that the pregnancy is recorded"}
     )
+    monitoring = monitoring_field()
 
     @validates_schema
     def _pregnancy_with_consent(self, data: dict[str, Any], **_: Any) -> None:

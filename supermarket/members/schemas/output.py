@@ -16,6 +16,7 @@ from supermarket.members.models import (
     MemberStatus,
     RegistrationReview,
 )
+from supermarket.members.schemas.monitoring import MonitoringOut
 from supermarket.serialise import Computed, PageOut
 from supermarket.sites.calendar import site_today
 from supermarket.sites.settings import ELIGIBILITY_ROUTES
@@ -177,6 +178,13 @@ class MemberOut(MemberSummaryOut):
         OfflineRegistrationOut,
         allow_none=True,
         metadata={"description": "null unless a tablet registered the household offline"},
+    )
+    monitoring = fields.Nested(
+        MonitoringOut,
+        metadata={
+            "description": "The equality monitoring answers: for site managers only, absent"
+            " for volunteers (who may ask the questions at registration but never read them)."
+        },
     )
 
 

@@ -54,6 +54,8 @@ def registration_fingerprint(data: NewMember) -> str:
     provisional number the tablet recorded it."""
     canonical = asdict(data)
     canonical["date_of_birth"] = data.date_of_birth.isoformat()
+    if data.monitoring is None:  # as before monitoring was asked: earlier keys still match
+        del canonical["monitoring"]
     if data.offline is not None:
         canonical["offline"] = {
             "recorded_at": data.offline.recorded_at.astimezone(UTC).isoformat(),

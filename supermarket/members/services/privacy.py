@@ -27,6 +27,7 @@ from supermarket.members.identifiers import ALPHABET, check_character, new_membe
 from supermarket.members.models import Member, MemberStatus
 from supermarket.members.services import audited
 from supermarket.members.services.lookup import get_member
+from supermarket.members.services.monitoring import clear_monitoring
 from supermarket.members.terms import add_months
 from supermarket.models import utcnow
 from supermarket.sites.calendar import site_today
@@ -129,6 +130,7 @@ def _retired_number() -> str:
 def _anonymise(member: Member, today: date) -> None:
     for hook in ANONYMISE_HOOKS:
         hook(member)
+    clear_monitoring(member)  # the equality monitoring answers: deleted, not kept unlinked
     member.first_name = ""
     member.last_name = ""
     member.first_name_key = ""

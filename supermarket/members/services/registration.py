@@ -26,6 +26,7 @@ from supermarket.members.services import audited
 from supermarket.members.services.consent import _add_consent
 from supermarket.members.services.fees import fee_due, record_fee, settle_fee
 from supermarket.members.services.lookup import OPEN_STATUSES, _site_is_full
+from supermarket.members.services.monitoring import record_monitoring
 from supermarket.members.services.offline_registration import (
     keep_offline,
     offline_allowed,
@@ -202,6 +203,8 @@ def register_member(
             _add_consent(member, kind, method, actor)
     if settled is not None:
         record_fee(member, FeeKind.JOINING, joining_fee, settled, actor=actor)
+    if data.monitoring:
+        record_monitoring(member, data.monitoring, actor=actor)
     db.session.flush()
     audited.on_member(
         "member.registered",
@@ -300,6 +303,9 @@ def update_member(member: Member, changes: MemberChanges, *, actor: User) -> Mem
             )
     site = member.site
     changed = _apply(member, changes)
+    answers = changes.monitoring if "monitoring" in changes.sent else None
+    if answers is not None and record_monitoring(member, answers, actor=actor):
+        changed.add("monitoring")  # audited by name only: the answers stay out of the log
     if changed & {"eligibility_route", "postcode"}:
         check_eligibility(site, site.settings, member.eligibility_route, member.postcode or "")
     if changed & {"first_name", "last_name", "date_of_birth", "postcode"}:

@@ -25,6 +25,7 @@ from supermarket.reporting.pdf.layout import (
     plain_paragraph,
     report_table,
 )
+from supermarket.reporting.pdf.reach import reach_section
 from supermarket.reporting.pdf.sections import (
     cover,
     headline_tiles,
@@ -116,6 +117,7 @@ def programme_pdf(report: ReleasedReport, *, programme: str) -> bytes:
     story += _charts(report)
     story += _people_and_food(report)
     story += [PageBreak(), *outcome_section(report), *support_section(report)]
+    story += reach_section(report)
     story += methods(report)
     return _build(report, title, story)
 
@@ -134,5 +136,6 @@ def monthly_site_pdf(report: ReleasedReport, *, programme: str) -> bytes:
     story += _people_and_food(report)
     story += _charts(report)
     story += [PageBreak(), *outcome_section(report), *support_section(report)]
+    story += reach_section(report)
     story += methods(report)
     return _build(report, title, story)

@@ -26,6 +26,7 @@ from supermarket.reporting.statistics import (
     monthly_trend,
     period_statistics,
 )
+from supermarket.reporting.statistics.reach import reach_statistics
 from supermarket.reporting.statistics.support import support_statistics
 from supermarket.sites.calendar import programme_today
 from supermarket.sites.models import Site
@@ -121,7 +122,8 @@ def report_for(
             known=stats,
         )
     support = support_statistics([s.id for s in stats.sites], period, today)
-    return release_statistics(stats, site=ref, trend=trend, support=support)
+    reach = reach_statistics([s.id for s in stats.sites], period, today)
+    return release_statistics(stats, site=ref, trend=trend, support=support, reach=reach)
 
 
 def trend_report(

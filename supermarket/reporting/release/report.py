@@ -27,6 +27,7 @@ from supermarket.reporting.release.pattern import (
     Scope,
     linked_pattern,
 )
+from supermarket.reporting.release.reach import reach_block, reach_pattern
 from supermarket.reporting.release.support import support_block, support_pattern
 from supermarket.reporting.statistics import (
     Conversions,
@@ -35,6 +36,7 @@ from supermarket.reporting.statistics import (
     SiteRef,
     TrendPoint,
 )
+from supermarket.reporting.statistics.reach import ReachStatistics
 from supermarket.reporting.statistics.support import SupportStatistics
 
 TREND_MONTHS: Final = 12
@@ -81,6 +83,8 @@ class ReleasedReport:
     withheld: Mapping[str, str]
     # Support beyond food (release/support.py); empty where not computed (the trend table).
     support: Mapping[str, Any] = field(default_factory=dict)
+    # Who is reached (release/reach.py); empty where not computed.
+    reach: Mapping[str, Any] = field(default_factory=dict)
 
     @property
     def scope_label(self) -> str:
@@ -122,6 +126,8 @@ class ReleasedReport:
         }
         if self.support:
             body["support"] = dict(self.support)
+        if self.reach:
+            body["reach"] = dict(self.reach)
         if self.site is None:
             body["sites"] = list(self.sites)
         return body
@@ -161,6 +167,7 @@ def release_statistics(
     trend: Sequence[TrendPoint] = (),
     policy: DisclosurePolicy = RELEASE_POLICY,
     support: SupportStatistics | None = None,
+    reach: ReachStatistics | None = None,
 ) -> ReleasedReport:
     """Apply disclosure control to raw statistics: the programme's view, or one site's.
 
@@ -199,6 +206,9 @@ def release_statistics(
             withheld,
             support.by_scope[scope].days_to_first_visit,
         )
+    reach_section: dict[str, Any] = {}
+    if reach is not None:
+        reach_section = reach_block(reach_pattern(reach, pattern, site_ids), scope, reach)
     rows: list[dict[str, Any]] = []
     if site is None:
         for ref in stats.sites:
@@ -230,6 +240,7 @@ def release_statistics(
         trend=release_trend(trend, site_ids, scope, policy),
         withheld=withheld,
         support=support_section,
+        reach=reach_section,
     )
 
 

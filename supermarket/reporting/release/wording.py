@@ -14,6 +14,7 @@ from typing import Any, Final
 from supermarket.reporting.disclosure import DisclosurePolicy
 from supermarket.reporting.outcomes import METHODS_NOTE, REGRESSION_TO_THE_MEAN_WARNING
 from supermarket.reporting.release.blocks import COHORT_NOTE
+from supermarket.reporting.release.reach import methods_paragraphs as reach_methods
 from supermarket.reporting.release.report import ReleasedReport, notes_for
 from supermarket.reporting.release.support import methods_paragraphs as support_methods
 from supermarket.reporting.statistics import FOLLOW_UP_MONTHS, Conversions
@@ -264,6 +265,7 @@ def methods_sections(
             ],
         ),
         ("Support beyond food", support_methods(policy)),
+        ("Who is reached", reach_methods(policy)),
     ]
 
 
