@@ -12,8 +12,9 @@ from supermarket.members.models import DIETARY_LABELS, MemberStatus
 from supermarket.members.schemas import HouseholdOut, Text
 from supermarket.serialise import Computed, PageOut
 from supermarket.sites.schemas import BandOut
+from supermarket.sites.settings import PAYMENT_MODELS
 from supermarket.support.schemas import PromptOut
-from supermarket.visits.models import PaymentMethod, ReviewStatus, Rule
+from supermarket.visits.models import DESK_METHODS, PaymentMethod, ReviewStatus, Rule
 from supermarket.visits.services import CheckIn, Panel, Problem
 from supermarket.visits.services.requests import (
     MAX_AMOUNT_PENCE,
@@ -34,7 +35,7 @@ BAND_NAME = validate.Regexp(r"^[a-z][a-z0-9_]{0,19}$", error="Use the band's nam
 class PaymentIn(Schema):
     method = Str(
         load_default=PaymentMethod.CASH.value,
-        validate=validate.OneOf([m.value for m in PaymentMethod]),
+        validate=validate.OneOf([m.value for m in DESK_METHODS]),
         metadata={"description": "cash, card or waived (waived needs a reason)"},
     )
     amount_pence = Int(
@@ -199,6 +200,8 @@ class VisitOut(Schema):
     payment_reason = fields.String()
     retail_value_pence = fields.Integer()
     savings_pence = fields.Integer()
+    payment_model = fields.String(metadata={"enum": list(PAYMENT_MODELS)})
+    points_spent = fields.Integer(metadata={"description": "Points the basket cost (points)"})
     overridden_rules = fields.List(fields.String())
     override_reason = fields.String()
     session_id = fields.Integer(allow_none=True)
@@ -290,6 +293,28 @@ class NoticeOut(Schema):
     text = fields.String()
 
 
+class PanelPointsOut(Schema):
+    balance = fields.Integer(metadata={"description": "Points held before today's visit"})
+    carried_over = fields.Integer(metadata={"description": "Of them, kept (up to the cap)"})
+    expiring = fields.Integer(metadata={"description": "Of them, over the cap: they expire"})
+    credit = fields.Integer(metadata={"description": "Points this visit gives"})
+    available = fields.Integer(metadata={"description": "What today's basket may cost"})
+    carry_over_cap = fields.Integer()
+
+
+class PanelMembershipFeeOut(Schema):
+    fee_pence = fields.Integer()
+    period = fields.String(metadata={"enum": ["annual", "termly"]})
+    covered_until = fields.Date(allow_none=True)
+    covers_today = fields.Boolean()
+
+
+class PanelPaymentOut(Schema):
+    model = fields.String(metadata={"enum": list(PAYMENT_MODELS)})
+    points = fields.Nested(PanelPointsOut, allow_none=True)
+    membership_fee = fields.Nested(PanelMembershipFeeOut, allow_none=True)
+
+
 def _bands(panel: Panel) -> list[dict[str, Any]]:
     allowance = panel.allowance
     return [
@@ -345,6 +370,10 @@ class PanelOut(Schema):
         lambda p: [_problem(x) for x in p.problems], fields.List(fields.Nested(ProblemOut))
     )
     notices = fields.List(fields.Nested(NoticeOut))
+    payment = fields.Nested(
+        PanelPaymentOut,
+        metadata={"description": "How today's visit is paid: the model, points, membership fee"},
+    )
     can_override = fields.Boolean()
     override_reasons = fields.List(fields.String())
     prompts = fields.List(

@@ -29,7 +29,7 @@ from supermarket.members.identifiers import normalise_membership_number
 from supermarket.members.models import Member
 from supermarket.sites.calendar import local_date, now_or, offline_time_allowed
 from supermarket.sites.models import Site
-from supermarket.sites.settings import SiteSettings
+from supermarket.sites.settings import WEEKLY_SHOP, SiteSettings
 from supermarket.visits.models import (
     DEVICE_NOT_ENROLLED,
     Device,
@@ -39,7 +39,7 @@ from supermarket.visits.models import (
     VisitBand,
     VisitLine,
 )
-from supermarket.visits.services import stock_link
+from supermarket.visits.services import payments, stock_link
 from supermarket.visits.services.allowance import (
     Allowance,
     Basket,
@@ -48,7 +48,6 @@ from supermarket.visits.services.allowance import (
     allowance_for,
     count_basket,
     savings,
-    settle_payment,
 )
 from supermarket.visits.services.dates import week_key
 from supermarket.visits.services.requests import (
@@ -353,6 +352,15 @@ def check_in(
     bands, visit_lines = _basket_rows(draft.basket, visit_id)
     _insert_rows(VisitBand, bands)
     _insert_rows(VisitLine, visit_lines)
+    payments.record(
+        draft.settled,
+        visit_id=visit_id,
+        member_id=member.id,
+        site_id=site.id,
+        actor_id=actor.id,
+        today=values["local_date"],
+        now=now,
+    )
     stock_link.issue_lines(site, draft.basket.lines, visit_id=visit_id, actor=actor, at=now)
     audit.insert_on(
         "visit.checked_in",
@@ -396,6 +404,7 @@ class Draft:
     state: LimitState
     problems: list[Problem]
     overridden: list[str]
+    settled: payments.Settled
 
 
 def build_visit(
@@ -420,7 +429,12 @@ def build_visit(
     today = local_date(site, offline.recorded_at if offline is not None else now)
     allowance = allowance_for(settings, member.household_size)
     basket = count_basket(allowance, request.basket, lines)
-    payment = settle_payment(allowance.fee_pence, request.payment)
+    # Issue 16 (payments): the weekly shop until the chosen visit type is wired in here.
+    kind = settings.visit_type(WEEKLY_SHOP) or settings.visit_types[0]
+    settled = payments.settle(
+        kind, settings, member, site.id, allowance, basket, request.payment, today
+    )
+    payment = settled.payment
     state = limit_state(member, settings, today)
     problems = [
         p
@@ -428,6 +442,7 @@ def build_visit(
             membership_problem(member, home_settings(member, site, settings), today),
             limit_problem(state, today),
             allowance_problem(basket),
+            settled.problem,
         )
         if p is not None
     ]
@@ -449,6 +464,7 @@ def build_visit(
         "week_key": week_key(today),
         **_household(member),
         **_takings(allowance, basket, payment),
+        **settled.values,
         "override_reason": reason if overridden else "",
         "overridden_rules": overridden,
         "overridden_by_id": actor.id if overridden else None,
@@ -456,7 +472,7 @@ def build_visit(
     }
     if offline is not None:
         _mark_offline(values, offline, review, problems)
-    return Draft(values, basket, state, problems, overridden)
+    return Draft(values, basket, state, problems, overridden, settled)
 
 
 def _mark_offline(
