@@ -16,15 +16,14 @@ from typing import Any
 import pytest
 from sqlalchemy import select
 
-from supermarket.visits import services
-from supermarket.visits.services import cashup, payments
 from supermarket.errors import InvalidInput, RuleViolation
 from supermarket.extensions import db
 from supermarket.members.models import MembershipFee
 from supermarket.members.terms import add_months
 from supermarket.sites.calendar import site_today
-from supermarket.visits.models import Visit
+from supermarket.visits import services
 from supermarket.visits.points import PointsEntry
+from supermarket.visits.services import cashup, payments
 from tests.visits.conftest import local
 
 POINTS = {"credit": 10, "item_cost": 1, "band_costs": {"red": 5}, "carry_over_cap": 5}
@@ -363,8 +362,8 @@ def test_the_cash_up_counts_every_payment_type(make_desk):
     )
     db.session.commit()
     closed = cashup.as_cashed_up(session)
-    assert closed.cash_pence == 550 and closed.points_spent == 9
-    assert closed.counts["points"] == 2 and closed.counts["waived"] == 1
+    assert (closed.cash_pence, closed.points_spent) == (550, 9)
+    assert (closed.counts["points"], closed.counts["waived"]) == (2, 1)
     sheet = services.session_sheet(desk.site, session.id, actor=desk.manager)
     assert dict(sheet.takings.payment_lines) == lines
 
