@@ -22,6 +22,7 @@ from supermarket.members.models import MembershipFee
 from supermarket.members.terms import add_months
 from supermarket.sites.calendar import site_today
 from supermarket.visits import services
+from supermarket.visits.models import Visit
 from supermarket.visits.points import PointsEntry
 from supermarket.visits.services import cashup, payments
 from tests.visits.conftest import local
@@ -438,3 +439,51 @@ def test_a_flat_fee_site_answers_old_clients_as_before(desk, api):
         350,
     )
     assert (body["payment_model"], body["points_spent"]) == ("flat_fee", 0)
+
+
+# --- the demo -----------------------------------------------------------------------------------
+
+
+def test_the_demo_puts_canvey_on_points_and_its_cash_ups_still_add_up():
+    from supermarket.members import services as members
+    from supermarket.members.schemas import MemberIn
+    from supermarket.visits import demo, demo_payments
+    from supermarket.visits.models import SiteSession
+    from tests.factories import demo_context, desk_member_payload
+
+    ctx = demo_context()
+    canvey = ctx.sites["canvey"]
+    for n in range(12):
+        data = MemberIn().load(desk_member_payload(first_name=f"Demo{n}", postcode="SS8 7AA"))
+        member = members.register_member(canvey, data, actor=ctx.staff["dev.manager@example.org"])
+        member.member.joined_on -= timedelta(weeks=10)
+    db.session.flush()
+    demo.seed(ctx)
+    demo_payments.seed(ctx)
+
+    kinds = canvey.settings.visit_types[0]
+    assert kinds.payment_model == "points"
+    visits = db.session.scalars(select(Visit).where(Visit.site_id == canvey.id)).all()
+    on_points = [v for v in visits if v.payment_model == "points"]
+    assert on_points
+    assert any(v.payment_model == "flat_fee" for v in visits)  # before the change
+    assert all((v.amount_paid_pence, v.payment_method) == (0, "points") for v in on_points)
+    for member_id in {v.member_id for v in on_points}:
+        rows = db.session.scalars(
+            select(PointsEntry).where(PointsEntry.member_id == member_id).order_by(PointsEntry.id)
+        ).all()
+        balance = 0
+        for row in rows:
+            balance += row.change
+            assert row.balance_after == balance >= 0
+    for session in db.session.scalars(
+        select(SiteSession).where(
+            SiteSession.site_id == canvey.id, SiteSession.closed_at.is_not(None)
+        )
+    ):
+        summary = cashup.takings(session)
+        assert session.expected_cash_pence == summary.all_cash_pence
+        assert session.expected_card_pence == summary.all_card_pence
+        assert session.difference_pence == session.counted_cash_pence - (
+            session.float_pence + session.expected_cash_pence
+        )

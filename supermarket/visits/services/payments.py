@@ -113,7 +113,7 @@ def points_move(
     return PointsMove(balance, expired, credit, cost)
 
 
-def _write_points(
+def write_points(
     move: PointsMove, *, member_id: int, site_id: int, visit_id: int, today: date, now: datetime
 ) -> None:
     balance = move.balance
@@ -386,7 +386,7 @@ def record(
             now=now,
         )
     if settled.points is not None:
-        _write_points(
+        write_points(
             settled.points,
             member_id=member_id,
             site_id=site_id,
