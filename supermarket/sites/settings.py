@@ -354,10 +354,10 @@ class SiteSettingsSchema(Schema):
 
     membership_fee_pence = Int(
         load_default=0,
-        validate=validate.Range(min=0, max=100_000),
+        validate=validate.Range(min=0, max=10_000),
         metadata={
             "description": "The membership fee of visit types paid by membership, taken at "
-            "the desk. Optional in PUT."
+            "the desk with a check-in (at most £100, what a check-in may take). Optional in PUT."
         },
     )
     membership_fee_period = Str(

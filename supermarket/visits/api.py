@@ -37,8 +37,10 @@ def check_in(code: str) -> ResponseReturnValue:
     key reused for a different member, basket, payment or override is 409
     idempotency_key_reused (error.details.visit_id: the first visit). Other refusals are 409
     with error.code visit_limit_reached, membership_expired, membership_suspended,
-    membership_closed, membership_waiting, allowance_exceeded, insufficient_stock or
-    not_allowed_at_this_site; send override_reason to go past those that allow it."""
+    membership_closed, membership_waiting, allowance_exceeded, insufficient_stock,
+    not_allowed_at_this_site, membership_fee_due (take the membership fee with the check-in:
+    payment.amount_pence the fee, or waived with a reason) or points_exceeded; send
+    override_reason to go past those that allow it."""
     site = staff_site(code)
     data = CHECKIN_IN.load(json_body())
     take_write_lock()  # the rules below count visits under the lock: never over the limit

@@ -36,7 +36,11 @@ class PaymentIn(Schema):
     method = Str(
         load_default=PaymentMethod.CASH.value,
         validate=validate.OneOf([m.value for m in DESK_METHODS]),
-        metadata={"description": "cash, card or waived (waived needs a reason)"},
+        metadata={
+            "description": "cash, card or waived (waived needs a reason). Visit types paid by "
+            "membership, pay-as-you-feel or points record their own method (membership, "
+            "pay_as_you_feel, points; free when nothing is due)."
+        },
     )
     amount_pence = Int(
         load_default=None,
@@ -44,7 +48,9 @@ class PaymentIn(Schema):
         strict=True,
         validate=validate.Range(min=0, max=MAX_AMOUNT_PENCE),
         metadata={
-            "description": "What was paid; the fee when left out. Another amount needs a reason."
+            "description": "What was paid; the fee when left out. Another amount needs a "
+            "reason. Pay as you feel: any amount, nothing when left out, no reason. Membership "
+            "fee due: the membership fee, taken with the check-in. Points: none."
         },
     )
     reason = Text(max_length=200, load_default="")
