@@ -487,3 +487,57 @@ def test_the_demo_puts_canvey_on_points_and_its_cash_ups_still_add_up():
         assert session.difference_pence == session.counted_cash_pence - (
             session.float_pence + session.expected_cash_pence
         )
+
+
+# --- the desk's page ----------------------------------------------------------------------------
+
+
+def _post(client, member, html: str, **fields: str):
+    from tests.conftest import csrf_token
+    from tests.visits.test_pages import form_key
+
+    return client.post(
+        "/checkin",
+        data={
+            "csrf_token": csrf_token(client, "/checkin"),
+            "membership_number": member.membership_number,
+            "idempotency_key": form_key(html),
+            **fields,
+        },
+    )
+
+
+def test_the_desk_page_checks_in_a_points_visit(points_desk, login):
+    member = points_desk.member()
+    client = login(points_desk.volunteer)
+    html = client.get(f"/checkin?number={member.membership_number}").get_data(as_text=True)
+    assert "paid in points (10 to spend today)" in html
+    assert 'name="amount"' not in html
+    assert _post(client, member, html, band_blue="3").status_code == 303
+    visit = db.session.scalar(select(Visit).where(Visit.member_id == member.id))
+    assert (visit.payment_method, visit.points_spent) == ("points", 3)
+    assert "checked in: 3 points." in client.get("/checkin").get_data(as_text=True)
+
+
+def test_the_desk_page_takes_a_membership_fee_that_is_due(membership_desk, login):
+    member = membership_desk.member()
+    client = login(membership_desk.volunteer)
+    html = client.get(f"/checkin?number={member.membership_number}").get_data(as_text=True)
+    assert "Membership fee £12.00 (annual) due" in html
+    response = _post(client, member, html, band_blue="1", payment_method="card", amount="12.00")
+    assert response.status_code == 303
+    visit = db.session.scalar(select(Visit).where(Visit.member_id == member.id))
+    assert visit.payment_method == "membership"
+    html = client.get(f"/checkin?number={member.membership_number}").get_data(as_text=True)
+    assert "covered by the membership fee" in html
+
+
+def test_the_desk_page_asks_pay_as_you_feel_with_an_empty_amount(make_desk, login):
+    payf = make_desk(visit_types=weekly("pay_as_you_feel"))
+    member = payf.member()
+    client = login(payf.volunteer)
+    html = client.get(f"/checkin?number={member.membership_number}").get_data(as_text=True)
+    assert "Pay as you feel: any amount, or nothing" in html
+    assert _post(client, member, html, payment_method="cash", amount="").status_code == 303
+    visit = db.session.scalar(select(Visit).where(Visit.member_id == member.id))
+    assert (visit.payment_method, visit.amount_paid_pence) == ("pay_as_you_feel", 0)
