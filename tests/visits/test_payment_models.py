@@ -541,3 +541,29 @@ def test_the_desk_page_asks_pay_as_you_feel_with_an_empty_amount(make_desk, logi
     assert _post(client, member, html, payment_method="cash", amount="").status_code == 303
     visit = db.session.scalar(select(Visit).where(Visit.member_id == member.id))
     assert (visit.payment_method, visit.amount_paid_pence) == ("pay_as_you_feel", 0)
+
+
+def test_an_offline_tablet_that_took_the_fee_for_a_points_visit_is_not_refused(points_desk):
+    """A tablet whose roster predates the change to points took the fee: the money is kept
+    as taken (the cash-up finds it), the points still spent; at the desk it is refused."""
+    from datetime import UTC, datetime
+
+    member = points_desk.member()
+    recorded = (datetime.now(UTC) - timedelta(minutes=30)).isoformat()
+    visit = points_desk.check_in(
+        member,
+        basket={"blue": 2},
+        payment={"method": "card", "amount_pence": 350},
+        offline={"recorded_at": recorded, "device": ""},
+    ).visit
+    assert (visit.payment_method, visit.amount_paid_pence, visit.points_spent) == ("card", 350, 2)
+    assert visit.payment_reason == payments.OFFLINE_MONEY
+
+
+def test_the_offline_roster_asks_no_fee_where_visits_are_paid_in_points(points_desk):
+    from supermarket.offline import services as offline
+
+    points_desk.member()
+    device = points_desk.tablet()
+    roster = offline.roster(points_desk.site, device, actor=points_desk.volunteer)
+    assert {m["fee_pence"] for m in roster.members} == {0}

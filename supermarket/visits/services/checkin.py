@@ -432,7 +432,15 @@ def build_visit(
     # Issue 16 (payments): the weekly shop until the chosen visit type is wired in here.
     kind = settings.visit_type(WEEKLY_SHOP) or settings.visit_types[0]
     settled = payments.settle(
-        kind, settings, member, site.id, allowance, basket, request.payment, today
+        kind,
+        settings,
+        member,
+        site.id,
+        allowance,
+        basket,
+        request.payment,
+        today,
+        offline=offline is not None,
     )
     payment = settled.payment
     state = limit_state(member, settings, today)

@@ -281,12 +281,24 @@ class Settled:
         }
 
 
-def _no_money(payment: Payment | None, what: str) -> None:
-    if payment is not None and payment.amount_pence:
+OFFLINE_MONEY = "Taken offline by a tablet whose roster still asked for the fee."
+
+
+def _no_money(
+    payment: Payment | None, what: str, paid: SettledPayment, *, offline: bool
+) -> SettledPayment:
+    """`paid` (no money) unless money was sent: refused at the desk; from an offline tablet
+    (whose roster predates the site's change of model) the money it took is kept as taken,
+    so the cash-up still finds it."""
+    if payment is None or not payment.amount_pence:
+        return paid
+    if not offline:
         raise InvalidInput(
             f"{what}: take no money for the visit.",
             fields={"payment": {"amount_pence": ["Leave it empty or 0."]}},
         )
+    method = payment.method if payment.method in ("cash", "card") else "cash"
+    return SettledPayment(method, payment.amount_pence, OFFLINE_MONEY)
 
 
 def settle(
@@ -298,15 +310,24 @@ def settle(
     basket: Basket,
     payment: Payment | None,
     today: date,
+    *,
+    offline: bool = False,
 ) -> Settled:
-    """The visit's payment by `kind`'s payment model (see the module's words)."""
+    """The visit's payment by `kind`'s payment model (see the module's words). `offline`: the
+    check-in was recorded on a tablet offline (money it took for a visit that takes none is
+    kept, not refused)."""
     model = kind.payment_model
     if model == MEMBERSHIP_FEE:
-        return _membership(settings, member, site_id, payment, today)
+        return _membership(settings, member, site_id, payment, today, offline=offline)
     if model == PAY_AS_YOU_FEEL:
         return _pay_as_you_feel(payment)
     if model == POINTS:
-        _no_money(payment, "This visit is paid in points")
+        paid = _no_money(
+            payment,
+            "This visit is paid in points",
+            SettledPayment(PaymentMethod.POINTS.value, 0, ""),
+            offline=offline,
+        )
         cost = basket_points(settings, allowance, basket)
         move = points_move(settings, member.id, site_id, allowance.tier, cost)
         problem = None
@@ -318,9 +339,7 @@ def settle(
                 "visit). Put something back.",
                 {"points_cost": cost, "points_available": move.available},
             )
-        return Settled(
-            model, SettledPayment(PaymentMethod.POINTS.value, 0, ""), 0, move, None, problem
-        )
+        return Settled(model, paid, 0, move, None, problem)
     paid = settle_payment(allowance.fee_pence, payment)
     if allowance.fee_pence == 0 and paid.amount_pence == 0 and paid.method != "waived":
         paid = SettledPayment(PaymentMethod.FREE.value, 0, paid.reason)
@@ -328,14 +347,20 @@ def settle(
 
 
 def _membership(
-    settings: SiteSettings, member: Member, site_id: int, payment: Payment | None, today: date
+    settings: SiteSettings,
+    member: Member,
+    site_id: int,
+    payment: Payment | None,
+    today: date,
+    *,
+    offline: bool,
 ) -> Settled:
     covered = SettledPayment(PaymentMethod.MEMBERSHIP.value, 0, "")
     until = covered_until(member.id, site_id)
     fee = settings.membership_fee_pence
     if fee == 0 or (until is not None and until >= today):
-        _no_money(payment, "The membership fee covers today")
-        return Settled(MEMBERSHIP_FEE, covered, 0)
+        paid = _no_money(payment, "The membership fee covers today", covered, offline=offline)
+        return Settled(MEMBERSHIP_FEE, paid, 0)
     asked = payment is not None and (
         payment.amount_pence is not None or payment.method == PaymentMethod.WAIVED.value
     )
