@@ -11,11 +11,15 @@ from supermarket.api_routes import ApiRoutes, page, staff_site
 from supermarket.auth.web import MANAGERS, STAFF, actor
 from supermarket.extensions import db
 from supermarket.http import json_body
+from supermarket.members.models import MembershipFee
+from supermarket.members.schemas.output import MembershipFeeOut
 from supermarket.sites.models import Site
 from supermarket.transactions import late_write_lock, take_write_lock
 from supermarket.visits import schemas as s
 from supermarket.visits import services
 from supermarket.visits.models import Visit
+from supermarket.visits.services import payments
+from supermarket.visits.services.requests import Payment
 
 bp = Blueprint("visits_api", __name__, url_prefix="/api/v1/sites/<code>")
 TAG = "visits"
@@ -86,6 +90,20 @@ def panel(code: str, number: str) -> ResponseReturnValue:
 def void(site: Site, data: dict[str, Any], visit_id: int) -> Visit:
     """Void a visit made today, with a reason (site managers); its stock goes back."""
     return services.void_visit(site, visit_id, data["reason"], actor=actor())
+
+
+@api.site_change(
+    "POST",
+    "/members/<number>/membership-fee",
+    STAFF,
+    body=s.PaymentIn,
+    created=MembershipFeeOut,
+)
+def membership_fee(site: Site, data: Payment, number: str) -> MembershipFee:
+    """Take a member's membership fee without a visit (visit types paid by membership): cash
+    or card for the whole fee, or waived with a reason. It covers a year or a term from today,
+    or from the day after the fee it follows. A check-in can take it too (membership_fee_due)."""
+    return payments.take_membership_fee(site, number, data, actor=actor())
 
 
 @api.get("/visits/review", MANAGERS, ok=s.ReviewListOut)

@@ -567,3 +567,31 @@ def test_the_offline_roster_asks_no_fee_where_visits_are_paid_in_points(points_d
     device = points_desk.tablet()
     roster = offline.roster(points_desk.site, device, actor=points_desk.volunteer)
     assert {m["fee_pence"] for m in roster.members} == {0}
+
+
+def test_the_membership_fee_is_taken_ahead_over_the_api_and_renewed_early(membership_desk, api):
+    desk = membership_desk
+    member = desk.member()
+    today = site_today(desk.site)
+    url = f"/api/v1/sites/{desk.site.code}/members/{member.membership_number}/membership-fee"
+    caller = api(desk.volunteer)
+    first = caller.post(url, json={"method": "cash", "amount_pence": 1200})
+    assert first.status_code == 201, first.json
+    year = add_months(today, 12) - timedelta(days=1)
+    assert (first.json["kind"], first.json["covers_until"]) == ("membership", year.isoformat())
+    again = caller.post(url, json={"method": "card"})  # the fee when no amount is given
+    assert again.status_code == 201, again.json
+    assert (
+        again.json["covers_until"]
+        == (add_months(year + timedelta(days=1), 12) - timedelta(days=1)).isoformat()
+    )
+    assert caller.post(url, json={"method": "cash", "amount_pence": 500}).status_code == 422
+    visit = desk.check_in(member, basket={"blue": 1}).visit
+    assert visit.payment_method == "membership"
+
+
+def test_a_site_without_a_membership_fee_takes_none(desk, api):
+    member = desk.member()
+    url = f"/api/v1/sites/{desk.site.code}/members/{member.membership_number}/membership-fee"
+    response = api(desk.volunteer).post(url, json={"method": "cash"})
+    assert response.status_code == 422

@@ -27,11 +27,17 @@ from typing import Any
 
 from sqlalchemy import func, select
 
+from supermarket.auth import audit
+from supermarket.auth.access import ensure_works_at
+from supermarket.auth.models import User
 from supermarket.errors import InvalidInput
 from supermarket.extensions import db
 from supermarket.formatting import money
+from supermarket.members import services as members
 from supermarket.members.models import FeeKind, FeeMethod, Member, MembershipFee
 from supermarket.members.terms import add_months
+from supermarket.sites.calendar import now_or, site_today
+from supermarket.sites.models import Site
 from supermarket.sites.settings import SiteSettings, VisitType
 from supermarket.visits.models import PaymentMethod, Rule, Visit
 from supermarket.visits.points import PointsEntry, PointsReason
@@ -222,6 +228,38 @@ def record_membership_fee(
     )
     db.session.add(fee)
     db.session.flush()
+    return fee
+
+
+def take_membership_fee(
+    site: Site, number: str, payment: Payment, *, actor: User, now: datetime | None = None
+) -> MembershipFee:
+    """Take a member's membership fee at the desk without a visit (paying ahead, or renewing
+    before the last fee ends: the new one follows on from it). Staff of the site, for its
+    own members; refused (422) where the site charges no membership fee."""
+    ensure_works_at(actor, site)
+    member = members.find_member_for_checkin(site, number, actor=actor, for_update=True)
+    settings = site.settings
+    if not settings.membership_fee_pence:
+        raise InvalidInput(
+            "This site charges no membership fee.",
+            fields={"membership_fee_pence": ["Set the site's membership fee first."]},
+        )
+    now = now_or(now)
+    today = site_today(site, now)
+    taken = settle_membership_fee(settings, payment, today, covered_until(member.id, site.id))
+    fee = record_membership_fee(
+        taken, member_id=member.id, site_id=site.id, actor_id=actor.id, today=today, now=now
+    )
+    audit.record_on(
+        "member.membership_fee_taken",
+        "member",
+        member.id,
+        actor,
+        site.id,
+        method=taken.method,
+        covers_until=taken.covers_until.isoformat(),
+    )
     return fee
 
 
