@@ -12,7 +12,6 @@ from supermarket.auth.web import MANAGERS, STAFF, actor
 from supermarket.extensions import db
 from supermarket.http import json_body
 from supermarket.members.models import MembershipFee
-from supermarket.members.schemas.output import MembershipFeeOut
 from supermarket.sites.models import Site
 from supermarket.transactions import late_write_lock, take_write_lock
 from supermarket.visits import schemas as s
@@ -97,7 +96,7 @@ def void(site: Site, data: dict[str, Any], visit_id: int) -> Visit:
     "/members/<number>/membership-fee",
     STAFF,
     body=s.PaymentIn,
-    created=MembershipFeeOut,
+    created=s.MembershipFeeTakenOut,
 )
 def membership_fee(site: Site, data: Payment, number: str) -> MembershipFee:
     """Take a member's membership fee without a visit (visit types paid by membership): cash

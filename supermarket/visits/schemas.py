@@ -10,6 +10,7 @@ from supermarket.inputs import Int, Str, limit_field
 from supermarket.members.identifiers import display_number
 from supermarket.members.models import DIETARY_LABELS, MemberStatus
 from supermarket.members.schemas import HouseholdOut, Text
+from supermarket.members.schemas.output import MembershipFeeOut
 from supermarket.serialise import Computed, PageOut
 from supermarket.sites.schemas import BandOut
 from supermarket.sites.settings import PAYMENT_MODELS
@@ -390,3 +391,9 @@ class PanelOut(Schema):
             "members only)"
         },
     )
+
+
+class MembershipFeeTakenOut(MembershipFeeOut):
+    """A membership fee taken at the desk, and the last day it covers."""
+
+    covers_until = fields.Date()

@@ -95,9 +95,6 @@ class MembershipFeeOut(Schema):
     reason = fields.String()
     recorded_at = fields.DateTime()
     local_date = fields.Date()
-    covers_until = fields.Date(
-        allow_none=True, metadata={"description": "A membership fee's last day covered"}
-    )
 
 
 class RegistrationReviewOut(Schema):
