@@ -28,6 +28,7 @@ DOMAIN_SEEDERS = (
     "supermarket.surveys.demo",
     "supermarket.stock.demo",
     "supermarket.visits.demo",
+    "supermarket.visits.demo_payments",  # Canvey on points (issue 16)
     "supermarket.support.demo",
     "supermarket.reporting.demo",
     "supermarket.members.demo_monitoring",  # after every household is made (no rollup reads it)

@@ -129,6 +129,7 @@ BODY_EXAMPLES: dict[str, dict[str, Any]] = {
         "answers": {"HH2": "never", "HH3": "never", "HH4": "never"},
     },
     "VoidIn": {"reason": "Checked in the wrong member"},
+    "PaymentIn": {"method": "cash", "amount_pence": 1200},  # a membership fee (issue 16)
     "ReviewIn": {"action": "void", "note": "Already shopped at Harlow this week"},
     "RegistrationReviewIn": {"action": "keep", "note": "Mother and daughter: two households"},
     "ProductIn": {

@@ -163,6 +163,8 @@ def _seed(app: Flask) -> Programme:
     db.session.commit()
     desk = _Desk(app, tokens)
     at_harlow = Member.site_id == harlow.id
+    # A membership fee to take (its weekly shop stays on the flat fee).
+    assert desk("site_manager", "PATCH", "/sites/harlow/settings", {"membership_fee_pence": 1200})
     numbers = _ids(select(Member.membership_number).where(at_harlow).order_by(Member.id))
     suspended = _ids(
         select(Member.membership_number).where(at_harlow, Member.status == "suspended")

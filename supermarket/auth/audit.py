@@ -185,6 +185,7 @@ ACTIONS: dict[str, str] = {
     "member.found_from_other_site": "Member of another site found at the desk",
     "member.updated": "Member's details changed",
     "member.renewed": "Membership renewed",
+    "member.membership_fee_taken": "Membership fee taken",
     "member.reviewed": "Membership reviewed",
     "member.suspended": "Membership suspended",
     "member.reinstated": "Membership reinstated",

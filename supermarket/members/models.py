@@ -254,6 +254,8 @@ class FeeKind(LabelledEnum):
 
     JOINING = "joining", "Joining fee"
     RENEWAL = "renewal", "Renewal fee"
+    # The annual or termly fee of visits paid by membership (covers_until says to when).
+    MEMBERSHIP = "membership", "Membership fee"
 
 
 class FeeMethod(LabelledEnum):
@@ -290,6 +292,8 @@ class MembershipFee(Base):
     site_id: Mapped[int] = mapped_column(ForeignKey("sites.id"))  # indexed with local_date
     member_id: Mapped[int] = mapped_column(ForeignKey("members.id"), index=True)
     kind: Mapped[str] = mapped_column(String(10))
+    # A membership fee's last day covered (visits.services.payments); None for other kinds.
+    covers_until: Mapped[date | None] = mapped_column(Date, default=None)
     fee_pence: Mapped[int] = mapped_column(Integer)  # the site's fee when it was taken
     amount_pence: Mapped[int] = mapped_column(Integer)  # paid: the fee, or 0 when waived
     method: Mapped[str] = mapped_column(String(10))

@@ -248,6 +248,7 @@ def roster(
     survey_due = {item.member.id for item in list_due(site, today, actor=actor)} if kept else set()
 
     members = []
+    flat_fee = settings.visit_types[0].payment_model == "flat_fee"  # issue 16 (payments)
     for r in kept:
         people = r.adults + r.children_0_4 + r.children_5_11 + r.children_12_17
         allowance = allowance_for(settings, people)
@@ -261,7 +262,8 @@ def roster(
                 "expires_on": r.expires_on,
                 "tier": allowance.tier,
                 "household_size": people,
-                "fee_pence": allowance.fee_pence,
+                # The fee the tablet takes: none where the weekly shop is not paid by a fee.
+                "fee_pence": allowance.fee_pence if flat_fee else 0,
                 "allowance": allowance.limits,
                 "visits_this_week": state.used,
                 "visits_left_this_week": state.left,

@@ -176,6 +176,19 @@ class MoneyOut(Schema):
     savings_pence = Optional(fields.Integer(), f"Retail value less fees paid; {WITHHELD_DOC}")
     savings_per_visit_pence = Optional(fields.Integer(), WITHHELD_DOC)
     savings_per_household_pence = Optional(fields.Integer(), WITHHELD_DOC)
+    pay_as_you_feel_pence = Optional(
+        fields.Integer(),
+        "Given at pay-as-you-feel visits (part of the fees paid at visits), nearest pound;"
+        f" {WITHHELD_DOC}",
+    )
+    membership_fees_pence = Optional(
+        fields.Integer(),
+        "Membership fees paid (the annual or termly fee of visits paid by membership; not in"
+        f" fees collected), nearest pound; {WITHHELD_DOC}",
+    )
+    points_spent = Optional(
+        fields.Integer(), f"Points spent at points visits (not money), nearest 10; {WITHHELD_DOC}"
+    )
 
 
 class FoodOut(Schema):

@@ -9,6 +9,7 @@ from supermarket.serialise import PageOut
 from supermarket.sites.settings import (
     ELIGIBILITY_ROUTES,
     FREQUENCIES,
+    MEMBERSHIP_FEE_PERIODS,
     PAYMENT_MODELS,
     VISIT_WINDOWS,
     SiteSettingsSchema,
@@ -56,6 +57,14 @@ class SchoolHolidayOut(Schema):
     end = fields.Date()
 
 
+class PointsSchemeOut(Schema):
+    credit = fields.Integer()
+    credit_by_tier = fields.Dict(keys=fields.String(), values=fields.Integer())
+    item_cost = fields.Integer()
+    band_costs = fields.Dict(keys=fields.String(), values=fields.Integer())
+    carry_over_cap = fields.Integer()
+
+
 class SiteSettingsOut(Schema):
     """A site's settings in full: what it set, and the programme's defaults for the rest."""
 
@@ -80,6 +89,9 @@ class SiteSettingsOut(Schema):
     offline_registration = fields.Boolean()
     visit_types = fields.List(fields.Nested(VisitTypeOut))
     school_holidays = fields.List(fields.Nested(SchoolHolidayOut))
+    membership_fee_pence = fields.Integer()
+    membership_fee_period = fields.String(metadata={"enum": list(MEMBERSHIP_FEE_PERIODS)})
+    points = fields.Nested(PointsSchemeOut)
 
 
 class SiteWithSettingsOut(SiteOut):

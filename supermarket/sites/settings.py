@@ -21,6 +21,8 @@ FREQUENCIES = ("per_week", "rolling_30_days", "per_school_holiday", "per_year", 
 # membership fee (visits then cost nothing more), pay-as-you-feel (any amount, nothing
 # included), or points.
 PAYMENT_MODELS = ("flat_fee", "membership_fee", "pay_as_you_feel", "points")
+# How long a membership fee covers: a year, or a school term (four months: three a year).
+MEMBERSHIP_FEE_PERIODS = ("annual", "termly")
 WEEKLY_SHOP = "weekly_shop"
 MAX_VISIT_TYPES = 8
 MAX_SCHOOL_HOLIDAYS = 20
@@ -110,6 +112,19 @@ PROGRAMME_VISIT_TYPES: tuple[VisitType, ...] = (
 
 
 @dataclass(frozen=True)
+class PointsScheme:
+    """A points site's rules: the points a household gets at each visit (`credit`, or its
+    tier's in `credit_by_tier`), what an item of each band costs (`band_costs`; a band not
+    named costs `item_cost`) and the most points carried over from one visit to the next."""
+
+    credit: int = 20
+    credit_by_tier: dict[str, int] = field(default_factory=dict)
+    item_cost: int = 1
+    band_costs: dict[str, int] = field(default_factory=dict)
+    carry_over_cap: int = 10
+
+
+@dataclass(frozen=True)
 class SchoolHoliday:
     """A school holiday (both ends included); one may span two months or two years."""
 
@@ -151,6 +166,11 @@ class SiteSettings:
     # never asks which.
     visit_types: tuple[VisitType, ...] = (PROGRAMME_VISIT_TYPES[0],)
     school_holidays: tuple[SchoolHoliday, ...] = ()
+    # The membership fee of visit types paid by membership (payment_model membership_fee).
+    membership_fee_pence: int = 0
+    membership_fee_period: str = "annual"
+    # The points of visit types paid in points (payment_model points).
+    points: PointsScheme = field(default_factory=PointsScheme)
 
     def to_dict(self) -> dict[str, Any]:
         data = asdict(self)
@@ -253,6 +273,18 @@ class SchoolHolidaySchema(Schema):
             raise ValidationError("A school holiday is at most nine weeks long.", "end")
 
 
+class PointsSchemeSchema(Schema):
+    credit = Int(load_default=20, validate=validate.Range(min=0, max=1_000))
+    credit_by_tier = fields.Dict(
+        keys=Str(), values=Int(validate=validate.Range(min=0, max=1_000)), load_default=dict
+    )
+    item_cost = Int(load_default=1, validate=validate.Range(min=0, max=1_000))
+    band_costs = fields.Dict(
+        keys=Str(), values=Int(validate=validate.Range(min=0, max=1_000)), load_default=dict
+    )
+    carry_over_cap = Int(load_default=10, validate=validate.Range(min=0, max=10_000))
+
+
 class SiteSettingsSchema(Schema):
     """Validates settings input; missing keys take the DOMAIN.md defaults."""
 
@@ -320,6 +352,31 @@ class SiteSettingsSchema(Schema):
         },
     )
 
+    membership_fee_pence = Int(
+        load_default=0,
+        validate=validate.Range(min=0, max=10_000),
+        metadata={
+            "description": "The membership fee of visit types paid by membership, taken at "
+            "the desk with a check-in (at most £100, what a check-in may take). Optional in PUT."
+        },
+    )
+    membership_fee_period = Str(
+        load_default="annual",
+        validate=validate.OneOf(MEMBERSHIP_FEE_PERIODS),
+        metadata={
+            "description": "What a membership fee covers from the day it is paid: a year "
+            "(annual) or four months (termly). Optional in PUT."
+        },
+    )
+    points = fields.Nested(
+        PointsSchemeSchema,
+        load_default=dict,
+        metadata={
+            "description": "The points of visit types paid in points: credit per visit (by "
+            "tier name), cost per item by band, carry-over cap. Optional in PUT."
+        },
+    )
+
     @validates_schema
     def _check(self, data: dict[str, Any], **_: Any) -> None:
         bands = data.get("bands")
@@ -333,6 +390,9 @@ class SiteSettingsSchema(Schema):
             if unknown:
                 raise ValidationError(f"Unknown band: {', '.join(sorted(unknown))}.", "tiers")
         self._check_visit_types(data.get("visit_types") or [], names, data)
+        unknown_costs = set((data.get("points") or {}).get("band_costs", {})) - names
+        if unknown_costs:
+            raise ValidationError(f"Unknown band: {', '.join(sorted(unknown_costs))}.", "points")
         if "postcode" in data.get("eligibility_routes", []) and not data.get("catchment"):
             raise ValidationError(
                 "List the catchment postcode districts to accept the postcode route.",
@@ -385,6 +445,8 @@ class SiteSettingsSchema(Schema):
             loaded["visit_types"] = tuple(VisitType(**t) for t in loaded["visit_types"]) or (
                 PROGRAMME_VISIT_TYPES[0],
             )
+        if isinstance(loaded.get("points"), dict):
+            loaded["points"] = PointsScheme(**loaded["points"])
         if "school_holidays" in loaded:
             loaded["school_holidays"] = tuple(
                 sorted(
@@ -405,7 +467,16 @@ class StoredSiteSettingsSchema(SiteSettingsSchema):
 
 # Settings added after clients began to PUT every setting: a full replacement may leave them
 # out, and then keeps their value (sites.services.update_settings), so those bodies still work.
-OPTIONAL_IN_FULL = frozenset({"offline_registration", "visit_types", "school_holidays"})
+OPTIONAL_IN_FULL = frozenset(
+    {
+        "offline_registration",
+        "visit_types",
+        "school_holidays",
+        "membership_fee_pence",
+        "membership_fee_period",
+        "points",
+    }
+)
 
 
 class CompleteSiteSettingsSchema(SiteSettingsSchema):

@@ -11,11 +11,14 @@ from supermarket.api_routes import ApiRoutes, page, staff_site
 from supermarket.auth.web import MANAGERS, STAFF, actor
 from supermarket.extensions import db
 from supermarket.http import json_body
+from supermarket.members.models import MembershipFee
 from supermarket.sites.models import Site
 from supermarket.transactions import late_write_lock, take_write_lock
 from supermarket.visits import schemas as s
 from supermarket.visits import services
 from supermarket.visits.models import Visit
+from supermarket.visits.services import payments
+from supermarket.visits.services.requests import Payment
 
 bp = Blueprint("visits_api", __name__, url_prefix="/api/v1/sites/<code>")
 TAG = "visits"
@@ -37,11 +40,13 @@ def check_in(code: str) -> ResponseReturnValue:
     key reused for a different member, basket, payment or override is 409
     idempotency_key_reused (error.details.visit_id: the first visit). Other refusals are 409
     with error.code visit_limit_reached, membership_expired, membership_suspended,
-    membership_closed, membership_waiting, allowance_exceeded, insufficient_stock or
-    not_allowed_at_this_site; send override_reason to go past those that allow it. Send
-    visit_type for one of the site's other visit types (the weekly shop when left out): its own
-    limit refuses with visit_limit_reached naming it (error.details.visit_type); a type the
-    site does not give, or a basket sent for a fixed parcel, is 422 naming the field."""
+    membership_closed, membership_waiting, allowance_exceeded, insufficient_stock,
+    not_allowed_at_this_site, membership_fee_due (take the membership fee with the check-in:
+    payment.amount_pence the fee, or waived with a reason) or points_exceeded; send
+    override_reason to go past those that allow it. Send visit_type for one of the site's other
+    visit types (the weekly shop when left out): its own limit refuses with visit_limit_reached
+    naming it (error.details.visit_type); a type the site does not give, or a basket sent for a
+    fixed parcel, is 422 naming the field."""
     site = staff_site(code)
     data = CHECKIN_IN.load(json_body())
     take_write_lock()  # the rules below count visits under the lock: never over the limit
@@ -87,6 +92,20 @@ def panel(code: str, number: str) -> ResponseReturnValue:
 def void(site: Site, data: dict[str, Any], visit_id: int) -> Visit:
     """Void a visit made today, with a reason (site managers); its stock goes back."""
     return services.void_visit(site, visit_id, data["reason"], actor=actor())
+
+
+@api.site_change(
+    "POST",
+    "/members/<number>/membership-fee",
+    STAFF,
+    body=s.PaymentIn,
+    created=s.MembershipFeeTakenOut,
+)
+def membership_fee(site: Site, data: Payment, number: str) -> MembershipFee:
+    """Take a member's membership fee without a visit (visit types paid by membership): cash
+    or card for the whole fee, or waived with a reason. It covers a year or a term from today,
+    or from the day after the fee it follows. A check-in can take it too (membership_fee_due)."""
+    return payments.take_membership_fee(site, number, data, actor=actor())
 
 
 @api.get("/visits/review", MANAGERS, ok=s.ReviewListOut)

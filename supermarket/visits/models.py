@@ -56,6 +56,17 @@ class PaymentMethod(LabelledEnum):
     CASH = "cash"
     CARD = "card"
     WAIVED = "waived"
+    # Recorded by the check-in, never asked for: a visit with nothing due, one covered by the
+    # member's membership fee, one where nothing was given (pay-as-you-feel), one paid in
+    # points (visits.points_spent).
+    FREE = "free", "Free"
+    MEMBERSHIP = "membership", "Membership"
+    PAY_AS_YOU_FEEL = "pay_as_you_feel", "Pay as you feel"
+    POINTS = "points", "Points"
+
+
+# What the desk may send as a visit's payment.
+DESK_METHODS = (PaymentMethod.CASH, PaymentMethod.CARD, PaymentMethod.WAIVED)
 
 
 class ReviewStatus(LabelledEnum):
@@ -76,12 +87,19 @@ class Rule(LabelledEnum):
     MEMBERSHIP_WAITING = "membership_waiting", "On the waiting list"
     ALLOWANCE_EXCEEDED = "allowance_exceeded", "Over the allowance"
     NOT_ALLOWED_AT_THIS_SITE = "not_allowed_at_this_site", "Member of another site"
+    MEMBERSHIP_FEE_DUE = "membership_fee_due", "Membership fee due"
+    POINTS_EXCEEDED = "points_exceeded", "Over the points balance"
 
 
 # A volunteer may override these with a reason; the others need a manager to change the
 # membership itself (reinstate, admit, register again) or the site's settings.
 OVERRIDABLE = frozenset(
-    {Rule.VISIT_LIMIT_REACHED, Rule.ALLOWANCE_EXCEEDED, Rule.MEMBERSHIP_EXPIRED}
+    {
+        Rule.VISIT_LIMIT_REACHED,
+        Rule.ALLOWANCE_EXCEEDED,
+        Rule.MEMBERSHIP_EXPIRED,
+        Rule.POINTS_EXCEEDED,
+    }
 )
 
 _METHODS = ", ".join(f"'{m.value}'" for m in PaymentMethod)
@@ -139,11 +157,17 @@ class Visit(IdKey, Base):
     tier: Mapped[str] = mapped_column(String(40), default="")
 
     fee_pence: Mapped[int] = mapped_column(Integer)
-    payment_method: Mapped[str] = mapped_column(String(10))
+    payment_method: Mapped[str] = mapped_column(String(20))
     amount_paid_pence: Mapped[int] = mapped_column(Integer)
     payment_reason: Mapped[str] = mapped_column(String(200), default="")
     retail_value_pence: Mapped[int] = mapped_column(Integer, default=0)
     savings_pence: Mapped[int] = mapped_column(Integer, default=0)
+    # The visit type's payment model (sites.settings.PAYMENT_MODELS) and, for points, the
+    # points its basket cost (not money: the cash-up and reports show them apart).
+    payment_model: Mapped[str] = mapped_column(
+        String(20), default="flat_fee", server_default="flat_fee"
+    )
+    points_spent: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
 
     override_reason: Mapped[str] = mapped_column(String(200), default="")
     overridden_rules: Mapped[list[str]] = mapped_column(JSON, default=list)

@@ -102,6 +102,7 @@ def session_sheet_pdf(sheet: SessionSheet) -> bytes:
         [p("Note", "head"), p(session.note or "–")],
         [p("Card", "head"), p(money(takings.card_pence))],
         [p("Fees waived", "head"), p(str(takings.waived))],
+        *[[p(label, "head"), p(value)] for label, value in takings.payment_lines],
         [p("Overrides", "head"), p(str(takings.overrides))],
         [p("Voided visits", "head"), p(str(takings.voided))],
     ]

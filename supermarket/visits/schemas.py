@@ -10,11 +10,12 @@ from supermarket.inputs import Int, Str, limit_field
 from supermarket.members.identifiers import display_number
 from supermarket.members.models import DIETARY_LABELS, MemberStatus
 from supermarket.members.schemas import HouseholdOut, Text
+from supermarket.members.schemas.output import MembershipFeeOut
 from supermarket.serialise import Computed, PageOut
 from supermarket.sites.schemas import BandOut
-from supermarket.sites.settings import WEEKLY_SHOP
+from supermarket.sites.settings import PAYMENT_MODELS, WEEKLY_SHOP
 from supermarket.support.schemas import PromptOut
-from supermarket.visits.models import PaymentMethod, ReviewStatus, Rule
+from supermarket.visits.models import DESK_METHODS, PaymentMethod, ReviewStatus, Rule
 from supermarket.visits.services import CheckIn, Panel, Problem
 from supermarket.visits.services.requests import (
     MAX_AMOUNT_PENCE,
@@ -36,8 +37,12 @@ BAND_NAME = validate.Regexp(r"^[a-z][a-z0-9_]{0,19}$", error="Use the band's nam
 class PaymentIn(Schema):
     method = Str(
         load_default=PaymentMethod.CASH.value,
-        validate=validate.OneOf([m.value for m in PaymentMethod]),
-        metadata={"description": "cash, card or waived (waived needs a reason)"},
+        validate=validate.OneOf([m.value for m in DESK_METHODS]),
+        metadata={
+            "description": "cash, card or waived (waived needs a reason). Visit types paid by "
+            "membership, pay-as-you-feel or points record their own method (membership, "
+            "pay_as_you_feel, points; free when nothing is due)."
+        },
     )
     amount_pence = Int(
         load_default=None,
@@ -45,7 +50,9 @@ class PaymentIn(Schema):
         strict=True,
         validate=validate.Range(min=0, max=MAX_AMOUNT_PENCE),
         metadata={
-            "description": "What was paid; the fee when left out. Another amount needs a reason."
+            "description": "What was paid; the fee when left out. Another amount needs a "
+            "reason. Pay as you feel: any amount, nothing when left out, no reason. Membership "
+            "fee due: the membership fee, taken with the check-in. Points: none."
         },
     )
     reason = Text(max_length=200, load_default="")
@@ -212,6 +219,8 @@ class VisitOut(Schema):
     payment_reason = fields.String()
     retail_value_pence = fields.Integer()
     savings_pence = fields.Integer()
+    payment_model = fields.String(metadata={"enum": list(PAYMENT_MODELS)})
+    points_spent = fields.Integer(metadata={"description": "Points the basket cost (points)"})
     overridden_rules = fields.List(fields.String())
     override_reason = fields.String()
     session_id = fields.Integer(allow_none=True)
@@ -304,6 +313,28 @@ class ProblemOut(Schema):
 class NoticeOut(Schema):
     kind = fields.String(metadata={"description": "survey (links to the survey), or due"})
     text = fields.String()
+
+
+class PanelPointsOut(Schema):
+    balance = fields.Integer(metadata={"description": "Points held before today's visit"})
+    carried_over = fields.Integer(metadata={"description": "Of them, kept (up to the cap)"})
+    expiring = fields.Integer(metadata={"description": "Of them, over the cap: they expire"})
+    credit = fields.Integer(metadata={"description": "Points this visit gives"})
+    available = fields.Integer(metadata={"description": "What today's basket may cost"})
+    carry_over_cap = fields.Integer()
+
+
+class PanelMembershipFeeOut(Schema):
+    fee_pence = fields.Integer()
+    period = fields.String(metadata={"enum": ["annual", "termly"]})
+    covered_until = fields.Date(allow_none=True)
+    covers_today = fields.Boolean()
+
+
+class PanelPaymentOut(Schema):
+    model = fields.String(metadata={"enum": list(PAYMENT_MODELS)})
+    points = fields.Nested(PanelPointsOut, allow_none=True)
+    membership_fee = fields.Nested(PanelMembershipFeeOut, allow_none=True)
 
 
 def _bands(panel: Panel) -> list[dict[str, Any]]:
@@ -407,6 +438,10 @@ class PanelOut(Schema):
         fields.List(fields.Nested(VisitTypeOfferOut)),
         metadata={"description": "Each of the site's visit types and what it allows today"},
     )
+    payment = fields.Nested(
+        PanelPaymentOut,
+        metadata={"description": "How today's visit is paid: the model, points, membership fee"},
+    )
     can_override = fields.Boolean()
     override_reasons = fields.List(fields.String())
     prompts = fields.List(
@@ -417,3 +452,9 @@ class PanelOut(Schema):
             "members only)"
         },
     )
+
+
+class MembershipFeeTakenOut(MembershipFeeOut):
+    """A membership fee taken at the desk, and the last day it covers."""
+
+    covers_until = fields.Date()

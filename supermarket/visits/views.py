@@ -292,7 +292,9 @@ def checkin_submit() -> ResponseReturnValue:
     db.session.commit()
     visit = result.visit
     paid = (
-        "nothing to pay"
+        f"{visit.points_spent} points"
+        if visit.payment_model == "points"
+        else "nothing to pay"
         if visit.fee_pence == 0 and visit.amount_paid_pence == 0
         else f"{money(visit.amount_paid_pence)} {visit.payment_label.lower()}"
     )

@@ -309,4 +309,4 @@ def test_a_free_site_checks_in_with_no_payment_given(make_desk, api):
         assert response.status_code == 201, response.json
         body = response.json
         assert (body["fee_pence"], body["amount_paid_pence"]) == (0, 0)
-        assert body["payment_method"] == "cash"  # nothing due: no method to choose
+        assert body["payment_method"] == "free"  # nothing due: recorded as free, not cash

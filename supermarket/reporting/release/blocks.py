@@ -61,6 +61,8 @@ class ScopeFigures:
     # The programme only: exactly one site that takes joining fees has them withheld, so the
     # programme's joining fees less the other sites' would give that site's away.
     lone_joining_withheld: bool = False
+    # The programme only: likewise for exactly one site's membership fees withheld.
+    lone_membership_withheld: bool = False
 
     @property
     def policy(self) -> DisclosurePolicy:
@@ -164,6 +166,28 @@ def _fees_collected(s: ScopeFigures, joining: int | None) -> int | None:
     return total
 
 
+def _membership_fees(s: ScopeFigures) -> int | None:
+    """Membership fees: withheld where fewer than min_count were paid (the fee times the
+    number would give a count away), or where it would give away a site's that is."""
+    paid = s.figures.membership_fees_paid
+    if 0 < paid < s.policy.min_count or s.lone_membership_withheld:
+        s.withheld["money.membership_fees_pence"] = (
+            f"Not shown: fewer than {s.policy.min_count} membership fees were paid, or it"
+            " would give away a figure that is withheld."
+        )
+        return None
+    return _round_to(s.figures.membership_fees_pence, 100)
+
+
+def lone_membership_withheld(
+    scopes: Mapping[Scope, Figures], site_ids: list[int], policy: DisclosurePolicy
+) -> bool:
+    """Whether exactly one site's membership fees are withheld: the programme's less the
+    other sites' would give it away."""
+    withheld = [i for i in site_ids if 0 < scopes[i].membership_fees_paid < policy.min_count]
+    return len(withheld) == 1
+
+
 def _money_block(s: ScopeFigures) -> dict[str, Any]:
     f = s.figures
     money_path = "money."
@@ -181,6 +205,11 @@ def _money_block(s: ScopeFigures) -> dict[str, Any]:
         "savings_per_household_pence": _whole(
             s.mean("money.savings_per_household_pence", f.savings_pence, "households", "visits")
         ),
+        "pay_as_you_feel_pence": s.from_visits(
+            money_path + "pay_as_you_feel_pence", f.pay_as_you_feel_pence, 100
+        ),
+        "membership_fees_pence": _membership_fees(s),
+        "points_spent": s.from_visits(money_path + "points_spent", f.points_spent, 10),
     }
 
 

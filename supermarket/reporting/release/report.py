@@ -17,6 +17,7 @@ from supermarket.reporting.periods import Period
 from supermarket.reporting.release.blocks import (
     ScopeFigures,
     figures_block,
+    lone_membership_withheld,
     outcome_block,
     site_outcome_summary,
 )
@@ -187,6 +188,7 @@ def release_statistics(
         for site_id in site_ids
         if scopes[site_id].takes_joining_fees and pattern.hidden("new_households", site_id)
     ]
+    lone_membership = scope is None and lone_membership_withheld(scopes, site_ids, policy)
     main = ScopeFigures(
         pattern,
         scope,
@@ -195,6 +197,7 @@ def release_statistics(
         withheld,
         outcomes[scope],
         lone_joining_withheld=scope is None and len(withholding) == 1,
+        lone_membership_withheld=lone_membership,
     )
     figures = figures_block(main)
     outcome = outcome_block(main)

@@ -22,6 +22,7 @@ page of every report):
 - Fees collected: amounts paid at visits, plus joining fees (paid at registration, and at
   renewal where a site takes its joining fee again), which are also given on their own.
   Savings: the visits' reference retail value less the fee paid at the visit.
+- Pay as you feel, membership fees and points spent: see statistics.payments.
 - Food insecurity: baselines taken in the period (complete ones) by 10-item category; the
   paired outcome for members whose 3-month follow-up fell due in the period (their baseline
   was three months before it), with the follow-up rate among them.
@@ -60,6 +61,7 @@ from supermarket.reporting.statistics.figures import (
     TrendPoint,
     programme_figures,
 )
+from supermarket.reporting.statistics.payments import payment_sums
 
 __all__ = [
     "FOLLOW_UP_MONTHS",
@@ -91,6 +93,7 @@ def period_statistics(
     surveys = survey_counts(ids, period, today)
     joining = joining_fees(ids, period.start, end)
     taking = sites_taking_joining_fees(ids)
+    paying = payment_sums(ids, period.start, end)
     by_site: dict[int, Figures] = {}
     for site in sites:
         sums = visits[site.id]
@@ -107,6 +110,7 @@ def period_statistics(
             takes_joining_fees=site.id in taking,
             retail_value_pence=sums["retail_value_pence"],
             savings_pence=sums["savings_pence"],
+            **paying[site.id],
             **stock_figures(stock[site.id]),  # type: ignore[arg-type]
             **surveys[site.id],
         )

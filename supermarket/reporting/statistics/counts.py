@@ -12,7 +12,7 @@ from typing import Any
 from sqlalchemy import case, func, or_, select
 
 from supermarket.extensions import db
-from supermarket.members.models import Member, MembershipFee, MemberStatus
+from supermarket.members.models import FeeKind, Member, MembershipFee, MemberStatus
 from supermarket.members.terms import add_months
 from supermarket.reporting.outcomes import AssessmentPair
 from supermarket.reporting.periods import Period
@@ -71,6 +71,7 @@ def joining_fees(site_ids: Sequence[int], start: date, end: date) -> dict[int, i
     rows = db.session.execute(
         select(MembershipFee.site_id, func.coalesce(func.sum(MembershipFee.amount_pence), 0))
         .where(MembershipFee.site_id.in_(site_ids), MembershipFee.local_date.between(start, end))
+        .where(MembershipFee.kind != FeeKind.MEMBERSHIP.value)  # statistics.payments has them
         .group_by(MembershipFee.site_id)
     ).all()
     for site_id, paid in rows:
@@ -93,6 +94,7 @@ def sites_taking_joining_fees(site_ids: Sequence[int]) -> set[int]:
         db.session.scalars(
             select(MembershipFee.site_id)
             .where(MembershipFee.site_id.in_(site_ids), MembershipFee.amount_pence > 0)
+            .where(MembershipFee.kind != FeeKind.MEMBERSHIP.value)
             .distinct()
         )
     )

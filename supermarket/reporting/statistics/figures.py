@@ -56,6 +56,12 @@ class Figures:
     takes_joining_fees: bool = False
     retail_value_pence: int = 0
     savings_pence: int = 0
+    # The payment models (statistics.payments): pay-as-you-feel given (also in fees_pence),
+    # membership fees paid and how many, and points spent (not money).
+    pay_as_you_feel_pence: int = 0
+    membership_fees_pence: int = 0
+    membership_fees_paid: int = 0
+    points_spent: int = 0
     food_in_g: Mapping[str, int] = field(default_factory=dict)
     transferred_in_g: int = 0
     transferred_out_g: int = 0
@@ -175,6 +181,10 @@ def programme_figures(by_site: Mapping[int, Figures], reach: Mapping[str, int]) 
         takes_joining_fees=any(f.takes_joining_fees for f in figures),
         retail_value_pence=sum(f.retail_value_pence for f in figures),
         savings_pence=sum(f.savings_pence for f in figures),
+        pay_as_you_feel_pence=sum(f.pay_as_you_feel_pence for f in figures),
+        membership_fees_pence=sum(f.membership_fees_pence for f in figures),
+        membership_fees_paid=sum(f.membership_fees_paid for f in figures),
+        points_spent=sum(f.points_spent for f in figures),
         food_in_g=food_in or {source: 0 for source in SOURCES},
         transferred_in_g=sum(f.transferred_in_g for f in figures),
         transferred_out_g=sum(f.transferred_out_g for f in figures),

@@ -22,13 +22,17 @@ from supermarket.auth.access import ensure_works_at
 from supermarket.auth.models import User
 from supermarket.errors import Conflict, InvalidInput
 from supermarket.extensions import db
-from supermarket.members.models import FeeMethod, MembershipFee
+from supermarket.formatting import money
+from supermarket.members.models import FeeKind, FeeMethod, MembershipFee
 from supermarket.rows import one_or_not_found
 from supermarket.sites.calendar import local_date, now_or, site_today
 from supermarket.sites.models import Site
 from supermarket.visits.models import PaymentMethod, SiteSession, Visit
 
 MAX_CASH_PENCE = 10_000_000
+# The methods the cash-up counted when it closed (the session keeps them); the others are
+# counted live from the visits.
+_MONEY_METHODS = frozenset({PaymentMethod.CASH, PaymentMethod.CARD, PaymentMethod.WAIVED})
 
 
 @dataclass
@@ -45,6 +49,48 @@ class Takings:
     # many.
     joining_by_method: dict[str, int] = field(default_factory=dict)
     joining_counts: dict[str, int] = field(default_factory=dict)
+    # The payment models beyond the flat fee (visits.services.payments): the membership fees
+    # among the fees above (pence by method, and how many), what pay-as-you-feel visits gave
+    # (also in the cash and card above) and how many, and the points spent (not money).
+    membership_by_method: dict[str, int] = field(default_factory=dict)
+    membership_counts: dict[str, int] = field(default_factory=dict)
+    pay_as_you_feel_pence: int = 0
+    pay_as_you_feel_visits: int = 0
+    points_spent: int = 0
+
+    @property
+    def payment_lines(self) -> list[tuple[str, str]]:
+        """The cash-up's lines for the payment types a session had beyond the flat fee, in
+        words: free and membership-covered visits, membership fees, pay-as-you-feel, points."""
+        lines: list[tuple[str, str]] = []
+        for method, words in (
+            (PaymentMethod.FREE, "Visits with nothing due"),
+            (PaymentMethod.MEMBERSHIP, "Visits covered by a membership fee"),
+            (PaymentMethod.PAY_AS_YOU_FEEL, "Pay as you feel: nothing given"),
+            (PaymentMethod.POINTS, "Visits paid in points"),
+        ):
+            if self.counts.get(method.value):
+                lines.append((words, str(self.counts[method.value])))
+        if self.pay_as_you_feel_visits:
+            lines.append(
+                (
+                    "Pay as you feel: given (in the cash and card above)",
+                    f"{money(self.pay_as_you_feel_pence)} "
+                    f"from {self.pay_as_you_feel_visits} visits",
+                )
+            )
+        if self.points_spent:
+            lines.append(("Points spent (not money)", str(self.points_spent)))
+        if self.membership_counts:
+            lines.append(
+                (
+                    "Membership fees (in the fees above)",
+                    f"{money(self.membership_by_method.get(FeeMethod.CASH.value, 0))} cash, "
+                    f"{money(self.membership_by_method.get(FeeMethod.CARD.value, 0))} card, "
+                    f"{self.membership_counts.get(FeeMethod.WAIVED.value, 0)} waived",
+                )
+            )
+        return lines
 
     @property
     def cash_pence(self) -> int:
@@ -118,7 +164,27 @@ def takings(session: SiteSession) -> Takings:
         or 0
     )
     _add_membership_fees(result, session)
+    _add_payment_models(result, session)
     return result
+
+
+def _add_payment_models(result: Takings, session: SiteSession) -> None:
+    """Pay-as-you-feel given and points spent on the session's visits (not voided)."""
+    given, visits, points = db.session.execute(
+        select(
+            func.coalesce(
+                func.sum(Visit.amount_paid_pence).filter(Visit.payment_model == "pay_as_you_feel"),
+                0,
+            ),
+            func.count(Visit.id).filter(
+                Visit.payment_model == "pay_as_you_feel", Visit.amount_paid_pence > 0
+            ),
+            func.coalesce(func.sum(Visit.points_spent), 0),
+        ).where(Visit.session_id == session.id, Visit.voided_at.is_(None))
+    ).one()
+    result.pay_as_you_feel_pence = int(given)
+    result.pay_as_you_feel_visits = int(visits)
+    result.points_spent = int(points)
 
 
 def _session_fees(session: SiteSession) -> ColumnElement[bool]:
@@ -138,15 +204,19 @@ def _add_membership_fees(result: Takings, session: SiteSession) -> None:
     rows = db.session.execute(
         select(
             MembershipFee.method,
+            MembershipFee.kind,
             func.count(MembershipFee.id),
             func.coalesce(func.sum(MembershipFee.amount_pence), 0),
         )
         .where(_session_fees(session))
-        .group_by(MembershipFee.method)
+        .group_by(MembershipFee.method, MembershipFee.kind)
     ).all()
-    for method, count, paid in rows:
-        result.joining_counts[method] = int(count)
-        result.joining_by_method[method] = int(paid)
+    for method, kind, count, paid in rows:
+        result.joining_counts[method] = result.joining_counts.get(method, 0) + int(count)
+        result.joining_by_method[method] = result.joining_by_method.get(method, 0) + int(paid)
+        if kind == FeeKind.MEMBERSHIP.value:
+            result.membership_counts[method] = int(count)
+            result.membership_by_method[method] = int(paid)
 
 
 def as_cashed_up(session: SiteSession) -> Takings:
@@ -164,11 +234,19 @@ def as_cashed_up(session: SiteSession) -> Takings:
             PaymentMethod.CASH.value: (session.expected_cash_pence or 0) - live.joining_cash_pence,
             PaymentMethod.CARD.value: (session.expected_card_pence or 0) - live.joining_card_pence,
         },
-        counts={PaymentMethod.WAIVED.value: session.waived_count or 0},
+        counts={
+            **{m: n for m, n in live.counts.items() if m not in _MONEY_METHODS},
+            PaymentMethod.WAIVED.value: session.waived_count or 0,
+        },
         overrides=session.overrides_count or 0,
         fees_due_pence=live.fees_due_pence,
         joining_by_method=live.joining_by_method,
         joining_counts=live.joining_counts,
+        membership_by_method=live.membership_by_method,
+        membership_counts=live.membership_counts,
+        pay_as_you_feel_pence=live.pay_as_you_feel_pence,
+        pay_as_you_feel_visits=live.pay_as_you_feel_visits,
+        points_spent=live.points_spent,
     )
 
 

@@ -29,7 +29,7 @@ from supermarket.members.identifiers import normalise_membership_number
 from supermarket.members.models import Member
 from supermarket.sites.calendar import local_date, now_or, offline_time_allowed
 from supermarket.sites.models import Site
-from supermarket.sites.settings import SiteSettings
+from supermarket.sites.settings import WEEKLY_SHOP, SiteSettings
 from supermarket.visits.models import (
     DEVICE_NOT_ENROLLED,
     Device,
@@ -39,14 +39,13 @@ from supermarket.visits.models import (
     VisitBand,
     VisitLine,
 )
-from supermarket.visits.services import stock_link, visit_types
+from supermarket.visits.services import payments, stock_link, visit_types
 from supermarket.visits.services.allowance import (
     Allowance,
     Basket,
     ScannedLine,
     SettledPayment,
     savings,
-    settle_payment,
 )
 from supermarket.visits.services.dates import week_key
 from supermarket.visits.services.requests import (
@@ -351,6 +350,15 @@ def check_in(
     bands, visit_lines = _basket_rows(draft.basket, visit_id)
     _insert_rows(VisitBand, bands)
     _insert_rows(VisitLine, visit_lines)
+    payments.record(
+        draft.settled,
+        visit_id=visit_id,
+        member_id=member.id,
+        site_id=site.id,
+        actor_id=actor.id,
+        today=values["local_date"],
+        now=now,
+    )
     stock_link.issue_lines(site, draft.basket.lines, visit_id=visit_id, actor=actor, at=now)
     audit.insert_on(
         "visit.checked_in",
@@ -395,6 +403,7 @@ class Draft:
     state: LimitState
     problems: list[Problem]
     overridden: list[str]
+    settled: payments.Settled
 
 
 def build_visit(
@@ -421,7 +430,18 @@ def build_visit(
     kind = visit_types.chosen_type(settings, request.visit_type)
     allowance = visit_types.allowance_for_type(settings, kind, member.household_size)
     basket = visit_types.basket_for(kind, allowance, request.basket, lines)
-    payment = settle_payment(allowance.fee_pence, request.payment)
+    settled = payments.settle(
+        kind,
+        settings,
+        member,
+        site.id,
+        allowance,
+        basket,
+        request.payment,
+        today,
+        offline=offline is not None,
+    )
+    payment = settled.payment
     state = limit_state(member, settings, today)
     problems = [
         p
@@ -431,6 +451,7 @@ def build_visit(
             ),
             visit_types.limit_for(member, kind, settings, today, state),
             allowance_problem(basket),
+            settled.problem,
         )
         if p is not None
     ]
@@ -453,6 +474,7 @@ def build_visit(
         "visit_type": kind.key,
         **_household(member),
         **_takings(allowance, basket, payment),
+        **settled.values,
         "override_reason": reason if overridden else "",
         "overridden_rules": overridden,
         "overridden_by_id": actor.id if overridden else None,
@@ -460,7 +482,7 @@ def build_visit(
     }
     if offline is not None:
         _mark_offline(values, offline, review, problems)
-    return Draft(values, basket, state, problems, overridden)
+    return Draft(values, basket, state, problems, overridden, settled)
 
 
 def _mark_offline(

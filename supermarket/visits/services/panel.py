@@ -4,8 +4,9 @@ rule in the way, worked out by the same rules check-in applies."""
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
+from typing import Any
 
 from sqlalchemy import select
 
@@ -16,12 +17,12 @@ from supermarket.extensions import db
 from supermarket.members.models import DIETARY_LABELS, Member
 from supermarket.sites.calendar import site_today
 from supermarket.sites.models import Site
-from supermarket.sites.settings import SiteSettings
+from supermarket.sites.settings import WEEKLY_SHOP, SiteSettings
 from supermarket.support.models import SupportService
 from supermarket.support.services import Prompt, prompts_for, services_for_site
 from supermarket.surveys.models import SurveyAssessment
 from supermarket.surveys.services import survey_due
-from supermarket.visits.services import visit_types
+from supermarket.visits.services import payments, visit_types
 from supermarket.visits.services.allowance import Allowance, allowance_for
 from supermarket.visits.services.checkin import can_override, find_member, home_settings
 from supermarket.visits.services.dates import spoken_date
@@ -87,6 +88,8 @@ class Panel:
         return next((o for o in self.offers if o.allowed), None) or next(
             (o for o in self.offers if not o.blocked), None
         )
+    # How today's visit is paid (payments.panel_payment): the model, points, membership fee.
+    payment: dict[str, Any] = field(default_factory=dict)
 
     @property
     def blocked(self) -> bool:
@@ -198,6 +201,11 @@ def checkin_panel(site: Site, number: str, *, actor: User, now: datetime | None 
     problems = [p for p in (membership, limit_problem(state, today)) if p]
     audit.record_on("member.viewed_at_checkin", "member", member.id, actor, site.id)
     support, prompts = support_for(member, site, today)
+    # Issue 16 (payments): the weekly shop's payment until the visit types are wired in here.
+    kind = settings.visit_type(WEEKLY_SHOP) or settings.visit_types[0]
+    paying = payments.panel_payment(kind, settings, member, site.id, today)
+    notices = notices_for(member, home, today, own_site=member.site_id == site.id)
+    notices += [Notice(text, "payment") for text in (payments.panel_notice(paying),) if text]
     return Panel(
         member=member,
         site=site,
@@ -205,12 +213,13 @@ def checkin_panel(site: Site, number: str, *, actor: User, now: datetime | None 
         allowance=allowance_for(settings, member.household_size),
         limit=state,
         problems=problems,
-        notices=notices_for(member, home, today, own_site=member.site_id == site.id),
+        notices=notices,
         can_override=can_override(settings, actor),
         home_site=member.site if member.site_id != site.id else None,
         support_services=support,
         prompts=prompts,
         offers=visit_types.offers(member, settings, today, state, membership),
+        payment=paying,
     )
 
 

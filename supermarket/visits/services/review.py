@@ -22,7 +22,7 @@ from supermarket.rows import one_or_not_found
 from supermarket.sites.calendar import now_or
 from supermarket.sites.models import Site
 from supermarket.visits.models import ReviewStatus, Visit
-from supermarket.visits.services import stock_link
+from supermarket.visits.services import payments, stock_link
 
 ACCEPT, NOTE, VOID = "accept", "note", "void"
 ACTIONS = (ACCEPT, NOTE, VOID)
@@ -109,6 +109,7 @@ def resolve_review(
             visit.voided_by_id = actor.id
             if visit.lines:
                 stock_link.return_lines(visit.id, actor=actor, at=now)
+            payments.give_back_points(visit, now=now)
     visit.reviewed_by_id = actor.id
     visit.reviewed_at = now
     db.session.flush()

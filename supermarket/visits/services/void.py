@@ -15,7 +15,7 @@ from supermarket.rows import one_or_not_found
 from supermarket.sites.calendar import local_date, now_or
 from supermarket.sites.models import Site
 from supermarket.visits.models import ReviewStatus, Visit
-from supermarket.visits.services import stock_link
+from supermarket.visits.services import payments, stock_link
 
 
 def get_visit(site: Site, visit_id: int, *, actor: User, lock: bool = False) -> Visit:
@@ -54,6 +54,7 @@ def void_visit(
         visit.reviewed_by_id, visit.reviewed_at = actor.id, now
     if visit.lines:
         stock_link.return_lines(visit.id, actor=actor, at=now)
+    payments.give_back_points(visit, now=now)
     db.session.flush()
     audit.record_on("visit.voided", "visit", visit.id, actor, site.id, lines=len(visit.lines))
     return visit
