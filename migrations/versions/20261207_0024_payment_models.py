@@ -21,7 +21,7 @@ import sqlalchemy as sa
 
 # revision identifiers, used by Alembic.
 revision = '0024_payment_models'
-down_revision = '0020_visit_types'
+down_revision = '0023_equality_monitoring'
 branch_labels = None
 depends_on = None
 

@@ -29,7 +29,7 @@ from supermarket.members.identifiers import normalise_membership_number
 from supermarket.members.models import Member
 from supermarket.sites.calendar import local_date, now_or, offline_time_allowed
 from supermarket.sites.models import Site
-from supermarket.sites.settings import WEEKLY_SHOP, SiteSettings
+from supermarket.sites.settings import SiteSettings
 from supermarket.visits.models import (
     DEVICE_NOT_ENROLLED,
     Device,

@@ -88,6 +88,7 @@ class Panel:
         return next((o for o in self.offers if o.allowed), None) or next(
             (o for o in self.offers if not o.blocked), None
         )
+
     # How today's visit is paid (payments.panel_payment): the model, points, membership fee.
     payment: dict[str, Any] = field(default_factory=dict)
 
@@ -201,8 +202,9 @@ def checkin_panel(site: Site, number: str, *, actor: User, now: datetime | None 
     problems = [p for p in (membership, limit_problem(state, today)) if p]
     audit.record_on("member.viewed_at_checkin", "member", member.id, actor, site.id)
     support, prompts = support_for(member, site, today)
-    # Issue 16 (payments): the weekly shop's payment until the visit types are wired in here.
-    kind = settings.visit_type(WEEKLY_SHOP) or settings.visit_types[0]
+    # The payment the panel shows is the weekly shop's (the type the desk starts on at most
+    # sites); a check-in of another type is settled by that type's own model.
+    kind = visit_types.chosen_type(settings, WEEKLY_SHOP)
     paying = payments.panel_payment(kind, settings, member, site.id, today)
     notices = notices_for(member, home, today, own_site=member.site_id == site.id)
     notices += [Notice(text, "payment") for text in (payments.panel_notice(paying),) if text]
