@@ -84,6 +84,7 @@ PATH_PARAMETERS: dict[str, dict[str, Any]] = {
 # Idempotency-Key headers, by endpoint, as the services check them (a UUID fits both).
 IDEMPOTENCY_KEYS = {
     "visits_api.check_in": r"^[A-Za-z0-9._:\-]{8,100}$",
+    "anonymous_visits_api.record": r"^[A-Za-z0-9._:\-]{8,100}$",
     "members_api.register": r"^[A-Za-z0-9._:\-]{8,100}$",
     "surveys_api.record": r"^[A-Za-z0-9_-]{16,64}$",
 }
@@ -129,6 +130,7 @@ BODY_EXAMPLES: dict[str, dict[str, Any]] = {
         "answers": {"HH2": "never", "HH3": "never", "HH4": "never"},
     },
     "VoidIn": {"reason": "Checked in the wrong member"},
+    "AnonymousVisitIn": {"visit_type": "emergency_parcel", "adults": 1, "children_5_11": 2},
     "ReviewIn": {"action": "void", "note": "Already shopped at Harlow this week"},
     "RegistrationReviewIn": {"action": "keep", "note": "Mother and daughter: two households"},
     "ProductIn": {

@@ -27,6 +27,7 @@ from supermarket.rows import one_or_not_found
 from supermarket.sites.calendar import local_date, now_or, site_today
 from supermarket.sites.models import Site
 from supermarket.visits.models import PaymentMethod, SiteSession, Visit
+from supermarket.visits.services.anonymous import session_takings_rows
 
 MAX_CASH_PENCE = 10_000_000
 
@@ -99,7 +100,8 @@ def takings(session: SiteSession) -> Takings:
         .where(Visit.session_id == session.id)
         .group_by(Visit.payment_method, Visit.voided_at.is_(None))
     ).all()
-    for method, live, count, paid, fees in rows:
+    # Parcels given without registering are takings of the session too.
+    for method, live, count, paid, fees in [*rows, *session_takings_rows(session.id)]:
         if not live:
             result.voided += count
             continue
