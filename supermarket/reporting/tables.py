@@ -471,6 +471,53 @@ def support_inbound(report: ReleasedReport) -> Table:
     )
 
 
+# --- visits by type and anonymous households (release/visit_types.py) --------------------------
+
+
+def visit_types(report: ReleasedReport) -> Table:
+    """Visits, households, food and fees by visit type, with the anonymous households apart
+    (a last row, never in the households above it)."""
+    section, anonymous = report.visit_types, report.anonymous
+    rows: list[tuple[Cell, ...]] = [
+        (
+            row["label"],
+            row["visits"],
+            row["households"],
+            row["items"],
+            row["retail_value_pence"],
+            row["fees_pence"],
+            row["anonymous_households"],
+        )
+        for row in section["types"]
+    ]
+    rows.append(
+        (
+            "All member visits",
+            section["visits"],
+            "",  # households of the types do not add up: a household may have two
+            "",
+            "",
+            "",
+            anonymous["households"],
+        )
+    )
+    return Table(
+        key="visit_types",
+        title=f"Visits by type: {report.scope_label}, {report.period.label}",
+        columns=(
+            Column("Type of visit", "text"),
+            Column("Visits"),
+            Column("Households"),
+            Column("Items"),
+            Column("Retail value (£)", "money"),
+            Column("Fees (£)", "money"),
+            Column("Anonymous households"),
+        ),
+        rows=tuple(rows),
+        notes=(*section["notes"], *anonymous["notes"]),
+    )
+
+
 SUPPORT_TABLES: Final = (
     "support",
     "support_categories",
@@ -487,6 +534,7 @@ TABLES: Final = (
     "outcome",
     "transitions",
     "trend",
+    "visit_types",
     *SUPPORT_TABLES,
 )
 
@@ -500,6 +548,7 @@ BUILDERS: Final[dict[str, Callable[[ReleasedReport], Table]]] = {
     "outcome": outcome,
     "transitions": transitions,
     "trend": trend,
+    "visit_types": visit_types,
     "support": support,
     "support_categories": support_categories,
     "support_inbound": support_inbound,
@@ -521,4 +570,5 @@ def names_for(report: ReleasedReport) -> Sequence[str]:
         for name in TABLES
         if (name != "sites" or report.site is None)
         and (name not in SUPPORT_TABLES or report.support)
+        and (name != "visit_types" or report.visit_types)
     ]

@@ -27,6 +27,7 @@ from supermarket.reporting.statistics import (
     period_statistics,
 )
 from supermarket.reporting.statistics.support import support_statistics
+from supermarket.reporting.statistics.visit_types import visit_type_statistics
 from supermarket.sites.calendar import programme_today
 from supermarket.sites.models import Site
 
@@ -121,7 +122,8 @@ def report_for(
             known=stats,
         )
     support = support_statistics([s.id for s in stats.sites], period, today)
-    return release_statistics(stats, site=ref, trend=trend, support=support)
+    by_type = visit_type_statistics([s.id for s in stats.sites], period, today)
+    return release_statistics(stats, site=ref, trend=trend, support=support, visit_types=by_type)
 
 
 def trend_report(

@@ -28,6 +28,7 @@ from supermarket.reporting.release.pattern import (
     linked_pattern,
 )
 from supermarket.reporting.release.support import support_block, support_pattern
+from supermarket.reporting.release.visit_types import visit_type_pattern, visit_types_block
 from supermarket.reporting.statistics import (
     Conversions,
     Figures,
@@ -36,6 +37,7 @@ from supermarket.reporting.statistics import (
     TrendPoint,
 )
 from supermarket.reporting.statistics.support import SupportStatistics
+from supermarket.reporting.statistics.visit_types import VisitTypeStatistics
 
 TREND_MONTHS: Final = 12
 # The trend table (CSV) goes back further than the dashboard's chart: three years.
@@ -81,6 +83,10 @@ class ReleasedReport:
     withheld: Mapping[str, str]
     # Support beyond food (release/support.py); empty where not computed (the trend table).
     support: Mapping[str, Any] = field(default_factory=dict)
+    # Visits by type and anonymous households (release/visit_types.py); empty where not
+    # computed.
+    visit_types: Mapping[str, Any] = field(default_factory=dict)
+    anonymous: Mapping[str, Any] = field(default_factory=dict)
 
     @property
     def scope_label(self) -> str:
@@ -122,6 +128,9 @@ class ReleasedReport:
         }
         if self.support:
             body["support"] = dict(self.support)
+        if self.visit_types:
+            body["visit_types"] = dict(self.visit_types)
+            body["anonymous"] = dict(self.anonymous)
         if self.site is None:
             body["sites"] = list(self.sites)
         return body
@@ -161,6 +170,7 @@ def release_statistics(
     trend: Sequence[TrendPoint] = (),
     policy: DisclosurePolicy = RELEASE_POLICY,
     support: SupportStatistics | None = None,
+    visit_types: VisitTypeStatistics | None = None,
 ) -> ReleasedReport:
     """Apply disclosure control to raw statistics: the programme's view, or one site's.
 
@@ -199,6 +209,12 @@ def release_statistics(
             withheld,
             support.by_scope[scope].days_to_first_visit,
         )
+    by_type: dict[str, Any] = {}
+    anonymous: dict[str, Any] = {}
+    if visit_types is not None:
+        by_type, anonymous = visit_types_block(
+            visit_type_pattern(visit_types, pattern, site_ids), visit_types, scope, withheld
+        )
     rows: list[dict[str, Any]] = []
     if site is None:
         for ref in stats.sites:
@@ -230,6 +246,8 @@ def release_statistics(
         trend=release_trend(trend, site_ids, scope, policy),
         withheld=withheld,
         support=support_section,
+        visit_types=by_type,
+        anonymous=anonymous,
     )
 
 

@@ -16,6 +16,7 @@ from supermarket.reporting.outcomes import METHODS_NOTE, REGRESSION_TO_THE_MEAN_
 from supermarket.reporting.release.blocks import COHORT_NOTE
 from supermarket.reporting.release.report import ReleasedReport, notes_for
 from supermarket.reporting.release.support import methods_paragraphs as support_methods
+from supermarket.reporting.release.visit_types import methods_paragraphs as visit_type_methods
 from supermarket.reporting.statistics import FOLLOW_UP_MONTHS, Conversions
 
 # Below this p-value a change is "unlikely to be chance" (the usual 5% level).
@@ -264,6 +265,7 @@ def methods_sections(
             ],
         ),
         ("Support beyond food", support_methods(policy)),
+        ("Visits by type and anonymous households", visit_type_methods(policy)),
     ]
 
 
