@@ -10,6 +10,11 @@ lines, so that no suppressed count can be worked out from a total. The report's 
 taken as hidden wherever the main pattern hides them. Items, retail value and fees are shown
 only where the type's visits and households are: money to the nearest pound.
 
+A type that no site gave to members in the period (or gave anonymously) has no cells: its
+zero at every site is structural (an emergency parcel for non-members only, a weekly shop never
+anonymous) and shows as 0, giving nothing away; counting such zeros as small cells would only
+hide the real figures beside them.
+
 Anonymous households are never added to the report's unique households, visits or people:
 a household with no member cannot be told from another, so it is counted once per parcel.
 """
@@ -27,6 +32,7 @@ from supermarket.reporting.statistics.visit_types import (
     TypeFigures,
     VisitTypeStatistics,
 )
+from supermarket.sites.settings import WEEKLY_SHOP
 
 SECTION_NOTE: Final = (
     "Member visits (not voided) by the type of visit recorded on each; they add up to the"
@@ -50,12 +56,25 @@ def _round_to(value: float, base: int) -> int:
     return int((2 * round(value) + base) // (2 * base) * base)
 
 
-def _counts(f: TypeFigures, types: Sequence[str]) -> dict[str, int]:
+def member_types(stats: VisitTypeStatistics) -> list[str]:
+    """The types with member visits somewhere in the programme (the weekly shop always)."""
+    programme = stats.by_scope[None]
+    return [k for k, _ in stats.types if k == WEEKLY_SHOP or programme.measure(k, "visits")]
+
+
+def anonymous_types(stats: VisitTypeStatistics) -> list[str]:
+    """The types given anonymously somewhere in the programme."""
+    programme = stats.by_scope[None]
+    return [k for k, _ in stats.types if programme.anonymous.get(k)]
+
+
+def _counts(f: TypeFigures, members: Sequence[str], anonymous: Sequence[str]) -> dict[str, int]:
     """Every count the section may show for one scope, by name."""
     counts: dict[str, int] = {}
-    for key in types:
+    for key in members:
         counts[f"type.{key}.visits"] = f.measure(key, "visits")
         counts[f"type.{key}.households"] = f.measure(key, "households")
+    for key in anonymous:
         counts[f"anon.{key}"] = f.anonymous.get(key, 0)
     counts["anon.households"] = sum(f.anonymous.values())
     for name in ANONYMOUS_PEOPLE:
@@ -65,11 +84,11 @@ def _counts(f: TypeFigures, types: Sequence[str]) -> dict[str, int]:
     return counts
 
 
-def _lines(types: Sequence[str]) -> list[tuple[list[str], str]]:
+def _lines(members: Sequence[str], anonymous: Sequence[str]) -> list[tuple[list[str], str]]:
     """The sum relations inside one scope: (parts, total)."""
     return [
-        ([f"type.{key}.visits" for key in types], "type.visits"),
-        ([f"anon.{key}" for key in types], "anon.households"),
+        ([f"type.{key}.visits" for key in members], "type.visits"),
+        ([f"anon.{key}" for key in anonymous], "anon.households"),
         ([f"anon.people.{name}" for name in ANONYMOUS_PEOPLE[1:]], "anon.people.children"),
         (["anon.people.adults", "anon.people.children"], "anon.people.total"),
     ]
@@ -81,11 +100,11 @@ def visit_type_pattern(
     """One suppression pattern over every count of the section for every site and the
     programme, the report's visits hidden wherever `main` hides them."""
     policy = main.policy
-    types = [key for key, _label in stats.types]
+    members, anonymous = member_types(stats), anonymous_types(stats)
     values: dict[Key, int] = {}
     forced: set[Key] = set()
     for scope, figures in stats.by_scope.items():
-        for name, value in _counts(figures, types).items():
+        for name, value in _counts(figures, members, anonymous).items():
             values[(name, scope)] = value
         for here, there in SHARED:
             values[(here, scope)] = main.raw(there, scope)
@@ -93,7 +112,7 @@ def visit_type_pattern(
                 forced.add((here, scope))
     lines: list[tuple[list[Key], Key]] = []
     for scope in stats.by_scope:
-        for parts, total in _lines(types):
+        for parts, total in _lines(members, anonymous):
             lines.append(([(part, scope) for part in parts], (total, scope)))
     if None in stats.by_scope and site_ids:
         for name in {name for name, scope in values if scope is None}:
@@ -115,6 +134,9 @@ class _Scope:
         return self.pattern.policy
 
     def count(self, name: str) -> Released:
+        """A count as released; 0 for a type with no cells (a structural zero)."""
+        if (name, self.scope) not in self.pattern.values:
+            return 0
         return self.pattern.show(name, self.scope)
 
     def hidden(self, name: str) -> bool:
@@ -169,6 +191,7 @@ def visit_types_block(
         "by_type": [
             {"type": key, "label": label, "households": s.count(f"anon.{key}")}
             for key, label in stats.types
+            if key in anonymous_types(stats)
         ],
         "people": {name: s.count(f"anon.people.{name}") for name in PEOPLE_NAMES},
         "fees_pence": s.magnitude(

@@ -29,7 +29,7 @@ from dataclasses import dataclass, field
 from datetime import date
 from typing import Final
 
-from sqlalchemy import distinct, func, select
+from sqlalchemy import ColumnElement, distinct, func, select
 
 from supermarket.extensions import db
 from supermarket.reporting.periods import Period
@@ -108,7 +108,7 @@ def visit_type_statistics(
     return VisitTypeStatistics(by_scope=found, types=_types(site_ids, found))
 
 
-def _in_period(site_ids: Sequence[int], start: date, end: date) -> list[object]:
+def _in_period(site_ids: Sequence[int], start: date, end: date) -> list[ColumnElement[bool]]:
     return [
         Visit.site_id.in_(site_ids),
         Visit.local_date.between(start, end),
@@ -127,7 +127,7 @@ def _visits(
             func.coalesce(func.sum(Visit.retail_value_pence), 0),
             func.coalesce(func.sum(Visit.amount_paid_pence), 0),
         )
-        .where(*_in_period(site_ids, start, end))  # type: ignore[arg-type]
+        .where(*_in_period(site_ids, start, end))
         .group_by(Visit.site_id, Visit.visit_type)
     )
     for site_id, key, count, retail, fees in rows:
@@ -143,7 +143,7 @@ def _items(
     rows = db.session.execute(
         select(Visit.site_id, Visit.visit_type, func.coalesce(func.sum(VisitBand.quantity), 0))
         .join(VisitBand, VisitBand.visit_id == Visit.id)
-        .where(*_in_period(site_ids, start, end))  # type: ignore[arg-type]
+        .where(*_in_period(site_ids, start, end))
         .group_by(Visit.site_id, Visit.visit_type)
     )
     for site_id, key, items in rows:
@@ -157,13 +157,13 @@ def _households(
     where = _in_period(site_ids, start, end)
     for site_id, key, count in db.session.execute(
         select(Visit.site_id, Visit.visit_type, func.count(distinct(Visit.member_id)))
-        .where(*where)  # type: ignore[arg-type]
+        .where(*where)
         .group_by(Visit.site_id, Visit.visit_type)
     ):
         found[site_id]._row(key)["households"] = int(count)
     for key, count in db.session.execute(
         select(Visit.visit_type, func.count(distinct(Visit.member_id)))
-        .where(*where)  # type: ignore[arg-type]
+        .where(*where)
         .group_by(Visit.visit_type)
     ):
         found[None]._row(key)["households"] = int(count)
@@ -198,17 +198,18 @@ def _anonymous(
 
 
 def _types(site_ids: Sequence[int], found: dict[Scope, TypeFigures]) -> tuple[tuple[str, str], ...]:
-    """The types to show: the weekly shop, the programme's defaults and every site's own that
-    a site gives or that has figures, each with its label (the programme's, else a site's)."""
+    """The types to show: the weekly shop, and every type with figures in the period (a type
+    no site used is left out: its zeros would say nothing), each with its label (the
+    programme's, else a site's), the programme's defaults first."""
     labels = {t.key: t.label for t in PROGRAMME_VISIT_TYPES}
-    given: set[str] = {WEEKLY_SHOP}
     if site_ids:
         for settings in db.session.scalars(select(Site.settings).where(Site.id.in_(site_ids))):
             for kind in settings.visit_types:
                 labels.setdefault(kind.key, kind.label)
-                given.add(kind.key)
+    used: set[str] = {WEEKLY_SHOP}
     for figures in found.values():
-        given |= set(figures.by_type) | set(figures.anonymous)
-    order = [t.key for t in PROGRAMME_VISIT_TYPES if t.key in given]
-    order += sorted(given - set(order))
+        used |= {key for key, row in figures.by_type.items() if row["visits"]}
+        used |= {key for key, count in figures.anonymous.items() if count}
+    order = [t.key for t in PROGRAMME_VISIT_TYPES if t.key in used]
+    order += sorted(used - set(order))
     return tuple((key, labels.get(key, key.replace("_", " ").capitalize())) for key in order)

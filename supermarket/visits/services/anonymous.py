@@ -174,7 +174,7 @@ def record_anonymous_visit(
 
 def list_anonymous_visits(
     site: Site, start: date, end: date, *, actor: User
-) -> Select[tuple[AnonymousVisit]]:
+) -> Select[AnonymousVisit]:
     """The site's anonymous visits from `start` to `end` (both included), for its staff."""
     ensure_works_at(actor, site)
     if end < start:
