@@ -28,6 +28,7 @@ DOMAIN_SEEDERS = (
     "supermarket.stock.demo",
     "supermarket.visits.demo",
     "supermarket.support.demo",
+    "supermarket.visits.demo_anonymous",
     "supermarket.reporting.demo",
 )
 # Domain CLI groups: each module provides register(app).

@@ -419,15 +419,27 @@ class SupportRowOut(Schema):
     )
 
 
+def TypeCount(description: str) -> fields.Raw:
+    """A released count of a visit type: as Count, or 0 where the type has no such visits in
+    the whole programme (a structural zero, which gives nothing away)."""
+    return fields.Raw(
+        required=True,
+        metadata={
+            "description": f"{description} {_COUNT_DOC} 0: none anywhere in the programme.",
+            "oneOf": [*_COUNT_TYPES, {"type": "integer", "enum": [0]}],
+        },
+    )
+
+
 class VisitTypeRowOut(Schema):
     type = fields.String(metadata={"description": "The visit type's key, e.g. weekly_shop."})
     label = fields.String()
-    visits = Count("Member visits of the type (not voided).")
-    households = Count("Members with a visit of the type, each once.")
+    visits = TypeCount("Member visits of the type (not voided).")
+    households = TypeCount("Members with a visit of the type, each once.")
     items = Optional(fields.Integer(), f"Items on the type's visits; {WITHHELD_DOC}")
     retail_value_pence = Optional(fields.Integer(), f"To the nearest pound; {WITHHELD_DOC}")
     fees_pence = Optional(fields.Integer(), f"Paid at the visits; {WITHHELD_DOC}")
-    anonymous_households = Count("Parcels of the type given without registering.")
+    anonymous_households = TypeCount("Parcels of the type given without registering.")
 
 
 class VisitTypesOut(Schema):

@@ -59,8 +59,12 @@ def list_range(code: str) -> ResponseReturnValue:
 
 
 @api.site_change(
-    "POST", "/anonymous-visits/<int:visit_id>/void", MANAGERS, body=s.VoidIn, ok=s.AnonymousVisitOut
+    "POST",
+    "/anonymous-visits/<int:anonymous_visit_id>/void",
+    MANAGERS,
+    body=s.VoidIn,
+    ok=s.AnonymousVisitOut,
 )
-def void(site: Site, data: dict[str, Any], visit_id: int) -> AnonymousVisit:
+def void(site: Site, data: dict[str, Any], anonymous_visit_id: int) -> AnonymousVisit:
     """Void an anonymous visit made today, with a reason (site managers)."""
-    return services.void_anonymous_visit(site, visit_id, data["reason"], actor=actor())
+    return services.void_anonymous_visit(site, anonymous_visit_id, data["reason"], actor=actor())
