@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import re
 import uuid
+from collections import Counter
 from dataclasses import asdict
 from datetime import timedelta
 
@@ -300,3 +301,24 @@ def test_another_sites_volunteer_cannot_see_the_confirmation(emergency_desk, mak
     other = make_desk(visit_types=[WEEKLY, EMERGENCY])
     client = login(other.volunteer)
     assert client.get(f"/checkin/anonymous/{made.id}").status_code == 404
+
+
+# --- retries at the same moment ---------------------------------------------------------------
+
+
+@pytest.mark.concurrency
+def test_retries_with_one_key_at_once_record_one_parcel(make_desk, token_for, live_url):
+    from tests.visits.test_concurrency import THREADS, post, race, tablets
+
+    desk = make_desk(visit_types=[WEEKLY, EMERGENCY])
+    key = str(uuid.uuid4())
+    headers = tablets(token_for, desk.volunteer)
+    where = path(desk)  # read here: the threads have no application context
+    results = race(
+        THREADS,
+        lambda i: post(live_url, where, {"adults": 2}, {**headers[i], "Idempotency-Key": key}),
+    )
+    assert Counter(status for status, _ in results) == {201: 1, 200: THREADS - 1}, results
+    assert len({answer["id"] for _, answer in results}) == 1
+    db.session.remove()
+    assert count() == 1
