@@ -216,6 +216,13 @@ def test_the_desk_offers_a_parcel_without_registering(emergency_desk, login):
     assert 'type="radio"' not in form
 
 
+def test_a_site_giving_nothing_to_non_members_shows_no_such_button(desk, login):
+    client = login(desk.volunteer)
+    assert "Parcel without registering" not in client.get("/checkin").get_data(as_text=True)
+    form = client.get("/checkin/anonymous").get_data(as_text=True)
+    assert "gives no kind of visit to people who have not registered" in form
+
+
 def test_the_form_records_the_parcel_and_the_day_lists_it(emergency_desk, login):
     client = login(emergency_desk.volunteer)
     key = form_key(client.get("/checkin/anonymous").get_data(as_text=True))
