@@ -190,7 +190,7 @@ def test_the_cash_up_counts_anonymous_takings(make_desk):
     db.session.commit()
     assert paid.session_id == session.id
     summary = services.takings(session)
-    assert (summary.visits, summary.voided) == (3, 1)
+    assert (summary.visits, summary.voided, summary.parcels) == (3, 1, 3)
     assert (summary.cash_pence, summary.card_pence, summary.waived) == (100, 100, 1)
     closed = services.close_session(
         desk.site, session.id, actor=desk.volunteer, counted_cash_pence=1100

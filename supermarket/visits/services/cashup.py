@@ -46,6 +46,8 @@ class Takings:
     # many.
     joining_by_method: dict[str, int] = field(default_factory=dict)
     joining_counts: dict[str, int] = field(default_factory=dict)
+    # Of the visits, parcels given without registering (visits.anonymous), not voided.
+    parcels: int = 0
 
     @property
     def cash_pence(self) -> int:
@@ -101,7 +103,9 @@ def takings(session: SiteSession) -> Takings:
         .group_by(Visit.payment_method, Visit.voided_at.is_(None))
     ).all()
     # Parcels given without registering are takings of the session too.
-    for method, live, count, paid, fees in [*rows, *session_takings_rows(session.id)]:
+    parcels = session_takings_rows(session.id)
+    result.parcels = sum(count for _method, live, count, _paid, _fees in parcels if live)
+    for method, live, count, paid, fees in [*rows, *parcels]:
         if not live:
             result.voided += count
             continue
