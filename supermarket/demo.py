@@ -30,6 +30,7 @@ DOMAIN_SEEDERS = (
     "supermarket.visits.demo",
     "supermarket.visits.demo_payments",  # Canvey on points (issue 16)
     "supermarket.support.demo",
+    "supermarket.visits.demo_anonymous",
     "supermarket.reporting.demo",
     "supermarket.members.demo_monitoring",  # after every household is made (no rollup reads it)
 )

@@ -84,6 +84,7 @@ PATH_PARAMETERS: dict[str, dict[str, Any]] = {
 # Idempotency-Key headers, by endpoint, as the services check them (a UUID fits both).
 IDEMPOTENCY_KEYS = {
     "visits_api.check_in": r"^[A-Za-z0-9._:\-]{8,100}$",
+    "anonymous_visits_api.record": r"^[A-Za-z0-9._:\-]{8,100}$",
     "members_api.register": r"^[A-Za-z0-9._:\-]{8,100}$",
     "surveys_api.record": r"^[A-Za-z0-9_-]{16,64}$",
 }
@@ -130,6 +131,7 @@ BODY_EXAMPLES: dict[str, dict[str, Any]] = {
     },
     "VoidIn": {"reason": "Checked in the wrong member"},
     "PaymentIn": {"method": "cash", "amount_pence": 1200},  # a membership fee (issue 16)
+    "AnonymousVisitIn": {"visit_type": "emergency_parcel", "adults": 1, "children_5_11": 2},
     "ReviewIn": {"action": "void", "note": "Already shopped at Harlow this week"},
     "RegistrationReviewIn": {"action": "keep", "note": "Mother and daughter: two households"},
     "ProductIn": {

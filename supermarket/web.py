@@ -191,7 +191,9 @@ def register_blueprints(app: Flask) -> None:
     from supermarket.surveys.api import bp as surveys_api
     from supermarket.surveys.views import bp as surveys_views
     from supermarket.visits.api import bp as visits_api
+    from supermarket.visits.api_anonymous import bp as anonymous_visits_api
     from supermarket.visits.views import bp as visits_views
+    from supermarket.visits.views_anonymous import bp as anonymous_visits_views
 
     for blueprint in (
         auth_views,
@@ -207,6 +209,8 @@ def register_blueprints(app: Flask) -> None:
         surveys_api,
         visits_views,
         visits_api,
+        anonymous_visits_views,
+        anonymous_visits_api,
         offline_views,
         offline_api,
         reporting_views,

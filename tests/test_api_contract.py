@@ -199,6 +199,11 @@ def _seed(app: Flask) -> Programme:
         and made.get("review")
     ][:3]
     assert reviews
+    # Parcels given without registering today (the demo gives Harlow the emergency parcel).
+    parcels = [
+        desk("volunteer", "POST", "/sites/harlow/anonymous-visits", {"adults": 1})["id"]
+        for _ in range(3)
+    ]
     duplicates = _offline_duplicates("harlow", 3)
     waiting = _waiting_member(desk)
 
@@ -252,6 +257,7 @@ def _seed(app: Flask) -> Programme:
         "sku": skus,
         "kind": ["survey", "contact", "privacy_notice"],
         "visit_id": visits,
+        "anonymous_visit_id": parcels,
         "donation_id": _ids(select(Donation.id).where(Donation.site_id == harlow.id).limit(20)),
         "transfer_id": transfers,
         "stocktake_id": [take["id"]],

@@ -432,6 +432,65 @@ class SupportRowOut(Schema):
     )
 
 
+def TypeCount(description: str) -> fields.Raw:
+    """A released count of a visit type: as Count, or 0 where the type has no such visits in
+    the whole programme (a structural zero, which gives nothing away)."""
+    return fields.Raw(
+        required=True,
+        metadata={
+            "description": f"{description} {_COUNT_DOC} 0: none anywhere in the programme.",
+            "oneOf": [*_COUNT_TYPES, {"type": "integer", "enum": [0]}],
+        },
+    )
+
+
+class VisitTypeRowOut(Schema):
+    type = fields.String(metadata={"description": "The visit type's key, e.g. weekly_shop."})
+    label = fields.String()
+    visits = TypeCount("Member visits of the type (not voided).")
+    households = TypeCount("Members with a visit of the type, each once.")
+    items = Optional(fields.Integer(), f"Items on the type's visits; {WITHHELD_DOC}")
+    retail_value_pence = Optional(fields.Integer(), f"To the nearest pound; {WITHHELD_DOC}")
+    fees_pence = Optional(fields.Integer(), f"Paid at the visits; {WITHHELD_DOC}")
+    anonymous_households = TypeCount("Parcels of the type given without registering.")
+
+
+class VisitTypesOut(Schema):
+    """Visits, households, food and fees by visit type, under the same rule."""
+
+    types = fields.List(fields.Nested(VisitTypeRowOut))
+    visits = Count("All member visits: the types' visits add up to it.")
+    notes = fields.List(fields.String())
+
+
+class AnonymousTypeOut(Schema):
+    type = fields.String()
+    label = fields.String()
+    households = Count()
+
+
+class AnonymousOut(Schema):
+    """Anonymous households: parcels given without registering, each one household, never
+    counted in the unique households."""
+
+    households = Count("Parcels given without registering (not voided).")
+    by_type = fields.List(fields.Nested(AnonymousTypeOut))
+    people = fields.Dict(
+        keys=fields.String(
+            validate=validate.OneOf(
+                ("adults", "children_0_4", "children_5_11", "children_12_17", "children", "total")
+            )
+        ),
+        values=_count_value(),
+    )
+    fees_pence = Optional(fields.Integer(), f"To the nearest pound; {WITHHELD_DOC}")
+    retail_value_pence = Optional(fields.Integer(), f"To the nearest pound; {WITHHELD_DOC}")
+    in_unique_households = fields.Boolean(
+        metadata={"description": "Always false: never added to the unique households."}
+    )
+    notes = fields.List(fields.String())
+
+
 class SupportOut(Schema):
     """Support beyond food: signposts, referrals and their outcomes, under the same rule."""
 
@@ -529,6 +588,8 @@ class StatsOut(Schema):
     notes = fields.List(fields.String())
     support = fields.Nested(SupportOut)
     reach = fields.Nested(ReachOut, metadata={"description": "Who is reached."})
+    visit_types = fields.Nested(VisitTypesOut)
+    anonymous = fields.Nested(AnonymousOut)
 
 
 def dump_stats(body: dict[str, Any]) -> dict[str, Any]:

@@ -502,6 +502,53 @@ def _reach_builder(breakdown: str) -> Callable[[ReleasedReport], Table]:
 REACH_TABLES: Final = tuple(f"reach_{breakdown}" for breakdown in BREAKDOWNS)
 
 
+# --- visits by type and anonymous households (release/visit_types.py) --------------------------
+
+
+def visit_types(report: ReleasedReport) -> Table:
+    """Visits, households, food and fees by visit type, with the anonymous households apart
+    (a last row, never in the households above it)."""
+    section, anonymous = report.visit_types, report.anonymous
+    rows: list[tuple[Cell, ...]] = [
+        (
+            row["label"],
+            row["visits"],
+            row["households"],
+            row["items"],
+            row["retail_value_pence"],
+            row["fees_pence"],
+            row["anonymous_households"],
+        )
+        for row in section["types"]
+    ]
+    rows.append(
+        (
+            "All member visits",
+            section["visits"],
+            "",  # households of the types do not add up: a household may have two
+            "",
+            "",
+            "",
+            anonymous["households"],
+        )
+    )
+    return Table(
+        key="visit_types",
+        title=f"Visits by type: {report.scope_label}, {report.period.label}",
+        columns=(
+            Column("Type of visit", "text"),
+            Column("Visits"),
+            Column("Households"),
+            Column("Items"),
+            Column("Retail value (£)", "money"),
+            Column("Fees (£)", "money"),
+            Column("Anonymous households"),
+        ),
+        rows=tuple(rows),
+        notes=(*section["notes"], *anonymous["notes"]),
+    )
+
+
 SUPPORT_TABLES: Final = (
     "support",
     "support_categories",
@@ -518,6 +565,7 @@ TABLES: Final = (
     "outcome",
     "transitions",
     "trend",
+    "visit_types",
     *SUPPORT_TABLES,
     *REACH_TABLES,
 )
@@ -532,6 +580,7 @@ BUILDERS: Final[dict[str, Callable[[ReleasedReport], Table]]] = {
     "outcome": outcome,
     "transitions": transitions,
     "trend": trend,
+    "visit_types": visit_types,
     "support": support,
     "support_categories": support_categories,
     "support_inbound": support_inbound,
@@ -555,4 +604,5 @@ def names_for(report: ReleasedReport) -> Sequence[str]:
         if (name != "sites" or report.site is None)
         and (name not in SUPPORT_TABLES or report.support)
         and (name not in REACH_TABLES or report.reach)
+        and (name != "visit_types" or report.visit_types)
     ]

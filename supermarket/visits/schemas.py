@@ -15,8 +15,10 @@ from supermarket.serialise import Computed, PageOut
 from supermarket.sites.schemas import BandOut
 from supermarket.sites.settings import PAYMENT_MODELS, WEEKLY_SHOP
 from supermarket.support.schemas import PromptOut
+from supermarket.visits.anonymous import MAX_COUNT
 from supermarket.visits.models import DESK_METHODS, PaymentMethod, ReviewStatus, Rule
 from supermarket.visits.services import CheckIn, Panel, Problem
+from supermarket.visits.services.anonymous import AnonymousRequest
 from supermarket.visits.services.requests import (
     MAX_AMOUNT_PENCE,
     MAX_BAND_ITEMS,
@@ -458,3 +460,79 @@ class MembershipFeeTakenOut(MembershipFeeOut):
     """A membership fee taken at the desk, and the last day it covers."""
 
     covers_until = fields.Date()
+
+
+# --- anonymous visits: the household's counts, never anything personal -----------------------
+def _count(default: int, words: str) -> Int:
+    return Int(
+        load_default=default,
+        strict=True,
+        validate=validate.Range(min=0, max=MAX_COUNT),
+        metadata={"description": words},
+    )
+
+
+class AnonymousVisitIn(Schema):
+    """A parcel given without registering: the household's counts only."""
+
+    visit_type = Str(
+        load_default=None,
+        allow_none=True,
+        validate=validate.Length(max=40),
+        metadata={
+            "description": "A visit type of the site's that non-members may have; may be left "
+            "out when the site has only one"
+        },
+    )
+    adults = _count(1, "Adults (18 and over)")
+    children_0_4 = _count(0, "Children aged 0 to 4")
+    children_5_11 = _count(0, "Children aged 5 to 11")
+    children_12_17 = _count(0, "Children aged 12 to 17")
+    payment = fields.Nested(
+        PaymentIn,
+        load_default=None,
+        metadata={"description": "Left out: the type's fee (usually nothing), in cash"},
+    )
+    retail_value_pence = Int(
+        load_default=0,
+        strict=True,
+        validate=validate.Range(min=0, max=MAX_AMOUNT_PENCE),
+        metadata={"description": "What the parcel would cost in the shops, if known"},
+    )
+
+    @post_load
+    def _request(self, data: dict[str, Any], **_: Any) -> AnonymousRequest:
+        return AnonymousRequest(**data)
+
+
+class AnonymousRangeQuery(Schema):
+    from_ = fields.Date(
+        data_key="from",
+        load_default=None,
+        metadata={"description": "YYYY-MM-DD; today if left out"},
+    )
+    to = fields.Date(load_default=None, metadata={"description": "YYYY-MM-DD; `from` if left out"})
+    cursor = Str(load_default=None)
+    limit = limit_field()
+
+
+class AnonymousVisitOut(Schema):
+    """An anonymous visit as its site's staff see it: counts, type and payment."""
+
+    id = fields.Integer()
+    site = fields.String(attribute="site.code")
+    local_date = fields.Date()
+    visited_at = fields.DateTime()
+    visit_type = fields.String()
+    household = fields.Nested(HouseholdOut)
+    fee_pence = fields.Integer()
+    payment_method = fields.String()
+    amount_paid_pence = fields.Integer()
+    payment_reason = fields.String()
+    retail_value_pence = fields.Integer()
+    voided = fields.Boolean(attribute="is_voided")
+    void_reason = fields.String()
+
+
+class AnonymousVisitListOut(PageOut):
+    items = fields.List(fields.Nested(AnonymousVisitOut))

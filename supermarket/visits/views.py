@@ -32,6 +32,7 @@ from supermarket.visits import pdf, services
 from supermarket.visits.forms import checkin_from_form
 from supermarket.visits.models import Visit
 from supermarket.visits.schemas import CheckInIn
+from supermarket.visits.services import anonymous
 from supermarket.visits.services.requests import MAX_AMOUNT_PENCE, MAX_BAND_ITEMS, CheckInRequest
 
 bp = Blueprint("visits", __name__)
@@ -378,6 +379,7 @@ def day() -> ResponseReturnValue:
         site=site,
         day=chosen,
         visits=visits,
+        anonymous=anonymous.day_anonymous_visits(site, chosen, actor=actor()),
         today=services.site_today(site),
         is_manager=actor().role == Role.SITE_MANAGER,
     )

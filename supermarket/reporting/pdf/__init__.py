@@ -35,6 +35,7 @@ from supermarket.reporting.pdf.sections import (
     outcome_sentence,
     site_tables,
     support_section,
+    visit_types_section,
 )
 from supermarket.reporting.release import ReleasedReport
 
@@ -116,7 +117,12 @@ def programme_pdf(report: ReleasedReport, *, programme: str) -> bytes:
     story += site_tables(report)
     story += _charts(report)
     story += _people_and_food(report)
-    story += [PageBreak(), *outcome_section(report), *support_section(report)]
+    story += [
+        PageBreak(),
+        *visit_types_section(report),
+        *outcome_section(report),
+        *support_section(report),
+    ]
     story += reach_section(report)
     story += methods(report)
     return _build(report, title, story)
@@ -135,7 +141,12 @@ def monthly_site_pdf(report: ReleasedReport, *, programme: str) -> bytes:
     story += report_table(table_module.summary(report), LABEL_AND_FIGURE, notes=False)
     story += _people_and_food(report)
     story += _charts(report)
-    story += [PageBreak(), *outcome_section(report), *support_section(report)]
+    story += [
+        PageBreak(),
+        *visit_types_section(report),
+        *outcome_section(report),
+        *support_section(report),
+    ]
     story += reach_section(report)
     story += methods(report)
     return _build(report, title, story)

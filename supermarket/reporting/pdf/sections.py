@@ -184,6 +184,17 @@ def _site_notes(table: table_module.Table) -> tuple[str, ...]:
     return tuple(note for note in table.notes if "<10" not in note)
 
 
+def visit_types_section(report: ReleasedReport) -> list[Any]:
+    """Visits by type, with the anonymous households apart (nothing when not computed)."""
+    if not report.visit_types:
+        return []
+    return [
+        CondPageBreak(60 * mm),
+        plain_paragraph("Visits by type", "h1"),
+        *report_table(table_module.visit_types(report)),
+    ]
+
+
 def support_section(report: ReleasedReport) -> list[Any]:
     """Support beyond food: the headline rows, by kind of support, the survey question's
     answers, and the advice comparison with its caveat (nothing when not computed)."""

@@ -28,6 +28,7 @@ from supermarket.reporting.statistics import (
 )
 from supermarket.reporting.statistics.reach import reach_statistics
 from supermarket.reporting.statistics.support import support_statistics
+from supermarket.reporting.statistics.visit_types import visit_type_statistics
 from supermarket.sites.calendar import programme_today
 from supermarket.sites.models import Site
 
@@ -122,8 +123,12 @@ def report_for(
             known=stats,
         )
     support = support_statistics([s.id for s in stats.sites], period, today)
-    reach = reach_statistics([s.id for s in stats.sites], period, today)
-    return release_statistics(stats, site=ref, trend=trend, support=support, reach=reach)
+    site_ids = [s.id for s in stats.sites]
+    reach = reach_statistics(site_ids, period, today)
+    by_type = visit_type_statistics(site_ids, period, today)
+    return release_statistics(
+        stats, site=ref, trend=trend, support=support, reach=reach, visit_types=by_type
+    )
 
 
 def trend_report(

@@ -30,6 +30,7 @@ from supermarket.reporting.release.pattern import (
 )
 from supermarket.reporting.release.reach import reach_block, reach_pattern
 from supermarket.reporting.release.support import support_block, support_pattern
+from supermarket.reporting.release.visit_types import visit_type_pattern, visit_types_block
 from supermarket.reporting.statistics import (
     Conversions,
     Figures,
@@ -39,6 +40,7 @@ from supermarket.reporting.statistics import (
 )
 from supermarket.reporting.statistics.reach import ReachStatistics
 from supermarket.reporting.statistics.support import SupportStatistics
+from supermarket.reporting.statistics.visit_types import VisitTypeStatistics
 
 TREND_MONTHS: Final = 12
 # The trend table (CSV) goes back further than the dashboard's chart: three years.
@@ -86,6 +88,10 @@ class ReleasedReport:
     support: Mapping[str, Any] = field(default_factory=dict)
     # Who is reached (release/reach.py); empty where not computed.
     reach: Mapping[str, Any] = field(default_factory=dict)
+    # Visits by type and anonymous households (release/visit_types.py); empty where not
+    # computed.
+    visit_types: Mapping[str, Any] = field(default_factory=dict)
+    anonymous: Mapping[str, Any] = field(default_factory=dict)
 
     @property
     def scope_label(self) -> str:
@@ -129,6 +135,9 @@ class ReleasedReport:
             body["support"] = dict(self.support)
         if self.reach:
             body["reach"] = dict(self.reach)
+        if self.visit_types:
+            body["visit_types"] = dict(self.visit_types)
+            body["anonymous"] = dict(self.anonymous)
         if self.site is None:
             body["sites"] = list(self.sites)
         return body
@@ -169,6 +178,7 @@ def release_statistics(
     policy: DisclosurePolicy = RELEASE_POLICY,
     support: SupportStatistics | None = None,
     reach: ReachStatistics | None = None,
+    visit_types: VisitTypeStatistics | None = None,
 ) -> ReleasedReport:
     """Apply disclosure control to raw statistics: the programme's view, or one site's.
 
@@ -212,6 +222,12 @@ def release_statistics(
     reach_section: dict[str, Any] = {}
     if reach is not None:
         reach_section = reach_block(reach_pattern(reach, pattern, site_ids), scope, reach)
+    by_type: dict[str, Any] = {}
+    anonymous: dict[str, Any] = {}
+    if visit_types is not None:
+        by_type, anonymous = visit_types_block(
+            visit_type_pattern(visit_types, pattern, site_ids), visit_types, scope, withheld
+        )
     rows: list[dict[str, Any]] = []
     if site is None:
         for ref in stats.sites:
@@ -244,6 +260,8 @@ def release_statistics(
         withheld=withheld,
         support=support_section,
         reach=reach_section,
+        visit_types=by_type,
+        anonymous=anonymous,
     )
 
 

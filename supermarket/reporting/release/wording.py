@@ -17,6 +17,7 @@ from supermarket.reporting.release.blocks import COHORT_NOTE
 from supermarket.reporting.release.reach import methods_paragraphs as reach_methods
 from supermarket.reporting.release.report import ReleasedReport, notes_for
 from supermarket.reporting.release.support import methods_paragraphs as support_methods
+from supermarket.reporting.release.visit_types import methods_paragraphs as visit_type_methods
 from supermarket.reporting.statistics import FOLLOW_UP_MONTHS, Conversions
 
 # Below this p-value a change is "unlikely to be chance" (the usual 5% level).
@@ -266,6 +267,7 @@ def methods_sections(
         ),
         ("Support beyond food", support_methods(policy)),
         ("Who is reached", reach_methods(policy)),
+        ("Visits by type and anonymous households", visit_type_methods(policy)),
     ]
 
 

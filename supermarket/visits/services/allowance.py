@@ -142,7 +142,8 @@ class SettledPayment:
 def settle_payment(fee_pence: int, payment: Payment | None) -> SettledPayment:
     """The payment taken for a visit. Cash or card pay the fee unless an amount is given, and
     an amount other than the fee needs a reason; a waived fee needs a reason and takes
-    nothing. The amount's range (MAX_AMOUNT_PENCE) is the schema's to check."""
+    nothing; nothing due and nothing taken is free. The amount's range (MAX_AMOUNT_PENCE) is
+    the schema's to check."""
     payment = payment or Payment()
     method = PaymentMethod(payment.method or PaymentMethod.CASH)
     reason = (payment.reason or "").strip()
@@ -165,6 +166,9 @@ def settle_payment(fee_pence: int, payment: Payment | None) -> SettledPayment:
             "Say why the amount paid is not the fee.",
             fields={"payment": {"reason": ["Give a reason."]}},
         )
+    if fee_pence == 0 and amount == 0:
+        # Nothing due and nothing taken: free, not a cash payment of nothing.
+        return SettledPayment(PaymentMethod.FREE.value, 0, reason)
     return SettledPayment(method.value, amount, reason)
 
 

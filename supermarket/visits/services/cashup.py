@@ -28,6 +28,7 @@ from supermarket.rows import one_or_not_found
 from supermarket.sites.calendar import local_date, now_or, site_today
 from supermarket.sites.models import Site
 from supermarket.visits.models import PaymentMethod, SiteSession, Visit
+from supermarket.visits.services.anonymous import session_takings_rows
 
 MAX_CASH_PENCE = 10_000_000
 # The methods the cash-up counted when it closed (the session keeps them); the others are
@@ -92,6 +93,9 @@ class Takings:
             )
         return lines
 
+    # Of the visits, parcels given without registering (visits.anonymous), not voided.
+    parcels: int = 0
+
     @property
     def cash_pence(self) -> int:
         """Cash taken at visits."""
@@ -145,7 +149,10 @@ def takings(session: SiteSession) -> Takings:
         .where(Visit.session_id == session.id)
         .group_by(Visit.payment_method, Visit.voided_at.is_(None))
     ).all()
-    for method, live, count, paid, fees in rows:
+    # Parcels given without registering are takings of the session too.
+    parcels = session_takings_rows(session.id)
+    result.parcels = sum(count for _method, live, count, _paid, _fees in parcels if live)
+    for method, live, count, paid, fees in [*rows, *parcels]:
         if not live:
             result.voided += count
             continue

@@ -379,8 +379,6 @@ def settle(
             )
         return Settled(model, paid, 0, move, None, problem)
     paid = settle_payment(allowance.fee_pence, payment)
-    if allowance.fee_pence == 0 and paid.amount_pence == 0 and paid.method != "waived":
-        paid = SettledPayment(PaymentMethod.FREE.value, 0, paid.reason)
     return Settled(FLAT_FEE, paid, allowance.fee_pence)
 
 
