@@ -65,8 +65,10 @@ class NewMember:
 
     first_name: str
     last_name: str
-    date_of_birth: date
-    postcode: str
+    # Either may be None: no postcode on the no-fixed-abode route, no date of birth where the
+    # site allows it (`age_band` then); members.services.access.check_identity decides.
+    date_of_birth: date | None
+    postcode: str | None
     household: Household
     eligibility: Eligibility
     consents: Consents
@@ -76,6 +78,8 @@ class NewMember:
     dietary_notes: str = ""
     joining_fee: FeePayment | None = None
     offline: OfflineRecord | None = None
+    age_band: str | None = None
+    care_of: str = ""
 
 
 @dataclass(frozen=True)

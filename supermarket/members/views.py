@@ -43,7 +43,8 @@ from supermarket.members.models import (
     MemberStatus,
 )
 from supermarket.members.schemas import FeePaymentIn, MemberIn, MemberUpdateIn
-from supermarket.members.services import importing, privacy
+from supermarket.members.services import access, importing, privacy
+from supermarket.members.terms import AGE_BANDS
 from supermarket.sites.calendar import site_today
 from supermarket.sites.models import Site
 
@@ -54,6 +55,7 @@ ROUTE_LABELS = {
     "referral": "Referred by an agency",
     "benefits": "Receives benefits",
     "postcode": "Lives in the catchment area",
+    "no_fixed_abode": "No fixed address",
 }
 
 
@@ -67,6 +69,7 @@ def _labels() -> dict[str, Any]:
         "ConsentKind": ConsentKind,
         "ConsentMethod": ConsentMethod,
         "show_number": display_number,
+        "age_bands": [(label, label) for _, label in AGE_BANDS],
     }
 
 
@@ -153,6 +156,7 @@ def _member_page(site: Site, member: Member, **extra: Any) -> str:
         member=member,
         today=site_today(site),
         waiting_position=services.waiting_position(member),
+        member_proxies=access.list_proxies(member),
         **extra,
     )
 
@@ -167,7 +171,10 @@ def edit(number: str) -> ResponseReturnValue:
     if request.method == "POST":
         schema = MemberUpdateIn()
         try:
-            changes = schema.load(update_from_form(request.form, manager=manager))
+            unknown = frozenset(
+                name for name in ("postcode", "date_of_birth") if getattr(member, name) is None
+            )
+            changes = schema.load(update_from_form(request.form, manager=manager, unknown=unknown))
             services.update_member(member, changes, actor=actor())
         except (ValidationError, InvalidInput, PermissionDenied, Conflict) as exc:
             errors = member_form_errors(exc, schema)
@@ -340,3 +347,6 @@ def import_template() -> ResponseReturnValue:
         mimetype="text/csv",
         headers={"Content-Disposition": 'attachment; filename="members-template.csv"'},
     )
+
+
+from supermarket.members import views_access  # noqa: E402, F401  (its routes are on bp)

@@ -110,6 +110,16 @@ class CheckInIn(Schema):
         },
     )
 
+    proxy = Int(
+        strict=True,
+        load_default=None,
+        allow_none=True,
+        metadata={
+            "description": "The id of the member's proxy who collects for them (the panel's "
+            "proxies); the visit is the member's, under the same limits"
+        },
+    )
+
     @post_load
     def _request(self, data: dict[str, Any], **_: Any) -> CheckInRequest:
         return CheckInRequest(
@@ -119,6 +129,7 @@ class CheckInIn(Schema):
             payment=data["payment"],
             override_reason=data["override_reason"] or "",
             offline=data["offline"],
+            proxy_id=data["proxy"],
         )
 
 
@@ -202,6 +213,11 @@ class VisitOut(Schema):
     overridden_rules = fields.List(fields.String())
     override_reason = fields.String()
     session_id = fields.Integer(allow_none=True)
+    proxy = fields.Integer(
+        attribute="proxy_id",
+        allow_none=True,
+        metadata={"description": "The member's proxy who collected; null: the member"},
+    )
     voided = fields.Boolean(attribute="is_voided")
     voided_at = fields.DateTime(allow_none=True)
     void_reason = fields.String()
@@ -347,6 +363,25 @@ class PanelOut(Schema):
     notices = fields.List(fields.Nested(NoticeOut))
     can_override = fields.Boolean()
     override_reasons = fields.List(fields.String())
+    door_note = Computed(
+        lambda p: p.access.note if p.access else "",
+        fields.String(),
+        metadata={
+            "description": "The note for the door this user may see (a sensitive one "
+            "only at the member's own site)"
+        },
+    )
+    door_note_sensitive = Computed(
+        lambda p: bool(p.access and p.access.sensitive), fields.Boolean()
+    )
+    proxies = Computed(
+        lambda p: [
+            {"id": x.id, "name": x.name, "relationship": x.relationship}
+            for x in (p.access.proxies if p.access else [])
+        ],
+        fields.List(fields.Dict()),
+        metadata={"description": "Who may collect for the member: send one's id as `proxy`"},
+    )
     prompts = fields.List(
         fields.Nested(PromptOut),
         metadata={

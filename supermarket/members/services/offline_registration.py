@@ -53,7 +53,8 @@ def registration_fingerprint(data: NewMember) -> str:
     consents, contact, dietary needs, the joining fee) and when, where and under which
     provisional number the tablet recorded it."""
     canonical = asdict(data)
-    canonical["date_of_birth"] = data.date_of_birth.isoformat()
+    born = data.date_of_birth
+    canonical["date_of_birth"] = born.isoformat() if born is not None else None
     if data.offline is not None:
         canonical["offline"] = {
             "recorded_at": data.offline.recorded_at.astimezone(UTC).isoformat(),

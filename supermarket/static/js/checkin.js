@@ -703,6 +703,8 @@
         data.payment = payment;
       }
       if (!current.override.hidden) { data.override_reason = overrideReason(); }
+      var proxy = form.querySelector("input[name=proxy]:checked");
+      if (proxy && proxy.value) { data.proxy = parseInt(proxy.value, 10); }
       return data;
     }
 

@@ -14,6 +14,7 @@ from supermarket.auth.access import ensure_works_at
 from supermarket.auth.models import User
 from supermarket.extensions import db
 from supermarket.members.models import DIETARY_LABELS, Member
+from supermarket.members.services.access import DoorAccess, door_access
 from supermarket.sites.calendar import site_today
 from supermarket.sites.models import Site
 from supermarket.sites.settings import SiteSettings
@@ -71,6 +72,7 @@ class Panel:
     # volunteer: for the site's own members only.
     support_services: Sequence[SupportService] = ()
     prompts: Sequence[Prompt] = ()
+    access: DoorAccess | None = None  # the door note this user may see, and the proxies
 
     @property
     def blocked(self) -> bool:
@@ -183,6 +185,7 @@ def checkin_panel(site: Site, number: str, *, actor: User, now: datetime | None 
         home_site=member.site if member.site_id != site.id else None,
         support_services=support,
         prompts=prompts,
+        access=door_access(member, site),
     )
 
 

@@ -54,6 +54,7 @@ class CheckInRequest:
     payment: Payment | None = None
     override_reason: str = ""
     offline: Offline | None = None
+    proxy_id: int | None = None  # the member's proxy who collected (members' MemberProxy)
 
 
 def request_fingerprint(request: CheckInRequest) -> str:
@@ -80,6 +81,9 @@ def request_fingerprint(request: CheckInRequest) -> str:
         },
         "override_reason": (request.override_reason or "").strip(),
     }
+    if request.proxy_id is not None:
+        # Only check-ins by a proxy carry it, so every other fingerprint is unchanged.
+        canonical["proxy"] = request.proxy_id
     if request.offline is not None:
         # Only offline check-ins carry it, so an online check-in's fingerprint is unchanged.
         canonical["offline"] = {
