@@ -35,11 +35,11 @@ def add_proxy(code: str, number: str) -> ResponseReturnValue:
     return body, 201
 
 
-@api.delete("/<number>/proxies/<int:proxy_id>", STAFF, ok=ProxyListOut)
-def remove_proxy(code: str, number: str, proxy_id: int) -> ResponseReturnValue:
+@api.delete("/<number>/proxies/<proxy_id>", STAFF, ok=ProxyListOut)
+def remove_proxy(code: str, number: str, proxy_id: str) -> ResponseReturnValue:
     """Take a proxy off the member's list for good; answers with those left."""
     member = _member(code, number)
-    access.remove_proxy(member, proxy_id, actor=actor())
+    access.remove_proxy(member, access.proxy_number(proxy_id), actor=actor())
     body = ProxyListOut().dump({"items": access.list_proxies(member)})
     db.session.commit()
     return body

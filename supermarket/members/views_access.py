@@ -79,9 +79,9 @@ def add_proxy(number: str) -> ResponseReturnValue:
     return _done(f"{data.name} may now collect for them.", member.membership_number)
 
 
-@bp.post("/<number>/proxies/<int:proxy_id>/remove")
+@bp.post("/<number>/proxies/<proxy_id>/remove")
 @roles(*STAFF)
-def remove_proxy(number: str, proxy_id: int) -> ResponseReturnValue:
+def remove_proxy(number: str, proxy_id: str) -> ResponseReturnValue:
     member = services.get_member(require_current_site(), number, actor=actor())
-    access.remove_proxy(member, proxy_id, actor=actor())
+    access.remove_proxy(member, access.proxy_number(proxy_id), actor=actor())
     return _done("Proxy removed.", member.membership_number)

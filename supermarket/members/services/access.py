@@ -170,6 +170,11 @@ def remove_proxy(member: Member, proxy_id: int, *, actor: User) -> None:
     audited.on_member("member.proxy_removed", member, actor, member.site_id, proxy=proxy_id)
 
 
+def proxy_number(text: str) -> int:
+    """A proxy's id as a URL gives it; 0 (no proxy) for anything but digits."""
+    return int(text) if text.isdigit() and len(text) < 12 else 0
+
+
 def proxy_of(member: Member, proxy_id: int) -> MemberProxy:
     proxy = db.session.get(MemberProxy, proxy_id)
     if proxy is None or proxy.member_id != member.id:
