@@ -318,6 +318,14 @@ def _problem(problem: Problem) -> dict[str, Any]:
     return problem.as_dict()
 
 
+class PanelProxyOut(Schema):
+    """Someone who may collect for the member (no phone at the door)."""
+
+    id = fields.Integer()
+    name = fields.String()
+    relationship = fields.String()
+
+
 class PanelOut(Schema):
     """The check-in desk's view of a member: who, what they may take, what is in the way."""
 
@@ -375,11 +383,8 @@ class PanelOut(Schema):
         lambda p: bool(p.access and p.access.sensitive), fields.Boolean()
     )
     proxies = Computed(
-        lambda p: [
-            {"id": x.id, "name": x.name, "relationship": x.relationship}
-            for x in (p.access.proxies if p.access else [])
-        ],
-        fields.List(fields.Dict()),
+        lambda p: p.access.proxies if p.access else [],
+        fields.List(fields.Nested(PanelProxyOut)),
         metadata={"description": "Who may collect for the member: send one's id as `proxy`"},
     )
     prompts = fields.List(

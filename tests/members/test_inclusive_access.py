@@ -93,8 +93,9 @@ def test_api_registers_no_fixed_abode_without_a_postcode(nfa_desk, client, token
     assert body["care_of"] == "St Mary's day centre"
     codes = [w["code"] for w in body["warnings"]]
     assert codes == ["duplicate_check_limited"]
-    assert "No postcode: duplicates checked by surname and date of birth only" in (
-        body["warnings"][0]["message"]
+    assert (
+        "No postcode: duplicates checked by surname and date of birth only"
+        in (body["warnings"][0]["message"])
     )
 
 
@@ -165,7 +166,7 @@ def test_name_only_check_warns_of_a_possible_duplicate(nfa_desk, client, token_f
 
 
 def test_registration_page_takes_no_postcode_and_an_age_band(nfa_desk, login, client):
-    site, volunteer, _ = nfa_desk(date_of_birth_optional=True)
+    _, volunteer, _ = nfa_desk(date_of_birth_optional=True)
     login(volunteer)
     page = client.get("/members/new").get_data(as_text=True)
     assert 'name="age_band"' in page
@@ -242,13 +243,20 @@ def test_proxies_on_the_member_page(desk, login, client):
     for name in ("Jo Bloggs", "Sam Patel", "Al Third"):
         response = client.post(
             f"{path}/proxies",
-            data={"name": name, "relationship": "neighbour", "csrf_token": csrf_token(client, path)},
+            data={
+                "name": name,
+                "relationship": "neighbour",
+                "csrf_token": csrf_token(client, path),
+            },
         )
     assert response.status_code == 422
     assert "Up to 2 proxies" in response.get_data(as_text=True)
     page = client.get(path).get_data(as_text=True)
-    assert "Jo Bloggs (neighbour)" in page and "Al Third" not in page
-    proxy = db.session.scalars(select(MemberProxy).where(MemberProxy.member_id == member.id)).first()
+    assert "Jo Bloggs (neighbour)" in page
+    assert "Al Third" not in page
+    proxy = db.session.scalars(
+        select(MemberProxy).where(MemberProxy.member_id == member.id)
+    ).first()
     removed = client.post(
         f"{path}/proxies/{proxy.id}/remove", data={"csrf_token": csrf_token(client, path)}
     )
@@ -285,7 +293,8 @@ def test_a_sensitive_note_needs_consent(desk, client, token_for):
     assert member.door_note == ""
     ok = caller.put(path, json={"note": "Nut allergy", "sensitive": True, "consent": True})
     assert ok.status_code == 200
-    assert ok.json["sensitive"] is True and ok.json["consent_at"]
+    assert ok.json["sensitive"] is True
+    assert ok.json["consent_at"]
     plain = caller.put(path, json={"note": "Speak to the manager"})
     assert (plain.json["sensitive"], plain.json["consent_at"]) == (False, None)
 
@@ -353,7 +362,9 @@ def test_export_holds_it_all_and_anonymising_clears_it(nfa_desk, client, token_f
     number = made.json["membership_number"]
     base = f"/api/v1/sites/{site.code}/members/{number}"
     caller.post(f"{base}/proxies", json={"name": "Jo Bloggs", "relationship": "friend"})
-    caller.put(f"{base}/door-note", json={"note": "Nut allergy", "sensitive": True, "consent": True})
+    caller.put(
+        f"{base}/door-note", json={"note": "Nut allergy", "sensitive": True, "consent": True}
+    )
 
     exported = privacy.export_member(site, number, actor=manager)
     assert exported["member"]["care_of"] == "Hostel on Pier Ave"

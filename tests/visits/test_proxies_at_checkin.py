@@ -8,15 +8,14 @@ from sqlalchemy import select
 
 from supermarket.errors import InvalidInput, RuleViolation
 from supermarket.extensions import db
+from supermarket.members.access_inputs import NewProxy
 from supermarket.members.services import access
 from supermarket.visits.models import Visit
 from tests.conftest import csrf_token
 
 
 def _proxy(desk, member, name="Jo Bloggs", relationship="neighbour"):
-    proxy = access.add_proxy(
-        member, access.NewProxy(name, relationship), actor=desk.volunteer
-    )
+    proxy = access.add_proxy(member, NewProxy(name, relationship), actor=desk.volunteer)
     db.session.commit()
     return proxy
 
@@ -26,7 +25,8 @@ def test_the_panel_says_who_may_collect(desk, login, client, token_for):
     proxy = _proxy(desk, member)
     login(desk.volunteer)
     html = client.get(f"/checkin/panel/{member.membership_number}").get_data(as_text=True)
-    assert "May collect" in html and "Jo Bloggs (neighbour)" in html
+    assert "May collect" in html
+    assert "Jo Bloggs (neighbour)" in html
     assert "Collected by proxy: Jo Bloggs (neighbour)" in html
     body = client.get(
         f"/api/v1/sites/{desk.site.code}/checkin/{member.membership_number}",
@@ -49,9 +49,7 @@ def test_a_proxys_collection_is_the_members_visit_and_meets_the_limit(desk, clie
     assert first.json["proxy"] == proxy.id
     visit = db.session.get(Visit, first.json["id"])
     assert (visit.member_id, visit.proxy_id) == (member.id, proxy.id)
-    again = client.post(
-        path, json={"membership_number": member.membership_number}, headers=headers
-    )
+    again = client.post(path, json={"membership_number": member.membership_number}, headers=headers)
     assert again.status_code == 409
     assert again.json["error"]["code"] == "visit_limit_reached"
     with pytest.raises(RuleViolation):
@@ -85,7 +83,8 @@ def test_the_desk_form_records_the_proxy(desk, login, client):
     )
     assert response.status_code in (200, 303), response.get_data(as_text=True)
     visit = db.session.scalar(select(Visit).where(Visit.member_id == member.id))
-    assert visit is not None and visit.proxy_id == proxy.id
+    assert visit is not None
+    assert visit.proxy_id == proxy.id
 
 
 def test_removing_a_proxy_keeps_the_visit_without_a_name(desk):
@@ -96,4 +95,5 @@ def test_removing_a_proxy_keeps_the_visit_without_a_name(desk):
     db.session.commit()
     visit = db.session.get(Visit, result.visit_id)
     db.session.refresh(visit)
-    assert visit.proxy_id is None and visit.member_id == member.id
+    assert visit.proxy_id is None
+    assert visit.member_id == member.id

@@ -6,8 +6,8 @@ from typing import Any
 
 from marshmallow import Schema, fields, post_load, pre_load
 
+from supermarket.members.access_inputs import DoorNote, NewProxy
 from supermarket.members.schemas.input import Flag, Name, Phone, Text
-from supermarket.members.services.access import DoorNote, NewProxy
 
 
 class ProxyIn(Schema):

@@ -20,6 +20,7 @@ from supermarket.auth.models import User
 from supermarket.errors import InvalidInput, NotFound
 from supermarket.extensions import db
 from supermarket.members import rules
+from supermarket.members.access_inputs import DoorNote, NewProxy
 from supermarket.members.inputs import NewMember
 from supermarket.members.models import MAX_PROXIES, Member, MemberProxy
 from supermarket.members.services import audited
@@ -115,15 +116,6 @@ def limited_duplicate_check(
 # --- proxies --------------------------------------------------------------------------------
 
 
-@dataclass(frozen=True)
-class NewProxy:
-    """Someone the member names to collect for them."""
-
-    name: str
-    relationship: str = ""
-    phone: str | None = None
-
-
 def list_proxies(member: Member) -> list[MemberProxy]:
     return list(
         db.session.scalars(
@@ -200,15 +192,6 @@ def delete_proxies(member: Member) -> None:
 
 
 # --- the door note --------------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class DoorNote:
-    """The note for the door; `sensitive` (health) needs `consent`: the member agreed."""
-
-    note: str
-    sensitive: bool = False
-    consent: bool = False
 
 
 def set_door_note(member: Member, data: DoorNote, *, actor: User) -> Member:
