@@ -109,6 +109,26 @@ def test_other_routes_still_need_a_postcode(nfa_desk, client, token_for):
     assert response.json["error"]["fields"] == {"postcode": ["Enter the postcode."]}
 
 
+def test_moving_a_member_with_no_postcode_to_another_route_needs_one(nfa_desk, client, token_for):
+    site, volunteer, manager = nfa_desk()
+    made = _api(client, token_for, volunteer).post(
+        f"/api/v1/sites/{site.code}/members", json=_nfa_body()
+    )
+    path = f"/api/v1/sites/{site.code}/members/{made.json['membership_number']}"
+    moved = client.patch(
+        path, json={"eligibility": {"route": "self_declared"}}, headers=token_for(manager)
+    )
+    assert moved.status_code == 422
+    assert "postcode" in moved.json["error"]["fields"]
+    with_postcode = client.patch(
+        path,
+        json={"eligibility": {"route": "self_declared"}, "postcode": "CO15 2BB"},
+        headers=token_for(manager),
+    )
+    assert with_postcode.status_code == 200, with_postcode.json
+    assert with_postcode.json["postcode_district"] == "CO15"
+
+
 def test_a_site_that_does_not_accept_the_route_refuses_it(make_desk, client, token_for):
     desk = make_desk()
     response = _api(client, token_for, desk.volunteer).post(

@@ -53,6 +53,15 @@ def check_identity(settings: SiteSettings, data: NewMember) -> None:
         raise InvalidInput("Some details are missing.", fields=fields)
 
 
+def check_route_postcode(member: Member) -> None:
+    """A member without a postcode (no fixed abode) moved to another route needs one first."""
+    if member.postcode is None and member.eligibility_route != NO_FIXED_ABODE:
+        raise InvalidInput(
+            "This route needs a postcode.",
+            fields={"postcode": ["Enter the postcode: only no fixed address needs none."]},
+        )
+
+
 def site_district(site: Site) -> str:
     """The postcode district of the site itself: the area recorded for a household with no
     postcode, so that reports by district still count them (empty if the site has none)."""

@@ -306,6 +306,7 @@ def update_member(member: Member, changes: MemberChanges, *, actor: User) -> Mem
     changed = _apply(member, changes)
     if changed & {"eligibility_route", "postcode"}:
         check_eligibility(site, site.settings, member.eligibility_route, member.postcode or "")
+        access.check_route_postcode(member)
     if changed & {"first_name", "last_name", "date_of_birth", "postcode"}:
         _rekey(member)
     if changed:
