@@ -26,9 +26,11 @@ def test_the_desk_checks_in_a_proxy_collecting(browser_page: Any, desk: Any) -> 
     sent: list[dict[str, Any]] = []
     page.on(
         "request",
-        lambda r: sent.append(json.loads(r.post_data or "{}"))
-        if r.method == "POST" and "/api/v1/" in r.url
-        else None,
+        lambda r: (
+            sent.append(json.loads(r.post_data or "{}"))
+            if r.method == "POST" and "/api/v1/" in r.url
+            else None
+        ),
     )
     browser_login(page, desk.volunteer)
     page.wait_for_function("document.activeElement && document.activeElement.id === 'checkin-q'")
