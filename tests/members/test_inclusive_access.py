@@ -7,6 +7,7 @@ import pytest
 from sqlalchemy import func, select
 
 from supermarket.extensions import db
+from supermarket.members import pdf
 from supermarket.members.models import Member, MemberProxy
 from supermarket.members.services import privacy
 from tests.conftest import csrf_token
@@ -391,6 +392,7 @@ def test_export_holds_it_all_and_anonymising_clears_it(nfa_desk, client, token_f
     assert exported["member"]["door_note"] == "Nut allergy"
     assert exported["member"]["door_note_consent_at"]
     assert [p["name"] for p in exported["records"]["member_proxies"]] == ["Jo Bloggs"]
+    assert pdf.export_pdf(exported).startswith(b"%PDF")
 
     member = privacy.anonymise_member(site, number, actor=manager)
     db.session.commit()
