@@ -548,6 +548,10 @@ class Generator:
                     "pregnancy_recorded": False,
                     "pregnancy_due_on": None,
                     "pregnancy_consent_at": None,
+                    "care_of": "",
+                    "door_note": "",
+                    "door_note_sensitive": False,
+                    "door_note_consent_at": None,
                     "dietary": rng.sample(("vegetarian", "halal", "gluten_free", "diabetic"), 1)
                     if rng.random() < 0.2
                     else [],

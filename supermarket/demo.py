@@ -25,6 +25,7 @@ from supermarket.sites.settings import PROGRAMME_VISIT_TYPES
 # Each domain that has demo data names its module here; it provides seed(ctx).
 DOMAIN_SEEDERS = (
     "supermarket.members.demo",
+    "supermarket.members.demo_access",
     "supermarket.surveys.demo",
     "supermarket.stock.demo",
     "supermarket.visits.demo",

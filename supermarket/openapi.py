@@ -119,6 +119,8 @@ BODY_EXAMPLES: dict[str, dict[str, Any]] = {
         "consents": {"privacy_notice_given": True, "survey": True, "contact": False},
     },
     "MemberUpdateIn": {"phone": "07700 900456", "postcode": "CM20 2AB"},
+    "ProxyIn": {"name": "Jo Bloggs", "relationship": "neighbour"},
+    "DoorNoteIn": {"note": "Speak to the manager", "sensitive": False},
     "RenewIn": {},  # a site that takes its joining fee again: {"joining_fee": {"method": "card"}}
     "ReasonIn": {"reason": "Abusive to a volunteer"},
     "OptionalReasonIn": {"reason": "Moved away"},

@@ -39,7 +39,7 @@ from supermarket.auth.services import create_token
 from supermarket.demo import load_demo
 from supermarket.extensions import db
 from supermarket.formatting import LONDON
-from supermarket.members.models import Member
+from supermarket.members.models import Member, MemberProxy
 from supermarket.openapi import BODY_EXAMPLES, build_spec
 from supermarket.sites.models import Site
 from supermarket.stock.models import (
@@ -121,6 +121,9 @@ def _offline_duplicates(code: str, count: int) -> list[str]:
     active = db.session.scalars(
         select(Member)
         .where(Member.site_id == site.id, Member.status == "active")
+        # with the details a duplicate is checked on (not the demo's member with no fixed
+        # address, who has neither)
+        .where(Member.date_of_birth.is_not(None), Member.postcode.is_not(None))
         .order_by(Member.id.desc())
         .limit(count)
     ).all()
@@ -271,6 +274,15 @@ def _seed(app: Flask) -> Programme:
     programme.path["number /admit"] = [waiting]
     programme.path["number /registration-review"] = duplicates
     programme.path["number /reinstate"] = suspended
+    # The demo's proxy at Harlow (members.demo_access), removed through its member.
+    proxies = db.session.execute(
+        select(MemberProxy.id, Member.membership_number)
+        .join(Member, Member.id == MemberProxy.member_id)
+        .where(at_harlow)
+    ).all()
+    programme.path["proxy_id"] = [proxy_id for proxy_id, _ in proxies]
+    programme.path["number /{proxy_id}"] = [number for _, number in proxies]
+    programme.path["code /{proxy_id}"] = ["harlow"]
     programme.path["transfer_id /cancel"] = transfers[:2]  # sent from Harlow
     programme.path["transfer_id /receive"] = transfers[2:]  # coming to Harlow
     programme.query = {"site": ["harlow"] * 3 + ["basildon"], "sku": skus}

@@ -8,7 +8,7 @@ the door reads lean. The row is deleted when the member is anonymised. `site_id`
 member's site) is indexed, as every site-owned table's is.
 
 Revision ID: 0023_equality_monitoring
-Revises: 0020_visit_types
+Revises: 0022_inclusive_access
 Create Date: 2026-12-07 08:00:00.000000
 
 """
@@ -18,7 +18,7 @@ import sqlalchemy as sa
 
 # revision identifiers, used by Alembic.
 revision = '0023_equality_monitoring'
-down_revision = '0020_visit_types'
+down_revision = '0022_inclusive_access'
 branch_labels = None
 depends_on = None
 

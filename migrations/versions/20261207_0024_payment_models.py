@@ -11,7 +11,7 @@ Visits recorded before as "cash" with nothing due and nothing paid stay as they 
 were recorded so, and the cash-up of their sessions counted them so.
 
 Revision ID: 0024_payment_models
-Revises: 0020_visit_types
+Revises: 0023_equality_monitoring
 Create Date: 2026-12-07 09:00:00.000000
 
 """

@@ -284,3 +284,6 @@ def anonymise(code: str, number: str) -> ResponseReturnValue:
     member = privacy.anonymise_member(staff_site(code), number, actor=actor())
     db.session.commit()
     return AnonymisedOut().dump(member)
+
+
+from supermarket.members import api_access  # noqa: E402, F401  (its routes are on bp)

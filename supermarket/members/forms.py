@@ -50,6 +50,13 @@ def registration_from_form(form: MultiDict[str, str]) -> dict[str, Any]:
     }
     if not data["date_of_birth"]:
         del data["date_of_birth"]
+        # Without a date of birth, the age band (where the site allows it).
+        if form.get("age_band"):
+            data["age_band"] = form.get("age_band")
+    if not data["postcode"].strip():
+        del data["postcode"]  # the service says whether the route needs one
+    if form.get("care_of", "").strip():
+        data["care_of"] = form.get("care_of", "")
     return data
 
 
@@ -78,9 +85,15 @@ def _eligibility(form: MultiDict[str, str]) -> dict[str, Any]:
     return eligibility
 
 
-def update_from_form(form: MultiDict[str, str], *, manager: bool) -> dict[str, Any]:
-    """The edit form: contact details for everyone; the rest for site managers."""
+def update_from_form(
+    form: MultiDict[str, str], *, manager: bool, unknown: frozenset[str] = frozenset()
+) -> dict[str, Any]:
+    """The edit form: contact details for everyone; the rest for site managers. `unknown`:
+    the member's postcode or date_of_birth never given (no fixed abode, no date of birth),
+    left out while their boxes stay empty."""
     data: dict[str, Any] = {name: form.get(name, "") for name in sorted(CONTACT_FIELDS)}
+    if "postcode" in unknown and not data["postcode"].strip():
+        del data["postcode"]
     if not manager:
         return data
     data.update(
@@ -102,6 +115,9 @@ def update_from_form(form: MultiDict[str, str], *, manager: bool) -> dict[str, A
     )
     if recorded:
         data["pregnancy_due_on"] = form.get("pregnancy_due_on", "").strip() or None
+    boxes = "".join(form.get(f"dob_{part}", "").strip() for part in ("day", "month", "year"))
+    if "date_of_birth" in unknown and not boxes:
+        del data["date_of_birth"]
     return data
 
 

@@ -65,8 +65,10 @@ class NewMember:
 
     first_name: str
     last_name: str
-    date_of_birth: date
-    postcode: str
+    # Either may be None: no postcode on the no-fixed-abode route, no date of birth where the
+    # site allows it (`age_band` then); members.services.access.check_identity decides.
+    date_of_birth: date | None
+    postcode: str | None
     household: Household
     eligibility: Eligibility
     consents: Consents
@@ -78,6 +80,8 @@ class NewMember:
     offline: OfflineRecord | None = None
     # Equality monitoring answers given (members.monitoring; None: not asked).
     monitoring: dict[str, str | None] | None = None
+    age_band: str | None = None
+    care_of: str = ""
 
 
 @dataclass(frozen=True)

@@ -137,6 +137,16 @@ class Member(IdKey, CreatedAt, Base):
     pregnancy_due_on: Mapped[date | None] = mapped_column(Date, default=None)
     pregnancy_consent_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), default=None)
 
+    # Where a household with no fixed address can be reached ("care of" a day centre, a
+    # hostel, the site itself): free text, optional; personal, so cleared on anonymisation.
+    care_of: Mapped[str] = mapped_column(String(200), default="")
+    # A short note for the door (access needs, an allergy, "speak to the manager"). A
+    # sensitive one (health) is kept only with the member's consent, recorded when given;
+    # members.services.access decides who sees it. Cleared on anonymisation.
+    door_note: Mapped[str] = mapped_column(String(200), default="")
+    door_note_sensitive: Mapped[bool] = mapped_column(Boolean, default=False)
+    door_note_consent_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), default=None)
+
     dietary: Mapped[list[str]] = mapped_column(JSON, default=list)
     dietary_notes: Mapped[str] = mapped_column(String(500), default="")
     notes: Mapped[str] = mapped_column(Text, default="")
@@ -379,3 +389,29 @@ class OfflineRegistration(Base):
     duplicate_of: Mapped[Member | None] = relationship(
         primaryjoin="foreign(OfflineRegistration.duplicate_of_id) == Member.id", viewonly=True
     )
+
+
+MAX_PROXIES = 2
+
+
+class MemberProxy(IdKey, Base):
+    """Someone a member named to collect for them (a neighbour, a carer): at most
+    MAX_PROXIES per member (members.services.access). A proxy's collection is the member's
+    visit (`visits.proxy_id`). Removed for good when taken off the list or when the member is
+    anonymised; a visit they collected then keeps no name."""
+
+    __tablename__ = "member_proxies"
+
+    member_id: Mapped[int] = mapped_column(ForeignKey("members.id"), index=True)
+    name: Mapped[str] = mapped_column(String(100))
+    relationship: Mapped[str] = mapped_column(String(60), default="")
+    phone: Mapped[str | None] = mapped_column(String(30), default=None)
+    added_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    added_by_id: Mapped[int | None] = mapped_column(
+        ForeignKey("users.id", ondelete="SET NULL"), default=None
+    )
+
+    @property
+    def label(self) -> str:
+        """ "Jo Bloggs (neighbour)" """
+        return f"{self.name} ({self.relationship})" if self.relationship else self.name

@@ -45,7 +45,8 @@ from supermarket.members.models import (
 from supermarket.members.monitoring import answer_label
 from supermarket.members.monitoring_form import MONITORING_FORM, monitoring_from_form
 from supermarket.members.schemas import FeePaymentIn, MemberIn, MemberUpdateIn
-from supermarket.members.services import importing, monitoring, privacy
+from supermarket.members.services import access, importing, monitoring, privacy
+from supermarket.members.terms import AGE_BANDS
 from supermarket.sites.calendar import site_today
 from supermarket.sites.models import Site
 
@@ -56,6 +57,7 @@ ROUTE_LABELS = {
     "referral": "Referred by an agency",
     "benefits": "Receives benefits",
     "postcode": "Lives in the catchment area",
+    "no_fixed_abode": "No fixed address",
 }
 
 
@@ -71,6 +73,7 @@ def _labels() -> dict[str, Any]:
         "show_number": display_number,
         "monitoring_form": MONITORING_FORM,
         "monitoring_label": answer_label,
+        "age_bands": [(label, label) for _, label in AGE_BANDS],
     }
 
 
@@ -159,6 +162,7 @@ def _member_page(site: Site, member: Member, **extra: Any) -> str:
         today=site_today(site),
         waiting_position=services.waiting_position(member),
         monitoring=monitoring.answers_for(member, actor()),
+        member_proxies=access.list_proxies(member),
         **extra,
     )
 
@@ -173,7 +177,10 @@ def edit(number: str) -> ResponseReturnValue:
     if request.method == "POST":
         schema = MemberUpdateIn()
         try:
-            fields = update_from_form(request.form, manager=manager)
+            unknown = frozenset(
+                name for name in ("postcode", "date_of_birth") if getattr(member, name) is None
+            )
+            fields = update_from_form(request.form, manager=manager, unknown=unknown)
             if manager:
                 fields["monitoring"] = monitoring_from_form(request.form)
             changes = schema.load(fields)
@@ -355,3 +362,6 @@ def import_template() -> ResponseReturnValue:
         mimetype="text/csv",
         headers={"Content-Disposition": 'attachment; filename="members-template.csv"'},
     )
+
+
+from supermarket.members import views_access  # noqa: E402, F401  (its routes are on bp)

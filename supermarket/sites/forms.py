@@ -80,6 +80,7 @@ def settings_from_form(form: MultiDict[str, str]) -> dict[str, Any]:
     data["overrides_managers_only"] = form.get("overrides_managers_only") == "on"
     data["joining_fee_at_renewal"] = form.get("joining_fee_at_renewal") == "on"
     data["offline_registration"] = form.get("offline_registration") == "on"
+    data["date_of_birth_optional"] = form.get("date_of_birth_optional") == "on"
     data["opening_hours"] = form.get("opening_hours", "").strip()
     bands = []
     for i in posted_rows(form, "band"):

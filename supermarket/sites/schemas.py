@@ -87,6 +87,7 @@ class SiteSettingsOut(Schema):
     use_by_alert_days = fields.Integer()
     opening_hours = fields.String()
     offline_registration = fields.Boolean()
+    date_of_birth_optional = fields.Boolean()
     visit_types = fields.List(fields.Nested(VisitTypeOut))
     school_holidays = fields.List(fields.Nested(SchoolHolidayOut))
     membership_fee_pence = fields.Integer()

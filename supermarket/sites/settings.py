@@ -10,7 +10,7 @@ from marshmallow import Schema, ValidationError, fields, missing, validate, vali
 
 from supermarket.inputs import Int, Str
 
-ELIGIBILITY_ROUTES = ("self_declared", "referral", "benefits", "postcode")
+ELIGIBILITY_ROUTES = ("self_declared", "referral", "benefits", "postcode", "no_fixed_abode")
 VISIT_WINDOWS = ("iso_week", "rolling_7_days")
 
 # How often a visit type may be used by one household. `per_week` follows the site's visit
@@ -162,6 +162,9 @@ class SiteSettings:
     opening_hours: str = ""
     # An enrolled tablet may register a household while offline (checked at sync).
     offline_registration: bool = False
+    # A household may join without a date of birth (an age band recorded instead): for people
+    # who will not give one. Off by default, so a site asks for it as it always has.
+    date_of_birth_optional: bool = False
     # The kinds of visit the site gives; the weekly shop always first. One type: the desk
     # never asks which.
     visit_types: tuple[VisitType, ...] = (PROGRAMME_VISIT_TYPES[0],)
@@ -331,6 +334,13 @@ class SiteSettingsSchema(Schema):
             "the manager's review). Optional in PUT: left out, it keeps its value."
         },
     )
+    date_of_birth_optional = fields.Boolean(
+        load_default=False,
+        metadata={
+            "description": "A household may join without a date of birth, giving an age band "
+            "instead (duplicate checks then match on what is known). Optional in PUT."
+        },
+    )
 
     visit_types = fields.List(
         fields.Nested(VisitTypeSchema),
@@ -475,6 +485,7 @@ OPTIONAL_IN_FULL = frozenset(
         "membership_fee_pence",
         "membership_fee_period",
         "points",
+        "date_of_birth_optional",
     }
 )
 

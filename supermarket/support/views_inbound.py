@@ -29,6 +29,7 @@ from supermarket.members.forms import (
 from supermarket.members.identifiers import display_number
 from supermarket.members.models import DIETARY_LABELS, DIETARY_NEEDS, ConsentKind, MemberStatus
 from supermarket.members.schemas import MemberIn
+from supermarket.members.terms import AGE_BANDS
 from supermarket.members.views import ROUTE_LABELS
 from supermarket.support.agency_models import AgencyKind, InboundStatus, Urgency
 from supermarket.support.agency_schemas import AgencyChangesIn, AgencyIn, DeclineIn, InboundIn
@@ -240,6 +241,7 @@ def _registration_page(
         MemberStatus=MemberStatus,
         ConsentKind=ConsentKind,
         show_number=display_number,
+        age_bands=[(label, label) for _, label in AGE_BANDS],
     )
 
 

@@ -32,6 +32,7 @@ def checkin_from_form(form: MultiDict[str, str], bands: list[str]) -> dict[str, 
         "basket": {band: count for band, count in basket.items() if count != 0},
         "payment": payment,
         "override_reason": override_reason(form),
+        **({"proxy": whole(form.get("proxy"))} if form.get("proxy") else {}),
     }
     if form.get("visit_type"):
         # Asked only when the site gives more than one type of visit.

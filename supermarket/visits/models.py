@@ -148,6 +148,11 @@ class Visit(IdKey, Base):
     # SHA-256 of the check-in as asked (checkin.request_fingerprint): a retry with the key
     # must ask the same. None on visits recorded before it was kept.
     request_hash: Mapped[str | None] = mapped_column(String(64), default=None)
+    # The member's proxy who collected (members' MemberProxy); None: the member came. Set to
+    # None when the proxy is removed or the member anonymised.
+    proxy_id: Mapped[int | None] = mapped_column(
+        ForeignKey("member_proxies.id", ondelete="SET NULL"), default=None, index=True
+    )
 
     # The household when it shopped.
     adults: Mapped[int] = mapped_column(Integer)

@@ -129,6 +129,15 @@ class CheckInIn(Schema):
             "emergency_parcel; the weekly shop when left out"
         },
     )
+    proxy = Int(
+        strict=True,
+        load_default=None,
+        allow_none=True,
+        metadata={
+            "description": "The id of the member's proxy who collects for them (the panel's "
+            "proxies); the visit is the member's, under the same limits"
+        },
+    )
 
     @post_load
     def _request(self, data: dict[str, Any], **_: Any) -> CheckInRequest:
@@ -140,6 +149,7 @@ class CheckInIn(Schema):
             override_reason=data["override_reason"] or "",
             offline=data["offline"],
             visit_type=data["visit_type"],
+            proxy_id=data["proxy"],
         )
 
 
@@ -226,6 +236,11 @@ class VisitOut(Schema):
     overridden_rules = fields.List(fields.String())
     override_reason = fields.String()
     session_id = fields.Integer(allow_none=True)
+    proxy = fields.Integer(
+        attribute="proxy_id",
+        allow_none=True,
+        metadata={"description": "The member's proxy who collected; null: the member"},
+    )
     voided = fields.Boolean(attribute="is_voided")
     voided_at = fields.DateTime(allow_none=True)
     void_reason = fields.String()
@@ -392,6 +407,14 @@ def _offer(offer: TypeOffer) -> dict[str, Any]:
     }
 
 
+class PanelProxyOut(Schema):
+    """Someone who may collect for the member (no phone at the door)."""
+
+    id = fields.Integer()
+    name = fields.String()
+    relationship = fields.String()
+
+
 class PanelOut(Schema):
     """The check-in desk's view of a member: who, what they may take, what is in the way."""
 
@@ -446,6 +469,22 @@ class PanelOut(Schema):
     )
     can_override = fields.Boolean()
     override_reasons = fields.List(fields.String())
+    door_note = Computed(
+        lambda p: p.access.note if p.access else "",
+        fields.String(),
+        metadata={
+            "description": "The note for the door this user may see (a sensitive one "
+            "only at the member's own site)"
+        },
+    )
+    door_note_sensitive = Computed(
+        lambda p: bool(p.access and p.access.sensitive), fields.Boolean()
+    )
+    proxies = Computed(
+        lambda p: p.access.proxies if p.access else [],
+        fields.List(fields.Nested(PanelProxyOut)),
+        metadata={"description": "Who may collect for the member: send one's id as `proxy`"},
+    )
     prompts = fields.List(
         fields.Nested(PromptOut),
         metadata={

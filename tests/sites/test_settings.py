@@ -13,6 +13,7 @@ from supermarket.extensions import db
 from supermarket.sites.models import Site
 from supermarket.sites.services import create_site
 from supermarket.sites.settings import (
+    ELIGIBILITY_ROUTES,
     MAX_BANDS,
     MAX_CATCHMENT,
     MAX_TIERS,
@@ -178,7 +179,7 @@ def test_the_api_document_says_put_replaces_and_patch_changes(client):
         assert properties["bands"]["maxItems"] == MAX_BANDS
         assert properties["tiers"]["maxItems"] == MAX_TIERS
         assert properties["catchment"]["maxItems"] == MAX_CATCHMENT
-        assert properties["eligibility_routes"]["maxItems"] == 4
+        assert properties["eligibility_routes"]["maxItems"] == len(ELIGIBILITY_ROUTES)
 
 
 # --- upper bounds on the lists ------------------------------------------------------------------

@@ -1,6 +1,7 @@
 """Member input validation (`input`: loads to the typed values in members.inputs) and output
 shapes (`output`: for staff of the member's own site only)."""
 
+from supermarket.members.schemas.access import DoorNoteIn, ProxyIn
 from supermarket.members.schemas.input import (
     CONTACT_FIELDS,
     CardsQuery,
@@ -55,6 +56,7 @@ __all__ = [
     "ConsentFlagsOut",
     "ConsentOut",
     "ConsentsIn",
+    "DoorNoteIn",
     "EligibilityIn",
     "EligibilityOut",
     "EmptyIn",
@@ -74,6 +76,7 @@ __all__ = [
     "OptionalReasonIn",
     "Phone",
     "Postcode",
+    "ProxyIn",
     "ReasonIn",
     "RegistrationOut",
     "RegistrationReviewIn",

@@ -35,7 +35,7 @@ from supermarket.members.models import (
 )
 from supermarket.members.names import clean_name
 from supermarket.members.schemas.monitoring import monitoring_field
-from supermarket.members.terms import MAX_AGE, MIN_AGE, age_on
+from supermarket.members.terms import AGE_BANDS, MAX_AGE, MIN_AGE, age_on
 from supermarket.postcodes import normalise_postcode
 from supermarket.sites.calendar import programme_today
 from supermarket.sites.settings import ELIGIBILITY_ROUTES
@@ -281,8 +281,27 @@ class MemberIn(_MemberFields):
 
     first_name = Name(required=True)
     last_name = Name(required=True)
-    date_of_birth = fields.Date(required=True, validate=check_date_of_birth)
-    postcode = Postcode(required=True)
+    date_of_birth = fields.Date(
+        load_default=None,
+        validate=check_date_of_birth,
+        metadata={"description": "Required unless the site lets a household join without one"},
+    )
+    postcode = Postcode(
+        load_default=None,
+        metadata={"description": "Required except on the no_fixed_abode route"},
+    )
+    age_band = Str(
+        load_default=None,
+        validate=validate.OneOf(
+            [label for _, label in AGE_BANDS], error="Choose an age band from the list."
+        ),
+        metadata={"description": "Only without a date of birth (where the site allows it)"},
+    )
+    care_of = Text(
+        max_length=200,
+        load_default="",
+        metadata={"description": "Where a household with no fixed address can be reached"},
+    )
     phone = Phone(load_default=None, allow_none=True)
     email = Email(load_default=None, allow_none=True, validate=validate.Length(max=254))
     household = fields.Nested(HouseholdIn, required=True)
@@ -313,6 +332,11 @@ class MemberIn(_MemberFields):
         },
     )
     monitoring = monitoring_field(load_default=None)
+
+    @validates_schema
+    def _age_band_without_birth_date(self, data: dict[str, Any], **_: Any) -> None:
+        if data.get("age_band") is not None and data.get("date_of_birth") is not None:
+            raise ValidationError("Only without a date of birth.", "age_band")
 
     def _make(self, data: dict[str, Any]) -> NewMember:
         return NewMember(**data)

@@ -167,6 +167,12 @@ class MemberOut(MemberSummaryOut):
     pregnancy_recorded = fields.Boolean()
     pregnancy_due_on = fields.Date(allow_none=True)
     pregnancy_consent_at = fields.DateTime(allow_none=True)
+    care_of = fields.String(
+        metadata={"description": "Where a household with no fixed address can be reached"}
+    )
+    door_note = fields.String()
+    door_note_sensitive = fields.Boolean()
+    door_note_consent_at = fields.DateTime(allow_none=True)
     status_reason = fields.String()
     joined_on = fields.Date()
     closed_on = fields.Date(allow_none=True)

@@ -53,9 +53,15 @@ def registration_fingerprint(data: NewMember) -> str:
     consents, contact, dietary needs, the joining fee) and when, where and under which
     provisional number the tablet recorded it."""
     canonical = asdict(data)
-    canonical["date_of_birth"] = data.date_of_birth.isoformat()
-    if data.monitoring is None:  # as before monitoring was asked: earlier keys still match
+    born = data.date_of_birth
+    canonical["date_of_birth"] = born.isoformat() if born is not None else None
+    # Fields added later are left out when not given, so that earlier keys still match.
+    if data.monitoring is None:
         del canonical["monitoring"]
+    if data.age_band is None:
+        del canonical["age_band"]
+    if not data.care_of:
+        del canonical["care_of"]
     if data.offline is not None:
         canonical["offline"] = {
             "recorded_at": data.offline.recorded_at.astimezone(UTC).isoformat(),

@@ -25,7 +25,7 @@ from supermarket.auth.models import AuditEvent, User
 from supermarket.extensions import db
 from supermarket.members.identifiers import ALPHABET, check_character, new_membership_number
 from supermarket.members.models import Member, MemberStatus
-from supermarket.members.services import audited
+from supermarket.members.services import access, audited
 from supermarket.members.services.lookup import get_member
 from supermarket.members.services.monitoring import clear_monitoring
 from supermarket.members.terms import add_months
@@ -149,6 +149,7 @@ def _anonymise(member: Member, today: date) -> None:
     member.pregnancy_consent_at = None
     member.status_reason = ""
     member.match_hash = None
+    access.clear_access_details(member)  # "care of", the door note, the proxies
     for fee in member.fees:  # why a fee was waived may say something about the household
         fee.reason = ""
     if member.offline_registration is not None:  # a manager's words on a possible duplicate

@@ -22,7 +22,7 @@ from supermarket.members.inputs import MemberChanges, NewMember
 from supermarket.members.matching import match_key
 from supermarket.members.models import ConsentKind, ConsentMethod, FeeKind, Member
 from supermarket.members.schemas import CONTACT_FIELDS
-from supermarket.members.services import audited
+from supermarket.members.services import access, audited
 from supermarket.members.services.consent import _add_consent
 from supermarket.members.services.fees import fee_due, record_fee, settle_fee
 from supermarket.members.services.lookup import OPEN_STATUSES, _site_is_full
@@ -179,15 +179,20 @@ def register_member(
         offline_allowed(site, settings, data, now_or(now))
     joining_fee = fee_due(site, FeeKind.JOINING)
     settled = settle_fee(joining_fee, data.joining_fee, kind=FeeKind.JOINING)
-    check_eligibility(site, settings, data.eligibility.route, data.postcode)
+    access.check_identity(settings, data)
+    check_eligibility(site, settings, data.eligibility.route, data.postcode or "")
     keys = rules.household_keys(
         data.first_name, data.last_name, data.date_of_birth, data.postcode, match_key()
     )
-    existing = _duplicate_at_site(site, keys.last_name_key, data.date_of_birth, data.postcode)
-    if existing is not None and offline is None:
-        _raise_duplicate(existing)
-    assert keys.match_hash is not None  # the date of birth and postcode are required
-    warnings = [dict(ELSEWHERE_WARNING)] if _member_elsewhere(site, keys.match_hash) else []
+    existing = None
+    if data.date_of_birth is None or data.postcode is None:
+        warnings = access.limited_duplicate_check(site, keys, data.date_of_birth, data.postcode)
+    else:
+        existing = _duplicate_at_site(site, keys.last_name_key, data.date_of_birth, data.postcode)
+        if existing is not None and offline is None:
+            _raise_duplicate(existing)
+        assert keys.match_hash is not None  # the date of birth and postcode are known
+        warnings = [dict(ELSEWHERE_WARNING)] if _member_elsewhere(site, keys.match_hash) else []
 
     joined = local_date(site, offline.recorded_at) if offline is not None else site_today(site)
     term = rules.new_term(settings, joined, waiting=_site_is_full(site, settings))
@@ -247,9 +252,8 @@ def new_member_columns(
         "first_name_key": keys.first_name_key,
         "last_name_key": keys.last_name_key,
         "date_of_birth": data.date_of_birth,
-        "age_band": age_band(data.date_of_birth, term.joined_on),
         "postcode": data.postcode,
-        "postcode_district": rules.postcode_district(data.postcode),
+        **access.identity_columns(site, data, term.joined_on),
         "phone": data.phone,
         "email": data.email,
         "adults": household.adults,
@@ -308,6 +312,7 @@ def update_member(member: Member, changes: MemberChanges, *, actor: User) -> Mem
         changed.add("monitoring")  # audited by name only: the answers stay out of the log
     if changed & {"eligibility_route", "postcode"}:
         check_eligibility(site, site.settings, member.eligibility_route, member.postcode or "")
+        access.check_route_postcode(member)
     if changed & {"first_name", "last_name", "date_of_birth", "postcode"}:
         _rekey(member)
     if changed:

@@ -717,6 +717,8 @@
       if (!current.override.hidden) { data.override_reason = overrideReason(); }
       var type = form.querySelector("input[name=visit_type]:checked");
       if (type) { data.visit_type = type.value; }
+      var proxy = form.querySelector("input[name=proxy]:checked");
+      if (proxy && proxy.value) { data.proxy = parseInt(proxy.value, 10); }
       return data;
     }
 

@@ -27,6 +27,7 @@ from supermarket.extensions import db
 from supermarket.members import services as members
 from supermarket.members.identifiers import normalise_membership_number
 from supermarket.members.models import Member
+from supermarket.members.services.access import proxy_for_checkin
 from supermarket.sites.calendar import local_date, now_or, offline_time_allowed
 from supermarket.sites.models import Site
 from supermarket.sites.settings import SiteSettings
@@ -177,6 +178,7 @@ class VisitRow:
 
 # What a new visit holds in the columns check-in does not set.
 _ROW_DEFAULTS: dict[str, Any] = {
+    "proxy_id": None,
     "voided_at": None,
     "void_reason": "",
     "review_note": "",
@@ -480,6 +482,8 @@ def build_visit(
         "overridden_by_id": actor.id if overridden else None,
         "actor_id": actor.id,
     }
+    if request.proxy_id is not None:
+        values["proxy_id"] = proxy_for_checkin(member, request.proxy_id).id
     if offline is not None:
         _mark_offline(values, offline, review, problems)
     return Draft(values, basket, state, problems, overridden, settled)

@@ -15,6 +15,7 @@ from supermarket.auth.access import ensure_works_at
 from supermarket.auth.models import User
 from supermarket.extensions import db
 from supermarket.members.models import DIETARY_LABELS, Member
+from supermarket.members.services.access import DoorAccess, door_access
 from supermarket.sites.calendar import site_today
 from supermarket.sites.models import Site
 from supermarket.sites.settings import WEEKLY_SHOP, SiteSettings
@@ -91,6 +92,7 @@ class Panel:
 
     # How today's visit is paid (payments.panel_payment): the model, points, membership fee.
     payment: dict[str, Any] = field(default_factory=dict)
+    access: DoorAccess | None = None  # the door note this user may see, and the proxies
 
     @property
     def blocked(self) -> bool:
@@ -222,6 +224,7 @@ def checkin_panel(site: Site, number: str, *, actor: User, now: datetime | None 
         prompts=prompts,
         offers=visit_types.offers(member, settings, today, state, membership),
         payment=paying,
+        access=door_access(member, site),
     )
 
 

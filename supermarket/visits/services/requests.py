@@ -56,6 +56,7 @@ class CheckInRequest:
     override_reason: str = ""
     offline: Offline | None = None
     visit_type: str = WEEKLY_SHOP
+    proxy_id: int | None = None  # the member's proxy who collected (members' MemberProxy)
 
 
 def request_fingerprint(request: CheckInRequest) -> str:
@@ -82,6 +83,9 @@ def request_fingerprint(request: CheckInRequest) -> str:
         },
         "override_reason": (request.override_reason or "").strip(),
     }
+    if request.proxy_id is not None:
+        # Only check-ins by a proxy carry it, so every other fingerprint is unchanged.
+        canonical["proxy"] = request.proxy_id
     if request.offline is not None:
         # Only offline check-ins carry it, so an online check-in's fingerprint is unchanged.
         canonical["offline"] = {

@@ -42,7 +42,7 @@ class Batches:
         self.settings = site.settings
         self.today = site_today(site)
         self.key = match_key()
-        self.seen: dict[tuple[str, date, str], int] = {}
+        self.seen: dict[tuple[str, date | None, str | None], int] = {}
         self.batch: list[Row] = []
         self.places = Places(places_taken(site))
         self.inserting = True

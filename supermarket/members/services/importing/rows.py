@@ -90,7 +90,7 @@ class RowReader:
         except ValidationError as exc:
             row.problems.extend(("notes", str(m), row.get("notes")) for m in exc.messages)
         if data is not None and not row.problems:
-            self._check_eligibility(payload["eligibility"]["route"], data.postcode, row)
+            self._check_eligibility(payload["eligibility"]["route"], data.postcode or "", row)
         if row.problems or data is None:
             return None, row.problems
         return Row(line, data, joined, expires, notes), []
