@@ -10,7 +10,8 @@ from marshmallow import Schema, ValidationError, fields, missing, validate, vali
 
 from supermarket.inputs import Int, Str
 
-ELIGIBILITY_ROUTES = ("self_declared", "referral", "benefits", "postcode", "no_fixed_abode")
+NO_FIXED_ABODE = "no_fixed_abode"  # no postcode needed (members.services.access)
+ELIGIBILITY_ROUTES = ("self_declared", "referral", "benefits", "postcode", NO_FIXED_ABODE)
 VISIT_WINDOWS = ("iso_week", "rolling_7_days")
 
 # How often a visit type may be used by one household. `per_week` follows the site's visit

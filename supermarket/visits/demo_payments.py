@@ -2,8 +2,8 @@
 weeks ago. A household gets 30 points a visit (40 in the Plus tier), a red item costs 3 and a
 blue one 1 (free items nothing), and up to 15 unused points carry over to the next visit.
 
-Runs after the visits demo: Canvey's visits since the change become points visits, in order,
-each with its points ledger (carried over, credited, spent; a voided one given back), and the
+Runs after the visits demo: Canvey's weekly shops since the change become points visits, in
+order, each with its points ledger (carried over, credited, spent; a voided one given back), and the
 cash-ups of their sessions lose the fees those visits no longer took (the difference each
 session recorded is kept). Earlier visits stay as they were paid: with the fee.
 """
@@ -58,7 +58,12 @@ def seed(ctx: Any) -> None:
     since = today - timedelta(weeks=WEEKS_ON_POINTS, days=today.weekday())
     visits = db.session.scalars(
         select(Visit)
-        .where(Visit.site_id == site.id, Visit.local_date >= since)
+        .where(
+            Visit.site_id == site.id,
+            Visit.local_date >= since,
+            # Only the weekly shop moved to points; Canvey's parcels and hampers keep theirs.
+            Visit.visit_type == WEEKLY_SHOP,
+        )
         .order_by(Visit.visited_at, Visit.id)
     ).all()
     # Per session: the cash and card those visits no longer took, and the fees no longer waived.

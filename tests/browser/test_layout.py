@@ -44,7 +44,8 @@ NOT_PAGES = {"index", "visits.matches_fragment", "visits.panel_fragment"}
 # Pages reached another way than by a link: the thanks that follows a survey's last answer,
 # and a survey started from the check-in panel (which the desk's script fetches) or from a
 # member's page when that member agreed to surveys (the crawler reads one member's page).
-NOT_LINKED = {"surveys.thanks", "surveys.take"}
+# Reached only by sending a form: the survey's thanks, and a parcel's confirmation.
+NOT_LINKED = {"surveys.thanks", "surveys.take", "anonymous_visits.done"}
 DOWNLOADS = (".pdf", ".csv", ".json")
 # Pages another part of the work looks after (the desk and the tablet survey have their own
 # browser tests); the back office is the rest.

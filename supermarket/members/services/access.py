@@ -29,10 +29,7 @@ from supermarket.members.terms import age_band
 from supermarket.models import utcnow
 from supermarket.postcodes import normalise_postcode
 from supermarket.sites.models import Site
-from supermarket.sites.settings import SiteSettings
-
-NO_FIXED_ABODE = "no_fixed_abode"
-
+from supermarket.sites.settings import NO_FIXED_ABODE, SiteSettings
 
 # --- joining without a postcode or a date of birth ------------------------------------------
 

@@ -34,7 +34,7 @@ from supermarket.members.monitoring import (
     MemberMonitoring,
 )
 from supermarket.reporting.periods import Period
-from supermarket.sites.settings import ELIGIBILITY_ROUTES
+from supermarket.sites.settings import ELIGIBILITY_ROUTES, NO_FIXED_ABODE
 from supermarket.visits.models import Visit
 
 Scope = int | None
@@ -53,6 +53,7 @@ def _answers(key: str) -> tuple[str, ...]:
 # The monitoring questions' categories (fixed); districts and routes are found in the data.
 CATEGORIES: Final = {key: _answers(key) for key in QUESTIONS}
 BREAKDOWNS: Final = (*QUESTIONS, "district", "route")
+STANDARD_ROUTES: Final = tuple(r for r in ELIGIBILITY_ROUTES if r != NO_FIXED_ABODE)
 
 
 def _zero_counts() -> dict[str, Counter[str]]:
@@ -135,7 +136,9 @@ def _add(figures: ReachFigures, row: Any, households: int) -> None:
 def _all_categories(found: dict[Scope, ReachFigures]) -> dict[str, tuple[str, ...]]:
     """The fixed categories of the questions; the districts reached anywhere (sorted, "not
     recorded" last: every scope lists them all, so a row's presence says nothing); the routes
-    (the standard ones, then any other found)."""
+    (the four every site may offer, then any other found anywhere, as no fixed abode: a route
+    few sites offer is listed only where the data has it, so that its structural zero never
+    stands as a small cell protecting another)."""
     categories = dict(CATEGORIES)
     districts = {d for f in found.values() for d, n in f.by["district"].items() if n}
     categories["district"] = (
@@ -143,5 +146,5 @@ def _all_categories(found: dict[Scope, ReachFigures]) -> dict[str, tuple[str, ..
         *((NO_DISTRICT,) if NO_DISTRICT in districts else ()),
     )
     routes = {r for f in found.values() for r, n in f.by["route"].items() if n}
-    categories["route"] = (*ELIGIBILITY_ROUTES, *sorted(routes - set(ELIGIBILITY_ROUTES)))
+    categories["route"] = (*STANDARD_ROUTES, *sorted(routes - set(STANDARD_ROUTES)))
     return categories
