@@ -64,7 +64,7 @@ def test_a_volunteer_records_a_parcel_with_the_households_counts_only(emergency_
         "children_12_17": 1,
         "people": 4,
     }
-    assert (body["fee_pence"], body["amount_paid_pence"], body["payment_method"]) == (0, 0, "cash")
+    assert (body["fee_pence"], body["amount_paid_pence"], body["payment_method"]) == (0, 0, "free")
     assert not {"member", "first_name", "membership_number", "name"} & body.keys()
 
 
