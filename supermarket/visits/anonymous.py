@@ -5,7 +5,8 @@ type, what was paid and when. There is no member, so an anonymous visit never co
 anyone's limit and never adds to the programme's unduplicated households; the reports count
 it apart, as "anonymous households". Its takings belong to the till session open at its site
 that day, as a check-in's do, so the cash-up counts them. `idempotency_key` is unique per
-site: a tablet retrying after a timeout gets the first record back, never a second parcel.
+site: a tablet retrying after a timeout gets the first record back, never a second parcel;
+`request_hash` tells a retry from the key reused for a different parcel (refused).
 """
 
 from __future__ import annotations
@@ -63,6 +64,9 @@ class AnonymousVisit(IdKey, Base):
     # The site's visit type (one that may be given to a non-member).
     visit_type: Mapped[str] = mapped_column(String(40))
     idempotency_key: Mapped[str | None] = mapped_column(String(100), default=None)
+    # The fingerprint of what was asked with the key (NULL: no key, or recorded before they
+    # were kept): the key reused for a different parcel is refused, not replayed.
+    request_hash: Mapped[str | None] = mapped_column(String(64), default=None)
 
     adults: Mapped[int] = mapped_column(Integer)
     children_0_4: Mapped[int] = mapped_column(Integer)

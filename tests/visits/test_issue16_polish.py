@@ -1,0 +1,95 @@
+"""Issue 16, round 2: an anonymous parcel's key reused for a different parcel, parcels on the
+session's sheet, what a check-in's audit event records, proxies on the lists and the demo's
+school holidays."""
+
+from __future__ import annotations
+
+import re
+import uuid
+from dataclasses import asdict
+
+import pytest
+from sqlalchemy import func, select
+
+from supermarket.extensions import db
+from supermarket.sites.settings import PROGRAMME_VISIT_TYPES
+from supermarket.visits.anonymous import AnonymousVisit
+from tests.conftest import csrf_token
+
+WEEKLY, EMERGENCY, _, _ = (asdict(t) for t in PROGRAMME_VISIT_TYPES)
+
+
+@pytest.fixture
+def emergency_desk(make_desk):
+    """A site giving the weekly shop and the emergency parcel (for non-members, free)."""
+    return make_desk(visit_types=[WEEKLY, EMERGENCY])
+
+
+def parcels() -> int:
+    return db.session.scalar(select(func.count(AnonymousVisit.id)))
+
+
+# --- an anonymous parcel's Idempotency-Key --------------------------------------------------
+
+
+def test_the_api_refuses_a_key_reused_for_a_different_parcel(emergency_desk, api):
+    caller = api(emergency_desk.volunteer)
+    where = f"/api/v1/sites/{emergency_desk.site.code}/anonymous-visits"
+    key = str(uuid.uuid4())
+    first = caller.post(where, json={"adults": 2, "children_5_11": 1}, key=key)
+    # The same body in another order, with the defaults spelt out, is the same parcel.
+    same = {"children_5_11": 1, "adults": 2, "children_0_4": 0, "retail_value_pence": 0}
+    again = caller.post(where, json=same, key=key)
+    other = caller.post(where, json={"adults": 3, "children_5_11": 1}, key=key)
+    assert (first.status_code, again.status_code) == (201, 200), again.json
+    assert again.json["id"] == first.json["id"]
+    assert other.status_code == 409, other.json
+    assert other.json["error"]["code"] == "idempotency_key_reused"
+    assert other.json["error"]["details"] == {"anonymous_visit_id": first.json["id"]}
+    assert parcels() == 1
+    assert db.session.scalar(select(AnonymousVisit.adults)) == 2
+
+
+def test_a_parcel_recorded_before_fingerprints_still_replays(emergency_desk, api):
+    caller = api(emergency_desk.volunteer)
+    where = f"/api/v1/sites/{emergency_desk.site.code}/anonymous-visits"
+    key = str(uuid.uuid4())
+    first = caller.post(where, json={"adults": 1}, key=key)
+    db.session.get(AnonymousVisit, first.json["id"]).request_hash = None
+    db.session.commit()
+    again = caller.post(where, json={"adults": 4}, key=key)
+    assert again.status_code == 200
+    assert again.json["id"] == first.json["id"]
+
+
+def _form(client, key: str, adults: str) -> dict[str, str]:
+    return {
+        "csrf_token": csrf_token(client, "/checkin/anonymous"),
+        "idempotency_key": key,
+        "visit_type": "emergency_parcel",
+        "adults": adults,
+        "children_0_4": "0",
+        "children_5_11": "0",
+        "children_12_17": "0",
+        "payment_method": "cash",
+        "amount": "",
+        "retail_value": "",
+    }
+
+
+def test_the_form_sent_again_changed_is_refused_with_a_fresh_key(emergency_desk, login):
+    client = login(emergency_desk.volunteer)
+    key = str(uuid.uuid4())
+    first = client.post("/checkin/anonymous", data=_form(client, key, "2"))
+    assert first.status_code == 303
+    assert client.post("/checkin/anonymous", data=_form(client, key, "2")).status_code == 303
+    changed = client.post("/checkin/anonymous", data=_form(client, key, "3"))
+    html = changed.get_data(as_text=True)
+    assert changed.status_code == 409
+    assert "already sent for a different parcel" in html
+    fresh = re.search(r'name="idempotency_key" value="([^"]+)"', html).group(1)
+    assert fresh != key
+    assert parcels() == 1
+    # Sent again with the fresh key, it is another parcel.
+    assert client.post("/checkin/anonymous", data=_form(client, fresh, "3")).status_code == 303
+    assert parcels() == 2
