@@ -4,16 +4,21 @@ school holidays."""
 
 from __future__ import annotations
 
+import io
 import re
 import uuid
 from dataclasses import asdict
 
 import pytest
+from pypdf import PdfReader
 from sqlalchemy import func, select
 
 from supermarket.extensions import db
 from supermarket.sites.settings import PROGRAMME_VISIT_TYPES
+from supermarket.visits import services
 from supermarket.visits.anonymous import AnonymousVisit
+from supermarket.visits.schemas import AnonymousVisitIn
+from supermarket.visits.services import anonymous
 from tests.conftest import csrf_token
 
 WEEKLY, EMERGENCY, _, _ = (asdict(t) for t in PROGRAMME_VISIT_TYPES)
@@ -93,3 +98,41 @@ def test_the_form_sent_again_changed_is_refused_with_a_fresh_key(emergency_desk,
     # Sent again with the fresh key, it is another parcel.
     assert client.post("/checkin/anonymous", data=_form(client, fresh, "3")).status_code == 303
     assert parcels() == 2
+
+
+# --- the session's sheet --------------------------------------------------------------------
+
+
+def test_the_session_sheet_lists_the_parcels_its_totals_count(emergency_desk, login):
+    desk = emergency_desk
+    session = services.open_session(desk.site, actor=desk.volunteer)
+    db.session.commit()
+    member = desk.member()
+    desk.check_in(member, basket={"red": 1})
+    body = {
+        "adults": 2,
+        "children_5_11": 1,
+        "payment": {"method": "cash", "amount_pence": 150, "reason": "Gave a little"},
+    }
+    anonymous.record_anonymous_visit(desk.site, AnonymousVisitIn().load(body), actor=desk.volunteer)
+    db.session.commit()
+    client = login(desk.volunteer)
+    response = client.get(f"/sessions/{session.id}/sheet.pdf")
+    assert response.status_code == 200
+    text = " ".join(
+        "".join(page.extract_text() for page in PdfReader(io.BytesIO(response.data)).pages).split()
+    )
+    assert "Parcels without registering" in text
+    assert "Emergency parcel" in text
+    assert "2 adults, 1 child (5–11: 1)" in text
+    assert "£1.50 cash" in text
+    assert member.last_name not in text and member.first_name not in text
+
+
+def test_a_sheet_without_parcels_has_no_such_section(desk, login):
+    session = services.open_session(desk.site, actor=desk.volunteer)
+    db.session.commit()
+    desk.check_in(desk.member())
+    response = login(desk.volunteer).get(f"/sessions/{session.id}/sheet.pdf")
+    text = "".join(page.extract_text() for page in PdfReader(io.BytesIO(response.data)).pages)
+    assert "Parcels without registering" not in text

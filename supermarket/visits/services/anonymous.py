@@ -274,6 +274,17 @@ def void_anonymous_visit(
     return visit
 
 
+def session_parcels(session_id: int) -> list[AnonymousVisit]:
+    """A till session's anonymous visits, voided ones too, in the order they were given (for
+    its sheet, whose totals count them)."""
+    stmt = (
+        select(AnonymousVisit)
+        .where(AnonymousVisit.session_id == session_id)
+        .order_by(AnonymousVisit.visited_at, AnonymousVisit.id)
+    )
+    return list(db.session.scalars(stmt))
+
+
 def session_takings_rows(session_id: int) -> list[tuple[str, bool, int, int, int]]:
     """What a till session's anonymous visits recorded, as the cash-up reads its visits: by
     payment method and whether voided, how many, paid and fees due (pence)."""
