@@ -13,7 +13,10 @@ import pytest
 from pypdf import PdfReader
 from sqlalchemy import func, select
 
+from supermarket.auth.models import AuditEvent
 from supermarket.extensions import db
+from supermarket.members.access_inputs import NewProxy
+from supermarket.members.services import access
 from supermarket.sites.settings import PROGRAMME_VISIT_TYPES
 from supermarket.visits import services
 from supermarket.visits.anonymous import AnonymousVisit
@@ -136,3 +139,28 @@ def test_a_sheet_without_parcels_has_no_such_section(desk, login):
     response = login(desk.volunteer).get(f"/sessions/{session.id}/sheet.pdf")
     text = "".join(page.extract_text() for page in PdfReader(io.BytesIO(response.data)).pages)
     assert "Parcels without registering" not in text
+
+
+# --- the check-in's audit event -------------------------------------------------------------
+
+
+def _checked_in(visit_id: int) -> dict:
+    return db.session.scalar(
+        select(AuditEvent.details).where(
+            AuditEvent.action == "visit.checked_in", AuditEvent.object_id == str(visit_id)
+        )
+    )
+
+
+def test_the_audit_event_names_the_type_and_the_proxy_only_when_there_are_some(emergency_desk):
+    desk = emergency_desk
+    member, other = desk.member(), desk.member()
+    proxy = access.add_proxy(member, NewProxy("Jo Bloggs", "neighbour"), actor=desk.volunteer)
+    db.session.commit()
+    weekly = desk.check_in(other).visit
+    by_proxy = desk.check_in(member, visit_type="emergency_parcel", proxy=proxy.id).visit
+    assert _checked_in(weekly.id) == {"overridden_rules": [], "other_site": False, "lines": 0}
+    details = _checked_in(by_proxy.id)
+    assert details["visit_type"] == "emergency_parcel"
+    assert details["proxy_id"] == proxy.id
+    assert "Jo Bloggs" not in str(details)
