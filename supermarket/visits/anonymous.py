@@ -27,13 +27,13 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 from supermarket.auth.models import User
 from supermarket.models import Base, IdKey, UTCDateTime, sql_values, utcnow
 from supermarket.sites.models import Site
-from supermarket.visits.models import PaymentMethod, SiteSession
+from supermarket.visits.models import HouseholdCounts, PaymentMethod, SiteSession
 
 # The most people of one age group a form or the API takes (a refuge's whole house at most).
 MAX_COUNT = 30
 
 
-class AnonymousVisit(IdKey, Base):
+class AnonymousVisit(HouseholdCounts, IdKey, Base):
     """A parcel given without registering: the household's counts only."""
 
     __tablename__ = "anonymous_visits"
@@ -93,24 +93,6 @@ class AnonymousVisit(IdKey, Base):
     session: Mapped[SiteSession | None] = relationship()
     actor: Mapped[User | None] = relationship(foreign_keys=[actor_id])
     voided_by: Mapped[User | None] = relationship(foreign_keys=[voided_by_id])
-
-    @property
-    def children(self) -> int:
-        return self.children_0_4 + self.children_5_11 + self.children_12_17
-
-    @property
-    def people(self) -> int:
-        return self.adults + self.children
-
-    @property
-    def household(self) -> dict[str, int]:
-        return {
-            "adults": self.adults,
-            "children_0_4": self.children_0_4,
-            "children_5_11": self.children_5_11,
-            "children_12_17": self.children_12_17,
-            "people": self.people,
-        }
 
     @property
     def is_voided(self) -> bool:
