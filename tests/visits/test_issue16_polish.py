@@ -164,3 +164,24 @@ def test_the_audit_event_names_the_type_and_the_proxy_only_when_there_are_some(e
     assert details["visit_type"] == "emergency_parcel"
     assert details["proxy_id"] == proxy.id
     assert "Jo Bloggs" not in str(details)
+
+
+# --- the day's list -------------------------------------------------------------------------
+
+
+def test_the_days_list_offers_one_void_form_for_visits_and_parcels(emergency_desk, login):
+    desk = emergency_desk
+    visit = desk.check_in(desk.member()).visit
+    parcel = anonymous.record_anonymous_visit(
+        desk.site, AnonymousVisitIn().load({"adults": 1}), actor=desk.volunteer
+    ).visit
+    db.session.commit()
+    html = login(desk.manager).get("/visits").get_data(as_text=True)
+    for action, field in (
+        (f"/visits/{visit.id}/void", f"void-{visit.id}"),
+        (f"/checkin/anonymous/{parcel.id}/void", f"void-anon-{parcel.id}"),
+    ):
+        form = html[html.index(f'action="{action}"') :].split("</form>")[0]
+        assert 'name="csrf_token"' in form
+        assert f'<label for="{field}" class="visually-hidden">Reason for voiding</label>' in form
+        assert f'<input id="{field}" name="reason" required maxlength="200"' in form
