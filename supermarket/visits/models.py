@@ -38,7 +38,7 @@ from sqlalchemy import (
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from supermarket.auth.models import User
-from supermarket.members.models import Member
+from supermarket.members.models import Member, MemberProxy
 from supermarket.models import (
     Base,
     CreatedAt,
@@ -241,6 +241,8 @@ class Visit(HouseholdCounts, IdKey, Base):
 
     voided_by: Mapped[User | None] = relationship(foreign_keys=[voided_by_id])
     reviewed_by: Mapped[User | None] = relationship(foreign_keys=[reviewed_by_id])
+    # Who collected for the member (the day's list and the history name them).
+    proxy: Mapped[MemberProxy | None] = relationship()
     bands: Mapped[list[VisitBand]] = owned_lines("visit", "VisitBand")
     lines: Mapped[list[VisitLine]] = owned_lines("visit", "VisitLine")
 

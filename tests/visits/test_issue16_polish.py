@@ -185,3 +185,25 @@ def test_the_days_list_offers_one_void_form_for_visits_and_parcels(emergency_des
         assert 'name="csrf_token"' in form
         assert f'<label for="{field}" class="visually-hidden">Reason for voiding</label>' in form
         assert f'<input id="{field}" name="reason" required maxlength="200"' in form
+
+
+# --- who collected ----------------------------------------------------------------------------
+
+
+def test_the_history_and_the_days_list_say_who_collected(desk, login):
+    member = desk.member()
+    proxy = access.add_proxy(member, NewProxy("Jo Bloggs", "neighbour"), actor=desk.volunteer)
+    db.session.commit()
+    desk.check_in(member, proxy=proxy.id)
+    client = login(desk.volunteer)
+    history = client.get(f"/members/{member.membership_number}/visits")
+    assert history.status_code == 200
+    assert "Collected by Jo Bloggs (neighbour)" in history.get_data(as_text=True)
+    assert "Collected by Jo Bloggs (neighbour)" in client.get("/visits").get_data(as_text=True)
+
+
+def test_a_visit_the_member_collected_names_nobody(desk, login):
+    member = desk.member()
+    desk.check_in(member)
+    client = login(desk.volunteer)
+    assert "Collected by" not in client.get("/visits").get_data(as_text=True)
