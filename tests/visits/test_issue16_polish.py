@@ -5,19 +5,24 @@ school holidays."""
 from __future__ import annotations
 
 import io
+import itertools
 import re
 import uuid
 from dataclasses import asdict
+from datetime import date, timedelta
 
 import pytest
 from pypdf import PdfReader
 from sqlalchemy import func, select
 
 from supermarket.auth.models import AuditEvent
+from supermarket.demo import demo_sites
+from supermarket.demo_holidays import demo_school_holidays, easter_sunday, school_year
 from supermarket.extensions import db
 from supermarket.members.access_inputs import NewProxy
 from supermarket.members.services import access
-from supermarket.sites.settings import PROGRAMME_VISIT_TYPES
+from supermarket.sites.calendar import programme_today
+from supermarket.sites.settings import MAX_SCHOOL_HOLIDAYS, PROGRAMME_VISIT_TYPES, SchoolHoliday
 from supermarket.visits import services
 from supermarket.visits.anonymous import AnonymousVisit
 from supermarket.visits.schemas import AnonymousVisitIn
@@ -129,7 +134,8 @@ def test_the_session_sheet_lists_the_parcels_its_totals_count(emergency_desk, lo
     assert "Emergency parcel" in text
     assert "2 adults, 1 child (5–11: 1)" in text
     assert "£1.50 cash" in text
-    assert member.last_name not in text and member.first_name not in text
+    assert member.last_name not in text
+    assert member.first_name not in text
 
 
 def test_a_sheet_without_parcels_has_no_such_section(desk, login):
@@ -207,3 +213,45 @@ def test_a_visit_the_member_collected_names_nobody(desk, login):
     desk.check_in(member)
     client = login(desk.volunteer)
     assert "Collected by" not in client.get("/visits").get_data(as_text=True)
+
+
+# --- the demo's school holidays ---------------------------------------------------------------
+
+
+@pytest.mark.parametrize("years_on", [0, 1, 2])
+def test_the_demos_school_holidays_follow_the_day_it_is_made(years_on):
+    today = programme_today() + timedelta(days=365 * years_on)
+    holidays = [
+        SchoolHoliday(h["name"], date.fromisoformat(h["start"]), date.fromisoformat(h["end"]))
+        for h in demo_school_holidays(today)
+    ]
+    assert any(h.start <= today for h in holidays)  # a hamper may have been given
+    assert any(h.start > today for h in holidays)  # and one is to come
+    assert len(holidays) <= MAX_SCHOOL_HOLIDAYS
+    for before, after in itertools.pairwise(holidays):
+        assert before.start <= before.end < after.start
+    christmas = [h for h in holidays if h.name == "Christmas holidays"]
+    assert all(
+        (h.start.month, h.start.day, h.end.month, h.end.day) == (12, 21, 1, 1) for h in christmas
+    )
+
+
+@pytest.mark.parametrize(
+    ("year", "sunday"),
+    [(2026, date(2026, 4, 5)), (2027, date(2027, 3, 28)), (2030, date(2030, 4, 21))],
+)
+def test_easter_holidays_are_the_weeks_either_side_of_easter_sunday(year, sunday):
+    assert easter_sunday(year) == sunday
+    easter = next(h for h in school_year(year - 1) if h["name"] == "Easter holidays")
+    assert (easter["start"], easter["end"]) == (
+        (sunday - timedelta(days=6)).isoformat(),
+        (sunday + timedelta(days=5)).isoformat(),
+    )
+
+
+def test_canveys_demo_settings_take_them(app):
+    canvey = next(spec for spec in demo_sites() if spec["code"] == "canvey")
+    assert canvey["settings"]["school_holidays"] == demo_school_holidays(programme_today())
+    assert (
+        "school_holidays" not in next(s for s in demo_sites() if s["code"] == "harlow")["settings"]
+    )

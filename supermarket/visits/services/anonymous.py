@@ -3,9 +3,9 @@
 Only a visit type that may be given to a non-member (`members_only` False) may be given
 anonymously: the weekly shop is the membership offer. Staff of the site only (volunteers
 record, site managers void); programme leads see them only as counts in the reports. A replay
-of the Idempotency-Key with the same request returns the first record, and the key reused
-for a different one is refused (409 idempotency_key_reused), as check-in does; the unique key in the database is the last
-guard when two requests race.
+of the Idempotency-Key with the same request returns the first record, and the key reused for
+a different one is refused (409 idempotency_key_reused), as check-in's is; the unique key in
+the database is the last guard when two requests race.
 """
 
 from __future__ import annotations
