@@ -164,6 +164,25 @@ class Pattern:
         return self.values[(name, scope)]
 
 
+def section_pattern(
+    values: Mapping[Key, int],
+    lines: list[tuple[list[Key], Key]],
+    forced: set[Key],
+    policy: DisclosurePolicy,
+    site_ids: Sequence[int],
+) -> Pattern:
+    """A report section's own pattern (support, reach, visit types): its counts and the lines
+    they add up along within each scope, plus each programme count's line over the sites;
+    every count below the threshold hidden, and `forced` ones too (those the main pattern
+    hides), then enough others that no hidden count can be worked out."""
+    if site_ids:
+        for name in {name for name, scope in values if scope is None}:
+            lines.append(([(name, site_id) for site_id in site_ids], (name, None)))
+    primary = frozenset({key for key, value in values.items() if value < policy.min_count} | forced)
+    primary, secondary = suppress_linked(values, lines, policy, primary=primary)
+    return Pattern(policy=policy, values=values, primary=primary, secondary=secondary)
+
+
 def linked_pattern(
     figures: Mapping[Scope, Figures],
     site_ids: Sequence[int],

@@ -26,11 +26,10 @@ from typing import Any, Final
 from supermarket.reporting.disclosure import (
     DisclosurePolicy,
     Released,
-    suppress_linked,
     why_percentage_withheld,
 )
 from supermarket.reporting.outcomes import AssessmentPair
-from supermarket.reporting.release.pattern import Key, Pattern, Scope
+from supermarket.reporting.release.pattern import Key, Pattern, Scope, section_pattern
 from supermarket.reporting.statistics.support import (
     AGENCY_KINDS,
     ANSWERS,
@@ -155,12 +154,7 @@ def support_pattern(stats: SupportStatistics, main: Pattern, site_ids: Sequence[
     for scope in stats.by_scope:
         for parts, total in _lines():
             lines.append(([(part, scope) for part in parts], (total, scope)))
-    if None in stats.by_scope and site_ids:
-        for name in {name for name, scope in values if scope is None}:
-            lines.append(([(name, site_id) for site_id in site_ids], (name, None)))
-    primary = frozenset({key for key, value in values.items() if value < policy.min_count} | forced)
-    primary, secondary = suppress_linked(values, lines, policy, primary=primary)
-    return Pattern(policy=policy, values=values, primary=primary, secondary=secondary)
+    return section_pattern(values, lines, forced, policy, site_ids)
 
 
 @dataclass
