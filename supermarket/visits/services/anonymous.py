@@ -30,6 +30,7 @@ from supermarket.visits.anonymous import AnonymousVisit
 from supermarket.visits.services.allowance import settle_payment
 from supermarket.visits.services.checkin import _open_session_id
 from supermarket.visits.services.requests import Payment, clean_key
+from supermarket.visits.services.void import checked_reason, mark_voided
 
 # The longest range the list answers at once (a year of a site's parcels is a short list).
 MAX_RANGE_DAYS = 366
@@ -252,23 +253,12 @@ def void_anonymous_visit(
     """Undo an anonymous visit recorded by mistake (site managers, on its day, with a reason):
     it stops counting in the cash-up and the reports."""
     ensure_works_at(actor, site, managers_only=True)
-    reason = reason.strip()
-    if not reason:
-        raise InvalidInput("Say why the visit is voided.", fields={"reason": ["Give a reason."]})
+    reason = checked_reason(reason)
     stmt = select(AnonymousVisit).where(
         AnonymousVisit.id == visit_id, AnonymousVisit.site_id == site.id
     )
     visit = one_or_not_found(stmt, "No such visit.", code="visit_not_found", lock=True)
-    if visit.voided_at is not None:
-        raise RuleViolation("This visit is already voided.", code="already_voided")
-    now = now_or(now)
-    if visit.local_date != local_date(site, now):
-        raise RuleViolation(
-            "A visit can only be voided on the day it was made.", code="void_too_late"
-        )
-    visit.voided_at = now
-    visit.void_reason = reason[:200]
-    visit.voided_by_id = actor.id
+    mark_voided(site, visit, reason, actor=actor, now=now)
     db.session.flush()
     audit.record_on("anonymous_visit.voided", "anonymous_visit", visit.id, actor, site.id)
     return visit
