@@ -166,15 +166,22 @@ class Pattern:
 
 def section_pattern(
     values: Mapping[Key, int],
-    lines: list[tuple[list[Key], Key]],
+    within: Iterable[tuple[list[str], str]],
     forced: set[Key],
     policy: DisclosurePolicy,
+    scopes: Iterable[Scope],
     site_ids: Sequence[int],
 ) -> Pattern:
-    """A report section's own pattern (support, reach, visit types): its counts and the lines
-    they add up along within each scope, plus each programme count's line over the sites;
-    every count below the threshold hidden, and `forced` ones too (those the main pattern
-    hides), then enough others that no hidden count can be worked out."""
+    """A report section's own pattern (support, reach, visit types): its counts, the lines
+    they add up along (`within`: the parts and their total, the same in every scope) and each
+    programme count's line over the sites; every count below the threshold hidden, and
+    `forced` ones too (those the main pattern hides), then enough others that no hidden count
+    can be worked out."""
+    within = list(within)
+    lines: list[tuple[list[Key], Key]] = []
+    for scope in scopes:
+        for parts, total in within:
+            lines.append(([(part, scope) for part in parts], (total, scope)))
     if site_ids:
         for name in {name for name, scope in values if scope is None}:
             lines.append(([(name, site_id) for site_id in site_ids], (name, None)))

@@ -87,12 +87,8 @@ def reach_pattern(stats: ReachStatistics, main: Pattern, site_ids: Sequence[int]
         for here, there in SHARED:
             if main.hidden(there, scope):
                 forced.add((here, scope))
-    lines: list[tuple[list[Key], Key]] = []
-    for scope in stats.by_scope:
-        for breakdown in BREAKDOWNS:
-            parts = [(_name(breakdown, c), scope) for c in stats.categories[breakdown]]
-            lines.append((parts, ("households", scope)))
-    return section_pattern(values, lines, forced, policy, site_ids)
+    within = [([_name(b, c) for c in stats.categories[b]], "households") for b in BREAKDOWNS]
+    return section_pattern(values, within, forced, policy, stats.by_scope, site_ids)
 
 
 @dataclass(frozen=True, slots=True)

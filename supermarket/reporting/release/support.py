@@ -150,11 +150,7 @@ def support_pattern(stats: SupportStatistics, main: Pattern, site_ids: Sequence[
             values[(here, scope)] = main.raw(there, scope)
             if main.hidden(there, scope):
                 forced.add((here, scope))
-    lines: list[tuple[list[Key], Key]] = []
-    for scope in stats.by_scope:
-        for parts, total in _lines():
-            lines.append(([(part, scope) for part in parts], (total, scope)))
-    return section_pattern(values, lines, forced, policy, site_ids)
+    return section_pattern(values, _lines(), forced, policy, stats.by_scope, site_ids)
 
 
 @dataclass

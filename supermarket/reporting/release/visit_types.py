@@ -110,11 +110,8 @@ def visit_type_pattern(
             values[(here, scope)] = main.raw(there, scope)
             if main.hidden(there, scope):
                 forced.add((here, scope))
-    lines: list[tuple[list[Key], Key]] = []
-    for scope in stats.by_scope:
-        for parts, total in _lines(members, anonymous):
-            lines.append(([(part, scope) for part in parts], (total, scope)))
-    return section_pattern(values, lines, forced, policy, site_ids)
+    within = _lines(members, anonymous)
+    return section_pattern(values, within, forced, policy, stats.by_scope, site_ids)
 
 
 @dataclass
