@@ -9,15 +9,18 @@ import socket
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import asdict, dataclass, field
+from datetime import date
 from typing import Any
 
 from flask import Flask
 
 from supermarket.auth.models import User
 from supermarket.auth.services import create_user
+from supermarket.demo_holidays import demo_school_holidays
 from supermarket.extensions import db
 from supermarket.members.demo import DESK_CAST
 from supermarket.members.identifiers import display_number
+from supermarket.sites.calendar import programme_today
 from supermarket.sites.models import Site
 from supermarket.sites.services import create_site
 from supermarket.sites.settings import PROGRAMME_VISIT_TYPES
@@ -96,15 +99,8 @@ DEMO_SITES: tuple[dict[str, Any], ...] = (
             ],
             "opening_hours": "Wed 13:00–16:00, Fri 10:00–13:00",
             # Canvey gives the programme's four visit types (README, Visit types), with
-            # Essex's school holidays for the holiday hampers.
+            # Essex-like school holidays for the holiday hampers (demo_sites adds them).
             "visit_types": [asdict(t) for t in PROGRAMME_VISIT_TYPES],
-            "school_holidays": [
-                {"name": "Summer holidays", "start": "2026-07-22", "end": "2026-09-02"},
-                {"name": "October half term", "start": "2026-10-26", "end": "2026-10-30"},
-                {"name": "Christmas holidays", "start": "2026-12-21", "end": "2027-01-01"},
-                {"name": "February half term", "start": "2027-02-15", "end": "2027-02-19"},
-                {"name": "Easter holidays", "start": "2027-03-29", "end": "2027-04-09"},
-            ],
         },
     },
 )
@@ -128,13 +124,26 @@ class DemoContext:
     extra: dict[str, Any] = field(default_factory=dict)
 
 
+def demo_sites(today: date | None = None) -> list[dict[str, Any]]:
+    """DEMO_SITES as made on `today` (the programme's today): Canvey's school holidays are
+    worked out from it, so a demo made in any year has one behind it and one to come."""
+    today = today or programme_today()
+    holidays = {"canvey": demo_school_holidays(today)}
+    return [
+        {**spec, "settings": {**spec["settings"], "school_holidays": holidays[spec["code"]]}}
+        if spec["code"] in holidays
+        else spec
+        for spec in DEMO_SITES
+    ]
+
+
 def _password() -> str:
     return "-".join(secrets.token_urlsafe(4) for _ in range(4))
 
 
 def load_demo() -> list[tuple[str, str, str]]:
     """Create the demo programme; returns (role, email, password) for each demo login."""
-    sites = {spec["code"]: create_site(actor=None, **spec) for spec in DEMO_SITES}
+    sites = {spec["code"]: create_site(actor=None, **spec) for spec in demo_sites()}
     logins: list[tuple[str, str, str]] = []
     staff: dict[str, User] = {}
     for role, email, name, codes in DEMO_STAFF:

@@ -190,11 +190,11 @@ def demo_context() -> DemoContext:
     """The demo's sites and staff, made as `supermarket demo` makes them (flushed), for a
     test of one domain's demo seeder."""
     from supermarket.auth.services import create_user
-    from supermarket.demo import DEMO_SITES, DEMO_STAFF
+    from supermarket.demo import DEMO_STAFF, demo_sites
     from supermarket.sites.services import create_site
     from tests.conftest import PASSWORD
 
-    sites = {spec["code"]: create_site(actor=None, **spec) for spec in DEMO_SITES}
+    sites = {spec["code"]: create_site(actor=None, **spec) for spec in demo_sites()}
     staff = {
         email: create_user(
             email=email,

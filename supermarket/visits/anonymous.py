@@ -5,7 +5,8 @@ type, what was paid and when. There is no member, so an anonymous visit never co
 anyone's limit and never adds to the programme's unduplicated households; the reports count
 it apart, as "anonymous households". Its takings belong to the till session open at its site
 that day, as a check-in's do, so the cash-up counts them. `idempotency_key` is unique per
-site: a tablet retrying after a timeout gets the first record back, never a second parcel.
+site: a tablet retrying after a timeout gets the first record back, never a second parcel;
+`request_hash` tells a retry from the key reused for a different parcel (refused).
 """
 
 from __future__ import annotations
@@ -26,13 +27,13 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 from supermarket.auth.models import User
 from supermarket.models import Base, IdKey, UTCDateTime, sql_values, utcnow
 from supermarket.sites.models import Site
-from supermarket.visits.models import PaymentMethod, SiteSession
+from supermarket.visits.models import HouseholdCounts, PaymentMethod, SiteSession
 
 # The most people of one age group a form or the API takes (a refuge's whole house at most).
 MAX_COUNT = 30
 
 
-class AnonymousVisit(IdKey, Base):
+class AnonymousVisit(HouseholdCounts, IdKey, Base):
     """A parcel given without registering: the household's counts only."""
 
     __tablename__ = "anonymous_visits"
@@ -63,6 +64,9 @@ class AnonymousVisit(IdKey, Base):
     # The site's visit type (one that may be given to a non-member).
     visit_type: Mapped[str] = mapped_column(String(40))
     idempotency_key: Mapped[str | None] = mapped_column(String(100), default=None)
+    # The fingerprint of what was asked with the key (NULL: no key, or recorded before they
+    # were kept): the key reused for a different parcel is refused, not replayed.
+    request_hash: Mapped[str | None] = mapped_column(String(64), default=None)
 
     adults: Mapped[int] = mapped_column(Integer)
     children_0_4: Mapped[int] = mapped_column(Integer)
@@ -89,24 +93,6 @@ class AnonymousVisit(IdKey, Base):
     session: Mapped[SiteSession | None] = relationship()
     actor: Mapped[User | None] = relationship(foreign_keys=[actor_id])
     voided_by: Mapped[User | None] = relationship(foreign_keys=[voided_by_id])
-
-    @property
-    def children(self) -> int:
-        return self.children_0_4 + self.children_5_11 + self.children_12_17
-
-    @property
-    def people(self) -> int:
-        return self.adults + self.children
-
-    @property
-    def household(self) -> dict[str, int]:
-        return {
-            "adults": self.adults,
-            "children_0_4": self.children_0_4,
-            "children_5_11": self.children_5_11,
-            "children_12_17": self.children_12_17,
-            "people": self.people,
-        }
 
     @property
     def is_voided(self) -> bool:

@@ -34,8 +34,9 @@ api = ApiRoutes(bp, tag="visits")
 def record(code: str) -> ResponseReturnValue:
     """Record a parcel given to someone who does not want to register (201): the household's
     counts only. Send an Idempotency-Key header and reuse it on retry: a retry answers 200 with
-    the first record. The visit type must be one the site gives to non-members (409
-    visit_type_members_only or no_anonymous_visit_type otherwise)."""
+    the first record; the key reused for a different parcel is 409 idempotency_key_reused
+    (error.details.anonymous_visit_id: the first parcel). The visit type must be one the site
+    gives to non-members (409 visit_type_members_only or no_anonymous_visit_type otherwise)."""
     site = staff_site(code)
     data = s.AnonymousVisitIn().load(json_body())
     take_write_lock()

@@ -22,7 +22,7 @@ How the tables fit together:
 from __future__ import annotations
 
 from datetime import date, datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import (
     JSON,
@@ -38,7 +38,7 @@ from sqlalchemy import (
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from supermarket.auth.models import User
-from supermarket.members.models import Member
+from supermarket.members.models import Member, MemberProxy
 from supermarket.models import (
     Base,
     CreatedAt,
@@ -106,7 +106,36 @@ _METHODS = ", ".join(f"'{m.value}'" for m in PaymentMethod)
 _REVIEW = ", ".join(f"'{r.value}'" for r in ReviewStatus)
 
 
-class Visit(IdKey, Base):
+class HouseholdCounts:
+    """What a visit and an anonymous visit say of the household they counted: adults and
+    children by age band (each class maps the four columns itself)."""
+
+    if TYPE_CHECKING:
+        adults: Mapped[int]
+        children_0_4: Mapped[int]
+        children_5_11: Mapped[int]
+        children_12_17: Mapped[int]
+
+    @property
+    def children(self) -> int:
+        return self.children_0_4 + self.children_5_11 + self.children_12_17
+
+    @property
+    def people(self) -> int:
+        return self.adults + self.children
+
+    @property
+    def household(self) -> dict[str, int]:
+        return {
+            "adults": self.adults,
+            "children_0_4": self.children_0_4,
+            "children_5_11": self.children_5_11,
+            "children_12_17": self.children_12_17,
+            "people": self.people,
+        }
+
+
+class Visit(HouseholdCounts, IdKey, Base):
     """One member household shopping once at a site."""
 
     __tablename__ = "visits"
@@ -212,22 +241,10 @@ class Visit(IdKey, Base):
 
     voided_by: Mapped[User | None] = relationship(foreign_keys=[voided_by_id])
     reviewed_by: Mapped[User | None] = relationship(foreign_keys=[reviewed_by_id])
+    # Who collected for the member (the day's list and the history name them).
+    proxy: Mapped[MemberProxy | None] = relationship()
     bands: Mapped[list[VisitBand]] = owned_lines("visit", "VisitBand")
     lines: Mapped[list[VisitLine]] = owned_lines("visit", "VisitLine")
-
-    @property
-    def people(self) -> int:
-        return self.adults + self.children_0_4 + self.children_5_11 + self.children_12_17
-
-    @property
-    def household(self) -> dict[str, int]:
-        return {
-            "adults": self.adults,
-            "children_0_4": self.children_0_4,
-            "children_5_11": self.children_5_11,
-            "children_12_17": self.children_12_17,
-            "people": self.people,
-        }
 
     @property
     def basket(self) -> dict[str, int]:

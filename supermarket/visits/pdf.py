@@ -1,12 +1,14 @@
 """The session sheet: a session's visits, takings, overrides and cash-up, for the site's files.
 
 Visits are listed by card number and household size, not by name: the sheet is a till record
-and is often printed and filed.
+and is often printed and filed. Parcels given without registering are listed apart, by their
+household's counts (there is nothing personal to list).
 """
 
 from __future__ import annotations
 
 import io
+from collections.abc import Callable
 from xml.sax.saxutils import escape
 
 from reportlab.lib import colors
@@ -18,6 +20,7 @@ from reportlab.platypus import Paragraph, SimpleDocTemplate, Spacer, Table, Tabl
 from supermarket.formatting import LONDON, money, uk_date, uk_datetime
 from supermarket.members.identifiers import display_number
 from supermarket.members.pdf import fonts
+from supermarket.visits.anonymous import AnonymousVisit
 from supermarket.visits.models import Rule
 from supermarket.visits.services import SessionSheet
 
@@ -53,6 +56,51 @@ def _table(rows: list[list[object]], widths: list[float]) -> Table:
         )
     )
     return table
+
+
+def _household(parcel: AnonymousVisit) -> str:
+    """A parcel's household as counted: "2 adults, 3 children (0–4: 1, 5–11: 2)"."""
+    text = f"{parcel.adults} adult{'s' if parcel.adults != 1 else ''}"
+    if parcel.children:
+        bands = (
+            ("0–4", parcel.children_0_4),
+            ("5–11", parcel.children_5_11),
+            ("12–17", parcel.children_12_17),
+        )
+        ages = ", ".join(f"{label}: {n}" for label, n in bands if n)
+        text += f", {parcel.children} child{'ren' if parcel.children != 1 else ''} ({ages})"
+    return text
+
+
+def _parcels(sheet: SessionSheet, p: Callable[..., Paragraph]) -> list[object]:
+    """The session's parcels given without registering, which its totals count: when, what
+    kind, the household's counts and what was paid, nothing personal (there is nothing)."""
+    if not sheet.parcels:
+        return []
+    settings = sheet.session.site.settings
+    rows: list[list[object]] = [
+        [p(h, "head") for h in ("Time", "Kind", "Household", "Paid", "Notes")]
+    ]
+    for parcel in sheet.parcels:
+        kind = settings.visit_type(parcel.visit_type)
+        notes = []
+        if parcel.voided_at is not None:
+            closed = sheet.session.closed_at
+            late = closed is not None and parcel.voided_at > closed
+            notes.append(f"VOIDED{' after the cash-up' if late else ''}: {parcel.void_reason}")
+        if parcel.payment_reason:
+            notes.append(parcel.payment_reason)
+        rows.append(
+            [
+                p(parcel.visited_at.astimezone(LONDON).strftime("%H:%M")),
+                p(kind.label if kind is not None else parcel.visit_type),
+                p(_household(parcel)),
+                p(f"{money(parcel.amount_paid_pence)} {parcel.payment_label.lower()}"),
+                p("; ".join(notes)),
+            ]
+        )
+    widths = [14 * mm, 34 * mm, 57 * mm, 26 * mm, 43 * mm]
+    return [p("Parcels without registering", "h2"), _table(rows, widths)]
 
 
 def session_sheet_pdf(sheet: SessionSheet) -> bytes:
@@ -136,6 +184,7 @@ def session_sheet_pdf(sheet: SessionSheet) -> bytes:
         rows.append([p("No visits in this session."), "", "", "", "", ""])
     widths = [14 * mm, 24 * mm, 17 * mm, 40 * mm, 26 * mm, 53 * mm]
     story.append(_table(rows, widths))
+    story.extend(_parcels(sheet, p))
 
     overrides = [v for v in sheet.visits if v.overridden_rules]
     story.append(p("Overrides", "h2"))

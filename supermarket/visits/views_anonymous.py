@@ -44,6 +44,10 @@ WORDS = {
     "retail_value_pence": AMOUNT_WORDS,
     "visit_type": "Choose the kind of visit.",
 }
+REUSED_WORDS = (
+    "This form was already sent for a different parcel, which stands as it was recorded. "
+    "Check the counts below and send again only if this is another parcel."
+)
 
 
 def _words(field: str, message: str) -> str:
@@ -113,14 +117,14 @@ def create() -> ResponseReturnValue:
             error, field=dotted_field, friendly=_words if schema else None, summary=None
         )
         text = error.message if isinstance(error, DomainError) else "Check the boxes marked."
-        context = _form(
-            site,
-            errors=errors,
-            error=text,
-            form=request.form,
-            key=request.form.get("idempotency_key") or str(uuid.uuid4()),
-        )
-        return render_template("visits/anonymous.html", **context), 422
+        key = request.form.get("idempotency_key") or str(uuid.uuid4())
+        reused = isinstance(error, DomainError) and error.code == "idempotency_key_reused"
+        if reused:
+            # The form was sent before for another parcel (sent again after going back and
+            # changing it): the first stands; a fresh key lets this one be sent as a new one.
+            text, key = REUSED_WORDS, str(uuid.uuid4())
+        context = _form(site, errors=errors, error=text, form=request.form, key=key)
+        return render_template("visits/anonymous.html", **context), 409 if reused else 422
     return commit_and_redirect(
         "Parcel recorded without registering.",
         url_for("anonymous_visits.done", visit_id=result.visit.id),

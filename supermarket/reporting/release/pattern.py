@@ -164,6 +164,32 @@ class Pattern:
         return self.values[(name, scope)]
 
 
+def section_pattern(
+    values: Mapping[Key, int],
+    within: Iterable[tuple[list[str], str]],
+    forced: set[Key],
+    policy: DisclosurePolicy,
+    scopes: Iterable[Scope],
+    site_ids: Sequence[int],
+) -> Pattern:
+    """A report section's own pattern (support, reach, visit types): its counts, the lines
+    they add up along (`within`: the parts and their total, the same in every scope) and each
+    programme count's line over the sites; every count below the threshold hidden, and
+    `forced` ones too (those the main pattern hides), then enough others that no hidden count
+    can be worked out."""
+    within = list(within)
+    lines: list[tuple[list[Key], Key]] = []
+    for scope in scopes:
+        for parts, total in within:
+            lines.append(([(part, scope) for part in parts], (total, scope)))
+    if site_ids:
+        for name in {name for name, scope in values if scope is None}:
+            lines.append(([(name, site_id) for site_id in site_ids], (name, None)))
+    primary = frozenset({key for key, value in values.items() if value < policy.min_count} | forced)
+    primary, secondary = suppress_linked(values, lines, policy, primary=primary)
+    return Pattern(policy=policy, values=values, primary=primary, secondary=secondary)
+
+
 def linked_pattern(
     figures: Mapping[Scope, Figures],
     site_ids: Sequence[int],

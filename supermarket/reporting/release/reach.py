@@ -24,8 +24,8 @@ from supermarket.members.monitoring import (
     QUESTIONS,
     EthnicHighLevel,
 )
-from supermarket.reporting.disclosure import DisclosurePolicy, Released, suppress_linked
-from supermarket.reporting.release.pattern import Key, Pattern, Scope
+from supermarket.reporting.disclosure import DisclosurePolicy, Released
+from supermarket.reporting.release.pattern import Key, Pattern, Scope, section_pattern
 from supermarket.reporting.statistics.reach import BREAKDOWNS, NO_DISTRICT, ReachStatistics
 
 # Each breakdown's title, as tables and the feed name it.
@@ -87,17 +87,8 @@ def reach_pattern(stats: ReachStatistics, main: Pattern, site_ids: Sequence[int]
         for here, there in SHARED:
             if main.hidden(there, scope):
                 forced.add((here, scope))
-    lines: list[tuple[list[Key], Key]] = []
-    for scope in stats.by_scope:
-        for breakdown in BREAKDOWNS:
-            parts = [(_name(breakdown, c), scope) for c in stats.categories[breakdown]]
-            lines.append((parts, ("households", scope)))
-    if None in stats.by_scope and site_ids:
-        for name in {name for name, scope in values if scope is None}:
-            lines.append(([(name, site_id) for site_id in site_ids], (name, None)))
-    primary = frozenset({key for key, value in values.items() if value < policy.min_count} | forced)
-    primary, secondary = suppress_linked(values, lines, policy, primary=primary)
-    return Pattern(policy=policy, values=values, primary=primary, secondary=secondary)
+    within = [([_name(b, c) for c in stats.categories[b]], "households") for b in BREAKDOWNS]
+    return section_pattern(values, within, forced, policy, stats.by_scope, site_ids)
 
 
 @dataclass(frozen=True, slots=True)

@@ -26,11 +26,10 @@ from typing import Any, Final
 from supermarket.reporting.disclosure import (
     DisclosurePolicy,
     Released,
-    suppress_linked,
     why_percentage_withheld,
 )
 from supermarket.reporting.outcomes import AssessmentPair
-from supermarket.reporting.release.pattern import Key, Pattern, Scope
+from supermarket.reporting.release.pattern import Key, Pattern, Scope, section_pattern
 from supermarket.reporting.statistics.support import (
     AGENCY_KINDS,
     ANSWERS,
@@ -151,16 +150,7 @@ def support_pattern(stats: SupportStatistics, main: Pattern, site_ids: Sequence[
             values[(here, scope)] = main.raw(there, scope)
             if main.hidden(there, scope):
                 forced.add((here, scope))
-    lines: list[tuple[list[Key], Key]] = []
-    for scope in stats.by_scope:
-        for parts, total in _lines():
-            lines.append(([(part, scope) for part in parts], (total, scope)))
-    if None in stats.by_scope and site_ids:
-        for name in {name for name, scope in values if scope is None}:
-            lines.append(([(name, site_id) for site_id in site_ids], (name, None)))
-    primary = frozenset({key for key, value in values.items() if value < policy.min_count} | forced)
-    primary, secondary = suppress_linked(values, lines, policy, primary=primary)
-    return Pattern(policy=policy, values=values, primary=primary, secondary=secondary)
+    return section_pattern(values, _lines(), forced, policy, stats.by_scope, site_ids)
 
 
 @dataclass

@@ -25,8 +25,8 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, Final
 
-from supermarket.reporting.disclosure import DisclosurePolicy, Released, suppress_linked
-from supermarket.reporting.release.pattern import Key, Pattern, Scope
+from supermarket.reporting.disclosure import DisclosurePolicy, Released
+from supermarket.reporting.release.pattern import Key, Pattern, Scope, section_pattern
 from supermarket.reporting.statistics.visit_types import (
     ANONYMOUS_PEOPLE,
     TypeFigures,
@@ -110,16 +110,8 @@ def visit_type_pattern(
             values[(here, scope)] = main.raw(there, scope)
             if main.hidden(there, scope):
                 forced.add((here, scope))
-    lines: list[tuple[list[Key], Key]] = []
-    for scope in stats.by_scope:
-        for parts, total in _lines(members, anonymous):
-            lines.append(([(part, scope) for part in parts], (total, scope)))
-    if None in stats.by_scope and site_ids:
-        for name in {name for name, scope in values if scope is None}:
-            lines.append(([(name, site_id) for site_id in site_ids], (name, None)))
-    primary = frozenset({key for key, value in values.items() if value < policy.min_count} | forced)
-    primary, secondary = suppress_linked(values, lines, policy, primary=primary)
-    return Pattern(policy=policy, values=values, primary=primary, secondary=secondary)
+    within = _lines(members, anonymous)
+    return section_pattern(values, within, forced, policy, stats.by_scope, site_ids)
 
 
 @dataclass

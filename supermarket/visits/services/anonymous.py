@@ -3,8 +3,9 @@
 Only a visit type that may be given to a non-member (`members_only` False) may be given
 anonymously: the weekly shop is the membership offer. Staff of the site only (volunteers
 record, site managers void); programme leads see them only as counts in the reports. A replay
-of the Idempotency-Key returns the first record; the unique key in the database is the last
-guard when two requests race.
+of the Idempotency-Key with the same request returns the first record, and the key reused for
+a different one is refused (409 idempotency_key_reused), as check-in's is; the unique key in
+the database is the last guard when two requests race.
 """
 
 from __future__ import annotations
@@ -18,8 +19,9 @@ from sqlalchemy.exc import IntegrityError
 from supermarket.auth import audit
 from supermarket.auth.access import ensure_works_at
 from supermarket.auth.models import User
-from supermarket.errors import InvalidInput, RuleViolation
+from supermarket.errors import Conflict, InvalidInput, RuleViolation
 from supermarket.extensions import db
+from supermarket.idempotency import fingerprint
 from supermarket.rows import one_or_not_found
 from supermarket.sites.calendar import local_date, now_or
 from supermarket.sites.models import Site
@@ -28,6 +30,7 @@ from supermarket.visits.anonymous import AnonymousVisit
 from supermarket.visits.services.allowance import settle_payment
 from supermarket.visits.services.checkin import _open_session_id
 from supermarket.visits.services.requests import Payment, clean_key
+from supermarket.visits.services.void import checked_reason, mark_voided
 
 # The longest range the list answers at once (a year of a site's parcels is a short list).
 MAX_RANGE_DAYS = 366
@@ -104,6 +107,43 @@ def fee_for(settings: SiteSettings, kind: VisitType) -> int:
     return settings.fee_pence if kind.fee_pence is None else kind.fee_pence
 
 
+def request_fingerprint(request: AnonymousRequest) -> str:
+    """What makes two parcels sent with one Idempotency-Key "the same", as a SHA-256 hex digest:
+    the type asked for, the household's counts, the payment (no payment at all is a cash
+    payment of the fee; reasons compared without surrounding spaces) and the parcel's value."""
+    payment = request.payment or Payment()
+    return fingerprint(
+        {
+            "visit_type": request.visit_type or "",
+            "household": [
+                request.adults,
+                request.children_0_4,
+                request.children_5_11,
+                request.children_12_17,
+            ],
+            "payment": {
+                "method": payment.method or "cash",
+                "amount_pence": payment.amount_pence,
+                "reason": (payment.reason or "").strip(),
+            },
+            "retail_value_pence": request.retail_value_pence,
+        }
+    )
+
+
+def _replay(visit: AnonymousVisit, hashed: str) -> Recorded:
+    """The first parcel made with this key, provided the retry asks for the same parcel
+    (parcels recorded before fingerprints were kept: always)."""
+    if visit.request_hash is not None and visit.request_hash != hashed:
+        raise Conflict(
+            "This Idempotency-Key was already used for a different parcel; that first parcel "
+            "stands and this one was not recorded. Send a new key for a new parcel.",
+            code="idempotency_key_reused",
+            details={"anonymous_visit_id": visit.id},
+        )
+    return Recorded(visit, created=False)
+
+
 def _by_key(site: Site, key: str) -> AnonymousVisit | None:
     return db.session.scalar(
         select(AnonymousVisit).where(
@@ -124,8 +164,9 @@ def record_anonymous_visit(
     of `key` returns the first record. It joins today's open till session."""
     ensure_works_at(actor, site)
     key = clean_key(key)
+    hashed = request_fingerprint(request)
     if key is not None and (found := _by_key(site, key)) is not None:
-        return Recorded(found, created=False)
+        return _replay(found, hashed)
     settings = site.settings
     kind = choose_type(settings, request.visit_type)
     counts = (request.adults, request.children_0_4, request.children_5_11, request.children_12_17)
@@ -145,6 +186,7 @@ def record_anonymous_visit(
         local_date=today,
         visit_type=kind.key,
         idempotency_key=key,
+        request_hash=hashed if key is not None else None,
         adults=request.adults,
         children_0_4=request.children_0_4,
         children_5_11=request.children_5_11,
@@ -165,7 +207,7 @@ def record_anonymous_visit(
         first = _by_key(site, key) if key is not None else None
         if first is None:
             raise
-        return Recorded(first, created=False)
+        return _replay(first, hashed)
     audit.record_on(
         "anonymous_visit.recorded", "anonymous_visit", visit.id, actor, site.id, type=kind.key
     )
@@ -211,26 +253,26 @@ def void_anonymous_visit(
     """Undo an anonymous visit recorded by mistake (site managers, on its day, with a reason):
     it stops counting in the cash-up and the reports."""
     ensure_works_at(actor, site, managers_only=True)
-    reason = reason.strip()
-    if not reason:
-        raise InvalidInput("Say why the visit is voided.", fields={"reason": ["Give a reason."]})
+    reason = checked_reason(reason)
     stmt = select(AnonymousVisit).where(
         AnonymousVisit.id == visit_id, AnonymousVisit.site_id == site.id
     )
     visit = one_or_not_found(stmt, "No such visit.", code="visit_not_found", lock=True)
-    if visit.voided_at is not None:
-        raise RuleViolation("This visit is already voided.", code="already_voided")
-    now = now_or(now)
-    if visit.local_date != local_date(site, now):
-        raise RuleViolation(
-            "A visit can only be voided on the day it was made.", code="void_too_late"
-        )
-    visit.voided_at = now
-    visit.void_reason = reason[:200]
-    visit.voided_by_id = actor.id
+    mark_voided(site, visit, reason, actor=actor, now=now)
     db.session.flush()
     audit.record_on("anonymous_visit.voided", "anonymous_visit", visit.id, actor, site.id)
     return visit
+
+
+def session_parcels(session_id: int) -> list[AnonymousVisit]:
+    """A till session's anonymous visits, voided ones too, in the order they were given (for
+    its sheet, whose totals count them)."""
+    stmt = (
+        select(AnonymousVisit)
+        .where(AnonymousVisit.session_id == session_id)
+        .order_by(AnonymousVisit.visited_at, AnonymousVisit.id)
+    )
+    return list(db.session.scalars(stmt))
 
 
 def session_takings_rows(session_id: int) -> list[tuple[str, bool, int, int, int]]:

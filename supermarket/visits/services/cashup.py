@@ -27,8 +27,9 @@ from supermarket.members.models import FeeKind, FeeMethod, MembershipFee
 from supermarket.rows import one_or_not_found
 from supermarket.sites.calendar import local_date, now_or, site_today
 from supermarket.sites.models import Site
+from supermarket.visits.anonymous import AnonymousVisit
 from supermarket.visits.models import PaymentMethod, SiteSession, Visit
-from supermarket.visits.services.anonymous import session_takings_rows
+from supermarket.visits.services.anonymous import session_parcels, session_takings_rows
 
 MAX_CASH_PENCE = 10_000_000
 # The methods the cash-up counted when it closed (the session keeps them); the others are
@@ -385,6 +386,8 @@ class SessionSheet:
     session: SiteSession
     visits: list[Visit]
     takings: Takings
+    # Parcels given without registering in the session (its takings count them too).
+    parcels: list[AnonymousVisit] = field(default_factory=list)
 
 
 def session_sheet(site: Site, session_id: int, *, actor: User) -> SessionSheet:
@@ -399,7 +402,7 @@ def session_sheet(site: Site, session_id: int, *, actor: User) -> SessionSheet:
         )
     )
     audit.record_on("session.sheet_exported", "site_session", session.id, actor, site.id)
-    return SessionSheet(session, visits, as_cashed_up(session))
+    return SessionSheet(session, visits, as_cashed_up(session), session_parcels(session.id))
 
 
 def stale_session(site: Site, *, now: datetime | None = None) -> SiteSession | None:

@@ -30,7 +30,7 @@ from supermarket.members.models import Member
 from supermarket.members.services.access import proxy_for_checkin
 from supermarket.sites.calendar import local_date, now_or, offline_time_allowed
 from supermarket.sites.models import Site
-from supermarket.sites.settings import SiteSettings
+from supermarket.sites.settings import WEEKLY_SHOP, SiteSettings
 from supermarket.visits.models import (
     DEVICE_NOT_ENROLLED,
     Device,
@@ -372,6 +372,7 @@ def check_in(
         other_site=member.site_id != site.id,
         lines=len(draft.basket.lines),
         **_offline_audit(values),
+        **_kind_audit(values),
     )
     today = values["local_date"]
     counted = (today,) if values["visit_type"] in weekly_keys(settings) else ()
@@ -530,6 +531,14 @@ def _offline_audit(values: dict[str, Any]) -> dict[str, Any]:
         "device": values.get("offline_device"),
         "review": values.get("review_reason_code") or None,
     }
+
+
+def _kind_audit(values: dict[str, Any]) -> dict[str, Any]:
+    """The visit type when not the weekly shop, and the proxy who collected when one did: only
+    when present, so a weekly shop the member collected is audited as before."""
+    kind = {} if values["visit_type"] == WEEKLY_SHOP else {"visit_type": values["visit_type"]}
+    proxy = {} if values.get("proxy_id") is None else {"proxy_id": values["proxy_id"]}
+    return kind | proxy
 
 
 def _basket_rows(

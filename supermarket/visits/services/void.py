@@ -1,4 +1,5 @@
-"""Voiding a visit recorded by mistake: site managers, on the day, with a reason."""
+"""Voiding a visit recorded by mistake: site managers, on the day, with a reason (the same
+rules void a parcel given without registering: services.anonymous)."""
 
 from __future__ import annotations
 
@@ -14,6 +15,7 @@ from supermarket.extensions import db
 from supermarket.rows import one_or_not_found
 from supermarket.sites.calendar import local_date, now_or
 from supermarket.sites.models import Site
+from supermarket.visits.anonymous import AnonymousVisit
 from supermarket.visits.models import ReviewStatus, Visit
 from supermarket.visits.services import payments, stock_link
 
@@ -22,6 +24,37 @@ def get_visit(site: Site, visit_id: int, *, actor: User, lock: bool = False) -> 
     """A visit made at the site, for its staff only (404 otherwise)."""
     ensure_works_at(actor, site)
     return _visit(site, visit_id, lock=lock)
+
+
+def checked_reason(reason: str) -> str:
+    """The reason to void a visit or a parcel, which must be given."""
+    reason = reason.strip()
+    if not reason:
+        raise InvalidInput("Say why the visit is voided.", fields={"reason": ["Give a reason."]})
+    return reason
+
+
+def mark_voided(
+    site: Site,
+    visit: Visit | AnonymousVisit,
+    reason: str,
+    *,
+    actor: User,
+    now: datetime | None,
+) -> datetime:
+    """Mark a visit or a parcel voided, if not already and on the day it was made; returns
+    when (what else voiding undoes is the caller's)."""
+    if visit.voided_at is not None:
+        raise RuleViolation("This visit is already voided.", code="already_voided")
+    now = now_or(now)
+    if visit.local_date != local_date(site, now):
+        raise RuleViolation(
+            "A visit can only be voided on the day it was made.", code="void_too_late"
+        )
+    visit.voided_at = now
+    visit.void_reason = reason[:200]
+    visit.voided_by_id = actor.id
+    return now
 
 
 def _visit(site: Site, visit_id: int, *, lock: bool = False) -> Visit:
@@ -35,20 +68,9 @@ def void_visit(
     """Undo a visit recorded by mistake (site managers, on the day it was made, with a
     reason). It stops counting against the limit and any stock it took goes back."""
     ensure_works_at(actor, site, managers_only=True)
-    reason = reason.strip()
-    if not reason:
-        raise InvalidInput("Say why the visit is voided.", fields={"reason": ["Give a reason."]})
+    reason = checked_reason(reason)
     visit = _visit(site, visit_id, lock=True)
-    if visit.voided_at is not None:
-        raise RuleViolation("This visit is already voided.", code="already_voided")
-    now = now_or(now)
-    if visit.local_date != local_date(site, now):
-        raise RuleViolation(
-            "A visit can only be voided on the day it was made.", code="void_too_late"
-        )
-    visit.voided_at = now
-    visit.void_reason = reason[:200]
-    visit.voided_by_id = actor.id
+    now = mark_voided(site, visit, reason, actor=actor, now=now)
     if visit.review_status is not None:  # an offline check-in under review: voided settles it
         visit.review_status = ReviewStatus.VOIDED.value
         visit.reviewed_by_id, visit.reviewed_at = actor.id, now
