@@ -25,6 +25,7 @@ from supermarket.formatting import money, uk_date
 from supermarket.forms import commit_and_redirect, form_errors, pence
 from supermarket.members import services as members
 from supermarket.members.models import FeeMethod, Member
+from supermarket.members.views import _labels as member_page_labels
 from supermarket.members.views import _member_page
 from supermarket.sites.calendar import site_today
 from supermarket.visits.points import PointsEntry
@@ -35,6 +36,9 @@ bp = Blueprint("visit_payments", __name__, url_prefix="/members")
 
 # How many of a household's latest points changes its page lists.
 HISTORY_ROWS = 10
+
+# A refused fee shows the member's page again, with what the members pages give it.
+bp.context_processor(member_page_labels)
 
 
 @dataclass(frozen=True)
@@ -109,7 +113,8 @@ def payment_from_form(form: MultiDict[str, str]) -> Payment:
 def _fee_field(path: tuple[Any, ...]) -> str:
     """The box of a service's message: the payment's amount or reason, else the method."""
     last = str(path[-1]) if path else ""
-    return {"amount_pence": "fee_amount", "reason": "fee_reason"}.get(last, "fee_method")
+    boxes = {"amount_pence": "fee_amount", "reason": "fee_reason"}
+    return boxes.get(last, last if last in ("fee_amount", "fee_reason") else "fee_method")
 
 
 @bp.post("/<number>/membership-fee")
