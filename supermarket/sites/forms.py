@@ -144,7 +144,8 @@ def payment_settings_from_form(form: MultiDict[str, str]) -> dict[str, Any]:
     points["band_costs"] = {
         band.strip().lower(): "" if (count := whole(number)) is None else count
         for band, _, number in (
-            pair.partition("=") for pair in form.get("points_band_costs", "").replace(",", " ").split()
+            pair.partition("=")
+            for pair in form.get("points_band_costs", "").replace(",", " ").split()
         )
     }
     # Tier names may have spaces ("Large family"): the pairs are split by commas or lines,

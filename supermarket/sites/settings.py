@@ -423,7 +423,9 @@ class SiteSettingsSchema(Schema):
         # A tier named here but not a tier would quietly give the usual credit instead.
         strange = set(points.get("credit_by_tier", {})) - {t["name"] for t in tiers}
         if strange and not self.stored:
-            problems["credit_by_tier"] = [f"Not one of the site's tiers: {', '.join(sorted(strange))}."]
+            problems["credit_by_tier"] = [
+                f"Not one of the site's tiers: {', '.join(sorted(strange))}."
+            ]
         if problems:
             raise ValidationError({"points": problems})
 

@@ -50,9 +50,7 @@ def test_each_type_is_given_its_payment_model_on_its_card(client, site, manager,
         assert {t.payment_model for t in types} == {model}
 
 
-def test_the_membership_fee_and_the_points_scheme_are_set_on_the_page(
-    client, site, manager, login
-):
+def test_the_membership_fee_and_the_points_scheme_are_set_on_the_page(client, site, manager, login):
     login(manager)
     response = submit(
         client,
@@ -96,7 +94,11 @@ def test_the_membership_fee_and_the_points_scheme_are_set_on_the_page(
         ({"points_band_costs": "purple=3"}, "points_band_costs", "Unknown band: purple."),
         ({"points_band_costs": "red=-2"}, "points_band_costs", "cost in points"),
         ({"points_credit_by_tier": "Huge=50"}, "points_credit_by_tier", "tiers: Huge."),
-        ({"type_0_payment_model": "barter"}, "type_0_payment_model", "Type 1: choose how the visit is paid."),
+        (
+            {"type_0_payment_model": "barter"},
+            "type_0_payment_model",
+            "Type 1: choose how the visit is paid.",
+        ),
     ],
 )
 def test_a_bad_payment_setting_is_refused_beside_its_box_and_nothing_changes(
