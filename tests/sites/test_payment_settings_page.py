@@ -126,3 +126,14 @@ def test_a_bad_payment_setting_is_refused_beside_its_box_and_nothing_changes(
     if box != "type_0_payment_model" and box != "membership_fee_period":
         assert kept[box] == changes[box]
     assert kept["membership_fee_pence"] == data["membership_fee_pence"]
+
+
+def test_the_api_refuses_band_costs_and_tier_credits_naming_neither(
+    client, site, manager, token_for
+):
+    body = {"points": {"band_costs": {"purple": 2}, "credit_by_tier": {"Huge": 40}}}
+    response = client.patch("/api/v1/sites/epping/settings", json=body, headers=token_for(manager))
+    assert response.status_code == 422
+    assert "points" in str(response.json)
+    assert "Unknown band: purple." in str(response.json)
+    assert "Not one of the site's tiers: Huge." in str(response.json)
