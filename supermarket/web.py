@@ -194,6 +194,7 @@ def register_blueprints(app: Flask) -> None:
     from supermarket.visits.api_anonymous import bp as anonymous_visits_api
     from supermarket.visits.views import bp as visits_views
     from supermarket.visits.views_anonymous import bp as anonymous_visits_views
+    from supermarket.visits.views_payments import bp as visit_payments_views
 
     for blueprint in (
         auth_views,
@@ -211,6 +212,7 @@ def register_blueprints(app: Flask) -> None:
         visits_api,
         anonymous_visits_views,
         anonymous_visits_api,
+        visit_payments_views,
         offline_views,
         offline_api,
         reporting_views,

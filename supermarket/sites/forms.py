@@ -115,6 +115,7 @@ def settings_from_form(form: MultiDict[str, str]) -> dict[str, Any]:
         )
     data["tiers"] = tiers
     data["visit_types"] = visit_types_from_form(form)
+    data.update(payment_settings_from_form(form))
     data["school_holidays"] = [
         {
             "name": form.get(f"holiday_{i}_name", "").strip(),
@@ -123,6 +124,46 @@ def settings_from_form(form: MultiDict[str, str]) -> dict[str, Any]:
         }
         for i in _holiday_rows(form)
     ]
+    return data
+
+
+def payment_settings_from_form(form: MultiDict[str, str]) -> dict[str, Any]:
+    """The membership fee and the points scheme from their boxes. A page without them (an
+    older form still open) leaves them out, and they keep their value."""
+    data: dict[str, Any] = {}
+    if "membership_fee_pence" in form:
+        fee = pence(form.get("membership_fee_pence", ""))
+        data["membership_fee_pence"] = "" if fee is None else fee
+        data["membership_fee_period"] = form.get("membership_fee_period", "annual")
+    if "points_credit" not in form:
+        return data
+    points: dict[str, Any] = {}
+    for name in ("credit", "item_cost", "carry_over_cap"):
+        value = whole(form.get(f"points_{name}", ""))
+        points[name] = "" if value is None else value
+    points["band_costs"] = {
+        band.strip().lower(): "" if (count := whole(number)) is None else count
+        for band, _, number in (
+            pair.partition("=")
+            for pair in form.get("points_band_costs", "").replace(",", " ").split()
+        )
+    }
+    # Tier names may have spaces ("Large family"): the pairs are split by commas or lines,
+    # and a name typed in another case is the tier's own.
+    tiers = {
+        form.get(f"tier_{i}_name", "").strip().lower(): form.get(f"tier_{i}_name", "").strip()
+        for i in posted_rows(form, "tier")
+    }
+    credits: dict[str, Any] = {}
+    for pair in re.split(r"[,;\n]", form.get("points_credit_by_tier", "")):
+        if not pair.strip():
+            continue
+        name, _, number = pair.partition("=")
+        name = " ".join(name.split())
+        count = whole(number)
+        credits[tiers.get(name.lower(), name)] = "" if count is None else count
+    points["credit_by_tier"] = credits
+    data["points"] = points
     return data
 
 
@@ -255,6 +296,14 @@ SETTINGS_SHOWN: dict[str, Shown] = {
     "visit_types.fee_pence": Shown("a fee (or leave it empty for the site's fee)", **MONEY),
     "visit_types.parcel": Shown("the parcel's description"),
     "visit_types.band_limits": Shown("each band's allowance, as red=1 blue=4"),
+    "visit_types.payment_model": Shown("how the visit is paid", choice=True),
+    "membership_fee_pence": Shown("a membership fee", **MONEY),
+    "membership_fee_period": Shown("how long a membership fee covers", choice=True),
+    "points_credit": Shown("the points given at each visit"),
+    "points_credit_by_tier": Shown("each tier's points, as Plus=40, Large family=30"),
+    "points_item_cost": Shown("the points an item costs"),
+    "points_band_costs": Shown("each band's cost in points, as red=3 blue=1"),
+    "points_carry_over_cap": Shown("the most points carried over"),
     "school_holidays.name": Shown("the holiday's name"),
     "school_holidays.start": Shown("the first day, as a date"),
     "school_holidays.end": Shown("the last day, as a date"),
@@ -281,6 +330,8 @@ def settings_errors(
         return None
 
     def field(path: Path) -> str:
+        if len(path) >= 2 and path[0] == "points":
+            return f"points_{path[1]}"
         found = row(path)
         if found is None or len(path) < 3:
             return str(path[0]) if path else "_"

@@ -401,14 +401,33 @@ class SiteSettingsSchema(Schema):
             if unknown:
                 raise ValidationError(f"Unknown band: {', '.join(sorted(unknown))}.", "tiers")
         self._check_visit_types(data.get("visit_types") or [], names, data)
-        unknown_costs = set((data.get("points") or {}).get("band_costs", {})) - names
-        if unknown_costs:
-            raise ValidationError(f"Unknown band: {', '.join(sorted(unknown_costs))}.", "points")
+        self._check_points(data.get("points") or {}, names, data.get("tiers") or [])
         if "postcode" in data.get("eligibility_routes", []) and not data.get("catchment"):
             raise ValidationError(
                 "List the catchment postcode districts to accept the postcode route.",
                 "catchment",
             )
+
+    # Settings as stored are loaded without the checks on names that only input needs.
+    stored = False
+
+    def _check_points(
+        self, points: dict[str, Any], bands: set[str], tiers: list[dict[str, Any]]
+    ) -> None:
+        """Band costs name the site's bands and tier credits its tiers, each refused beside
+        its own setting (`points.band_costs`, `points.credit_by_tier`)."""
+        problems: dict[str, list[str]] = {}
+        unknown = set(points.get("band_costs", {})) - bands
+        if unknown:
+            problems["band_costs"] = [f"Unknown band: {', '.join(sorted(unknown))}."]
+        # A tier named here but not a tier would quietly give the usual credit instead.
+        strange = set(points.get("credit_by_tier", {})) - {t["name"] for t in tiers}
+        if strange and not self.stored:
+            problems["credit_by_tier"] = [
+                f"Not one of the site's tiers: {', '.join(sorted(strange))}."
+            ]
+        if problems:
+            raise ValidationError({"points": problems})
 
     @staticmethod
     def _check_visit_types(
@@ -468,7 +487,10 @@ class SiteSettingsSchema(Schema):
 
 
 class StoredSiteSettingsSchema(SiteSettingsSchema):
-    """Settings as stored: the list bounds, which apply to input, are left out."""
+    """Settings as stored: the list bounds, which apply to input, are left out (and the
+    tiers points are credited by are not checked: a renamed tier's credit is only unused)."""
+
+    stored = True
 
     def __init__(self, **kwargs: Any) -> None:
         super().__init__(**kwargs)

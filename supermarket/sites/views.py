@@ -32,6 +32,8 @@ from supermarket.sites.forms import (
 from supermarket.sites.settings import (
     ELIGIBILITY_ROUTES,
     FREQUENCIES,
+    MEMBERSHIP_FEE_PERIODS,
+    PAYMENT_MODELS,
     PROGRAMME_VISIT_TYPES,
     SiteSettingsSchema,
 )
@@ -139,6 +141,8 @@ def settings(code: str) -> ResponseReturnValue:
         ),
         programme_types=[t for t in PROGRAMME_VISIT_TYPES if values.visit_type(t.key) is None],
         frequencies=FREQUENCIES,
+        payment_models=PAYMENT_MODELS,
+        fee_periods=MEMBERSHIP_FEE_PERIODS,
         holiday_rows=row_count(
             len(values.school_holidays),
             len(posted_rows(request.form, "holiday")),
