@@ -12,6 +12,7 @@ from sqlalchemy import select
 from supermarket.extensions import db
 from supermarket.members.models import Member
 from supermarket.members.services import importing as importer
+from tests.conftest import csrf_token
 
 INCLUSIVE = {
     "eligibility_routes": ["self_declared", "no_fixed_abode"],
@@ -157,3 +158,36 @@ def test_a_possible_duplicate_on_what_is_known_is_a_warning_in_the_desks_words(
 def test_the_template_names_the_new_columns():
     assert {"age_band", "care_of"} <= set(importer.COLUMN_NAMES)
     assert "no_fixed_abode" in importer.template_csv() or "age_band" in importer.template_csv()
+
+
+def test_the_import_page_lists_the_warnings_to_check(staff_pair, make_member, login, client):
+    site, _, manager = staff_pair(settings=INCLUSIVE)
+    make_member(site, manager, first_name="Sam", last_name="Okoro", date_of_birth="1975-05-05")
+    db.session.commit()
+    login(manager)
+    text = _csv(
+        {
+            "first_name": "Sam",
+            "last_name": "Okoro",
+            "date_of_birth": "05/05/1975",
+            "eligibility_route": "nfa",
+        },
+    )
+    token = csrf_token(client, "/members/import")
+    response = client.post(
+        "/members/import",
+        data={
+            "file": (io.BytesIO(text.encode()), "members.csv"),
+            "mode": "all",
+            "dry_run": "on",
+            "csrf_token": token,
+        },
+        content_type="multipart/form-data",
+    )
+    html = response.get_data(as_text=True)
+    assert response.status_code == 200
+    assert "1 of 1 rows would be imported" in html
+    assert "duplicates checked on what is known only" in html
+    assert "Possible duplicates to check" in html
+    assert "Line 2: Member " in html
+    assert "same surname and date of birth" in html
