@@ -242,3 +242,19 @@ def test_a_proxy_collecting_offline_is_kept_with_the_visit(site16, api):
     visit = db.session.scalar(select(Visit).where(Visit.member_id == member.id))
     assert visit.proxy_id == proxy.id
     assert visit.visit_type == "weekly_shop"
+
+
+def test_a_proxy_removed_since_the_roster_is_marked_for_review_offline_refused_online(site16, api):
+    member = site16.member()
+    proxy = _proxy(site16, member, "Jo Bloggs", "neighbour")
+    access.remove_proxy(member, proxy.id, actor=site16.manager)
+    db.session.commit()
+    body = {"membership_number": member.membership_number, "proxy": proxy.id}
+    online = _check_in(api, site16, body)
+    assert online.status_code == 422
+    assert "proxy" in online.json["error"]["fields"]
+    offline = _check_in(api, site16, {**body, "offline": _offline(site16.tablet())})
+    assert offline.status_code == 201, offline.json
+    assert offline.json["proxy"] is None
+    assert offline.json["review"]["reason_code"] == "proxy_not_found"
+    assert "no longer names" in offline.json["review"]["reason"]
