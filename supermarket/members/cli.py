@@ -109,6 +109,8 @@ def import_command(
         click.echo(f"Every problem is listed in {errors_path}")
     if report.member_elsewhere:
         click.echo(f"{report.member_elsewhere} households may already be members at another site.")
+    for warning in report.warnings[:20]:
+        click.echo(f"  line {warning.line}: {warning.problem}")
     click.echo(report.summary)
     if not report.ok:
         raise SystemExit(1)

@@ -74,6 +74,30 @@ class RosterTierOut(Schema):
     fee_pence = fields.Integer()
 
 
+class RosterVisitTypeOut(Schema):
+    """One of the site's visit types, for the tablet's choices; its limits are checked by the
+    server when the check-in syncs (the roster holds no visits by type)."""
+
+    key = fields.String()
+    label = fields.String()
+    parcel = fields.String(metadata={"description": "Non-empty: a fixed parcel, no basket"})
+    fee_pence = fields.Integer(
+        allow_none=True, metadata={"description": "null: the member's own fee"}
+    )
+    payment_model = fields.String()
+    members_only = fields.Boolean()
+    counts_toward_weekly = fields.Boolean()
+    band_limits = fields.Dict(keys=fields.String(), values=fields.Integer())
+
+
+class RosterProxyOut(Schema):
+    """Someone the member named to collect for them (no phone number)."""
+
+    id = fields.Integer(metadata={"description": "Send it as `proxy` with the check-in"})
+    name = fields.String()
+    relationship = fields.String()
+
+
 class RosterSiteOut(Schema):
     code = fields.String()
     name = fields.String()
@@ -86,6 +110,15 @@ class RosterSiteOut(Schema):
     )
     bands = fields.List(fields.Nested(RosterBandOut))
     tiers = fields.List(fields.Nested(RosterTierOut))
+    eligibility_routes = fields.List(fields.String())
+    postcode_optional_routes = fields.List(
+        fields.String(), metadata={"description": "Routes that register with no postcode"}
+    )
+    date_of_birth_optional = fields.Boolean(
+        metadata={"description": "Whether an age band may be given instead of the date of birth"}
+    )
+    age_bands = fields.List(fields.String())
+    visit_types = fields.List(fields.Nested(RosterVisitTypeOut))
 
 
 class RosterMemberOut(Schema):
@@ -105,6 +138,7 @@ class RosterMemberOut(Schema):
     visits_left_this_week = fields.Integer()
     next_visit_from = fields.Date(allow_none=True)
     survey_due = fields.Boolean()
+    proxies = fields.List(fields.Nested(RosterProxyOut))
 
 
 class RosterOut(Schema):

@@ -30,6 +30,7 @@ from supermarket.extensions import db
 from supermarket.members.identifiers import display_number
 from supermarket.members.models import Member, MemberStatus
 from supermarket.models import utcnow
+from supermarket.offline.roster_extras import proxies_by_member, site_extras
 from supermarket.sites.calendar import site_today
 from supermarket.sites.models import Site
 from supermarket.sites.settings import SiteSettings
@@ -161,6 +162,7 @@ def _site_part(site: Site, settings: SiteSettings) -> dict[str, Any]:
         "tiers": [
             {"name": t.name, "min_people": t.min_people, "fee_pence": t.fee_pence} for t in tiers
         ],
+        **site_extras(settings),  # issue 16: routes, age bands, visit types
     }
 
 
@@ -248,6 +250,7 @@ def roster(
     survey_due = {item.member.id for item in list_due(site, today, actor=actor)} if kept else set()
 
     members = []
+    proxies = proxies_by_member(r.id for r in kept)
     flat_fee = settings.visit_types[0].payment_model == "flat_fee"  # issue 16 (payments)
     for r in kept:
         people = r.adults + r.children_0_4 + r.children_5_11 + r.children_12_17
@@ -269,6 +272,7 @@ def roster(
                 "visits_left_this_week": state.left,
                 "next_visit_from": state.next_visit_from,
                 "survey_due": r.id in survey_due,
+                "proxies": proxies.get(r.id, []),
             }
         )
     audit.record_on(

@@ -425,7 +425,7 @@ def test_import_page_refuses_a_mixed_file_and_a_doubled_column_naming_them(
     doubled = (head + ",Surname\r\n" + example + ",Lee\r\n").encode()
     for data, message in (
         (mixed, "line 4 is not UTF-8 text"),
-        (doubled, "columns 2 (&#34;last_name&#34;) and 23 (&#34;Surname&#34;) both give last_name"),
+        (doubled, "columns 2 (&#34;last_name&#34;) and 25 (&#34;Surname&#34;) both give last_name"),
     ):
         response = client.post(
             "/members/import",

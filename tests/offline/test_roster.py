@@ -150,6 +150,7 @@ def test_the_roster_holds_no_personal_data_beyond_the_panels(app, desk):
         "visits_left_this_week",
         "next_visit_from",
         "survey_due",
+        "proxies",  # issue 16: who may collect (id, name, relationship; never a phone)
     }
     assert entry["display_name"] == f"Tasha {member.last_name}"
     assert entry["household_size"] == 4

@@ -153,6 +153,7 @@ def add_proxy(member: Member, data: NewProxy, *, actor: User) -> MemberProxy:
         added_by_id=actor.id,
     )
     db.session.add(proxy)
+    member.updated_at = utcnow()  # the tablets' roster changes with it
     db.session.flush()
     audited.on_member("member.proxy_added", member, actor, member.site_id, proxy=proxy.id)
     return proxy
@@ -164,6 +165,7 @@ def remove_proxy(member: Member, proxy_id: int, *, actor: User) -> None:
     ensure_works_at(actor, member.site, hidden_as="member")
     proxy = proxy_of(member, proxy_id)
     db.session.delete(proxy)
+    member.updated_at = utcnow()  # the tablets' roster changes with it
     db.session.flush()
     audited.on_member("member.proxy_removed", member, actor, member.site_id, proxy=proxy_id)
 

@@ -458,9 +458,22 @@
     }).slice(0, 20);
   }
 
+  // The site's visit types the roster carries (issue 16); the weekly shop when it has none.
+  function visitTypes() {
+    var types = (roster && roster.site && roster.site.visit_types) || [];
+    return types.length ? types : [{ key: "weekly_shop", label: "Weekly shop", parcel: "", fee_pence: null }];
+  }
+
+  // Whether a queued check-in counts against the weekly shop's limit on this tablet.
+  function countsWeekly(item) {
+    var key = item.body && item.body.visit_type;
+    if (!key || key === "weekly_shop") { return true; }
+    return visitTypes().some(function (t) { return t.key === key && t.counts_toward_weekly; });
+  }
+
   function queuedFor(number) {
     return all().then(function (items) {
-      return items.filter(function (i) { return normalise(i.number) === normalise(number); }).length;
+      return items.filter(function (i) { return normalise(i.number) === normalise(number) && countsWeekly(i); }).length;
     });
   }
 
@@ -511,6 +524,8 @@
     return true;
   }
 
+  function proxyLabel(x) { return x.relationship ? x.name + " (" + x.relationship + ")" : x.name; }
+
   function offlinePanel(m, desk) {
     queuedFor(m.membership_number).then(function (queued) {
       var site = (roster && roster.site) || {};
@@ -530,23 +545,63 @@
       var note = "Offline: from the member list on this tablet; the server will confirm.";
       if (left === 0 || m.status !== "active") { note += " The server will mark this visit for the manager to review."; }
       section.appendChild(el("p", { "class": "offline-note" }, note));
+      var proxies = m.proxies || [];
+      if (proxies.length) {
+        section.appendChild(el("p", { "class": "may-collect" }, "May collect: " + proxies.map(proxyLabel).join(", ")));
+      }
+      // Visit types (where the site has more than one): the tablet holds no visits by type,
+      // so a type's own limit is checked by the server when the check-in syncs.
+      var types = visitTypes();
+      var chosen = types[0];
+      var typeNote = el("p", { "class": "offline-note offline-type-note", hidden: "" },
+        "This visit type's limit is checked when back online.");
+      if (types.length > 1) {
+        var kinds = el("fieldset", { "class": "visit-type", id: "offline-visit-type" });
+        kinds.appendChild(el("legend", {}, "What is this visit?"));
+        var choices = el("div", { "class": "reasons type-choices" });
+        types.forEach(function (t, i) {
+          var id = "offline-type-" + String(t.key).replace(/[^a-z0-9_]/gi, "");
+          var radio = el("input", { type: "radio", name: "offline_visit_type", id: id, value: t.key });
+          if (i === 0) { radio.checked = true; }
+          radio.addEventListener("change", function () { chosen = t; showType(); });
+          choices.appendChild(radio);
+          var label = el("label", { "for": id }, t.label);
+          label.appendChild(el("span", { "class": "hint" }, t.key === "weekly_shop"
+            ? (left === 1 ? "1 visit" : left + " visits") + " left this week"
+            : "checked when back online" + (t.parcel ? " · fixed parcel: no basket" : "")));
+          choices.appendChild(label);
+        });
+        kinds.appendChild(choices);
+        section.appendChild(kinds);
+        section.appendChild(typeNote);
+      }
       var inputs = {};
+      var bandLabels = {};
+      var bandRows = [];
       var allowance = m.allowance || {};
       Object.keys(allowance).forEach(function (band) {
         var row = el("div", { "class": "field" });
         var id = "offline-band-" + band.replace(/[^a-z0-9_]/gi, "");
-        var max = allowance[band];
-        row.appendChild(el("label", { "for": id }, band.charAt(0).toUpperCase() + band.slice(1) +
-          (max === null || max === undefined ? " (not counted)" : " (up to " + max + ")")));
+        bandLabels[band] = el("label", { "for": id });
+        row.appendChild(bandLabels[band]);
         var input = el("input", { id: id, inputmode: "numeric", autocomplete: "off", "class": "count" });
         inputs[band] = input;
         row.appendChild(input);
+        bandRows.push(row);
         section.appendChild(row);
       });
+      var parcelNote = el("p", { "class": "offline-parcel", hidden: "" });
+      section.appendChild(parcelNote);
       var method = null;
-      if (fee > 0) {
+      var feeOf = function (t) {
+        if (!t || t.key === "weekly_shop") { return fee; }
+        if (t.payment_model && t.payment_model !== "flat_fee") { return 0; }
+        return typeof t.fee_pence === "number" ? t.fee_pence : fee;
+      };
+      var anyFee = types.some(function (t) { return feeOf(t) > 0; });
+      if (anyFee) {
         var pay = el("fieldset", { "class": "payment" });
-        pay.appendChild(el("legend", {}, "Fee " + money(fee)));
+        pay.appendChild(el("legend", {}, "Fee " + money(feeOf(chosen))));
         var choice = el("div", { "class": "segmented", role: "radiogroup", "aria-label": "Payment" });
         ["cash", "card"].forEach(function (value, i) {
           var id = "offline-pay-" + value;
@@ -559,6 +614,45 @@
         section.appendChild(pay);
         method = pay;
       }
+      var proxyPick = null;
+      if (proxies.length) {
+        proxyPick = el("fieldset", { "class": "proxy", id: "offline-proxy" });
+        proxyPick.appendChild(el("legend", {}, "Who is collecting?"));
+        var whoChoices = el("div", { "class": "reasons" });
+        [{ id: "", label: first }].concat(proxies.map(function (x) {
+          return { id: String(x.id), label: "Proxy: " + proxyLabel(x) };
+        })).forEach(function (x, i) {
+          var id = "offline-proxy-" + (x.id || "member");
+          var radio = el("input", { type: "radio", name: "offline_proxy", id: id, value: x.id });
+          if (i === 0) { radio.checked = true; }
+          whoChoices.appendChild(radio);
+          whoChoices.appendChild(el("label", { "for": id }, x.label));
+        });
+        proxyPick.appendChild(whoChoices);
+        section.appendChild(proxyPick);
+      }
+      // What the chosen type allows: its band limits, a fixed parcel's description, its fee.
+      function showType() {
+        var weekly = !chosen || chosen.key === "weekly_shop";
+        var limits = (!weekly && chosen.band_limits) || {};
+        Object.keys(allowance).forEach(function (band) {
+          var max = allowance[band];
+          if (max !== null && max !== undefined && band in limits) { max = limits[band]; }
+          bandLabels[band].textContent = band.charAt(0).toUpperCase() + band.slice(1) +
+            (max === null || max === undefined ? " (not counted)" : " (up to " + max + ")");
+        });
+        var parcel = !weekly && chosen.parcel;
+        bandRows.forEach(function (row) { row.hidden = !!parcel; });
+        parcelNote.hidden = !parcel;
+        parcelNote.textContent = parcel ? chosen.label + ": " + chosen.parcel + " (a fixed parcel, no basket)." : "";
+        typeNote.hidden = weekly;
+        if (method) {
+          var due = feeOf(chosen);
+          method.hidden = due <= 0;
+          method.querySelector("legend").textContent = "Fee " + money(due);
+        }
+      }
+      showType();
       var error = el("p", { "class": "problem", role: "alert", hidden: "" });
       section.appendChild(error);
       var button = el("button", { type: "button", "class": "button primary big block" }, "Check in " + first);
@@ -574,9 +668,16 @@
           if (parseInt(text, 10)) { basket[band] = parseInt(text, 10); }
         });
         if (bad) { error.textContent = "Not checked in yet: the counts are whole numbers."; error.hidden = false; return; }
-        var body = { membership_number: m.membership_number, basket: basket, lines: [] };
-        if (method) {
-          body.payment = { method: method.querySelector("input:checked").value, amount_pence: fee, reason: "" };
+        var parcel = chosen && chosen.key !== "weekly_shop" && chosen.parcel;
+        var body = { membership_number: m.membership_number, basket: parcel ? {} : basket, lines: [] };
+        if (types.length > 1) { body.visit_type = chosen.key; }
+        if (proxyPick) {
+          var who = proxyPick.querySelector("input:checked");
+          if (who && who.value) { body.proxy = parseInt(who.value, 10); }
+        }
+        var due = feeOf(chosen);
+        if (method && due > 0) {
+          body.payment = { method: method.querySelector("input:checked").value, amount_pence: due, reason: "" };
         }
         button.disabled = true;
         record(desk.api, body, key, true).then(function () {
@@ -668,6 +769,30 @@
     return { allowance: allowance, fee: tier ? tier.fee_pence : (site.fee_pence || 0) };
   }
 
+  // What the registration may leave out, from the member list's site settings (issue 16).
+  function inclusive() {
+    var site = (roster && roster.site) || {};
+    return { dobOptional: site.date_of_birth_optional === true, noPostcode: site.postcode_optional_routes || [],
+      ageBands: site.age_bands || [] };
+  }
+
+  // Show the age band and "care of" fields where the site allows them.
+  function fitRegisterForm(form) {
+    var rules = inclusive();
+    var bandField = document.getElementById("or-age_band-field");
+    var select = form.elements.age_band;
+    if (bandField && select) {
+      bandField.hidden = !rules.dobOptional;
+      if (select.options.length <= 1) {
+        rules.ageBands.forEach(function (band) { select.appendChild(el("option", { value: band }, band)); });
+      }
+    }
+    var careOf = document.getElementById("or-care_of-field");
+    if (careOf) { careOf.hidden = !rules.noPostcode.length; }
+    var optional = document.getElementById("or-postcode-optional");
+    if (optional) { optional.hidden = !rules.noPostcode.length; }
+  }
+
   function registerAllowed() {
     return offline() && roster && roster.site && roster.site.offline_registration === true &&
       !(roster.expires_at && Date.parse(roster.expires_at) <= Date.now());
@@ -717,6 +842,7 @@
     var key = null;
     open.addEventListener("click", function () {
       key = newKey(); // made now, kept with the registration until the server has it
+      fitRegisterForm(form);
       form.hidden = false;
       open.hidden = true;
       doneBox.innerHTML = "";
@@ -737,8 +863,12 @@
       };
       var problem = "";
       if (!value("first_name") || !value("last_name")) { problem = "Enter the first name and surname."; }
-      else if (!/^\d{4}-\d{2}-\d{2}$/.test(value("date_of_birth"))) { problem = "Enter the date of birth."; }
-      else if (!value("postcode")) { problem = "Enter the postcode."; }
+      else if (value("date_of_birth") && value("age_band")) { problem = "Give the date of birth or the age band, not both."; }
+      else if (value("date_of_birth") && !/^\d{4}-\d{2}-\d{2}$/.test(value("date_of_birth"))) { problem = "Enter the date of birth."; }
+      else if (!value("date_of_birth") && !(inclusive().dobOptional && value("age_band"))) {
+        problem = inclusive().dobOptional ? "Enter the date of birth, or choose an age band." : "Enter the date of birth.";
+      }
+      else if (!value("postcode") && inclusive().noPostcode.indexOf(value("route")) === -1) { problem = "Enter the postcode."; }
       else if (Object.keys(household).some(function (k) { return household[k] === null; })) {
         problem = "The household counts are whole numbers (at least 1 adult).";
       } else if (!form.elements.privacy_notice_given.checked) {
@@ -754,12 +884,16 @@
       var recordedAt = new Date().toISOString();
       var body = {
         first_name: value("first_name"), last_name: value("last_name"),
-        date_of_birth: value("date_of_birth"), postcode: value("postcode").toUpperCase(),
         phone: null, email: null, household: household, eligibility: eligibility,
         dietary: [], dietary_notes: "",
         consents: { privacy_notice_given: true, survey: false, contact: false },
         offline: { recorded_at: recordedAt, device: device(), provisional_number: provisional },
       };
+      // Left out when not given (no fixed abode, an age band instead): the server checks.
+      if (value("date_of_birth")) { body.date_of_birth = value("date_of_birth"); }
+      else { body.age_band = value("age_band"); }
+      if (value("postcode")) { body.postcode = value("postcode").toUpperCase(); }
+      if (value("care_of")) { body.care_of = value("care_of"); }
       if (joiningFee > 0) { body.joining_fee = { method: value("joining_fee") || "cash" }; }
       var name = body.first_name + " " + body.last_name;
       var item = {

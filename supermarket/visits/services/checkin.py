@@ -27,7 +27,6 @@ from supermarket.extensions import db
 from supermarket.members import services as members
 from supermarket.members.identifiers import normalise_membership_number
 from supermarket.members.models import Member
-from supermarket.members.services.access import proxy_for_checkin
 from supermarket.sites.calendar import local_date, now_or, offline_time_allowed
 from supermarket.sites.models import Site
 from supermarket.sites.settings import WEEKLY_SHOP, SiteSettings
@@ -49,6 +48,7 @@ from supermarket.visits.services.allowance import (
     savings,
 )
 from supermarket.visits.services.dates import week_key
+from supermarket.visits.services.offline_proxy import checkin_proxy
 from supermarket.visits.services.requests import (
     CheckInRequest,
     Offline,
@@ -484,7 +484,10 @@ def build_visit(
         "actor_id": actor.id,
     }
     if request.proxy_id is not None:
-        values["proxy_id"] = proxy_for_checkin(member, request.proxy_id).id
+        values["proxy_id"], refused = checkin_proxy(
+            member, request.proxy_id, offline=offline is not None
+        )
+        review = review or refused
     if offline is not None:
         _mark_offline(values, offline, review, problems)
     return Draft(values, basket, state, problems, overridden, settled)

@@ -16,6 +16,7 @@ from supermarket.members import rules
 from supermarket.members.matching import match_key
 from supermarket.members.models import Member
 from supermarket.members.services.importing.insert import Places, insert_rows
+from supermarket.members.services.importing.limited import LimitedChecks
 from supermarket.members.services.importing.report import KEEP_ERRORS, ImportReport, RowError
 from supermarket.members.services.importing.rows import Problem, Row, RowReader
 from supermarket.members.services.lookup import OPEN_STATUSES, places_taken
@@ -47,6 +48,7 @@ class Batches:
         self.places = Places(places_taken(site))
         self.inserting = True
         self.reader = RowReader(site, self.settings, self.today)
+        self.limited = LimitedChecks(site, report)
 
     def read(self, line: int, cells: dict[str, str]) -> None:
         """Check one row and, if it is good, add it to the batch."""
@@ -79,6 +81,10 @@ class Batches:
         row.keys = rules.household_keys(
             data.first_name, data.last_name, data.date_of_birth, data.postcode, self.key
         )
+        if data.date_of_birth is None or data.postcode is None:
+            self.limited.check(row)
+            self._append(row)
+            return
         triple = (row.keys.last_name_key, data.date_of_birth, data.postcode)
         earlier = self.seen.get(triple)
         if earlier is not None:
@@ -92,6 +98,9 @@ class Batches:
             self.bad_row()
             return
         self.seen[triple] = row.line
+        self._append(row)
+
+    def _append(self, row: Row) -> None:
         self.batch.append(row)
         if len(self.batch) >= BATCH:
             self.flush()
@@ -119,7 +128,8 @@ class Batches:
     def _without_existing(self, rows: list[Row]) -> list[Row]:
         # Looked up by postcode, which few households share (an index on site and postcode),
         # not by surname: common surnames would fetch most of a large site for every batch.
-        postcodes = {row.data.postcode for row in rows}
+        # Rows without a date of birth or postcode were checked on what is known (limited).
+        postcodes = {row.data.postcode for row in rows if row.keys.match_hash is not None}
         existing = {
             (last, born, postcode): number
             for last, born, postcode, number in db.session.execute(
@@ -138,6 +148,9 @@ class Batches:
         }
         kept = []
         for row in rows:
+            if row.keys.match_hash is None:
+                kept.append(row)
+                continue
             number = existing.get(
                 (row.keys.last_name_key, row.data.date_of_birth, row.data.postcode)
             )

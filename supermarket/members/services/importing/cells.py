@@ -22,6 +22,9 @@ _ROUTES = {
     "benefit": "benefits",
     "postcode": "postcode",
     "catchment": "postcode",
+    "no_fixed_abode": "no_fixed_abode",
+    "no_fixed_address": "no_fixed_abode",
+    "nfa": "no_fixed_abode",
 }
 _EXCEL_EPOCH = date(1899, 12, 30)
 _DAY_FIRST = re.compile(r"(\d{1,2})[/.\-](\d{1,2})[/.\-](\d{4})")

@@ -21,15 +21,24 @@ _SEPARATORS = re.compile(r"[\s\-/]+")
 COLUMNS: tuple[tuple[str, bool, str], ...] = (
     ("first_name", True, "First name of the household's lead person, any script."),
     ("last_name", True, "Surname."),
-    ("date_of_birth", True, "Date of birth: 12/04/1988 (day first) or 1988-04-12."),
-    ("postcode", True, "UK postcode, any spacing or case: cm201ab."),
+    (
+        "date_of_birth",
+        True,
+        "Date of birth: 12/04/1988 (day first) or 1988-04-12; empty with an age band where "
+        "the site allows it.",
+    ),
+    ("postcode", True, "UK postcode, any spacing or case: cm201ab; empty for no_fixed_abode."),
     ("phone", False, "Phone number."),
     ("email", False, "Email address."),
     ("adults", True, "Number of adults, 1 to 20."),
     ("children_0_4", False, "Children aged 0 to 4 (empty means 0)."),
     ("children_5_11", False, "Children aged 5 to 11."),
     ("children_12_17", False, "Children aged 12 to 17."),
-    ("eligibility_route", True, "self_declared, referral, benefits or postcode."),
+    (
+        "eligibility_route",
+        True,
+        "self_declared, referral, benefits, postcode or no_fixed_abode (where the site takes it).",
+    ),
     ("referral_agency", False, "For referrals: the agency's name (required then)."),
     ("referral_reference", False, "For referrals: the agency's reference."),
     ("benefit", False, "For the benefits route: which benefit (no documents)."),
@@ -38,6 +47,13 @@ COLUMNS: tuple[tuple[str, bool, str], ...] = (
     ("privacy_notice_given", True, "yes: the member was given the privacy notice."),
     ("survey_consent", False, "yes if they agreed to answer the food survey."),
     ("contact_consent", False, "yes if they agreed to be contacted."),
+    (
+        "age_band",
+        False,
+        "Instead of a date of birth, where the site allows it: 16-24, 25-34, 35-44, 45-54, "
+        "55-64, 65-74 or 75+.",
+    ),
+    ("care_of", False, "For no fixed address: where they can be reached (a day centre)."),
     ("joined_on", False, "When they joined (default: today)."),
     ("expires_on", False, "When the membership ends (default: joined + the site's term)."),
     ("notes", False, "Notes for the site's staff."),
@@ -64,6 +80,8 @@ _ALIASES = {
     "contact": "contact_consent",
     "joined": "joined_on",
     "expires": "expires_on",
+    "care_of_address": "care_of",
+    "c_o": "care_of",
 }
 
 
@@ -89,6 +107,8 @@ def template_csv() -> str:
         "yes",
         "yes",
         "no",
+        "",
+        "",
         "",
         "",
         "",

@@ -39,6 +39,10 @@ class ImportReport:
     member_elsewhere: int = 0
     error_count: int = 0
     errors: list[RowError] = field(default_factory=list)
+    # Rows without a date of birth or a postcode (issue 16): checked for duplicates on what
+    # is known only, as the desk does; a possible duplicate is a warning, never a refusal.
+    limited_checks: int = 0
+    warnings: list[RowError] = field(default_factory=list)
     ignored_columns: list[str] = field(default_factory=list)
     fatal: str | None = None
     encoding: str = "utf-8"
@@ -61,7 +65,18 @@ class ImportReport:
         text = f"{self.imported} of {self.rows} rows {verb}"
         if self.bad_rows:
             text += f"; {self.bad_rows} rows with problems were left out"
-        return text + "."
+        return text + "." + self.limited_text
+
+    @property
+    def limited_text(self) -> str:
+        """What the desk says of a household without a date of birth or postcode."""
+        if not self.limited_checks:
+            return ""
+        rows = "1 row" if self.limited_checks == 1 else f"{self.limited_checks} rows"
+        return (
+            f" {rows} without a date of birth or a postcode: duplicates checked on what is "
+            "known only, and not at other sites."
+        )
 
 
 def errors_csv(errors: list[RowError]) -> str:

@@ -15,10 +15,11 @@ from supermarket.members import rules
 from supermarket.members.forms import HOUSEHOLD
 from supermarket.members.inputs import NewMember
 from supermarket.members.schemas import MemberIn, MemberUpdateIn
+from supermarket.members.services import access
 from supermarket.members.services.importing import cells
 from supermarket.members.services.registration import check_eligibility
 from supermarket.sites.models import Site
-from supermarket.sites.settings import SiteSettings
+from supermarket.sites.settings import NO_FIXED_ABODE, SiteSettings
 
 # The notes column, held to the same rules as a manager's notes on a member's page.
 _NOTES = MemberUpdateIn().fields["notes"]
@@ -77,7 +78,9 @@ class RowReader:
         payload = _payload(row)
         if born is not None:
             payload["date_of_birth"] = born.isoformat()
-        elif "date_of_birth" not in {p[0] for p in row.problems}:
+        elif "date_of_birth" in {p[0] for p in row.problems}:
+            pass
+        elif not self.settings.date_of_birth_optional:
             row.problems.append(("date_of_birth", "This is needed.", ""))
         if not row.get("adults").strip():
             payload["household"].pop("adults")
@@ -89,6 +92,10 @@ class RowReader:
             notes = _NOTES.deserialize(row.get("notes"))
         except ValidationError as exc:
             row.problems.extend(("notes", str(m), row.get("notes")) for m in exc.messages)
+        if data is not None and not row.problems:
+            # Issue 16: no postcode on the no-fixed-abode route, an age band instead of the
+            # date of birth where the site allows it: the desk's own check.
+            self._check(access.check_identity, row, self.settings, data)
         if data is not None and not row.problems:
             self._check_eligibility(payload["eligibility"]["route"], data.postcode or "", row)
         if row.problems or data is None:
@@ -107,8 +114,13 @@ class RowReader:
         return data
 
     def _check_eligibility(self, route: str, postcode: str, row: _Cells) -> None:
+        self._check(check_eligibility, row, self.site, self.settings, route, postcode)
+
+    @staticmethod
+    def _check(rule: Callable[..., None], row: _Cells, *args: Any) -> None:
+        """Run one of the desk's rules, its refusal kept as problems by column."""
         try:
-            check_eligibility(self.site, self.settings, route, postcode)
+            rule(*args)
         except InvalidInput as exc:
             for column, message in cells.flatten(exc.fields):
                 row.problems.append((column, message, row.get(column)))
@@ -130,6 +142,12 @@ def _payload(row: _Cells) -> dict[str, Any]:
     for name in ("referral_agency", "referral_reference", "benefit"):
         if row.get(name).strip():
             eligibility[name] = row.get(name)
+    extra: dict[str, Any] = {}
+    if not row.get("postcode").strip() and eligibility["route"] == NO_FIXED_ABODE:
+        extra["postcode"] = None  # the route that needs none (access.check_identity)
+    for name in ("age_band", "care_of"):
+        if row.get(name).strip():
+            extra[name] = row.get(name).strip()
     return {
         "first_name": row.get("first_name"),
         "last_name": row.get("last_name"),
@@ -141,4 +159,5 @@ def _payload(row: _Cells) -> dict[str, Any]:
         "dietary": cells.dietary(row.get("dietary")),
         "dietary_notes": row.get("dietary_notes"),
         "consents": flags,
+        **extra,
     }
