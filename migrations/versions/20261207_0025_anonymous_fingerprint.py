@@ -4,7 +4,7 @@ answered with the first parcel, as a check-in's is.
 
 Parcels recorded before this keep NULL: a retry of one is still answered with the first.
 
-Revision ID: 0027_anonymous_fingerprint
+Revision ID: 0025_anonymous_fingerprint
 Revises: 0024_payment_models
 Create Date: 2026-12-07 09:20:00.000000
 
@@ -14,7 +14,7 @@ import sqlalchemy as sa
 
 
 # revision identifiers, used by Alembic.
-revision = '0027_anonymous_fingerprint'
+revision = '0025_anonymous_fingerprint'
 down_revision = '0024_payment_models'
 branch_labels = None
 depends_on = None
