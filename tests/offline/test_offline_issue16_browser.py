@@ -117,6 +117,9 @@ def test_a_proxy_ticked_offline_is_sent_with_the_check_in(browser_page, harlow):
     panel = page.locator(".offline-panel")
     panel.get_by_text("May collect: Jo Bloggs (neighbour)").wait_for()
     panel.locator(f"label[for=offline-proxy-{proxy.id}]").click()
+    # A parcel without registering needs the server: not offered while offline.
+    assert page.locator(".anonymous-link").count() == 1
+    assert page.locator(".anonymous-link").is_hidden()
     screenshot(page, "offline-panel-types-and-proxy")
     panel.get_by_role("button", name="Check in Tasha").click()
     page.get_by_text("Tasha: checked offline; the server will confirm.").wait_for()

@@ -303,6 +303,9 @@
     var line = banner.querySelector(".offline-banner-text");
     line.textContent = text;
     banner.className = "offline-banner" + (kind ? " " + kind : "");
+    // A parcel without registering is recorded by the server: not offered while offline.
+    var parcel = document.querySelector(".anonymous-link");
+    if (parcel) { parcel.hidden = offline(); }
     var list = banner.querySelector(".offline-attention");
     list.innerHTML = "";
     attention.forEach(function (item) {
