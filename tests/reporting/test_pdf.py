@@ -155,6 +155,36 @@ def test_a_programme_of_many_sites_gets_its_report_pack(
     assert "Members' savings, by site" in text
 
 
+@pytest.mark.slow
+def test_a_programme_of_more_sites_than_a_page_holds_prints_its_busiest(
+    client, seed_programme, make_user, token_for
+):
+    """Past MAX_SITE_ROWS sites the pack prints the sites with most visits and says where the
+    rest are, instead of a table (and a chart) of every site."""
+    from supermarket.reporting.pdf.sections import MAX_SITE_ROWS, SHOWN_SITES
+
+    count = MAX_SITE_ROWS + 2
+    # Two busy sites and many quiet ones: the busy ones are printed, most quiet ones not.
+    sizes = {f"site-{i:02d}": 2 for i in range(count - 2)} | {"busy-a": 30, "busy-b": 25}
+    seed_programme(sizes)
+    refresh_rollups()
+    headers = token_for(make_user("programme_lead"))
+    response = client.get("/api/v1/reports/programme.pdf?period=2026-Q3", headers=headers)
+    _reader, text = _text(response)
+    save_artifact("reporting-programme-many-sites.pdf", response.data)
+    assert f"The programme has {count} sites" in text
+    assert f"show the {SHOWN_SITES} with most visits" in text
+    assert "Busy-A" in text
+    assert "Busy-B" in text
+    names = [code.title() for code in sizes]
+    printed = [name for name in names if name.startswith("Site-") and f"{name} " in text]
+    assert len(printed) <= SHOWN_SITES - 2
+    # Every site is still in the CSV file.
+    csv = client.get("/api/v1/stats/tables/sites.csv?period=2026-Q3", headers=headers)
+    assert csv.status_code == 200
+    assert all(name in csv.get_data(as_text=True) for name in names)
+
+
 def test_a_bar_chart_of_any_length_fits_a_page():
     from reportlab.lib.pagesizes import A4
     from reportlab.platypus import SimpleDocTemplate

@@ -27,6 +27,7 @@ from supermarket.reporting.pdf.layout import (
 )
 from supermarket.reporting.pdf.reach import reach_section
 from supermarket.reporting.pdf.sections import (
+    busiest_sites,
     cover,
     headline_tiles,
     lead_sentences,
@@ -114,8 +115,9 @@ def programme_pdf(report: ReleasedReport, *, programme: str) -> bytes:
     ]
     story += report_table(table_module.summary(report), LABEL_AND_FIGURE, notes=False)
     story += [PageBreak()]
-    story += site_tables(report)
-    story += _charts(report)
+    shown = busiest_sites(report)
+    story += site_tables(shown, of=len(report.sites))
+    story += _charts(shown)
     story += _people_and_food(report)
     story += [
         PageBreak(),

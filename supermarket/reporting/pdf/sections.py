@@ -160,12 +160,45 @@ def cover(report: ReleasedReport, programme: str, title: str) -> list[Any]:
     ]
 
 
-def site_tables(report: ReleasedReport) -> list[Any]:
-    """The site-by-site table, split in two so that it fits a portrait page."""
+# Beyond this many sites the PDF prints the sites with most visits and points to the CSV file
+# and the report page for every site: a national network's thousand rows would be fifty pages
+# (and a chart of a thousand bars) that nobody reads on paper.
+MAX_SITE_ROWS = 60
+SHOWN_SITES = 25
+
+
+def _released_visits(row: Any) -> int:
+    """A site's visits as released ("<10" as nothing): ranking released figures reveals
+    nothing the table does not already show."""
+    visits = row["figures"]["visits"]["visits"]
+    return visits if isinstance(visits, int) else 0
+
+
+def busiest_sites(report: ReleasedReport) -> ReleasedReport:
+    """The report with only its busiest sites when it has too many to print (the programme's
+    own figures, the all-sites row among them, are unchanged)."""
+    if report.site is not None or len(report.sites) <= MAX_SITE_ROWS:
+        return report
+    shown = sorted(report.sites, key=_released_visits, reverse=True)[:SHOWN_SITES]
+    return replace(report, sites=tuple(shown))
+
+
+def site_tables(report: ReleasedReport, *, of: int | None = None) -> list[Any]:
+    """The site-by-site table, split in two so that it fits a portrait page. `of`: how many
+    sites the programme has when `report` holds only its busiest (busiest_sites)."""
+    parts: list[Any] = []
+    if of is not None and of > len(report.sites):
+        parts.append(
+            plain_paragraph(
+                f"The programme has {of:,} sites: the tables and the savings chart below show"
+                f' the {len(report.sites)} with most visits. Every site is in the "sites" CSV file'
+                " and on the report's page; the all-sites row is the whole programme.",
+                "body",
+            )
+        )
     full = table_module.sites(report)
     reach_columns = (0, 1, 2, 3, 4, 5, 6)
     other_columns = (0, 7, 8, 9, 10, 11)
-    parts = []
     for title, chosen, notes in (
         ("Site by site: members and reach", reach_columns, ()),
         ("Site by site: food, money and surveys", other_columns, _site_notes(full)),
