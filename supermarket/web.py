@@ -15,7 +15,7 @@ from werkzeug.middleware.proxy_fix import ProxyFix
 from supermarket import replica
 from supermarket.errors import json_error, register_error_handlers
 from supermarket.extensions import csrf, db, login_manager, migrate
-from supermarket.sessions import SessionInterface
+from supermarket.framework import SessionInterface
 from supermarket.transactions import begin_request, configure, end_request, finish_read_request
 
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
