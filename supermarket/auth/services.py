@@ -435,8 +435,7 @@ def user_for_token(secret: str) -> User | None:
     now = utcnow()
     if last_used_at is None or now - last_used_at > timedelta(minutes=5):
         write_aside(update(ApiToken).where(ApiToken.id == token_id).values(last_used_at=now))
-    user_: User = user
-    return user_
+    return user
 
 
 def revoke_token(token_id: int, *, actor: User | None) -> ApiToken:
