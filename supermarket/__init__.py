@@ -8,12 +8,13 @@ from typing import Any
 from flask import Flask
 
 from supermarket.config import INSTANCE, ROOT, check_production, from_environment
+from supermarket.framework import App
 from supermarket.serialise import JSONProvider
 
 
 def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     """Build the application from the environment, overridden by test_config."""
-    app = Flask(
+    app = App(  # Flask, minus per-request work whose answer cannot change (framework)
         __name__,
         template_folder=str(ROOT / "templates"),
         instance_path=str(INSTANCE),

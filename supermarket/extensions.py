@@ -4,11 +4,11 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask_login import LoginManager
 from flask_migrate import Migrate
 from flask_sqlalchemy import SQLAlchemy
 from flask_wtf.csrf import CSRFProtect
 
+from supermarket.framework import LoginManager
 from supermarket.models import Base, UTCDateTime
 from supermarket.replica import RoutingSession
 
@@ -24,5 +24,5 @@ def _render_item(type_: str, obj: Any, autogen_context: Any) -> str | bool:
 
 
 migrate = Migrate(compare_type=True, render_as_batch=True, render_item=_render_item)
-login_manager = LoginManager()
+login_manager = LoginManager()  # Flask-Login's, minus unused work (supermarket.framework)
 csrf = CSRFProtect()

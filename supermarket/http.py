@@ -24,6 +24,8 @@ from supermarket.inputs import INT_MAX, MAX_PAGE_SIZE, PAGE_SIZE, fits_int, text
 
 F = TypeVar("F", bound=Callable[..., Any])
 
+# The bodies werkzeug parses into request.form (any other is not a form).
+FORM_TYPES = frozenset({"application/x-www-form-urlencoded", "multipart/form-data"})
 # No body the API takes nests deeper than a few levels (a site's settings: 4).
 MAX_JSON_DEPTH = 32
 
@@ -117,7 +119,15 @@ def refuse_unstorable_text() -> None:
     if "\x00" in request.path:
         raise NotFound()
     api = request.path.startswith("/api/")
-    for where, values in (("query", request.args), ("form", request.form)):
+    checked: list[tuple[str, Any]] = [("query", request.args)]
+    if request.mimetype in FORM_TYPES:
+        checked.append(("form", request.form))
+    elif request.environ.get("CONTENT_TYPE"):
+        # Only these two are parsed into a form (werkzeug's FormDataParser): a JSON body is
+        # left to json_body. Its stream is still opened here, so an oversized body is a 413
+        # before anything else, as when the (empty) form was read.
+        request.stream  # noqa: B018
+    for where, values in checked:
         for name, value in values.items(multi=True):
             problem = text_problem(name) or text_problem(value)
             if problem is None:
@@ -128,9 +138,13 @@ def refuse_unstorable_text() -> None:
                 f"A {'form field' if where == 'form' else 'search or address'} held a "
                 "character that is not allowed (NUL). Go back and type it again."
             )
-    for name, value in request.headers.items():
-        if "\x00" in value:
-            raise UnstorableText(f"The {name} header holds a character that is not allowed (NUL).")
+    if any("\x00" in value for value in request.environ.values() if isinstance(value, str)):
+        # Rare: only then are the headers (the environ's HTTP_* and CONTENT_* keys) named.
+        for name, value in request.headers.items():
+            if "\x00" in value:
+                raise UnstorableText(
+                    f"The {name} header holds a character that is not allowed (NUL)."
+                )
     for name, value in request.cookies.items(multi=True):  # "a\000b" in quotes unescapes
         if text_problem(name) or text_problem(value):
             raise UnstorableText("A cookie holds a character that is not allowed (NUL).")

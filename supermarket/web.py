@@ -15,6 +15,7 @@ from werkzeug.middleware.proxy_fix import ProxyFix
 from supermarket import replica
 from supermarket.errors import json_error, register_error_handlers
 from supermarket.extensions import csrf, db, login_manager, migrate
+from supermarket.framework import SessionInterface
 from supermarket.transactions import begin_request, configure, end_request, finish_read_request
 
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
@@ -27,6 +28,15 @@ CSP = (
     "frame-ancestors 'none'; form-action 'self'"
 )
 
+# Set on every response unless the view set its own.
+SECURITY_HEADERS = (
+    ("Content-Security-Policy", CSP),
+    ("X-Content-Type-Options", "nosniff"),
+    ("Referrer-Policy", "strict-origin-when-cross-origin"),
+    ("X-Frame-Options", "DENY"),
+    ("Permissions-Policy", "camera=(), microphone=(), geolocation=()"),
+)
+
 
 def register_extensions(app: Flask) -> None:
     if app.config["PROXY_FIX_HOPS"]:
@@ -34,6 +44,7 @@ def register_extensions(app: Flask) -> None:
         app.wsgi_app = ProxyFix(  # type: ignore[method-assign]
             app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops, x_prefix=hops
         )
+    app.session_interface = SessionInterface()
     db.init_app(app)
     migrate.init_app(app, db, directory=str(app.root_path + "/../migrations"))
     csrf.init_app(app)
@@ -132,21 +143,19 @@ def register_request_hooks(app: Flask) -> None:
 
     @app.after_request
     def _security_headers(response: Any) -> Any:
+        # Each header unless the view set its own: the names present read once (a setdefault
+        # each would search the headers each time, on every response).
         headers = response.headers
-        headers.setdefault("Content-Security-Policy", CSP)
-        headers.setdefault("X-Content-Type-Options", "nosniff")
-        headers.setdefault("Referrer-Policy", "strict-origin-when-cross-origin")
-        headers.setdefault("X-Frame-Options", "DENY")
-        headers.setdefault("Permissions-Policy", "camera=(), microphone=(), geolocation=()")
+        present = {name.lower() for name, _ in headers.items()}
+        wanted = list(SECURITY_HEADERS)
         if app.config["PRODUCTION"] or request.is_secure:
-            headers.setdefault(
-                "Strict-Transport-Security",
-                f"max-age={app.config['HSTS_SECONDS']}; includeSubDomains",
-            )
+            hsts = f"max-age={app.config['HSTS_SECONDS']}; includeSubDomains"
+            wanted.append(("Strict-Transport-Security", hsts))
         if request.endpoint not in ("static", "service_worker"):
             # Pages, exports and PDFs may hold personal data: never cache them.
             headers["Cache-Control"] = "no-store"
-            headers.setdefault("Pragma", "no-cache")
+            wanted.append(("Pragma", "no-cache"))
+        headers.extend([(name, value) for name, value in wanted if name.lower() not in present])
         return response
 
     @app.after_request

@@ -11,7 +11,7 @@ from supermarket.members.identifiers import display_number
 from supermarket.members.models import DIETARY_LABELS, MemberStatus
 from supermarket.members.schemas import HouseholdOut, Text
 from supermarket.members.schemas.output import MembershipFeeOut
-from supermarket.serialise import Computed, PageOut
+from supermarket.serialise import Computed, ObjectOut, PageOut
 from supermarket.sites.schemas import BandOut
 from supermarket.sites.settings import PAYMENT_MODELS, WEEKLY_SHOP
 from supermarket.support.schemas import PromptOut
@@ -202,7 +202,7 @@ class ReviewOut(Schema):
     note = fields.String()
 
 
-class VisitOut(Schema):
+class VisitOut(ObjectOut):
     """A visit as its site's staff see it."""
 
     id = fields.Integer()
@@ -268,7 +268,7 @@ class ReviewListOut(Schema):
     open = fields.Integer(metadata={"description": "How many wait for review"})
 
 
-class CheckInExtraOut(Schema):
+class CheckInExtraOut(ObjectOut):
     visits_left_this_week = fields.Integer(attribute="visits_left")
     next_visit_from = fields.Date(allow_none=True)
     replayed = Computed(

@@ -199,9 +199,11 @@ def test_on_sqlite_the_desk_queues_for_the_write_lock_only_for_the_check_in_itse
     member = desk.member()
     headers = token_for(desk.volunteer)
     seen: list[str] = []
+    whole: list[str] = []
 
     def record(conn: Any, cursor: Any, statement: str, *args: Any) -> None:
         seen.append(" ".join(statement.split())[:60])
+        whole.append(" ".join(statement.split()))
 
     event.listen(db.engine, "before_cursor_execute", record)
     try:
@@ -216,7 +218,8 @@ def test_on_sqlite_the_desk_queues_for_the_write_lock_only_for_the_check_in_itse
     assert status == 201
     locked = seen.index("BEGIN IMMEDIATE")
     assert seen[0] == "BEGIN"
-    assert any(s.startswith("SELECT api_tokens") for s in seen[:locked])
+    # The token's user and sites, read with the token's columns (auth.services.user_for_token).
+    assert any(s.startswith("SELECT") and " JOIN api_tokens " in s for s in whole[:locked])
     assert any(s.startswith("SELECT visits.id FROM visits") for s in seen[locked:])
     assert any(s.startswith("SELECT members.") for s in seen[locked:])
     # Before the lock only the token's "last used" bookkeeping, in its own short transaction.
