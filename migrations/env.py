@@ -89,10 +89,33 @@ def run_migrations_online():
     connectable = get_engine()
 
     with connectable.connect() as connection:
+        sqlite = connection.dialect.name == "sqlite"
+        if sqlite:
+            _sqlite_foreign_keys(connection, on=False)
         context.configure(connection=connection, target_metadata=get_metadata(), **conf_args)
 
         with context.begin_transaction():
             context.run_migrations()
+        if sqlite:
+            _sqlite_foreign_keys(connection, on=True)
+
+
+def _sqlite_foreign_keys(connection, *, on):
+    """SQLite: foreign keys off while the migrations run, checked before they go back on.
+
+    Batch mode rebuilds a table by copying it and dropping the original; with foreign keys on,
+    dropping the original deletes every row that refers to it with ON DELETE CASCADE (a
+    visit's bands and lines). PRAGMA foreign_keys changes only outside a transaction, so it is
+    set on the driver's connection before the migrations' transaction begins and after it ends.
+    """
+    raw = connection.connection.driver_connection
+    if not on:
+        raw.execute("PRAGMA foreign_keys=OFF")
+        return
+    broken = raw.execute("PRAGMA foreign_key_check").fetchall()
+    raw.execute("PRAGMA foreign_keys=ON")
+    if broken:
+        raise RuntimeError(f"the migrations left rows whose foreign keys are broken: {broken[:10]}")
 
 
 if context.is_offline_mode():

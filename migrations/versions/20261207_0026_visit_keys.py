@@ -7,9 +7,9 @@ of a partitioned table, and so the key a foreign key refers to, to include the p
 `visit_keys` is filled from the visits that have a key; the new date columns from their
 visits. `visits` keeps its key column, indexed (not unique), to find the first visit.
 
-On SQLite the tables are rebuilt (batch mode) with foreign keys off: dropping `visits` to
-rebuild it with them on would delete its bands and lines (ON DELETE CASCADE). They are checked
-(PRAGMA foreign_key_check) before they are turned back on.
+On SQLite the tables are rebuilt (batch mode); migrations/env.py turns foreign keys off
+while migrations run (dropping `visits` to rebuild it would otherwise delete its bands and
+lines by ON DELETE CASCADE) and checks them before turning them back on.
 
 Revision ID: 0026_visit_keys
 Revises: 0025_anonymous_fingerprint
@@ -29,31 +29,7 @@ depends_on = None
 VISIT_KEY = ['visits.id', 'visits.local_date']
 
 
-def _sqlite():
-    return op.get_bind().dialect.name == 'sqlite'
-
-
-def _sqlite_foreign_keys(on):
-    """PRAGMA foreign_keys only changes outside a transaction: commit the migrations so far
-    (alembic_version says where they got to), change it, and go on in a new transaction."""
-    raw = op.get_bind().connection.driver_connection
-    if not on:
-        raw.execute('COMMIT')
-        raw.execute('PRAGMA foreign_keys=OFF')
-        raw.execute('BEGIN')
-        return
-    broken = raw.execute('PRAGMA foreign_key_check').fetchall()
-    if broken:
-        raise RuntimeError(f'foreign keys broken by the migration: {broken[:10]}')
-    raw.execute('COMMIT')
-    raw.execute('PRAGMA foreign_keys=ON')
-    raw.execute('BEGIN')
-
-
 def upgrade():
-    sqlite = _sqlite()
-    if sqlite:
-        _sqlite_foreign_keys(False)
     op.create_table('visit_keys',
     sa.Column('site_id', sa.Integer(), nullable=False),
     sa.Column('idempotency_key', sa.String(length=100), nullable=False),
@@ -101,14 +77,9 @@ def upgrade():
         batch_op.drop_constraint(batch_op.f('fk_points_ledger_visit_id_visits'), type_='foreignkey')
         batch_op.create_foreign_key(batch_op.f('fk_points_ledger_visit_id_visits'), 'visits', ['visit_id', 'visit_local_date'], ['id', 'local_date'])
         batch_op.create_check_constraint(batch_op.f('ck_points_ledger_visit_local_date'), '(visit_id IS NULL) = (visit_local_date IS NULL)')
-    if sqlite:
-        _sqlite_foreign_keys(True)
 
 
 def downgrade():
-    sqlite = _sqlite()
-    if sqlite:
-        _sqlite_foreign_keys(False)
     with op.batch_alter_table('points_ledger', schema=None) as batch_op:
         batch_op.drop_constraint(batch_op.f('ck_points_ledger_visit_local_date'), type_='check')
         batch_op.drop_constraint(batch_op.f('fk_points_ledger_visit_id_visits'), type_='foreignkey')
@@ -135,5 +106,3 @@ def downgrade():
         batch_op.create_unique_constraint(batch_op.f('uq_visits_site_id_idempotency_key'), ['site_id', 'idempotency_key'])
 
     op.drop_table('visit_keys')
-    if sqlite:
-        _sqlite_foreign_keys(True)
