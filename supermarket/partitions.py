@@ -294,6 +294,12 @@ def _rebuild(
                 f"{table}.{name} ({sql}) leaves out {column}: a partitioned table's unique "
                 f"constraints must include its partition column"
             )
+    for referring, name, sql in found.inbound:
+        if partitioned and column not in sql.split("REFERENCES", 1)[1]:
+            raise ValueError(
+                f"{referring}.{name} ({sql}) refers to {table} without {column}: a key into a "
+                f"partitioned table must name its partition column too"
+            )
     _drop_inbound(conn, found.inbound)
     conn.exec_driver_sql(f'ALTER TABLE "{table}" RENAME TO "{old}"')
     like = (
@@ -411,6 +417,20 @@ def _split_default(
     _add_inbound(conn, inbound)
 
 
+def _drop_keys_into_history(conn: Connection, detached: str) -> None:
+    """A detached month of bands or lines keeps its own copy of the key into visits: drop it,
+    so that the visits' month can be detached too (the archive holds both)."""
+    keys = conn.scalars(
+        text(
+            "SELECT conname FROM pg_constraint WHERE conrelid = to_regclass(:t) "
+            "AND contype = 'f' AND confrelid::regclass::text = ANY(:history)"
+        ),
+        {"t": f"public.{detached}", "history": list(TABLES)},
+    ).all()
+    for name in keys:
+        conn.exec_driver_sql(f'ALTER TABLE "{detached}" DROP CONSTRAINT "{name}"')
+
+
 def detach_partitions(
     conn: Connection,
     *,
@@ -431,5 +451,6 @@ def detach_partitions(
         for name, month in partitions(conn, table).items():
             if month is not None and month < limit:
                 conn.exec_driver_sql(f'ALTER TABLE "{table}" DETACH PARTITION "{name}"')
+                _drop_keys_into_history(conn, name)
                 report.detached.append(name)
     return report

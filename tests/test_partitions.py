@@ -124,6 +124,10 @@ def test_a_check_in_in_a_month_with_no_partition_lands_in_default_then_moves(
     )
     assert _count(audit_in_default, id=str(visit_id)) == 1
     assert _count("SELECT count(*) FROM stock_movements_default") >= 1
+    family = [t for t in partitions.VISITS_FAMILY if t in partitions.ENABLED]
+    if "visits" in family:  # the visit and its bands too
+        assert _count("SELECT count(*) FROM visits_default WHERE id = :id", id=visit_id) == 1
+        assert _count("SELECT count(*) FROM visit_bands_default WHERE visit_id = :id", id=visit_id)
 
     report = partitions.ensure_partitions(_connection(), today=datetime.now(UTC).date())
 
@@ -136,6 +140,8 @@ def test_a_check_in_in_a_month_with_no_partition_lands_in_default_then_moves(
         == 1
     )
     assert _count("SELECT count(*) FROM stock_movements_default") == 0
+    for table in family:
+        assert _count(f"SELECT count(*) FROM {table}_default") == 0, table
     # Still read back by the API, and a retry with the same key is still answered with it.
     day = api(desk.volunteer).get(f"/api/v1/sites/{desk.site.code}/visits")
     assert visit_id in [item["id"] for item in day.json["items"]]
