@@ -59,6 +59,10 @@ def partitions_command(months_ahead: int, detach_before: datetime | None) -> Non
     """
     today = datetime.now(UTC).date()
     connection = db.session.connection()
+    if connection.dialect.name == "postgresql":
+        # Making a partition locks its table: rather give up (and try again tomorrow) than
+        # queue every check-in behind a lock that waits on a long query.
+        connection.exec_driver_sql("SET LOCAL lock_timeout = '5s'")
     report = partitions.ensure_partitions(connection, months_ahead=months_ahead, today=today)
     if detach_before is not None and connection.dialect.name == "postgresql":
         before = detach_before.date()
