@@ -295,6 +295,16 @@ def check_in(code: str) -> Response:
         values = {"red": 250, "blue": 120}
         retail = sum(int(n) * values.get(b, 0) for b, n in basket.items())
         iso = today.isocalendar()
+        if key is not None:  # the key's row first, as our check-in stores it (visit_keys)
+            cur.execute(
+                q(
+                    "INSERT INTO visit_keys (site_id, idempotency_key, created_at) "
+                    "VALUES (?, ?, ?) ON CONFLICT DO NOTHING RETURNING site_id"
+                ),
+                (site_id, key, _now()),
+            )
+            if cur.fetchone() is None:
+                return _json({"replayed": True}, 200)
         cur.execute(
             q(
                 "INSERT INTO visits (site_id, member_id, session_id, visited_at, local_date, "
@@ -328,10 +338,10 @@ def check_in(code: str) -> Response:
         for band, count in basket.items():
             cur.execute(
                 q(
-                    "INSERT INTO visit_bands (visit_id, band, quantity, value_pence) "
-                    "VALUES (?, ?, ?, ?)"
+                    "INSERT INTO visit_bands (visit_id, local_date, band, quantity, "
+                    "value_pence) VALUES (?, ?, ?, ?, ?)"
                 ),
-                (visit_id, band, int(count), int(count) * values.get(band, 0)),
+                (visit_id, today.isoformat(), band, int(count), int(count) * values.get(band, 0)),
             )
         _audit(cur, "visit.checked_in", user_id, email, "visit", str(visit_id), site_id)
     return _json({"id": visit_id, "local_date": today, "fee_pence": fee}, 201)

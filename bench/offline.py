@@ -349,6 +349,14 @@ def delete_visits(ctx: Context, where: str, params: dict[str, Any]) -> int:
                     {"ids": ids},
                 )
             conn.execute(
+                text(
+                    "DELETE FROM visit_keys WHERE EXISTS (SELECT 1 FROM visits v WHERE "
+                    "v.site_id = visit_keys.site_id "
+                    "AND v.idempotency_key = visit_keys.idempotency_key AND v.id IN :ids)"
+                ).bindparams(bindparam("ids", expanding=True)),
+                {"ids": ids},
+            )
+            conn.execute(
                 text("DELETE FROM visits WHERE id IN :ids").bindparams(
                     bindparam("ids", expanding=True)
                 ),

@@ -252,6 +252,14 @@ def reset_week(ctx: Context) -> None:
             ),
             {"m": monday},
         )
+        conn.execute(
+            text(
+                "DELETE FROM visit_keys WHERE EXISTS (SELECT 1 FROM visits v WHERE "
+                "v.site_id = visit_keys.site_id AND v.idempotency_key = visit_keys.idempotency_key "
+                "AND v.local_date >= :m)"
+            ),
+            {"m": monday},
+        )
         conn.execute(text("DELETE FROM visits WHERE local_date >= :m"), {"m": monday})
         now = _utc_now(conn)
         for site in ctx.programme.sites:

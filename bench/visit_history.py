@@ -130,7 +130,7 @@ def visits(gen: Generator, conn: Connection) -> None:
         "void_reason",
         "voided_by_id",
     ]
-    band_cols = ["visit_id", "band", "quantity", "value_pence"]
+    band_cols = ["visit_id", "local_date", "band", "quantity", "value_pence"]
     visit_id = (conn.scalar(text("SELECT max(id) FROM visits")) or 0) + 1
     no_rules, limit_rule = fmt.json([]), fmt.json(["visit_limit_reached"])
     active: list[tuple[Any, ...]] = []
@@ -226,10 +226,10 @@ def visits(gen: Generator, conn: Connection) -> None:
                             manager if voided else None,
                         )
                     )
-                    add_band((visit_id, "red", red, red * 250))
-                    add_band((visit_id, "blue", blue, blue * 120))
+                    add_band((visit_id, day_iso, "red", red, red * 250))
+                    add_band((visit_id, day_iso, "blue", blue, blue * 120))
                     if free:
-                        add_band((visit_id, "free", free, free * 60))
+                        add_band((visit_id, day_iso, "free", free, free * 60))
                     visit_id += 1
             if visits_w.full:
                 visits_w.flush()

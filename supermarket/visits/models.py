@@ -8,13 +8,18 @@ How the tables fit together:
   `site_id` and `local_date` (the site's own calendar day); no personal data is stored beyond
   `member_id`.
 - `idempotency_key` is unique per site: a tablet retrying after a timeout sends the same key
-  and gets the first visit back, never a second one. `request_hash` fingerprints what that
-  first request asked for, so the key reused for a different check-in is refused (409).
+  and gets the first visit back, never a second one. The uniqueness is kept by `visit_keys`
+  (one row per site and key, inserted before the visit), not by `visits`, so that `visits`
+  may be partitioned by date; `visits` keeps the key, indexed, to find the first visit.
+  `request_hash` fingerprints what that first request asked for, so the key reused for a
+  different check-in is refused (409).
 - `visit_bands` holds how many items of each allowance band the visit took, counting both
   the band counts typed at the desk and the products scanned (reports sum items per band from
   it alone); `visit_lines` holds the scanned products, which were issued from stock.
   `product_id` there is a plain indexed integer: the products table comes from the stock
-  migration, which is not guaranteed to run before this one.
+  migration, which is not guaranteed to run before this one. Both keep the visit's
+  `local_date` and point at the visit by (id, local_date), the key a table partitioned by
+  date can hold unique.
 - `site_sessions` is a till session: opened with the volunteers on shift, closed with the
   cash counted against the takings recorded on its visits. At most one is open per site.
 """
@@ -29,13 +34,17 @@ from sqlalchemy import (
     CheckConstraint,
     Date,
     ForeignKey,
+    ForeignKeyConstraint,
     Index,
     Integer,
     String,
     UniqueConstraint,
+    event,
+    select,
     text,
 )
-from sqlalchemy.orm import Mapped, mapped_column, relationship
+from sqlalchemy.engine import Connection
+from sqlalchemy.orm import Mapped, Mapper, mapped_column, relationship
 
 from supermarket.auth.models import User
 from supermarket.members.models import Member, MemberProxy
@@ -140,7 +149,10 @@ class Visit(HouseholdCounts, IdKey, Base):
 
     __tablename__ = "visits"
     __table_args__ = (
-        UniqueConstraint("site_id", "idempotency_key"),
+        # What bands, lines and points point at: a key that includes the date.
+        UniqueConstraint("id", "local_date"),
+        # A retry finds the first visit by its key (unique in visit_keys, not here).
+        Index("ix_visits_site_idempotency_key", "site_id", "idempotency_key"),
         Index("ix_visits_site_local_date", "site_id", "local_date"),
         # The visit limit counts a member's visits in a window of local dates, across sites.
         Index("ix_visits_member_local_date", "member_id", "local_date"),
@@ -288,11 +300,16 @@ class VisitBand(IdKey, Base):
 
     __tablename__ = "visit_bands"
     __table_args__ = (
-        UniqueConstraint("visit_id", "band"),
+        ForeignKeyConstraint(
+            ["visit_id", "local_date"], ["visits.id", "visits.local_date"], ondelete="CASCADE"
+        ),
+        UniqueConstraint("visit_id", "local_date", "band"),
         CheckConstraint("quantity >= 0", name="quantity_not_negative"),
     )
 
-    visit_id: Mapped[int] = mapped_column(ForeignKey("visits.id", ondelete="CASCADE"))
+    visit_id: Mapped[int] = mapped_column(Integer)
+    # The visit's (set from it: the relationship, or visit_local_date below).
+    local_date: Mapped[date] = mapped_column(Date)
     band: Mapped[str] = mapped_column(String(20))
     quantity: Mapped[int] = mapped_column(Integer)
     # Their retail value: the band's average for typed items, reference prices for scanned.
@@ -305,9 +322,15 @@ class VisitLine(IdKey, Base):
     """A product scanned at check-in and issued from stock."""
 
     __tablename__ = "visit_lines"
-    __table_args__ = (CheckConstraint("quantity > 0", name="quantity_positive"),)
+    __table_args__ = (
+        ForeignKeyConstraint(
+            ["visit_id", "local_date"], ["visits.id", "visits.local_date"], ondelete="CASCADE"
+        ),
+        CheckConstraint("quantity > 0", name="quantity_positive"),
+    )
 
-    visit_id: Mapped[int] = mapped_column(ForeignKey("visits.id", ondelete="CASCADE"), index=True)
+    visit_id: Mapped[int] = mapped_column(Integer, index=True)
+    local_date: Mapped[date] = mapped_column(Date)  # the visit's
     product_id: Mapped[int] = mapped_column(Integer, index=True)
     sku: Mapped[str] = mapped_column(String(20))
     name: Mapped[str] = mapped_column(String(120))
@@ -320,6 +343,33 @@ class VisitLine(IdKey, Base):
     @property
     def value_pence(self) -> int:
         return self.quantity * self.reference_price_pence
+
+
+@event.listens_for(VisitBand, "before_insert")
+@event.listens_for(VisitLine, "before_insert")
+def _visit_local_date(
+    _mapper: Mapper[Any], connection: Connection, target: VisitBand | VisitLine
+) -> None:
+    """A band or line added by its visit_id alone (a test, a demo) keeps the visit's
+    local_date; added through the visit's relationship it already has it (the ORM copies
+    both columns of the key), and the check-in's plain inserts set it."""
+    if target.local_date is None:
+        target.local_date = connection.scalar(
+            select(Visit.local_date).where(Visit.id == target.visit_id)
+        )
+
+
+class VisitKey(Base):
+    """An idempotency key a check-in used at a site: inserted (ON CONFLICT DO NOTHING) before
+    its visit, so that a second request with the key inserts nothing (on PostgreSQL it waits
+    for the first to commit) and answers with the first visit, found by visits' own copy of
+    the key."""
+
+    __tablename__ = "visit_keys"
+
+    site_id: Mapped[int] = mapped_column(ForeignKey("sites.id"), primary_key=True)
+    idempotency_key: Mapped[str] = mapped_column(String(100), primary_key=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
 
 
 class SiteSession(IdKey, CreatedAt, Base):

@@ -15,9 +15,21 @@ member's row, so two tablets never read the same balance to write after it.
 from __future__ import annotations
 
 from datetime import date, datetime
+from typing import Any
 
-from sqlalchemy import CheckConstraint, Date, ForeignKey, Index, Integer, String
-from sqlalchemy.orm import Mapped, mapped_column
+from sqlalchemy import (
+    CheckConstraint,
+    Date,
+    ForeignKey,
+    ForeignKeyConstraint,
+    Index,
+    Integer,
+    String,
+    event,
+    text,
+)
+from sqlalchemy.engine import Connection
+from sqlalchemy.orm import Mapped, Mapper, mapped_column
 
 from supermarket.models import Base, LabelledEnum, UTCDateTime, utcnow
 
@@ -41,12 +53,17 @@ class PointsEntry(Base):
         Index("ix_points_ledger_site_local_date", "site_id", "local_date"),
         CheckConstraint(f"reason IN ({_REASONS})", name="reason"),
         CheckConstraint("balance_after >= 0", name="balance_not_negative"),
+        # The visit by (id, local_date), the key a visits table partitioned by date holds
+        # unique; both or neither, so the key is always checked.
+        ForeignKeyConstraint(["visit_id", "visit_local_date"], ["visits.id", "visits.local_date"]),
+        CheckConstraint("(visit_id IS NULL) = (visit_local_date IS NULL)", name="visit_local_date"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     member_id: Mapped[int] = mapped_column(ForeignKey("members.id"))
     site_id: Mapped[int] = mapped_column(ForeignKey("sites.id"))
-    visit_id: Mapped[int | None] = mapped_column(ForeignKey("visits.id"), default=None, index=True)
+    visit_id: Mapped[int | None] = mapped_column(Integer, default=None, index=True)
+    visit_local_date: Mapped[date | None] = mapped_column(Date, default=None)  # the visit's
     local_date: Mapped[date] = mapped_column(Date)
     change: Mapped[int] = mapped_column(Integer)
     balance_after: Mapped[int] = mapped_column(Integer)
@@ -59,3 +76,13 @@ class PointsEntry(Base):
 
     def __repr__(self) -> str:
         return f"<PointsEntry member={self.member_id} {self.reason} {self.change:+d}>"
+
+
+@event.listens_for(PointsEntry, "before_insert")
+def _visit_local_date(_mapper: Mapper[Any], connection: Connection, target: PointsEntry) -> None:
+    """A row written with its visit_id alone keeps the visit's local_date (the check-in and
+    voiding set it themselves)."""
+    if target.visit_id is not None and target.visit_local_date is None:
+        target.visit_local_date = connection.scalar(
+            text("SELECT local_date FROM visits WHERE id = :id"), {"id": target.visit_id}
+        )

@@ -4,7 +4,8 @@ Never twice, never over the limit: a check-in locks the member's row (SELECT ...
 on PostgreSQL; on SQLite the request already holds the write lock, BEGIN IMMEDIATE) before it
 counts the visits in the window and inserts, so two tablets checking in one household at once
 are serialised and the second sees the first's visit. The idempotency key is unique per site
-in the database; a retry with the same key, even one that waited on the lock while the first
+in the database (visit_keys: its row is inserted before the visit, which is inserted only if
+the key was free); a retry with the same key, even one that waited on the lock while the first
 attempt was still running, answers with the first visit — provided it asks for the same check-in
 (request_fingerprint): the key reused for anything else is refused (409 idempotency_key_reused),
 never answered with a visit that dropped the new basket or payment.
@@ -37,6 +38,7 @@ from supermarket.visits.models import (
     SiteSession,
     Visit,
     VisitBand,
+    VisitKey,
     VisitLine,
 )
 from supermarket.visits.services import payments, stock_link, visit_types
@@ -316,9 +318,9 @@ def check_in(
 
     A replay of `key` returns the first visit with `created` False. Scanned lines are issued
     from stock in the same transaction. The visit, its bands and lines and the audit event
-    are written as plain statements (one INSERT ... RETURNING of the visit, one executemany
-    each for its bands and lines, one INSERT of the event), not through the session's unit of
-    work: nothing is loaded or flushed that the answer does not need.
+    are written as plain statements (one INSERT ... RETURNING of its key when it has one, one
+    of the visit, one executemany each for its bands and lines, one INSERT of the event), not
+    through the session's unit of work: nothing is loaded or flushed that the answer does not need.
     """
     ensure_works_at(actor, site)
     key = clean_key(key)
@@ -343,13 +345,13 @@ def check_in(
     values["request_hash"] = fingerprint if key is not None else None
     visit_id = _insert(values)
     if visit_id is None:
-        # The unique key (the last guard): another request stored a visit with this key
-        # after we looked, and committed.
+        # The unique key (the last guard): another request stored this key after we looked,
+        # and committed (PostgreSQL: our key insert waited for it).
         first = _visit_by_key(site, key) if key is not None else None
         if first is None:
             raise RuntimeError("the visit was not stored and no visit holds its key")
         return _replay(first, number, fingerprint, settings, now)
-    bands, visit_lines = _basket_rows(draft.basket, visit_id)
+    bands, visit_lines = _basket_rows(draft.basket, visit_id, values["local_date"])
     _insert_rows(VisitBand, bands)
     _insert_rows(VisitLine, visit_lines)
     payments.record(
@@ -545,12 +547,14 @@ def _kind_audit(values: dict[str, Any]) -> dict[str, Any]:
 
 
 def _basket_rows(
-    basket: Basket, visit_id: int
+    basket: Basket, visit_id: int, today: date
 ) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
-    """The basket as the visit keeps it: items per band, and the scanned products."""
+    """The basket as the visit keeps it: items per band, and the scanned products, each with
+    the visit's id and local_date (their key to it)."""
     bands = [
         {
             "visit_id": visit_id,
+            "local_date": today,
             "band": band,
             "quantity": count,
             "value_pence": basket.values.get(band, 0),
@@ -558,7 +562,7 @@ def _basket_rows(
         for band, count in basket.counts.items()
     ]
     # A visit line keeps the scanned line as it is: the product, and its name, band and price then.
-    lines = [{"visit_id": visit_id, **asdict(line)} for line in basket.lines]
+    lines = [{"visit_id": visit_id, "local_date": today, **asdict(line)} for line in basket.lines]
     return bands, lines
 
 
@@ -585,35 +589,45 @@ def _takings(allowance: Allowance, basket: Basket, payment: SettledPayment) -> d
     }
 
 
-_INSERTS: dict[str, Insert] = {}
+_KEYS = cast(Table, VisitKey.__table__)
+_KEY_INSERTS: dict[str, Insert] = {}
+_VISIT_INSERT = insert(_VISITS).returning(_VISITS.c.id)
 
 
-def _visit_insert(dialect: str) -> Insert:
-    """INSERT a visit ... ON CONFLICT (site, key) DO NOTHING RETURNING its id, made once per
-    dialect. A key taken under us (PostgreSQL: the other request waited on no lock of ours,
-    as its member may differ) inserts nothing and returns no row, and the transaction stays
-    usable to read the first visit: no savepoint is needed around it."""
-    stmt = _INSERTS.get(dialect)
+def _key_insert(dialect: str) -> Insert:
+    """INSERT a key ... ON CONFLICT (site, key) DO NOTHING RETURNING it, made once per
+    dialect. A key taken under us inserts nothing and returns no row, and the transaction
+    stays usable to read the first visit: no savepoint is needed around it. On PostgreSQL a
+    key another transaction inserted and has not committed makes this one wait for it (then
+    conflict, or insert if it rolled back): the other request waited on no lock of ours, as
+    its member may differ."""
+    stmt = _KEY_INSERTS.get(dialect)
     if stmt is None:
         maker = postgresql.insert if dialect == "postgresql" else sqlite.insert
-        stmt = _INSERTS[dialect] = (
-            maker(_VISITS)
-            .on_conflict_do_nothing(index_elements=[_VISITS.c.site_id, _VISITS.c.idempotency_key])
-            .returning(_VISITS.c.id)
+        stmt = _KEY_INSERTS[dialect] = (
+            maker(_KEYS)
+            .on_conflict_do_nothing(index_elements=[_KEYS.c.site_id, _KEYS.c.idempotency_key])
+            .returning(_KEYS.c.site_id)
         )
     return stmt
 
 
 def _insert(values: dict[str, Any]) -> int | None:
-    """Store the visit, once: its id, or None when the unique key refused it (another request
-    stored a visit with the same key first).
+    """Store the visit, once: its id, or None when its key was taken (another request stored
+    a visit with the same key first). A visit with a key stores the key first, then the visit
+    (one statement more than a visit without one).
 
     On SQLite this request holds the write lock and found no visit with its key, so the key
     cannot be taken under it.
     """
     connection = db.session.connection()
-    found = connection.execute(_visit_insert(connection.dialect.name), values).scalar()
-    return int(found) if found is not None else None
+    key = values.get("idempotency_key")
+    if key is not None:
+        row = {"site_id": values["site_id"], "idempotency_key": key}
+        row["created_at"] = values["visited_at"]
+        if connection.execute(_key_insert(connection.dialect.name), row).first() is None:
+            return None
+    return int(connection.execute(_VISIT_INSERT, values).scalar_one())
 
 
 def _insert_rows(model: type[VisitBand] | type[VisitLine], rows: list[dict[str, Any]]) -> None:

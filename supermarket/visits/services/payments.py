@@ -137,6 +137,7 @@ def write_points(
                 member_id=member_id,
                 site_id=site_id,
                 visit_id=visit_id,
+                visit_local_date=today,  # the visit's: check-in records it on its day
                 local_date=today,
                 change=change,
                 balance_after=balance,
@@ -164,6 +165,7 @@ def give_back_points(visit: Visit, *, now: datetime) -> None:
             member_id=visit.member_id,
             site_id=visit.site_id,
             visit_id=visit.id,
+            visit_local_date=visit.local_date,
             local_date=visit.local_date,
             change=change,
             balance_after=balance + change,
