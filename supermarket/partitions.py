@@ -52,9 +52,8 @@ TABLES: dict[str, Partitioned] = {
     )
 }
 VISITS_FAMILY = ("visits", "visit_bands", "visit_lines")
-# The visits family waits for their composite keys (visit_id, local_date) -> visits(id,
-# local_date) of migration 0026 (visit_keys); until those exist only these two are partitioned.
-ENABLED: tuple[str, ...] = ("stock_movements", "audit_events")
+# Every one since migration 0026 made the keys into visits (visit_id, local_date).
+ENABLED: tuple[str, ...] = tuple(TABLES)
 
 MONTHS_AHEAD = 3
 _PARTITION_NAME = re.compile(

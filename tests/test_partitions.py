@@ -62,7 +62,11 @@ def _drop_this_months_partitions() -> None:
 def _check_in(desk: Any, api: Any, key: str) -> Any:
     return api(desk.volunteer).post(
         f"/api/v1/sites/{desk.site.code}/visits",
-        json={"membership_number": desk.member().membership_number},
+        json={
+            "membership_number": desk.member().membership_number,
+            "basket": {"red": 1},
+            "payment": {"method": "cash"},
+        },
         key=key,
     )
 
@@ -149,7 +153,11 @@ def test_a_check_in_in_a_month_with_no_partition_lands_in_default_then_moves(
     assert visit_id in [item["id"] for item in day.json["items"]]
     again = api(desk.volunteer).post(
         f"/api/v1/sites/{desk.site.code}/visits",
-        json={"membership_number": response.json["membership_number"]},
+        json={
+            "membership_number": response.json["membership_number"],
+            "basket": {"red": 1},
+            "payment": {"method": "cash"},
+        },
         key=key,
     )
     assert again.status_code == 200, again.json
@@ -169,7 +177,9 @@ def test_detaching_leaves_a_plain_table_the_parent_no_longer_sees(pg, desk, api)
     seen = "SELECT count(*) FROM audit_events WHERE object_id = :id AND action = 'visit.checked_in'"
     assert _count(seen, id=str(response.json["id"])) == 1
 
-    report = partitions.detach_partitions(_connection(), before=partitions.add_months(month, 1))
+    # Before the month after this one, in UTC and in London.
+    after = partitions.add_months(max(_months_now()), 1)
+    report = partitions.detach_partitions(_connection(), before=after)
 
     assert name in report.detached
     assert name not in partitions.partitions(_connection(), "audit_events")
@@ -180,8 +190,15 @@ def test_detaching_leaves_a_plain_table_the_parent_no_longer_sees(pg, desk, api)
     assert kind == "rfalse"
     assert _count(seen, id=str(response.json["id"])) == 0
     assert _count(seen.replace("audit_events", name), id=str(response.json["id"])) == 1
+    if "visits" in partitions.ENABLED:  # the visit and its bands went with their month
+        visit_id = response.json["id"]
+        assert _count("SELECT count(*) FROM visits WHERE id = :id", id=visit_id) == 0
+        assert _count("SELECT count(*) FROM visit_bands WHERE visit_id = :id", id=visit_id) == 0
+        local_month = partitions.month_start(datetime.fromisoformat(response.json["local_date"]))
+        archived = partitions.partition_name("visits", local_month)
+        assert _count(f"SELECT count(*) FROM {archived} WHERE id = :id", id=visit_id) == 1
     # A later month's partitions stay attached.
-    later = partitions.partition_name("audit_events", partitions.add_months(month, 1))
+    later = partitions.partition_name("audit_events", after)
     assert later in partitions.partitions(_connection(), "audit_events")
 
 

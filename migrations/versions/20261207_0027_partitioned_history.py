@@ -1,16 +1,15 @@
 """On PostgreSQL, the history tables are partitioned by month (declarative RANGE partitions):
-the stock ledger by local_date and the audit log by the UTC month of `at`, each with a
-partition per month from its earliest row to three months ahead and a DEFAULT partition.
+the visits, their bands and lines and the stock ledger by local_date, and the audit log by the
+UTC month of `at`, each with a partition per month from its earliest row to three months
+ahead and a DEFAULT partition. Primary keys become (id, <partition column>); the keys into
+visits are (visit_id, local_date) since 0026.
 The nightly `supermarket db partitions` makes the months ahead (supermarket/partitions.py).
 SQLite keeps plain tables: nothing changes there.
-
-The visits family (visits, visit_bands, visit_lines) follows once their composite keys
-(visit_id, local_date) of 0026 exist: add them to TABLES below, visits first.
 
 The rebuild copies every row under an exclusive lock (the app should be stopped).
 
 Revision ID: 0027_partitioned_history
-Revises: 0025_anonymous_fingerprint (until 0026_visit_keys is merged: the integrator re-chains)
+Revises: 0026_visit_keys
 Create Date: 2026-12-07 11:00:00.000000
 
 """
@@ -21,12 +20,13 @@ from supermarket import partitions
 
 # revision identifiers, used by Alembic.
 revision = '0027_partitioned_history'
-down_revision = '0025_anonymous_fingerprint'
+down_revision = '0026_visit_keys'
 branch_labels = None
 depends_on = None
 
 # Frozen here (not partitions.ENABLED), so that this migration keeps doing what it did.
-TABLES = ('stock_movements', 'audit_events')
+# Visits before the tables that refer to them.
+TABLES = ('visits', 'visit_bands', 'visit_lines', 'stock_movements', 'audit_events')
 
 
 def upgrade():
