@@ -39,6 +39,24 @@ target_db = current_app.extensions["migrate"].db
 # ... etc.
 
 
+def include_name(name, type_, parent_names):
+    """Leave the history tables' monthly partitions (attached or detached for archiving) out
+    of the comparison with the models: only their partitioned parents are models."""
+    from supermarket.partitions import is_partition_name
+
+    return not (type_ == "table" and name is not None and is_partition_name(name))
+
+
+def include_object(obj, name, type_, reflected, compare_to):
+    """PostgreSQL keeps a copy of a key into a partitioned table for each of its partitions
+    (visit_bands' key into visits_2027_01...): only the key into the parent is a model's."""
+    from supermarket.partitions import is_partition_name
+
+    if type_ == "foreign_key_constraint" and reflected:
+        return not is_partition_name(obj.referred_table.name)
+    return True
+
+
 def get_metadata():
     if hasattr(target_db, "metadatas"):
         return target_db.metadatas[None]
@@ -92,7 +110,13 @@ def run_migrations_online():
         sqlite = connection.dialect.name == "sqlite"
         if sqlite:
             _sqlite_foreign_keys(connection, on=False)
-        context.configure(connection=connection, target_metadata=get_metadata(), **conf_args)
+        context.configure(
+            connection=connection,
+            target_metadata=get_metadata(),
+            include_name=include_name,
+            include_object=include_object,
+            **conf_args,
+        )
 
         with context.begin_transaction():
             context.run_migrations()

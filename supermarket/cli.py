@@ -46,6 +46,9 @@ def register_commands(app: Flask) -> None:
     from supermarket.demo import register_domain_commands
 
     register_domain_commands(app)
+    from supermarket import partitions_cli
+
+    partitions_cli.register(app)
 
 
 # --- sites ---------------------------------------------------------------------------------
