@@ -6,7 +6,11 @@ visits are (visit_id, local_date) since 0026.
 The nightly `supermarket db partitions` makes the months ahead (supermarket/partitions.py).
 SQLite keeps plain tables: nothing changes there.
 
-The rebuild copies every row under an exclusive lock (the app should be stopped).
+The rebuild copies every row under an exclusive lock (stop the app): measured on a shared
+2-core machine, 15 to 30 s per million rows (306,203 visits with 867,729 bands and 83,620
+stock movements: 21 s in all; the downgrade, 11 s).
+
+The migration uses supermarket/partitions.py, which imports nothing of the application.
 
 Revision ID: 0027_partitioned_history
 Revises: 0026_visit_keys
