@@ -131,6 +131,11 @@ def visits(gen: Generator, conn: Connection) -> None:
         "voided_by_id",
     ]
     band_cols = ["visit_id", "band", "quantity", "value_pence"]
+    # Where the schema keeps the visit's date on its lines too (migration 0026), fill it.
+    # (No generated visit has an idempotency key, so a `visit_keys` table needs no rows.)
+    band_dated = "local_date" in bands_t.c
+    if band_dated:
+        band_cols.append("local_date")
     visit_id = (conn.scalar(text("SELECT max(id) FROM visits")) or 0) + 1
     no_rules, limit_rule = fmt.json([]), fmt.json(["visit_limit_reached"])
     active: list[tuple[Any, ...]] = []
@@ -226,10 +231,16 @@ def visits(gen: Generator, conn: Connection) -> None:
                             manager if voided else None,
                         )
                     )
-                    add_band((visit_id, "red", red, red * 250))
-                    add_band((visit_id, "blue", blue, blue * 120))
-                    if free:
-                        add_band((visit_id, "free", free, free * 60))
+                    if band_dated:
+                        add_band((visit_id, "red", red, red * 250, day_iso))
+                        add_band((visit_id, "blue", blue, blue * 120, day_iso))
+                        if free:
+                            add_band((visit_id, "free", free, free * 60, day_iso))
+                    else:
+                        add_band((visit_id, "red", red, red * 250))
+                        add_band((visit_id, "blue", blue, blue * 120))
+                        if free:
+                            add_band((visit_id, "free", free, free * 60))
                     visit_id += 1
             if visits_w.full:
                 visits_w.flush()
