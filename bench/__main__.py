@@ -167,6 +167,9 @@ def main(argv: list[str] | None = None) -> int:
         print(f"Unknown benchmark: {', '.join(sorted(unknown))}", file=sys.stderr)
         return 2
     kinds = ["sqlite", "postgres"] if args.database == "both" else [args.database]
+    if args.scale == national.NAME and "sqlite" in kinds:
+        print("The national scale is measured on PostgreSQL only.", file=sys.stderr)
+        kinds = ["postgres"]
     if args.generate_only:
         for kind in kinds:
             url = database_url(kind, args.scale, Path(args.sqlite_dir))

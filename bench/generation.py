@@ -72,6 +72,7 @@ def generate(url: str, scale: Scale, *, quiet: bool = False, force: bool = False
             if not quiet:
                 click.echo(f"Reusing the {scale.name} programme generated {found.generated_at}.")
             return found
+        national.refuse_to_overwrite(url, scale)
     from flask_migrate import upgrade
 
     from supermarket.extensions import db

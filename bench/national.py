@@ -72,6 +72,29 @@ def store(database_url: str, programme: Programme) -> None:
     engine.dispose()
 
 
+def refuse_to_overwrite(database_url: str, scale: Scale) -> None:
+    """Without `--regenerate`, never empty a national database that already holds sites: its
+    generation may still be running (it takes hours), or it finished without its description."""
+    if not is_national(scale) or not database_url.startswith("postgresql"):
+        return
+    if not _exists(database_url):
+        return
+    engine = create_engine(database_url)
+    try:
+        with engine.connect() as conn:
+            held = conn.scalar(text("SELECT to_regclass('public.sites') IS NOT NULL")) and (
+                conn.scalar(text("SELECT EXISTS (SELECT 1 FROM public.sites)"))
+            )
+    finally:
+        engine.dispose()
+    if held:
+        raise RuntimeError(
+            f"{make_url(database_url).database} holds a national programme that is still being "
+            "generated or has no description (bench_meta.programme); not touching it. "
+            "Pass --regenerate to generate it afresh."
+        )
+
+
 def adopt(database_url: str, scale: Scale) -> Programme | None:
     """The national programme finished in this database earlier, if there is one."""
     if not is_national(scale) or not database_url.startswith("postgresql"):
