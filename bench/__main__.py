@@ -12,7 +12,7 @@ from typing import Any
 
 import click
 
-from bench import data, results
+from bench import data, national, results
 from bench.context import Context, Figure
 from bench.generation import generate
 from bench.scenarios import BENCHMARKS, not_available
@@ -28,6 +28,8 @@ def database_url(kind: str, scale: str, sqlite_dir: Path) -> str:
 
 
 def data_url_pg(scale: str) -> str:
+    if scale == national.NAME:
+        return national.url()
     return os.environ.get("BENCH_DATABASE_URL", DEFAULT_PG)
 
 
@@ -148,6 +150,11 @@ def parse(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("--history", default=str(results.HISTORY))
     parser.add_argument("--sqlite-dir", default=str(data.WORK))
     parser.add_argument("--quick", action="store_true", help="short phases (the test suite)")
+    parser.add_argument(
+        "--generate-only",
+        action="store_true",
+        help="generate (or find) the data and stop: no servers, no measurements",
+    )
     parser.add_argument("--quiet", action="store_true")
     return parser.parse_args(argv)
 
@@ -160,6 +167,14 @@ def main(argv: list[str] | None = None) -> int:
         print(f"Unknown benchmark: {', '.join(sorted(unknown))}", file=sys.stderr)
         return 2
     kinds = ["sqlite", "postgres"] if args.database == "both" else [args.database]
+    if args.scale == national.NAME and "sqlite" in kinds:
+        print("The national scale is measured on PostgreSQL only.", file=sys.stderr)
+        kinds = ["postgres"]
+    if args.generate_only:
+        for kind in kinds:
+            url = database_url(kind, args.scale, Path(args.sqlite_dir))
+            generate(url, data.SCALES[args.scale], quiet=args.quiet, force=args.regenerate)
+        return 0
     sections: list[Any] = []
     for kind in kinds:
         try:

@@ -40,6 +40,8 @@ class Scale:
     members: int
     visits: int
     years: int = 3
+    # Stock is simulated for the first (busiest) this many sites; None: every site.
+    stock_sites: int | None = None
 
     @property
     def label(self) -> str:
@@ -56,6 +58,13 @@ SCALES = {
     "tiny": Scale("tiny", sites=2, members=300, visits=3_000),
     "small": Scale("small", sites=6, members=20_000, visits=300_000),
     "programme": Scale("programme", sites=40, members=200_000, visits=10_000_000),
+    # Issue 17: a national programme. The visits aim a little above 30 million so that the
+    # weekly limit and the partial first and last weeks still leave at least 30 million; the
+    # stock simulation (Python, site by site) is capped at the 100 busiest sites so that the
+    # generation's time is the visits'. See bench/RESULTS.md, "National scale".
+    "national": Scale(
+        "national", sites=1_000, members=2_000_000, visits=32_000_000, stock_sites=100
+    ),
 }
 
 

@@ -566,7 +566,7 @@ def stock(gen: Generator, conn: Connection) -> None:
             moves_w.flush()
             _settle_batches(conn, state)
 
-        for index, site in enumerate(gen.sites):
+        for index, site in enumerate(gen.sites[: gen.scale.stock_sites]):
             simulate(index, site)
     gen.counts.update(totals)
     gen.counts["stock_movements"] = moves_w.written

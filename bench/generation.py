@@ -11,7 +11,7 @@ import click
 from sqlalchemy import inspect
 from sqlalchemy.engine import Connection, make_url
 
-from bench import food, visit_history
+from bench import food, national, visit_history
 from bench.data import (
     WORK,
     Generator,
@@ -67,11 +67,12 @@ STEPS: tuple[tuple[str, Callable[[Generator, Connection], None]], ...] = (
 def generate(url: str, scale: Scale, *, quiet: bool = False, force: bool = False) -> Programme:
     """Generate (or reuse) the programme at `scale` in the database at `url`."""
     if not force:
-        found = existing(url, scale)
+        found = existing(url, scale) or national.adopt(url, scale)
         if found is not None:
             if not quiet:
                 click.echo(f"Reusing the {scale.name} programme generated {found.generated_at}.")
             return found
+        national.refuse_to_overwrite(url, scale)
     from flask_migrate import upgrade
 
     from supermarket.extensions import db
@@ -79,6 +80,8 @@ def generate(url: str, scale: Scale, *, quiet: bool = False, force: bool = False
     started = time.perf_counter()
     if not quiet:
         click.echo(f"Generating the {scale.label} in {make_url(url).render_as_string()}")
+    if national.is_national(scale):
+        national.forget(url)
     prepare_database(url)
     WORK.mkdir(parents=True, exist_ok=True)
     app = make_app(url)
@@ -113,6 +116,8 @@ def generate(url: str, scale: Scale, *, quiet: bool = False, force: bool = False
         notes=gen.notes,
     )
     programme.save(stamp_path(url))
+    if national.is_national(scale):
+        national.store(url, programme)
     if not quiet:
         click.echo(f"Generated in {programme.seconds:.0f} s: {programme.counts}")
     return programme

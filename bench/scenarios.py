@@ -17,6 +17,7 @@ from bench.context import Context, Figure
 from bench.data import PASSWORD
 from bench.importing import member_import
 from bench.load import Job, Spec
+from bench.nightly import nightly_rollup
 from bench.offline import offline_roster, offline_sync
 
 
@@ -133,6 +134,12 @@ def _site_members(ctx: Context, columns: str, per_site: int) -> dict[str, list[t
     return found
 
 
+def _per_site(ctx: Context) -> int:
+    """Members a site to search for: 400 a site up to 40 sites, fewer past that so the job
+    list (pickled to the load generator) stays near 16,000 whatever the number of sites."""
+    return max(20, min(400, 16_000 // max(1, len(ctx.programme.sites))))
+
+
 def _search_jobs(ctx: Context, queries: list[tuple[str, str]]) -> tuple[Job, ...]:
     """GET the site's search as its manager would, for (site code, q) pairs."""
     from urllib.parse import quote
@@ -145,7 +152,7 @@ def _search_jobs(ctx: Context, queries: list[tuple[str, str]]) -> tuple[Job, ...
 
 
 def search_number(ctx: Context) -> list[Figure]:
-    members = _site_members(ctx, "membership_number", 400)
+    members = _site_members(ctx, "membership_number", _per_site(ctx))
     queries = [(code, number) for code, rows in members.items() for (number,) in rows]
     ctx.rng.shuffle(queries)
     # Half typed as on the card (with the hyphen), half scanned.
@@ -164,7 +171,7 @@ def search_number(ctx: Context) -> list[Figure]:
 def search_name(ctx: Context) -> list[Figure]:
     """Prefixes as typed: 1 to 5 letters of real last and first names, folded as the app
     folds them (so the floor, which does no folding, sends the same keys)."""
-    members = _site_members(ctx, "last_name_key, first_name_key", 400)
+    members = _site_members(ctx, "last_name_key, first_name_key", _per_site(ctx))
     queries: list[tuple[str, str]] = []
     for code, rows in members.items():
         for last, first in rows:
@@ -284,6 +291,9 @@ def reset_week(ctx: Context) -> None:
     engine.dispose()
 
 
+CHECKIN_MEMBERS = 100_000
+
+
 def _checkin_members(ctx: Context) -> list[tuple[str, str]]:
     """(site code, number) of members whose membership allows a visit this week."""
     from datetime import date, timedelta
@@ -302,7 +312,9 @@ def _checkin_members(ctx: Context) -> list[tuple[str, str]]:
     engine.dispose()
     found = [(r[0], r[1]) for r in rows]
     ctx.rng.shuffle(found)
-    return found
+    # More than any phase here uses (400/s for a minute is 24,000), and the jobs are pickled
+    # to the load generator: the national scale's 1.6 million active members would not be.
+    return found[:CHECKIN_MEMBERS]
 
 
 def _checkin_jobs(ctx: Context, members: list[tuple[str, str]]) -> tuple[Job, ...]:
@@ -544,3 +556,5 @@ def site_live_month(ctx: Context) -> list[Figure]:
 BENCHMARKS["stats-site"] = site_live_month
 # Offline check-in (issue 14): the roster a tablet holds, then its queue synced.
 BENCHMARKS.update({"offline-roster": offline_roster, "offline-sync": offline_sync})
+# The nightly `supermarket reporting rollup` once the data exists (issue 17).
+BENCHMARKS["rollup-night"] = nightly_rollup
