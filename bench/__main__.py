@@ -28,8 +28,8 @@ def database_url(kind: str, scale: str, sqlite_dir: Path) -> str:
 
 
 def data_url_pg(scale: str) -> str:
-    if scale == national.NAME:
-        return national.url()
+    if scale in national.NAMES:
+        return national.url(scale)
     return os.environ.get("BENCH_DATABASE_URL", DEFAULT_PG)
 
 
@@ -167,7 +167,7 @@ def main(argv: list[str] | None = None) -> int:
         print(f"Unknown benchmark: {', '.join(sorted(unknown))}", file=sys.stderr)
         return 2
     kinds = ["sqlite", "postgres"] if args.database == "both" else [args.database]
-    if args.scale == national.NAME and "sqlite" in kinds:
+    if args.scale in national.NAMES and "sqlite" in kinds:
         print("The national scale is measured on PostgreSQL only.", file=sys.stderr)
         kinds = ["postgres"]
     if args.generate_only:

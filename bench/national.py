@@ -23,13 +23,18 @@ DATABASE = "bench_national"
 DEFAULT_URL = f"postgresql+psycopg://postgres@127.0.0.1:5432/{DATABASE}"
 
 
+NAMES = (NAME, "national-year")
+
+
 def is_national(scale: Scale) -> bool:
-    return scale.name == NAME
+    return scale.name in NAMES
 
 
-def url() -> str:
-    """BENCH_NATIONAL_DATABASE_URL, else the bench's own `bench_national` database."""
-    return os.environ.get("BENCH_NATIONAL_DATABASE_URL", DEFAULT_URL)
+def url(scale: str = NAME) -> str:
+    """BENCH_NATIONAL_DATABASE_URL, else the bench's own database for the scale
+    (`bench_national`, `bench_national_year`)."""
+    default = DEFAULT_URL if scale == NAME else DEFAULT_URL + "_" + scale.split("-", 1)[1]
+    return os.environ.get("BENCH_NATIONAL_DATABASE_URL", default)
 
 
 def _exists(database_url: str) -> bool:
