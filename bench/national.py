@@ -24,7 +24,8 @@ DEFAULT_URL = f"postgresql+psycopg://postgres@127.0.0.1:5432/{DATABASE}"
 
 
 def is_national(scale: Scale) -> bool:
-    return scale.name == NAME
+    """The national scale, or a variant of it named `national-...`."""
+    return scale.name == NAME or scale.name.startswith(NAME + "-")
 
 
 def url() -> str:
