@@ -167,7 +167,7 @@ def main(argv: list[str] | None = None) -> int:
         print(f"Unknown benchmark: {', '.join(sorted(unknown))}", file=sys.stderr)
         return 2
     kinds = ["sqlite", "postgres"] if args.database == "both" else [args.database]
-    if args.scale in national.NAMES and "sqlite" in kinds:
+    if national.is_national(data.SCALES[args.scale]) and "sqlite" in kinds:
         print("The national scale is measured on PostgreSQL only.", file=sys.stderr)
         kinds = ["postgres"]
     if args.generate_only:

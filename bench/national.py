@@ -27,7 +27,8 @@ NAMES = (NAME, "national-year")
 
 
 def is_national(scale: Scale) -> bool:
-    return scale.name in NAMES
+    """The national scale, or a variant of it named `national-...`."""
+    return scale.name == NAME or scale.name.startswith(NAME + "-")
 
 
 def url(scale: str = NAME) -> str:
