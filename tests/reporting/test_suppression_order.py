@@ -119,3 +119,16 @@ def test_same_pattern_as_the_passes_at_scale() -> None:
         ours = suppress_linked(values, lines, DEFAULT_POLICY)
         assert ours == reference(values, lines, DEFAULT_POLICY)
         assert ours[1]  # the case is one where secondary suppression has work to do
+
+
+@PROPERTIES
+@given(linked())
+def test_lines_with_two_hidden_entries_never_act(
+    found: tuple[dict[int, int], list[tuple[list[int], int]], frozenset[int]],
+) -> None:
+    """The patterns leave out the lines with two or more entries below the threshold
+    (release/pattern.py): the same pattern as with them."""
+    values, lines, _forced = found
+    small = {key for key, value in values.items() if value < 10}
+    kept = [(m, t) for m, t in lines if sum(1 for key in (*m, t) if key in small) < 2]
+    assert suppress_linked(values, kept, DEFAULT_POLICY) == reference(values, lines, DEFAULT_POLICY)
