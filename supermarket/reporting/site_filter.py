@@ -18,6 +18,4 @@ from sqlalchemy import ColumnElement, Integer, bindparam
 def in_sites(column: Any, site_ids: Iterable[int]) -> ColumnElement[bool]:
     """`column IN (the ids)`, the ids rendered into the statement when it runs."""
     ids = [int(site_id) for site_id in site_ids]
-    return column.in_(  # type: ignore[no-any-return]
-        bindparam(None, ids, type_=Integer, expanding=True, literal_execute=True)
-    )
+    return column.in_(bindparam(None, ids, type_=Integer, expanding=True, literal_execute=True))

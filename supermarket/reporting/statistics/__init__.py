@@ -150,8 +150,8 @@ def monthly_trend(
     per_month: dict[tuple[int, int], dict[int, int]] = {
         (month.start.year, month.start.month): dict.fromkeys(ids, 0) for month in started
     }
-    for (site_id, year, month), count in by_month.items():
-        bucket = per_month.get((year, month))
+    for (site_id, year, number), count in by_month.items():
+        bucket = per_month.get((year, number))
         if bucket is not None:
             bucket[site_id] += count
     points = []
