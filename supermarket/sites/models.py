@@ -13,7 +13,9 @@ from supermarket.models import Base, CreatedAt, IdKey
 from supermarket.sites.settings import SiteSettings
 
 
-@lru_cache(maxsize=64)
+# Room for every site's own settings: the programme's reports read all of them (a national
+# programme has a thousand sites; a smaller cache re-parsed hundreds on each request).
+@lru_cache(maxsize=2048)
 def _parsed(stored: str) -> SiteSettings:
     return SiteSettings.from_dict(json.loads(stored))
 

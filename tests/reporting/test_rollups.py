@@ -294,3 +294,24 @@ def test_a_running_period_counts_the_same_households_from_its_stored_part_as_fro
                 for key in (*site_ids, None)
             }
         example.rollback()
+
+
+def test_visits_by_month_are_the_days_summed(make_site, insert_member, insert_visit):
+    """The trend's visits per site and month (grouped in the database) are the visits per
+    site and day summed: rolled-up days, a stale day read live, and days not rolled up."""
+    from supermarket.reporting.rollups import daily_visits, monthly_visits
+
+    sites = [make_site(), make_site()]
+    for number, day in enumerate((date(2026, 7, 30), date(2026, 8, 3), date(2026, 8, 3))):
+        insert_visit(insert_member(sites[number % 2]), day)
+    refresh_rollups(now=NOW)
+    insert_visit(insert_member(sites[0]), date(2026, 8, 20))  # back-dated: a stale day
+    insert_visit(insert_member(sites[1]), date(2026, 11, 9))  # after the rollup
+    ids = [site.id for site in sites]
+    days = daily_visits(ids, date(2026, 7, 1), date(2026, 11, 30))
+    summed: dict[tuple[int, int, int], int] = {}
+    for (site_id, day), count in days.items():
+        key = (site_id, day.year, day.month)
+        summed[key] = summed.get(key, 0) + count
+    assert monthly_visits(ids, date(2026, 7, 1), date(2026, 11, 30)) == summed
+    assert sum(summed.values()) == 5

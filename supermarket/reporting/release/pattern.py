@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import dataclasses
 from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Set as AbstractSet
 from dataclasses import dataclass
+from itertools import chain, islice
 from typing import Final
 
 from supermarket.reporting.disclosure import (
@@ -164,6 +166,21 @@ class Pattern:
         return self.values[(name, scope)]
 
 
+def _inert(parts: Iterable[str], total: str, scope: Scope, primary: AbstractSet[Key]) -> bool:
+    """Whether two or more of a line's entries are hidden from the start. Such a line never
+    acts in secondary suppression (entries are only ever hidden, so it never has exactly
+    one), and the pattern is the same without it: it need not be built. Most lines of a
+    programme of many small sites are such lines, and two hidden entries are found early."""
+    keys = ((name, scope) for name in chain(parts, (total,)))
+    return len(list(islice(filter(primary.__contains__, keys), 2))) >= 2
+
+
+def _inert_over_sites(name: str, site_ids: Sequence[int], primary: AbstractSet[Key]) -> bool:
+    """_inert() for a count's line over the sites to the programme's."""
+    keys = ((name, scope) for scope in chain(site_ids, (None,)))
+    return len(list(islice(filter(primary.__contains__, keys), 2))) >= 2
+
+
 def section_pattern(
     values: Mapping[Key, int],
     within: Iterable[tuple[list[str], str]],
@@ -178,14 +195,16 @@ def section_pattern(
     `forced` ones too (those the main pattern hides), then enough others that no hidden count
     can be worked out."""
     within = list(within)
+    primary = frozenset({key for key, value in values.items() if value < policy.min_count} | forced)
     lines: list[tuple[list[Key], Key]] = []
     for scope in scopes:
         for parts, total in within:
-            lines.append(([(part, scope) for part in parts], (total, scope)))
+            if not _inert(parts, total, scope, primary):
+                lines.append(([(part, scope) for part in parts], (total, scope)))
     if site_ids:
         for name in {name for name, scope in values if scope is None}:
-            lines.append(([(name, site_id) for site_id in site_ids], (name, None)))
-    primary = frozenset({key for key, value in values.items() if value < policy.min_count} | forced)
+            if not _inert_over_sites(name, site_ids, primary):
+                lines.append(([(name, site_id) for site_id in site_ids], (name, None)))
     primary, secondary = suppress_linked(values, lines, policy, primary=primary)
     return Pattern(policy=policy, values=values, primary=primary, secondary=secondary)
 
@@ -207,12 +226,17 @@ def linked_pattern(
     for scope, counts in per_scope.items():
         for name, value in counts.items():
             values[(name, scope)] = value
+    # Every count below the threshold: suppress_linked()'s own primary set.
+    primary = frozenset(key for key, value in values.items() if value < policy.min_count)
     lines: list[tuple[list[Key], Key]] = []
+    within = _within("pairs.n")  # the same sums in every scope: made once, not per site
     for scope in figures:
-        for parts, total in _within("pairs.n"):
-            lines.append(([(part, scope) for part in parts], (total, scope)))
+        for parts, total in within:
+            if not _inert(parts, total, scope, primary):
+                lines.append(([(part, scope) for part in parts], (total, scope)))
     if None in figures and site_ids:
         for name in per_scope[None]:
-            lines.append(([(name, site_id) for site_id in site_ids], (name, None)))
-    primary, secondary = suppress_linked(values, lines, policy)
+            if not _inert_over_sites(name, site_ids, primary):
+                lines.append(([(name, site_id) for site_id in site_ids], (name, None)))
+    primary, secondary = suppress_linked(values, lines, policy, primary=primary)
     return Pattern(policy=policy, values=values, primary=primary, secondary=secondary)

@@ -26,6 +26,7 @@ from supermarket.reporting.models import (
     RollupState,
 )
 from supermarket.reporting.periods import PeriodKind
+from supermarket.reporting.site_filter import in_sites
 from supermarket.stock.models import StockMovement
 from supermarket.surveys.models import SurveyAssessment, SurveyKind
 from supermarket.visits.models import Visit
@@ -123,7 +124,7 @@ def stale_days(site_ids: Sequence[int], start: date, end: date) -> list[tuple[in
     rows = db.session.execute(
         select(RollupStaleDay.site_id, RollupStaleDay.local_date)
         .where(
-            RollupStaleDay.site_id.in_(site_ids),
+            in_sites(RollupStaleDay.site_id, site_ids),
             RollupStaleDay.local_date.between(start, end),
         )
         .distinct()

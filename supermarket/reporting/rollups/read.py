@@ -13,6 +13,7 @@ from sqlalchemy import (
     and_,
     case,
     exists,
+    extract,
     false,
     func,
     literal,
@@ -45,6 +46,7 @@ from supermarket.reporting.rollups.definitions import (
     survey_cells,
     visit_columns,
 )
+from supermarket.reporting.site_filter import in_sites
 from supermarket.stock.models import StockMovement
 from supermarket.surveys.models import SurveyAssessment
 from supermarket.visits.models import Visit
@@ -71,7 +73,7 @@ def _rolled_up_and_live(
     if through is not None and start <= through:
         queries.append(
             rolled_up.where(
-                rollup.site_id.in_(site_ids),
+                in_sites(rollup.site_id, site_ids),
                 rollup.local_date.between(start, min(end, through)),
                 ~day_filter(rollup.site_id, rollup.local_date, stale),
             )
@@ -79,7 +81,7 @@ def _rolled_up_and_live(
     if through is None or end > through or stale:
         queries.append(
             live.where(
-                source.site_id.in_(site_ids),
+                in_sites(source.site_id, site_ids),
                 source.local_date.between(start, end),
                 live_condition(source.site_id, source.local_date, through, stale),
             )
@@ -158,7 +160,7 @@ def live_households(
     """
     where: list[ColumnElement[bool]] = [Visit.local_date.between(start, end)]
     if site_ids is not None:
-        where.append(Visit.site_id.in_(site_ids))
+        where.append(in_sites(Visit.site_id, site_ids))
     ranked = _ranked_visits(where).subquery()
     columns = []
     for rank in (ranked.c.site_rank, ranked.c.rank):
@@ -224,7 +226,7 @@ def households_added(
     earlier visits of only the households among them (the members' index), never the whole
     period: a running year costs what its last days cost.
     """
-    sites = Visit.site_id.in_(site_ids)
+    sites = in_sites(Visit.site_id, site_ids)
     later = _ranked_visits([Visit.local_date > upto, Visit.local_date <= end, sites]).cte("later")
     returning = select(later.c.member_id).where(later.c.rank == 1)
     earlier = _ranked_visits(
@@ -391,6 +393,40 @@ def daily_visits(site_ids: Sequence[int], start: date, end: date) -> dict[tuple[
     return found
 
 
+def monthly_visits(
+    site_ids: Sequence[int], start: date, end: date
+) -> dict[tuple[int, int, int], int]:
+    """Visits per site and month from start to end: daily_visits() summed by (site id, year,
+    month) in the database, a row per site and month instead of per site and day."""
+    found: dict[tuple[int, int, int], int] = {}
+    if not site_ids:
+        return found
+
+    def by_month(column: Any) -> tuple[Any, Any]:
+        return extract("year", column), extract("month", column)
+
+    rolled = by_month(DailyVisitStats.local_date)
+    live = by_month(Visit.local_date)
+    queries = _rolled_up_and_live(
+        site_ids,
+        start,
+        end,
+        rolled_up=select(
+            DailyVisitStats.site_id, *rolled, func.sum(DailyVisitStats.visits)
+        ).group_by(DailyVisitStats.site_id, *rolled),
+        rollup=DailyVisitStats,
+        live=select(Visit.site_id, *live, func.count())
+        .where(counted_visits())
+        .group_by(Visit.site_id, *live),
+        source=Visit,
+    )
+    for query in queries:
+        for site_id, year, month, visits in db.session.execute(query):
+            key = (site_id, int(year), int(month))
+            found[key] = found.get(key, 0) + int(visits or 0)
+    return found
+
+
 # --- survey cells -----------------------------------------------------------------------------
 
 # A survey cell's values, in SURVEY_CELL's order: (baseline complete, category, score,
@@ -435,7 +471,7 @@ def survey_cell_counts(
                 _closed(rolled.local_date, closed_through).label("closed"),
                 rolled.baselines.label("baselines"),
             ).where(
-                rolled.site_id.in_(site_ids),
+                in_sites(rolled.site_id, site_ids),
                 rolled.local_date.between(start, min(end, through)),
                 ~_survey_stale(rolled.site_id, rolled.local_date),
             )
@@ -444,7 +480,7 @@ def survey_cell_counts(
     live = survey_cells(
         _closed(baseline.local_date, closed_through).label("closed"),
         literal(1, Integer).label("baselines"),
-    ).where(is_baseline(), baseline.site_id.in_(site_ids))
+    ).where(is_baseline(), in_sites(baseline.site_id, site_ids))
     if through is not None and start <= through:  # rolled-up days changed since
         branches.append(
             live.where(

@@ -36,9 +36,9 @@ from datetime import date
 from supermarket.reporting.periods import Period
 from supermarket.reporting.rollups import (
     PEOPLE,
-    daily_visits,
     households,
     households_for,
+    monthly_visits,
     stock_sums,
     visit_sums,
 )
@@ -137,7 +137,7 @@ def monthly_trend(
     started = [month for month in months if month.has_started(today)]
     if not started:
         return []
-    by_day = daily_visits(ids, started[0].start, min(started[-1].end, today))
+    by_month = monthly_visits(ids, started[0].start, min(started[-1].end, today))
     reused = known if known is not None and known.period in started else None
     reach = households_for(
         ids, [month for month in started if reused is None or month != reused.period]
@@ -150,8 +150,8 @@ def monthly_trend(
     per_month: dict[tuple[int, int], dict[int, int]] = {
         (month.start.year, month.start.month): dict.fromkeys(ids, 0) for month in started
     }
-    for (site_id, day), count in by_day.items():
-        bucket = per_month.get((day.year, day.month))
+    for (site_id, year, number), count in by_month.items():
+        bucket = per_month.get((year, number))
         if bucket is not None:
             bucket[site_id] += count
     points = []

@@ -17,6 +17,7 @@ from supermarket.members.terms import add_months
 from supermarket.reporting.outcomes import AssessmentPair
 from supermarket.reporting.periods import Period
 from supermarket.reporting.rollups import FOLLOW_UP_MONTHS, NO_FOLLOW_UP, survey_cell_counts
+from supermarket.reporting.site_filter import in_sites
 from supermarket.reporting.statistics.figures import (
     SOURCES,
     SURPLUS_SOURCES,
@@ -50,7 +51,7 @@ def member_counts(site_ids: Sequence[int], period: Period) -> dict[int, tuple[in
             ),
         )
         .where(
-            Member.site_id.in_(site_ids),
+            in_sites(Member.site_id, site_ids),
             Member.joined_on <= period.end,
             Member.status != MemberStatus.WAITING.value,
             or_(Member.closed_on.is_(None), Member.closed_on >= period.start),
@@ -70,7 +71,9 @@ def joining_fees(site_ids: Sequence[int], start: date, end: date) -> dict[int, i
     found = dict.fromkeys(site_ids, 0)
     rows = db.session.execute(
         select(MembershipFee.site_id, func.coalesce(func.sum(MembershipFee.amount_pence), 0))
-        .where(MembershipFee.site_id.in_(site_ids), MembershipFee.local_date.between(start, end))
+        .where(
+            in_sites(MembershipFee.site_id, site_ids), MembershipFee.local_date.between(start, end)
+        )
         .where(MembershipFee.kind != FeeKind.MEMBERSHIP.value)  # statistics.payments has them
         .group_by(MembershipFee.site_id)
     ).all()
@@ -86,14 +89,14 @@ def sites_taking_joining_fees(site_ids: Sequence[int]) -> set[int]:
     charging = {
         site_id
         for site_id, settings in db.session.execute(
-            select(Site.id, Site.settings).where(Site.id.in_(site_ids))
+            select(Site.id, Site.settings).where(in_sites(Site.id, site_ids))
         )
         if settings.joining_fee_pence
     }
     recorded = set(
         db.session.scalars(
             select(MembershipFee.site_id)
-            .where(MembershipFee.site_id.in_(site_ids), MembershipFee.amount_pence > 0)
+            .where(in_sites(MembershipFee.site_id, site_ids), MembershipFee.amount_pence > 0)
             .where(MembershipFee.kind != FeeKind.MEMBERSHIP.value)
             .distinct()
         )

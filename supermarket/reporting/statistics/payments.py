@@ -23,6 +23,7 @@ from sqlalchemy import func, select
 
 from supermarket.extensions import db
 from supermarket.members.models import FeeKind, MembershipFee
+from supermarket.reporting.site_filter import in_sites
 from supermarket.visits.models import Visit
 
 PAY_AS_YOU_FEEL = "pay_as_you_feel"
@@ -54,7 +55,7 @@ def payment_sums(site_ids: Sequence[int], start: date, end: date) -> dict[int, P
             func.coalesce(func.sum(Visit.points_spent), 0),
         )
         .where(
-            Visit.site_id.in_(site_ids),
+            in_sites(Visit.site_id, site_ids),
             Visit.local_date.between(start, end),
             Visit.voided_at.is_(None),
         )
@@ -70,7 +71,7 @@ def payment_sums(site_ids: Sequence[int], start: date, end: date) -> dict[int, P
             func.count(MembershipFee.id),
         )
         .where(
-            MembershipFee.site_id.in_(site_ids),
+            in_sites(MembershipFee.site_id, site_ids),
             MembershipFee.local_date.between(start, end),
             MembershipFee.kind == FeeKind.MEMBERSHIP.value,
             MembershipFee.amount_pence > 0,

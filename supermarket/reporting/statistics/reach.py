@@ -34,6 +34,7 @@ from supermarket.members.monitoring import (
     MemberMonitoring,
 )
 from supermarket.reporting.periods import Period
+from supermarket.reporting.site_filter import in_sites
 from supermarket.sites.settings import ELIGIBILITY_ROUTES, NO_FIXED_ABODE
 from supermarket.visits.models import Visit
 
@@ -110,7 +111,7 @@ def reach_statistics(site_ids: Sequence[int], period: Period, today: date) -> Re
             .join(Member, Member.id == Visit.member_id)
             .outerjoin(MemberMonitoring, MemberMonitoring.member_id == Member.id)
             .where(
-                Visit.site_id.in_(site_ids),
+                in_sites(Visit.site_id, site_ids),
                 Visit.local_date.between(period.start, end),
                 Visit.voided_at.is_(None),  # as rollups.definitions.counted_visits()
             )

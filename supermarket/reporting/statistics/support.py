@@ -43,6 +43,7 @@ from supermarket.members.terms import add_months
 from supermarket.reporting.outcomes import AssessmentPair
 from supermarket.reporting.periods import Period
 from supermarket.reporting.rollups import FOLLOW_UP_MONTHS
+from supermarket.reporting.site_filter import in_sites
 from supermarket.support.agency_models import (
     AgencyKind,
     InboundReferral,
@@ -170,7 +171,7 @@ def _made(
             func.sum(case((and_(is_referral, is_resolved), 1), else_=0)),
         )
         .join(SupportService, SupportService.id == Referral.service_id)
-        .where(Referral.site_id.in_(site_ids), Referral.made_on.between(start, end))
+        .where(in_sites(Referral.site_id, site_ids), Referral.made_on.between(start, end))
         .group_by(Referral.site_id, SupportService.category, Referral.kind)
     )
     for site_id, category, kind, count, engaged, resolved in rows:
@@ -203,7 +204,7 @@ def _inbound(
         )
         .join(ReferralAgency, ReferralAgency.id == InboundReferral.agency_id)
         .where(
-            InboundReferral.site_id.in_(site_ids),
+            in_sites(InboundReferral.site_id, site_ids),
             InboundReferral.created_at >= _london_midnight(start),
             InboundReferral.created_at < _london_midnight(end + timedelta(days=1)),
         )
@@ -246,10 +247,10 @@ def _households(
         visit.voided_at.is_(None),  # as rollups.definitions.counted_visits()
     )
     here = exists().where(in_period, visit.site_id == Referral.site_id)
-    anywhere = exists().where(in_period, visit.site_id.in_(site_ids))
+    anywhere = exists().where(in_period, in_sites(visit.site_id, site_ids))
     rows = db.session.execute(
         select(Referral.site_id, Referral.member_id, here, anywhere)
-        .where(Referral.site_id.in_(site_ids), Referral.made_on.between(start, end))
+        .where(in_sites(Referral.site_id, site_ids), Referral.made_on.between(start, end))
         .distinct()
     )
     programme: set[int] = set()
@@ -270,7 +271,7 @@ def _prompts(
     rows = db.session.execute(
         select(SupportPrompt.site_id, SupportPrompt.kind, SupportPrompt.member_id, acted)
         .where(
-            SupportPrompt.site_id.in_(site_ids),
+            in_sites(SupportPrompt.site_id, site_ids),
             SupportPrompt.first_shown_on.between(start, end),
         )
         .group_by(SupportPrompt.site_id, SupportPrompt.kind, SupportPrompt.member_id)
@@ -294,7 +295,7 @@ def _answers(
     rows = db.session.execute(
         select(survey.site_id, survey.support_answer, func.count())
         .where(
-            survey.site_id.in_(site_ids),
+            in_sites(survey.site_id, site_ids),
             survey.kind == SurveyKind.FOLLOW_UP.value,
             survey.local_date.between(start, end),
             survey.support_answer.is_not(None),
@@ -344,7 +345,7 @@ def _advice_pairs(
             ),
         )
         .where(
-            baseline.site_id.in_(site_ids),
+            in_sites(baseline.site_id, site_ids),
             baseline.kind == SurveyKind.BASELINE.value,
             baseline.local_date.between(first, last),
             baseline.complete,

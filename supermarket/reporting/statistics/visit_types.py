@@ -33,6 +33,7 @@ from sqlalchemy import ColumnElement, distinct, func, select
 
 from supermarket.extensions import db
 from supermarket.reporting.periods import Period
+from supermarket.reporting.site_filter import in_sites
 from supermarket.sites.models import Site
 from supermarket.sites.settings import PROGRAMME_VISIT_TYPES, WEEKLY_SHOP
 from supermarket.visits.anonymous import AnonymousVisit
@@ -110,7 +111,7 @@ def visit_type_statistics(
 
 def _in_period(site_ids: Sequence[int], start: date, end: date) -> list[ColumnElement[bool]]:
     return [
-        Visit.site_id.in_(site_ids),
+        in_sites(Visit.site_id, site_ids),
         Visit.local_date.between(start, end),
         Visit.voided_at.is_(None),  # as rollups.definitions.counted_visits()
     ]
@@ -185,7 +186,9 @@ def _anonymous(
             func.coalesce(func.sum(a.amount_paid_pence), 0),
             func.coalesce(func.sum(a.retail_value_pence), 0),
         )
-        .where(a.site_id.in_(site_ids), a.local_date.between(start, end), a.voided_at.is_(None))
+        .where(
+            in_sites(a.site_id, site_ids), a.local_date.between(start, end), a.voided_at.is_(None)
+        )
         .group_by(a.site_id, a.visit_type)
     )
     for site_id, key, count, adults, young, middle, older, fees, retail in rows:
@@ -203,7 +206,9 @@ def _types(site_ids: Sequence[int], found: dict[Scope, TypeFigures]) -> tuple[tu
     programme's, else a site's), the programme's defaults first."""
     labels = {t.key: t.label for t in PROGRAMME_VISIT_TYPES}
     if site_ids:
-        for settings in db.session.scalars(select(Site.settings).where(Site.id.in_(site_ids))):
+        for settings in db.session.scalars(
+            select(Site.settings).where(in_sites(Site.id, site_ids))
+        ):
             for kind in settings.visit_types:
                 labels.setdefault(kind.key, kind.label)
     used: set[str] = {WEEKLY_SHOP}
