@@ -202,7 +202,9 @@ def section_pattern(
             if not _inert(parts, total, scope, primary):
                 lines.append(([(part, scope) for part in parts], (total, scope)))
     if site_ids:
-        for name in {name for name, scope in values if scope is None}:
+        # In the counts' own order (not a set's, which changes with each process's hash seed):
+        # every worker must hide the same cells, or two answers together could undo it.
+        for name in dict.fromkeys(name for name, scope in values if scope is None):
             if not _inert_over_sites(name, site_ids, primary):
                 lines.append(([(name, site_id) for site_id in site_ids], (name, None)))
     primary, secondary = suppress_linked(values, lines, policy, primary=primary)
