@@ -8,15 +8,19 @@ from pathlib import Path
 
 import pytest
 from flask_migrate import downgrade, upgrade
-from sqlalchemy import text
+from sqlalchemy import func, select, text
 
 from supermarket import create_app
 from supermarket.demo import load_demo
 from supermarket.extensions import db
+from supermarket.reporting.rollups import complete_through
+from supermarket.reporting.rollups.refresh import _roll_up_range
+from supermarket.visits.models import Visit
 
 # Before the visit keys (0026), whose downgrade and upgrade rebuild `visits`, its bands and
 # lines and the points ledger.
 BEFORE_REBUILDS = "0025_anonymous_fingerprint"
+TYPE_ROWS = "SELECT * FROM daily_visit_type_stats ORDER BY site_id, local_date, visit_type"
 COUNTS = (
     "SELECT (SELECT count(*) FROM visits), (SELECT count(*) FROM visit_bands), "
     "(SELECT count(*) FROM points_ledger WHERE visit_id IS NOT NULL)"
@@ -64,4 +68,15 @@ def test_sqlite_rebuilds_keep_every_visits_basket(tmp_path: Path) -> None:
         assert orphans == 0
         assert db.session.execute(text("PRAGMA foreign_keys")).scalar_one() == 1
         db.session.commit()
+
+        # 0028 filled the visit-type rollup for the days already rolled up, as the nightly
+        # refresh rolls them up.
+        filled = db.session.execute(text(TYPE_ROWS)).all()
+        assert filled
+        through = complete_through()
+        assert through is not None
+        first = db.session.scalar(select(func.min(Visit.local_date)))
+        _roll_up_range(first, through)
+        assert db.session.execute(text(TYPE_ROWS)).all() == filled
+        db.session.rollback()
         db.engine.dispose()

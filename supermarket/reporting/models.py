@@ -17,6 +17,14 @@ How they fit together (see rollups.py for the maintenance):
   follow-up recorded for one of its baselines). Read from the assessments until the next
   refresh; kept apart from `rollup_stale_days` so that a follow-up does not send the visits
   and households of its baseline's period to the ledgers.
+- `daily_visit_type_stats`: per site, local date and visit type, the sums of the visits not
+  voided (visits, items, retail value, fees, pay-as-you-feel amounts, points spent): what the
+  "visits by type" and payment sections add up, so no request reads the visits of a past day.
+- `period_household_breakdowns`: distinct households per fixed period, scope (a site, or all
+  sites together: `site_id` NULL) and category of a breakdown (each equality monitoring
+  question, postcode district, eligibility route, visit type), stored beside
+  `period_household_stats` and the same way: once a period is over, and nightly (with
+  `through`) for the periods still running.
 - `rollup_state`: one row; every day up to `complete_through` is rolled up (but see below).
 - `rollup_stale_days`: a day changed after it was rolled up (a back-dated delivery, say). The
   statistics read those days from the ledgers until the next refresh rolls them up again.
@@ -31,6 +39,7 @@ from __future__ import annotations
 from datetime import date, datetime
 
 from sqlalchemy import (
+    JSON,
     BigInteger,
     Boolean,
     Date,
@@ -146,6 +155,48 @@ class PeriodHouseholdStats(IdKey, Base):
     children_0_4: Mapped[int] = mapped_column(Integer)
     children_5_11: Mapped[int] = mapped_column(Integer)
     children_12_17: Mapped[int] = mapped_column(Integer)
+    through: Mapped[date | None] = mapped_column(Date, default=None)
+    computed_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+
+
+class DailyVisitTypeStats(Base):
+    """One site's visits of one visit type on one local day (voided visits left out)."""
+
+    __tablename__ = "daily_visit_type_stats"
+
+    site_id: Mapped[int] = mapped_column(ForeignKey("sites.id"), primary_key=True)
+    local_date: Mapped[date] = mapped_column(Date, primary_key=True)
+    visit_type: Mapped[str] = mapped_column(String(40), primary_key=True)
+    visits: Mapped[int] = mapped_column(Integer, default=0)
+    # Items recorded on the visits' baskets (every band, free items too).
+    items: Mapped[int] = mapped_column(BigInteger, default=0)
+    retail_value_pence: Mapped[int] = mapped_column(BigInteger, default=0)
+    fees_pence: Mapped[int] = mapped_column(BigInteger, default=0)
+    # Amounts given at pay-as-you-feel visits (part of fees_pence too).
+    pay_as_you_feel_pence: Mapped[int] = mapped_column(BigInteger, default=0)
+    points_spent: Mapped[int] = mapped_column(BigInteger, default=0)
+
+
+class PeriodHouseholdBreakdown(IdKey, Base):
+    """Distinct households of a fixed period by every breakdown, at a site or (`site_id`
+    NULL) across all sites, where a household counts once.
+
+    `counts` maps a breakdown to its categories' households: each equality monitoring
+    question's key, `district`, `route`, `visit_type`, and `households` (one category, "":
+    all the households reached). Each household counts once in every breakdown but
+    `visit_type`, where it counts under each type it had a visit of. The categories are the
+    ones reports show (an ethnic group's ONS high-level group), as the household's answers
+    stood when the figures were stored. One row per scope, read whole: a thousand sites'
+    figures are a thousand rows. `through` as in PeriodHouseholdStats: NULL once the period
+    is over, else the last day counted.
+    """
+
+    __tablename__ = "period_household_breakdowns"
+    __table_args__ = (UniqueConstraint("period_key", "site_id"),)
+
+    period_key: Mapped[str] = mapped_column(String(7))
+    site_id: Mapped[int | None] = mapped_column(ForeignKey("sites.id"), index=True)
+    counts: Mapped[dict[str, dict[str, int]]] = mapped_column(JSON)
     through: Mapped[date | None] = mapped_column(Date, default=None)
     computed_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
 

@@ -19,6 +19,7 @@ from supermarket.reporting.release.report import (
     release_statistics,
     release_trend,
 )
+from supermarket.reporting.rollups import period_breakdowns
 from supermarket.reporting.statistics import (
     Conversions,
     TrendPoint,
@@ -124,8 +125,9 @@ def report_for(
         )
     support = support_statistics([s.id for s in stats.sites], period, today)
     site_ids = [s.id for s in stats.sites]
-    reach = reach_statistics(site_ids, period, today)
-    by_type = visit_type_statistics(site_ids, period, today)
+    counts = period_breakdowns(site_ids, period, today)
+    reach = reach_statistics(site_ids, period, today, counts=counts)
+    by_type = visit_type_statistics(site_ids, period, today, counts=counts)
     return release_statistics(
         stats, site=ref, trend=trend, support=support, reach=reach, visit_types=by_type
     )

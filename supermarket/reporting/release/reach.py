@@ -26,7 +26,8 @@ from supermarket.members.monitoring import (
 )
 from supermarket.reporting.disclosure import DisclosurePolicy, Released
 from supermarket.reporting.release.pattern import Key, Pattern, Scope, section_pattern
-from supermarket.reporting.statistics.reach import BREAKDOWNS, NO_DISTRICT, ReachStatistics
+from supermarket.reporting.rollups import NO_DISTRICT
+from supermarket.reporting.statistics.reach import BREAKDOWNS, ReachStatistics
 
 # Each breakdown's title, as tables and the feed name it.
 TITLES: Final = {

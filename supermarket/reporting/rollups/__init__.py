@@ -24,10 +24,18 @@ How they stay right (the decision, and why):
 """
 
 from supermarket.reporting.rollups import listeners
+from supermarket.reporting.rollups.breakdowns import (
+    HOUSEHOLDS,
+    NO_DISTRICT,
+    VISIT_TYPE,
+    Breakdowns,
+    period_breakdowns,
+)
 from supermarket.reporting.rollups.definitions import (
     FOLLOW_UP_MONTHS,
     NO_FOLLOW_UP,
     PEOPLE,
+    TYPE_SUMS,
     VISIT_SUMS,
     complete_through,
     stale_days,
@@ -44,6 +52,7 @@ from supermarket.reporting.rollups.read import (
     stock_sums,
     survey_cell_counts,
     visit_sums,
+    visit_type_sums,
 )
 from supermarket.reporting.rollups.refresh import (
     RefreshReport,
@@ -55,9 +64,14 @@ listeners.register_listeners()
 
 __all__ = [
     "FOLLOW_UP_MONTHS",
+    "HOUSEHOLDS",
+    "NO_DISTRICT",
     "NO_FOLLOW_UP",
     "PEOPLE",
+    "TYPE_SUMS",
     "VISIT_SUMS",
+    "VISIT_TYPE",
+    "Breakdowns",
     "CellCounts",
     "Reach",
     "RefreshReport",
@@ -68,10 +82,12 @@ __all__ = [
     "households_for",
     "live_households",
     "monthly_visits",
+    "period_breakdowns",
     "refresh_rollups",
     "stale_days",
     "stock_sums",
     "store_period_households",
     "survey_cell_counts",
     "visit_sums",
+    "visit_type_sums",
 ]

@@ -29,7 +29,7 @@ from supermarket.reporting.periods import PeriodKind
 from supermarket.reporting.site_filter import in_sites
 from supermarket.stock.models import StockMovement
 from supermarket.surveys.models import SurveyAssessment, SurveyKind
-from supermarket.visits.models import Visit
+from supermarket.visits.models import Visit, VisitBand
 
 STATE_ID: Final = 1
 PEOPLE: Final = ("adults", "children_0_4", "children_5_11", "children_12_17")
@@ -41,6 +41,16 @@ VISIT_SUMS: Final = (
     "savings_pence",
     "overrides",
 )
+# The sums of a site's visits of one visit type (daily_visit_type_stats).
+TYPE_SUMS: Final = (
+    "visits",
+    "items",
+    "retail_value_pence",
+    "fees_pence",
+    "pay_as_you_feel_pence",
+    "points_spent",
+)
+PAY_AS_YOU_FEEL: Final = "pay_as_you_feel"
 PERIOD_KINDS: Final[tuple[PeriodKind, ...]] = ("month", "quarter", "year")
 # The follow-up the outcome pairs with each baseline, in months after it.
 FOLLOW_UP_MONTHS: Final = 3
@@ -71,6 +81,46 @@ def visit_columns() -> list[ColumnElement[Any]]:
             "overrides"
         ),
     ]
+
+
+def band_items(where: ColumnElement[bool]) -> Any:
+    """Items on each visit's basket (`visit_id`, `local_date`, `items`), for the bands that
+    `where` picks (by the bands' own local_date, the visit's: so a range reads only its
+    partitions), to join to the visits."""
+    return (
+        select(
+            VisitBand.visit_id.label("visit_id"),
+            VisitBand.local_date.label("local_date"),
+            func.sum(VisitBand.quantity).label("items"),
+        )
+        .where(where)
+        .group_by(VisitBand.visit_id, VisitBand.local_date)
+        .subquery()
+    )
+
+
+def visit_type_columns(items: Any) -> list[ColumnElement[Any]]:
+    """TYPE_SUMS over grouped visits outer-joined to band_items() as `items`."""
+    return [
+        func.count().label("visits"),
+        func.coalesce(func.sum(items.c["items"]), 0).label("items"),
+        func.coalesce(func.sum(Visit.retail_value_pence), 0).label("retail_value_pence"),
+        func.coalesce(func.sum(Visit.amount_paid_pence), 0).label("fees_pence"),
+        func.coalesce(
+            func.sum(
+                case((Visit.payment_model == PAY_AS_YOU_FEEL, Visit.amount_paid_pence), else_=0)
+            ),
+            0,
+        ).label("pay_as_you_feel_pence"),
+        func.coalesce(func.sum(Visit.points_spent), 0).label("points_spent"),
+    ]
+
+
+def with_items(query: Select[Any], items: Any) -> Select[Any]:
+    """A query over Visit with band_items() joined on the visit."""
+    return query.outerjoin(
+        items, and_(items.c.visit_id == Visit.id, items.c.local_date == Visit.local_date)
+    )
 
 
 def counted_visits() -> ColumnElement[bool]:

@@ -80,6 +80,9 @@ _VISIT_FIELDS: Final = (
     "retail_value_pence",
     "savings_pence",
     "override_reason",
+    "visit_type",
+    "payment_model",
+    "points_spent",
 )
 
 

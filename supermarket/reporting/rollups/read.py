@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from datetime import date, timedelta
 from typing import Any
 
@@ -28,6 +28,7 @@ from supermarket.reporting.models import (
     DailyStockStats,
     DailySurveyStats,
     DailyVisitStats,
+    DailyVisitTypeStats,
     PeriodHouseholdStats,
     SurveyStaleDay,
 )
@@ -35,7 +36,9 @@ from supermarket.reporting.periods import Period
 from supermarket.reporting.rollups.definitions import (
     PEOPLE,
     SURVEY_CELL,
+    TYPE_SUMS,
     VISIT_SUMS,
+    band_items,
     complete_through,
     counted_visits,
     day_filter,
@@ -45,13 +48,18 @@ from supermarket.reporting.rollups.definitions import (
     stock_reason,
     survey_cells,
     visit_columns,
+    visit_type_columns,
+    with_items,
 )
 from supermarket.reporting.site_filter import in_sites
 from supermarket.stock.models import StockMovement
 from supermarket.surveys.models import SurveyAssessment
-from supermarket.visits.models import Visit
+from supermarket.visits.models import Visit, VisitBand
 
 # --- reading: rolled-up days plus live days -------------------------------------------------------
+
+# A live query made knowing the rollup's last day and the stale (site, day) pairs.
+LiveQuery = Callable[[date | None, Sequence[tuple[int, date]]], Select[Any]]
 
 
 def _rolled_up_and_live(
@@ -60,13 +68,14 @@ def _rolled_up_and_live(
     end: date,
     *,
     rolled_up: Select[*tuple[Any, ...]],
-    rollup: type[DailyVisitStats] | type[DailyStockStats],
-    live: Select[*tuple[Any, ...]],
+    rollup: type[DailyVisitStats] | type[DailyStockStats] | type[DailyVisitTypeStats],
+    live: Select[*tuple[Any, ...]] | LiveQuery,
     source: type[Visit] | type[StockMovement],
 ) -> list[Select[*tuple[Any, ...]]]:
     """The queries that together read the sites' days from start to end: `rolled_up` over
     the `rollup` table for the days it holds and has not marked stale, and `live` over the
-    `source` rows for the days after those and the stale ones (each only when it has days)."""
+    `source` rows for the days after those and the stale ones (each only when it has days).
+    `live` may be a function of the rollup's last day and the stale days, giving the query."""
     through = complete_through()
     stale = stale_days(site_ids, start, min(end, through)) if through is not None else []
     queries = []
@@ -79,6 +88,8 @@ def _rolled_up_and_live(
             )
         )
     if through is None or end > through or stale:
+        if not isinstance(live, Select):
+            live = live(through, stale)
         queries.append(
             live.where(
                 in_sites(source.site_id, site_ids),
@@ -115,6 +126,56 @@ def visit_sums(site_ids: Sequence[int], start: date, end: date) -> dict[int, dic
             site_total = totals[row[0]]
             for name, value in zip(VISIT_SUMS, row[1:], strict=True):
                 site_total[name] += int(value or 0)
+    return totals
+
+
+TypeSums = dict[int, dict[str, dict[str, int]]]
+
+
+def visit_type_sums(site_ids: Sequence[int], start: date, end: date) -> TypeSums:
+    """Per site and visit type, the sums of TYPE_SUMS over the non-voided visits from start
+    to end (a type with no visits at a site is left out)."""
+    totals: TypeSums = {site_id: {} for site_id in site_ids}
+    if not site_ids:
+        return totals
+
+    def live(through: date | None, stale: Sequence[tuple[int, date]]) -> Select[Any]:
+        # Only the live days' baskets are summed: after the rollup, and the stale days.
+        days: ColumnElement[bool] = VisitBand.local_date.between(start, end)
+        if through is not None:
+            days = and_(
+                days,
+                or_(
+                    VisitBand.local_date > through,
+                    VisitBand.local_date.in_(sorted({day for _site, day in stale})),
+                ),
+            )
+        items = band_items(days)
+        return (
+            with_items(select(Visit.site_id, Visit.visit_type, *visit_type_columns(items)), items)
+            .where(counted_visits())
+            .group_by(Visit.site_id, Visit.visit_type)
+        )
+
+    rolled = DailyVisitTypeStats
+    queries = _rolled_up_and_live(
+        site_ids,
+        start,
+        end,
+        rolled_up=select(
+            rolled.site_id,
+            rolled.visit_type,
+            *(func.coalesce(func.sum(getattr(rolled, n)), 0) for n in TYPE_SUMS),
+        ).group_by(rolled.site_id, rolled.visit_type),
+        rollup=rolled,
+        live=live,
+        source=Visit,
+    )
+    for query in queries:
+        for row in db.session.execute(query):
+            sums = totals[row[0]].setdefault(row[1], dict.fromkeys(TYPE_SUMS, 0))
+            for name, value in zip(TYPE_SUMS, row[2:], strict=True):
+                sums[name] += int(value or 0)
     return totals
 
 

@@ -22,23 +22,35 @@ from supermarket.reporting.models import (
     DailyStockStats,
     DailySurveyStats,
     DailyVisitStats,
+    DailyVisitTypeStats,
+    PeriodHouseholdBreakdown,
     PeriodHouseholdStats,
     RollupStaleDay,
     RollupState,
     SurveyStaleDay,
 )
-from supermarket.reporting.periods import Period
+from supermarket.reporting.periods import Period, parse_period
+from supermarket.reporting.rollups.breakdowns import (
+    count_breakdowns,
+    running_breakdowns,
+    store_breakdowns,
+    unstored_periods,
+)
 from supermarket.reporting.rollups.definitions import (
     PERIOD_KINDS,
     STATE_ID,
     SURVEY_CELL,
+    TYPE_SUMS,
     VISIT_SUMS,
+    band_items,
     counted_visits,
     day_filter,
     is_baseline,
     stock_reason,
     survey_cells,
     visit_columns,
+    visit_type_columns,
+    with_items,
 )
 from supermarket.reporting.rollups.read import (
     live_households,
@@ -48,7 +60,7 @@ from supermarket.reporting.rollups.read import (
 from supermarket.sites.models import Site
 from supermarket.stock.models import StockMovement
 from supermarket.surveys.models import SurveyAssessment
-from supermarket.visits.models import Visit
+from supermarket.visits.models import Visit, VisitBand
 
 # --- refreshing -----------------------------------------------------------------------------------
 
@@ -105,7 +117,27 @@ def _rebuild_survey_days(where_baselines: ColumnElement[bool]) -> None:
     )
 
 
-def _rebuild_days(where_visits: ColumnElement[bool], where_stock: ColumnElement[bool]) -> None:
+def _rebuild_days(
+    where_visits: ColumnElement[bool],
+    where_stock: ColumnElement[bool],
+    where_bands: ColumnElement[bool],
+) -> None:
+    """The days `where_visits` and `where_stock` pick rolled up afresh (the caller deletes
+    their rows first); `where_bands` picks those days' basket bands, by their date."""
+    items = band_items(where_bands)
+    type_rows = (
+        with_items(
+            select(Visit.site_id, Visit.local_date, Visit.visit_type, *visit_type_columns(items)),
+            items,
+        )
+        .where(counted_visits(), where_visits)
+        .group_by(Visit.site_id, Visit.local_date, Visit.visit_type)
+    )
+    db.session.execute(
+        insert(DailyVisitTypeStats).from_select(
+            ["site_id", "local_date", "visit_type", *TYPE_SUMS], type_rows
+        )
+    )
     visit_rows = (
         select(Visit.site_id, Visit.local_date, *visit_columns())
         .where(counted_visits(), where_visits)
@@ -171,6 +203,7 @@ def store_period_households(period: Period) -> None:
     ]
     if rows:
         db.session.execute(insert(PeriodHouseholdStats), rows)
+    store_breakdowns(period, count_breakdowns(site_ids, period.start, period.end), through=None)
 
 
 def store_running_households(
@@ -210,6 +243,30 @@ def store_running_households(
     ]
     if rows:
         db.session.execute(insert(PeriodHouseholdStats), rows)
+    # The breakdowns the same way: what is stored is usable unless a day it counted was
+    # rolled up again (the range re-rolled from `recomputed_from`, or a stale day).
+    spoilt = [day for _site, day in marked if period.contains(day)]
+    if recomputed_from is not None:
+        spoilt.append(recomputed_from)
+    store_breakdowns(
+        period, running_breakdowns(site_ids, period, through, usable=spoilt), through=through
+    )
+
+
+def _store_missing_breakdowns() -> int:
+    """Store the breakdowns of every period over whose households are stored but whose
+    breakdowns are not (periods stored before the breakdowns were kept); how many."""
+    keys = db.session.scalars(
+        select(PeriodHouseholdStats.period_key)
+        .where(PeriodHouseholdStats.through.is_(None))
+        .distinct()
+    )
+    missing = unstored_periods(keys)
+    site_ids = list(db.session.scalars(select(Site.id)))
+    for key in missing:
+        period = parse_period(key)
+        store_breakdowns(period, count_breakdowns(site_ids, period.start, period.end), through=None)
+    return len(missing)
 
 
 def refresh_rollups(
@@ -227,8 +284,10 @@ def refresh_rollups(
     if rebuild:
         for model in (
             DailyVisitStats,
+            DailyVisitTypeStats,
             DailyStockStats,
             PeriodHouseholdStats,
+            PeriodHouseholdBreakdown,
             RollupStaleDay,
             DailySurveyStats,
             SurveyStaleDay,
@@ -274,6 +333,7 @@ def refresh_rollups(
                 recomputed_from=start if start is not None and start <= through else None,
                 marked=marked,
             )
+    _store_missing_breakdowns()
     if state.complete_through is None or through > state.complete_through:
         state.complete_through = through
     state.refreshed_at = now
@@ -315,6 +375,9 @@ def _roll_up_range(start: date, through: date) -> None:
         delete(DailyVisitStats).where(DailyVisitStats.local_date.between(start, through))
     )
     db.session.execute(
+        delete(DailyVisitTypeStats).where(DailyVisitTypeStats.local_date.between(start, through))
+    )
+    db.session.execute(
         delete(DailyStockStats).where(DailyStockStats.local_date.between(start, through))
     )
     db.session.execute(
@@ -323,6 +386,7 @@ def _roll_up_range(start: date, through: date) -> None:
     _rebuild_days(
         Visit.local_date.between(start, through),
         StockMovement.local_date.between(start, through),
+        VisitBand.local_date.between(start, through),
     )
     _rebuild_survey_days(SurveyAssessment.local_date.between(start, through))
 
@@ -335,6 +399,11 @@ def _roll_up_days(marked: list[tuple[int, date]]) -> None:
         )
     )
     db.session.execute(
+        delete(DailyVisitTypeStats).where(
+            day_filter(DailyVisitTypeStats.site_id, DailyVisitTypeStats.local_date, marked)
+        )
+    )
+    db.session.execute(
         delete(DailyStockStats).where(
             day_filter(DailyStockStats.site_id, DailyStockStats.local_date, marked)
         )
@@ -342,6 +411,7 @@ def _roll_up_days(marked: list[tuple[int, date]]) -> None:
     _rebuild_days(
         day_filter(Visit.site_id, Visit.local_date, marked),
         day_filter(StockMovement.site_id, StockMovement.local_date, marked),
+        VisitBand.local_date.in_(sorted({day for _site, day in marked})),
     )
 
 

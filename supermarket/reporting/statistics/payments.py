@@ -23,10 +23,8 @@ from sqlalchemy import func, select
 
 from supermarket.extensions import db
 from supermarket.members.models import FeeKind, MembershipFee
+from supermarket.reporting.rollups import visit_type_sums
 from supermarket.reporting.site_filter import in_sites
-from supermarket.visits.models import Visit
-
-PAY_AS_YOU_FEEL = "pay_as_you_feel"
 
 
 class PaymentSums(TypedDict):
@@ -38,32 +36,18 @@ class PaymentSums(TypedDict):
 
 def payment_sums(site_ids: Sequence[int], start: date, end: date) -> dict[int, PaymentSums]:
     """Per site: pay_as_you_feel_pence, membership_fees_pence, membership_fees_paid and
-    points_spent from start to end (two grouped reads)."""
+    points_spent from start to end (the visits' from the daily rollup by type, the fees from
+    the fees paid)."""
     found = {
         site_id: PaymentSums(
             pay_as_you_feel_pence=0, membership_fees_pence=0, membership_fees_paid=0, points_spent=0
         )
         for site_id in site_ids
     }
-    visits = db.session.execute(
-        select(
-            Visit.site_id,
-            func.coalesce(
-                func.sum(Visit.amount_paid_pence).filter(Visit.payment_model == PAY_AS_YOU_FEEL),
-                0,
-            ),
-            func.coalesce(func.sum(Visit.points_spent), 0),
-        )
-        .where(
-            in_sites(Visit.site_id, site_ids),
-            Visit.local_date.between(start, end),
-            Visit.voided_at.is_(None),
-        )
-        .group_by(Visit.site_id)
-    ).all()
-    for site_id, given, points in visits:
-        found[site_id]["pay_as_you_feel_pence"] = int(given)
-        found[site_id]["points_spent"] = int(points)
+    for site_id, by_type in visit_type_sums(site_ids, start, end).items():
+        for sums in by_type.values():
+            found[site_id]["pay_as_you_feel_pence"] += sums["pay_as_you_feel_pence"]
+            found[site_id]["points_spent"] += sums["points_spent"]
     fees = db.session.execute(
         select(
             MembershipFee.site_id,

@@ -4,13 +4,14 @@ by postcode district and by eligibility route, per site and for the programme.
 Internal only, like the rest of `statistics`: release/reach.py turns these into what may leave
 a site. Households reached: members who visited in the period (visits not voided); at a site,
 those who visited that site; across the programme, each member once. Each household counts
-under its answer as stored now (members.monitoring): "not asked" where no answer was given,
-"prefer not to say" where that was the answer; the ethnic group by the ONS 2021 high-level
-group of the detailed category stored. Geography: the member's postcode district, never finer.
+under its answer (members.monitoring) as it stood when the figures were counted: "not asked"
+where no answer was given, "prefer not to say" where that was the answer; the ethnic group by
+the ONS 2021 high-level group of the detailed category stored. Geography: the member's
+postcode district, never finer.
 
-Two grouped statements bounded by the period, whatever the number of sites (one grouped by
-site, one across the programme, where a household that visited two sites counts once); all
-through the session, so a reporting request reads them from the replica.
+The counts come from rollups.breakdowns: stored per period by the nightly refresh (for a
+period over, as they stood after it ended; for one still running, up to the last night plus
+the visits since), through the session, so a reporting request reads them from the replica.
 """
 
 from __future__ import annotations
@@ -19,28 +20,20 @@ from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import date
-from typing import Any, Final
+from typing import Final
 
-from sqlalchemy import distinct, func, select
-
-from supermarket.extensions import db
-from supermarket.members.models import Member
 from supermarket.members.monitoring import (
     NOT_ASKED,
     PREFER_NOT,
     QUESTIONS,
     EthnicGroup,
     EthnicHighLevel,
-    MemberMonitoring,
 )
 from supermarket.reporting.periods import Period
-from supermarket.reporting.site_filter import in_sites
+from supermarket.reporting.rollups import HOUSEHOLDS, NO_DISTRICT, Breakdowns, period_breakdowns
 from supermarket.sites.settings import ELIGIBILITY_ROUTES, NO_FIXED_ABODE
-from supermarket.visits.models import Visit
 
 Scope = int | None
-# A member whose postcode district is not recorded (no fixed abode, an address "care of").
-NO_DISTRICT: Final = "not_recorded"
 
 
 def _answers(key: str) -> tuple[str, ...]:
@@ -79,59 +72,23 @@ class ReachStatistics:
     categories: dict[str, tuple[str, ...]]
 
 
-def _ethnic(value: str | None) -> str:
-    return NOT_ASKED if value is None else EthnicGroup(value).group
-
-
-def _categories(row: Any) -> dict[str, str]:
-    """One grouped row's category in each breakdown."""
-    found = {key: getattr(row, key) or NOT_ASKED for key in QUESTIONS}
-    found["ethnic_group"] = _ethnic(row.ethnic_group)
-    found["district"] = row.postcode_district or NO_DISTRICT
-    found["route"] = row.eligibility_route
-    return found
-
-
-def _columns() -> list[Any]:
-    monitoring = [getattr(MemberMonitoring, key).label(key) for key in QUESTIONS]
-    return [Member.postcode_district, Member.eligibility_route, *monitoring]
-
-
-def reach_statistics(site_ids: Sequence[int], period: Period, today: date) -> ReachStatistics:
+def reach_statistics(
+    site_ids: Sequence[int], period: Period, today: date, *, counts: Breakdowns | None = None
+) -> ReachStatistics:
     """The raw reach figures of every site and the programme for the period (to `today` if it
-    is still running)."""
-    end = min(period.end, today)
+    is still running); `counts` the period's breakdowns if already read."""
+    if counts is None:
+        counts = period_breakdowns(site_ids, period, today)
     found: dict[Scope, ReachFigures] = {site_id: ReachFigures() for site_id in site_ids}
     found[None] = ReachFigures()
-    if site_ids and period.start <= end:
-        columns = _columns()
-        base = (
-            select()
-            .select_from(Visit)
-            .join(Member, Member.id == Visit.member_id)
-            .outerjoin(MemberMonitoring, MemberMonitoring.member_id == Member.id)
-            .where(
-                in_sites(Visit.site_id, site_ids),
-                Visit.local_date.between(period.start, end),
-                Visit.voided_at.is_(None),  # as rollups.definitions.counted_visits()
-            )
-        )
-        households = func.count(distinct(Visit.member_id))
-        per_site = base.add_columns(Visit.site_id, *columns, households).group_by(
-            Visit.site_id, *columns
-        )
-        for row in db.session.execute(per_site):
-            _add(found[row.site_id], row, int(row[-1]))
-        programme = base.add_columns(*columns, households).group_by(*columns)
-        for row in db.session.execute(programme):
-            _add(found[None], row, int(row[-1]))
+    for key, scope in counts.items():
+        figures = found.get(key)
+        if figures is None:
+            continue
+        figures.households = scope.get(HOUSEHOLDS, Counter()).get("", 0)
+        for breakdown in BREAKDOWNS:
+            figures.by[breakdown].update(scope.get(breakdown, Counter()))
     return ReachStatistics(by_scope=found, categories=_all_categories(found))
-
-
-def _add(figures: ReachFigures, row: Any, households: int) -> None:
-    figures.households += households
-    for key, category in _categories(row).items():
-        figures.by[key][category] += households
 
 
 def _all_categories(found: dict[Scope, ReachFigures]) -> dict[str, tuple[str, ...]]:

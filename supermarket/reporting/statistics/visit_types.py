@@ -1,9 +1,11 @@
 """Visits by type, and anonymous visits: the RAW figures of a period, per site.
 
 Internal only, like the rest of `statistics`: release/visit_types.py turns these into what may
-leave a site. Read straight from the visits (grouped by site and type, bounded by the period)
-and from the anonymous visits, in five grouped statements whatever the number of sites; all
-through the session, so a reporting request reads them from the replica.
+leave a site. The sums come from the daily rollup by type (rollups.visit_type_sums: days
+already rolled up from daily_visit_type_stats, the rest from the visits), the households by
+type from the stored breakdowns (rollups.period_breakdowns), the anonymous visits from their
+own table (a parcel is a row, and they are few); all through the session, so a reporting
+request reads them from the replica.
 
 Definitions (the methods page repeats them):
 
@@ -24,20 +26,21 @@ Definitions (the methods page repeats them):
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import date
 from typing import Final
 
-from sqlalchemy import ColumnElement, distinct, func, select
+from sqlalchemy import func, select
 
 from supermarket.extensions import db
 from supermarket.reporting.periods import Period
+from supermarket.reporting.rollups import VISIT_TYPE, Breakdowns, period_breakdowns, visit_type_sums
 from supermarket.reporting.site_filter import in_sites
 from supermarket.sites.models import Site
 from supermarket.sites.settings import PROGRAMME_VISIT_TYPES, WEEKLY_SHOP
 from supermarket.visits.anonymous import AnonymousVisit
-from supermarket.visits.models import Visit, VisitBand
 
 Scope = int | None
 MEASURES: Final = ("visits", "households", "items", "retail_value_pence", "fees_pence")
@@ -90,84 +93,32 @@ class VisitTypeStatistics:
 
 
 def visit_type_statistics(
-    site_ids: Sequence[int], period: Period, today: date
+    site_ids: Sequence[int], period: Period, today: date, *, counts: Breakdowns | None = None
 ) -> VisitTypeStatistics:
     """The raw figures by visit type, and the anonymous visits, of every site and the
-    programme for the period (to `today` if it is still running)."""
+    programme for the period (to `today` if it is still running); `counts` the period's
+    household breakdowns if already read."""
     end = min(period.end, today)
     found: dict[Scope, TypeFigures] = {site_id: TypeFigures() for site_id in site_ids}
     if site_ids and period.start <= end:
-        _visits(found, site_ids, period.start, end)
-        _items(found, site_ids, period.start, end)
+        for site_id, by_type in visit_type_sums(site_ids, period.start, end).items():
+            for key, sums in by_type.items():
+                row = found[site_id]._row(key)
+                for name in ("visits", "items", "retail_value_pence", "fees_pence"):
+                    row[name] += sums[name]
         _anonymous(found, site_ids, period.start, end)
     programme = TypeFigures()
     for site_id in site_ids:
         programme.add(found[site_id])
     found[None] = programme
     if site_ids and period.start <= end:
-        _households(found, site_ids, period.start, end)
+        if counts is None:
+            counts = period_breakdowns(site_ids, period, today)
+        for scope, figures in found.items():
+            households_by_type = counts.get(scope, {}).get(VISIT_TYPE, Counter())
+            for kind, households in households_by_type.items():
+                figures._row(kind)["households"] = households
     return VisitTypeStatistics(by_scope=found, types=_types(site_ids, found))
-
-
-def _in_period(site_ids: Sequence[int], start: date, end: date) -> list[ColumnElement[bool]]:
-    return [
-        in_sites(Visit.site_id, site_ids),
-        Visit.local_date.between(start, end),
-        Visit.voided_at.is_(None),  # as rollups.definitions.counted_visits()
-    ]
-
-
-def _visits(
-    found: dict[Scope, TypeFigures], site_ids: Sequence[int], start: date, end: date
-) -> None:
-    rows = db.session.execute(
-        select(
-            Visit.site_id,
-            Visit.visit_type,
-            func.count(),
-            func.coalesce(func.sum(Visit.retail_value_pence), 0),
-            func.coalesce(func.sum(Visit.amount_paid_pence), 0),
-        )
-        .where(*_in_period(site_ids, start, end))
-        .group_by(Visit.site_id, Visit.visit_type)
-    )
-    for site_id, key, count, retail, fees in rows:
-        row = found[site_id]._row(key)
-        row["visits"] += int(count)
-        row["retail_value_pence"] += int(retail)
-        row["fees_pence"] += int(fees)
-
-
-def _items(
-    found: dict[Scope, TypeFigures], site_ids: Sequence[int], start: date, end: date
-) -> None:
-    rows = db.session.execute(
-        select(Visit.site_id, Visit.visit_type, func.coalesce(func.sum(VisitBand.quantity), 0))
-        .join(VisitBand, VisitBand.visit_id == Visit.id)
-        .where(*_in_period(site_ids, start, end))
-        .group_by(Visit.site_id, Visit.visit_type)
-    )
-    for site_id, key, items in rows:
-        found[site_id]._row(key)["items"] += int(items)
-
-
-def _households(
-    found: dict[Scope, TypeFigures], site_ids: Sequence[int], start: date, end: date
-) -> None:
-    """Distinct members by type at each site, and across the programme (two statements)."""
-    where = _in_period(site_ids, start, end)
-    for site_id, key, count in db.session.execute(
-        select(Visit.site_id, Visit.visit_type, func.count(distinct(Visit.member_id)))
-        .where(*where)
-        .group_by(Visit.site_id, Visit.visit_type)
-    ):
-        found[site_id]._row(key)["households"] = int(count)
-    for key, count in db.session.execute(
-        select(Visit.visit_type, func.count(distinct(Visit.member_id)))
-        .where(*where)
-        .group_by(Visit.visit_type)
-    ):
-        found[None]._row(key)["households"] = int(count)
 
 
 def _anonymous(
