@@ -134,8 +134,14 @@ def methods_paragraphs(policy: DisclosurePolicy) -> list[str]:
         " disability or long-term illness, the employment of the household's adults (one"
         " answer per household: their main situation), and whether the household includes an"
         ' unpaid carer or a veteran. Every question can be left unasked, and "Prefer not to'
-        ' say" is always an answer; the two are counted apart. The answers as last recorded'
-        " are counted; site managers may correct them later.",
+        ' say" is always an answer; the two are counted apart. Each household counts'
+        " under its answers as they stood when it was counted: while a period runs, the night"
+        " after its first visit of the period; once the period is over, all its households are"
+        " counted again the night after it ends, and its figures do not move after that (unless"
+        " one of its visits is corrected or voided, when it is counted again). Site managers may"
+        " correct answers later; a correction shows in the periods counted after it, so two"
+        " releases of a period that is over cannot be compared to learn one household's"
+        " change.",
         "Ethnic group: the ONS 2021 census categories for England; the detailed category is"
         " recorded, and reports count its high-level group (Asian, Black, Mixed, White, Other)"
         " so that small groups are not singled out.",

@@ -12,11 +12,12 @@ Definitions (the methods page repeats them):
 
 - Households reached: members with a visit in the period (not voided); at a site, those who
   visited that site; across all sites, each member once.
-- Each household counts under its answer to each question as it stood when the figures were
-  counted (for a period that is over: the first nightly refresh after it ended), "not asked"
-  where there is none; the ethnic group by the ONS 2021 high-level group; the postcode
-  district, never finer. A stored period's figures do not move when an answer changes later,
-  so two releases of the same period cannot be compared to learn one household's change.
+- Each household counts under its answer to each question as it stood when it was counted
+  (while a period runs: the night after its first visit of the period; once it is over, every
+  household again, the night after it ends), "not asked" where there is none; the ethnic
+  group by the ONS 2021 high-level group; the postcode district, never finer. A stored
+  period's figures do not move when an answer changes later, so two releases of the same
+  period cannot be compared to learn one household's change.
 - Visit types: distinct members with a visit of the type; a household may count under two
   types, so types do not add up to households.
 """

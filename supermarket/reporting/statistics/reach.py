@@ -4,10 +4,10 @@ by postcode district and by eligibility route, per site and for the programme.
 Internal only, like the rest of `statistics`: release/reach.py turns these into what may leave
 a site. Households reached: members who visited in the period (visits not voided); at a site,
 those who visited that site; across the programme, each member once. Each household counts
-under its answer (members.monitoring) as it stood when the figures were counted: "not asked"
-where no answer was given, "prefer not to say" where that was the answer; the ethnic group by
-the ONS 2021 high-level group of the detailed category stored. Geography: the member's
-postcode district, never finer.
+under its answer (members.monitoring) as it stood when it was counted (rollups.breakdowns):
+"not asked" where no answer was given, "prefer not to say" where that was the answer; the
+ethnic group by the ONS 2021 high-level group of the detailed category stored. Geography: the
+member's postcode district, never finer.
 
 The counts come from rollups.breakdowns: stored per period by the nightly refresh (for a
 period over, as they stood after it ended; for one still running, up to the last night plus
