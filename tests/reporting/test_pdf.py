@@ -76,8 +76,8 @@ def test_the_programme_report_pack_for_a_quarter(client, seeded, make_user, toke
         "Newcombe",
     ):
         assert expected in text, expected
-    # The methods are at the end (three pages with the support section's definitions).
-    assert any("Methods" in page.extract_text() for page in reader.pages[-3:])
+    # The methods are at the end (four pages with the support and reach definitions).
+    assert any("Methods" in page.extract_text() for page in reader.pages[-4:])
 
 
 def test_the_programme_report_for_a_year_to_date_is_refused_until_it_is_over(

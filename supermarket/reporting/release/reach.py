@@ -135,13 +135,10 @@ def methods_paragraphs(policy: DisclosurePolicy) -> list[str]:
         " answer per household: their main situation), and whether the household includes an"
         ' unpaid carer or a veteran. Every question can be left unasked, and "Prefer not to'
         ' say" is always an answer; the two are counted apart. Each household counts'
-        " under its answers as they stood when it was counted: while a period runs, the night"
-        " after its first visit of the period; once the period is over, all its households are"
-        " counted again the night after it ends, and its figures do not move after that (unless"
-        " one of its visits is corrected or voided, when it is counted again). Site managers may"
-        " correct answers later; a correction shows in the periods counted after it, so two"
-        " releases of a period that is over cannot be compared to learn one household's"
-        " change.",
+        " under its answers as they stood when it was counted: the night after its first visit"
+        " of the period, and all again the night after the period ends. After that its figures"
+        " do not move when an answer is corrected, so two releases cannot be compared to learn"
+        " one household's change.",
         "Ethnic group: the ONS 2021 census categories for England; the detailed category is"
         " recorded, and reports count its high-level group (Asian, Black, Mixed, White, Other)"
         " so that small groups are not singled out.",
