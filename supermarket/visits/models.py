@@ -26,6 +26,7 @@ How the tables fit together:
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import date, datetime
 from typing import TYPE_CHECKING, Any
 
@@ -142,6 +143,19 @@ class HouseholdCounts:
             "children_12_17": self.children_12_17,
             "people": self.people,
         }
+
+
+# Called as hook(connection, site id, local date) once a visit is stored without the ORM (the
+# check-in's own INSERT, services/checkin.py), so that a layer above that watches the visits
+# through ORM events (reporting's rollups, which must hear of a visit on a day they have
+# already summed: an offline check-in synced after the nightly rollup) hears of these too.
+VISIT_STORED_HOOKS: list[Callable[[Connection, int, date], None]] = []
+
+
+def visit_stored(connection: Connection, site_id: int, day: date) -> None:
+    """Tell VISIT_STORED_HOOKS that a visit dated `day` was stored at the site."""
+    for hook in VISIT_STORED_HOOKS:
+        hook(connection, site_id, day)
 
 
 class Visit(HouseholdCounts, IdKey, Base):

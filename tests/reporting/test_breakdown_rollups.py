@@ -303,3 +303,15 @@ def test_a_request_for_a_stored_period_reads_no_visits(world, insert_visit):
     assert not [s for s in seen if "FROM visits" in s or "visit_bands" in s]
     assert counts[None]["households"][""] == 3
     assert set(QUESTIONS) <= set(counts[None])
+
+
+def test_the_figures_of_some_sites_only_are_counted_from_their_visits(world, insert_visit):
+    """The stored figures are for every site (their programme line is all sites): asked for
+    some sites only, the figures are counted from those sites' visits."""
+    sites, members = world["sites"], world["members"]
+    for n, day in enumerate((date(2026, 8, 3), date(2026, 8, 20), date(2026, 9, 9))):
+        _typed_visit(insert_visit, members[n][n], day, sites[n], n, 1, 3, 100)
+        _typed_visit(insert_visit, members[n][(n + 1) % 4], day, sites[0], 0, 0, 2, 50)
+    refresh_rollups(now=datetime(2026, 10, 2, 1, 0, tzinfo=UTC))
+    for chosen in ([sites[0].id], [sites[1].id, sites[2].id]):
+        _same(chosen, Q3, date(2026, 10, 2))

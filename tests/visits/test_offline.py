@@ -427,3 +427,42 @@ def test_voiding_on_the_page_without_a_reason_says_so(desk, login, marked):
     assert "Say why the visit is voided." in response.get_data(as_text=True)
     db.session.expire_all()
     assert db.session.get(Visit, marked.id).review_status == "open"
+
+
+def test_a_check_in_synced_after_the_nightly_rollup_is_counted_on_its_day(desk, api, clock):
+    """The check-in stores its visit without the ORM; a visit recorded offline yesterday and
+    synced after the night's rollup must still reach the reports: its day is marked stale,
+    read from the visits until the next rollup, which rolls it up again."""
+    from supermarket.reporting.models import RollupStaleDay
+    from supermarket.reporting.rollups import refresh_rollups, visit_sums
+
+    here = ZoneInfo(desk.site.timezone)
+    recorded = datetime.now(here) - timedelta(days=1)
+    day = recorded.date()
+    refresh_rollups(now=datetime.now(UTC))
+    before = visit_sums([desk.site.id], day, day)[desk.site.id]["visits"]
+    member = desk.member()
+    response = api(desk.volunteer).post(
+        f"/api/v1/sites/{desk.site.code}/visits",
+        json={"membership_number": member.membership_number, "offline": offline(recorded)},
+        key=str(uuid.uuid4()),
+    )
+    assert response.status_code == 201, response.json
+    marked = select(func.count()).select_from(RollupStaleDay)
+    assert db.session.scalar(
+        marked.where(RollupStaleDay.site_id == desk.site.id, RollupStaleDay.local_date == day)
+    )
+    assert visit_sums([desk.site.id], day, day)[desk.site.id]["visits"] == before + 1
+    refresh_rollups(now=datetime.now(UTC))
+    assert visit_sums([desk.site.id], day, day)[desk.site.id]["visits"] == before + 1
+    # Today's check-ins are read live: they mark nothing.
+    count = db.session.scalar(marked)
+    other = desk.member()
+    caller = api(desk.volunteer)
+    response = caller.post(
+        f"/api/v1/sites/{desk.site.code}/visits",
+        json={"membership_number": other.membership_number},
+        key=str(uuid.uuid4()),
+    )
+    assert response.status_code == 201, response.json
+    assert db.session.scalar(marked) == count

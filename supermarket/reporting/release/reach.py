@@ -136,9 +136,9 @@ def methods_paragraphs(policy: DisclosurePolicy) -> list[str]:
         ' unpaid carer or a veteran. Every question can be left unasked, and "Prefer not to'
         ' say" is always an answer; the two are counted apart. Each household counts'
         " under its answers as they stood when it was counted: the night after its first visit"
-        " of the period, and all again the night after the period ends. After that its figures"
-        " do not move when an answer is corrected, so two releases cannot be compared to learn"
-        " one household's change.",
+        " of the period, and all again the night after the period ends. After that a correction"
+        " to an answer does not move the period's figures; a correction to one of its visits"
+        " has it counted again, with the answers as they then stand.",
         "Ethnic group: the ONS 2021 census categories for England; the detailed category is"
         " recorded, and reports count its high-level group (Asian, Black, Mixed, White, Other)"
         " so that small groups are not singled out.",

@@ -16,8 +16,9 @@ Definitions (the methods page repeats them):
   (while a period runs: the night after its first visit of the period; once it is over, every
   household again, the night after it ends), "not asked" where there is none; the ethnic
   group by the ONS 2021 high-level group; the postcode district, never finer. A stored
-  period's figures do not move when an answer changes later, so two releases of the same
-  period cannot be compared to learn one household's change.
+  period's figures do not move when an answer alone changes later; they are counted again,
+  with the answers as they then stand, when one of the period's visits changes (a stale
+  day), on `rollup --since` over it and on `--rebuild`.
 - Visit types: distinct members with a visit of the type; a household may count under two
   types, so types do not add up to households.
 """
@@ -44,6 +45,7 @@ from supermarket.reporting.rollups.definitions import (
     stale_days,
 )
 from supermarket.reporting.site_filter import in_sites
+from supermarket.sites.models import Site
 from supermarket.visits.models import Visit
 
 Scope = int | None
@@ -239,14 +241,19 @@ def period_breakdowns(site_ids: Sequence[int], period: Period, today: date) -> B
     theirs): stored where they can be, else from the visits."""
     end = min(period.end, today)
     through = complete_through()
-    if through is None or period.start > end:
+    if through is None or period.start > end or not _every_site(site_ids):
         return count_breakdowns(site_ids, period.start, end)
     stale = [day for _site, day in stale_days(site_ids, period.start, min(end, through))]
-    if period.end <= through and not stale:
+    if end == period.end <= through and not stale:
         stored = stored_breakdowns(period.key, running=False)
         if stored is not None:
             return stored[1]
     return running_breakdowns(site_ids, period, end, usable=stale)
+
+
+def _every_site(site_ids: Sequence[int]) -> bool:
+    """The stored figures' key None is all sites: they serve only a request for all of them."""
+    return set(site_ids) == set(db.session.scalars(select(Site.id)))
 
 
 def unstored_periods(keys: Iterable[str]) -> list[str]:

@@ -36,7 +36,7 @@ from supermarket.reporting.rollups.definitions import (
 from supermarket.sites.models import Site
 from supermarket.stock.models import StockMovement
 from supermarket.surveys.models import SurveyAssessment
-from supermarket.visits.models import Visit
+from supermarket.visits.models import VISIT_STORED_HOOKS, Visit
 
 _TIMEZONES: dict[int, ZoneInfo] = {}
 
@@ -175,8 +175,15 @@ def _after_survey_update(_mapper: Mapper[Any], connection: Connection, target: A
         _mark_stale(connection, site_id, day, SurveyStaleDay)
 
 
+def _visit_stored(connection: Connection, site_id: int, day: date) -> None:
+    """A visit stored without the ORM (the check-in's INSERT): as _after_insert."""
+    _mark_stale(connection, site_id, day)
+
+
 def register_listeners() -> None:
     """Watch the ledgers for changes to days already rolled up (idempotent)."""
+    if _visit_stored not in VISIT_STORED_HOOKS:
+        VISIT_STORED_HOOKS.append(_visit_stored)
     watched = (
         (Visit, _after_insert, _after_visit_update, _after_delete),
         (StockMovement, _after_insert, _after_movement_update, _after_delete),

@@ -40,6 +40,7 @@ from supermarket.visits.models import (
     VisitBand,
     VisitKey,
     VisitLine,
+    visit_stored,
 )
 from supermarket.visits.services import payments, stock_link, visit_types
 from supermarket.visits.services.allowance import (
@@ -354,6 +355,9 @@ def check_in(
     bands, visit_lines = _basket_rows(draft.basket, visit_id, values["local_date"])
     _insert_rows(VisitBand, bands)
     _insert_rows(VisitLine, visit_lines)
+    # Stored without the ORM, so said out loud: an offline visit may be dated a day the
+    # reports have already summed.
+    visit_stored(db.session.connection(), site.id, values["local_date"])
     payments.record(
         draft.settled,
         visit_id=visit_id,
