@@ -345,3 +345,25 @@ def test_the_section_reads_the_same_few_statements_whatever_the_number_of_sites(
         make_site(code=f"extra{n}", name=f"Extra {n}")
     db.session.commit()
     assert reach_reads() == before == 1
+
+
+def test_the_visit_type_sums_are_read_once_for_the_payments_and_the_visit_types(
+    reached, client, lead, token_for
+):
+    """The payment models' sums and the visit-types section share one read of the rollup by
+    visit type (at a thousand sites each read is tens of milliseconds)."""
+    from sqlalchemy import event
+
+    seen: list[str] = []
+
+    def record(_conn, _cursor, statement, *_args) -> None:
+        seen.append(statement)
+
+    event.listen(db.engine, "before_cursor_execute", record)
+    try:
+        response = client.get("/api/v1/stats?period=2026-09", headers=token_for(lead))
+    finally:
+        event.remove(db.engine, "before_cursor_execute", record)
+    assert response.status_code == 200
+    assert response.json["visit_types"]
+    assert sum(1 for s in seen if "daily_visit_type_stats" in s) == 1

@@ -127,7 +127,7 @@ def report_for(
     site_ids = [s.id for s in stats.sites]
     counts = period_breakdowns(site_ids, period, today)
     reach = reach_statistics(site_ids, period, today, counts=counts)
-    by_type = visit_type_statistics(site_ids, period, today, counts=counts)
+    by_type = visit_type_statistics(site_ids, period, today, counts=counts, sums=stats.type_sums)
     return release_statistics(
         stats, site=ref, trend=trend, support=support, reach=reach, visit_types=by_type
     )

@@ -41,6 +41,7 @@ from supermarket.reporting.rollups import (
     monthly_visits,
     stock_sums,
     visit_sums,
+    visit_type_sums,
 )
 from supermarket.reporting.statistics.counts import (
     all_sites,
@@ -93,7 +94,8 @@ def period_statistics(
     surveys = survey_counts(ids, period, today)
     joining = joining_fees(ids, period.start, end)
     taking = sites_taking_joining_fees(ids)
-    paying = payment_sums(ids, period.start, end)
+    types = visit_type_sums(ids, period.start, end)
+    paying = payment_sums(ids, period.start, end, types=types)
     by_site: dict[int, Figures] = {}
     for site in sites:
         sums = visits[site.id]
@@ -121,6 +123,7 @@ def period_statistics(
         by_site=by_site,
         programme=programme_figures(by_site, reach[None]),
         conversions=conversions or Conversions(),
+        type_sums=types,
     )
 
 

@@ -16,7 +16,7 @@ from supermarket.reporting.outcomes import (
 )
 from supermarket.reporting.periods import Period
 from supermarket.reporting.rollups import FOLLOW_UP_MONTHS as FOLLOW_UP_MONTHS
-from supermarket.reporting.rollups import PEOPLE
+from supermarket.reporting.rollups import PEOPLE, TypeSums
 from supermarket.stock.models import DonorKind, WasteReason
 from supermarket.surveys.scoring import CATEGORIES_10
 
@@ -128,6 +128,9 @@ class PeriodStatistics:
     by_site: Mapping[int, Figures]
     programme: Figures
     conversions: Conversions
+    # The period's sums by site and visit type as read for the payment figures, kept so that
+    # the visit-types section does not read them again (None: not read).
+    type_sums: TypeSums | None = field(default=None, compare=False, repr=False)
 
     @property
     def complete(self) -> bool:

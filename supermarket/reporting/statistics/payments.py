@@ -23,7 +23,7 @@ from sqlalchemy import func, select
 
 from supermarket.extensions import db
 from supermarket.members.models import FeeKind, MembershipFee
-from supermarket.reporting.rollups import visit_type_sums
+from supermarket.reporting.rollups import TypeSums, visit_type_sums
 from supermarket.reporting.site_filter import in_sites
 
 
@@ -34,17 +34,21 @@ class PaymentSums(TypedDict):
     points_spent: int
 
 
-def payment_sums(site_ids: Sequence[int], start: date, end: date) -> dict[int, PaymentSums]:
+def payment_sums(
+    site_ids: Sequence[int], start: date, end: date, *, types: TypeSums | None = None
+) -> dict[int, PaymentSums]:
     """Per site: pay_as_you_feel_pence, membership_fees_pence, membership_fees_paid and
     points_spent from start to end (the visits' from the daily rollup by type, the fees from
-    the fees paid)."""
+    the fees paid); `types` the period's visit_type_sums if already read."""
     found = {
         site_id: PaymentSums(
             pay_as_you_feel_pence=0, membership_fees_pence=0, membership_fees_paid=0, points_spent=0
         )
         for site_id in site_ids
     }
-    for site_id, by_type in visit_type_sums(site_ids, start, end).items():
+    if types is None:
+        types = visit_type_sums(site_ids, start, end)
+    for site_id, by_type in types.items():
         for sums in by_type.values():
             found[site_id]["pay_as_you_feel_pence"] += sums["pay_as_you_feel_pence"]
             found[site_id]["points_spent"] += sums["points_spent"]

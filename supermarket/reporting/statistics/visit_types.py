@@ -36,7 +36,13 @@ from sqlalchemy import func, select
 
 from supermarket.extensions import db
 from supermarket.reporting.periods import Period
-from supermarket.reporting.rollups import VISIT_TYPE, Breakdowns, period_breakdowns, visit_type_sums
+from supermarket.reporting.rollups import (
+    VISIT_TYPE,
+    Breakdowns,
+    TypeSums,
+    period_breakdowns,
+    visit_type_sums,
+)
 from supermarket.reporting.site_filter import in_sites
 from supermarket.sites.models import Site
 from supermarket.sites.settings import PROGRAMME_VISIT_TYPES, WEEKLY_SHOP
@@ -93,19 +99,26 @@ class VisitTypeStatistics:
 
 
 def visit_type_statistics(
-    site_ids: Sequence[int], period: Period, today: date, *, counts: Breakdowns | None = None
+    site_ids: Sequence[int],
+    period: Period,
+    today: date,
+    *,
+    counts: Breakdowns | None = None,
+    sums: TypeSums | None = None,
 ) -> VisitTypeStatistics:
     """The raw figures by visit type, and the anonymous visits, of every site and the
     programme for the period (to `today` if it is still running); `counts` the period's
-    household breakdowns if already read."""
+    household breakdowns and `sums` its visit_type_sums for these sites, if already read."""
     end = min(period.end, today)
     found: dict[Scope, TypeFigures] = {site_id: TypeFigures() for site_id in site_ids}
     if site_ids and period.start <= end:
-        for site_id, by_type in visit_type_sums(site_ids, period.start, end).items():
-            for key, sums in by_type.items():
+        if sums is None:
+            sums = visit_type_sums(site_ids, period.start, end)
+        for site_id, by_type in sums.items():
+            for key, sums_of_type in by_type.items():
                 row = found[site_id]._row(key)
                 for name in ("visits", "items", "retail_value_pence", "fees_pence"):
-                    row[name] += sums[name]
+                    row[name] += sums_of_type[name]
         _anonymous(found, site_ids, period.start, end)
     programme = TypeFigures()
     for site_id in site_ids:
