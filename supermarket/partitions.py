@@ -396,22 +396,45 @@ def ensure_partitions(
 def _split_default(
     conn: Connection, spec: Partitioned, months: list[date], report: PartitionReport
 ) -> None:
+    """Move DEFAULT's rows into new partitions of their months. Each month is first filled
+    as a plain table (no index, key or trigger to maintain row by row), then attached:
+    attaching builds the parent's indexes on it in one sort each, adds the parent's foreign
+    keys and triggers, and checks its keys and its rows' month with one query each. Inserting
+    through the parent instead checked every row's keys one at a time and kept every index
+    as it went: twelve minutes for ten million visits."""
     table, default = spec.name, f"{spec.name}_default"
     moving = f"{table}__default_moving"
+    column = f'"{spec.column}"'
     inbound = _definition(conn, table).inbound
     conn.exec_driver_sql(f'LOCK TABLE "{table}" IN ACCESS EXCLUSIVE MODE')
     _drop_inbound(conn, inbound)
     conn.exec_driver_sql(f'ALTER TABLE "{table}" DETACH PARTITION "{default}"')
     conn.exec_driver_sql(f'ALTER TABLE "{default}" RENAME TO "{moving}"')
     for month in months:
-        report.made.append(_create_partition(conn, spec, month))
-    conn.exec_driver_sql(f'CREATE TABLE "{default}" PARTITION OF "{table}" DEFAULT')
-    # Through the parent: each row to its month (or the new DEFAULT). No row is deleted (the
-    # audit log refuses deletes): the old DEFAULT is dropped whole.
-    conn.exec_driver_sql(f'INSERT INTO "{table}" SELECT * FROM "{moving}"')  # noqa: S608 (names from TABLES)
-    for month in months:
         name = partition_name(table, month)
-        report.moved[name] = int(conn.scalar(text(f'SELECT count(*) FROM "{name}"')) or 0)  # noqa: S608 (names from TABLES)
+        start, end = _bound(spec, month), _bound(spec, add_months(month, 1))
+        conn.exec_driver_sql(
+            f'CREATE TABLE "{name}" (LIKE "{table}" INCLUDING DEFAULTS INCLUDING CONSTRAINTS '
+            "INCLUDING STORAGE)"
+        )
+        moved = conn.exec_driver_sql(
+            f'INSERT INTO "{name}" SELECT * FROM "{moving}" '  # noqa: S608 (names from TABLES)
+            f"WHERE {column} >= {start} AND {column} < {end}"
+        )
+        conn.exec_driver_sql(
+            f'ALTER TABLE "{table}" ATTACH PARTITION "{name}" FOR VALUES FROM ({start}) TO ({end})'
+        )
+        report.made.append(name)
+        report.moved[name] = moved.rowcount
+    conn.exec_driver_sql(f'CREATE TABLE "{default}" PARTITION OF "{table}" DEFAULT')
+    # Every row of DEFAULT was in one of the months (a row whose month has a partition cannot
+    # be in DEFAULT); any other goes back through the parent. None is deleted (the audit log
+    # refuses deletes): the old DEFAULT is dropped whole.
+    months_sql = ", ".join(f"'{month.isoformat()}'::date" for month in months)
+    conn.exec_driver_sql(
+        f'INSERT INTO "{table}" SELECT * FROM "{moving}" '  # noqa: S608 (names from TABLES)
+        f"WHERE {_month_of(spec)} NOT IN ({months_sql})"
+    )
     conn.exec_driver_sql(f'DROP TABLE "{moving}"')
     _add_inbound(conn, inbound)
 

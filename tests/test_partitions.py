@@ -233,3 +233,60 @@ def test_partitioning_and_back_keep_the_rows_and_the_keys(pg, desk, api):
     with pytest.raises(Exception, match="append-only"), connection.begin_nested():
         connection.exec_driver_sql("DELETE FROM audit_events")
     assert _check_in(desk, api, str(uuid.uuid4())).status_code == 201
+
+
+def _catalogue(partition: str) -> dict[str, list[str]]:
+    """What a partition has of its parent's: its indexes, foreign keys and triggers (the
+    partition's own names left out, so that two months compare)."""
+    connection = _connection()
+    params = {"t": f"public.{partition}"}
+    indexes = connection.scalars(
+        text(
+            "SELECT regexp_replace(pg_get_indexdef(indexrelid), '^.* USING ', '') "
+            "FROM pg_index WHERE indrelid = to_regclass(:t) ORDER BY 1"
+        ),
+        params,
+    ).all()
+    keys = connection.scalars(
+        text(
+            "SELECT pg_get_constraintdef(oid) FROM pg_constraint "
+            "WHERE conrelid = to_regclass(:t) AND contype = 'f' ORDER BY 1"
+        ),
+        params,
+    ).all()
+    triggers = connection.scalars(
+        text(
+            "SELECT CASE WHEN tgisinternal THEN 'internal' ELSE tgname END FROM pg_trigger "
+            "WHERE tgrelid = to_regclass(:t) ORDER BY 1"
+        ),
+        params,
+    ).all()
+    return {"indexes": list(indexes), "keys": list(keys), "triggers": list(triggers)}
+
+
+def test_a_month_split_out_of_default_is_a_partition_like_one_made_ahead(pg, desk, api):
+    _drop_this_months_partitions()
+    assert _check_in(desk, api, str(uuid.uuid4())).status_code == 201
+    connection = _connection()
+    today = datetime.now(UTC).date()
+    report = partitions.ensure_partitions(connection, today=today)
+    month = partitions.month_start(today)
+    ahead = partitions.add_months(month, 1)
+    for table in partitions.ENABLED:
+        moved = partitions.partition_name(table, month)
+        if moved not in report.moved:  # a table with no row this month (a ledger)
+            continue
+        made_ahead = partitions.partition_name(table, ahead)
+        assert _catalogue(moved) == _catalogue(made_ahead), table
+        assert report.moved[moved] == _count(f'SELECT count(*) FROM "{moved}"'), table
+        assert _catalogue(moved)["indexes"], table
+    assert report.moved[partitions.partition_name("visits", month)] == 1
+    # The moved month's keys are enforced, and the audit log's month is still append-only.
+    visits_month = partitions.partition_name("visits", month)
+    with pytest.raises(Exception, match="foreign key"), connection.begin_nested():
+        connection.exec_driver_sql(f'UPDATE "{visits_month}" SET member_id = -1')
+    audit_month = partitions.partition_name("audit_events", month)
+    with pytest.raises(Exception, match="append-only"), connection.begin_nested():
+        connection.exec_driver_sql(f'DELETE FROM "{audit_month}"')
+    # A second run finds nothing left in DEFAULT to move.
+    assert partitions.ensure_partitions(connection, today=today).moved == {}
