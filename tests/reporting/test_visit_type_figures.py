@@ -272,3 +272,29 @@ def test_the_pdfs_and_the_page_contain_the_section(typed, client, lead, token_fo
         assert pii not in page
     methods = client.get("/reporting/methods").get_data(as_text=True)
     assert "Visits by type and anonymous households" in methods
+
+
+def test_a_type_only_one_site_gives_is_shown_with_that_sites_label(
+    typed, insert_member, insert_visit
+):
+    """The types' labels come from the sites' stored settings: a type of the site's own (not
+    one of the programme's) is named as the site names it; one no site used is left out."""
+    from dataclasses import replace
+
+    from supermarket.sites.settings import VisitType
+
+    gamma = typed["gamma"]
+    gamma.settings = replace(
+        gamma.settings,
+        visit_types=(
+            *gamma.settings.visit_types,
+            VisitType("soup_lunch", "Community lunch"),
+            VisitType("unused_type", "Never given"),
+        ),
+    )
+    member = insert_member(gamma, joined_on=date(2026, 1, 5), **PII)
+    insert_visit(member, date(2026, 9, 15), paid=0, retail=500).visit_type = "soup_lunch"
+    db.session.commit()
+    stats = visit_type_statistics([s.id for s in typed.values()], SEPTEMBER, TODAY)
+    assert stats.types[-1] == ("soup_lunch", "Community lunch")
+    assert "unused_type" not in dict(stats.types)

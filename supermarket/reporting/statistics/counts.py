@@ -9,7 +9,7 @@ from collections.abc import Mapping, Sequence
 from datetime import date, timedelta
 from typing import Any
 
-from sqlalchemy import case, func, or_, select
+from sqlalchemy import JSON, case, func, or_, select, type_coerce
 
 from supermarket.extensions import db
 from supermarket.members.models import FeeKind, Member, MembershipFee, MemberStatus
@@ -86,13 +86,10 @@ def sites_taking_joining_fees(site_ids: Sequence[int]) -> set[int]:
     """The sites that take a joining fee: their settings charge one, or they have recorded one
     paid. Whether a site does is known from its settings, not from who joined when, so the
     disclosure rule may depend on it."""
-    charging = {
-        site_id
-        for site_id, settings in db.session.execute(
-            select(Site.id, Site.settings).where(in_sites(Site.id, site_ids))
-        )
-        if settings.joining_fee_pence
-    }
+    # The one setting read from the stored JSON: not every site's whole settings parsed (at a
+    # thousand sites that is a tenth of a second a request).
+    fee = type_coerce(Site.settings, JSON)["joining_fee_pence"].as_integer()
+    charging = set(db.session.scalars(select(Site.id).where(in_sites(Site.id, site_ids), fee > 0)))
     recorded = set(
         db.session.scalars(
             select(MembershipFee.site_id)

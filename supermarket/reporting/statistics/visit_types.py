@@ -32,7 +32,7 @@ from dataclasses import dataclass, field
 from datetime import date
 from typing import Final
 
-from sqlalchemy import func, select
+from sqlalchemy import JSON, func, select, type_coerce
 
 from supermarket.extensions import db
 from supermarket.reporting.periods import Period
@@ -170,11 +170,15 @@ def _types(site_ids: Sequence[int], found: dict[Scope, TypeFigures]) -> tuple[tu
     programme's, else a site's), the programme's defaults first."""
     labels = {t.key: t.label for t in PROGRAMME_VISIT_TYPES}
     if site_ids:
-        for settings in db.session.scalars(
-            select(Site.settings).where(in_sites(Site.id, site_ids))
+        # The types alone, read from the stored JSON (not each site's whole settings parsed);
+        # a site that never stored any has the weekly shop, already labelled.
+        for kinds in db.session.scalars(
+            select(type_coerce(Site.settings, JSON)["visit_types"]).where(
+                in_sites(Site.id, site_ids)
+            )
         ):
-            for kind in settings.visit_types:
-                labels.setdefault(kind.key, kind.label)
+            for kind in kinds or ():
+                labels.setdefault(kind["key"], kind["label"])
     used: set[str] = {WEEKLY_SHOP}
     for figures in found.values():
         used |= {key for key, row in figures.by_type.items() if row["visits"]}
