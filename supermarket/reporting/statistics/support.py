@@ -315,21 +315,19 @@ def _advice_pairs(
     follow_up = aliased(SurveyAssessment)
     first = add_months(period.start, -FOLLOW_UP_MONTHS)
     last = add_months(period.end + timedelta(days=1), -FOLLOW_UP_MONTHS) - timedelta(days=1)
-    # Each member's first engaged advice referral, wherever made: a member engaged with advice
-    # by the follow-up if it was made on or before it. One grouped read joined by hash, rather
-    # than a search of the referrals for each of the cohort's tens of thousands of members.
-    first_advice = (
-        select(Referral.member_id.label("member_id"), func.min(Referral.made_on).label("made_on"))
-        .join(SupportService, SupportService.id == Referral.service_id)
+    advice = (
+        exists()
         .where(
+            Referral.member_id == baseline.member_id,
             Referral.kind == ReferralKind.REFERRAL.value,
             Referral.status.in_(ENGAGED),
+            Referral.made_on <= follow_up.local_date,
+            SupportService.id == Referral.service_id,
             SupportService.category.in_(ADVICE),
         )
-        .group_by(Referral.member_id)
-        .subquery()
+        .correlate(baseline, follow_up)
     )
-    advice = case((first_advice.c.made_on <= follow_up.local_date, 1), else_=0)
+    # Per member first, then counted: a correlated EXISTS cannot be grouped on directly.
     members = (
         select(
             baseline.site_id.label("site_id"),
@@ -346,7 +344,6 @@ def _advice_pairs(
                 follow_up.timepoint == FOLLOW_UP_MONTHS,
             ),
         )
-        .outerjoin(first_advice, first_advice.c.member_id == baseline.member_id)
         .where(
             in_sites(baseline.site_id, site_ids),
             baseline.kind == SurveyKind.BASELINE.value,
