@@ -6,8 +6,9 @@ import json
 from functools import lru_cache
 from typing import Any
 
-from sqlalchemy import JSON, Boolean, Dialect, String, TypeDecorator
+from sqlalchemy import JSON, Boolean, Dialect, String, TypeDecorator, type_coerce
 from sqlalchemy.orm import Mapped, mapped_column
+from sqlalchemy.sql.elements import ColumnElement
 
 from supermarket.models import Base, CreatedAt, IdKey
 from supermarket.sites.settings import SiteSettings
@@ -62,6 +63,12 @@ class Site(IdKey, CreatedAt, Base):
     def settings_data(self, value: dict[str, Any]) -> None:
         """Settings from a stored-shaped dictionary, merged over the defaults."""
         self.settings = SiteSettings.from_dict(value)
+
+    @staticmethod
+    def stored_setting(name: str) -> ColumnElement[Any]:
+        """SQL for one setting as stored (JSON; NULL if the site's stored settings predate it),
+        for a query over many sites that needs one setting, not every site's settings parsed."""
+        return type_coerce(Site.settings, JSON)[name]
 
     def __repr__(self) -> str:
         return f"<Site {self.code}>"

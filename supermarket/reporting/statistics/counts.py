@@ -9,7 +9,7 @@ from collections.abc import Mapping, Sequence
 from datetime import date, timedelta
 from typing import Any
 
-from sqlalchemy import JSON, case, func, or_, select, type_coerce
+from sqlalchemy import case, func, or_, select
 
 from supermarket.extensions import db
 from supermarket.members.models import FeeKind, Member, MembershipFee, MemberStatus
@@ -88,7 +88,7 @@ def sites_taking_joining_fees(site_ids: Sequence[int]) -> set[int]:
     disclosure rule may depend on it."""
     # The one setting read from the stored JSON: not every site's whole settings parsed (at a
     # thousand sites that is a tenth of a second a request).
-    fee = type_coerce(Site.settings, JSON)["joining_fee_pence"].as_integer()
+    fee = Site.stored_setting("joining_fee_pence").as_integer()
     charging = set(db.session.scalars(select(Site.id).where(in_sites(Site.id, site_ids), fee > 0)))
     recorded = set(
         db.session.scalars(

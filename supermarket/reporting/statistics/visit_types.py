@@ -32,7 +32,7 @@ from dataclasses import dataclass, field
 from datetime import date
 from typing import Final
 
-from sqlalchemy import JSON, func, select, type_coerce
+from sqlalchemy import func, select
 
 from supermarket.extensions import db
 from supermarket.reporting.periods import Period
@@ -173,9 +173,7 @@ def _types(site_ids: Sequence[int], found: dict[Scope, TypeFigures]) -> tuple[tu
         # The types alone, read from the stored JSON (not each site's whole settings parsed);
         # a site that never stored any has the weekly shop, already labelled.
         for kinds in db.session.scalars(
-            select(type_coerce(Site.settings, JSON)["visit_types"]).where(
-                in_sites(Site.id, site_ids)
-            )
+            select(Site.stored_setting("visit_types")).where(in_sites(Site.id, site_ids))
         ):
             for kind in kinds or ():
                 labels.setdefault(kind["key"], kind["label"])
