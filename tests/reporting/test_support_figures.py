@@ -161,6 +161,63 @@ def test_the_advice_groups_split_the_outcome_cohort_exactly(supported):
             main.outcome.n_pairs
         )
     assert sum(support.by_scope[harlow.id].advice_pairs["engaged"].values()) == len(cohort) - 1
+    # The report passes the outcome's pairs it has already counted: the same groups.
+    pairs = {site_id: figures.pair_counts for site_id, figures in stats.by_site.items()}
+    given = support_statistics(ids, SEPTEMBER, TODAY, pairs=pairs)
+    assert {k: f.advice_pairs for k, f in given.by_scope.items()} == {
+        k: f.advice_pairs for k, f in support.by_scope.items()
+    }
+
+
+def test_only_engaged_advice_referrals_by_the_follow_up_put_a_member_in_the_engaged_group(
+    supported,
+):
+    """Signposts, referrals not (yet) engaged, other categories and follow-ups that are not
+    complete leave the member with the rest of the cohort."""
+    harlow = supported["sites"]["harlow"]
+    ids = [site.id for site in supported["sites"].values()]
+    referred = set(db.session.scalars(select(Referral.member_id)))
+    follow_ups = [
+        f
+        for f in db.session.scalars(
+            select(SurveyAssessment)
+            .where(
+                SurveyAssessment.site_id == harlow.id,
+                SurveyAssessment.timepoint == 3,
+                SurveyAssessment.local_date.between(date(2026, 9, 1), date(2026, 9, 30)),
+                SurveyAssessment.complete,
+            )
+            .order_by(SurveyAssessment.member_id)
+        )
+        if f.member_id not in referred
+    ]
+    assert len(follow_ups) >= 5
+    engaged_before = sum(
+        support_statistics(ids, SEPTEMBER, TODAY)
+        .by_scope[harlow.id]
+        .advice_pairs["engaged"]
+        .values()
+    )
+
+    def refer(n: int, category: str, **kwargs) -> None:
+        day = follow_ups[n].local_date - timedelta(days=10)
+        _refer(follow_ups[n].member_id, harlow, day, category, **kwargs)
+
+    refer(0, "debt_advice", kind="signpost")
+    refer(1, "benefits_advice", status="made")
+    refer(2, "energy", status="engaged")
+    refer(3, "debt_advice", status="engaged")
+    refer(4, "debt_advice", status="engaged")
+    follow_ups[4].complete = False
+    db.session.commit()
+    refresh_rollups()
+    stats = period_statistics(SEPTEMBER, today=TODAY)
+    groups = support_statistics(ids, SEPTEMBER, TODAY).by_scope[harlow.id].advice_pairs
+    # Of the five, only the fourth (complete, engaged with debt advice) joins the engaged group.
+    assert sum(groups["engaged"].values()) == engaged_before + 1
+    assert sum(groups["engaged"].values()) + sum(groups["other"].values()) == (
+        stats.by_site[harlow.id].outcome.n_pairs
+    )
 
 
 def test_small_cells_and_secondary_suppression(supported):

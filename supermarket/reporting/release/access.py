@@ -123,8 +123,9 @@ def report_for(
             today=today,
             known=stats,
         )
-    support = support_statistics([s.id for s in stats.sites], period, today)
     site_ids = [s.id for s in stats.sites]
+    pairs = {site_id: figures.pair_counts for site_id, figures in stats.by_site.items()}
+    support = support_statistics(site_ids, period, today, pairs=pairs)
     counts = period_breakdowns(site_ids, period, today)
     reach = reach_statistics(site_ids, period, today, counts=counts)
     by_type = visit_type_statistics(site_ids, period, today, counts=counts, sums=stats.type_sums)

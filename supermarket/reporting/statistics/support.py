@@ -29,7 +29,7 @@ Definitions (the methods page repeats them):
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Final
@@ -44,6 +44,7 @@ from supermarket.reporting.outcomes import AssessmentPair
 from supermarket.reporting.periods import Period
 from supermarket.reporting.rollups import FOLLOW_UP_MONTHS
 from supermarket.reporting.site_filter import in_sites
+from supermarket.reporting.statistics.counts import survey_counts
 from supermarket.support.agency_models import (
     AgencyKind,
     InboundReferral,
@@ -135,16 +136,29 @@ class SupportStatistics:
     by_scope: dict[Scope, SupportFigures]
 
 
-def support_statistics(site_ids: Sequence[int], period: Period, today: date) -> SupportStatistics:
+def support_statistics(
+    site_ids: Sequence[int],
+    period: Period,
+    today: date,
+    *,
+    pairs: Mapping[int, Mapping[AssessmentPair, int]] | None = None,
+) -> SupportStatistics:
     """The raw support figures of every site and the programme for the period (to `today`
-    if it is still running)."""
+    if it is still running).
+
+    `pairs`: each site's paired-outcome counts for the period (`Figures.pair_counts`), when
+    the caller has them already; read here otherwise.
+    """
     end = min(period.end, today)
     found: dict[Scope, SupportFigures] = {site_id: SupportFigures() for site_id in site_ids}
     if site_ids and period.start <= end:
         _made(found, site_ids, period.start, end)
         _inbound(found, site_ids, period.start, end, today)
         _answers(found, site_ids, period.start, end)
-        _advice_pairs(found, site_ids, period)
+        if pairs is None:
+            cohorts = survey_counts(site_ids, period, today)
+            pairs = {site_id: cohorts[site_id]["pair_counts"] for site_id in site_ids}
+        _advice_pairs(found, site_ids, period, pairs)
     programme = SupportFigures()
     for site_id in site_ids:
         programme.add(found[site_id])
@@ -307,56 +321,75 @@ def _answers(
 
 
 def _advice_pairs(
-    found: dict[Scope, SupportFigures], site_ids: Sequence[int], period: Period
+    found: dict[Scope, SupportFigures],
+    site_ids: Sequence[int],
+    period: Period,
+    pairs: Mapping[int, Mapping[AssessmentPair, int]],
 ) -> None:
     """The paired outcome's cohort (baselines FOLLOW_UP_MONTHS before the period, with a
-    complete 3-month follow-up), by whether the member engaged with advice by the follow-up."""
+    complete 3-month follow-up), by whether the member engaged with advice by the follow-up.
+
+    `pairs`: each site's whole cohort, as the outcome counts it (`survey_counts`). Only the
+    members who engaged with advice are read, starting from their referrals (a few per site
+    a month), not from every baseline of the cohort; the rest of the cohort is the other group.
+    """
     baseline = aliased(SurveyAssessment)
     follow_up = aliased(SurveyAssessment)
     first = add_months(period.start, -FOLLOW_UP_MONTHS)
     last = add_months(period.end + timedelta(days=1), -FOLLOW_UP_MONTHS) - timedelta(days=1)
+    # Each member's first benefits or debt advice referral that is engaged (or resolved) now.
     advice = (
-        exists()
+        select(
+            Referral.member_id.label("member_id"),
+            func.min(Referral.made_on).label("first_engaged"),
+        )
+        .join(SupportService, SupportService.id == Referral.service_id)
         .where(
-            Referral.member_id == baseline.member_id,
             Referral.kind == ReferralKind.REFERRAL.value,
             Referral.status.in_(ENGAGED),
-            Referral.made_on <= follow_up.local_date,
-            SupportService.id == Referral.service_id,
             SupportService.category.in_(ADVICE),
         )
-        .correlate(baseline, follow_up)
+        .group_by(Referral.member_id)
+        .subquery()
     )
-    # Per member first, then counted: a correlated EXISTS cannot be grouped on directly.
-    members = (
-        select(
-            baseline.site_id.label("site_id"),
-            advice.label("advice"),
-            baseline.category_10.label("before"),
-            follow_up.category_10.label("after"),
-            baseline.raw_score_10.label("raw_before"),
-            follow_up.raw_score_10.label("raw_after"),
+    keys = (
+        baseline.site_id,
+        baseline.category_10,
+        follow_up.category_10,
+        baseline.raw_score_10,
+        follow_up.raw_score_10,
+    )
+    rows = db.session.execute(
+        select(*keys, func.count())
+        .select_from(advice)
+        .join(
+            baseline,
+            and_(baseline.member_id == advice.c.member_id, baseline.timepoint == 0),
         )
         .join(
             follow_up,
             and_(
-                follow_up.member_id == baseline.member_id,
+                follow_up.member_id == advice.c.member_id,
                 follow_up.timepoint == FOLLOW_UP_MONTHS,
             ),
         )
         .where(
             in_sites(baseline.site_id, site_ids),
-            baseline.kind == SurveyKind.BASELINE.value,
             baseline.local_date.between(first, last),
             baseline.complete,
             follow_up.complete,
+            advice.c.first_engaged <= follow_up.local_date,
         )
-        .subquery()
+        .group_by(*keys)
     )
-    keys = [members.c[name] for name in ("site_id", "advice", "before", "after")]
-    keys += [members.c.raw_before, members.c.raw_after]
-    rows = db.session.execute(select(*keys, func.count()).group_by(*keys))
-    for row in rows:
-        group = GROUPS[0] if row[1] else GROUPS[1]
-        pair = AssessmentPair(str(row[2]), str(row[3]), int(row[4]), int(row[5]))
-        found[int(row[0])].advice_pairs[group][pair] += int(row[6])
+    engaged: dict[int, Counter[AssessmentPair]] = {site_id: Counter() for site_id in site_ids}
+    for site_id, before, after, raw_before, raw_after, count in rows:
+        pair = AssessmentPair(str(before), str(after), int(raw_before), int(raw_after))
+        engaged[int(site_id)][pair] += int(count)
+    for site_id in site_ids:
+        # The engaged are in the cohort: the same baselines and follow-ups, both complete.
+        cohort = Counter(pairs.get(site_id, {}))
+        found[site_id].advice_pairs = {
+            GROUPS[0]: engaged[site_id],
+            GROUPS[1]: cohort - engaged[site_id],
+        }
