@@ -493,7 +493,7 @@ def monthly_visits(
 # A survey cell's values, in SURVEY_CELL's order: (baseline complete, category, score,
 # follow-up complete, category, score); the follow-up's are NO_FOLLOW_UP while it has none.
 SurveyCell = tuple[bool, str, int, bool, str, int]
-CellCounts = list[tuple[int, SurveyCell, bool, int]]
+CellCounts = list[tuple[int, SurveyCell, tuple[bool, ...], bool, int]]
 
 
 def _survey_stale(site_column: Any, date_column: Any) -> ColumnElement[bool]:
@@ -508,18 +508,44 @@ def _closed(date_column: Any, closed_through: date | None) -> ColumnElement[bool
     return case((date_column <= closed_through, True), else_=False)
 
 
+def _in_range(date_column: Any, first: date, last: date) -> ColumnElement[bool]:
+    return case((date_column.between(first, last), True), else_=False)
+
+
 def survey_cell_counts(
-    site_ids: Sequence[int], start: date, end: date, *, closed_through: date | None = None
+    site_ids: Sequence[int],
+    ranges: Sequence[tuple[date, date]],
+    *,
+    closed_through: date | None = None,
 ) -> CellCounts:
-    """The baselines taken at the sites from start to end (inclusive), counted per site and
-    survey cell, and by whether they were taken on or before `closed_through` (False for all
-    when it is None): (site id, cell, closed, baselines) rows.
+    """The baselines taken at the sites on the days of the date ranges (each inclusive; they
+    may overlap), counted per site and survey cell, by the ranges each day is in and by whether
+    they were taken on or before `closed_through` (False for all when it is None):
+    (site id, cell, in each range, closed, baselines) rows.
 
     Rolled-up days from daily_survey_stats, in one statement with the days after the rollup
-    and the stale ones read from the assessments (so one snapshot sees both).
+    and the stale ones read from the assessments (so one snapshot sees both), reading each day
+    once however many of the ranges it is in.
     """
-    if not site_ids or start > end:
+    ranges = [(first, last) for first, last in ranges if first <= last]
+    if not site_ids or not ranges:
         return []
+    start = min(first for first, _ in ranges)
+    end = max(last for _, last in ranges)
+
+    def on_days(date_column: Any, first: date, last: date) -> ColumnElement[bool]:
+        return or_(
+            *(
+                date_column.between(max(first, a), min(last, b))
+                for a, b in ranges
+                if max(first, a) <= min(last, b)
+            ),
+            false(),
+        )
+
+    def flags(date_column: Any) -> list[ColumnElement[bool]]:
+        return [_in_range(date_column, a, b).label(f"in_{n}") for n, (a, b) in enumerate(ranges)]
+
     through = complete_through()
     branches: list[Select[Any]] = []
     if through is not None and start <= through:
@@ -530,37 +556,45 @@ def survey_cell_counts(
                 rolled.local_date.label("local_date"),
                 *(getattr(rolled, name).label(name) for name in SURVEY_CELL),
                 _closed(rolled.local_date, closed_through).label("closed"),
+                *flags(rolled.local_date),
                 rolled.baselines.label("baselines"),
             ).where(
                 in_sites(rolled.site_id, site_ids),
-                rolled.local_date.between(start, min(end, through)),
+                on_days(rolled.local_date, start, min(end, through)),
                 ~_survey_stale(rolled.site_id, rolled.local_date),
             )
         )
     baseline = SurveyAssessment
     live = survey_cells(
         _closed(baseline.local_date, closed_through).label("closed"),
+        *flags(baseline.local_date),
         literal(1, Integer).label("baselines"),
     ).where(is_baseline(), in_sites(baseline.site_id, site_ids))
     if through is not None and start <= through:  # rolled-up days changed since
         branches.append(
             live.where(
-                baseline.local_date.between(start, min(end, through)),
+                on_days(baseline.local_date, start, min(end, through)),
                 _survey_stale(baseline.site_id, baseline.local_date),
             )
         )
     if through is None or end > through:  # the days after the rollup
         first = start if through is None else max(start, through + timedelta(days=1))
-        branches.append(live.where(baseline.local_date.between(first, end)))
+        branches.append(live.where(on_days(baseline.local_date, first, end)))
     both = union_all(*branches).subquery()
-    keys = (both.c.site_id, *(both.c[name] for name in SURVEY_CELL), both.c.closed)
+    keys = (
+        both.c.site_id,
+        *(both.c[name] for name in SURVEY_CELL),
+        both.c.closed,
+        *(both.c[f"in_{n}"] for n in range(len(ranges))),
+    )
     rows = db.session.execute(select(*keys, func.sum(both.c.baselines)).group_by(*keys))
     return [
         (
             row[0],
             (bool(row[1]), row[2], int(row[3]), bool(row[4]), row[5], int(row[6])),
+            tuple(bool(flag) for flag in row[8:-1]),
             bool(row[7]),
-            int(row[8]),
+            int(row[-1]),
         )
         for row in rows
     ]

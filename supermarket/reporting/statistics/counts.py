@@ -169,25 +169,28 @@ def survey_counts(
 
     The same counting as surveys.services.survey_figures() (a follow-up is expected once its
     window has closed or it is in), summed from the survey cells of the rollups (and of the
-    days not rolled up yet) in two reads whatever the period's length.
+    days not rolled up yet) in one read whatever the period's length.
     """
     found = {site_id: _empty_survey_counts() for site_id in site_ids}
-    for site_id, cell, _closed, count in survey_cell_counts(site_ids, period.start, period.end):
-        complete, category = cell[0], cell[1]
-        if complete:
-            found[site_id]["baselines"] += count
-            found[site_id]["baseline_categories"][category] += count
     after_end = period.end + timedelta(days=1)
-    cohort = survey_cell_counts(
-        site_ids,
+    cohort = (
         add_months(period.start, -FOLLOW_UP_MONTHS),
         add_months(after_end, -FOLLOW_UP_MONTHS) - timedelta(days=1),
-        closed_through=last_closed_baseline_day(today),
     )
     no_category, _no_score = NO_FOLLOW_UP
-    for site_id, cell, closed, count in cohort:
+    cells = survey_cell_counts(
+        site_ids,
+        [(period.start, period.end), cohort],
+        closed_through=last_closed_baseline_day(today),
+    )
+    for site_id, cell, (in_period, in_cohort), closed, count in cells:
         counts = found[site_id]
         complete, category, raw, later_complete, later_category, later_raw = cell
+        if in_period and complete:
+            counts["baselines"] += count
+            counts["baseline_categories"][category] += count
+        if not in_cohort:
+            continue
         followed_up = later_category != no_category
         if followed_up or closed:
             counts["follow_ups_expected"] += count
