@@ -100,6 +100,10 @@ def styles() -> dict[str, ParagraphStyle]:
     }
 
 
+# The longest figure drawn as a plain string in a table (longer text wraps, as a paragraph).
+SHORT_FIGURE = 16
+
+
 def plain_paragraph(text: str, style: str = "body") -> Paragraph:
     """A paragraph of plain text (escaped: reportlab reads a little markup) in a named style."""
     return Paragraph(escape(text), styles()[style])
@@ -135,9 +139,13 @@ def report_table(
         plain_paragraph(column.title, "head_num" if numeric[index] else "head")
         for index, column in enumerate(table.columns)
     ]
+    # A short figure is drawn as a string in a right-aligned cell: no paragraph to lay out
+    # (most of a long table's cells, and most of the PDF's time when they were paragraphs).
     body = [
         [
-            plain_paragraph(cell, "cell_num" if numeric[index] else "cell")
+            cell
+            if numeric[index] and len(cell) <= SHORT_FIGURE
+            else plain_paragraph(cell, "cell_num" if numeric[index] else "cell")
             for index, cell in enumerate(row)
         ]
         for row in table.display_rows()
@@ -155,6 +163,15 @@ def report_table(
         ("TOPPADDING", (0, 0), (-1, -1), 3),
         ("BOTTOMPADDING", (0, 0), (-1, -1), 3),
     ]
+    figure = styles()["cell_num"]
+    for index, is_numeric in enumerate(numeric):
+        if is_numeric:
+            column = ((index, 1), (index, -1))
+            style += [
+                ("FONT", *column, figure.fontName, figure.fontSize, figure.leading),
+                ("ALIGN", *column, "RIGHT"),
+                ("TEXTCOLOR", *column, figure.textColor),
+            ]
     grid.setStyle(TableStyle(style))
     flowables: list[Any] = [plain_paragraph(table.title, "h2"), grid]
     for note in table.notes if notes else ():
