@@ -142,6 +142,11 @@ def visits(gen: Generator, conn: Connection) -> None:
         for s in range(0, 10800, 7)
     ]
     n_times = len(times_of_day)
+    # On PostgreSQL the months from this one on have their own partitions, empty until the
+    # last weeks are written; the bands' foreign-key checks were planned while they were, and
+    # would scan them whole (see _analyse_months_ahead). SQLite has nothing to analyse.
+    this_month = gen.today.replace(day=1)
+    analysed = not fmt.pg
     with gen.progress.bar("visits", gen.scale.visits) as bar:
         visits_w = BulkWriter(conn, visits_t, visit_cols, bar)
         bands_w = BulkWriter(conn, bands_t, band_cols, None, size=10**9)
@@ -233,9 +238,12 @@ def visits(gen: Generator, conn: Connection) -> None:
                     visit_id += 1
             if visits_w.full:
                 visits_w.flush()
+                analysed = analysed or _analyse_months_ahead(conn, monday, this_month)
                 bands_w.flush()
                 add_visit, add_band = visits_w.rows.append, bands_w.rows.append
         visits_w.flush()
+        if not analysed:
+            _analyse_months_ahead(conn, this_month, this_month)
         bands_w.flush()
     gen.counts["visits"] = visits_w.written
     gen.counts["visit_bands"] = bands_w.written
@@ -257,3 +265,17 @@ def visits(gen: Generator, conn: Connection) -> None:
         "counted_cash_pence = 2000, difference_pence = 0 WHERE visits_count IS NULL"
     )
     conn.commit()
+
+
+def _analyse_months_ahead(conn: Connection, monday: date, this_month: date) -> bool:
+    """Analyse the visits once the week being written reaches this month (True when done).
+
+    A foreign-key check's plan is made once a connection and kept: made while this month's
+    partition was empty, it reads the partition whole for each band, and the last weeks'
+    bands took minutes a batch. Analysing invalidates the plan, and the next is an index
+    lookup. (A deployment's partitions fill over a month, and autovacuum analyses them as
+    they do; the generator writes a month in seconds.)"""
+    if monday + timedelta(days=6) < this_month:
+        return False
+    conn.exec_driver_sql("ANALYZE visits")
+    return True
