@@ -16,7 +16,7 @@ from supermarket.members.terms import add_months
 from supermarket.reporting.models import DailySurveyStats, SurveyStaleDay
 from supermarket.reporting.outcomes import paired_outcome, paired_outcome_from_counts
 from supermarket.reporting.periods import Period
-from supermarket.reporting.rollups import refresh_rollups
+from supermarket.reporting.rollups import refresh_rollups, survey_cell_counts
 from supermarket.reporting.statistics import period_statistics, survey_counts
 from supermarket.reporting.statistics.counts import last_closed_baseline_day
 from supermarket.surveys.models import SurveyAssessment
@@ -223,3 +223,30 @@ def _follow_up(insert_assessment, member, day, category, complete, site_id):  # 
     if follow_up.site_id != site_id:
         follow_up.site_id = site_id
         db.session.flush()
+
+
+def test_cell_counts_flag_each_range_a_day_is_in_and_keep_an_empty_ranges_place(
+    make_site, insert_member, insert_assessment
+):
+    """Overlapping ranges read a day once and flag it in both; an empty range reads nothing
+    but keeps its place in the flags, so callers can unpack them by position."""
+    site = make_site()
+    for day in (date(2026, 5, 4), date(2026, 6, 10), date(2026, 7, 20)):
+        insert_assessment(insert_member(site), day, "low")
+    refresh_rollups(now=NOW)
+    insert_assessment(insert_member(site), date(2026, 6, 11), "high")  # marks its day stale
+    ranges = [
+        (date(2026, 5, 1), date(2026, 6, 30)),
+        (date(2026, 9, 1), date(2026, 8, 1)),  # empty
+        (date(2026, 6, 1), date(2026, 7, 31)),
+    ]
+    rows = survey_cell_counts([site.id], ranges)
+    by_flags: Counter[tuple[bool, ...]] = Counter()
+    for _site_id, _cell, flags, _closed, count in rows:
+        by_flags[flags] += count
+    assert by_flags == {
+        (True, False, False): 1,  # 4 May
+        (True, False, True): 2,  # 10 and 11 June, read once
+        (False, False, True): 1,  # 20 July
+    }
+    assert survey_cell_counts([site.id], [ranges[1]]) == []

@@ -527,17 +527,18 @@ def survey_cell_counts(
     and the stale ones read from the assessments (so one snapshot sees both), reading each day
     once however many of the ranges it is in.
     """
-    ranges = [(first, last) for first, last in ranges if first <= last]
-    if not site_ids or not ranges:
+    # An empty range keeps its place (its flag is False on every row) but reads nothing.
+    days = [(first, last) for first, last in ranges if first <= last]
+    if not site_ids or not days:
         return []
-    start = min(first for first, _ in ranges)
-    end = max(last for _, last in ranges)
+    start = min(first for first, _ in days)
+    end = max(last for _, last in days)
 
     def on_days(date_column: Any, first: date, last: date) -> ColumnElement[bool]:
         return or_(
             *(
                 date_column.between(max(first, a), min(last, b))
-                for a, b in ranges
+                for a, b in days
                 if max(first, a) <= min(last, b)
             ),
             false(),
