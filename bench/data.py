@@ -17,7 +17,7 @@ from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import asdict, dataclass, field
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any, cast
 
 import click
 from flask import Flask
@@ -25,6 +25,9 @@ from sqlalchemy import MetaData, Table, create_engine, select, text
 from sqlalchemy.engine import Connection, make_url
 
 from bench import names
+
+if TYPE_CHECKING:
+    import psycopg
 
 ROOT = Path(__file__).resolve().parent.parent
 WORK = ROOT / "instance" / "bench"
@@ -234,8 +237,7 @@ def write_rows(
     written = 0
     with progress.bar(label or table.name, total) as bar:
         if conn.dialect.name == "postgresql":
-            raw = conn.connection.dbapi_connection
-            assert raw is not None
+            raw = cast("psycopg.Connection[Any]", conn.connection.dbapi_connection)
             cols = ", ".join(columns)
             for batch in batched(rows, 50_000):
                 conn.exec_driver_sql("SELECT 1")  # opens the transaction SQLAlchemy commits
@@ -383,7 +385,7 @@ class Generator:
             postcode = (
                 f"{districts[0]} {rng.randint(1, 9)}{rng.choice('ABDEFGHJ')}{rng.choice('PQRSTUW')}"
             )
-            site = create_site(
+            created = create_site(
                 code=code,
                 name=f"{town} Community Supermarket" + (f" {number}" if number > 1 else ""),
                 postcode=postcode,
@@ -391,7 +393,7 @@ class Generator:
                 actor=None,
             )
             self.sites.append(
-                {"id": site.id, "code": site.code, "districts": list(districts), **settings}
+                {"id": created.id, "code": created.code, "districts": list(districts), **settings}
             )
         db.session.commit()
 
@@ -603,7 +605,7 @@ class Generator:
 
         self.counts["members"] = write_rows(
             conn,
-            Member.__table__,
+            cast(Table, Member.__table__),
             columns,
             rows(),
             total=self.scale.members,
@@ -619,7 +621,7 @@ class Generator:
         ]
         self.counts["member_consents"] = write_rows(
             conn,
-            MemberConsent.__table__,
+            cast(Table, MemberConsent.__table__),
             consent_cols,
             ((m, s, k, at, "in_person", "") for m, s, k, at in consents),
             total=len(consents),
@@ -629,8 +631,7 @@ class Generator:
     def analyse(self, conn: Connection) -> None:
         if conn.dialect.name == "postgresql":
             conn.commit()
-            raw = conn.connection.dbapi_connection
-            assert raw is not None
+            raw = cast("psycopg.Connection[Any]", conn.connection.dbapi_connection)
             previous = raw.autocommit
             raw.autocommit = True
             with raw.cursor() as cur:

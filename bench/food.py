@@ -374,7 +374,9 @@ def stock(gen: Generator, conn: Connection) -> None:
                             batch.expires.isoformat()
                             if batch.date_kind == "best_before" and batch.expires
                             else None,
-                            batch.expires.isoformat() if batch.date_kind == "use_by" else None,
+                            batch.expires.isoformat()
+                            if batch.date_kind == "use_by" and batch.expires
+                            else None,
                             line_cost,
                         )
                     )
