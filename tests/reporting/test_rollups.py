@@ -315,3 +315,58 @@ def test_visits_by_month_are_the_days_summed(make_site, insert_member, insert_vi
         summed[key] = summed.get(key, 0) + count
     assert monthly_visits(ids, date(2026, 7, 1), date(2026, 11, 30)) == summed
     assert sum(summed.values()) == 5
+
+
+def test_one_reading_reads_the_rollups_state_once_and_answers_as_the_tables_do(
+    make_site, insert_member, insert_visit, insert_movement
+):
+    """A report reads how far the rollups go and which days are stale once (one_reading), and
+    every range it asks about answers as the tables would."""
+    from sqlalchemy import event
+
+    from supermarket.reporting.rollups import one_reading, stale_days
+
+    north, south = make_site(), make_site(code="south", name="South")
+    for site, day in ((north, date(2026, 8, 3)), (south, date(2026, 9, 1))):
+        insert_visit(insert_member(site), day)
+    refresh_rollups(now=NOW)
+    for site, day in ((north, date(2026, 8, 20)), (south, date(2026, 8, 21))):
+        insert_visit(insert_member(site), day)
+    insert_movement(north, date(2026, 9, 30), "received", 1_000, source="retailer")
+    ranges = [
+        ([north.id, south.id], date(2026, 7, 1), date(2026, 9, 30)),
+        ([north.id], date(2026, 8, 20), date(2026, 8, 20)),
+        ([south.id], date(2026, 8, 1), date(2026, 8, 20)),
+        ([north.id, south.id], date(2026, 10, 1), date(2026, 10, 31)),
+    ]
+    expected = [stale_days(*args) for args in ranges]
+    assert expected[0] == [
+        (north.id, date(2026, 8, 20)),
+        (north.id, date(2026, 9, 30)),
+        (south.id, date(2026, 8, 21)),
+    ]
+    seen: list[str] = []
+
+    def record(_conn, _cursor, statement, *_args) -> None:
+        seen.append(statement)
+
+    event.listen(db.engine, "before_cursor_execute", record)
+    try:
+        with one_reading():
+            assert [complete_through() for _ in range(3)] == [TODAY - timedelta(days=1)] * 3
+            assert [stale_days(*args) for args in ranges] == expected
+            stats = period_statistics(Q3, today=TODAY)
+    finally:
+        event.remove(db.engine, "before_cursor_execute", record)
+    assert sum("rollup_state" in s for s in seen) == 1
+    assert sum("rollup_stale_days" in s for s in seen) == 1
+    assert stats == period_statistics(Q3, today=TODAY) == _from_ledgers(Q3)
+    # Outside a reading, each call reads the tables again.
+    seen.clear()
+    event.listen(db.engine, "before_cursor_execute", record)
+    try:
+        complete_through()
+        complete_through()
+    finally:
+        event.remove(db.engine, "before_cursor_execute", record)
+    assert sum("rollup_state" in s for s in seen) == 2

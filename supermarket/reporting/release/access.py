@@ -19,7 +19,7 @@ from supermarket.reporting.release.report import (
     release_statistics,
     release_trend,
 )
-from supermarket.reporting.rollups import period_breakdowns
+from supermarket.reporting.rollups import one_reading, period_breakdowns
 from supermarket.reporting.statistics import (
     Conversions,
     TrendPoint,
@@ -113,6 +113,13 @@ def report_for(
     """As release_report(), for a period and site already chosen and checked."""
     today = today or programme_today()
     check_period(period, actor, today)
+    with one_reading():
+        return _report(period, site, actor, today, with_trend=with_trend)
+
+
+def _report(
+    period: Period, site: Site | None, actor: User, today: date, *, with_trend: bool
+) -> ReleasedReport:
     stats = period_statistics(period, today=today, conversions=conversions_from_config())
     ref = None if site is None else stats.site(site.code)
     trend: list[TrendPoint] = []
@@ -149,14 +156,15 @@ def trend_report(
     check_period(period, actor, today)
     sites = all_sites()
     ref = None if site is None else next(s for s in sites if s.id == site.id)
-    trend = monthly_trend(
-        [
-            month
-            for month in months_ending(period, months)
-            if month.is_complete(today) or not sees_all_sites(actor)
-        ],
-        today=today,
-    )
+    with one_reading():
+        trend = monthly_trend(
+            [
+                month
+                for month in months_ending(period, months)
+                if month.is_complete(today) or not sees_all_sites(actor)
+            ],
+            today=today,
+        )
     return ReleasedReport(
         period=period,
         complete=period.is_complete(today),

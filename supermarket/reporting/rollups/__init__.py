@@ -38,6 +38,7 @@ from supermarket.reporting.rollups.definitions import (
     TYPE_SUMS,
     VISIT_SUMS,
     complete_through,
+    one_reading,
     stale_days,
 )
 from supermarket.reporting.rollups.read import (
@@ -84,6 +85,7 @@ __all__ = [
     "households_for",
     "live_households",
     "monthly_visits",
+    "one_reading",
     "period_breakdowns",
     "refresh_rollups",
     "stale_days",

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from contextvars import ContextVar
 from datetime import date
-from typing import Any, Final
+from typing import Any, Final, cast
 
 from sqlalchemy import (
     ColumnElement,
@@ -164,22 +166,61 @@ def is_baseline() -> ColumnElement[bool]:
 # --- the state and the stale days ---------------------------------------------------------------
 
 
+# Within one_reading(): what the rollup's state was read as, so far ("through": the last day
+# rolled up; "stale": every stale (site, day)).
+_reading: ContextVar[dict[str, Any] | None] = ContextVar("rollup_reading", default=None)
+
+
+@contextmanager
+def one_reading() -> Iterator[None]:
+    """Read the rollup's state once for everything done within: a report's figures, trend and
+    sections each ask how far the rollups go and which days are stale (some fifteen statements
+    a report, otherwise). Every figure then splits rolled-up and live days at the same place,
+    even if the nightly job commits meanwhile: the ledgers stay the truth for any day read
+    live, and a day rolled up since is still read whole from one side or the other."""
+    token = _reading.set({})
+    try:
+        yield
+    finally:
+        _reading.reset(token)
+
+
 def complete_through() -> date | None:
     """Every day up to this one is rolled up (stale days apart); None before the first refresh."""
-    return db.session.scalar(select(RollupState.complete_through).where(RollupState.id == STATE_ID))
+    reading = _reading.get()
+    if reading is not None and "through" in reading:
+        return cast(date | None, reading["through"])
+    through = db.session.scalar(
+        select(RollupState.complete_through).where(RollupState.id == STATE_ID)
+    )
+    if reading is not None:
+        reading["through"] = through
+    return through
 
 
 def stale_days(site_ids: Sequence[int], start: date, end: date) -> list[tuple[int, date]]:
     """Rolled-up days, from start to end inclusive, changed since their rollup."""
-    rows = db.session.execute(
-        select(RollupStaleDay.site_id, RollupStaleDay.local_date)
-        .where(
-            in_sites(RollupStaleDay.site_id, site_ids),
-            RollupStaleDay.local_date.between(start, end),
-        )
-        .distinct()
-    ).all()
-    return sorted((site_id, day) for site_id, day in rows)
+    reading = _reading.get()
+    if reading is None:
+        rows = db.session.execute(
+            select(RollupStaleDay.site_id, RollupStaleDay.local_date)
+            .where(
+                in_sites(RollupStaleDay.site_id, site_ids),
+                RollupStaleDay.local_date.between(start, end),
+            )
+            .distinct()
+        ).all()
+        return sorted((site_id, day) for site_id, day in rows)
+    if "stale" not in reading:
+        # Only the days marked since the last refresh: the nightly job clears them.
+        stmt = select(RollupStaleDay.site_id, RollupStaleDay.local_date).distinct()
+        reading["stale"] = sorted(tuple(row) for row in db.session.execute(stmt))
+    wanted = set(site_ids)
+    return [
+        (site_id, day)
+        for site_id, day in reading["stale"]
+        if site_id in wanted and start <= day <= end
+    ]
 
 
 def day_filter(
