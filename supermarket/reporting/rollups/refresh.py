@@ -14,6 +14,7 @@ from sqlalchemy import (
     func,
     insert,
     select,
+    text,
 )
 
 from supermarket.extensions import db
@@ -338,6 +339,7 @@ def refresh_rollups(
         state.complete_through = through
     state.refreshed_at = now
     db.session.flush()
+    _analyse_rollups()
     return RefreshReport(
         since=start,
         through=through,
@@ -346,6 +348,34 @@ def refresh_rollups(
         periods=len(periods),
         survey_stale_days=len(survey_marked),
     )
+
+
+# The tables a refresh writes, which every statistics request reads.
+ROLLUP_TABLES = (
+    DailyVisitStats,
+    DailyVisitTypeStats,
+    DailyStockStats,
+    DailySurveyStats,
+    PeriodHouseholdStats,
+    PeriodHouseholdBreakdown,
+)
+
+
+def _analyse_rollups() -> None:
+    """On PostgreSQL, bring the planner's statistics of the rollups up to date with what this
+    refresh wrote, in its transaction (they are kept with it, or dropped with it).
+
+    Autovacuum would, in time, where it runs: a first rollup of the whole history or a rebuild
+    writes every row at once, and until the statistics follow, the planner takes the tables
+    for empty and sorts a year's 36,000 survey cells instead of hashing them (at programme
+    scale on PostgreSQL 15, 88 ms against 49 for that read alone). A night's refresh changes
+    too few rows for autovacuum to look again for days, while each new day lies past the end
+    of the statistics' date histogram. Sampling six small tables takes a fraction of a second.
+    SQLite's planner keeps no such statistics unless asked (ANALYZE), and is left as it is."""
+    if db.session.get_bind().dialect.name != "postgresql":
+        return
+    names = ", ".join(model.__tablename__ for model in ROLLUP_TABLES)
+    db.session.execute(text(f"ANALYZE {names}"))
 
 
 def _stale_days_before(
