@@ -26,7 +26,6 @@ from supermarket.extensions import db
 from supermarket.reporting.models import (
     RollupStaleDay,
     RollupState,
-    SurveyStaleDay,
 )
 from supermarket.reporting.periods import PeriodKind
 from supermarket.reporting.site_filter import in_sites
@@ -201,37 +200,26 @@ def complete_through() -> date | None:
 
 def stale_days(site_ids: Sequence[int], start: date, end: date) -> list[tuple[int, date]]:
     """Rolled-up days, from start to end inclusive, changed since their rollup."""
-    return _marked(RollupStaleDay, site_ids, start, end)
-
-
-def survey_stale_days(site_ids: Sequence[int], start: date, end: date) -> list[tuple[int, date]]:
-    """Baseline days, from start to end inclusive, whose surveys changed since their rollup."""
-    return _marked(SurveyStaleDay, site_ids, start, end)
-
-
-def _marked(
-    marks: type[RollupStaleDay] | type[SurveyStaleDay],
-    site_ids: Sequence[int],
-    start: date,
-    end: date,
-) -> list[tuple[int, date]]:
-    """The (site, day) pairs marked in `marks`, from start to end inclusive, sorted."""
     reading = _reading.get()
     if reading is None:
         rows = db.session.execute(
-            select(marks.site_id, marks.local_date)
-            .where(in_sites(marks.site_id, site_ids), marks.local_date.between(start, end))
+            select(RollupStaleDay.site_id, RollupStaleDay.local_date)
+            .where(
+                in_sites(RollupStaleDay.site_id, site_ids),
+                RollupStaleDay.local_date.between(start, end),
+            )
             .distinct()
         ).all()
         return sorted((site_id, day) for site_id, day in rows)
-    key = marks.__tablename__
-    if key not in reading:
+    if "stale" not in reading:
         # Only the days marked since the last refresh: the nightly job clears them.
-        stmt = select(marks.site_id, marks.local_date).distinct()
-        reading[key] = sorted(tuple(row) for row in db.session.execute(stmt))
+        stmt = select(RollupStaleDay.site_id, RollupStaleDay.local_date).distinct()
+        reading["stale"] = sorted(tuple(row) for row in db.session.execute(stmt))
     wanted = set(site_ids)
     return [
-        (site_id, day) for site_id, day in reading[key] if site_id in wanted and start <= day <= end
+        (site_id, day)
+        for site_id, day in reading["stale"]
+        if site_id in wanted and start <= day <= end
     ]
 
 

@@ -12,6 +12,7 @@ from sqlalchemy import (
     Select,
     and_,
     case,
+    exists,
     extract,
     false,
     func,
@@ -29,6 +30,7 @@ from supermarket.reporting.models import (
     DailyVisitStats,
     DailyVisitTypeStats,
     PeriodHouseholdStats,
+    SurveyStaleDay,
 )
 from supermarket.reporting.periods import Period
 from supermarket.reporting.rollups.definitions import (
@@ -45,7 +47,6 @@ from supermarket.reporting.rollups.definitions import (
     stale_days,
     stock_reason,
     survey_cells,
-    survey_stale_days,
     visit_columns,
     visit_type_columns,
     with_items,
@@ -495,6 +496,12 @@ SurveyCell = tuple[bool, str, int, bool, str, int]
 CellCounts = list[tuple[int, SurveyCell, tuple[bool, ...], bool, int]]
 
 
+def _survey_stale(site_column: Any, date_column: Any) -> ColumnElement[bool]:
+    return exists().where(
+        SurveyStaleDay.site_id == site_column, SurveyStaleDay.local_date == date_column
+    )
+
+
 def _closed(date_column: Any, closed_through: date | None) -> ColumnElement[bool]:
     if closed_through is None:
         return false()
@@ -517,9 +524,8 @@ def survey_cell_counts(
     (site id, cell, in each range, closed, baselines) rows.
 
     Rolled-up days from daily_survey_stats, in one statement with the days after the rollup
-    and the stale ones read from the assessments, reading each day once however many of the
-    ranges it is in. The stale days are read first (there are seldom any: the nightly job
-    clears them), so that the rolled-up days are read without looking each one up in them.
+    and the stale ones read from the assessments (so one snapshot sees both), reading each day
+    once however many of the ranges it is in.
     """
     # An empty range keeps its place (its flag is False on every row) but reads nothing.
     days = [(first, last) for first, last in ranges if first <= last]
@@ -542,11 +548,8 @@ def survey_cell_counts(
         return [_in_range(date_column, a, b).label(f"in_{n}") for n, (a, b) in enumerate(ranges)]
 
     through = complete_through()
-    # The last day read from the rollup, if any.
-    rolled_end = min(end, through) if through is not None and start <= through else None
-    stale = survey_stale_days(site_ids, start, rolled_end) if rolled_end is not None else []
     branches: list[Select[Any]] = []
-    if rolled_end is not None:
+    if through is not None and start <= through:
         rolled = DailySurveyStats
         branches.append(
             select(
@@ -558,8 +561,8 @@ def survey_cell_counts(
                 rolled.baselines.label("baselines"),
             ).where(
                 in_sites(rolled.site_id, site_ids),
-                on_days(rolled.local_date, start, rolled_end),
-                ~day_filter(rolled.site_id, rolled.local_date, stale),
+                on_days(rolled.local_date, start, min(end, through)),
+                ~_survey_stale(rolled.site_id, rolled.local_date),
             )
         )
     baseline = SurveyAssessment
@@ -568,11 +571,11 @@ def survey_cell_counts(
         *flags(baseline.local_date),
         literal(1, Integer).label("baselines"),
     ).where(is_baseline(), in_sites(baseline.site_id, site_ids))
-    if rolled_end is not None and stale:  # rolled-up days changed since
+    if through is not None and start <= through:  # rolled-up days changed since
         branches.append(
             live.where(
-                on_days(baseline.local_date, start, rolled_end),
-                day_filter(baseline.site_id, baseline.local_date, stale),
+                on_days(baseline.local_date, start, min(end, through)),
+                _survey_stale(baseline.site_id, baseline.local_date),
             )
         )
     if through is None or end > through:  # the days after the rollup
