@@ -23,7 +23,8 @@ preload_app = True
 def pre_fork(server, worker):
     """Freeze what the master made while loading the app (preload_app) before each worker is
     forked: the modules, the models and the SQLAlchemy mappers, some 200,000 objects that live
-    as long as the process. A worker's garbage collections then never walk them (a full one
-    took about 90 ms, in the middle of a request) nor write to their pages, which stay shared
-    with the master instead of copied into every worker."""
+    as long as the process. A worker's garbage collections then never walk them: a full one
+    took about 90 ms, in the middle of a request, and was most of the statistics' 95th
+    percentile. Collected first, so that no garbage of the master's is frozen with them."""
+    gc.collect()
     gc.freeze()
