@@ -400,3 +400,40 @@ def test_on_postgresql_a_refresh_leaves_the_planner_statistics_of_what_it_wrote(
         )
     )
     assert days == -1  # every row a different day
+
+
+def test_more_than_a_thousand_stale_days_are_read_live_and_rolled_up_again(
+    make_site, insert_member, insert_visit, insert_assessment
+):
+    """A busy programme's follow-ups mark a baseline day each, and a night the job did not run
+    leaves them all: every stale (site, day) of a year at three sites, read and rolled up."""
+    from sqlalchemy import insert
+
+    from supermarket.reporting.models import SurveyStaleDay
+    from supermarket.reporting.rollups import one_reading
+
+    year = Period.year(2025)
+    sites = [make_site(code=f"s{n}", name=f"Site {n}") for n in range(3)]
+    for n, site in enumerate(sites):
+        member = insert_member(site)
+        insert_visit(member, date(2025, 3 + n, 4), paid=100 * (n + 1), retail=900)
+        insert_assessment(member, date(2024, 12, 2 + n), "low")
+        insert_assessment(member, date(2025, 3, 2 + n), "high", timepoint=3)
+    refresh_rollups(now=NOW)
+    marks = [
+        {"site_id": site.id, "local_date": year.start + timedelta(days=n)}
+        for site in sites
+        for n in range(365)
+    ]
+    db.session.execute(insert(RollupStaleDay), marks)
+    db.session.execute(insert(SurveyStaleDay), marks)
+    expected = _from_ledgers(year)
+    assert expected.programme.visits == 3
+    assert period_statistics(year, today=TODAY) == expected
+    with one_reading():
+        assert period_statistics(year, today=TODAY) == expected
+
+    report = refresh_rollups(now=NOW)
+    assert (report.stale_days, report.survey_stale_days) == (1095, 1095)
+    assert _stale_count() == 0
+    assert period_statistics(year, today=TODAY) == expected
